@@ -1,0 +1,15 @@
+/** The command table: each command lives in its own module and registers itself on the program. */
+import type { Command } from 'commander';
+import * as drift from './drift';
+import * as explain from './explain';
+import * as plan from './plan';
+import * as replay from './replay';
+import * as sync from './sync';
+import * as validate from './validate';
+
+/** Signature every command module exports. */
+export type Register = (program: Command, setExit: (code: number) => void) => void;
+
+export function registerCommands(program: Command, setExit: (code: number) => void): void {
+  for (const m of [validate, plan, sync, replay, drift, explain]) m.register(program, setExit);
+}

@@ -1,0 +1,13 @@
+/** `egress validate` — placeholder until its issue lands (exits 1 with a message saying so). */
+import type { Command } from 'commander';
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('validate')
+    .description('(not implemented yet)')
+    .allowUnknownOption()
+    .action(() => {
+      process.stderr.write('egress validate: not implemented yet\n');
+      setExit(1);
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The firewall model of the core: a Cloud NGFW global network firewall policy rule, in the field names of the
+ * Compute API (`FirewallPolicyRule`), restricted to what this product writes. No SDK import: adapters map to it.
+ */
+
+/** A layer-4 match; this product writes `{ipProtocol: 'all'}` (manifests carry no ports). */
+export interface Layer4Config {
+  ipProtocol: string;
+  ports?: string[];
+}
+
+/** A rule as the product wants it to exist. Priority is assigned by the applier when the rule is created. */
+export interface DesiredRule {
+  /** Deterministic, unique within the product's rules (derived from the project key and chunk). */
+  ruleName: string;
+  /** Carries the ownership marker (see compiler) and, where it fits, the entries' descriptions. */
+  description: string;
+  direction: 'EGRESS';
+  action: 'allow';
+  enableLogging: boolean;
+  disabled?: boolean;
+  match: {
+    destFqdns?: string[];
+    destIpRanges?: string[];
+    layer4Configs: Layer4Config[];
+  };
+  targetServiceAccounts?: string[];
+  targetSecureTags?: { name: string }[];
+}
+
+/** A rule as it exists in the policy: priority is its identity. Foreign rules may have any shape. */
+export interface ObservedRule extends DesiredRule {
+  priority: number;
+}
+
+/** The ownership marker parsed from a rule description. */
+export interface OwnershipMarker {
+  managedBy: string;
+  project: string;
+  /** The manifest object generation (GCS generation, decimal string) the rule was written from. */
+  generation: string;
+  /** Hash of the project's whole desired state. */
+  hash: string;
+}
+
+/** What must change for one project (or many). Pure data; printable. */
+export interface Plan {
+  create: DesiredRule[];
+  update: { old: ObservedRule; new: DesiredRule }[];
+  delete: ObservedRule[];
+}
+
+/** Counts for logs and status events. */
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+}

@@ -1,0 +1,33 @@
+/** The narrow view of a global network firewall policy that the applier needs. Adapters: compute (real/fake REST), fake client. */
+import type { DesiredRule, ObservedRule } from '../core/firewall/types';
+
+/** Snapshot of the policy: every rule (owned or not), read with one `get`. */
+export interface PolicySnapshot {
+  rules: ObservedRule[];
+  fingerprint?: string;
+}
+
+/** Writes wait for their long-running operation to be DONE and throw `FirewallApiError` if it failed. */
+export interface FirewallPolicyPort {
+  /** One API read (`NetworkFirewallPolicies.get`). */
+  getPolicy(): Promise<PolicySnapshot>;
+  addRule(rule: DesiredRule & { priority: number }, requestId: string): Promise<void>;
+  /** Replaces the rule at `priority` with `rule` (priority unchanged). */
+  patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void>;
+  removeRule(priority: number, requestId: string): Promise<void>;
+}
+
+/** An API failure, classified. `transient` failures are retried (429, 403 rateLimitExceeded, 5xx, timeouts). */
+export class FirewallApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status (0 when none, e.g. a timeout). */
+    readonly status: number,
+    /** The API's error reason (`rateLimitExceeded`, `alreadyExists`, `notFound`, `conditionNotMet`, `invalid`…). */
+    readonly reason: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = 'FirewallApiError';
+  }
+}

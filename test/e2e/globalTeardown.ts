@@ -1,0 +1,2 @@
+/** Stops what globalSetup started. */
+export default async function globalTeardown(): Promise<void> {}
