@@ -1,0 +1,2 @@
+/** egressApplier: registered by the applier issue. */
+export {};

@@ -1,0 +1,2 @@
+/** egressValidator: registered by the validator issue. */
+export {};
