@@ -10,7 +10,6 @@ import {
   type CloudEventEnvelope,
   EGRESS_CHANGED_TYPE,
   EGRESS_STATUS_TYPE,
-  type EgressChangeData,
   type EgressChangeEvent,
   type ManifestSource,
   type PubSubMessage,
