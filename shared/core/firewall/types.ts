@@ -48,6 +48,8 @@ export interface Plan {
   create: DesiredRule[];
   update: { old: ObservedRule; new: DesiredRule }[];
   delete: ObservedRule[];
+  /** How many owned rules already match (set by planProject/planMany; for summaries). */
+  unchanged?: number;
 }
 
 /** Counts for logs and status events. */

@@ -1,0 +1,185 @@
+/**
+ * The rule compiler: a project's normalized entries → the Cloud NGFW rules that enforce them. Pure and deterministic:
+ * the same input always gives the same rules in the same order (FQDN rules, then IPv4, then IPv6 range rules).
+ *
+ * Layout per project (see docs/applier.md): hostnames go to `destFqdns` rules (Cloud NGFW re-resolves them), chunked
+ * by `maxFqdnsPerRule`; CIDR entries and the policy's expansions of wildcards go to `destIpRanges` rules, IPv4 and
+ * IPv6 apart (the API refuses mixed families), merged, deduplicated and chunked by `maxRangesPerRule`. Every rule is an
+ * EGRESS allow for all protocols, targeted at the project's workloads through the platform's target mapping.
+ */
+import { desiredHash } from '../events/codec';
+import type { EgressEntry, ProjectMeta } from '../manifest/types';
+import type { PlatformPolicy, TargetMapping } from '../policy/types';
+import { formatMarker, MANAGED_BY, MARKER_SEPARATOR } from './marker';
+import { type RuleKind, ruleName } from './naming';
+import { mergeRanges, parseRange } from './ranges';
+import type { DesiredRule } from './types';
+
+/**
+ * Longest description we write. The Compute reference states no limit for `FirewallPolicyRule.description`; 1024
+ * characters is a conservative cap (the marker needs ~110), so an oversize comment can never make a write fail.
+ */
+export const MAX_DESCRIPTION = 1024;
+/** Longest single entry description kept in a rule description (longer ones are cut with `…`). */
+export const MAX_ENTRY_DESCRIPTION = 120;
+
+/** Options of `compileProject`. */
+export interface CompileOptions {
+  policy: PlatformPolicy;
+  /** Manifest generation (decimal string) written into the ownership marker. */
+  generation: string;
+  /** Fills `{hostProject}` in the target template; falls back to `policy.firewall.hostProject`. */
+  hostProject?: string;
+}
+
+/** The input cannot be compiled (bad policy template, unknown wildcard): a permanent error, never worth a retry. */
+export class CompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}
+
+/** Fills the target template for `project`; throws a CompileError naming the missing value. */
+export function resolveTargets(
+  target: TargetMapping,
+  project: string,
+  hostProject: string | undefined,
+): Pick<DesiredRule, 'targetServiceAccounts' | 'targetSecureTags'> {
+  let value = target.template.replaceAll('{project}', project);
+  if (value.includes('{hostProject}')) {
+    if (!hostProject)
+      throw new CompileError(
+        `the target template "${target.template}" needs {hostProject}: set firewall.hostProject in the policy file, ` +
+          'EGRESS_HOST_PROJECT, or --host-project',
+      );
+    value = value.replaceAll('{hostProject}', hostProject);
+  }
+  const left = /\{[^}]*\}/.exec(value);
+  if (left)
+    throw new CompileError(
+      `the target template "${target.template}" has an unknown placeholder ${left[0]} (known: {project}, {hostProject})`,
+    );
+  return target.mode === 'serviceAccount'
+    ? { targetServiceAccounts: [value] }
+    : { targetSecureTags: [{ name: value }] };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const n = Math.max(1, Math.floor(size));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+/** One line, no control characters, bounded length: descriptions come from YAML comments written by anyone. */
+function cleanText(s: string): string {
+  let one = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    one += c < 0x20 || c === 0x7f ? ' ' : ch;
+  }
+  one = one.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_ENTRY_DESCRIPTION ? `${one.slice(0, MAX_ENTRY_DESCRIPTION - 1)}…` : one;
+}
+
+/** `marker | value: why; value: why; +N more`, as much as fits in MAX_DESCRIPTION. */
+export function buildDescription(marker: string, described: readonly EgressEntry[]): string {
+  const items = described.filter((e) => e.description?.trim()).map((e) => `${e.value}: ${cleanText(e.description!)}`);
+  if (items.length === 0) return marker;
+  let text = `${marker}${MARKER_SEPARATOR}`;
+  let used = 0;
+  for (const item of items) {
+    const sep = used ? '; ' : '';
+    const remaining = items.length - used - 1;
+    // Keep room for the "; +N more" tail unless this is the last item.
+    const reserve = remaining > 0 ? `; +${remaining} more`.length : 0;
+    if (text.length + sep.length + item.length + reserve > MAX_DESCRIPTION) break;
+    text += sep + item;
+    used++;
+  }
+  if (used < items.length) text += `${used ? '; ' : ''}+${items.length - used} more`;
+  return text;
+}
+
+/**
+ * Compiles one project's entries into its desired rules. Throws CompileError for a wildcard the policy does not
+ * expand or a target template that cannot be filled. An empty entry list gives no rules (the project is revoked).
+ */
+export function compileProject(
+  project: ProjectMeta,
+  entries: readonly EgressEntry[],
+  opts: CompileOptions,
+): DesiredRule[] {
+  const { policy } = opts;
+  const key = project.name;
+  const marker = formatMarker({
+    managedBy: MANAGED_BY,
+    project: key,
+    generation: opts.generation,
+    hash: desiredHash(key, entries),
+  });
+  if (entries.length === 0) return [];
+  const targets = resolveTargets(policy.firewall.target, key, opts.hostProject ?? policy.firewall.hostProject);
+
+  const hostEntries = new Map<string, EgressEntry>();
+  const rangeSources: { entry: EgressEntry; ranges: string[] }[] = [];
+  for (const e of entries) {
+    if (e.type === 'hostname') {
+      const v = e.value.toLowerCase();
+      if (!hostEntries.has(v)) hostEntries.set(v, { ...e, value: v });
+    } else if (e.type === 'cidr') {
+      rangeSources.push({ entry: e, ranges: [e.value] });
+    } else {
+      const exp = policy.wildcards[e.value];
+      if (!exp)
+        throw new CompileError(
+          `wildcard ${e.value} of project ${key} is not expanded by the platform policy (policy.wildcards)`,
+        );
+      rangeSources.push({ entry: e, ranges: exp.ranges });
+    }
+  }
+
+  const base = (kind: RuleKind, n: number, described: EgressEntry[]): Omit<DesiredRule, 'match'> => ({
+    ruleName: ruleName(key, kind, n),
+    description: buildDescription(marker, described),
+    direction: 'EGRESS',
+    action: 'allow',
+    enableLogging: policy.firewall.enableLogging,
+    ...targets,
+  });
+  const l4 = () => [{ ipProtocol: 'all' }];
+  const rules: DesiredRule[] = [];
+
+  const hosts = [...hostEntries.keys()].sort();
+  chunk(hosts, policy.firewall.maxFqdnsPerRule).forEach((fqdns, i) => {
+    const described = fqdns.map((h) => hostEntries.get(h)!);
+    rules.push({ ...base('fqdn', i + 1, described), match: { destFqdns: fqdns, layer4Configs: l4() } });
+  });
+
+  let merged: { v4: string[]; v6: string[] };
+  try {
+    merged = mergeRanges(rangeSources.flatMap((s) => s.ranges));
+  } catch (err) {
+    throw new CompileError(`project ${key}: ${(err as Error).message}`);
+  }
+  for (const [kind, list] of [
+    ['v4', merged.v4],
+    ['v6', merged.v6],
+  ] as const) {
+    const chunks = chunk(list, policy.firewall.maxRangesPerRule);
+    const sets = chunks.map((c) => new Set(c));
+    // An entry is described on the chunk holding one of its ranges, or on chunk 1 when a broader range covered all.
+    const describedBy: EgressEntry[][] = chunks.map(() => []);
+    for (const s of rangeSources) {
+      const canon = s.ranges.map((r) => parseRange(r)).filter((r) => `v${r.family}` === kind);
+      if (canon.length === 0) continue;
+      const at = sets.findIndex((set) => canon.some((r) => set.has(r.text)));
+      describedBy[Math.max(at, 0)]?.push(s.entry);
+    }
+    chunks.forEach((ranges, i) => {
+      rules.push({ ...base(kind, i + 1, describedBy[i] ?? []), match: { destIpRanges: ranges, layer4Configs: l4() } });
+    });
+  }
+  return rules;
+}

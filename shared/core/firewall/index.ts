@@ -1,0 +1,10 @@
+/** The firewall core: rule compiler, ownership marker, plan, priorities, rendering. Pure; see docs/applier.md. */
+export * from './compiler';
+export * from './marker';
+export * from './naming';
+export * from './plan';
+export * from './priorities';
+export * from './ranges';
+export * from './render';
+export * from './requestId';
+export type * from './types';

@@ -1,0 +1,38 @@
+/**
+ * The ownership marker: the first part of every rule description this product writes. It is the registry (as
+ * external-dns's TXT records are): a rule is ours only if its description parses as our marker, and it belongs to the
+ * project the marker names. Rules without it are never read as ours, so never changed or deleted.
+ *
+ * Format (one line, space separated, fields in this order):
+ *   `managed-by=infrastream-egress project=<key> generation=<decimal> hash=<hex>` then optionally ` | <human text>`.
+ */
+import type { OwnershipMarker } from './types';
+
+/** The `managed-by` value of this product's rules. */
+export const MANAGED_BY = 'infrastream-egress';
+
+/** Separates the marker from the human-readable part of a description. */
+export const MARKER_SEPARATOR = ' | ';
+
+const MARKER_RE =
+  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?:$| \| )/;
+
+/** Renders a marker (without the human part). */
+export function formatMarker(m: OwnershipMarker): string {
+  return `managed-by=${m.managedBy} project=${m.project} generation=${m.generation} hash=${m.hash}`;
+}
+
+/** Parses the marker at the start of a description; null when there is none (a foreign or hand-written rule). */
+export function parseMarker(description: string | undefined | null): OwnershipMarker | null {
+  if (!description) return null;
+  const m = MARKER_RE.exec(description);
+  if (!m) return null;
+  return { managedBy: m[1]!, project: m[2]!, generation: m[3]!, hash: m[4]! };
+}
+
+/** The human part of a description (after the marker), '' when there is none. */
+export function humanPart(description: string | undefined | null): string {
+  if (!description) return '';
+  const i = description.indexOf(MARKER_SEPARATOR);
+  return parseMarker(description) && i >= 0 ? description.slice(i + MARKER_SEPARATOR.length) : '';
+}

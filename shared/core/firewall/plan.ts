@@ -1,0 +1,157 @@
+/**
+ * The plan: current rules + desired rules → {create, update(old→new), delete}. Pure data in, data out.
+ *
+ * Only rules carrying OUR marker for THE project are considered; identity within a project is the ruleName (the
+ * lowest priority wins if a name appears twice; the extra copies are deleted). Rules are compared semantically:
+ * lists order-insensitively, and the marker's generation/hash are NOT content, so a new manifest generation with
+ * the same rules costs nothing, and `egress plan` from a working copy (no generation) shows only real changes.
+ * The one exception is the stale-event guard's need (see `PlanOptions.generation`).
+ */
+import { compareGenerations } from '../events/codec';
+import { humanPart, MANAGED_BY, parseMarker } from './marker';
+import type { DesiredRule, ObservedRule, Plan, PlanSummary } from './types';
+
+/** Options of `planProject`. */
+export interface PlanOptions {
+  /** The project key; needed when `desired` is empty (a revocation), otherwise read from the desired rules' marker. */
+  project?: string;
+  /**
+   * The generation being applied. When given and no create/update of the plan carries it, while the project's owned
+   * rules record only older generations, the first unchanged rule is re-written with the new marker ("stamped"), so
+   * the stale-event guard sees the newest generation applied. Without it (the CLI), only content changes are planned.
+   */
+  generation?: string;
+}
+
+/** The owned rules: those carrying our marker (and, when `project` is given, naming that project). */
+export function ownedRules(rules: readonly ObservedRule[], project?: string): ObservedRule[] {
+  return rules.filter((r) => {
+    const m = parseMarker(r.description);
+    return m !== null && m.managedBy === MANAGED_BY && (project === undefined || m.project === project);
+  });
+}
+
+/** The newest manifest generation recorded by the given (owned) rules; null when there are none. */
+export function appliedGeneration(owned: readonly ObservedRule[]): string | null {
+  let best: string | null = null;
+  for (const r of owned) {
+    const g = parseMarker(r.description)?.generation;
+    if (g !== undefined && (best === null || compareGenerations(g, best) > 0)) best = g;
+  }
+  return best;
+}
+
+const sorted = (xs: readonly string[] | undefined): string[] => [...(xs ?? [])].sort();
+
+/** The rule's content in canonical form: what must be equal for two rules to enforce the same thing. */
+export function ruleContent(r: DesiredRule): string {
+  return JSON.stringify([
+    r.ruleName,
+    humanPart(r.description),
+    r.direction,
+    r.action,
+    !!r.enableLogging,
+    !!r.disabled,
+    sorted(r.match.destFqdns?.map((f) => f.toLowerCase())),
+    sorted(r.match.destIpRanges),
+    (r.match.layer4Configs ?? []).map((l) => `${l.ipProtocol.toLowerCase()}:${sorted(l.ports).join(',')}`).sort(),
+    sorted(r.targetServiceAccounts),
+    sorted(r.targetSecureTags?.map((t) => t.name)),
+  ]);
+}
+
+/** True when both rules enforce the same thing (marker generation/hash aside). */
+export function sameContent(a: DesiredRule, b: DesiredRule): boolean {
+  return ruleContent(a) === ruleContent(b);
+}
+
+function projectOf(desired: readonly DesiredRule[], opts: PlanOptions): string | undefined {
+  const projects = new Set(desired.map((d) => parseMarker(d.description)?.project));
+  if (projects.has(undefined)) throw new Error('planProject: a desired rule has no ownership marker');
+  if (projects.size > 1)
+    throw new Error(`planProject: desired rules of several projects (${[...projects].join(', ')})`);
+  const fromDesired = [...projects][0];
+  if (opts.project && fromDesired && opts.project !== fromDesired)
+    throw new Error(`planProject: desired rules are for ${fromDesired}, not ${opts.project}`);
+  return opts.project ?? fromDesired;
+}
+
+/** An empty plan. */
+export function emptyPlan(): Plan {
+  return { create: [], update: [], delete: [], unchanged: 0 };
+}
+
+/** True when the plan writes nothing. */
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.create.length === 0 && plan.update.length === 0 && plan.delete.length === 0;
+}
+
+/**
+ * Plans one project. `current` may hold every rule of the policy: foreign rules and other projects' rules are
+ * ignored. Throws when the project cannot be determined (empty `desired` and no `opts.project`).
+ */
+export function planProject(
+  current: readonly ObservedRule[],
+  desired: readonly DesiredRule[],
+  opts: PlanOptions = {},
+): Plan {
+  const project = projectOf(desired, opts);
+  if (project === undefined) {
+    if (ownedRules(current).length === 0) return emptyPlan();
+    throw new Error('planProject: pass opts.project to plan a revocation (no desired rules)');
+  }
+  const owned = ownedRules(current, project).sort((a, b) => a.priority - b.priority);
+  const byName = new Map<string, ObservedRule[]>();
+  for (const r of owned) {
+    const list = byName.get(r.ruleName) ?? [];
+    list.push(r);
+    byName.set(r.ruleName, list);
+  }
+  const plan = emptyPlan();
+  const kept: { old: ObservedRule; new: DesiredRule }[] = [];
+  const seen = new Set<string>();
+  for (const d of desired) {
+    if (seen.has(d.ruleName)) throw new Error(`planProject: desired rule name ${d.ruleName} appears twice`);
+    seen.add(d.ruleName);
+    const match = byName.get(d.ruleName)?.[0];
+    if (!match) plan.create.push(d);
+    else if (sameContent(match, d)) kept.push({ old: match, new: d });
+    else plan.update.push({ old: match, new: d });
+  }
+  for (const r of owned) {
+    if (!seen.has(r.ruleName) || byName.get(r.ruleName)?.[0] !== r) plan.delete.push(r);
+  }
+  const g = opts.generation;
+  const first = kept[0];
+  if (g !== undefined && first && plan.create.length === 0 && plan.update.length === 0) {
+    const applied = appliedGeneration(kept.map((k) => k.old));
+    if (applied === null || compareGenerations(applied, g) < 0) {
+      plan.update.push(first);
+      kept.shift();
+    }
+  }
+  plan.unchanged = kept.length;
+  return plan;
+}
+
+/** Plans several projects against one policy snapshot; projects absent from `desired` are not touched. */
+export function planMany(
+  current: readonly ObservedRule[],
+  desired: ReadonlyMap<string, readonly DesiredRule[]>,
+  opts: Omit<PlanOptions, 'project'> = {},
+): Plan {
+  const out = emptyPlan();
+  for (const [project, rules] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const p = planProject(current, rules, { ...opts, project });
+    out.create.push(...p.create);
+    out.update.push(...p.update);
+    out.delete.push(...p.delete);
+    out.unchanged = (out.unchanged ?? 0) + (p.unchanged ?? 0);
+  }
+  return out;
+}
+
+/** Counts for logs and status events; `unchanged` defaults to the plan's own count. */
+export function summarizePlan(plan: Plan, unchanged: number = plan.unchanged ?? 0): PlanSummary {
+  return { create: plan.create.length, update: plan.update.length, delete: plan.delete.length, unchanged };
+}

@@ -1,0 +1,137 @@
+/**
+ * Plan rendering: text (terminal), markdown (PR comments: a summary table and a `diff` block per project) and JSON
+ * (machines). Output is deterministic: projects sorted by key, rules in plan order, list values sorted.
+ */
+import { humanPart, parseMarker } from './marker';
+import { summarizePlan } from './plan';
+import type { DesiredRule, ObservedRule, Plan } from './types';
+
+/** Output formats of `renderPlan`. */
+export type PlanFormat = 'text' | 'markdown' | 'json';
+
+interface ProjectChanges {
+  project: string;
+  create: DesiredRule[];
+  update: { old: ObservedRule; new: DesiredRule }[];
+  delete: ObservedRule[];
+}
+
+const projectOf = (r: DesiredRule): string => parseMarker(r.description)?.project ?? '(unknown)';
+
+/** Groups a plan's changes by project key (read from the markers), projects sorted. */
+export function groupByProject(plan: Plan): ProjectChanges[] {
+  const map = new Map<string, ProjectChanges>();
+  const get = (p: string): ProjectChanges => {
+    let c = map.get(p);
+    if (!c) {
+      c = { project: p, create: [], update: [], delete: [] };
+      map.set(p, c);
+    }
+    return c;
+  };
+  for (const r of plan.create) get(projectOf(r)).create.push(r);
+  for (const u of plan.update) get(projectOf(u.new)).update.push(u);
+  for (const r of plan.delete) get(projectOf(r)).delete.push(r);
+  return [...map.values()].sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
+}
+
+const list = (xs: readonly string[] | undefined): string[] => [...(xs ?? [])].sort();
+const l4 = (r: DesiredRule): string[] =>
+  r.match.layer4Configs.map((c) => (c.ports?.length ? `${c.ipProtocol}:${c.ports.join(',')}` : c.ipProtocol)).sort();
+const targets = (r: DesiredRule): string[] => [
+  ...list(r.targetServiceAccounts).map((s) => `serviceAccount:${s}`),
+  ...list(r.targetSecureTags?.map((t) => t.name)).map((t) => `secureTag:${t}`),
+];
+
+/** The printable fields of a rule, as (name, values) pairs; empty lists omitted. */
+function fields(r: DesiredRule): [string, string[]][] {
+  const out: [string, string[]][] = [
+    ['destFqdns', list(r.match.destFqdns)],
+    ['destIpRanges', list(r.match.destIpRanges)],
+    ['layer4Configs', l4(r)],
+    ['targets', targets(r)],
+    ['action', [`${r.direction} ${r.action}${r.disabled ? ' (disabled)' : ''}${r.enableLogging ? ', logged' : ''}`]],
+  ];
+  const human = humanPart(r.description);
+  if (human) out.push(['description', [human]]);
+  return out.filter(([, v]) => v.length > 0);
+}
+
+/** Lines describing an update: per field, values added (+) and removed (-); the marker when only it changes. */
+function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
+  const before = new Map(fields(u.old));
+  const after = new Map(fields(u.new));
+  const lines: string[] = [];
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const b = before.get(name) ?? [];
+    const a = after.get(name) ?? [];
+    const added = a.filter((x) => !b.includes(x));
+    const removed = b.filter((x) => !a.includes(x));
+    if (added.length || removed.length)
+      lines.push(`${name}: ${[...added.map((x) => `+${x}`), ...removed.map((x) => `-${x}`)].join(' ')}`);
+  }
+  const mo = parseMarker(u.old.description);
+  const mn = parseMarker(u.new.description);
+  if (mo && mn && (mo.generation !== mn.generation || mo.hash !== mn.hash))
+    lines.push(`marker: generation ${mo.generation} -> ${mn.generation}`);
+  return lines;
+}
+
+function projectLines(c: ProjectChanges, sign: { create: string; update: string; delete: string }): string[] {
+  const out: string[] = [];
+  for (const r of c.create) {
+    out.push(`${sign.create} create ${r.ruleName} (priority assigned at apply)`);
+    for (const [n, v] of fields(r)) out.push(`${sign.create}     ${n}: ${v.join(', ')}`);
+  }
+  for (const u of c.update) {
+    out.push(`${sign.update} update ${u.new.ruleName} (priority ${u.old.priority})`);
+    for (const l of updateLines(u)) out.push(`${sign.update}     ${l}`);
+  }
+  for (const r of c.delete) {
+    out.push(`${sign.delete} delete ${r.ruleName} (priority ${r.priority})`);
+    for (const [n, v] of fields(r)) out.push(`${sign.delete}     ${n}: ${v.join(', ')}`);
+  }
+  return out;
+}
+
+function headline(plan: Plan): string {
+  const s = summarizePlan(plan);
+  return `${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged`;
+}
+
+/** Renders a plan; `text` and `markdown` end with a newline, `json` is pretty-printed JSON with a newline. */
+export function renderPlan(plan: Plan, format: PlanFormat): string {
+  const groups = groupByProject(plan);
+  if (format === 'json') {
+    const out = {
+      summary: summarizePlan(plan),
+      projects: groups.map((g) => ({
+        project: g.project,
+        create: g.create,
+        update: g.update.map((u) => ({ priority: u.old.priority, old: u.old, new: u.new })),
+        delete: g.delete,
+      })),
+    };
+    return `${JSON.stringify(out, null, 2)}\n`;
+  }
+  if (format === 'markdown') {
+    const lines = [`### egress plan: ${headline(plan)}`, ''];
+    if (groups.length === 0) return `${lines.concat('No changes.').join('\n')}\n`;
+    lines.push('| project | create | update | delete |', '|---|---:|---:|---:|');
+    for (const g of groups)
+      lines.push(`| \`${g.project}\` | ${g.create.length} | ${g.update.length} | ${g.delete.length} |`);
+    for (const g of groups) {
+      lines.push('', `<details><summary><code>${g.project}</code></summary>`, '', '```diff');
+      lines.push(...projectLines(g, { create: '+', update: '!', delete: '-' }));
+      lines.push('```', '</details>');
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  const lines = [`egress plan: ${headline(plan)}`];
+  if (groups.length === 0) return `${lines.concat('No changes.').join('\n')}\n`;
+  for (const g of groups) {
+    lines.push('', `project ${g.project}`);
+    lines.push(...projectLines(g, { create: '  +', update: '  ~', delete: '  -' }));
+  }
+  return `${lines.join('\n')}\n`;
+}

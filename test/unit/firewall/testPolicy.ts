@@ -1,0 +1,21 @@
+/** A platform policy literal for the firewall unit tests (independent of the policy module's defaults). */
+import type { PlatformPolicy } from '../../../shared/core/policy/types';
+
+export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): PlatformPolicy {
+  return {
+    manifest: { maxFileBytes: 65536, maxEntries: 100, minPrefixV4: 16, minPrefixV6: 32 },
+    wildcards: {
+      '*.googleapis.com': { ranges: ['199.36.153.8/30', '2600:2d00:0002:2000::/64'], note: 'private.googleapis.com' },
+    },
+    firewall: {
+      hostProject: 'host-prj',
+      priorityMin: 1000,
+      priorityMax: 1999,
+      target: { mode: 'serviceAccount', template: 'egress-{project}@{hostProject}.iam.gserviceaccount.com' },
+      maxFqdnsPerRule: 100,
+      maxRangesPerRule: 5000,
+      enableLogging: true,
+      ...over,
+    },
+  };
+}
