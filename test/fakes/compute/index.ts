@@ -1,0 +1,5 @@
+/** The fake Compute: one engine, a fake client pair over it, and a REST server the real client talks to. */
+export * from './client';
+export * from './engine';
+export * from './errors';
+export * from './validate';
