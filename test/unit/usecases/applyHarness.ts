@@ -1,0 +1,121 @@
+/** Test doubles for the apply-change unit tests: an in-memory firewall port with fault hooks, a recorder publisher. */
+import { makeEgressChange } from '../../../shared/core/events/codec';
+import type { ChangeReason, EgressChangeEvent, PubSubMessage } from '../../../shared/core/events/types';
+import type { DesiredRule, ObservedRule } from '../../../shared/core/firewall/types';
+import type { EgressEntry } from '../../../shared/core/manifest/types';
+import type { Clock } from '../../../shared/ports/clock';
+import type { FirewallPolicyPort, PolicySnapshot } from '../../../shared/ports/firewall';
+import type { LogSeverity } from '../../../shared/ports/logger';
+import type { ApplyDeps } from '../../../shared/usecases/applyChange';
+import { testPolicy } from '../firewall/testPolicy';
+
+type Call = { method: 'get' | 'add' | 'patch' | 'remove'; priority?: number; requestId?: string };
+
+/** A policy in memory; `before` may throw to inject a fault or mutate the state to simulate a concurrent writer. */
+export class MemoryFirewall implements FirewallPolicyPort {
+  rules = new Map<number, ObservedRule>();
+  calls: Call[] = [];
+  before: (call: Call) => void = () => undefined;
+
+  constructor(seed: ObservedRule[] = []) {
+    for (const r of seed) this.rules.set(r.priority, structuredClone(r));
+  }
+  get reads(): number {
+    return this.calls.filter((c) => c.method === 'get').length;
+  }
+  get writes(): number {
+    return this.calls.filter((c) => c.method !== 'get').length;
+  }
+  list(): ObservedRule[] {
+    return [...this.rules.values()].sort((a, b) => a.priority - b.priority);
+  }
+  async getPolicy(): Promise<PolicySnapshot> {
+    const c: Call = { method: 'get' };
+    this.calls.push(c);
+    this.before(c);
+    return { rules: this.list().map((r) => structuredClone(r)) };
+  }
+  async addRule(rule: DesiredRule & { priority: number }, requestId: string): Promise<void> {
+    const c: Call = { method: 'add', priority: rule.priority, requestId };
+    this.calls.push(c);
+    this.before(c);
+    if (this.rules.has(rule.priority)) throw conflict(rule.priority);
+    this.rules.set(rule.priority, structuredClone(rule));
+  }
+  async patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void> {
+    const c: Call = { method: 'patch', priority, requestId };
+    this.calls.push(c);
+    this.before(c);
+    if (!this.rules.has(priority)) throw noRule(priority);
+    this.rules.set(priority, { ...structuredClone(rule), priority });
+  }
+  async removeRule(priority: number, requestId: string): Promise<void> {
+    const c: Call = { method: 'remove', priority, requestId };
+    this.calls.push(c);
+    this.before(c);
+    if (!this.rules.has(priority)) throw noRule(priority);
+    this.rules.delete(priority);
+  }
+}
+
+import { FirewallApiError } from '../../../shared/ports/firewall';
+
+export const conflict = (p: number) =>
+  new FirewallApiError(`A rule with priority ${p} already exists`, 409, 'alreadyExists', false);
+export const noRule = (p: number) =>
+  new FirewallApiError(`The firewall policy does not contain a rule at priority ${p}.`, 400, 'invalid', false);
+export const unavailable = () => new FirewallApiError('backend unavailable', 503, 'backendError', true);
+
+/** A clock whose sleeps only advance virtual time (and are recorded). */
+export function fakeClock(): Clock & { sleeps: number[] } {
+  let t = Date.UTC(2026, 0, 1);
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+  };
+}
+
+export function harness(seed: ObservedRule[] = []) {
+  const firewall = new MemoryFirewall(seed);
+  const published: PubSubMessage[] = [];
+  const logs: { severity: LogSeverity; message: string; fields: Record<string, unknown> }[] = [];
+  const clock = fakeClock();
+  const deps: ApplyDeps = {
+    firewall,
+    publisher: {
+      publish: async (_topic, m) => {
+        published.push(m);
+        return String(published.length);
+      },
+    },
+    statusTopic: 'egress-status',
+    policy: testPolicy(),
+    logger: { log: (severity, message, fields = {}) => logs.push({ severity, message, fields }) },
+    clock,
+    retry: { random: () => 0.5 },
+  };
+  const statuses = () => published.map((m) => JSON.parse(m.data.toString('utf8')));
+  return { firewall, published, logs, clock, deps, statuses };
+}
+
+export const pg = { name: 'payment-gateway', environment: 'production' };
+
+export function change(
+  generation: string,
+  entries: EgressEntry[],
+  reason: ChangeReason = 'upsert',
+  project = pg,
+): EgressChangeEvent {
+  return makeEgressChange({
+    project,
+    reason,
+    entries,
+    source: { bucket: 'manifests', object: `manifests/${project.name}.yaml`, generation },
+    time: new Date(0),
+  });
+}
