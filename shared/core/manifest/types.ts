@@ -33,4 +33,6 @@ export interface ManifestResult {
   project: ProjectMeta | null;
   egress: EgressEntry[];
   diagnostics: Diagnostic[];
+  /** Where metadata.name is (for cross-file diagnostics such as DUPLICATE_PROJECT); absent when it is not valid. */
+  namePosition?: { line: number; column: number };
 }

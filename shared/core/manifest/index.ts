@@ -1,0 +1,7 @@
+/** The Project manifest core: validation, normalization, names and the JSON Schema. */
+export { type NormalizeResult, normalizeEgressValue, normalizeHostname } from './egress';
+export { isValidProjectName, MAX_PROJECT_NAME_LENGTH, projectKeyFromPath } from './names';
+export { ProjectManifestSchema, projectJsonSchema } from './schema';
+export * from './types';
+export { checkProjectSet, tooLargeResult, type ValidateOptions, validateManifest } from './validate';
+export { MAX_ALIAS_COUNT } from './yamlSource';

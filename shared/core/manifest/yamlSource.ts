@@ -1,0 +1,172 @@
+/**
+ * YAML with positions: parses exactly one document keeping source ranges, turns parser errors into positioned
+ * diagnostics, and bounds alias expansion (a "billion laughs" file fails fast). Shared by manifests and the policy.
+ */
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isScalar,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Node as YNode,
+} from 'yaml';
+import type { Diagnostic, Severity } from '../diagnostics';
+
+/** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** One parsed YAML document with its positions and the diagnostics found while reading it. */
+export interface SourceDoc {
+  text: string;
+  lines: LineCounter;
+  /** The document, or null when there is none (empty file). */
+  doc: Document.Parsed | null;
+  diagnostics: Diagnostic[];
+  /** True when the document cannot be trusted for further checks (syntax errors, alias bomb). */
+  fatal: boolean;
+  /** Alias → anchored node it refers to (only when the document has aliases). */
+  aliases: Map<Alias, YNode | undefined> | null;
+}
+
+/** A 1-based source position. */
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+/** Builds a diagnostic (the hint only when given, so JSON output stays tidy). */
+export function diag(
+  severity: Severity,
+  code: string,
+  message: string,
+  pos: Pos,
+  path: string,
+  hint?: string,
+): Diagnostic {
+  const d: Diagnostic = { severity, code, message, line: pos.line, column: pos.column, path };
+  if (hint !== undefined) d.hint = hint;
+  return d;
+}
+
+/** Position of a source offset. */
+export function posAt(src: SourceDoc, offset: number): Pos {
+  const p = src.lines.linePos(Math.max(0, Math.min(offset, src.text.length)));
+  return { line: p.line, column: p.col };
+}
+
+/** Position where a node starts (the document start when it has no range). */
+export function posOf(src: SourceDoc, node: YNode | null | undefined, fallback: Pos = { line: 1, column: 1 }): Pos {
+  const r = node?.range;
+  return r ? posAt(src, r[0]) : fallback;
+}
+
+/** Follows an alias to its anchored node (one level; anchors cannot point at aliases). */
+export function resolveNode(src: SourceDoc, node: YNode | null | undefined): YNode | null {
+  if (!node) return null;
+  if (isAlias(node)) return src.aliases?.get(node) ?? null;
+  return node;
+}
+
+/** True for a scalar whose value is null (an empty value such as `key:`). */
+export function isNullScalar(node: YNode | null | undefined): boolean {
+  return !node || (isScalar(node) && node.value === null);
+}
+
+/** Parses `text` as exactly one YAML document. Never throws. */
+export function parseSingleDocument(text: string): SourceDoc {
+  const lines = new LineCounter();
+  const src: SourceDoc = { text, lines, doc: null, diagnostics: [], fatal: false, aliases: null };
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  // A stray `---` before or after the document yields empty documents: only documents with content count.
+  const withContent = list.filter((d) => !isNullScalar(d.contents as YNode | null));
+  const first = withContent[0] ?? list[0];
+  if (!first) {
+    src.diagnostics.push(
+      diag('error', 'EMPTY_DOCUMENT', 'the file contains no YAML document', { line: 1, column: 1 }, ''),
+    );
+    src.fatal = true;
+    return src;
+  }
+  src.doc = first;
+  if (withContent.length > 1)
+    src.diagnostics.push(
+      diag(
+        'error',
+        'MULTIPLE_DOCUMENTS',
+        `the file contains ${withContent.length} YAML documents; one file holds exactly one Project`,
+        posAt(src, withContent[1]!.range[0]),
+        '',
+        'split it into one file per project, named after metadata.name',
+      ),
+    );
+  for (const e of list.flatMap((d) => d.errors)) {
+    if (e.code === 'DUPLICATE_KEY') {
+      const key = text.slice(e.pos[0], e.pos[1]).trim();
+      src.diagnostics.push(
+        diag(
+          'error',
+          'DUPLICATE_KEY',
+          `duplicate key${key ? ` \`${key}\`` : ''}: a key may appear once per mapping`,
+          posAt(src, e.pos[0]),
+          '',
+          'remove or merge the repeated key',
+        ),
+      );
+    } else {
+      src.fatal = true;
+      src.diagnostics.push(
+        diag('error', 'YAML_SYNTAX', `YAML syntax error: ${e.message} (${e.code})`, posAt(src, e.pos[0]), ''),
+      );
+    }
+  }
+  for (const w of first.warnings)
+    src.diagnostics.push(diag('warning', 'YAML_WARNING', `YAML: ${w.message} (${w.code})`, posAt(src, w.pos[0]), ''));
+  if (first.contents === null || isNullScalar(first.contents as YNode)) {
+    if (!src.fatal)
+      src.diagnostics.push(
+        diag('error', 'EMPTY_DOCUMENT', 'the document is empty', posOf(src, first.contents as YNode | null), ''),
+      );
+    src.fatal = true;
+    return src;
+  }
+  if (!src.fatal && text.includes('*')) bindAliases(src, first);
+  return src;
+}
+
+function bindAliases(src: SourceDoc, doc: Document.Parsed): void {
+  const anchors = new Map<string, YNode>();
+  const aliases = new Map<Alias, YNode | undefined>();
+  let firstAlias: Alias | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        firstAlias ??= node;
+        aliases.set(node, anchors.get(node.source));
+      } else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  if (!firstAlias) return;
+  src.aliases = aliases;
+  try {
+    // yaml's own expansion accounting: throws early on exponential alias documents.
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    src.fatal = true;
+    const exhausted = /resource exhaustion|alias count/i.test((e as Error).message);
+    src.diagnostics.push(
+      exhausted
+        ? diag(
+            'error',
+            'ALIAS_LIMIT',
+            `aliases expand beyond the bound of ${MAX_ALIAS_COUNT} nodes (a "billion laughs" document); refused`,
+            posOf(src, firstAlias),
+            '',
+            'write the values out instead of using anchors and aliases',
+          )
+        : diag('error', 'YAML_SYNTAX', `YAML error: ${(e as Error).message}`, posOf(src, firstAlias), ''),
+    );
+  }
+}

@@ -1,0 +1,30 @@
+/** The documented defaults of the platform policy (docs/policy.md); an override file is merged over them. */
+import type { PlatformPolicy } from './types';
+
+/**
+ * The defaults. `*.googleapis.com` is the one wildcard the platform can enforce out of the box: Cloud NGFW FQDN
+ * objects cannot match wildcards, so it maps to the Private Google Access VIP ranges (private.googleapis.com).
+ * The default target is a service account per project; secure tags (`{mode: 'secureTag'}`) are the alternative.
+ */
+export const DEFAULT_POLICY: PlatformPolicy = Object.freeze({
+  manifest: Object.freeze({
+    maxFileBytes: 1024 * 1024,
+    maxEntries: 250,
+    minPrefixV4: 16,
+    minPrefixV6: 32,
+  }),
+  wildcards: Object.freeze({
+    '*.googleapis.com': Object.freeze({
+      ranges: Object.freeze(['199.36.153.8/30', '2600:2d00:2:2000::/64']) as unknown as string[],
+      note: 'Private Google Access (private.googleapis.com)',
+    }),
+  }),
+  firewall: Object.freeze({
+    priorityMin: 1000,
+    priorityMax: 2000000000,
+    target: Object.freeze({ mode: 'serviceAccount', template: 'workload@{project}.iam.gserviceaccount.com' }),
+    maxFqdnsPerRule: 100,
+    maxRangesPerRule: 5000,
+    enableLogging: true,
+  }),
+}) as PlatformPolicy;

@@ -1,0 +1,58 @@
+/** The structure of a platform policy override file (every field optional; merged over DEFAULT_POLICY). */
+import { Type } from '@sinclair/typebox';
+
+/** Cloud NGFW rule priorities are 0..2147483647; the top of the range is kept for the implied default rules. */
+export const MAX_RULE_PRIORITY = 2147483547;
+
+const WildcardExpansionSchema = Type.Object(
+  {
+    ranges: Type.Array(Type.String({ minLength: 1 }), {
+      description: 'Address ranges (CIDR) that enforce the wildcard.',
+    }),
+    note: Type.Optional(Type.String({ description: 'Why these ranges (shown in diagnostics and explain).' })),
+  },
+  { additionalProperties: false },
+);
+
+/** The override file. A wildcard mapped to `null` removes a default wildcard. */
+export const PolicyFileSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    manifest: Type.Optional(
+      Type.Object(
+        {
+          maxFileBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 })),
+          maxEntries: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+          minPrefixV4: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
+          minPrefixV6: Type.Optional(Type.Integer({ minimum: 1, maximum: 128 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    wildcards: Type.Optional(Type.Record(Type.String(), Type.Union([WildcardExpansionSchema, Type.Null()]))),
+    firewall: Type.Optional(
+      Type.Object(
+        {
+          hostProject: Type.Optional(Type.String({ minLength: 1 })),
+          policy: Type.Optional(Type.String({ minLength: 1 })),
+          priorityMin: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RULE_PRIORITY })),
+          priorityMax: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RULE_PRIORITY })),
+          target: Type.Optional(
+            Type.Object(
+              {
+                mode: Type.Union([Type.Literal('serviceAccount'), Type.Literal('secureTag')]),
+                template: Type.String({ minLength: 1 }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          maxFqdnsPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+          maxRangesPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+          enableLogging: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'infrastream-egress platform policy (overrides of the defaults)' },
+);
