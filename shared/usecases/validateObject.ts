@@ -1,0 +1,235 @@
+/**
+ * The validator's recipe: a storage event about a manifest object → read exactly that generation → validate with
+ * the core (name binding and platform policy included) → publish an egress-change event, or a `rejected` status.
+ * Deletes revoke only when no live generation exists (an overwrite also emits a delete/archive of the old one).
+ *
+ * Error policy: bad input is acknowledged (logged, never thrown: a retry would fail the same way, forever);
+ * transient I/O failures are thrown so the platform redelivers the event.
+ */
+import type { Diagnostic } from '../core/diagnostics';
+import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
+import { projectKeyFromPath, tooLargeResult, validateManifest } from '../core/manifest';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { Logger } from '../ports/logger';
+import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore } from '../ports/storage';
+import { parseStorageEvent, type StorageObjectEvent } from './storageEvent';
+import { isTransientError, TransientError } from './transient';
+
+/** `ce-source` of the status events the validator publishes. */
+export const VALIDATOR_SOURCE = '//infrastream-egress/validator';
+
+/** What the validator needs; built once per instance by the composition root (shared/runtime/validator). */
+export interface ValidateObjectDeps {
+  /** The manifest store of a bucket (events name their bucket). */
+  storeFor(bucket: string): ManifestStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  policy: PlatformPolicy;
+  changesTopic: string;
+  statusTopic: string;
+  /** Only objects under this prefix are manifests ('' means the whole bucket). */
+  manifestPrefix: string;
+}
+
+/** What happened to one event (returned for tests and logged). */
+export type ValidateOutcome =
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'malformed'; errors: string[] }
+  | { kind: 'gone' }
+  | { kind: 'published'; event: EgressChangeEvent; messageId: string }
+  | { kind: 'rejected'; status: StatusEvent; messageId: string }
+  | { kind: 'superseded'; liveGeneration: string }
+  | { kind: 'deleted'; event: EgressChangeEvent; messageId: string }
+  | { kind: 'failed'; error: string };
+
+/** True for names the validator treats as manifests: under `prefix`, ending in `.yaml`/`.yml`. */
+export function isManifestObject(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) && /\.ya?ml$/.test(name) && !name.endsWith('/');
+}
+
+/** Runs an I/O step; transient failures become TransientError (thrown on), permanent ones are returned. */
+async function io<T>(
+  what: string,
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    const msg = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    if (isTransientError(err)) throw new TransientError(msg, err);
+    return { ok: false, error: new Error(msg) };
+  }
+}
+
+function sourceOf(ev: StorageObjectEvent, stored?: { md5Hash?: string; crc32c?: string }): ManifestSource {
+  const md5Hash = stored?.md5Hash ?? ev.md5Hash;
+  const crc32c = stored?.crc32c ?? ev.crc32c;
+  return {
+    bucket: ev.bucket,
+    object: ev.name,
+    generation: ev.generation,
+    ...(md5Hash ? { md5Hash } : {}),
+    ...(crc32c ? { crc32c } : {}),
+  };
+}
+
+function summary(diags: readonly Diagnostic[]): string[] {
+  return diags.slice(0, 5).map((d) => `${d.line}:${d.column} ${d.code}: ${d.message}`);
+}
+
+async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Record<string, unknown>) {
+  const { logger, policy } = deps;
+  const max = policy.manifest.maxFileBytes;
+  let result: ReturnType<typeof validateManifest>;
+  let source: ManifestSource;
+  if (ev.size !== undefined && ev.size > max) {
+    // Refused before download: a huge object must not be read into the function's memory.
+    source = sourceOf(ev);
+    result = tooLargeResult(ev.name, ev.size, policy);
+  } else {
+    const read = await io(`read gs://${ev.bucket}/${ev.name}#${ev.generation}`, () =>
+      deps.storeFor(ev.bucket).read(ev.name, ev.generation),
+    );
+    if (!read.ok) return failed(deps, read.error, ctx);
+    if (read.value === null) {
+      // Overwritten or deleted since the event was sent: the newer generation has (or will have) its own event.
+      logger.log('INFO', 'manifest generation no longer exists; acknowledged (a newer event covers it)', ctx);
+      return { kind: 'gone' } as const;
+    }
+    source = sourceOf(ev, read.value.object);
+    // Never throws: a core bug is reported as an INTERNAL_ERROR diagnostic, so it cannot cause a retry storm.
+    result = validateManifest(read.value.text, { path: ev.name, policy });
+  }
+
+  if (result.valid && result.project) {
+    const event = makeEgressChange({ project: result.project, reason: 'upsert', entries: result.egress, source });
+    const pub = await io(`publish to ${deps.changesTopic}`, () =>
+      deps.publisher.publish(deps.changesTopic, encodeEvent(event)),
+    );
+    if (!pub.ok) return failed(deps, pub.error, ctx);
+    const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+    logger.log('INFO', `manifest valid; egress change published for ${event.subject}`, {
+      ...ctx,
+      project: event.subject,
+      changeId: event.id,
+      messageId: pub.value,
+      entries: event.data.entries.length,
+      desiredHash: event.data.desiredHash,
+      ...(warnings.length ? { warnings: summary(warnings) } : {}),
+    });
+    return { kind: 'published', event, messageId: pub.value } as const;
+  }
+
+  const project = result.project?.name ?? ev.name;
+  const status = makeStatus(
+    { outcome: 'rejected', project, source, diagnostics: result.diagnostics },
+    VALIDATOR_SOURCE,
+  );
+  const pub = await io(`publish to ${deps.statusTopic}`, () =>
+    deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
+  );
+  if (!pub.ok) return failed(deps, pub.error, ctx);
+  logger.log('WARNING', `manifest ${ev.name} rejected; firewall rules of ${project} left as they were`, {
+    ...ctx,
+    project,
+    statusId: status.id,
+    messageId: pub.value,
+    errors: result.diagnostics.filter((d) => d.severity === 'error').length,
+    diagnostics: summary(result.diagnostics),
+  });
+  return { kind: 'rejected', status, messageId: pub.value } as const;
+}
+
+async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Record<string, unknown>) {
+  const stat = await io(`stat gs://${ev.bucket}/${ev.name}`, () => deps.storeFor(ev.bucket).stat(ev.name));
+  if (!stat.ok) return failed(deps, stat.error, ctx);
+  if (stat.value) {
+    // An overwrite: GCS reports the old generation as deleted (or archived when versioning is on) next to the new
+    // generation's finalize. The live generation's own event carries the new state; revoking here would open a gap.
+    deps.logger.log('INFO', `old generation of ${ev.name} removed by an overwrite; live generation kept`, {
+      ...ctx,
+      liveGeneration: stat.value.generation,
+    });
+    return { kind: 'superseded', liveGeneration: stat.value.generation } as const;
+  }
+  const key = projectKeyFromPath(ev.name);
+  const event = makeEgressChange({
+    // Only the key is known once the object is gone; the applier needs nothing else to revoke.
+    project: { name: key, environment: '' },
+    reason: 'delete',
+    entries: [],
+    source: sourceOf(ev),
+  });
+  const pub = await io(`publish to ${deps.changesTopic}`, () =>
+    deps.publisher.publish(deps.changesTopic, encodeEvent(event)),
+  );
+  if (!pub.ok) return failed(deps, pub.error, ctx);
+  deps.logger.log('NOTICE', `manifest ${ev.name} deleted; revocation published for ${key}`, {
+    ...ctx,
+    project: key,
+    changeId: event.id,
+    messageId: pub.value,
+  });
+  return { kind: 'deleted', event, messageId: pub.value } as const;
+}
+
+function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unknown>): ValidateOutcome {
+  // Permanent API answers (403, 404 topic, 400): a redelivery would fail alike, so acknowledge and say what to fix.
+  deps.logger.log('ERROR', `${error.message}; event acknowledged without effect`, {
+    ...ctx,
+    hint: 'fix the permission/configuration named above, then run `egress replay` for this manifest',
+  });
+  return { kind: 'failed', error: error.message };
+}
+
+/** Handles one parsed storage event. Throws TransientError only for failures a redelivery may fix. */
+export async function validateObject(deps: ValidateObjectDeps, ev: StorageObjectEvent): Promise<ValidateOutcome> {
+  const ctx = { eventId: ev.id, eventKind: ev.kind, bucket: ev.bucket, object: ev.name, generation: ev.generation };
+  if (!isManifestObject(ev.name, deps.manifestPrefix)) {
+    const reason = ev.name.startsWith(deps.manifestPrefix)
+      ? 'not a .yaml/.yml object'
+      : `outside the manifest prefix ${JSON.stringify(deps.manifestPrefix)}`;
+    deps.logger.log('INFO', `ignored ${ev.name}: ${reason}`, ctx);
+    return { kind: 'ignored', reason };
+  }
+  return ev.kind === 'finalized' ? finalized(deps, ev, ctx) : removed(deps, ev, ctx);
+}
+
+/**
+ * Entry of the function: reads the CloudEvent, then `validateObject`. Malformed events are logged at ERROR and
+ * acknowledged; TransientError propagates (non-2xx, the delivery is retried).
+ */
+export async function handleStorageEvent(deps: ValidateObjectDeps, cloudEvent: unknown): Promise<ValidateOutcome> {
+  const parsed = parseStorageEvent(cloudEvent);
+  if (!parsed.ok) {
+    const ce = (typeof cloudEvent === 'object' && cloudEvent !== null ? cloudEvent : {}) as Record<string, unknown>;
+    const ctx = { eventId: ce.id, eventType: ce.type, eventSource: ce.source, eventSubject: ce.subject };
+    if (parsed.unsupported) {
+      deps.logger.log(
+        'INFO',
+        `ignored event of type ${parsed.type}: the validator handles finalized/deleted/archived`,
+        ctx,
+      );
+      return { kind: 'ignored', reason: `unsupported type ${parsed.type}` };
+    }
+    deps.logger.log('ERROR', `malformed storage CloudEvent acknowledged: ${parsed.errors.join('; ')}`, {
+      ...ctx,
+      hint: 'the trigger must deliver google.cloud.storage.object.v1.* events with a StorageObjectData body',
+    });
+    return { kind: 'malformed', errors: parsed.errors };
+  }
+  try {
+    return await validateObject(deps, parsed.event);
+  } catch (err) {
+    if (err instanceof TransientError) {
+      deps.logger.log('WARNING', `${err.message}; failing the delivery so it is retried`, {
+        eventId: parsed.event.id,
+        object: parsed.event.name,
+        generation: parsed.event.generation,
+      });
+    }
+    throw err;
+  }
+}
