@@ -1,5 +1,6 @@
 # Shared values. runtime_env is THE environment of both functions: exactly the options of shared/runtime/config.ts
-# except EGRESS_COMPUTE_ENDPOINT, which only points the local pipeline at the fake Compute server.
+# except EGRESS_COMPUTE_ENDPOINT, which only points the local pipeline at the fake Compute server, and
+# EGRESS_MANIFEST_BUCKET, which only the drift job needs (the functions learn the bucket from each event).
 
 data "google_project" "pipeline" {
   project_id = var.project_id
@@ -29,6 +30,7 @@ locals {
     EGRESS_HOST_PROJECT    = var.host_project_id
     EGRESS_FIREWALL_POLICY = google_compute_network_firewall_policy.egress.name
     EGRESS_POLICY_FILE     = var.platform_policy_file
+    EGRESS_WRITE_QUOTA     = var.compute_write_quota
   }
 
   # The drift job lists the bucket itself (the functions learn the bucket from each event), so it alone needs the name.

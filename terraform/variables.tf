@@ -213,6 +213,17 @@ variable "build_service_account" {
   default     = null
 }
 
+variable "compute_write_quota" {
+  description = "Compute write quota of the host project in mutations per minute (EGRESS_WRITE_QUOTA); replays and drift repairs pace to it."
+  type        = number
+  default     = 1500
+
+  validation {
+    condition     = var.compute_write_quota >= 1 && floor(var.compute_write_quota) == var.compute_write_quota
+    error_message = "compute_write_quota must be a positive whole number of mutations per minute, e.g. 1500."
+  }
+}
+
 # --- Firewall baseline -------------------------------------------------------------------------------------------
 
 variable "firewall_policy_name" {

@@ -179,7 +179,8 @@ describe('functions agree with the code', () => {
     const env = tf.locals.runtime_env as Record<string, string>;
     for (const o of OPTIONS) {
       if (LOCAL_ONLY.has(o.env) || DRIFT_ONLY.has(o.env) || o.default === '') continue;
-      expect({ env: o.env, value: resolve(tf, env[o.env]) }).toEqual({ env: o.env, value: o.default });
+      // Terraform turns numbers into strings when it sets environment variables.
+      expect({ env: o.env, value: String(resolve(tf, env[o.env])) }).toEqual({ env: o.env, value: o.default });
     }
     expect(resolve(tf, env.EGRESS_POLICY_FILE)).toBe(OPTIONS.find((o) => o.key === 'policyFile')?.default);
     expect(resolve(tf, resource(tf, 'google_pubsub_topic', 'changes').name)).toBe('egress-changes');
