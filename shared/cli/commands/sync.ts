@@ -1,13 +1,200 @@
-/** `egress sync` — placeholder until its issue lands (exits 1 with a message saying so). */
-import type { Command } from 'commander';
+/** `egress sync DIR gs://BUCKET[/PREFIX]`: the merge step (validate all, then upload what changed). See docs/sync.md. */
+import { Storage } from '@google-cloud/storage';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { gcsManifestStore } from '../../adapters/storage';
+import type { ManifestResult } from '../../core/manifest/types';
+import type { ManifestStore } from '../../ports/storage';
+import { loadPolicyFile } from '../../runtime/policy';
+import {
+  type LocalManifest,
+  parseGsTarget,
+  readManifestDir,
+  SyncInputError,
+  type SyncItem,
+  type SyncReport,
+  syncManifests,
+} from '../../usecases/sync';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../main';
+import { progressBar } from '../progress';
 
+interface SyncFlags {
+  dryRun?: boolean;
+  delete?: boolean;
+  format: 'text' | 'json';
+  policy?: string;
+  endpoint?: string;
+  concurrency: number;
+}
+
+/** Output sinks (process streams in the CLI). */
+export interface SyncIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  stderr: { isTTY?: boolean; columns?: number; write(s: string): unknown };
+}
+
+const processIo = (): SyncIo => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stderr: process.stderr,
+});
+
+/**
+ * The storage client: `--endpoint` wins, else the client's own STORAGE_EMULATOR_HOST handling, else Google (ADC).
+ * storage@7 uses STORAGE_EMULATOR_HOST verbatim as its base URL, so a value without `http://` cannot work.
+ */
+export function storageFor(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): Storage {
+  const emulator = env.STORAGE_EMULATOR_HOST;
+  if (!endpoint && emulator !== undefined && !/^https?:\/\//.test(emulator))
+    throw new SyncInputError(
+      `STORAGE_EMULATOR_HOST='${emulator}' has no scheme: set it to http://${emulator} (the storage client uses it as a URL)`,
+    );
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
+    throw new SyncInputError(`--endpoint '${endpoint}' is not a URL: use e.g. http://127.0.0.1:4443`);
+  return new Storage(endpoint ? { apiEndpoint: endpoint } : {});
+}
+
+function diagnosticLines(results: ManifestResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results)
+    for (const d of r.diagnostics)
+      lines.push(
+        `${r.path}:${d.line}:${d.column}: ${d.severity} ${d.code} ${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}`,
+      );
+  return lines;
+}
+
+function itemLine(i: SyncItem, dryRun: boolean, failed: string | undefined): string {
+  const verb =
+    i.object === failed
+      ? 'FAILED'
+      : i.action === 'unchanged'
+        ? 'unchanged'
+        : dryRun
+          ? i.action === 'delete'
+            ? 'would delete'
+            : 'would upload'
+          : !i.done
+            ? 'skipped'
+            : i.action === 'delete'
+              ? 'deleted'
+              : 'uploaded';
+  const detail =
+    i.action === 'create'
+      ? i.generation
+        ? `new, generation ${i.generation}`
+        : 'new'
+      : i.action === 'update'
+        ? i.generation
+          ? `generation ${i.previousGeneration} -> ${i.generation}`
+          : `changed (generation ${i.previousGeneration})`
+        : i.action === 'delete'
+          ? `generation ${i.previousGeneration}`
+          : '';
+  return `  ${verb.padEnd(12)} ${i.object}${detail ? `  ${detail}` : ''}`;
+}
+
+function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
+  const where = `gs://${bucket}/${r.prefix}`;
+  const warnings = diagnosticLines(r.manifests);
+  if (!r.valid) {
+    for (const l of warnings) io.out(`${l}\n`);
+    const bad = r.manifests.filter((m) => !m.valid).length;
+    io.out(
+      `sync refused: ${bad} of ${r.manifests.length} manifest(s) invalid; nothing was uploaded to ${where}. Fix them (egress validate) and re-run.\n`,
+    );
+    return;
+  }
+  for (const l of warnings) io.err(`${l}\n`);
+  for (const i of r.items) io.out(`${itemLine(i, r.dryRun, r.error?.object)}\n`);
+  if (r.extraneous.length)
+    io.out(
+      `note: ${r.extraneous.length} object(s) under ${where} have no local file (run with --delete to remove them): ${r.extraneous.join(', ')}\n`,
+    );
+  const s = r.summary;
+  if (r.dryRun) {
+    const up = r.items.filter((i) => i.action === 'create' || i.action === 'update').length;
+    const del = r.items.filter((i) => i.action === 'delete').length;
+    io.out(`dry run, nothing written to ${where}: ${up} to upload, ${s.unchanged} unchanged, ${del} to delete\n`);
+  } else {
+    io.out(`${where}: ${s.uploaded} uploaded, ${s.unchanged} unchanged, ${s.deleted} deleted\n`);
+  }
+  if (r.error) io.err(`error: ${r.error.message}\n`);
+}
+
+/** Runs the command; resolves with the exit code. `makeStore` lets tests inject a store. */
+export async function runSync(
+  dir: string,
+  target: string,
+  flags: SyncFlags,
+  io: SyncIo = processIo(),
+  makeStore: (bucket: string) => ManifestStore = (bucket) => gcsManifestStore(bucket, storageFor(flags.endpoint)),
+): Promise<number> {
+  let bucket: string;
+  let prefix: string;
+  let files: LocalManifest[];
+  let policy: ReturnType<typeof loadPolicyFile>;
+  let store: ManifestStore;
+  try {
+    ({ bucket, prefix } = parseGsTarget(target));
+    files = readManifestDir(dir, prefix);
+    policy = loadPolicyFile(flags.policy ?? '');
+    store = makeStore(bucket);
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}\n`);
+    return err instanceof SyncInputError ? EXIT_USAGE : EXIT_INVALID;
+  }
+  if (files.length === 0) {
+    // An empty tree with --delete would wipe the bucket: refuse rather than guess that was meant.
+    io.err(`error: no *.yaml or *.yml files under ${dir}; nothing to sync\n`);
+    return EXIT_INVALID;
+  }
+  const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: io.stderr });
+  const report = await syncManifests({
+    store,
+    prefix,
+    files,
+    validation: { policy },
+    deleteRemoved: flags.delete ?? false,
+    dryRun: flags.dryRun ?? false,
+    concurrency: flags.concurrency,
+    onProgress: (done, total, item) => bar.update(done, total, item.object),
+  });
+  bar.done();
+  if (flags.format === 'json') {
+    const { items, ...rest } = report;
+    io.out(`${JSON.stringify({ bucket, ...rest, objects: items }, null, 2)}\n`);
+  } else {
+    renderText(report, bucket, io);
+  }
+  return report.valid && !report.error ? EXIT_OK : EXIT_INVALID;
+}
+
+/** Registers `egress sync`. */
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('sync')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('egress sync: not implemented yet\n');
-      setExit(1);
+    .description(
+      'Validate every manifest in DIR, then upload the changed ones to gs://BUCKET[/PREFIX] (object = PREFIX + file name); refuses to sync anything if one manifest is invalid',
+    )
+    .argument('<dir>', 'folder of Project manifests (*.yaml, *.yml; walked recursively)')
+    .argument('<target>', 'gs://BUCKET or gs://BUCKET/PREFIX')
+    .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
+    .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation')
+    .option(
+      '--endpoint <url>',
+      'storage API endpoint, e.g. the fake GCS http://127.0.0.1:PORT (default: STORAGE_EMULATOR_HOST, else Google)',
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'parallel uploads').default(8).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected an integer from 1 to 64');
+        return n;
+      }),
+    )
+    .action(async (dir: string, target: string, flags: SyncFlags) => {
+      setExit(await runSync(dir, target, flags));
     });
 }

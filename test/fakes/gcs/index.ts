@@ -91,6 +91,8 @@ export interface FakeGcs {
   listObjects(bucket: string, opts?: { prefix?: string; versions?: boolean }): ObjectResource[];
   deleteObject(bucket: string, name: string, opts?: { generation?: string } & Preconditions): void;
   injectFault(fault: FakeGcsFault): void;
+  /** A hook run before each API request is served (after it is classified): lets a test race a concurrent writer. */
+  onRequest(hook: ((r: FakeGcsRequest) => void) | undefined): void;
 }
 
 interface UploadSession {
@@ -234,10 +236,16 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
   const faults: (FakeGcsFault & { left: number })[] = [];
   const requests: FakeGcsRequest[] = [];
 
-  const takeFault = (op: FakeGcsOp, object: string | undefined): FakeGcsFault | undefined => {
-    const f = faults.find((x) => x.left > 0 && (!x.op || x.op === op) && (!x.object || x.object === object));
-    if (f) f.left -= 1;
-    return f;
+  let onRequest: ((r: FakeGcsRequest) => void) | undefined;
+
+  /** Runs the test hook, then fails the request if a matching fault is armed. */
+  const gate = (log: FakeGcsRequest): void => {
+    onRequest?.(log);
+    const op = log.op as FakeGcsOp;
+    const f = faults.find((x) => x.left > 0 && (!x.op || x.op === op) && (!x.object || x.object === log.object));
+    if (!f) return;
+    f.left -= 1;
+    throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
   };
 
   const finalize = (s: UploadSession, content: Buffer): ObjectResource => {
@@ -413,8 +421,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       log.bucket = bucket;
       const name = q.get('name') ?? undefined;
       if (name) log.object = name;
-      const f = takeFault('upload', name);
-      if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+      gate(log);
       return handleUpload(req, res, bucket, q);
     }
     let forceMedia = false;
@@ -427,8 +434,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
 
     if (path === '/b' || path === '/b/') {
       log.op = 'bucket';
-      const f = takeFault('bucket', undefined);
-      if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+      gate(log);
       if (method === 'POST') {
         const meta = JSON.parse((await readBody(req)).toString() || '{}') as {
           name?: string;
@@ -449,8 +455,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       const name = decodeURIComponent(bucketMatch[1]!);
       log.op = 'bucket';
       log.bucket = name;
-      const f = takeFault('bucket', undefined);
-      if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+      gate(log);
       const b = storage.bucket(name);
       if (method === 'GET') return sendJson(res, 200, bucketResource(b, baseUrl));
       if (method === 'PATCH') {
@@ -474,8 +479,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       const bucket = decodeURIComponent(listMatch[1]!);
       log.op = 'list';
       log.bucket = bucket;
-      const f = takeFault('list', undefined);
-      if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+      gate(log);
       const prefix = q.get('prefix') ?? '';
       const delimiter = q.get('delimiter') ?? '';
       const versions = q.get('versions') === 'true';
@@ -528,8 +532,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       if (method === 'GET') {
         const media = forceMedia || q.get('alt') === 'media';
         log.op = media ? 'download' : 'get';
-        const f = takeFault(log.op, name);
-        if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+        gate(log);
         const v = storage.getObject(bucket, name, generation);
         checkPreconditions(v, pre);
         if (media) return sendObject(res, v, req);
@@ -537,8 +540,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       }
       if (method === 'DELETE') {
         log.op = 'delete';
-        const f = takeFault('delete', name);
-        if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+        gate(log);
         storage.deleteObject(bucket, name, { ...pre, ...(generation ? { generation } : {}) });
         res.writeHead(204);
         res.end();
@@ -546,8 +548,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       }
       if (method === 'PATCH' || method === 'PUT') {
         log.op = 'patch';
-        const f = takeFault('patch', name);
-        if (f) throw new GcsError(f.status, faultReason(f.status), `injected fault (${f.status})`);
+        gate(log);
         const patch = JSON.parse((await readBody(req)).toString() || '{}') as {
           contentType?: string;
           metadata?: Record<string, string | null>;
@@ -633,6 +634,9 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
     deleteObject: (bucket, name, o = {}) => storage.deleteObject(bucket, name, o),
     injectFault(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    onRequest(hook) {
+      onRequest = hook;
     },
   };
 }
