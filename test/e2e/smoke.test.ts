@@ -1,0 +1,173 @@
+/**
+ * One end-to-end hop on the real Pub/Sub emulator: a storage CloudEvent POSTed to the validator (listening on a real
+ * port, as Eventarc would call it) becomes an egress-change event that a pull subscription receives, and that a push
+ * subscription delivers to a functions-framework CloudEvent function the way the applier receives it.
+ */
+import type { AddressInfo } from 'node:net';
+import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import '../../functions/validator';
+import { pubsubPublisher } from '../../shared/adapters/pubsub';
+import { decodeEgressChange } from '../../shared/core/events/codec';
+import { DEFAULT_POLICY } from '../../shared/core/policy';
+import { setValidatorDeps } from '../../shared/runtime/validator';
+import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../support/emulator';
+import { memoryLogger, memoryManifestStore } from '../support/memory';
+import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../support/pubsub';
+import { storageCloudEvent } from '../support/storageEvents';
+
+type Server = ReturnType<typeof getTestServer>;
+
+const RUN = `smoke-${process.pid}`;
+const CHANGES = `egress-changes-${RUN}`;
+const STATUS = `egress-status-${RUN}`;
+const BUCKET = 'egress-manifests';
+
+const MANIFEST = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: payment-gateway
+  environment: production
+spec:
+  allowedEgress:
+    - "api.stripe.com" # Payment processor API
+`;
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+function close(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
+
+// A stand-in for the applier: records the CloudEvents the push subscription delivers, resolving waiters on arrival.
+const received: CloudEvent<unknown>[] = [];
+const waiters: (() => void)[] = [];
+cloudEvent('smokeRecorder', (ce: CloudEvent<unknown>) => {
+  received.push(ce);
+  for (const w of waiters.splice(0)) w();
+});
+function nextPush(timeoutMs: number): Promise<CloudEvent<unknown>> {
+  if (received.length) return Promise.resolve(received.shift()!);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no push delivery within ${timeoutMs} ms`)), timeoutMs);
+    waiters.push(() => {
+      clearTimeout(t);
+      resolve(received.shift()!);
+    });
+  });
+}
+
+const pubsub = emulatorPubsub();
+const store = memoryManifestStore(BUCKET);
+const logger = memoryLogger();
+const publisher = pubsubPublisher(LOCAL_PROJECT);
+let validator: Server | undefined;
+let recorder: Server | undefined;
+let validatorUrl = '';
+
+beforeAll(async () => {
+  await pubsub.createTopic(CHANGES);
+  await pubsub.createTopic(STATUS);
+  await pubsub.createPullSubscription(CHANGES, `${CHANGES}-pull`);
+  await pubsub.createPullSubscription(STATUS, `${STATUS}-pull`);
+  recorder = getTestServer('smokeRecorder');
+  const recorderUrl = await listen(recorder);
+  await pubsub.createPushSubscription(CHANGES, `${CHANGES}-push`, recorderUrl);
+  setValidatorDeps({
+    storeFor: () => store,
+    publisher,
+    logger,
+    policy: DEFAULT_POLICY,
+    changesTopic: CHANGES,
+    statusTopic: STATUS,
+    manifestPrefix: 'manifests/',
+  });
+  validator = getTestServer('egressValidator');
+  validatorUrl = await listen(validator);
+});
+
+afterAll(async () => {
+  setValidatorDeps(undefined);
+  // Deleting the push subscription first stops its deliveries (the emulator re-pushes failures forever).
+  await pubsub.deleteSubscription(`${CHANGES}-push`).catch(() => undefined);
+  await pubsub.deleteSubscription(`${CHANGES}-pull`).catch(() => undefined);
+  await pubsub.deleteSubscription(`${STATUS}-pull`).catch(() => undefined);
+  await publisher.close();
+  await Promise.all([close(validator), close(recorder)]);
+});
+
+async function upload(name: string, text: string) {
+  const obj = await store.write(name, Buffer.from(text));
+  const ce = storageCloudEvent({ kind: 'finalized', bucket: BUCKET, name, generation: obj.generation, content: text });
+  const res = await fetch(validatorUrl, { method: 'POST', headers: ce.headers, body: JSON.stringify(ce.body) });
+  expect(res.status).toBe(204);
+  return obj;
+}
+
+it('a storage event becomes an egress-change event on the changes topic, pushed as a Pub/Sub CloudEvent', async () => {
+  const obj = await upload('manifests/payment-gateway.yaml', MANIFEST);
+
+  const pulled = await waitForChange(`${CHANGES}-pull`, (e) => e.data.source.generation === obj.generation);
+  expect(pulled.subject).toBe('payment-gateway');
+  expect(pulled.data.reason).toBe('upsert');
+  expect(pulled.data.entries).toEqual([
+    { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
+  ]);
+
+  // The functions framework turns the wrapped push body into a messagePublished CloudEvent whose source names the
+  // topic (from the endpoint path) and whose data.message carries our binary-mode attributes.
+  const pushed = await nextPush(10_000);
+  expect(pushed.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
+  expect(pushed.source).toBe(`//pubsub.googleapis.com/projects/${LOCAL_PROJECT}/topics/${CHANGES}`);
+  const message = (pushed.data as { message: { data: string; attributes: Record<string, string> } }).message;
+  const decoded = decodeEgressChange(message);
+  expect(decoded.ok && decoded.event.id).toBe(pulled.id);
+});
+
+it('an invalid manifest ends as a rejected status event', async () => {
+  const obj = await upload('manifests/billing.yaml', MANIFEST);
+  const status = await waitForStatus(
+    `projects/${LOCAL_PROJECT}/subscriptions/${STATUS}-pull`,
+    (s) => s.data.source?.generation === obj.generation,
+  );
+  expect(status.data.outcome).toBe('rejected');
+  expect(status.data.project).toBe('payment-gateway');
+  expect(status.data.diagnostics?.some((d) => d.path.startsWith('metadata.name'))).toBe(true);
+});
+
+describe('the emulator harness', () => {
+  it('reuses the emulator named by PUBSUB_EMULATOR_HOST instead of starting another', async () => {
+    const emu = await startPubsubEmulator();
+    expect(emu.reused).toBe(true);
+    expect(emu.host).toBe(process.env.PUBSUB_EMULATOR_HOST);
+    await emu.stop(); // a no-op for a reused emulator: the next test still talks to it
+    await expect(pubsub.createTopic(CHANGES)).resolves.toBeUndefined();
+  });
+
+  it('names what to install when java is missing', async () => {
+    await expect(startPubsubEmulator({ reuseHost: '', java: '/nonexistent/java' })).rejects.toThrow(
+      /needs Java; install a Java runtime \(11 or newer\), e\.g\. `apt-get install openjdk-17-jre-headless`/,
+    );
+  });
+
+  it('names what to install when the emulator jar is missing', () => {
+    expect(() => findEmulatorJar(['/nonexistent-sdk'], { askGcloud: false })).toThrow(EmulatorSetupError);
+    expect(() => findEmulatorJar(['/nonexistent-sdk'], { askGcloud: false })).toThrow(
+      /jar not found .*\/nonexistent-sdk.*gcloud components install pubsub-emulator/,
+    );
+  });
+
+  it('finds the installed jar from the usual SDK roots', () => {
+    expect(findEmulatorJar()).toMatch(/platform\/pubsub-emulator\/lib\/cloud-pubsub-emulator-.*-all\.jar$/);
+  });
+
+  it('refuses a PUBSUB_EMULATOR_HOST that does not answer, saying what to do', async () => {
+    await expect(startPubsubEmulator({ reuseHost: '127.0.0.1:1' })).rejects.toThrow(
+      /does not answer HTTP: start that emulator, or unset/,
+    );
+  });
+});
