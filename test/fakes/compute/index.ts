@@ -2,4 +2,5 @@
 export * from './client';
 export * from './engine';
 export * from './errors';
+export * from './server';
 export * from './validate';
