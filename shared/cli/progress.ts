@@ -46,7 +46,9 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
       // Always draw the final state; otherwise at most one redraw per interval.
       if (done < total && t - last < interval) return;
       last = t;
-      stream.write(`\r\x1b[K${renderBar(done, total, opts.title, label, stream.columns ?? 80)}`);
+      // A pty without a size reports 0 columns: assume a classic 80.
+      const columns = stream.columns && stream.columns >= 20 ? stream.columns : 80;
+      stream.write(`\r\x1b[K${renderBar(done, total, opts.title, label, columns)}`);
       drawn = true;
     },
     done() {
