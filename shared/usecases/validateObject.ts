@@ -1,13 +1,14 @@
 /**
- * The validator's recipe: a storage event about a manifest object → read exactly that generation → validate with
- * the core (name binding and platform policy included) → publish an egress-change event, or a `rejected` status.
+ * The validator's recipe: a storage event about a manifest object → check it is still the live generation → read
+ * exactly that generation → validate with the core (name binding and platform policy included) → publish an
+ * egress-change event, or a `rejected` status.
  * Deletes revoke only when no live generation exists (an overwrite also emits a delete/archive of the old one).
  *
  * Error policy: bad input is acknowledged (logged, never thrown: a retry would fail the same way, forever);
  * transient I/O failures are thrown so the platform redelivers the event.
  */
 import type { Diagnostic } from '../core/diagnostics';
-import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import { compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
 import { projectKeyFromPath, tooLargeResult, validateManifest } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -82,19 +83,45 @@ function summary(diags: readonly Diagnostic[]): string[] {
 async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Record<string, unknown>) {
   const { logger, policy } = deps;
   const max = policy.manifest.maxFileBytes;
+  const store = deps.storeFor(ev.bucket);
+  // Only the live generation may become desired state. In the versioned production bucket an overwritten or deleted
+  // generation stays readable, so "read exactly that generation" alone would let a late event of an old generation
+  // re-create rules after a delete (the applier has no rule left to compare generations with). Whatever replaced
+  // the generation has its own event, which carries the current state.
+  const live = await io(`stat gs://${ev.bucket}/${ev.name}`, () => store.stat(ev.name));
+  if (!live.ok) return failed(deps, live.error, ctx);
+  if (live.value === null) {
+    logger.log('INFO', 'manifest no longer exists; acknowledged (its delete event revokes)', ctx);
+    return { kind: 'gone' } as const;
+  }
+  const order = compareGenerations(live.value.generation, ev.generation);
+  if (order > 0) {
+    logger.log('INFO', 'manifest generation is no longer live; acknowledged (the newer generation has its own event)', {
+      ...ctx,
+      liveGeneration: live.value.generation,
+    });
+    return { kind: 'superseded', liveGeneration: live.value.generation } as const;
+  }
+  if (order < 0)
+    // GCS is strongly consistent, so this means a lagging store (or a clock-free fake): retrying is safe.
+    throw new TransientError(
+      `gs://${ev.bucket}/${ev.name} shows generation ${live.value.generation}, older than the event's ${ev.generation}`,
+      undefined,
+    );
+
   let result: ReturnType<typeof validateManifest>;
   let source: ManifestSource;
   if (ev.size !== undefined && ev.size > max) {
     // Refused before download: a huge object must not be read into the function's memory.
-    source = sourceOf(ev);
+    source = sourceOf(ev, live.value);
     result = tooLargeResult(ev.name, ev.size, policy);
   } else {
     const read = await io(`read gs://${ev.bucket}/${ev.name}#${ev.generation}`, () =>
-      deps.storeFor(ev.bucket).read(ev.name, ev.generation),
+      store.read(ev.name, ev.generation),
     );
     if (!read.ok) return failed(deps, read.error, ctx);
     if (read.value === null) {
-      // Overwritten or deleted since the event was sent: the newer generation has (or will have) its own event.
+      // Overwritten or deleted between the stat and the read: the newer generation has its own event.
       logger.log('INFO', 'manifest generation no longer exists; acknowledged (a newer event covers it)', ctx);
       return { kind: 'gone' } as const;
     }
