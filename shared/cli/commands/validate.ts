@@ -1,13 +1,114 @@
-/** `egress validate` — placeholder until its issue lands (exits 1 with a message saying so). */
-import type { Command } from 'commander';
+/**
+ * `egress validate [--format text|json] [--policy FILE] PATH...` — validates Project manifests (directories are
+ * walked for *.yaml/*.yml) and reports every diagnostic. Exit 0 valid (warnings allowed), 1 invalid, 2 usage.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { checkProjectSet, tooLargeResult, validateManifest } from '../../core/manifest';
+import type { ManifestResult } from '../../core/manifest/types';
+import type { PlatformPolicy } from '../../core/policy/types';
+import { loadPolicyFile } from '../../runtime/policy';
+import { formatDiagnostic, plural } from '../format';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../main';
 
+const MANIFEST_RE = /\.ya?ml$/;
+
+/** Expands PATH arguments into manifest files: files as given, directories walked (sorted, dot-entries skipped). */
+export function collectManifestFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && MANIFEST_RE.test(e.name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isDirectory()) walk(p);
+    else out.push(p);
+  }
+  return [...new Set(out)];
+}
+
+/** Validates the files with `policy` and the cross-file checks of one run. */
+export function validateFiles(files: string[], policy: PlatformPolicy): ManifestResult[] {
+  const results = files.map((f) => {
+    const size = statSync(f).size;
+    if (size > policy.manifest.maxFileBytes) return tooLargeResult(f, size, policy);
+    return validateManifest(readFileSync(f, 'utf8'), { path: f, policy });
+  });
+  return checkProjectSet(results);
+}
+
+/** The JSON document of `--format json` (the shape issue 2 specifies). */
+export function toJson(results: ManifestResult[]): unknown {
+  return {
+    valid: results.every((r) => r.valid),
+    manifests: results.map((r) => ({
+      path: r.path,
+      valid: r.valid,
+      project: r.project,
+      egress: r.egress,
+      diagnostics: r.diagnostics,
+    })),
+  };
+}
+
+/** Text report: one line per diagnostic (hint below it), then a summary line. */
+export function toText(results: ManifestResult[]): string {
+  const lines: string[] = [];
+  let errors = 0;
+  let warnings = 0;
+  for (const r of results)
+    for (const d of r.diagnostics) {
+      lines.push(formatDiagnostic(r.path, d));
+      if (d.severity === 'error') errors++;
+      else warnings++;
+    }
+  const invalid = results.filter((r) => !r.valid).length;
+  lines.push(
+    `${plural(results.length, 'manifest')} checked: ${results.length - invalid} valid, ${invalid} invalid (${plural(errors, 'error')}, ${plural(warnings, 'warning')})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `validate` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('validate')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('egress validate: not implemented yet\n');
-      setExit(1);
+    .description(
+      'Validate Project manifests: every problem in every file, with file:line:col, a stable code and a hint',
+    )
+    .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all manifests valid (warnings allowed), 1 invalid manifest(s), 2 usage error.\nDiagnostic codes: docs/manifest.md',
+    )
+    .action((paths: string[], opts: { format: 'text' | 'json'; policy?: string }) => {
+      let policy: PlatformPolicy;
+      try {
+        policy = loadPolicyFile(opts.policy ?? '');
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const files = collectManifestFiles(paths);
+      const results = validateFiles(files, policy);
+      if (opts.format === 'json') process.stdout.write(`${JSON.stringify(toJson(results), null, 2)}\n`);
+      else {
+        if (files.length === 0) process.stderr.write(`warning: no *.yaml/*.yml files under ${paths.join(', ')}\n`);
+        process.stdout.write(toText(results));
+      }
+      setExit(results.every((r) => r.valid) ? EXIT_OK : EXIT_INVALID);
     });
 }

@@ -24,6 +24,8 @@ const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const NUMERIC_RE = /^[0-9]+$/;
 const DOTTED_NUMERIC_RE = /^[0-9.]+$/;
 const PREFIX_RE = /^(?:0|[1-9][0-9]{0,2})$/;
+/** Special-use names (RFC 6761, 6762, 7686, 8375, 9476, and GCP's `.internal`): never external destinations. */
+const SPECIAL_USE_SUFFIXES = ['localhost', 'local', 'internal', 'test', 'invalid', 'example', 'onion', 'alt', 'arpa'];
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Normalizes one allowedEgress value (see docs/manifest.md for the rules and codes). Never throws. */
@@ -114,12 +116,20 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
     return fail(
       'INVALID_IP',
       `\`${s}\` is not a valid IPv4 address (four decimal octets 0-255, no leading zeros)`,
-      ipaddr.IPv4.isValid(s) ? `did you mean \`${ipaddr.IPv4.parse(s).toString()}\`?` : undefined,
+      ipv4Suggestion(s),
     );
   }
   const host = normalizeHostname(s);
   if (!host.ok) return host;
   return { ok: true, entry: { value: host.value, type: 'hostname' } };
+}
+
+/** What a non-standard IPv4 spelling most likely meant: leading zeros dropped, else ipaddr.js's reading. */
+function ipv4Suggestion(s: string): string | undefined {
+  const parts = s.split('.');
+  if (parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255))
+    return `did you mean \`${parts.map(Number).join('.')}\`?`;
+  return ipaddr.IPv4.isValid(s) ? `did you mean \`${ipaddr.IPv4.parse(s).toString()}\`?` : undefined;
 }
 
 function urlFailure(s: string): Fail {
@@ -194,6 +204,13 @@ export function normalizeHostname(input: string): { ok: true; value: string } | 
       );
     }
   }
+  const special = SPECIAL_USE_SUFFIXES.find((x) => h === x || h.endsWith(`.${x}`));
+  if (special)
+    return fail(
+      'NON_PUBLIC_HOSTNAME',
+      `\`${input}\` is under the special-use domain \`.${special}\`, which is not an external destination${special === 'internal' ? ' (metadata.google.internal and VPC-internal names are reachable without egress rules)' : ''}`,
+      'list public hostnames only',
+    );
   if (NUMERIC_RE.test(labels[labels.length - 1]!))
     return fail(
       'INVALID_HOSTNAME',
@@ -211,6 +228,9 @@ export function normalizeWildcardSyntax(
       'INVALID_WILDCARD',
       `\`${s}\` is not a valid wildcard: \`*\` may only be the whole leftmost label, as in \`*.example.com\``,
     );
+  const bare = s.slice(2).toLowerCase().replace(/\.$/, '');
+  // `*.com`: a single label after `*.` is a top-level domain, i.e. always a public suffix.
+  if (LABEL_RE.test(bare) && !NUMERIC_RE.test(bare)) return { ok: true, value: `*.${bare}`, suffix: 'icann' };
   const rest = normalizeHostname(s.slice(2));
   if (!rest.ok) return fail('INVALID_WILDCARD', `\`${s}\` is not a valid wildcard: ${rest.message}`, rest.hint);
   const info = parseDomain(rest.value, { allowPrivateDomains: true });

@@ -1,4 +1,6 @@
 /** The Project manifest core: validation, normalization, names and the JSON Schema. */
+
+export { DIAGNOSTIC_CODES } from './codes';
 export { type NormalizeResult, normalizeEgressValue, normalizeHostname } from './egress';
 export { isValidProjectName, MAX_PROJECT_NAME_LENGTH, projectKeyFromPath } from './names';
 export { ProjectManifestSchema, projectJsonSchema } from './schema';

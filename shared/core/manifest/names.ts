@@ -22,7 +22,6 @@ export function explainProjectName(name: string): { message: string; hint?: stri
   const suggestion = name
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^[^a-z]+/, '')
     .replace(/-+$/, '')
     .slice(0, MAX_PROJECT_NAME_LENGTH)
     .replace(/-+$/, '');

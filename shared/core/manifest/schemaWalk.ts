@@ -134,7 +134,8 @@ export function walkSchema(
   function walk(s: JsonSchema, raw: YNode | null, loc: Located, key: string): unknown {
     at.set(key, loc);
     const node = resolveNode(src, raw);
-    const pos = node?.range ? posOf(src, node) : loc.pos;
+    // An empty value (`key:`) has no text of its own: report it at its key.
+    const pos = node?.range && !isNullScalar(node) ? posOf(src, node) : loc.pos;
     const path = loc.path;
     if (opaque.has(s)) return undefined;
     if (s.anyOf) {
@@ -147,7 +148,7 @@ export function walkSchema(
     if (s.const !== undefined) return checkConst([s.const], node, pos, path);
     switch (s.type) {
       case 'object':
-        return walkObject(s, node, loc, key, []);
+        return walkObject(s, node, loc, key, [], undefined);
       case 'array': {
         if (!node || !isSeq(node)) return mismatch(s, node, pos, path);
         const items = s.items;
@@ -223,9 +224,16 @@ export function walkSchema(
     return undefined;
   }
 
-  function walkObject(s: JsonSchema, node: YNode | null, loc: Located, key: string, extra: KeyedPair[]): unknown {
+  function walkObject(
+    s: JsonSchema,
+    node: YNode | null,
+    loc: Located,
+    key: string,
+    extra: KeyedPair[],
+    parent: { schema: JsonSchema; path: string; self: string } | undefined,
+  ): unknown {
     const path = loc.path;
-    const pos = node?.range ? posOf(src, node) : loc.pos;
+    const pos = node?.range && !isNullScalar(node) ? posOf(src, node) : loc.pos;
     if (node && !isMap(node) && !isNullScalar(node)) return mismatch(s, node, pos, path);
     if ((!node || isNullScalar(node)) && extra.length === 0) {
       if (node) return mismatch(s, node, pos, path);
@@ -253,6 +261,22 @@ export function walkSchema(
         const list = relocated.get(homeKey) ?? [];
         list.push(p);
         relocated.set(homeKey, list);
+        continue;
+      }
+      const sibling = parent
+        ? Object.entries(parent.schema.properties ?? {}).find(
+            ([k, sub]) => k !== parent.self && sub.properties && Object.hasOwn(sub.properties, p.key),
+          )
+        : undefined;
+      if (sibling && parent) {
+        const target = childPath(parent.path, sibling[0]);
+        err(
+          'MISPLACED_FIELD',
+          `\`${p.key}\` belongs under \`${target}\`, not \`${path}\``,
+          posOf(src, p.keyNode),
+          childPath(path, p.key),
+          `move \`${p.key}:\` under \`${sibling[0]}:\``,
+        );
         continue;
       }
       const nested = Object.entries(props).flatMap(([k, sub]) =>
@@ -291,7 +315,7 @@ export function walkSchema(
       if (sub.type === 'object' && !opaque.has(sub)) {
         const vnode = resolveNode(src, p.value);
         at.set(keyPath, cloc);
-        result[p.key] = walkObject(sub, vnode, cloc, keyPath, moved);
+        result[p.key] = walkObject(sub, vnode, cloc, keyPath, moved, { schema: s, path, self: p.key });
       } else {
         result[p.key] = walk(sub, p.value, cloc, keyPath);
       }
@@ -301,7 +325,7 @@ export function walkSchema(
       const sub = props[homeKey]!;
       const cloc: Located = { node: null, path: childPath(path, homeKey), pos };
       at.set(childPath(key, homeKey), cloc);
-      result[homeKey] = walkObject(sub, null, cloc, childPath(key, homeKey), moved);
+      result[homeKey] = walkObject(sub, null, cloc, childPath(key, homeKey), moved, { schema: s, path, self: homeKey });
       ownKeys.add(homeKey);
     }
     const present = new Set([...own.map((p) => p.key), ...extra.map((p) => p.key)]);

@@ -220,7 +220,7 @@ function checkEntries(
         'error',
         'TOO_MANY_ENTRIES',
         `allowedEgress has ${seq.items.length} entries; the platform allows at most ${max} per project`,
-        locPos(src, loc),
+        loc.pos,
         loc.path,
         'use the narrowest destinations needed, or ask the platform team to raise manifest.maxEntries',
       ),

@@ -1,5 +1,5 @@
 /** The platform policy: documented defaults, the override-file reader and the types. */
 export { DEFAULT_POLICY } from './defaults';
 export { parsePolicy } from './parse';
-export { MAX_RULE_PRIORITY, PolicyFileSchema } from './schema';
+export { MAX_RULE_PRIORITY, PolicyFileSchema, policyJsonSchema } from './schema';
 export type { PlatformPolicy, TargetMapping, WildcardExpansion } from './types';

@@ -133,6 +133,7 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
         ),
       );
     }
+    diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
     return { policy, diagnostics };
   } catch (e) {
     return {

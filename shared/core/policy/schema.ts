@@ -56,3 +56,11 @@ export const PolicyFileSchema = Type.Object(
   },
   { additionalProperties: false, title: 'infrastream-egress platform policy (overrides of the defaults)' },
 );
+
+/** The published JSON Schema of the policy override file, as written to schema/policy.schema.json. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...JSON.parse(JSON.stringify(PolicyFileSchema)),
+  };
+}

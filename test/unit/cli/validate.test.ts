@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../shared/cli/main';
+
+const good = (name: string, extra = '') => `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: ${name}
+  environment: production
+spec:
+  allowedEgress:
+    - "api.stripe.com" # Payment processor API
+    - "*.googleapis.com"${extra}
+`;
+
+/** Runs `egress ...args` capturing stdout/stderr. */
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'egress', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('egress validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'egress-validate-'));
+  const okDir = join(dir, 'ok');
+  const mixed = join(dir, 'mixed');
+  mkdirSync(join(okDir, 'nested'), { recursive: true });
+  mkdirSync(mixed);
+  writeFileSync(join(okDir, 'payment-gateway.yaml'), good('payment-gateway'));
+  writeFileSync(join(okDir, 'nested', 'fraud-scoring.yml'), good('fraud-scoring', '\n    - "API.stripe.com"'));
+  writeFileSync(join(okDir, 'README.md'), 'not a manifest');
+  writeFileSync(join(mixed, 'payment-gateway.yaml'), good('payment-gateway'));
+  writeFileSync(join(mixed, 'bad.yaml'), good('bad').replace('"api.stripe.com"', '"https://api.stripe.com/v1"'));
+
+  it('exits 0 on valid manifests (warnings allowed) and walks directories for *.yaml/*.yml', async () => {
+    const r = await run('validate', okDir);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toBe(
+      `${join(okDir, 'nested', 'fraud-scoring.yml')}:10:7: warning DUPLICATE_ENTRY \`api.stripe.com\` is listed again (same as spec.allowedEgress[0] after normalization); it is kept once`,
+    );
+    expect(lines[1]).toBe('  hint: remove the repeated entry');
+    expect(lines.at(-1)).toBe('2 manifests checked: 2 valid, 0 invalid (0 errors, 1 warning)');
+  });
+
+  it('exits 1 and prints path:line:col: severity CODE message for invalid manifests', async () => {
+    const r = await run('validate', mixed);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      `${join(mixed, 'bad.yaml')}:8:7: error ENTRY_URL \`https://api.stripe.com/v1\` is a URL; list the bare host`,
+    );
+    expect(r.out).toContain('  hint: use `api.stripe.com`');
+    expect(r.out.trim().split('\n').at(-1)).toBe('2 manifests checked: 1 valid, 1 invalid (1 error, 0 warnings)');
+  });
+
+  it('prints the JSON shape of the issue', async () => {
+    const r = await run('validate', '--format', 'json', join(mixed, 'payment-gateway.yaml'), join(mixed, 'bad.yaml'));
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.valid).toBe(false);
+    expect(doc.manifests[0]).toEqual({
+      path: join(mixed, 'payment-gateway.yaml'),
+      valid: true,
+      project: { name: 'payment-gateway', environment: 'production' },
+      egress: [
+        { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
+        { value: '*.googleapis.com', type: 'wildcard' },
+      ],
+      diagnostics: [],
+    });
+    expect(doc.manifests[1].diagnostics[0]).toEqual({
+      severity: 'error',
+      code: 'ENTRY_URL',
+      message: expect.any(String),
+      line: 8,
+      column: 7,
+      path: 'spec.allowedEgress[0]',
+      hint: 'use `api.stripe.com`',
+    });
+  });
+
+  it('reports the same project declared twice in one run', async () => {
+    const r = await run(
+      'validate',
+      '--format',
+      'json',
+      join(okDir, 'payment-gateway.yaml'),
+      join(mixed, 'payment-gateway.yaml'),
+    );
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.manifests.map((m: { diagnostics: { code: string }[] }) => m.diagnostics.map((d) => d.code))).toEqual([
+      ['DUPLICATE_PROJECT'],
+      ['DUPLICATE_PROJECT'],
+    ]);
+  });
+
+  it('applies --policy', async () => {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'wildcards:\n  "*.googleapis.com": null\n');
+    const r = await run('validate', '--policy', policy, join(okDir, 'payment-gateway.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('WILDCARD_SHARED_SUFFIX');
+  });
+
+  it('exits 2 for an invalid policy file, naming the position', async () => {
+    const policy = join(dir, 'bad-policy.yaml');
+    writeFileSync(policy, 'manifest:\n  maxEntries: -1\n');
+    const r = await run('validate', '--policy', policy, okDir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${policy}:2:15: VALUE_OUT_OF_RANGE`);
+  });
+
+  it('exits 2 for a missing path, a missing argument, an unknown flag and a bad format', async () => {
+    const missing = await run('validate', join(dir, 'nope'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no such file or directory');
+    expect((await run('validate')).code).toBe(2);
+    expect((await run('validate', '--frobnicate', okDir)).code).toBe(2);
+    expect((await run('validate', '--format', 'xml', okDir)).code).toBe(2);
+  });
+
+  it('shows help with exit 0', async () => {
+    const r = await run('validate', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--format <format>');
+    expect(r.out).toContain('Exit codes');
+  });
+});

@@ -1,0 +1,163 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
+import { loadPolicyFile } from '../../../shared/runtime/policy';
+
+describe('DEFAULT_POLICY', () => {
+  it('has the documented defaults', () => {
+    expect(DEFAULT_POLICY.manifest).toEqual({
+      maxFileBytes: 1048576,
+      maxEntries: 250,
+      minPrefixV4: 16,
+      minPrefixV6: 32,
+    });
+    expect(DEFAULT_POLICY.wildcards).toEqual({
+      '*.googleapis.com': {
+        ranges: ['199.36.153.8/30', '2600:2d00:2:2000::/64'],
+        note: 'Private Google Access (private.googleapis.com)',
+      },
+    });
+    expect(DEFAULT_POLICY.firewall).toEqual({
+      priorityMin: 1000,
+      priorityMax: 2000000000,
+      target: { mode: 'serviceAccount', template: 'workload@{project}.iam.gserviceaccount.com' },
+      maxFqdnsPerRule: 100,
+      maxRangesPerRule: 5000,
+      enableLogging: true,
+    });
+  });
+
+  it('cannot be mutated by a consumer', () => {
+    expect(() => {
+      (DEFAULT_POLICY.manifest as { maxEntries: number }).maxEntries = 1;
+    }).toThrow();
+  });
+});
+
+describe('parsePolicy', () => {
+  it('merges an override over the defaults', () => {
+    const { policy, diagnostics } = parsePolicy(
+      `manifest:
+  maxEntries: 100
+  minPrefixV4: 24
+wildcards:
+  "*.Stripe.com":
+    ranges: ["54.187.174.169", "2600:1F14::/32"]
+    note: Stripe webhooks
+firewall:
+  hostProject: net-host
+  policy: egress-policy
+  target: {mode: secureTag, template: "tagValues/{project}"}
+  enableLogging: false
+`,
+      'policy.yaml',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(policy.manifest).toEqual({ maxFileBytes: 1048576, maxEntries: 100, minPrefixV4: 24, minPrefixV6: 32 });
+    expect(policy.wildcards['*.stripe.com']).toEqual({
+      ranges: ['54.187.174.169/32', '2600:1f14::/32'],
+      note: 'Stripe webhooks',
+    });
+    expect(policy.wildcards['*.googleapis.com']).toBeDefined();
+    expect(policy.firewall).toMatchObject({
+      hostProject: 'net-host',
+      policy: 'egress-policy',
+      target: { mode: 'secureTag', template: 'tagValues/{project}' },
+      enableLogging: false,
+      priorityMin: 1000,
+    });
+    expect(DEFAULT_POLICY.manifest.maxEntries).toBe(250);
+  });
+
+  it('reads JSON and removes a default wildcard mapped to null', () => {
+    const { policy, diagnostics } = parsePolicy('{"$schema": "x", "wildcards": {"*.googleapis.com": null}}', 'p.json');
+    expect(diagnostics).toEqual([]);
+    expect(policy.wildcards).toEqual({});
+  });
+
+  it('treats an empty file as the defaults', () => {
+    expect(parsePolicy('# nothing\n', 'p.yaml')).toEqual({ policy: DEFAULT_POLICY, diagnostics: [] });
+  });
+
+  it('reports unknown keys, types and ranges with positions', () => {
+    const { diagnostics } = parsePolicy(
+      `manifest:
+  maxEntrie: 3
+  minPrefixV4: 40
+firewall:
+  enableLogging: "yes"
+  target: {mode: tag, template: "x/{project}"}
+`,
+      'p.yaml',
+    );
+    expect(diagnostics.map((d) => [d.code, d.path, d.line, d.column, d.hint])).toEqual([
+      ['UNKNOWN_FIELD', 'manifest.maxEntrie', 2, 3, 'did you mean `maxEntries`?'],
+      ['VALUE_OUT_OF_RANGE', 'manifest.minPrefixV4', 3, 16, undefined],
+      ['WRONG_TYPE', 'firewall.enableLogging', 5, 18, undefined],
+      ['INVALID_VALUE', 'firewall.target.mode', 6, 18, undefined],
+    ]);
+  });
+
+  it('checks wildcard keys and their ranges', () => {
+    const { policy, diagnostics } = parsePolicy(
+      `wildcards:
+  "*.co.uk": {ranges: ["8.8.8.0/24"]}
+  "api.*.com": {ranges: ["8.8.8.0/24"]}
+  "*.example.org": {ranges: ["8.8.8.8/24", "nonsense"]}
+  "*.example.net": {ranges: []}
+`,
+      'p.yaml',
+    );
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ['POLICY_INVALID_WILDCARD', 2, 3],
+      ['POLICY_INVALID_WILDCARD', 3, 3],
+      ['POLICY_INVALID_RANGE', 4, 30],
+      ['POLICY_INVALID_RANGE', 4, 44],
+      ['POLICY_INVALID_RANGE', 5, 3],
+    ]);
+    expect(diagnostics[2]!.hint).toBe('use `8.8.8.0/24`');
+    expect(policy.wildcards['*.co.uk']).toBeUndefined();
+  });
+
+  it('checks the target template and the priority band', () => {
+    const { diagnostics } = parsePolicy(
+      `firewall:
+  priorityMin: 5000
+  priorityMax: 4000
+  target: {mode: serviceAccount, template: "workload@shared.iam.gserviceaccount.com"}
+`,
+      'p.yaml',
+    );
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['POLICY_PRIORITY_ORDER', 3],
+      ['POLICY_TARGET_TEMPLATE', 4],
+    ]);
+    const sa = parsePolicy('firewall:\n  target: {mode: serviceAccount, template: "{project}-runner"}\n', 'p.yaml');
+    expect(sa.diagnostics.map((d) => d.code)).toEqual(['POLICY_TARGET_TEMPLATE']);
+  });
+});
+
+describe('loadPolicyFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'egress-policy-'));
+
+  it('returns the defaults for an empty path', () => {
+    expect(loadPolicyFile('')).toBe(DEFAULT_POLICY);
+  });
+
+  it('loads a valid file', () => {
+    const f = join(dir, 'ok.yaml');
+    writeFileSync(f, 'manifest:\n  maxEntries: 10\n');
+    expect(loadPolicyFile(f).manifest.maxEntries).toBe(10);
+  });
+
+  it('throws with path:line:col: CODE lines for an invalid file', () => {
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, 'manifest:\n  maxEntries: 0\n');
+    expect(() => loadPolicyFile(f)).toThrow(`${f}:2:15: VALUE_OUT_OF_RANGE`);
+  });
+
+  it('names the file when it cannot be read', () => {
+    expect(() => loadPolicyFile(join(dir, 'missing.yaml'))).toThrow(/cannot read platform policy file .*missing\.yaml/);
+  });
+});
