@@ -31,3 +31,21 @@ export class FirewallApiError extends Error {
     this.name = 'FirewallApiError';
   }
 }
+
+/**
+ * The write was accepted but its operation ended DONE with an error. A retry must use a NEW requestId: the old one
+ * would be answered with the same failed operation.
+ */
+export class OperationFailedError extends FirewallApiError {
+  constructor(
+    message: string,
+    status: number,
+    reason: string,
+    transient: boolean,
+    /** The operation's name. */
+    readonly operation: string,
+  ) {
+    super(message, status, reason, transient);
+    this.name = 'OperationFailedError';
+  }
+}

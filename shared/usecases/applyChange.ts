@@ -37,7 +37,12 @@ import { isValidProjectName } from '../core/manifest/names';
 import type { EgressEntry } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
-import { FirewallApiError, type FirewallPolicyPort, type PolicySnapshot } from '../ports/firewall';
+import {
+  FirewallApiError,
+  type FirewallPolicyPort,
+  OperationFailedError,
+  type PolicySnapshot,
+} from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import { isTransient, type RetryOptions, withRetry } from './retry';
@@ -273,11 +278,17 @@ async function execute(
 ): Promise<PolicySnapshot | undefined> {
   const project = event.data.project.name;
   const at = (s: PolicySnapshot, p: number) => s.rules.find((r) => r.priority === p);
+  // A patch cannot clear a list field (empty lists are dropped on the wire), so a rule whose target kind changes
+  // (service accounts <-> secure tags) is replaced: the new rule is created first, the old one removed last.
+  const replaced = plan.update.filter((u) => !!u.old.targetServiceAccounts !== !!u.new.targetServiceAccounts);
+  const creates = [...plan.create, ...replaced.map((u) => u.new)];
+  const patches = plan.update.filter((u) => !replaced.includes(u));
+  const removals = [...plan.delete, ...replaced.map((u) => u.old)];
   const taken = new Set(snapshot.rules.map((r) => r.priority));
-  const priorities = allocatePriorities(taken, plan.create.length, deps.policy, project);
+  const priorities = allocatePriorities(taken, creates.length, deps.policy, project);
 
   const writes: { priority: number; run: (requestId: string) => Promise<void>; id: string; what: string }[] = [];
-  plan.create.forEach((rule, i) => {
+  creates.forEach((rule, i) => {
     const priority = priorities[i]!;
     writes.push({
       priority,
@@ -286,7 +297,7 @@ async function execute(
       run: (rid) => deps.firewall.addRule({ ...rule, priority }, rid),
     });
   });
-  const updates = [...plan.update].sort((a, b) => removedCount(a) - removedCount(b));
+  const updates = [...patches].sort((a, b) => removedCount(a) - removedCount(b));
   for (const u of updates)
     writes.push({
       priority: u.old.priority,
@@ -294,7 +305,7 @@ async function execute(
       id: deterministicRequestId(event.id, 'patch', u.new.ruleName, u.old.priority),
       run: (rid) => deps.firewall.patchRule(u.old.priority, u.new, rid),
     });
-  for (const r of plan.delete)
+  for (const r of removals)
     writes.push({
       priority: r.priority,
       what: `remove ${r.ruleName}@${r.priority}`,
@@ -303,18 +314,22 @@ async function execute(
     });
 
   for (const w of writes) {
+    // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
+    let failedOps = 0;
     try {
-      await withRetry(() => w.run(w.id), {
+      await withRetry(() => w.run(failedOps ? deterministicRequestId(w.id, 'retry', failedOps) : w.id), {
         ...deps.retry,
         clock: deps.clock,
-        onRetry: (err, attempt, delayMs) =>
+        onRetry: (err, attempt, delayMs) => {
+          if (err instanceof OperationFailedError) failedOps++;
           deps.logger.log('WARNING', `${w.what} failed, retrying`, {
             eventId: event.id,
             project,
             error: String(err),
             attempt,
             delayMs,
-          }),
+          });
+        },
       });
       counters.writes++;
     } catch (err) {

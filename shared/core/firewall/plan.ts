@@ -1,8 +1,8 @@
 /**
  * The plan: current rules + desired rules → {create, update(old→new), delete}. Pure data in, data out.
  *
- * Only rules carrying OUR marker for THE project are considered; identity within a project is the ruleName (the
- * lowest priority wins if a name appears twice; the extra copies are deleted). Rules are compared semantically:
+ * Only rules carrying OUR marker for THE project are considered; identity within a project is the ruleName (if a name
+ * appears twice, a copy that already matches is kept, else the lowest priority; the extra copies are deleted). Rules are compared semantically:
  * lists order-insensitively, and the marker's generation/hash are NOT content, so a new manifest generation with
  * the same rules costs nothing, and `egress plan` from a working copy (no generation) shows only real changes.
  * The one exception is the stale-event guard's need (see `PlanOptions.generation`).
@@ -113,14 +113,15 @@ export function planProject(
   for (const d of desired) {
     if (seen.has(d.ruleName)) throw new Error(`planProject: desired rule name ${d.ruleName} appears twice`);
     seen.add(d.ruleName);
-    const match = byName.get(d.ruleName)?.[0];
+    const copies = byName.get(d.ruleName) ?? [];
+    // Of several copies (an interrupted replace), keep one that already matches if there is one.
+    const match = copies.find((c) => sameContent(c, d)) ?? copies[0];
     if (!match) plan.create.push(d);
     else if (sameContent(match, d)) kept.push({ old: match, new: d });
     else plan.update.push({ old: match, new: d });
   }
-  for (const r of owned) {
-    if (!seen.has(r.ruleName) || byName.get(r.ruleName)?.[0] !== r) plan.delete.push(r);
-  }
+  const matched = new Set([...kept.map((k) => k.old), ...plan.update.map((u) => u.old)]);
+  for (const r of owned) if (!matched.has(r)) plan.delete.push(r);
   const g = opts.generation;
   const first = kept[0];
   if (g !== undefined && first && plan.create.length === 0 && plan.update.length === 0) {

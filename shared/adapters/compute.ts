@@ -1,0 +1,275 @@
+/**
+ * FirewallPolicyPort over @google-cloud/compute: `NetworkFirewallPoliciesClient` for the policy and its rules,
+ * `GlobalOperationsClient` to wait for each write's operation. Also talks to the fake Compute REST server
+ * (`EGRESS_COMPUTE_ENDPOINT=http://127.0.0.1:PORT`) and, in unit tests, to the fake client pair.
+ *
+ * Facts this adapter is built on (Compute v1 REST, client 6.x): a write resolves to `[op]` where `op` is a plain
+ * object whose `latestResponse` is the Operation (`op.promise()` does not exist); `GlobalOperationsClient.wait`
+ * returns when the operation is DONE or after a deadline (~2 min), so we loop; a DONE operation may carry `error`.
+ * Errors in REST mode carry the HTTP status in `code`/`status` and the JSON error body in `message`.
+ */
+import type { protos } from '@google-cloud/compute';
+import type { DesiredRule, ObservedRule } from '../core/firewall/types';
+import { type Clock, systemClock } from '../ports/clock';
+import {
+  FirewallApiError,
+  type FirewallPolicyPort,
+  OperationFailedError,
+  type PolicySnapshot,
+} from '../ports/firewall';
+
+type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
+type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
+type IOperation = protos.google.cloud.compute.v1.IOperation;
+type v1 = typeof protos.google.cloud.compute.v1;
+type Req<K extends keyof v1> = v1[K] extends { prototype: infer P } ? Partial<P> : never;
+
+/** The methods of `NetworkFirewallPoliciesClient` the adapter uses (the real client and the fake both fit). */
+export interface PoliciesApi {
+  get(req: Req<'GetNetworkFirewallPolicyRequest'>): Promise<[IPolicy, ...unknown[]]>;
+  addRule(req: Req<'AddRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  patchRule(req: Req<'PatchRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  removeRule(req: Req<'RemoveRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+}
+
+/** The method of `GlobalOperationsClient` the adapter uses. */
+export interface OperationsApi {
+  wait(req: { project: string; operation: string }): Promise<[IOperation, ...unknown[]]>;
+}
+
+/** Where the policy is and how long to wait for an operation. */
+export interface ComputeFirewallOptions {
+  project: string;
+  policy: string;
+  policies: PoliciesApi;
+  operations: OperationsApi;
+  clock?: Clock;
+  /** Give up waiting for one operation after this long (default 5 min): a transient timeout, retried. */
+  operationTimeoutMs?: number;
+}
+
+const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+/** True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0). */
+export function isTransientStatus(status: number, reason: string): boolean {
+  return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_REASONS.has(reason));
+}
+
+/** gRPC codes seen when the client is used over gRPC instead of REST. */
+const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 0, 5: 404, 6: 409, 7: 403, 8: 429, 9: 412, 13: 500, 14: 503 };
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+]);
+
+/** Maps whatever the client threw to a classified FirewallApiError (already classified errors pass through). */
+export function toFirewallError(err: unknown, what: string): FirewallApiError {
+  if (err instanceof FirewallApiError) return err;
+  const e = (err ?? {}) as { code?: unknown; status?: unknown; message?: unknown; response?: { status?: number } };
+  const message = typeof err === 'string' ? err : typeof e.message === 'string' ? e.message : String(err);
+  let status = 0;
+  let reason = '';
+  let detail = message;
+  try {
+    const body = JSON.parse(message) as { error?: { code?: number; message?: string; errors?: { reason?: string }[] } };
+    if (body.error) {
+      status = body.error.code ?? 0;
+      reason = body.error.errors?.[0]?.reason ?? '';
+      detail = body.error.message ?? message;
+    }
+  } catch {
+    // not a JSON error body: fall back to the numeric fields
+  }
+  if (!status) {
+    const s = typeof e.status === 'number' ? e.status : e.response?.status;
+    if (typeof s === 'number' && s >= 100) status = s;
+    else if (typeof e.code === 'number') status = e.code >= 100 ? e.code : (GRPC_TO_HTTP[e.code] ?? 500);
+  }
+  if (!status && typeof e.code === 'string' && !NETWORK_CODES.has(e.code) && !/timeout|timed out/i.test(message))
+    status = 500;
+  if (!reason) reason = status === 0 ? 'timeout' : status === 429 ? 'rateLimitExceeded' : String(status);
+  return new FirewallApiError(`${what}: ${detail}`, status, reason, isTransientStatus(status, reason));
+}
+
+const nonEmpty = <T>(xs: T[] | null | undefined): T[] | undefined => (xs && xs.length > 0 ? [...xs] : undefined);
+
+/** An API rule → the core's ObservedRule (only the fields the product reads; foreign shapes pass through loosely). */
+export function fromApiRule(r: IRule): ObservedRule {
+  const out: ObservedRule = {
+    priority: r.priority ?? 0,
+    ruleName: r.ruleName ?? '',
+    description: r.description ?? '',
+    direction: (r.direction ?? 'EGRESS') as 'EGRESS',
+    action: (r.action ?? '') as 'allow',
+    enableLogging: !!r.enableLogging,
+    match: {
+      layer4Configs: (r.match?.layer4Configs ?? []).map((c) => ({
+        ipProtocol: c.ipProtocol ?? '',
+        ...(c.ports?.length ? { ports: [...c.ports] } : {}),
+      })),
+    },
+  };
+  if (r.disabled) out.disabled = true;
+  const fqdns = nonEmpty(r.match?.destFqdns);
+  const ranges = nonEmpty(r.match?.destIpRanges);
+  if (fqdns) out.match.destFqdns = fqdns;
+  if (ranges) out.match.destIpRanges = ranges;
+  const sas = nonEmpty(r.targetServiceAccounts);
+  const tags = nonEmpty(r.targetSecureTags);
+  if (sas) out.targetServiceAccounts = sas;
+  if (tags) out.targetSecureTags = tags.map((t) => ({ name: t.name ?? '' }));
+  return out;
+}
+
+/** The core's rule → the API body (every field we own is sent, so a patch replaces them). */
+export function toApiRule(rule: DesiredRule, priority?: number): IRule {
+  return {
+    ...(priority !== undefined ? { priority } : {}),
+    ruleName: rule.ruleName,
+    description: rule.description,
+    direction: rule.direction,
+    action: rule.action,
+    enableLogging: rule.enableLogging,
+    disabled: !!rule.disabled,
+    match: {
+      ...(rule.match.destFqdns ? { destFqdns: rule.match.destFqdns } : {}),
+      ...(rule.match.destIpRanges ? { destIpRanges: rule.match.destIpRanges } : {}),
+      layer4Configs: rule.match.layer4Configs.map((c) => ({
+        ipProtocol: c.ipProtocol,
+        ...(c.ports ? { ports: c.ports } : {}),
+      })),
+    },
+    ...(rule.targetServiceAccounts ? { targetServiceAccounts: rule.targetServiceAccounts } : {}),
+    ...(rule.targetSecureTags ? { targetSecureTags: rule.targetSecureTags.map((t) => ({ name: t.name })) } : {}),
+  };
+}
+
+/** The FirewallPolicyPort of one global network firewall policy. */
+export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPort {
+  const { project, policy: firewallPolicy, policies, operations } = opts;
+  const clock = opts.clock ?? systemClock;
+  const timeoutMs = opts.operationTimeoutMs ?? 5 * 60_000;
+
+  async function waitDone(what: string, first: IOperation): Promise<void> {
+    let op = first;
+    const name = op.name ?? '';
+    const deadline = clock.now() + timeoutMs;
+    while (op.status !== 'DONE') {
+      if (!name) throw new FirewallApiError(`${what}: the write returned no operation name`, 500, 'backendError', true);
+      if (clock.now() >= deadline)
+        throw new FirewallApiError(`${what}: operation ${name} not DONE after ${timeoutMs} ms`, 0, 'timeout', true);
+      try {
+        [op] = await operations.wait({ project, operation: name });
+      } catch (err) {
+        throw toFirewallError(err, `${what} (waiting for ${name})`);
+      }
+    }
+    const first0 = op.error?.errors?.[0];
+    if (first0) {
+      const status = op.httpErrorStatusCode ?? 500;
+      const reason = first0.code ?? 'operationFailed';
+      const transient = isTransientStatus(status, reason) || reason === 'RESOURCE_NOT_READY';
+      throw new OperationFailedError(
+        `${what}: operation ${name} failed: ${reason}: ${first0.message ?? op.httpErrorMessage ?? ''}`,
+        status,
+        reason,
+        transient,
+        name,
+      );
+    }
+  }
+
+  async function write(what: string, call: () => Promise<[{ latestResponse?: unknown }, ...unknown[]]>): Promise<void> {
+    let op: IOperation;
+    try {
+      const [lro] = await call();
+      op = (lro.latestResponse ?? {}) as IOperation;
+    } catch (err) {
+      throw toFirewallError(err, what);
+    }
+    await waitDone(what, op);
+  }
+
+  return {
+    async getPolicy(): Promise<PolicySnapshot> {
+      try {
+        const [p] = await policies.get({ project, firewallPolicy });
+        return {
+          rules: (p.rules ?? []).map(fromApiRule),
+          ...(p.fingerprint ? { fingerprint: String(p.fingerprint) } : {}),
+        };
+      } catch (err) {
+        throw toFirewallError(err, `reading firewall policy ${firewallPolicy} of ${project}`);
+      }
+    },
+    addRule(rule, requestId) {
+      return write(`addRule ${rule.ruleName}@${rule.priority}`, () =>
+        policies.addRule({
+          project,
+          firewallPolicy,
+          requestId,
+          firewallPolicyRuleResource: toApiRule(rule, rule.priority),
+        }),
+      );
+    },
+    patchRule(priority, rule, requestId) {
+      return write(`patchRule ${rule.ruleName}@${priority}`, () =>
+        policies.patchRule({
+          project,
+          firewallPolicy,
+          priority,
+          requestId,
+          firewallPolicyRuleResource: toApiRule(rule, priority),
+        }),
+      );
+    },
+    removeRule(priority, requestId) {
+      return write(`removeRule @${priority}`, () =>
+        policies.removeRule({ project, firewallPolicy, priority, requestId }),
+      );
+    },
+  };
+}
+
+/** Options of `computeClients`. */
+export interface ComputeClientOptions {
+  /** `http://127.0.0.1:PORT` for the fake REST server; empty for Google (Application Default Credentials). */
+  endpoint?: string;
+}
+
+/** Builds the real clients (REST transport); an endpoint URL points them at the fake server with a dummy API key. */
+export function computeClients(opts: ComputeClientOptions = {}): {
+  policies: PoliciesApi;
+  operations: OperationsApi;
+  close(): Promise<void>;
+} {
+  // Loaded here, not at module top: @google-cloud/compute costs ~2 s to load, only the applier and the CLI pay it.
+  const compute = require('@google-cloud/compute') as typeof import('@google-cloud/compute');
+  let clientOpts: ConstructorParameters<typeof compute.NetworkFirewallPoliciesClient>[0] = { fallback: true };
+  if (opts.endpoint) {
+    const u = new URL(opts.endpoint);
+    clientOpts = {
+      apiEndpoint: u.hostname,
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      protocol: u.protocol.replace(':', ''),
+      apiKey: 'fake',
+      fallback: true,
+      // gaxios 7 loads node-fetch with a dynamic import() that jest cannot run; Node 20's fetch does the same job.
+      clientOptions: { transporterOptions: { fetchImplementation: fetch } },
+    } as typeof clientOpts;
+  }
+  const policies = new compute.NetworkFirewallPoliciesClient(clientOpts);
+  const operations = new compute.GlobalOperationsClient(clientOpts);
+  return {
+    policies: policies as unknown as PoliciesApi,
+    operations: operations as unknown as OperationsApi,
+    async close() {
+      await Promise.all([policies.close(), operations.close()]);
+    },
+  };
+}

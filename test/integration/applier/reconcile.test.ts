@@ -1,0 +1,234 @@
+/**
+ * One reconcile suite, two transports over the same fake engine:
+ *  - the production adapter over the fake NetworkFirewallPolicies/GlobalOperations clients (in process);
+ *  - the production adapter over the REAL @google-cloud/compute clients talking HTTP to the fake REST server.
+ * Assertions read the engine's committed rules and call counters (API economy).
+ */
+import { computeClients, computeFirewall } from '../../../shared/adapters/compute';
+import { makeEgressChange } from '../../../shared/core/events/codec';
+import type { ChangeReason } from '../../../shared/core/events/types';
+import { parseMarker } from '../../../shared/core/firewall';
+import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
+import type { FirewallPolicyPort } from '../../../shared/ports/firewall';
+import { type ApplyDeps, applyChange, RetryLaterError } from '../../../shared/usecases/applyChange';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+  type FirewallPolicyRule,
+  startFakeComputeServer,
+} from '../../fakes/compute';
+import { testPolicy } from '../../unit/firewall/testPolicy';
+import { fakeClock } from '../../unit/usecases/applyHarness';
+
+jest.setTimeout(30_000);
+
+const HOST = 'host-prj';
+
+/** A transport gives a port per policy name; clients are built once per suite (the real client's first call is slow). */
+type Transport = (
+  engine: FirewallPolicyEngine,
+) => Promise<{ port(policy: string): FirewallPolicyPort; close(): Promise<void> }>;
+
+const transports: [string, Transport][] = [
+  [
+    'the fake client',
+    async (engine) => {
+      const policies = new FakeNetworkFirewallPoliciesClient(engine);
+      const operations = new FakeGlobalOperationsClient(engine);
+      return {
+        port: (policy) => computeFirewall({ project: HOST, policy, policies, operations }),
+        close: async () => undefined,
+      };
+    },
+  ],
+  [
+    'the real client and the fake REST server',
+    async (engine) => {
+      const server = await startFakeComputeServer({ engine });
+      const clients = computeClients({ endpoint: server.url });
+      return {
+        port: (policy) => computeFirewall({ project: HOST, policy, ...clients }),
+        close: async () => {
+          await clients.close();
+          await server.close();
+        },
+      };
+    },
+  ],
+];
+
+const foreign: FirewallPolicyRule = {
+  priority: 1500,
+  ruleName: 'allow-dns',
+  description: 'baseline (terraform)',
+  direction: 'EGRESS',
+  action: 'allow',
+  match: { destIpRanges: ['8.8.8.8/32'], layer4Configs: [{ ipProtocol: 'udp', ports: ['53'] }] },
+};
+
+const pg: ProjectMeta = { name: 'payment-gateway', environment: 'production' };
+const ledger: ProjectMeta = { name: 'ledger', environment: 'production' };
+const entries: EgressEntry[] = [
+  { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
+  { value: 'hooks.slack.com', type: 'hostname', description: 'Notification webhooks' },
+  { value: '*.googleapis.com', type: 'wildcard', description: 'Google Cloud APIs' },
+  { value: '34.117.59.0/24', type: 'cidr' },
+];
+
+/** Events differ per test (the bucket): request ids are remembered per host project across the suite's policies. */
+let bucket = 'manifests';
+
+function change(project: ProjectMeta, generation: string, es: EgressEntry[], reason: ChangeReason = 'upsert') {
+  return makeEgressChange({
+    project,
+    reason,
+    entries: es,
+    source: { bucket, object: `manifests/${project.name}.yaml`, generation },
+  });
+}
+
+describe.each(transports)('reconcile through %s', (_name, transport) => {
+  // One engine and one client pair per transport; every test gets its own policy in that engine.
+  const engine = new FirewallPolicyEngine({ completion: { afterPolls: 1 } });
+  let t: Awaited<ReturnType<Transport>>;
+  let deps: ApplyDeps;
+  let FP = '';
+  let n = 0;
+
+  beforeAll(async () => {
+    t = await transport(engine);
+    // Warm the real client up (its first call resolves credentials options); not part of any assertion.
+    engine.createPolicy(HOST, 'warm-up');
+    await t.port('warm-up').getPolicy();
+  }, 60_000);
+  afterAll(async () => t.close());
+
+  beforeEach(() => {
+    FP = `egress-policy-${++n}`;
+    bucket = `manifests-${n}`;
+    engine.createPolicy(HOST, FP, { rules: [foreign] });
+    engine.clearFaults();
+    engine.setRuleAttributeQuota(20000);
+    engine.resetCounters();
+    deps = {
+      firewall: t.port(FP),
+      policy: testPolicy(),
+      logger: { log: () => undefined },
+      clock: fakeClock(),
+      retry: { random: () => 0 },
+    };
+  });
+
+  const owned = (project?: string) =>
+    engine.rules(HOST, FP).filter((r) => {
+      const m = parseMarker(r.description);
+      return m && (!project || m.project === project);
+    });
+
+  it('creates the project rules, exactly as compiled, next to foreign rules', async () => {
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3 } });
+    const rules = owned('payment-gateway');
+    expect(rules.map((r) => r.ruleName).sort()).toEqual([
+      'egress-payment-gateway-fqdn-1',
+      'egress-payment-gateway-v4-1',
+      'egress-payment-gateway-v6-1',
+    ]);
+    const fqdn = rules.find((r) => r.ruleName?.endsWith('fqdn-1'))!;
+    expect(fqdn).toMatchObject({
+      direction: 'EGRESS',
+      action: 'allow',
+      enableLogging: true,
+      targetServiceAccounts: ['egress-payment-gateway@host-prj.iam.gserviceaccount.com'],
+      match: { destFqdns: ['api.stripe.com', 'hooks.slack.com'], layer4Configs: [{ ipProtocol: 'all' }] },
+    });
+    expect(engine.rules(HOST, FP).find((r) => r.priority === 1500)).toMatchObject(foreign);
+    const c = engine.counters();
+    expect([c.reads, c.writes, c.applied]).toEqual([1, 3, 3]);
+  });
+
+  it('API economy: a no-op event costs one read and no writes', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    engine.resetCounters();
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 0, unchanged: 3 } });
+    const c = engine.counters();
+    expect([c.reads, c.writes]).toEqual([1, 0]);
+  });
+
+  it('API economy: a one-entry change of one project writes only the differing rule', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    await applyChange(deps, change(ledger, '7', entries));
+    const ledgerBefore = owned('ledger');
+    engine.resetCounters();
+    const next = entries.map((e) => (e.value === 'hooks.slack.com' ? { ...e, value: 'files.slack.com' } : e));
+    const out = await applyChange(deps, change(pg, '101', next));
+    expect(out.plan).toEqual({ create: 0, update: 1, delete: 0, unchanged: 2 });
+    const c = engine.counters();
+    expect([c.reads, c.writes, c.calls.patchRule]).toEqual([1, 1, 1]);
+    expect(owned('ledger')).toEqual(ledgerBefore);
+    expect(owned('payment-gateway').find((r) => r.ruleName?.endsWith('fqdn-1'))?.match?.destFqdns).toEqual([
+      'api.stripe.com',
+      'files.slack.com',
+    ]);
+  });
+
+  it('revokes all the project rules on delete and nothing else', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    await applyChange(deps, change(ledger, '7', entries));
+    const out = await applyChange(deps, change(pg, '100', [], 'delete'));
+    expect(out.plan.delete).toBe(3);
+    expect(owned('payment-gateway')).toEqual([]);
+    expect(owned('ledger')).toHaveLength(3);
+    expect(engine.rules(HOST, FP).find((r) => r.priority === 1500)).toMatchObject(foreign);
+  });
+
+  it('skips an older generation delivered after a newer one', async () => {
+    await applyChange(deps, change(pg, '200', entries));
+    engine.resetCounters();
+    const out = await applyChange(deps, change(pg, '150', entries.slice(0, 1)));
+    expect(out.outcome).toBe('skipped');
+    expect(engine.counters().writes).toBe(0);
+    expect(owned('payment-gateway')).toHaveLength(3);
+  });
+
+  it('retries transient errors (503, 429, 403 rateLimitExceeded) in-process', async () => {
+    engine.failNext({ count: 1, status: 503, reason: 'backendError', methods: ['get'] });
+    engine.failNext({ count: 1, status: 429, reason: 'rateLimitExceeded', methods: ['addRule'] });
+    engine.failNext({ count: 1, status: 403, reason: 'rateLimitExceeded', methods: ['addRule'] });
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out.outcome).toBe('applied');
+    expect(owned('payment-gateway')).toHaveLength(3);
+    expect(engine.counters().errors).toBe(3);
+  });
+
+  it('retries a failed operation with a new requestId', async () => {
+    engine.failOperations({ count: 1, code: 'INTERNAL_ERROR', httpStatus: 500 });
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out.outcome).toBe('applied');
+    expect(owned('payment-gateway')).toHaveLength(3);
+    expect(engine.counters().deduplicated).toBe(0);
+  });
+
+  it('throws for redelivery in an outage, and the redelivery finishes the half-applied plan', async () => {
+    engine.crashAfterWrites(1);
+    await expect(applyChange(deps, change(pg, '100', entries))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(owned('payment-gateway')).toHaveLength(1);
+    engine.clearFaults();
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 2, unchanged: 1 } });
+    expect(owned('payment-gateway')).toHaveLength(3);
+  });
+
+  it('acknowledges a permanent refusal (quota) with apply-failed and keeps the old rules', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    const before = owned('payment-gateway');
+    engine.setRuleAttributeQuota(1);
+    const bigger = [...entries, { value: '2606:4700::/32', type: 'cidr' as const }];
+    const out = await applyChange(deps, change(pg, '101', bigger));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'api-refused' });
+    expect(out.error).toMatch(/403|quota/i);
+    expect(owned('payment-gateway')).toEqual(before);
+  });
+});
