@@ -32,9 +32,7 @@ import {
   summarizePlan,
 } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
-import { normalizeEgressValue } from '../core/manifest/egress';
-import { isValidProjectName } from '../core/manifest/names';
-import type { EgressEntry } from '../core/manifest/types';
+import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import {

@@ -1,0 +1,71 @@
+/**
+ * Composition root of the applier function. The Compute and Pub/Sub clients and the platform policy are built on the
+ * first event, once per instance (module load stays cheap; a failed composition is retried on the next event).
+ * Configuration: EGRESS_HOST_PROJECT, EGRESS_FIREWALL_POLICY, EGRESS_STATUS_TOPIC, EGRESS_POLICY_FILE,
+ * EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT), EGRESS_COMPUTE_ENDPOINT (the fake REST server, locally).
+ */
+import type { IncomingMessage } from '../core/events/codec';
+import { systemClock } from '../ports/clock';
+import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
+import { readConfig, requireConfig } from './config';
+import { jsonLogger } from './logger';
+
+let deps: Promise<ApplyDeps> | undefined;
+
+/** Builds the applier's dependencies from `env` (see runtime/config); throws naming any missing variable. */
+export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Promise<ApplyDeps> {
+  const cfg = readConfig(env);
+  requireConfig(cfg, 'pubsubProject', 'hostProject', 'firewallPolicy');
+  const [{ computeClients, computeFirewall }, { pubsubPublisher }, { loadPolicyFile }] = await Promise.all([
+    import('../adapters/compute'),
+    import('../adapters/pubsub'),
+    import('./policy'),
+  ]);
+  // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
+  const policy = loadPolicyFile(cfg.policyFile);
+  const clients = computeClients(cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {});
+  return {
+    firewall: computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients }),
+    publisher: pubsubPublisher(cfg.pubsubProject),
+    statusTopic: cfg.statusTopic,
+    policy,
+    logger: jsonLogger({ component: 'applier' }),
+    clock: systemClock,
+    hostProject: cfg.hostProject,
+  };
+}
+
+/** The instance's dependencies, composed on first use. */
+export function applierDeps(): Promise<ApplyDeps> {
+  if (!deps) {
+    const p = composeApplier();
+    deps = p;
+    p.catch(() => {
+      if (deps === p) deps = undefined;
+    });
+  }
+  return deps;
+}
+
+/** Replaces the dependencies (tests, and the local pipeline's in-process functions); `undefined` resets. */
+export function setApplierDeps(next: ApplyDeps | undefined): void {
+  deps = next ? Promise.resolve(next) : undefined;
+}
+
+/** The Pub/Sub message inside a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent, if it has one. */
+export function pubsubMessageOf(cloudEvent: unknown): IncomingMessage | undefined {
+  const data = (cloudEvent as { data?: unknown } | null)?.data;
+  const message = (data as { message?: unknown } | null | undefined)?.message;
+  return message && typeof message === 'object' ? (message as IncomingMessage) : undefined;
+}
+
+/**
+ * The function body: resolves to acknowledge (applied, skipped, or a permanent failure already reported), rejects
+ * to have Pub/Sub redeliver (transient failure).
+ */
+export async function runApplier(cloudEvent: unknown): Promise<ApplyOutcome> {
+  const d = await applierDeps();
+  const { handleEgressMessage } = await import('../usecases/applyChange');
+  // A CloudEvent without a message decodes as a poison message: reported and acknowledged like any other.
+  return handleEgressMessage(d, pubsubMessageOf(cloudEvent) ?? {});
+}
