@@ -3,24 +3,19 @@
  * port, as Eventarc would call it) becomes an egress-change event that a pull subscription receives, and that a push
  * subscription delivers to a functions-framework CloudEvent function the way the applier receives it.
  */
-import type { AddressInfo } from 'node:net';
-import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import '../../functions/validator';
 import { pubsubPublisher } from '../../shared/adapters/pubsub';
 import { decodeEgressChange } from '../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import { setValidatorDeps } from '../../shared/runtime/validator';
 import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../support/emulator';
+import { cloudEventRecorder, type ListeningFunction, listenFunction, uniqueName } from '../support/functions';
 import { memoryLogger, memoryManifestStore } from '../support/memory';
 import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../support/pubsub';
 import { storageCloudEvent } from '../support/storageEvents';
 
-type Server = ReturnType<typeof getTestServer>;
-
-const RUN = `smoke-${process.pid}`;
-const CHANGES = `egress-changes-${RUN}`;
-const STATUS = `egress-status-${RUN}`;
+const CHANGES = uniqueName('egress-changes');
+const STATUS = uniqueName('egress-status');
 const BUCKET = 'egress-manifests';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1
@@ -33,50 +28,23 @@ spec:
     - "api.stripe.com" # Payment processor API
 `;
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  });
-}
-
-function close(server: Server | undefined): Promise<void> {
-  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
-}
-
-// A stand-in for the applier: records the CloudEvents the push subscription delivers, resolving waiters on arrival.
-const received: CloudEvent<unknown>[] = [];
-const waiters: (() => void)[] = [];
-cloudEvent('smokeRecorder', (ce: CloudEvent<unknown>) => {
-  received.push(ce);
-  for (const w of waiters.splice(0)) w();
-});
-function nextPush(timeoutMs: number): Promise<CloudEvent<unknown>> {
-  if (received.length) return Promise.resolve(received.shift()!);
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no push delivery within ${timeoutMs} ms`)), timeoutMs);
-    waiters.push(() => {
-      clearTimeout(t);
-      resolve(received.shift()!);
-    });
-  });
-}
+// A stand-in for the applier: records the CloudEvents the push subscription delivers.
+const recorder = cloudEventRecorder('smokeRecorder');
 
 const pubsub = emulatorPubsub();
 const store = memoryManifestStore(BUCKET);
 const logger = memoryLogger();
 const publisher = pubsubPublisher(LOCAL_PROJECT);
-let validator: Server | undefined;
-let recorder: Server | undefined;
-let validatorUrl = '';
+let validator: ListeningFunction | undefined;
+let recorderServer: ListeningFunction | undefined;
 
 beforeAll(async () => {
   await pubsub.createTopic(CHANGES);
   await pubsub.createTopic(STATUS);
   await pubsub.createPullSubscription(CHANGES, `${CHANGES}-pull`);
   await pubsub.createPullSubscription(STATUS, `${STATUS}-pull`);
-  recorder = getTestServer('smokeRecorder');
-  const recorderUrl = await listen(recorder);
-  await pubsub.createPushSubscription(CHANGES, `${CHANGES}-push`, recorderUrl);
+  recorderServer = await listenFunction(recorder.name);
+  await pubsub.createPushSubscription(CHANGES, `${CHANGES}-push`, recorderServer.url);
   setValidatorDeps({
     storeFor: () => store,
     publisher,
@@ -86,8 +54,7 @@ beforeAll(async () => {
     statusTopic: STATUS,
     manifestPrefix: 'manifests/',
   });
-  validator = getTestServer('egressValidator');
-  validatorUrl = await listen(validator);
+  validator = await listenFunction('egressValidator');
 });
 
 afterAll(async () => {
@@ -97,13 +64,13 @@ afterAll(async () => {
   await pubsub.deleteSubscription(`${CHANGES}-pull`).catch(() => undefined);
   await pubsub.deleteSubscription(`${STATUS}-pull`).catch(() => undefined);
   await publisher.close();
-  await Promise.all([close(validator), close(recorder)]);
+  await Promise.all([validator?.close(), recorderServer?.close()]);
 });
 
 async function upload(name: string, text: string) {
   const obj = await store.write(name, Buffer.from(text));
   const ce = storageCloudEvent({ kind: 'finalized', bucket: BUCKET, name, generation: obj.generation, content: text });
-  const res = await fetch(validatorUrl, { method: 'POST', headers: ce.headers, body: JSON.stringify(ce.body) });
+  const res = await fetch(validator!.url, { method: 'POST', headers: ce.headers, body: JSON.stringify(ce.body) });
   expect(res.status).toBe(204);
   return obj;
 }
@@ -120,7 +87,7 @@ it('a storage event becomes an egress-change event on the changes topic, pushed 
 
   // The functions framework turns the wrapped push body into a messagePublished CloudEvent whose source names the
   // topic (from the endpoint path) and whose data.message carries our binary-mode attributes.
-  const pushed = await nextPush(10_000);
+  const pushed = await recorder.waitFor();
   expect(pushed.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
   expect(pushed.source).toBe(`//pubsub.googleapis.com/projects/${LOCAL_PROJECT}/topics/${CHANGES}`);
   const message = (pushed.data as { message: { data: string; attributes: Record<string, string> } }).message;
