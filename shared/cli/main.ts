@@ -1,18 +1,10 @@
 /** The `egress` CLI: parses arguments with commander and maps outcomes to exit codes 0 (ok), 1 (invalid/failed), 2 (usage). */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './exit';
 
-export const EXIT_OK = 0;
-export const EXIT_INVALID = 1;
-export const EXIT_USAGE = 2;
-
-/** A usage problem found after parsing (e.g. a path that does not exist): exit 2 with the message. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+// Re-exported for callers of the CLI; command modules import them from './exit' (no import cycle through main).
+export { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError };
 
 /** Builds the program; each command's action stores its exit code through `setExit`. */
 export function buildProgram(setExit: (code: number) => void): Command {

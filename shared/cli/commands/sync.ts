@@ -14,7 +14,7 @@ import {
   type SyncReport,
   syncManifests,
 } from '../../usecases/sync';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../main';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { progressBar } from '../progress';
 
 interface SyncFlags {

@@ -10,7 +10,7 @@ import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { loadPolicyFile } from '../../runtime/policy';
 import { formatDiagnostic, plural } from '../format';
-import { EXIT_INVALID, EXIT_OK, UsageError } from '../main';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 
 const MANIFEST_RE = /\.ya?ml$/;
 
