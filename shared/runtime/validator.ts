@@ -9,8 +9,11 @@ import { jsonLogger } from './logger';
 
 let deps: Promise<ValidateObjectDeps> | undefined;
 
+/** The composed dependencies plus `close()`, which flushes and closes the Pub/Sub client (tests, local stacks). */
+export type ValidatorRuntime = ValidateObjectDeps & { close(): Promise<void> };
+
 /** Builds the validator's dependencies from `env` (EGRESS_* variables, see runtime/config). */
-export async function composeValidator(env: NodeJS.ProcessEnv = process.env): Promise<ValidateObjectDeps> {
+export async function composeValidator(env: NodeJS.ProcessEnv = process.env): Promise<ValidatorRuntime> {
   const cfg = readConfig(env);
   requireConfig(cfg, 'pubsubProject');
   const [{ gcsManifestStore }, { pubsubPublisher }, { loadPolicyFile }] = await Promise.all([
@@ -21,6 +24,7 @@ export async function composeValidator(env: NodeJS.ProcessEnv = process.env): Pr
   // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
   const policy = loadPolicyFile(cfg.policyFile);
   const stores = new Map<string, ReturnType<typeof gcsManifestStore>>();
+  const publisher = pubsubPublisher(cfg.pubsubProject);
   return {
     storeFor(bucket) {
       let s = stores.get(bucket);
@@ -30,12 +34,13 @@ export async function composeValidator(env: NodeJS.ProcessEnv = process.env): Pr
       }
       return s;
     },
-    publisher: pubsubPublisher(cfg.pubsubProject),
+    publisher,
     logger: jsonLogger({ component: 'validator' }),
     policy,
     changesTopic: cfg.changesTopic,
     statusTopic: cfg.statusTopic,
     manifestPrefix: cfg.manifestPrefix,
+    close: () => publisher.close(),
   };
 }
 
