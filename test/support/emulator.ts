@@ -4,7 +4,7 @@
  * hold is the java process itself. Known emulator gaps are listed in docs/events.md ("Local emulator").
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ export interface PubsubEmulator {
   reused: boolean;
   /** PID of the java process we started (undefined when reused). */
   pid?: number;
-  /** Where the emulator's own output goes (undefined when reused). */
+  /** Where the emulator's own output goes (undefined when reused); removed by a `stop()` after a healthy start. */
   logFile?: string;
   /** Stops the java process we started (SIGTERM, then SIGKILL); idempotent; a no-op for a reused emulator. */
   stop(): Promise<void>;
@@ -219,13 +219,17 @@ export async function startPubsubEmulator(opts: StartOptions = {}): Promise<Pubs
     spawnError = e;
   });
 
+  let ready = false;
   const stop = async (): Promise<void> => {
     started.delete(child);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    // The log of a healthy run is noise; a failed start keeps it (the error message names it).
+    if (ready) rmSync(logFile, { force: true });
   };
 
   const deadline = Date.now() + readyTimeoutMs;
@@ -235,7 +239,10 @@ export async function startPubsubEmulator(opts: StartOptions = {}): Promise<Pubs
       throw new EmulatorSetupError(
         `the Pub/Sub emulator exited (code ${child.exitCode}, signal ${child.signalCode}) before answering on ${host}; its output (${logFile}):\n${tail(logFile)}`,
       );
-    if (await emulatorReady(host)) break;
+    if (await emulatorReady(host)) {
+      ready = true;
+      break;
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new EmulatorSetupError(
