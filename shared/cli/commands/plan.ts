@@ -1,13 +1,193 @@
-/** `egress plan` — placeholder until its issue lands (exits 1 with a message saying so). */
-import type { Command } from 'commander';
+/**
+ * `egress plan [--state FILE | --live] [--format text|markdown|json] [--detailed-exitcode] PATH...` — what the applier
+ * would change for these manifests: they are validated, compiled, and planned against the rules of a fake-Compute
+ * state file or of the live policy (Application Default Credentials). Only the projects named by the given manifests
+ * are planned; other projects' rules and foreign rules are never part of a plan.
+ *
+ * Exit codes: 0 ok; 1 invalid manifests or an error; 2 usage. With --detailed-exitcode: 0 no changes, 1 error,
+ * 2 changes (argument-parsing errors still exit 2, as for every command).
+ */
+import { type Command, Option } from 'commander';
+import { CompileError, compileProject, type PlanFormat, planMany, renderPlan } from '../../core/firewall';
+import type { DesiredRule, ObservedRule, Plan } from '../../core/firewall/types';
+import type { PlatformPolicy } from '../../core/policy/types';
+import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
+import { type RuntimeConfig, readConfig } from '../../runtime/config';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
+import { formatDiagnostic, plural } from '../format';
+import { collectManifestFiles, validateFiles } from './validate';
 
+/** Exit code of `--detailed-exitcode` when the plan has changes. */
+export const EXIT_CHANGES = 2;
+
+/** Options of `runPlan` (the command's flags). */
+export interface PlanCommandOptions {
+  paths: string[];
+  state?: string;
+  live?: boolean;
+  format: PlanFormat;
+  detailedExitcode?: boolean;
+  policy?: string;
+  hostProject?: string;
+  firewallPolicy?: string;
+  computeEndpoint?: string;
+}
+
+/** What the command prints and returns; `runPlan` never writes to the process streams (tests and golden files). */
+export interface PlanCommandResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+  plan?: Plan;
+}
+
+/** The manifests' desired rules by project key; compile errors are collected per file. */
+function desiredRules(
+  results: ReturnType<typeof validateFiles>,
+  policy: PlatformPolicy,
+  hostProject: string | undefined,
+): { desired: Map<string, DesiredRule[]>; errors: string[] } {
+  const desired = new Map<string, DesiredRule[]>();
+  const errors: string[] = [];
+  for (const r of results) {
+    if (!r.project) continue;
+    try {
+      // A working copy has no object generation: '0'. Plans compare content, never the marker's generation.
+      desired.set(
+        r.project.name,
+        compileProject(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
+      );
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      errors.push(`${r.path}: ${err.message}`);
+    }
+  }
+  return { desired, errors };
+}
+
+/** Reads the current rules from the chosen source. */
+async function currentRules(
+  opts: PlanCommandOptions,
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig,
+): Promise<{ rules: ObservedRule[]; source: string }> {
+  if (opts.state) return stateFileRules(opts.state, flags, policy, cfg);
+  const live = liveFirewall(flags, policy, cfg);
+  try {
+    const snap = await live.port.getPolicy();
+    return { rules: snap.rules, source: live.source };
+  } finally {
+    await live.close();
+  }
+}
+
+/** Runs `egress plan`; usage problems throw UsageError (exit 2), everything else is in the result. */
+export async function runPlan(
+  opts: PlanCommandOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlanCommandResult> {
+  if (!!opts.state === !!opts.live)
+    throw new UsageError(
+      'choose where the current rules come from: --state FILE (a fake-Compute state file) or --live',
+    );
+  const cfg = readConfig(env);
+  const flags: OpsFlags = {
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.hostProject ? { hostProject: opts.hostProject } : {}),
+    ...(opts.firewallPolicy ? { firewallPolicy: opts.firewallPolicy } : {}),
+    ...(opts.computeEndpoint ? { computeEndpoint: opts.computeEndpoint } : {}),
+  };
+  let policy: PlatformPolicy;
+  try {
+    policy = resolvePolicy(flags, cfg);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const files = collectManifestFiles(opts.paths);
+  if (files.length === 0) throw new UsageError(`no *.yaml/*.yml manifests under ${opts.paths.join(', ')}`);
+  const results = validateFiles(files, policy);
+  const invalid = results.filter((r) => !r.valid);
+  if (invalid.length) {
+    const lines = invalid.flatMap((r) => r.diagnostics.map((d) => formatDiagnostic(r.path, d)));
+    lines.push(`${plural(invalid.length, 'invalid manifest')}: nothing planned (run \`egress validate\` for details)`);
+    return { stdout: '', stderr: `${lines.join('\n')}\n`, code: EXIT_INVALID };
+  }
+  const hostProject = opts.hostProject || cfg.hostProject || policy.firewall.hostProject;
+  const { desired, errors } = desiredRules(results, policy, hostProject);
+  if (errors.length) return { stdout: '', stderr: `${errors.join('\n')}\n`, code: EXIT_INVALID };
+
+  let current: { rules: ObservedRule[]; source: string };
+  try {
+    current = await currentRules(opts, flags, policy, cfg);
+  } catch (err) {
+    if (err instanceof CliConfigError) throw new UsageError(err.message);
+    return { stdout: '', stderr: `error: ${(err as Error).message}\n`, code: EXIT_INVALID };
+  }
+  const plan = planMany(current.rules, desired);
+  const projects = [...desired.keys()].sort();
+  const scope = `against ${current.source}; only projects named by the given manifests are planned (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
+  let stdout: string;
+  if (opts.format === 'json') {
+    const doc = JSON.parse(renderPlan(plan, 'json')) as Record<string, unknown>;
+    stdout = `${JSON.stringify({ source: current.source, plannedProjects: projects, ...doc }, null, 2)}\n`;
+  } else if (opts.format === 'markdown') {
+    stdout = `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
+  } else {
+    stdout = `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;
+  }
+  const changed = plan.create.length + plan.update.length + plan.delete.length > 0;
+  return { stdout, stderr: '', code: opts.detailedExitcode && changed ? EXIT_CHANGES : EXIT_OK, plan };
+}
+
+/** Registers `plan` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('plan')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('egress plan: not implemented yet\n');
-      setExit(1);
+    .description('Show what the applier would change in the firewall for these manifests (creates, updates, deletes)')
+    .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
+    .option('--state <file>', 'plan against a fake-Compute state file (as `npm start` keeps in .local/)')
+    .option('--live', 'plan against the live firewall policy (Application Default Credentials)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
+    .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults (EGRESS_POLICY_FILE)')
+    .option('--host-project <project>', 'Shared VPC host project (EGRESS_HOST_PROJECT)')
+    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)')
+    .option('--compute-endpoint <url>', 'Compute API endpoint, e.g. the fake REST server (EGRESS_COMPUTE_ENDPOINT)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Only the projects named by the given manifests are planned: other projects and rules the applier does not own',
+        '(no ownership marker) are never part of a plan. A manifest with an empty allowedEgress plans the revocation of',
+        "all of its project's rules. Compare content only: a new manifest generation with the same entries is no change.",
+        '',
+        'Exit codes: 0 ok, 1 invalid manifest or error, 2 usage error.',
+        'With --detailed-exitcode: 0 no changes, 1 error, 2 changes.',
+        '',
+        'Examples:',
+        '  egress plan --state .local/compute.json examples/',
+        '  egress plan --live --host-project net-host --firewall-policy egress --format markdown manifests/',
+      ].join('\n'),
+    )
+    .action(async (paths: string[], o: Omit<PlanCommandOptions, 'paths'>) => {
+      let r: PlanCommandResult;
+      try {
+        r = await runPlan({ ...o, paths });
+      } catch (err) {
+        // With --detailed-exitcode, 2 means "changes": a usage problem found after parsing is reported as an error.
+        if (err instanceof UsageError && o.detailedExitcode) {
+          process.stderr.write(`error: ${err.message}\n`);
+          setExit(EXIT_INVALID);
+          return;
+        }
+        throw err;
+      }
+      if (r.stderr) process.stderr.write(r.stderr);
+      if (r.stdout) process.stdout.write(r.stdout);
+      setExit(r.code);
     });
 }
+
+/** Exit codes of this command, for the docs and tests. */
+export const PLAN_EXIT_CODES = { ok: EXIT_OK, invalid: EXIT_INVALID, usage: EXIT_USAGE, changes: EXIT_CHANGES };

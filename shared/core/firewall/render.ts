@@ -57,6 +57,9 @@ function fields(r: DesiredRule): [string, string[]][] {
   return out.filter(([, v]) => v.length > 0);
 }
 
+/** Fields with one value: an update shows them as `old -> new`, not as added/removed list items. */
+const SINGLE = new Set(['action', 'description']);
+
 /** Lines describing an update: per field, values added (+) and removed (-); the marker when only it changes. */
 function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   const before = new Map(fields(u.old));
@@ -65,6 +68,10 @@ function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(name) ?? [];
     const a = after.get(name) ?? [];
+    if (SINGLE.has(name)) {
+      if (b.join() !== a.join()) lines.push(`${name}: ${JSON.stringify(b[0] ?? '')} -> ${JSON.stringify(a[0] ?? '')}`);
+      continue;
+    }
     const added = a.filter((x) => !b.includes(x));
     const removed = b.filter((x) => !a.includes(x));
     if (added.length || removed.length)
@@ -72,7 +79,8 @@ function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   }
   const mo = parseMarker(u.old.description);
   const mn = parseMarker(u.new.description);
-  if (mo && mn && (mo.generation !== mn.generation || mo.hash !== mn.hash))
+  // Only a stamp-only update (the stale-event guard's bookkeeping) shows the marker; otherwise it is noise.
+  if (lines.length === 0 && mo && mn && (mo.generation !== mn.generation || mo.hash !== mn.hash))
     lines.push(`marker: generation ${mo.generation} -> ${mn.generation}`);
   return lines;
 }
@@ -92,6 +100,15 @@ function projectLines(c: ProjectChanges, sign: { create: string; update: string;
     for (const [n, v] of fields(r)) out.push(`${sign.delete}     ${n}: ${v.join(', ')}`);
   }
   return out;
+}
+
+/** A markdown table with padded columns (the first left-aligned, the others right-aligned), as formatters print it. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((r) => r[i]!.length)));
+  const cells = (r: string[]) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`;
+  return [cells(header), rule, ...rows.map(cells)];
 }
 
 function headline(plan: Plan): string {
@@ -117,9 +134,12 @@ export function renderPlan(plan: Plan, format: PlanFormat): string {
   if (format === 'markdown') {
     const lines = [`### egress plan: ${headline(plan)}`, ''];
     if (groups.length === 0) return `${lines.concat('No changes.').join('\n')}\n`;
-    lines.push('| project | create | update | delete |', '|---|---:|---:|---:|');
-    for (const g of groups)
-      lines.push(`| \`${g.project}\` | ${g.create.length} | ${g.update.length} | ${g.delete.length} |`);
+    lines.push(
+      ...table(
+        ['project', 'create', 'update', 'delete'],
+        groups.map((g) => [`\`${g.project}\``, `${g.create.length}`, `${g.update.length}`, `${g.delete.length}`]),
+      ),
+    );
     for (const g of groups) {
       lines.push('', `<details><summary><code>${g.project}</code></summary>`, '', '```diff');
       lines.push(...projectLines(g, { create: '+', update: '!', delete: '-' }));

@@ -31,13 +31,13 @@ describe('renderPlan', () => {
     expect(text).toContain('  + create egress-payment-gateway-v4-1 (priority assigned at apply)');
     expect(text).toContain('  ~ update egress-payment-gateway-fqdn-1 (priority 1000)');
     expect(text).toContain('destFqdns: +hooks.slack.com');
-    expect(text).toContain('description: +hooks.slack.com: webhooks');
+    expect(text).toContain('description: "" -> "hooks.slack.com: webhooks"');
     expect(text).toContain('  - delete egress-payment-gateway-v6-1 (priority 1001)');
   });
 
   it('renders markdown with a summary table and a diff block', () => {
     const md = renderPlan(plan, 'markdown');
-    expect(md).toContain('| `payment-gateway` | 1 | 1 | 1 |');
+    expect(md).toContain('| `payment-gateway` |      1 |      1 |      1 |');
     expect(md).toContain('```diff\n+ create egress-payment-gateway-v4-1');
   });
 
