@@ -1,12 +1,17 @@
 /** EventPublisher over @google-cloud/pubsub. The client itself honours PUBSUB_EMULATOR_HOST; no emulator branch here. */
-import { PubSub, type Topic } from '@google-cloud/pubsub';
+import { PubSub, type Topic, v1 } from '@google-cloud/pubsub';
 import type { PubSubMessage } from '../core/events/types';
 import type { EventPublisher } from '../ports/publisher';
 
-/** Publishes with message ordering enabled (ordering key = project key); one Topic object per topic name. */
+/**
+ * Publishes with message ordering enabled (ordering key = project key); one Topic object per topic name.
+ * `timeoutMs` caps the client's own retries (its default is 600 s): during an outage a function should fail fast and
+ * let its trigger redeliver, not hang until the function's own timeout.
+ */
 export function pubsubPublisher(
   projectId: string,
   client: PubSub = new PubSub({ projectId }),
+  timeoutMs = 20_000,
 ): EventPublisher & {
   close(): Promise<void>;
 } {
@@ -14,7 +19,12 @@ export function pubsubPublisher(
   const topicFor = (name: string): Topic => {
     let t = topics.get(name);
     if (!t) {
-      t = client.topic(name, { messageOrdering: true, batching: { maxMessages: 100, maxMilliseconds: 10 } });
+      t = client.topic(name, {
+        messageOrdering: true,
+        batching: { maxMessages: 100, maxMilliseconds: 10 },
+        // gax turns `timeout` into the total retry budget of a publish call.
+        gaxOpts: { timeout: timeoutMs },
+      });
       topics.set(name, t);
     }
     return t;
@@ -36,6 +46,63 @@ export function pubsubPublisher(
     },
     async close(): Promise<void> {
       await Promise.all([...topics.values()].map((t) => t.flush().catch(() => undefined)));
+      await client.close();
+    },
+  };
+}
+
+/**
+ * Synchronous pull from one subscription (for `egress replay --dead-letter`): `pull` returns what is available now
+ * (an empty list ends a drain), `ack` acknowledges by ack id. Uses the low-level SubscriberClient with the PubSub
+ * object's resolved options, so PUBSUB_EMULATOR_HOST is honoured exactly as for publishing.
+ */
+export function pubsubPuller(
+  projectId: string,
+  subscription: string,
+  client: PubSub = new PubSub({ projectId }),
+): {
+  pull(max: number): Promise<{ ackId: string; message: PubSubMessage }[]>;
+  ack(ackIds: string[]): Promise<void>;
+  close(): Promise<void>;
+} {
+  const name = client.subscription(subscription).name;
+  // ClientConfig and ClientOptions are the same gax options under two names.
+  const sub = new v1.SubscriberClient(client.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);
+  return {
+    async pull(max) {
+      let res: {
+        receivedMessages?:
+          | {
+              ackId?: string | null;
+              message?: {
+                data?: unknown;
+                attributes?: Record<string, string> | null;
+                orderingKey?: string | null;
+              } | null;
+            }[]
+          | null;
+      };
+      try {
+        // A short deadline: on an empty subscription the server may hold the call open; "nothing now" is the answer.
+        [res] = await sub.pull({ subscription: name, maxMessages: max }, { timeout: 10_000 });
+      } catch (err) {
+        if ((err as { code?: number }).code === 4) return []; // DEADLINE_EXCEEDED
+        throw err;
+      }
+      return (res.receivedMessages ?? []).map((m) => ({
+        ackId: m.ackId ?? '',
+        message: {
+          data: Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? ''),
+          attributes: { ...(m.message?.attributes ?? {}) },
+          ...(m.message?.orderingKey ? { orderingKey: m.message.orderingKey } : {}),
+        },
+      }));
+    },
+    async ack(ackIds) {
+      if (ackIds.length) await sub.acknowledge({ subscription: name, ackIds });
+    },
+    async close() {
+      await sub.close();
       await client.close();
     },
   };

@@ -1,13 +1,114 @@
-/** `egress drift` — placeholder until its issue lands (exits 1 with a message saying so). */
-import type { Command } from 'commander';
+/**
+ * `egress drift [--repair] [--report-status] [--format text|json] [--detailed-exitcode]` compares the live owned
+ * rules with the bucket's manifests. Exit codes mirror `egress plan`: 0 checked (clean, or drift found without
+ * --detailed-exitcode), 1 error (a manifest that cannot be checked, a failed publish), 2 usage — and with
+ * --detailed-exitcode, 2 when drift was found. The scheduled job runs without it, so a repaired drift is a success
+ * and Cloud Run does not retry the job (which would re-publish the repairs). See docs/operations.md.
+ */
+import { type Command, Option } from 'commander';
+import { renderDriftText } from '../../core/drift';
+import { systemClock } from '../../ports/clock';
+import {
+  bucketStore,
+  CliConfigError,
+  liveFirewall,
+  type OpsFlags,
+  publisherFor,
+  resolveBucket,
+  resolvePolicy,
+  resolveWriteQuota,
+} from '../../runtime/cliClients';
+import { readConfig } from '../../runtime/config';
+import { jsonLogger } from '../../runtime/logger';
+import { type DriftRun, runDrift } from '../../usecases/drift';
+import { Pacer } from '../../usecases/pacer';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 
+interface DriftFlags extends OpsFlags {
+  repair?: boolean;
+  reportStatus?: boolean;
+  detailedExitcode?: boolean;
+  format: 'text' | 'json';
+}
+
+/** The exit code of a drift run (see the module comment). */
+export function driftExitCode(run: DriftRun, detailed: boolean): number {
+  if (run.report.errors.length || run.report.unchecked.length) return EXIT_INVALID;
+  if (detailed && run.report.drifted.length) return EXIT_USAGE; // 2 = "changes present", as plan/terraform
+  return EXIT_OK;
+}
+
+/** Registers `drift` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('drift')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('egress drift: not implemented yet\n');
-      setExit(1);
+    .description('Compare the live owned firewall rules with the bucket manifests; optionally repair and report')
+    .option('--repair', 'publish replay events for drifted projects (delete events for projects without manifest)')
+    .option('--report-status', 'publish one `drift` status event per drifted project (nothing when clean)')
+    .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)')
+    .option(
+      '--bucket <url>',
+      'manifest bucket gs://BUCKET/PREFIX (default: EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX)',
+    )
+    .option('--write-quota <n>', 'Compute write quota per minute that repairs are paced to (default 1500)')
+    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
+    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
+    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
+    .option(
+      '--pubsub-project <project>',
+      'project of the topics (default EGRESS_PUBSUB_PROJECT / GOOGLE_CLOUD_PROJECT)',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nKinds: missing, changed, extra (incl. rules of projects with no manifest), foreign-marker (our marker on a rule\n' +
+        'we would never write: a human must look).\nExit codes: 0 checked, 1 error or unchecked manifest, 2 usage; ' +
+        'with --detailed-exitcode 2 also means drift found.\nProduction: Cloud Scheduler -> Cloud Run job `egress drift --repair --report-status`.',
+    )
+    .action(async (flags: DriftFlags) => {
+      const cfg = readConfig();
+      try {
+        const { bucket, prefix } = resolveBucket(flags, cfg);
+        const policy = resolvePolicy(flags, cfg);
+        const fw = liveFirewall(flags, policy, cfg);
+        const publisher = flags.repair || flags.reportStatus ? publisherFor(flags, cfg) : undefined;
+        try {
+          const run = await runDrift(
+            {
+              store: bucketStore(bucket),
+              bucket,
+              prefix,
+              firewall: fw.port,
+              hostProject: fw.hostProject,
+              policy,
+              clock: systemClock,
+              changesTopic: cfg.changesTopic,
+              statusTopic: cfg.statusTopic,
+              pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock: systemClock }),
+              logger: jsonLogger({ component: 'egress-drift' }, (l) => process.stderr.write(`${l}\n`)),
+              ...(publisher ? { publisher } : {}),
+            },
+            { repair: !!flags.repair, reportStatus: !!flags.reportStatus },
+          );
+          if (flags.format === 'json') process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+          else {
+            process.stdout.write(renderDriftText(run.report));
+            if (run.repairs.length)
+              process.stdout.write(
+                `repair: published ${run.repairs.length} event(s): ${run.repairs.map((r) => `${r.project} (${r.reason})`).join(', ')}\n`,
+              );
+            if (run.manual.length)
+              process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
+            if (run.statuses)
+              process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
+          }
+          setExit(driftExitCode(run, !!flags.detailedExitcode));
+        } finally {
+          await Promise.all([fw.close(), publisher?.close()]);
+        }
+      } catch (e) {
+        if (e instanceof CliConfigError) throw new UsageError(e.message);
+        throw e;
+      }
     });
 }

@@ -1,13 +1,183 @@
-/** `egress replay` — placeholder until its issue lands (exits 1 with a message saying so). */
-import type { Command } from 'commander';
+/**
+ * `egress replay [--project NAME…] [--all] [--rate N/s] [--dry-run] [--bucket gs://B/PREFIX]` re-publishes
+ * egress-change events (reason `replay`) from the bucket's live manifests, paced to the Compute write quota;
+ * `egress replay --dead-letter SUBSCRIPTION` re-drives dead-lettered messages. See docs/operations.md.
+ */
+import { type Command, Option } from 'commander';
+import { systemClock } from '../../ports/clock';
+import {
+  bucketStore,
+  CliConfigError,
+  liveFirewall,
+  type OpsFlags,
+  parseRate,
+  publisherFor,
+  pullerFor,
+  resolveBucket,
+  resolvePolicy,
+  resolveWriteQuota,
+} from '../../runtime/cliClients';
+import { readConfig } from '../../runtime/config';
+import { jsonLogger } from '../../runtime/logger';
+import { Pacer } from '../../usecases/pacer';
+import { type Progress, type ReplayReport, redriveDeadLetters, replay } from '../../usecases/replay';
+import { plural } from '../format';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+import { progressBar } from '../progress';
 
+interface ReplayFlags extends OpsFlags {
+  project?: string[];
+  all?: boolean;
+  rate?: string;
+  dryRun?: boolean;
+  deadLetter?: string;
+  format: 'text' | 'json';
+  live: boolean;
+}
+
+/** Progress on stderr: a bar on a terminal, a line every 10 % (and at the end) otherwise. */
+export function progressReporter(title: string, stream: NodeJS.WriteStream = process.stderr) {
+  const bar = progressBar({ title, stream });
+  let lastDecile = -1;
+  return {
+    update(p: Progress) {
+      const eta = p.etaMs !== undefined && p.etaMs > 1000 ? `~${Math.ceil(p.etaMs / 1000)} s left` : '';
+      if (bar.active) bar.update(p.done, p.total, [`${p.writes} writes`, eta].filter(Boolean).join(', '));
+      else {
+        const decile = Math.floor((p.done / Math.max(1, p.total)) * 10);
+        if (decile !== lastDecile || p.done === p.total) {
+          lastDecile = decile;
+          stream.write(
+            `${title}: ${p.done}/${p.total} published, ${p.writes} expected writes${eta ? `, ${eta}` : ''}\n`,
+          );
+        }
+      }
+    },
+    done: () => bar.done(),
+  };
+}
+
+function toText(r: ReplayReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const i of r.items) {
+    if (i.status === 'published' || i.status === 'would-publish') {
+      if (dryRun)
+        lines.push(
+          `would publish ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}`,
+        );
+    } else lines.push(`${i.status} ${i.project}${i.object ? ` (${i.object})` : ''}: ${i.error ?? ''}`);
+  }
+  lines.push(
+    `${dryRun ? 'dry run: would publish' : 'published'} ${plural(r.published, 'replay event')}, ${plural(r.expectedWrites, 'expected firewall write')}; ${r.invalid} invalid or missing, ${r.failed} failed`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `replay` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('replay')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('egress replay: not implemented yet\n');
-      setExit(1);
+    .description(
+      'Re-publish egress-change events from the bucket (restore after loss, re-apply), paced to the write quota',
+    )
+    .option('--project <name...>', 'only these projects (repeatable)')
+    .option('--all', 'every manifest of the bucket')
+    .option(
+      '--bucket <url>',
+      'manifest bucket gs://BUCKET/PREFIX (default: EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX)',
+    )
+    .option('--rate <rate>', 'cap on events per second, e.g. 20/s (the write quota paces anyway)')
+    .option('--write-quota <n>', 'Compute write quota in writes per minute (default EGRESS_WRITE_QUOTA or 1500)')
+    .option('--dry-run', 'plan and list what would be published; publish nothing')
+    .option('--dead-letter <subscription>', 're-drive the messages of this dead-letter subscription instead')
+    .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)')
+    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
+    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
+    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
+    .option(
+      '--pubsub-project <project>',
+      'project of the topics (default EGRESS_PUBSUB_PROJECT / GOOGLE_CLOUD_PROJECT)',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nEither --all or --project NAME… (or --dead-letter SUB). Safe to interrupt and run again: event ids are\n' +
+        'deterministic and the applier writes only differences.\nExit codes: 0 ok, 1 invalid manifests or failed publishes, 2 usage error.',
+    )
+    .action(async (flags: ReplayFlags) => {
+      const cfg = readConfig();
+      const logger = jsonLogger({ component: 'egress-replay' }, (l) => process.stderr.write(`${l}\n`));
+      try {
+        const rate = flags.rate ? parseRate(flags.rate) : undefined;
+        const eventPacer = rate ? new Pacer({ perMinute: rate, headroom: 0, clock: systemClock }) : undefined;
+        if (flags.deadLetter) {
+          if (flags.project || flags.all)
+            throw new CliConfigError('--dead-letter cannot be combined with --project/--all');
+          const puller = pullerFor(flags.deadLetter, flags, cfg);
+          const publisher = publisherFor(flags, cfg);
+          try {
+            const r = await redriveDeadLetters(
+              {
+                puller,
+                publisher,
+                changesTopic: cfg.changesTopic,
+                clock: systemClock,
+                logger,
+                ...(eventPacer ? { eventPacer } : {}),
+              },
+              { dryRun: !!flags.dryRun },
+            );
+            if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+            else
+              process.stdout.write(
+                flags.dryRun
+                  ? `dry run: ${plural(r.seen, 'dead-lettered message')} seen (not acknowledged)\n${r.messages.map((m) => `  ${m.project} ${m.eventId}`).join('\n')}\n`
+                  : `re-drove ${plural(r.redriven, 'message')} to ${cfg.changesTopic}; ${r.failed} failed (left in ${flags.deadLetter})\n`,
+              );
+            setExit(r.failed ? EXIT_INVALID : EXIT_OK);
+          } finally {
+            await Promise.all([puller.close(), publisher.close()]);
+          }
+          return;
+        }
+        if (!flags.all && !flags.project?.length)
+          throw new CliConfigError('say what to replay: --all, or --project NAME (repeatable)');
+        if (flags.all && flags.project?.length) throw new CliConfigError('--all and --project exclude each other');
+        const { bucket, prefix } = resolveBucket(flags, cfg);
+        const policy = resolvePolicy(flags, cfg);
+        const quota = resolveWriteQuota(flags, cfg);
+        const fw = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
+        const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
+        const progress = progressReporter('replay');
+        try {
+          const r = await replay(
+            {
+              store: bucketStore(bucket),
+              bucket,
+              prefix,
+              publisher: publisher ?? { publish: async () => 'dry-run' },
+              changesTopic: cfg.changesTopic,
+              policy,
+              clock: systemClock,
+              pacer: new Pacer({ perMinute: quota, clock: systemClock }),
+              ...(eventPacer ? { eventPacer } : {}),
+              ...(fw ? { firewall: fw.port, hostProject: fw.hostProject } : {}),
+              logger,
+              onProgress: (p) => progress.update(p),
+            },
+            { ...(flags.project ? { projects: flags.project } : {}), dryRun: !!flags.dryRun },
+          );
+          progress.done();
+          if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          else process.stdout.write(toText(r, !!flags.dryRun));
+          setExit(r.invalid || r.failed ? EXIT_INVALID : EXIT_OK);
+        } finally {
+          progress.done();
+          await Promise.all([fw?.close(), publisher?.close()]);
+        }
+      } catch (e) {
+        if (e instanceof CliConfigError) throw new UsageError(e.message);
+        throw e;
+      }
     });
 }

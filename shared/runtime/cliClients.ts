@@ -1,0 +1,188 @@
+/**
+ * Composition for the operations commands (replay, drift, explain): real clients built from flags, then the
+ * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
+ * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
+ */
+import { readFileSync } from 'node:fs';
+import type { ObservedRule } from '../core/firewall/types';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { FirewallPolicyPort } from '../ports/firewall';
+import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore } from '../ports/storage';
+import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
+import { type RuntimeConfig, readConfig } from './config';
+import { loadPolicyFile } from './policy';
+
+/** A usage problem in flags/env (the CLI maps it to exit 2). */
+export class CliConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliConfigError';
+  }
+}
+
+/** Flags shared by the operations commands. */
+export interface OpsFlags {
+  bucket?: string;
+  policy?: string;
+  hostProject?: string;
+  firewallPolicy?: string;
+  computeEndpoint?: string;
+  pubsubProject?: string;
+  writeQuota?: string;
+}
+
+/** Parses `gs://BUCKET[/PREFIX]`; the prefix gets a trailing slash. */
+export function parseBucketUrl(url: string): { bucket: string; prefix?: string } {
+  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  if (!m)
+    throw new CliConfigError(`--bucket ${url} is not a gs:// URL (hint: --bucket gs://my-egress-manifests/manifests/)`);
+  const raw = m[2] ?? '';
+  return { bucket: m[1]!, ...(raw ? { prefix: raw.endsWith('/') ? raw : `${raw}/` } : {}) };
+}
+
+/** The manifest bucket and prefix: `--bucket gs://B/P`, else EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX. */
+export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): { bucket: string; prefix: string } {
+  if (flags.bucket) {
+    const b = parseBucketUrl(flags.bucket);
+    return { bucket: b.bucket, prefix: b.prefix ?? cfg.manifestPrefix };
+  }
+  const env = cfg.manifestBucket ?? '';
+  if (!env)
+    throw new CliConfigError(
+      'no manifest bucket: pass --bucket gs://BUCKET/PREFIX or set EGRESS_MANIFEST_BUCKET (and EGRESS_MANIFEST_PREFIX)',
+    );
+  const b = env.startsWith('gs://') ? parseBucketUrl(env) : { bucket: env };
+  return { bucket: b.bucket, prefix: b.prefix ?? cfg.manifestPrefix };
+}
+
+/** The platform policy: `--policy FILE`, else EGRESS_POLICY_FILE, else the defaults. */
+export function resolvePolicy(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): PlatformPolicy {
+  return loadPolicyFile(flags.policy ?? cfg.policyFile);
+}
+
+/** Host project and firewall policy: flags, then env, then the policy file's `firewall` section. */
+export function resolveFirewallTarget(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { hostProject: string; firewallPolicy: string } {
+  const hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || '';
+  const firewallPolicy = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy || '';
+  const missing = [
+    ...(hostProject ? [] : ['--host-project (EGRESS_HOST_PROJECT, or firewall.hostProject in the policy file)']),
+    ...(firewallPolicy ? [] : ['--firewall-policy (EGRESS_FIREWALL_POLICY, or firewall.policy in the policy file)']),
+  ];
+  if (missing.length) throw new CliConfigError(`the live firewall needs ${missing.join(' and ')}`);
+  return { hostProject, firewallPolicy };
+}
+
+/** The write quota per minute: `--write-quota N`, else EGRESS_WRITE_QUOTA, else 1,500. */
+export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): number {
+  const raw = flags.writeQuota ?? cfg.writeQuota ?? String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliConfigError(`write quota "${raw}" is not a positive number of writes per minute (hint: 1500)`);
+  return n;
+}
+
+/** Parses `--rate N/s` (or `N`, or `N/m`) into events per minute. */
+export function parseRate(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min))?\s*$/.exec(raw);
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(n > 0)) throw new CliConfigError(`--rate ${raw} is not a rate (hint: --rate 20/s)`);
+  return m[2]?.startsWith('m') ? n : n * 60;
+}
+
+/** The live firewall over @google-cloud/compute (or the fake REST server with EGRESS_COMPUTE_ENDPOINT). */
+export function liveFirewall(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { port: FirewallPolicyPort; source: string; hostProject: string; close(): Promise<void> } {
+  const { hostProject, firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
+  // Required lazily: @google-cloud/compute is heavy and only these paths need it.
+  const { computeClients, computeFirewall } = require('../adapters/compute') as typeof import('../adapters/compute');
+  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  const clients = computeClients(endpoint ? { endpoint } : {});
+  return {
+    port: computeFirewall({
+      project: hostProject,
+      policy: firewallPolicy,
+      policies: clients.policies,
+      operations: clients.operations,
+    }),
+    source: `live policy ${firewallPolicy} of ${hostProject}${endpoint ? ` at ${endpoint}` : ''}`,
+    hostProject,
+    close: () => clients.close(),
+  };
+}
+
+/**
+ * The rules of a fake-Compute state file (`npm start` keeps one; `egress plan --state` reads the same). With several
+ * policies in the file, `--host-project`/`--firewall-policy` choose one.
+ */
+export function stateFileRules(
+  file: string,
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { rules: ObservedRule[]; source: string } {
+  let state: { version?: number; policies?: { project: string; name: string; rules?: unknown[] }[] };
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliConfigError(`cannot read --state ${file}: ${(err as Error).message}`);
+  }
+  if (state?.version !== 1 || !Array.isArray(state.policies))
+    throw new CliConfigError(
+      `--state ${file} is not a fake-Compute state file (expected {"version": 1, "policies": […]})`,
+    );
+  const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
+  const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
+  const candidates = state.policies.filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp));
+  if (candidates.length !== 1)
+    throw new CliConfigError(
+      `--state ${file}: ${candidates.length === 0 ? 'no' : 'several'} matching policies (${state.policies
+        .map((p) => `${p.project}/${p.name}`)
+        .join(', ')}); choose with --host-project and --firewall-policy`,
+    );
+  const chosen = candidates[0]!;
+  const { fromApiRule } = require('../adapters/compute') as typeof import('../adapters/compute');
+  return {
+    rules: (chosen.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
+    source: `state file ${file} (${chosen.project}/${chosen.name})`,
+  };
+}
+
+/** The manifest store of a bucket (STORAGE_EMULATOR_HOST is honoured by the client itself). */
+export function bucketStore(bucket: string): ManifestStore {
+  const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
+  const { gcsManifestStore } = require('../adapters/storage') as typeof import('../adapters/storage');
+  return gcsManifestStore(bucket, new Storage());
+}
+
+/** A publisher to the configured Pub/Sub project (PUBSUB_EMULATOR_HOST is honoured by the client itself). */
+export function publisherFor(
+  flags: OpsFlags,
+  cfg: RuntimeConfig = readConfig(),
+): EventPublisher & { close(): Promise<void>; project: string } {
+  const project = flags.pubsubProject || cfg.pubsubProject;
+  if (!project)
+    throw new CliConfigError(
+      'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
+    );
+  const { pubsubPublisher } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  return Object.assign(pubsubPublisher(project), { project });
+}
+
+/** A puller of one subscription of the configured Pub/Sub project. */
+export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeConfig = readConfig()) {
+  const project = flags.pubsubProject || cfg.pubsubProject;
+  if (!project)
+    throw new CliConfigError(
+      'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
+    );
+  const { pubsubPuller } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  return pubsubPuller(project, subscription);
+}

@@ -1,0 +1,149 @@
+/**
+ * The drift check: one policy read, one listing of the bucket, the pure comparison (core/drift.ts), then optionally
+ * repair events and `drift` status events. It is built to run on a schedule: when nothing drifted it publishes
+ * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
+ */
+import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
+import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { Clock } from '../ports/clock';
+import type { FirewallPolicyPort } from '../ports/firewall';
+import { type Logger, nullLogger } from '../ports/logger';
+import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore } from '../ports/storage';
+import type { Pacer } from './pacer';
+import { loadBucketManifests, sourceOf } from './replay';
+
+/** `ce-source` of the drift status events. */
+export const DRIFT_SOURCE = '//infrastream-egress/drift';
+
+/** What the drift check needs. */
+export interface DriftDeps {
+  store: ManifestStore;
+  bucket: string;
+  prefix: string;
+  firewall: FirewallPolicyPort;
+  policy: PlatformPolicy;
+  clock: Clock;
+  hostProject?: string;
+  /** Needed for `repair` / `reportStatus`. */
+  publisher?: EventPublisher;
+  changesTopic?: string;
+  statusTopic?: string;
+  /** Paces repair events by their expected writes. */
+  pacer?: Pacer;
+  logger?: Logger;
+}
+
+/** Options of {@link runDrift}. */
+export interface DriftOptions {
+  /** Publish replay events for drifted projects (and delete events for projects without manifest). */
+  repair?: boolean;
+  /** Publish one `drift` status per drifted project (nothing when clean). */
+  reportStatus?: boolean;
+}
+
+/** The report plus what was published. */
+export interface DriftRun {
+  report: DriftReport;
+  repairs: { project: string; reason: 'replay' | 'delete'; eventId: string }[];
+  statuses: number;
+  /** Projects the repair cannot fix (repair: manual). */
+  manual: string[];
+}
+
+/** A short human reason for a status event: `2 missing, 1 extra`. */
+export function driftReason(p: ProjectDrift): string {
+  const counts = new Map<string, number>();
+  for (const f of p.findings) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
+  return [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+/** Runs the check and the requested follow-ups. Throws when a publish fails (the scheduled job then fails loudly). */
+export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promise<DriftRun> {
+  const log = deps.logger ?? nullLogger;
+  if ((opts.repair && !deps.changesTopic) || ((opts.repair || opts.reportStatus) && !deps.publisher))
+    throw new Error('drift --repair needs a publisher and the changes topic (EGRESS_CHANGES_TOPIC)');
+  if (opts.reportStatus && !deps.statusTopic)
+    throw new Error('drift --report-status needs the status topic (EGRESS_STATUS_TOPIC)');
+  const snapshot = await deps.firewall.getPolicy();
+  const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
+  const valid = manifests.filter((m) => m.valid && m.project);
+  const report = detectDrift({
+    manifests: valid.map((m) => ({
+      project: m.project!,
+      entries: m.entries,
+      object: m.object.name,
+      generation: m.object.generation,
+    })),
+    uncheckedProjects: manifests.filter((m) => !m.valid || !m.project).map((m) => m.key),
+    rules: snapshot.rules,
+    policy: deps.policy,
+    ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
+  });
+  const run: DriftRun = { report, repairs: [], statuses: 0, manual: [] };
+  const byKey = new Map(valid.map((m) => [m.project!.name, m]));
+
+  for (const p of report.drifted) {
+    if (opts.reportStatus) {
+      const m = byKey.get(p.project);
+      const ev = makeStatus(
+        {
+          outcome: 'drift',
+          project: p.project,
+          plan: p.plan,
+          reason: driftReason(p),
+          ...(m ? { source: sourceOf(deps.bucket, m.object) } : {}),
+        },
+        DRIFT_SOURCE,
+        new Date(deps.clock.now()),
+      );
+      await deps.publisher!.publish(deps.statusTopic!, encodeEvent(ev));
+      run.statuses++;
+    }
+    if (!opts.repair) continue;
+    if (p.repair === 'manual') {
+      run.manual.push(p.project);
+      continue;
+    }
+    const writes = p.plan.create + p.plan.update + p.plan.delete;
+    if (deps.pacer) await deps.pacer.acquire(writes);
+    if (p.repair === 'replay') {
+      const m = byKey.get(p.project)!;
+      const ev = makeEgressChange({
+        project: m.project!,
+        reason: 'replay',
+        entries: m.entries,
+        source: sourceOf(deps.bucket, m.object),
+        time: new Date(deps.clock.now()),
+      });
+      await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
+      run.repairs.push({ project: p.project, reason: 'replay', eventId: ev.id });
+    } else {
+      // No manifest: revoke at the generation the rules record, so the stale-event guard lets it through.
+      const ev = makeEgressChange({
+        // The environment is unknown without a manifest; a delete event carries no entries and only needs the key.
+        project: { name: p.project, environment: 'unknown' },
+        reason: 'delete',
+        entries: [],
+        source: {
+          bucket: deps.bucket,
+          object: `${deps.prefix}${p.project}.yaml`,
+          generation: p.appliedGeneration ?? '0',
+        },
+        time: new Date(deps.clock.now()),
+      });
+      await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
+      run.repairs.push({ project: p.project, reason: 'delete', eventId: ev.id });
+    }
+  }
+  log.log(report.clean ? 'INFO' : 'WARNING', report.clean ? 'no drift' : 'drift found', {
+    checked: report.checked,
+    drifted: report.drifted.length,
+    errors: report.errors.length,
+    unchecked: report.unchecked.length,
+    repairs: run.repairs.length,
+    statuses: run.statuses,
+  });
+  return run;
+}

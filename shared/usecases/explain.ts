@@ -1,0 +1,80 @@
+/**
+ * The explain use case: find the project's manifest (a local directory or the bucket), validate it, read the policy
+ * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ExplainFirewall, type ExplainManifest, type ExplainResult, explain } from '../core/explain';
+import { validateManifest } from '../core/manifest/validate';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { ManifestStore } from '../ports/storage';
+
+/** Where the manifest comes from. */
+export type ManifestSourceSpec =
+  | { kind: 'dir'; dir: string }
+  | { kind: 'bucket'; store: ManifestStore; bucket: string; prefix: string };
+
+function toExplainManifest(path: string, text: string, policy: PlatformPolicy, generation?: string): ExplainManifest {
+  const r = validateManifest(text, { path, policy });
+  return {
+    path,
+    text,
+    valid: r.valid,
+    project: r.project,
+    entries: r.egress,
+    ...(generation ? { generation } : {}),
+    errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+  };
+}
+
+/** Reads `<project>.yaml` (or `.yml`) from the source; null when there is none. */
+export async function findManifest(
+  project: string,
+  source: ManifestSourceSpec,
+  policy: PlatformPolicy,
+): Promise<{ manifest: ExplainManifest | null; suggestedPath: string }> {
+  if (source.kind === 'dir') {
+    for (const ext of ['yaml', 'yml']) {
+      const p = join(source.dir, `${project}.${ext}`);
+      if (existsSync(p)) return { manifest: toExplainManifest(p, readFileSync(p, 'utf8'), policy), suggestedPath: p };
+    }
+    return { manifest: null, suggestedPath: join(source.dir, `${project}.yaml`) };
+  }
+  for (const ext of ['yaml', 'yml']) {
+    const name = `${source.prefix}${project}.${ext}`;
+    const got = await source.store.read(name);
+    if (got)
+      return {
+        manifest: toExplainManifest(`gs://${source.bucket}/${name}`, got.text, policy, got.object.generation),
+        suggestedPath: `gs://${source.bucket}/${name}`,
+      };
+  }
+  return {
+    manifest: null,
+    suggestedPath: `manifests/${project}.yaml (synced to gs://${source.bucket}/${source.prefix}${project}.yaml)`,
+  };
+}
+
+/** Runs explain end to end. `firewall` is absent for a manifest-only answer. */
+export async function explainProject(args: {
+  project: string;
+  destination: string;
+  policy: PlatformPolicy;
+  source: ManifestSourceSpec;
+  firewall?: () => Promise<ExplainFirewall>;
+  hostProject?: string;
+  why?: string;
+}): Promise<ExplainResult> {
+  const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
+  const firewall = args.firewall ? await args.firewall() : undefined;
+  return explain({
+    project: args.project,
+    destination: args.destination,
+    policy: args.policy,
+    manifest,
+    suggestedPath,
+    ...(firewall ? { firewall } : {}),
+    ...(args.hostProject ? { hostProject: args.hostProject } : {}),
+    ...(args.why ? { why: args.why } : {}),
+  });
+}

@@ -1,0 +1,409 @@
+/**
+ * Replay: re-publish egress-change events (reason `replay`) from the bucket's live manifests, and re-drive the
+ * dead-letter subscription. The applier treats a replay like any event, so replaying an unchanged project writes
+ * nothing and replaying after the firewall lost its rules restores them exactly.
+ *
+ * Pacing (docs/operations.md): the policy is read ONCE, each project is planned locally exactly as the applier will
+ * plan it, and the publish of a project waits on the write {@link Pacer} for that project's expected write count. So
+ * the appliers receive work no faster than the Compute write quota allows, and a project with nothing to write costs
+ * no quota time at all. Event ids are deterministic (bucket, object, generation, reason): an interrupted replay can be
+ * run again; the events it re-sends are recognisable duplicates and the applier's plan makes them no-ops.
+ */
+import { encodeEvent, makeEgressChange } from '../core/events/codec';
+import type { ManifestSource, PubSubMessage } from '../core/events/types';
+import { CompileError, compileProject } from '../core/firewall/compiler';
+import { MANAGED_BY, parseMarker } from '../core/firewall/marker';
+import { isEmptyPlan, planProject } from '../core/firewall/plan';
+import type { ObservedRule } from '../core/firewall/types';
+import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
+import { validateManifest } from '../core/manifest/validate';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { Clock } from '../ports/clock';
+import type { FirewallPolicyPort } from '../ports/firewall';
+import { type Logger, nullLogger } from '../ports/logger';
+import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore, StoredObject } from '../ports/storage';
+import type { Pacer } from './pacer';
+
+/** A live manifest of the bucket, read and validated. */
+export interface BucketManifest {
+  /** The project key from the object name (`manifests/<key>.yaml`). */
+  key: string;
+  object: StoredObject;
+  valid: boolean;
+  project: ProjectMeta | null;
+  entries: EgressEntry[];
+  /** `CODE message` of each error, for invalid manifests. */
+  errors: string[];
+}
+
+const MANIFEST_RE = /\.ya?ml$/;
+
+/** The project key an object name binds to (`manifests/payment-gateway.yaml` → `payment-gateway`). */
+export function keyOfObject(name: string): string {
+  return (name.split('/').pop() ?? name).replace(MANIFEST_RE, '');
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * Lists and validates the live manifests under `prefix` (only `*.yaml`/`*.yml`), optionally only those of `projects`.
+ * An object overwritten between list and read is read at its new generation (the newer manifest is the truth).
+ */
+export async function loadBucketManifests(
+  store: ManifestStore,
+  prefix: string,
+  policy: PlatformPolicy,
+  opts: { projects?: readonly string[]; concurrency?: number } = {},
+): Promise<BucketManifest[]> {
+  const wanted = opts.projects?.length ? new Set(opts.projects) : undefined;
+  const objects = (await store.list(prefix))
+    .filter((o) => MANIFEST_RE.test(o.name) && (!wanted || wanted.has(keyOfObject(o.name))))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const loaded = await mapLimit(objects, opts.concurrency ?? 16, async (o) => {
+    const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));
+    if (!got) return null; // deleted meanwhile: its delete event revokes it
+    const r = validateManifest(got.text, { path: o.name, policy });
+    const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
+    return {
+      key: keyOfObject(o.name),
+      object: got.object.generation ? { ...o, ...got.object } : o,
+      valid: r.valid,
+      project: r.project,
+      entries: r.egress,
+      errors,
+    } satisfies BucketManifest;
+  });
+  return loaded.filter((x): x is BucketManifest => x !== null);
+}
+
+/** The manifest source of an event for a stored object. */
+export function sourceOf(bucket: string, o: StoredObject): ManifestSource {
+  return {
+    bucket,
+    object: o.name,
+    generation: o.generation,
+    ...(o.md5Hash ? { md5Hash: o.md5Hash } : {}),
+    ...(o.crc32c ? { crc32c: o.crc32c } : {}),
+  };
+}
+
+/** Our rules by marker project (foreign rules dropped). */
+export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, ObservedRule[]> {
+  const out = new Map<string, ObservedRule[]>();
+  for (const r of rules) {
+    const m = parseMarker(r.description);
+    if (!m || m.managedBy !== MANAGED_BY) continue;
+    const list = out.get(m.project) ?? [];
+    list.push(r);
+    out.set(m.project, list);
+  }
+  return out;
+}
+
+/** Writes the applier will make for this project, planned exactly as it plans (generation stamping included). */
+export function expectedWrites(
+  rules: readonly ObservedRule[],
+  m: BucketManifest,
+  policy: PlatformPolicy,
+  hostProject?: string,
+): number {
+  const project = m.project!;
+  const desired = compileProject(project, m.entries, {
+    policy,
+    generation: m.object.generation,
+    ...(hostProject ? { hostProject } : {}),
+  });
+  const plan = planProject(rules, desired, { project: project.name, generation: m.object.generation });
+  return isEmptyPlan(plan) ? 0 : plan.create.length + plan.update.length + plan.delete.length;
+}
+
+/** Progress of a long run, for the CLI's bar or periodic lines. */
+export interface Progress {
+  done: number;
+  total: number;
+  /** Writes the published events are expected to cause so far. */
+  writes: number;
+  /** Estimated milliseconds left (pacer-based), when known. */
+  etaMs?: number;
+}
+
+/** What replay needs; the CLI builds the real ports, tests and the bench build fakes. */
+export interface ReplayDeps {
+  store: ManifestStore;
+  bucket: string;
+  prefix: string;
+  publisher: EventPublisher;
+  changesTopic: string;
+  policy: PlatformPolicy;
+  clock: Clock;
+  /** Read once to plan each project's expected writes; without it every compiled rule counts as a write. */
+  firewall?: FirewallPolicyPort;
+  hostProject?: string;
+  /** Paces publishes by expected writes (the Compute write quota). */
+  pacer?: Pacer;
+  /** Caps events per second (`--rate N/s`), whatever their writes. */
+  eventPacer?: Pacer;
+  /** Publishes in flight (default 32; ordering keys keep each project's events in order). */
+  concurrency?: number;
+  logger?: Logger;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Options of {@link replay}. */
+export interface ReplayOptions {
+  /** Only these projects; empty or absent with `all` means every manifest. */
+  projects?: string[];
+  dryRun?: boolean;
+}
+
+/** The fate of one project. */
+export interface ReplayItem {
+  project: string;
+  object?: string;
+  generation?: string;
+  status: 'published' | 'would-publish' | 'invalid' | 'no-manifest' | 'failed';
+  expectedWrites?: number;
+  eventId?: string;
+  messageId?: string;
+  error?: string;
+}
+
+/** The outcome of a replay run. */
+export interface ReplayReport {
+  items: ReplayItem[];
+  published: number;
+  invalid: number;
+  failed: number;
+  expectedWrites: number;
+  /** Policy reads made (0 or 1). */
+  reads: number;
+  elapsedMs: number;
+}
+
+/** Re-publishes replay events for the live manifests (all, or `opts.projects`). Never throws for one bad project. */
+export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promise<ReplayReport> {
+  const log = deps.logger ?? nullLogger;
+  const t0 = deps.clock.now();
+  const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
+    ...(opts.projects ? { projects: opts.projects } : {}),
+  });
+  const items: ReplayItem[] = [];
+  for (const p of opts.projects ?? [])
+    if (!manifests.some((m) => m.key === p))
+      items.push({
+        project: p,
+        status: 'no-manifest',
+        error: `no manifest ${deps.prefix}${p}.yaml in gs://${deps.bucket}`,
+      });
+
+  // One read; owned rules grouped by project once (parsing every marker per project would be quadratic).
+  let byProject: Map<string, ObservedRule[]> | undefined;
+  let reads = 0;
+  if (deps.firewall) {
+    byProject = groupOwnedRules((await deps.firewall.getPolicy()).rules);
+    reads++;
+  }
+  const todo: { m: BucketManifest; writes: number }[] = [];
+  for (const m of manifests) {
+    const base = { project: m.project?.name ?? m.key, object: m.object.name, generation: m.object.generation };
+    if (!m.valid || !m.project) {
+      items.push({ ...base, status: 'invalid', error: m.errors.join('; ') });
+      continue;
+    }
+    try {
+      const writes = byProject
+        ? expectedWrites(byProject.get(m.project.name) ?? [], m, deps.policy, deps.hostProject)
+        : compileProject(m.project, m.entries, {
+            policy: deps.policy,
+            generation: m.object.generation,
+            ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
+          }).length;
+      todo.push({ m, writes });
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      items.push({ ...base, status: 'invalid', error: err.message });
+    }
+  }
+
+  let done = 0;
+  let writesSoFar = 0;
+  const total = todo.length;
+  const inflight = new Set<Promise<void>>();
+  const limit = deps.concurrency ?? 32;
+  for (const { m, writes } of todo) {
+    const project = m.project!;
+    const ev = makeEgressChange({
+      project,
+      reason: 'replay',
+      entries: m.entries,
+      source: sourceOf(deps.bucket, m.object),
+      time: new Date(deps.clock.now()),
+    });
+    const item: ReplayItem = {
+      project: project.name,
+      object: m.object.name,
+      generation: m.object.generation,
+      status: opts.dryRun ? 'would-publish' : 'published',
+      expectedWrites: writes,
+      eventId: ev.id,
+    };
+    items.push(item);
+    if (!opts.dryRun) {
+      if (deps.pacer) await deps.pacer.acquire(writes);
+      if (deps.eventPacer) await deps.eventPacer.acquire(1);
+    }
+    writesSoFar += writes;
+    const finish = () => {
+      done++;
+      const eta = deps.pacer ? Math.max(0, deps.pacer.nextFreeAt() - deps.clock.now()) : undefined;
+      deps.onProgress?.({ done, total, writes: writesSoFar, ...(eta !== undefined ? { etaMs: eta } : {}) });
+    };
+    if (opts.dryRun) {
+      finish();
+      continue;
+    }
+    const p = deps.publisher
+      .publish(deps.changesTopic, encodeEvent(ev))
+      .then(
+        (id) => {
+          item.messageId = id;
+        },
+        (err: unknown) => {
+          item.status = 'failed';
+          item.error = err instanceof Error ? err.message : String(err);
+          log.log('ERROR', 'replay publish failed', { project: project.name, eventId: ev.id, error: item.error });
+        },
+      )
+      .finally(() => {
+        inflight.delete(p);
+        finish();
+      });
+    inflight.add(p);
+    if (inflight.size >= limit) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  const count = (s: ReplayItem['status']) => items.filter((i) => i.status === s).length;
+  const report: ReplayReport = {
+    items,
+    published: count('published') + count('would-publish'),
+    invalid: count('invalid') + count('no-manifest'),
+    failed: count('failed'),
+    expectedWrites: writesSoFar,
+    reads,
+    elapsedMs: deps.clock.now() - t0,
+  };
+  log.log('INFO', opts.dryRun ? 'replay dry run' : 'replay done', {
+    published: report.published,
+    invalid: report.invalid,
+    failed: report.failed,
+    expectedWrites: report.expectedWrites,
+  });
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dead letters
+
+/** A message pulled from a subscription. */
+export interface PulledMessage {
+  ackId: string;
+  message: PubSubMessage;
+}
+
+/** Pulling from a subscription (adapter: `pubsubPuller`). */
+export interface MessagePuller {
+  /** Up to `max` messages; an empty list when none are available now. */
+  pull(max: number): Promise<PulledMessage[]>;
+  ack(ackIds: string[]): Promise<void>;
+}
+
+/** What {@link redriveDeadLetters} needs. */
+export interface RedriveDeps {
+  puller: MessagePuller;
+  publisher: EventPublisher;
+  changesTopic: string;
+  clock: Clock;
+  eventPacer?: Pacer;
+  logger?: Logger;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Outcome of a re-drive. */
+export interface RedriveReport {
+  redriven: number;
+  failed: number;
+  /** Dry run: messages seen (not acknowledged, so they return to the subscription). */
+  seen: number;
+  messages: { eventId: string; project: string; status: 'redriven' | 'failed' | 'seen'; error?: string }[];
+}
+
+/**
+ * Re-publishes every dead-lettered message to the changes topic with its data and attributes unchanged (ordering key
+ * = `ce-subject`) and acknowledges each one only after its publish succeeded: an interrupted re-drive loses nothing,
+ * and a message published twice carries the same ce-id (the applier's plan makes it a no-op). `maxRounds` bounds
+ * the loop if messages keep arriving.
+ */
+export async function redriveDeadLetters(
+  deps: RedriveDeps,
+  opts: { dryRun?: boolean; batch?: number; maxRounds?: number } = {},
+): Promise<RedriveReport> {
+  const log = deps.logger ?? nullLogger;
+  const report: RedriveReport = { redriven: 0, failed: 0, seen: 0, messages: [] };
+  const maxRounds = opts.maxRounds ?? 1000;
+  for (let round = 0; round < maxRounds; round++) {
+    const batch = await deps.puller.pull(opts.batch ?? 100);
+    if (batch.length === 0) break;
+    const acks: string[] = [];
+    for (const { ackId, message } of batch) {
+      const project = message.attributes['ce-subject'] ?? '';
+      const eventId = message.attributes['ce-id'] ?? '';
+      if (opts.dryRun) {
+        report.seen++;
+        report.messages.push({ eventId, project, status: 'seen' });
+        continue;
+      }
+      if (deps.eventPacer) await deps.eventPacer.acquire(1);
+      try {
+        await deps.publisher.publish(deps.changesTopic, {
+          data: message.data,
+          attributes: { ...message.attributes },
+          ...(project ? { orderingKey: project } : {}),
+        });
+        acks.push(ackId);
+        report.redriven++;
+        report.messages.push({ eventId, project, status: 'redriven' });
+      } catch (err) {
+        report.failed++;
+        const error = err instanceof Error ? err.message : String(err);
+        report.messages.push({ eventId, project, status: 'failed', error });
+        log.log('ERROR', 'dead-letter re-publish failed; message left in the subscription', {
+          eventId,
+          project,
+          error,
+        });
+      }
+      deps.onProgress?.({ done: report.redriven + report.failed, total: report.redriven + report.failed, writes: 0 });
+    }
+    if (acks.length) await deps.puller.ack(acks);
+    // Dry run: one look is enough (unacknowledged messages would come back and be counted twice).
+    if (opts.dryRun) break;
+  }
+  return report;
+}

@@ -1,0 +1,160 @@
+/**
+ * Replay and drift through the production code in one process: replay → publisher → the applier's
+ * handleEgressMessage → compute adapter → fake Compute engine (virtual clock, write quota).
+ */
+import { simManifest, simPipeline } from '../../../bench/replay';
+import { decodeStatus } from '../../../shared/core/events/codec';
+import { runDrift } from '../../../shared/usecases/drift';
+import { Pacer } from '../../../shared/usecases/pacer';
+import { memoryPublisher } from '../../support/memory';
+
+const strip = <T extends object>(rules: T[]): T[] => rules.map((r) => ({ ...r }));
+
+describe('replay', () => {
+  it('restores exactly the rules lost when the policy was wiped, and a second replay writes nothing', async () => {
+    const sim = await simPipeline({ projects: 40 });
+    await sim.upsertAll();
+    const before = strip(sim.rules());
+    expect(before.length).toBeGreaterThanOrEqual(40);
+
+    // disaster: every managed rule is gone
+    for (const r of before)
+      await sim.firewall.removeRule(r.priority, `00000000-0000-4000-8000-${String(r.priority).padStart(12, '0')}`);
+    expect(sim.rules()).toEqual([]);
+
+    const report = await sim.replayAll();
+    expect(report.published).toBe(40);
+    expect(report.expectedWrites).toBe(before.length);
+    expect(strip(sim.rules())).toEqual(before);
+
+    sim.engine.resetCounters();
+    const again = await sim.replayAll();
+    expect(again.expectedWrites).toBe(0);
+    expect(sim.engine.counters().writes).toBe(0);
+  });
+
+  // Known applier issue (reported): write requestIds derive from (event id, rule, priority) only, and Compute
+  // ignores a repeated requestId for 60 minutes. A second replay of the same generation after a wipe re-issues the
+  // same ids, so the writes are answered from the requestId cache and nothing is restored. Deriving the ids also from
+  // the policy fingerprint read before planning fixes it. Flip to it() when applyChange does that.
+  it.failing('restores after a wipe even when the same replay ran within the requestId retention', async () => {
+    const sim = await simPipeline({ projects: 5 });
+    await sim.replayAll();
+    const before = strip(sim.rules());
+    for (const r of before)
+      await sim.firewall.removeRule(r.priority, `00000000-0000-4000-8000-${String(r.priority).padStart(12, '0')}`);
+    await sim.replayAll();
+    expect(strip(sim.rules())).toEqual(before);
+  });
+
+  it('paces a resync under the write quota: no rate-limit answer, close to the minimum time', async () => {
+    const sim = await simPipeline({ projects: 300, writeQuota: 60, mirror: true });
+    const t0 = sim.clock.now();
+    await sim.replayAll({ quotaPerMinute: 60 });
+    const writes = sim.engine.counters().applied;
+    const minimum = (writes / 60) * 60_000;
+    expect(sim.rateLimited()).toBe(0);
+    expect(sim.publisher.escaped).toBe(0);
+    expect(sim.clock.now() - t0).toBeLessThan(minimum * 1.25);
+    expect(sim.publisher.outcomes.every((o) => o.outcome === 'applied')).toBe(true);
+  });
+
+  it('without pacing the same resync hits the quota (the test above can fail)', async () => {
+    const sim = await simPipeline({ projects: 300, writeQuota: 60, mirror: true });
+    await sim.replayAll({ quotaPerMinute: 1e9 });
+    expect(sim.rateLimited()).toBeGreaterThan(0);
+  });
+
+  it('reports invalid manifests instead of publishing them, and unknown projects', async () => {
+    const sim = await simPipeline({ projects: 3 });
+    await sim.store.write(
+      'manifests/proj-00001.yaml',
+      Buffer.from('apiVersion: lowops.manifests.v1\nkind: Project\nmetadata:\n  name: wrong\n'),
+    );
+    const r = await sim.replayAll({ dryRun: true });
+    expect(r.items.find((i) => i.project !== 'proj-00000' && i.status === 'invalid')?.error).toMatch(/\S/);
+    expect(r.published).toBe(2);
+    expect(sim.publisher.outcomes).toHaveLength(0); // dry run
+  });
+});
+
+describe('drift', () => {
+  it('is silent when clean, finds every kind of drift, repairs it through the applier, then is silent again', async () => {
+    const sim = await simPipeline({ projects: 6 });
+    await sim.upsertAll();
+    const status = memoryPublisher();
+    const deps = {
+      store: sim.store,
+      bucket: 'egress-manifests',
+      prefix: 'manifests/',
+      firewall: sim.firewall,
+      policy: sim.policy,
+      clock: sim.clock,
+      publisher: {
+        publish: async (topic: string, m: Parameters<typeof status.publish>[1]) =>
+          topic === 'egress-changes' ? sim.publisher.publish(topic, m) : status.publish(topic, m),
+      },
+      changesTopic: 'egress-changes',
+      statusTopic: 'egress-status',
+      pacer: new Pacer({ clock: sim.clock }),
+    };
+    sim.engine.resetCounters();
+    const clean = await runDrift(deps, { repair: true, reportStatus: true });
+    expect(clean.report.clean).toBe(true);
+    expect(status.published).toHaveLength(0);
+    expect(sim.engine.counters().writes).toBe(0);
+    const restored = strip(sim.rules());
+
+    // drift: one rule removed, one widened by hand, a project's manifest deleted, a foreign rule with our marker
+    const rules = sim.rules();
+    const gone = rules.find((r) => r.ruleName === 'egress-proj-00000-fqdn-1')!;
+    await sim.firewall.removeRule(gone.priority, '00000000-0000-4000-8000-000000000001');
+    const widened = rules.find((r) => r.ruleName === 'egress-proj-00001-fqdn-1')!;
+    await sim.firewall.patchRule(
+      widened.priority,
+      { ...widened, match: { ...widened.match, destFqdns: [...(widened.match.destFqdns ?? []), 'evil.example.com'] } },
+      '00000000-0000-4000-8000-000000000002',
+    );
+    await sim.store.delete('manifests/proj-00002.yaml');
+    const p3 = rules.find((r) => r.ruleName === 'egress-proj-00003-fqdn-1')!;
+    await sim.firewall.addRule(
+      { ...p3, ruleName: 'egress-proj-00004-fqdn-1', priority: 999_999 },
+      '00000000-0000-4000-8000-000000000003',
+    );
+
+    const found = await runDrift(deps, { repair: true, reportStatus: true });
+    const kinds = Object.fromEntries(found.report.drifted.map((p) => [p.project, p.findings.map((f) => f.kind)]));
+    expect(kinds).toEqual({
+      'proj-00000': ['missing'],
+      'proj-00001': ['changed'],
+      'proj-00002': expect.arrayContaining(['extra']),
+      'proj-00003': ['foreign-marker'],
+    });
+    expect(found.repairs.map((r) => [r.project, r.reason])).toEqual([
+      ['proj-00000', 'replay'],
+      ['proj-00001', 'replay'],
+      ['proj-00002', 'delete'],
+      ['proj-00003', 'replay'],
+    ]);
+    const statuses = status
+      .on('egress-status')
+      .map((p) => decodeStatus({ data: p.message.data, attributes: p.message.attributes }));
+    expect(statuses.map((s) => (s.ok ? [s.event.data.outcome, s.event.data.project] : s.errors))).toEqual([
+      ['drift', 'proj-00000'],
+      ['drift', 'proj-00001'],
+      ['drift', 'proj-00002'],
+      ['drift', 'proj-00003'],
+    ]);
+
+    // the repairs went through the applier: clean again, and the restored rules are the originals minus proj-00002
+    const after = await runDrift(deps, { repair: true, reportStatus: true });
+    expect(after.report.clean).toBe(true);
+    expect(status.published).toHaveLength(4);
+    const names = (rs: { ruleName: string }[]) => rs.map((r) => r.ruleName).sort();
+    expect(names(sim.rules())).toEqual(names(restored.filter((r) => !r.ruleName.includes('proj-00002'))));
+  });
+});
+
+it('simManifest is deterministic', () => {
+  expect(simManifest(7)).toEqual(simManifest(7));
+});
