@@ -1,0 +1,214 @@
+/** The operations commands through `main()`: flags, output and exit codes (fake GCS over HTTP, fake Compute state). */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toApiRule } from '../../../shared/adapters/compute';
+import { main } from '../../../shared/cli/main';
+import { compileProject } from '../../../shared/core/firewall/compiler';
+import { validateManifest } from '../../../shared/core/manifest/validate';
+import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { FirewallPolicyEngine } from '../../fakes/compute';
+import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
+
+const MANIFEST = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: payment-gateway
+  environment: production
+spec:
+  allowedEgress:
+    - "api.stripe.com"  # Payment processor API
+    - "*.googleapis.com"  # Google Cloud APIs
+`;
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    out += String(c);
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    err += String(c);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'egress', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+function fixture(): { dir: string; state: string } {
+  const root = mkdtempSync(join(tmpdir(), 'egress-ops-'));
+  const dir = join(root, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'payment-gateway.yaml'), MANIFEST);
+  const m = validateManifest(MANIFEST, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
+  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
+    toApiRule(r, 1000 + i),
+  );
+  const engine = new FirewallPolicyEngine();
+  engine.createPolicy('host', 'egress', {
+    rules: [
+      ...rules,
+      {
+        priority: 2100000000,
+        action: 'deny',
+        direction: 'EGRESS',
+        description: 'baseline deny-all egress',
+        ruleName: 'deny-all-egress',
+        match: { destIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] },
+      },
+    ],
+  });
+  const state = join(root, 'compute.json');
+  engine.save(state);
+  return { dir, state };
+}
+
+describe('egress explain', () => {
+  const { dir, state } = fixture();
+
+  it('answers allowed with entry and rule, from a URL', async () => {
+    const r = await run([
+      'explain',
+      'payment-gateway',
+      'https://api.stripe.com/v1/charges',
+      '--manifests',
+      dir,
+      '--state',
+      state,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toMatch(
+      /^ALLOWED: payment-gateway may reach api.stripe.com: manifest entry api.stripe.com \(line 8\)/,
+    );
+    expect(r.out).toContain('agreement    in-sync');
+  });
+
+  it('answers not allowed with the line to add, as JSON', async () => {
+    const r = await run([
+      'explain',
+      'payment-gateway',
+      'api.example.com:443',
+      '--manifests',
+      dir,
+      '--state',
+      state,
+      '--format',
+      'json',
+      '--why',
+      'Example API',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({
+      schemaVersion: 1,
+      allowed: false,
+      status: 'not-allowed',
+      firewall: { decidedBy: { ruleName: 'deny-all-egress', action: 'deny' } },
+      fix: { file: join(dir, 'payment-gateway.yaml'), line: '    - "api.example.com"  # Example API', afterLine: 9 },
+    });
+    expect(j.destination.stripped).toEqual(['port 443']);
+  });
+
+  it('explains a wildcard expansion from the state file', async () => {
+    const r = await run([
+      'explain',
+      'payment-gateway',
+      'storage.googleapis.com',
+      '--manifests',
+      dir,
+      '--state',
+      state,
+      '--format',
+      'json',
+    ]);
+    expect(JSON.parse(r.out).firewall.decidedBy).toMatchObject({
+      how: 'wildcard-expansion',
+      matched: '199.36.153.8/30',
+    });
+  });
+
+  it('exits 2 with a hint for a bad destination or a missing directory', async () => {
+    const bad = await run(['explain', 'payment-gateway', 'not a host', '--manifests', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address \(hint: /);
+    const nodir = await run(['explain', 'payment-gateway', 'api.x.com', '--manifests', '/nonexistent']);
+    expect(nodir.code).toBe(2);
+    expect(nodir.err).toContain('--manifests /nonexistent: no such directory');
+  });
+});
+
+describe('egress replay / drift usage', () => {
+  it('asks what to replay', async () => {
+    const r = await run(['replay', '--bucket', 'gs://b/manifests']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('say what to replay: --all, or --project NAME');
+  });
+  it('names a bad bucket URL and a bad rate', async () => {
+    expect((await run(['replay', '--all', '--bucket', 'b'])).err).toContain('--bucket b is not a gs:// URL');
+    expect((await run(['replay', '--all', '--bucket', 'gs://bkt', '--rate', 'fast'])).err).toContain(
+      '--rate fast is not a rate',
+    );
+  });
+  it('drift names the missing firewall settings', async () => {
+    const r = await run(['drift', '--bucket', 'gs://bkt/manifests']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the live firewall needs --host-project .* and --firewall-policy/);
+  });
+  it('has help on every command', async () => {
+    for (const c of ['replay', 'drift', 'explain']) {
+      const r = await run([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Exit codes/);
+    }
+  });
+});
+
+describe('egress replay --dry-run against the fake GCS', () => {
+  let gcs: FakeGcs;
+  const saved = process.env.STORAGE_EMULATOR_HOST;
+  beforeAll(async () => {
+    gcs = await startFakeGcs({ buckets: ['egress-manifests'] });
+    process.env.STORAGE_EMULATOR_HOST = gcs.url;
+    const { Storage } = await import('@google-cloud/storage');
+    const b = new Storage({ apiEndpoint: gcs.url, projectId: 'local' }).bucket('egress-manifests');
+    await b.file('manifests/payment-gateway.yaml').save(MANIFEST);
+    await b.file('manifests/broken.yaml').save('apiVersion: nope\n');
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = saved;
+    await gcs.close();
+  });
+
+  it('lists what it would publish and the invalid manifests; exit 1 for the invalid one', async () => {
+    const r = await run(['replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests/manifests/']);
+    expect(r.out).toMatch(/would publish payment-gateway \(manifests\/payment-gateway.yaml#\d+\): 3 expected writes/);
+    expect(r.out).toMatch(/invalid broken \(manifests\/broken.yaml\): /);
+    expect(r.code).toBe(1);
+  });
+
+  it('explain reads the manifest from the bucket with its generation', async () => {
+    const r = await run([
+      'explain',
+      'payment-gateway',
+      'api.stripe.com',
+      '--bucket',
+      'gs://egress-manifests/manifests/',
+      '--format',
+      'json',
+    ]);
+    const j = JSON.parse(r.out);
+    expect(j.manifest).toMatchObject({
+      path: 'gs://egress-manifests/manifests/payment-gateway.yaml',
+      found: true,
+      allowed: true,
+    });
+    expect(j.manifest.generation).toMatch(/^\d+$/);
+  });
+});
