@@ -142,8 +142,17 @@ export function planMany(
   opts: Omit<PlanOptions, 'project'> = {},
 ): Plan {
   const out = emptyPlan();
+  // Index owned rules by project once: parsing every marker per project would be O(projects × rules).
+  const byProject = new Map<string, ObservedRule[]>();
+  for (const r of current) {
+    const m = parseMarker(r.description);
+    if (!m || m.managedBy !== MANAGED_BY) continue;
+    const list = byProject.get(m.project) ?? [];
+    list.push(r);
+    byProject.set(m.project, list);
+  }
   for (const [project, rules] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const p = planProject(current, rules, { ...opts, project });
+    const p = planProject(byProject.get(project) ?? [], rules, { ...opts, project });
     out.create.push(...p.create);
     out.update.push(...p.update);
     out.delete.push(...p.delete);

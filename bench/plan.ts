@@ -1,0 +1,129 @@
+/**
+ * `npm run bench` part (issue 3): plan time for 5,000 projects × 12 entries against a policy holding all their rules,
+ * and the Compute API calls of a no-op event and of a one-entry change, counted by the fake Compute engine through
+ * the production adapter (fake client transport).
+ */
+import { performance } from 'node:perf_hooks';
+import { computeFirewall } from '../shared/adapters/compute';
+import { makeEgressChange } from '../shared/core/events/codec';
+import { allocatePriorities, compileProject, planMany } from '../shared/core/firewall';
+import type { DesiredRule, ObservedRule } from '../shared/core/firewall/types';
+import type { EgressEntry, ProjectMeta } from '../shared/core/manifest/types';
+import { DEFAULT_POLICY } from '../shared/core/policy';
+import { nullLogger } from '../shared/ports/logger';
+import { applyChange } from '../shared/usecases/applyChange';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+} from '../test/fakes/compute';
+
+const VENDORS = ['stripe', 'slack', 'sendgrid', 'twilio', 'datadoghq', 'sentry', 'segment', 'okta', 'github'];
+
+/** Deterministic entries of project `i`: 9 hostnames, 2 IPv4 ranges, 1 wildcard (expanding to v4 + v6). */
+export function projectEntries(i: number, n = 12): EgressEntry[] {
+  const out: EgressEntry[] = [];
+  for (let j = 0; j < n - 3; j++)
+    out.push({
+      value: `api${j}.${VENDORS[(i + j) % VENDORS.length]}-${i % 97}.com`,
+      type: 'hostname',
+      description: `partner ${j}`,
+    });
+  out.push({ value: `34.${(i >> 8) & 255}.${i & 255}.0/24`, type: 'cidr' });
+  out.push({ value: `35.${(i >> 8) & 255}.${i & 255}.0/24`, type: 'cidr' });
+  out.push({ value: '*.googleapis.com', type: 'wildcard', description: 'Google APIs' });
+  return out;
+}
+
+const meta = (i: number): ProjectMeta => ({ name: `project-${i}`, environment: 'production' });
+
+function ms(t0: number): string {
+  return `${(performance.now() - t0).toFixed(0)} ms`;
+}
+
+/** Runs the measurements; one line per figure. */
+export async function benchPlan(): Promise<string[]> {
+  const out: string[] = [];
+  const policy = DEFAULT_POLICY;
+  const projects = 5000;
+
+  // Desired state of every project, then a "current" policy that already holds all of it.
+  let t0 = performance.now();
+  const desired = new Map<string, DesiredRule[]>();
+  for (let i = 0; i < projects; i++)
+    desired.set(meta(i).name, compileProject(meta(i), projectEntries(i), { policy, generation: '1' }));
+  const compileTime = ms(t0);
+  const taken = new Set<number>();
+  const current: ObservedRule[] = [];
+  for (const [name, rules] of desired) {
+    const prios = allocatePriorities(taken, rules.length, policy, name);
+    rules.forEach((r, k) => {
+      taken.add(prios[k]!);
+      current.push({ ...r, priority: prios[k]! });
+    });
+  }
+  out.push(`plan: ${projects} projects × 12 entries = ${current.length} rules; compile ${compileTime}`);
+
+  t0 = performance.now();
+  const same = planMany(current, desired);
+  out.push(
+    `plan: all ${projects} projects, nothing changed: ${ms(t0)} (${same.unchanged} unchanged, 0 writes planned)`,
+  );
+
+  // One entry changed in 1% of the projects.
+  const changed = new Map(desired);
+  for (let i = 0; i < projects; i += 100) {
+    const es = projectEntries(i);
+    es[0] = { ...es[0]!, value: `new-endpoint.example-${i}.com` };
+    changed.set(meta(i).name, compileProject(meta(i), es, { policy, generation: '2' }));
+  }
+  t0 = performance.now();
+  const p = planMany(current, changed);
+  out.push(
+    `plan: all ${projects} projects, 1 entry changed in ${projects / 100}: ${ms(t0)} (${p.update.length} updates, ${p.create.length} creates, ${p.delete.length} deletes)`,
+  );
+
+  // API economy on the fake engine: 50 projects already applied, then a redelivery and a one-entry change.
+  const engine = new FirewallPolicyEngine({ completion: { afterPolls: 1 }, ruleAttributeQuota: 1_000_000 });
+  engine.createPolicy('host', 'egress', { rules: current.slice(0, 150) });
+  const deps = {
+    firewall: computeFirewall({
+      project: 'host',
+      policy: 'egress',
+      policies: new FakeNetworkFirewallPoliciesClient(engine),
+      operations: new FakeGlobalOperationsClient(engine),
+    }),
+    policy,
+    logger: nullLogger,
+    clock: { now: () => Date.now(), sleep: async () => undefined },
+  };
+  const event = (gen: string, es: EgressEntry[]) =>
+    makeEgressChange({
+      project: meta(7),
+      reason: 'upsert',
+      entries: es,
+      source: { bucket: 'b', object: 'manifests/project-7.yaml', generation: gen },
+    });
+  engine.resetCounters();
+  await applyChange(deps, event('1', projectEntries(7)));
+  let c = engine.counters();
+  out.push(`apply: no-op event: ${c.reads} read, ${c.writes} writes, ${c.polls} operation polls`);
+  const es = projectEntries(7);
+  es[0] = { ...es[0]!, value: 'new-endpoint.example.com' };
+  engine.resetCounters();
+  const r = await applyChange(deps, event('2', es));
+  c = engine.counters();
+  out.push(
+    `apply: one-entry change (project of ${r.plan.update + r.plan.unchanged} rules): ${c.reads} read, ${c.writes} write (${r.plan.update} rule updated, ${r.plan.unchanged} untouched), ${c.polls} operation poll`,
+  );
+  return out;
+}
+
+if (require.main === module)
+  benchPlan().then(
+    (lines) => process.stdout.write(`${lines.join('\n')}\n`),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = 1;
+    },
+  );
