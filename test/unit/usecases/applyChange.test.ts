@@ -182,4 +182,33 @@ describe('applyChange', () => {
     expect(h.logs[0]!.severity).toBe('ERROR');
     expect(h.statuses()[0]).toMatchObject({ outcome: 'apply-failed', reason: 'undecodable-event' });
   });
+  it('replaces (create, then remove) a rule whose target kind changes, since a patch cannot clear a list', async () => {
+    const h = harness(applied('10'));
+    h.deps.policy = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
+    const out = await applyChange(h.deps, change('11', entries));
+    expect(out.outcome).toBe('applied');
+    const methods = h.firewall.calls.filter((c) => c.method !== 'get').map((c) => c.method);
+    expect(methods).toEqual(['add', 'add', 'remove', 'remove']);
+    const owned = ownedRules(h.firewall.list(), 'payment-gateway');
+    expect(owned).toHaveLength(2);
+    for (const r of owned) {
+      expect(r.targetSecureTags).toEqual([{ name: 'tagValues/payment-gateway' }]);
+      expect(r.targetServiceAccounts).toBeUndefined();
+    }
+  });
+
+  it('finishes an interrupted replace on redelivery without duplicating rules', async () => {
+    const h = harness(applied('10'));
+    h.deps.policy = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
+    h.deps.retry = { attempts: 1 };
+    h.firewall.before = (c) => {
+      if (c.method === 'remove') throw unavailable();
+    };
+    await expect(applyChange(h.deps, change('11', entries))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(4);
+    h.firewall.before = () => undefined;
+    const out = await applyChange(h.deps, change('11', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 2, unchanged: 2 } });
+    expect(ownedRules(h.firewall.list(), 'payment-gateway').every((r) => r.targetSecureTags)).toBe(true);
+  });
 });

@@ -1,0 +1,62 @@
+/** The Compute adapter's error classification and rule mapping (no server needed). */
+import { fromApiRule, isTransientStatus, toApiRule, toFirewallError } from '../../../shared/adapters/compute';
+import { compileProject } from '../../../shared/core/firewall';
+import { DEFAULT_POLICY } from '../../../shared/core/policy';
+import { FirewallApiError } from '../../../shared/ports/firewall';
+
+const restError = (status: number, reason: string) =>
+  Object.assign(new Error(JSON.stringify({ error: { code: status, message: 'm', errors: [{ reason }] } })), {
+    code: status,
+    status,
+  });
+
+describe('toFirewallError', () => {
+  it.each([
+    [503, 'backendError', true],
+    [500, 'internalError', true],
+    [429, 'rateLimitExceeded', true],
+    [403, 'rateLimitExceeded', true],
+    [403, 'quotaExceeded', false],
+    [400, 'invalid', false],
+    [409, 'alreadyExists', false],
+    [404, 'notFound', false],
+  ])('classifies a REST %i %s (transient: %s)', (status, reason, transient) => {
+    const e = toFirewallError(restError(status, reason), 'addRule x');
+    expect(e).toBeInstanceOf(FirewallApiError);
+    expect([e.status, e.reason, e.transient]).toEqual([status, reason, transient]);
+    expect(e.message).toBe('addRule x: m');
+  });
+
+  it('treats timeouts and dropped connections as transient, gRPC codes by their HTTP meaning', () => {
+    expect(toFirewallError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'get').transient).toBe(
+      true,
+    );
+    expect(toFirewallError(new Error('Total timeout of API exceeded'), 'get').transient).toBe(true);
+    expect(toFirewallError(Object.assign(new Error('x'), { code: 14 }), 'get')).toMatchObject({
+      status: 503,
+      transient: true,
+    });
+    expect(toFirewallError(Object.assign(new Error('x'), { code: 3 }), 'get')).toMatchObject({
+      status: 400,
+      transient: false,
+    });
+    expect(isTransientStatus(0, 'timeout')).toBe(true);
+  });
+});
+
+describe('rule mapping', () => {
+  it('round-trips a compiled rule through the API shape, [] and absent alike', () => {
+    const [rule] = compileProject({ name: 'p', environment: 'e' }, [{ value: 'api.stripe.com', type: 'hostname' }], {
+      policy: DEFAULT_POLICY,
+      generation: '1',
+    });
+    const api = {
+      ...toApiRule(rule!, 1000),
+      targetSecureTags: [],
+      kind: 'compute#firewallPolicyRule',
+      ruleTupleCount: 3,
+    };
+    api.match = { ...api.match, destIpRanges: [], srcIpRanges: [] };
+    expect(fromApiRule(api)).toEqual({ ...rule, priority: 1000 });
+  });
+});
