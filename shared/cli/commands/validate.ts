@@ -9,8 +9,8 @@ import { checkProjectSet, tooLargeResult, validateManifest } from '../../core/ma
 import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { loadPolicyFile } from '../../runtime/policy';
-import { formatDiagnostic, plural } from '../format';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+import { formatDiagnostic, plural } from '../format';
 
 const MANIFEST_RE = /\.ya?ml$/;
 

@@ -23,9 +23,13 @@ const MAX_LABEL = 63;
 const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const NUMERIC_RE = /^[0-9]+$/;
 const DOTTED_NUMERIC_RE = /^[0-9.]+$/;
+const NUMERIC_START_RE = /^[0-9]/;
 const PREFIX_RE = /^(?:0|[1-9][0-9]{0,2})$/;
 /** Special-use names (RFC 6761, 6762, 7686, 8375, 9476, and GCP's `.internal`): never external destinations. */
 const SPECIAL_USE_SUFFIXES = ['localhost', 'local', 'internal', 'test', 'invalid', 'example', 'onion', 'alt', 'arpa'];
+const SPECIAL_USE_SET = new Set(SPECIAL_USE_SUFFIXES);
+/** Lowercase RFC 1123 labels of 1-63 characters, at least two of them. */
+const CANONICAL_HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Normalizes one allowedEgress value (see docs/manifest.md for the rules and codes). Never throws. */
@@ -38,6 +42,12 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
       `an allowedEgress entry must be a string (a hostname, wildcard or IP range), got ${got}`,
       typeof raw === 'number' || typeof raw === 'boolean' ? `quote it: "${String(raw)}"` : undefined,
     );
+  }
+  // Fast path for the common case: an already-canonical hostname (the slow path below gives the same answer).
+  if (CANONICAL_HOST_RE.test(raw) && raw.length <= MAX_HOSTNAME && !raw.includes('xn--')) {
+    const tld = raw.slice(raw.lastIndexOf('.') + 1);
+    if (!NUMERIC_RE.test(tld) && !SPECIAL_USE_SET.has(tld))
+      return { ok: true, entry: { value: raw, type: 'hostname' } };
   }
   const s = raw.trim();
   if (s === '') return fail('ENTRY_EMPTY', 'an allowedEgress entry is empty', 'remove the empty item');
@@ -111,7 +121,8 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
     return fail('INVALID_IP', `\`${s}\` is not a valid IPv6 address`);
   }
   if (s.includes('*')) return normalizeWildcard(s, policy);
-  if (DOTTED_NUMERIC_RE.test(s) || ipaddr.IPv4.isValid(s)) {
+  // ipaddr.js validates by throwing; only numeric-looking strings (`0x7f.1`) are worth asking it about.
+  if (DOTTED_NUMERIC_RE.test(s) || (NUMERIC_START_RE.test(s) && ipaddr.IPv4.isValid(s))) {
     if (ipaddr.IPv4.isValidFourPartDecimal(s)) return normalizeCidr(s, undefined, s, policy);
     return fail(
       'INVALID_IP',
@@ -330,9 +341,7 @@ function normalizeCidr(
       `\`${original}\` matches every address and would open the zero-trust perimeter`,
       'list the specific hostnames or ranges you need',
     );
-  const network = v6
-    ? ipaddr.IPv6.networkAddressFromCIDR(`${addrStr}/${p}`).toRFC5952String()
-    : ipaddr.IPv4.networkAddressFromCIDR(`${addrStr}/${p}`).toString();
+  const network = networkOf(addr, p);
   if (network !== addrStr)
     return fail(
       'CIDR_HOST_BITS',
@@ -365,6 +374,17 @@ function normalizeCidr(
   return { ok: true, entry: { value, type: 'cidr' } };
 }
 
+/** The canonical text of the network address of `addr/p` (host bits cleared). */
+function networkOf(addr: ipaddr.IPv4 | ipaddr.IPv6, p: number): string {
+  const bytes = addr.toByteArray();
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, p - i * 8));
+    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  const net = ipaddr.fromByteArray(bytes);
+  return net.kind() === 'ipv6' ? (net as ipaddr.IPv6).toRFC5952String() : net.toString();
+}
+
 function nonPublic(original: string, why: string, ipv4?: string): Fail {
   return fail(
     'NON_PUBLIC_ADDRESS',
@@ -373,7 +393,7 @@ function nonPublic(original: string, why: string, ipv4?: string): Fail {
   );
 }
 
-/** Parses and normalizes a CIDR or address for the platform policy (no public/size checks); null when invalid. */
+/** Parses and normalizes a CIDR or address for the platform policy (no public/size checks), or says why not. */
 export function normalizeRangeSyntax(s: string): { value: string } | { error: string; hint?: string } {
   const t = s.trim();
   const slash = t.indexOf('/');
@@ -386,9 +406,7 @@ export function normalizeRangeSyntax(s: string): { value: string } | { error: st
     return { error: `\`${s}\` has an invalid prefix length (0-${max})` };
   const p = tail === undefined ? max : Number(tail);
   const addr = v6 ? ipaddr.IPv6.parse(head).toRFC5952String() : ipaddr.IPv4.parse(head).toString();
-  const network = v6
-    ? ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${p}`).toRFC5952String()
-    : ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${p}`).toString();
+  const network = networkOf(v6 ? ipaddr.IPv6.parse(head) : ipaddr.IPv4.parse(head), p);
   if (network !== addr) return { error: `\`${s}\` has host bits set`, hint: `use \`${network}/${p}\`` };
   return { value: `${network}/${p}` };
 }

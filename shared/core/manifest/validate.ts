@@ -229,11 +229,12 @@ function checkEntries(
     const raw = item as YNode | null;
     const node = resolveNode(src, raw);
     const itemPath = `${loc.path}[${i}]`;
-    const pos = posOf(src, raw, locPos(src, loc));
+    // Positions are computed only for findings: a valid entry costs no line lookup.
+    const pos = () => posOf(src, raw, locPos(src, loc));
     const value = node && isScalar(node) ? node.value : node && isMap(node) ? {} : node && isSeq(node) ? [] : null;
     const r = normalizeEgressValue(value, policy);
     if (!r.ok) {
-      diags.push(diag('error', r.code, r.message, pos, itemPath, r.hint));
+      diags.push(diag('error', r.code, r.message, pos(), itemPath, r.hint));
       return;
     }
     const dupOf = seen.get(r.entry.value);
@@ -243,7 +244,7 @@ function checkEntries(
           'warning',
           'DUPLICATE_ENTRY',
           `\`${r.entry.value}\` is listed again (same as ${loc.path}[${dupOf}] after normalization); it is kept once`,
-          pos,
+          pos(),
           itemPath,
           'remove the repeated entry',
         ),

@@ -2,16 +2,7 @@
  * YAML with positions: parses exactly one document keeping source ranges, turns parser errors into positioned
  * diagnostics, and bounds alias expansion (a "billion laughs" file fails fast). Shared by manifests and the policy.
  */
-import {
-  type Alias,
-  type Document,
-  isAlias,
-  isScalar,
-  LineCounter,
-  parseAllDocuments,
-  visit,
-  type Node as YNode,
-} from 'yaml';
+import { type Alias, type Document, isAlias, isScalar, parseAllDocuments, visit, type Node as YNode } from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics';
 
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
@@ -20,7 +11,8 @@ export const MAX_ALIAS_COUNT = 100;
 /** One parsed YAML document with its positions and the diagnostics found while reading it. */
 export interface SourceDoc {
   text: string;
-  lines: LineCounter;
+  /** Offsets where lines start, computed on the first position asked for (valid files never need it). */
+  lineStarts: number[] | null;
   /** The document, or null when there is none (empty file). */
   doc: Document.Parsed | null;
   diagnostics: Diagnostic[];
@@ -52,8 +44,21 @@ export function diag(
 
 /** Position of a source offset. */
 export function posAt(src: SourceDoc, offset: number): Pos {
-  const p = src.lines.linePos(Math.max(0, Math.min(offset, src.text.length)));
-  return { line: p.line, column: p.col };
+  const o = Math.max(0, Math.min(offset, src.text.length));
+  let starts = src.lineStarts;
+  if (!starts) {
+    starts = [0];
+    for (let i = src.text.indexOf('\n'); i >= 0; i = src.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    src.lineStarts = starts;
+  }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= o) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: o - starts[lo]! + 1 };
 }
 
 /** Position where a node starts (the document start when it has no range). */
@@ -76,9 +81,8 @@ export function isNullScalar(node: YNode | null | undefined): boolean {
 
 /** Parses `text` as exactly one YAML document. Never throws. */
 export function parseSingleDocument(text: string): SourceDoc {
-  const lines = new LineCounter();
-  const src: SourceDoc = { text, lines, doc: null, diagnostics: [], fatal: false, aliases: null };
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const src: SourceDoc = { text, lineStarts: null, doc: null, diagnostics: [], fatal: false, aliases: null };
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   // A stray `---` before or after the document yields empty documents: only documents with content count.
   const withContent = list.filter((d) => !isNullScalar(d.contents as YNode | null));
@@ -132,7 +136,8 @@ export function parseSingleDocument(text: string): SourceDoc {
     src.fatal = true;
     return src;
   }
-  if (!src.fatal && text.includes('*')) bindAliases(src, first);
+  // An alias without an anchor is a parse error, so only a text with both `&` and `*` can hold working aliases.
+  if (!src.fatal && text.includes('*') && text.includes('&')) bindAliases(src, first);
   return src;
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeEgressValue, validateManifest } from '../../../shared/core/manifest';
+import { normalizeEgressValue, normalizeHostname, validateManifest } from '../../../shared/core/manifest';
 import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
 import { manifest } from './helpers';
 
@@ -96,6 +96,19 @@ describe('properties', () => {
           return;
         }
         expect(normalizeEgressValue(r.entry.value, DEFAULT_POLICY)).toEqual(r);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the hostname fast path agrees with the full hostname rule', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.domain(), fc.string(), fc.stringMatching(/^[a-z0-9.-]{1,80}$/)), (s) => {
+        const r = normalizeEgressValue(s, DEFAULT_POLICY);
+        const h = normalizeHostname(s);
+        if (r.ok && r.entry.type === 'hostname') expect(h).toEqual({ ok: true, value: r.entry.value });
+        if (h.ok && !s.includes('*') && !/^[0-9.]+$/.test(s))
+          expect(r).toMatchObject({ ok: true, entry: { type: 'hostname' } });
       }),
       { numRuns: 2000 },
     );
