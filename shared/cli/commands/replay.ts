@@ -21,8 +21,8 @@ import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
 import { Pacer } from '../../usecases/pacer';
 import { type Progress, type ReplayReport, redriveDeadLetters, replay } from '../../usecases/replay';
-import { plural } from '../format';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+import { plural } from '../format';
 import { progressBar } from '../progress';
 
 interface ReplayFlags extends OpsFlags {
