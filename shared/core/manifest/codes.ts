@@ -35,6 +35,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   ENTRY_CREDENTIALS: 'an entry carries credentials (user@host)',
   INVALID_HOSTNAME: 'not a valid RFC 1123 hostname',
   NON_PUBLIC_HOSTNAME: 'a hostname under a special-use domain (.internal, .local, .localhost, .test, …)',
+  UNQUOTED_WILDCARD: 'an unquoted `*.suffix`, which YAML reads as an alias',
   INVALID_WILDCARD: '`*` is not the whole leftmost label, or the rest is not a hostname',
   WILDCARD_PUBLIC_SUFFIX: 'a wildcard over an ICANN public suffix (*.com, *.co.uk)',
   WILDCARD_SHARED_SUFFIX: 'a wildcard over a shared multi-tenant domain (PSL private section: *.github.io)',

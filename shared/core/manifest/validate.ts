@@ -2,7 +2,7 @@
  * Validates one Project manifest: parse with positions, structural walk (schema.ts), value rules, per-entry
  * normalization. Collects every diagnostic; never throws.
  */
-import { isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
 import { type Diagnostic, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
@@ -228,6 +228,7 @@ function checkEntries(
   seq.items.forEach((item, i) => {
     const raw = item as YNode | null;
     const node = resolveNode(src, raw);
+    if (raw && isAlias(raw) && !node) return; // an unresolved alias was reported by the parser step
     const itemPath = `${loc.path}[${i}]`;
     // Positions are computed only for findings: a valid entry costs no line lookup.
     const pos = () => posOf(src, raw, locPos(src, loc));

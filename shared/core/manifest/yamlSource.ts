@@ -8,6 +8,9 @@ import type { Diagnostic, Severity } from '../diagnostics';
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
 export const MAX_ALIAS_COUNT = 100;
 
+/** Cheap pre-check: a `*` at the start of a plain value (after indentation, `- `, `: `, `[`, `{` or `,`). */
+const ALIAS_HINT_RE = /(?:^|[\s[{,])\*[^\s,[\]{}]/m;
+
 /** One parsed YAML document with its positions and the diagnostics found while reading it. */
 export interface SourceDoc {
   text: string;
@@ -58,7 +61,9 @@ export function posAt(src: SourceDoc, offset: number): Pos {
     if (starts[mid]! <= o) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo + 1, column: o - starts[lo]! + 1 };
+  // A byte-order mark is not a column an editor shows.
+  const bom = lo === 0 && o > 0 && src.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  return { line: lo + 1, column: o - starts[lo]! + 1 - bom };
 }
 
 /** Position where a node starts (the document start when it has no range). */
@@ -136,8 +141,8 @@ export function parseSingleDocument(text: string): SourceDoc {
     src.fatal = true;
     return src;
   }
-  // An alias without an anchor is a parse error, so only a text with both `&` and `*` can hold working aliases.
-  if (!src.fatal && text.includes('*') && text.includes('&')) bindAliases(src, first);
+  // Look for aliases only when the text can hold one (`*name` outside quotes): quoted wildcards are common.
+  if (!src.fatal && ALIAS_HINT_RE.test(text)) bindAliases(src, first);
   return src;
 }
 
@@ -155,6 +160,36 @@ function bindAliases(src: SourceDoc, doc: Document.Parsed): void {
   });
   if (!firstAlias) return;
   src.aliases = aliases;
+  for (const [alias, target] of aliases) {
+    if (target) continue;
+    if (alias.source.startsWith('.')) {
+      // `- *.googleapis.com` unquoted is a YAML alias, not a string: the most likely paste slip of all.
+      src.diagnostics.push(
+        diag(
+          'error',
+          'UNQUOTED_WILDCARD',
+          `\`*${alias.source}\` must be quoted: an unquoted \`*\` starts a YAML alias`,
+          posOf(src, alias),
+          '',
+          `write "*${alias.source}"`,
+        ),
+      );
+    } else {
+      src.fatal = true;
+      src.diagnostics.push(
+        diag(
+          'error',
+          'YAML_SYNTAX',
+          `YAML syntax error: alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+          posOf(src, alias),
+          '',
+          'quote the value if the `*` is meant literally',
+        ),
+      );
+    }
+  }
+  // toJS would throw on the unresolved aliases reported above; there is nothing left to expand then.
+  if (src.fatal || [...aliases.values()].some((t) => !t)) return;
   try {
     // yaml's own expansion accounting: throws early on exponential alias documents.
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

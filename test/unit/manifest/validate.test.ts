@@ -140,6 +140,32 @@ describe('document rules', () => {
     });
   });
 
+  it('handles a byte-order mark and CRLF line endings', () => {
+    const text = `\ufeff${manifest(['api.stripe.com # Stripe', 'http://x.com'])}`
+      .replace('kind: Project', 'kind: Projekt')
+      .replace(/\n/g, '\r\n');
+    const r = check(text.replace('apiVersion: lowops.manifests.v1', 'apiVersion: v1'));
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ['INVALID_VALUE', 1, 13],
+      ['INVALID_VALUE', 2, 7],
+      ['ENTRY_URL', FIRST_ENTRY_LINE + 1, 7],
+    ]);
+    expect(r.egress).toEqual([{ value: 'api.stripe.com', type: 'hostname', description: 'Stripe' }]);
+  });
+
+  it('explains an unquoted wildcard (a YAML alias) and still checks the other entries', () => {
+    const r = check(manifest(['api.stripe.com', '*.googleapis.com', 'http://x.com']));
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column, d.hint])).toEqual([
+      ['UNQUOTED_WILDCARD', FIRST_ENTRY_LINE + 1, 7, 'write "*.googleapis.com"'],
+      ['ENTRY_URL', FIRST_ENTRY_LINE + 2, 7, 'use `x.com`'],
+    ]);
+  });
+
+  it('reports an alias without an anchor as a syntax error', () => {
+    const r = check(manifest().replace('environment: production', 'environment: *prod'));
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'YAML_SYNTAX', line: 5, column: 16 })]);
+  });
+
   it('rejects a document that is not a mapping', () => {
     const r = check('- a\n- b\n');
     expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'WRONG_TYPE', line: 1, column: 1, path: '' })]);
