@@ -172,7 +172,7 @@ export async function startFunctionChild(args: {
   readyTimeoutMs?: number;
 }): Promise<FunctionChild> {
   const host = childScript('scripts/local/functionHost.ts');
-  const out = args.logFile ? openSync(args.logFile, 'a') : 'ignore';
+  const out = args.logFile ? openSync(args.logFile, 'w') : 'ignore';
   const t0 = performance.now();
   let child: ChildProcess;
   try {

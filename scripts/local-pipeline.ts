@@ -1,0 +1,282 @@
+/**
+ * `npm start`: the whole pipeline on this machine (see docs/local.md). Starts the Pub/Sub emulator, the fake GCS,
+ * the fake Compute (state in `.local/compute.json`) and both functions as child processes of the functions framework
+ * (logs in `.local/logs/`); uploads the example manifests (or `--manifests DIR`) with the same upload module as
+ * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
+ * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
+ */
+import { existsSync, type FSWatcher, rmSync, statSync, watch } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseMarker } from '../shared/core/firewall';
+import { SyncInputError } from '../shared/usecases/sync';
+import { EmulatorSetupError } from '../test/support/emulator';
+import { type LocalStack, REPO_ROOT, startLocalStack } from '../test/support/stack';
+import { type Round, syncAndWait } from './local/converge';
+import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './local/render';
+
+const USAGE = `usage: npm start -- [options]      (or: node dist/scripts/local-pipeline.js [options])
+
+Runs the egress pipeline locally: Pub/Sub emulator, fake GCS, fake Compute, egressValidator and egressApplier.
+Uploads the manifests, prints the resulting firewall rules and rejections, then watches the folder for edits.
+
+options:
+  --manifests DIR   folder of Project manifests (default: examples/manifests)
+  --once            exit after the first convergence: 0 when every manifest reached an outcome
+                    (applied or rejected), 1 otherwise
+  --state-dir DIR   where the fake firewall state and the function logs live (default: .local)
+  --fresh           forget the fake firewall state of earlier runs first
+  --timeout SEC     how long to wait for the outcome of a change (default: 30)
+  --verbose         print each start-up step
+  -h, --help        this help
+
+Function logs: <state-dir>/logs/validator.log and applier.log. Ctrl-C stops everything.`;
+
+/** Parsed command line. */
+export interface LocalPipelineArgs {
+  manifests: string;
+  once: boolean;
+  stateDir: string;
+  fresh: boolean;
+  timeoutMs: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** Parses argv; throws an Error with a usage hint for bad values. */
+export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      manifests: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      'state-dir': { type: 'string' },
+      fresh: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '30' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds`);
+  return {
+    manifests: resolve(values.manifests ?? join(REPO_ROOT, 'examples/manifests')),
+    once: values.once ?? false,
+    stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.local')),
+    fresh: values.fresh ?? false,
+    timeoutMs: timeout * 1000,
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
+  };
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const time = () => new Date().toTimeString().slice(0, 8);
+
+/** Notes for projects without rules in the table: why they have none. */
+function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
+  const notes = new Map<string, string>();
+  for (const o of outcomes) {
+    const s = o.status?.data;
+    if (!s) notes.set(o.project, 'no outcome yet (see .local/logs)');
+    else if (s.outcome === 'rejected') notes.set(o.project, 'manifest REJECTED: firewall left as it was');
+    else if (s.outcome === 'apply-failed') notes.set(o.project, `apply FAILED: ${s.reason ?? ''} ${s.error ?? ''}`);
+    else if (o.change === 'delete') notes.set(o.project, 'manifest deleted: rules revoked');
+    else if (s.outcome === 'applied' && s.plan && s.plan.create + s.plan.update + s.plan.unchanged === 0)
+      notes.set(o.project, 'no egress (empty allowedEgress)');
+  }
+  return notes;
+}
+
+function printRound(stack: LocalStack, round: Round, first: boolean): void {
+  const { report } = round;
+  const outcomes = round.outcomes.map((o) => (o.file ? { ...o, file: rel(o.file) } : o));
+  const projects = [...new Set(outcomes.map((o) => o.project))].sort();
+  if (first) {
+    out(
+      `Uploaded ${report.summary.uploaded} manifest(s) to gs://${stack.bucket}/${stack.prefix}` +
+        `${report.summary.unchanged ? ` (${report.summary.unchanged} unchanged)` : ''}:`,
+    );
+  } else {
+    out(`[${time()}] ${outcomes.length} change(s):`);
+  }
+  for (const o of outcomes) out(renderOutcome(o));
+  if (!projects.length) return;
+  out();
+  // The first round shows every project with rules; an edit shows only the projects it touched.
+  out(renderRulesTable(first ? stack.rules() : projects.flatMap((p) => stack.rules(p)), projects, notesFor(outcomes)));
+  const rejections = renderRejections(outcomes);
+  if (rejections.length) {
+    out();
+    out('Rejections:');
+    for (const line of rejections) out(`  ${line.replace(/\n/g, '\n  ')}`);
+  }
+}
+
+/** Projects with owned rules in the (persisted) fake firewall that have no manifest in this run. */
+function orphans(stack: LocalStack, outcomes: readonly Outcome[]): string[] {
+  const known = new Set(outcomes.map((o) => o.project));
+  const owned = new Set(stack.rules().map((r) => parseMarker(r.description)?.project));
+  return [...owned].filter((p): p is string => !!p && !known.has(p)).sort();
+}
+
+/** Runs the local pipeline; resolves with the exit code (the watch mode resolves when stopped by a signal). */
+export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number> {
+  if (!existsSync(args.manifests) || !statSync(args.manifests).isDirectory()) {
+    process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
+    return 2;
+  }
+  if (args.fresh) rmSync(join(args.stateDir, 'compute.json'), { force: true });
+
+  let stack: LocalStack | undefined;
+  let watcher: FSWatcher | undefined;
+  let stopping: Promise<void> | undefined;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => {
+    resolveDone = r;
+  });
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      // A second Ctrl-C: leave now; the exit hooks kill the emulator and the function hosts see their parent go.
+      process.exit(1);
+    }
+    out(`\n${signal}: stopping the local pipeline…`);
+    watcher?.close();
+    stopping = (stack?.stop() ?? Promise.resolve()).then(() => {
+      out('stopped: emulator, fakes and functions are down.');
+      resolveDone(0);
+    });
+  };
+  const onSigint = () => shutdown('SIGINT');
+  const onSigterm = () => shutdown('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+
+  try {
+    out(`Starting the local egress pipeline (state and logs in ${rel(args.stateDir)}/)…`);
+    try {
+      stack = await startLocalStack({
+        mode: 'child',
+        stateDir: args.stateDir,
+        logDir: join(args.stateDir, 'logs'),
+        ...(args.verbose ? { onStep: (m: string) => out(`  ${m}`) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof EmulatorSetupError) {
+        process.stderr.write(`npm start: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    if (stopping) {
+      await stack.stop();
+      return 0;
+    }
+    out(
+      `  emulator ${stack.emulator.host}, fake GCS ${stack.gcs.url}, fake Compute ${stack.compute.url}, ` +
+        `validator ${stack.validatorUrl}, applier ${stack.applierUrl}`,
+    );
+    out(`  firewall policy projects/${stack.hostProject}/global/firewallPolicies/${stack.firewallPolicy}`);
+    out();
+
+    const t0 = performance.now();
+    const first = await syncAndWait(stack, args.manifests, args.timeoutMs);
+    printRound(stack, first, true);
+    out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+    const stale = orphans(stack, first.outcomes);
+    if (stale.length)
+      out(
+        `\nnote: ${rel(join(args.stateDir, 'compute.json'))} still has rules of ${stale.join(', ')} from an earlier run ` +
+          '(no manifest here); start with --fresh to begin with an empty firewall.',
+      );
+    const ok = first.outcomes.every(converged);
+    if (args.once) {
+      if (!ok) process.stderr.write('\nnpm start: some changes did not converge (see .local/logs/*.log)\n');
+      await stack.stop();
+      return ok ? 0 : 1;
+    }
+
+    out(`\nWatching ${rel(args.manifests)} for changes (Ctrl-C to stop)…`);
+    watcher = watchFolder(args.manifests, async () => {
+      if (!stack || stopping) return;
+      try {
+        const round = await syncAndWait(stack, args.manifests, args.timeoutMs);
+        if (round.outcomes.length) printRound(stack, round, false);
+      } catch (err) {
+        const msg = err instanceof SyncInputError ? err.message : String(err);
+        out(`[${time()}] ${msg}`);
+      }
+    });
+    return await done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    watcher?.close();
+    await stopping;
+    await stack?.stop();
+  }
+}
+
+/**
+ * Calls `onChange` after the folder changed (debounced: an editor's save is several events), never twice at once:
+ * changes during a round trigger one more round after it.
+ */
+export function watchFolder(dir: string, onChange: () => Promise<void>, debounceMs = 80): FSWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await onChange();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  const trigger = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void run(), debounceMs);
+  };
+  let w: FSWatcher;
+  try {
+    w = watch(dir, { recursive: true }, trigger);
+  } catch {
+    // Recursive watching is not available everywhere; the top level is where manifests usually are.
+    w = watch(dir, trigger);
+  }
+  const close = w.close.bind(w);
+  w.close = () => {
+    if (timer) clearTimeout(timer);
+    close();
+  };
+  return w;
+}
+
+if (require.main === module) {
+  let args: LocalPipelineArgs;
+  try {
+    args = parseLocalPipelineArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`npm start: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  runLocalPipeline(args).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`npm start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

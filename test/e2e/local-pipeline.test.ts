@@ -1,0 +1,173 @@
+/**
+ * `npm start` (scripts/local-pipeline.ts) as a user runs it: a separate process with the functions as its own child
+ * processes (here from the TypeScript sources through the swc require hook; `npm start` runs the same code from
+ * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+jest.setTimeout(60_000);
+
+const ROOT = join(__dirname, '../..');
+const SCRIPT = join(ROOT, 'scripts/local-pipeline.ts');
+const REGISTER = join(ROOT, 'test/support/registerTs.js');
+
+/** A running script with its output so far and a way to wait for a line (no fixed sleeps). */
+interface Run {
+  child: ChildProcess;
+  output(): string;
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const child = spawn(process.execPath, ['-r', REGISTER, SCRIPT, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (b: Buffer) => {
+    text += b.toString();
+    for (const l of [...listeners]) l();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    output: () => text,
+    exit,
+    waitFor(re, timeoutMs = 40_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(text);
+          if (m) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no output matching ${re} within ${timeoutMs} ms; output:\n${text}`));
+        }, timeoutMs);
+        listeners.add(check);
+        void exit.then(() => setImmediate(check));
+        check();
+      });
+    },
+  };
+}
+
+/** PIDs of function hosts still running (the script must leave none). */
+function functionHosts(): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps
+    .split('\n')
+    .filter((l) => l.includes('scripts/local/functionHost'))
+    .map((l) => l.trim());
+}
+
+const VALID = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: checkout
+  environment: production
+spec:
+  allowedEgress:
+    - "api.stripe.com" # Payment processor API
+`;
+const INVALID = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: broken-feed
+  environment: production
+spec:
+  allowedEgress:
+    - "https://feed.partner-data.io/v1" # URL instead of host
+`;
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'egress-local-'));
+});
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+it('--help prints the usage and exits 0', async () => {
+  const r = run(['--help']);
+  expect(await r.exit).toEqual({ code: 0, signal: null });
+  expect(r.output()).toMatch(/--manifests DIR/);
+  expect(r.output()).toMatch(/--once/);
+});
+
+it('without Java it says what to install and exits 1', async () => {
+  const { PUBSUB_EMULATOR_HOST: _reuse, ...env } = process.env;
+  const r = run(['--once', '--state-dir', join(work, 'state')], { ...env, PATH: join(work, 'no-bin') });
+  expect(await r.exit).toEqual({ code: 1, signal: null });
+  expect(r.output()).toMatch(/the Pub\/Sub emulator needs Java; install a Java runtime/);
+});
+
+it('converges, prints rules and rejections, shows an edit, and stops every child on SIGINT', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  cpSync(join(ROOT, 'examples/manifests/payment-gateway.yaml'), join(dir, 'payment-gateway.yaml'));
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  writeFileSync(join(dir, 'broken-feed.yaml'), INVALID);
+  const r = run(['--manifests', dir, '--state-dir', join(work, 'state')]);
+
+  await r.waitFor(/Watching .* for changes/);
+  const out = r.output();
+  expect(out).toMatch(/checkout\s+egress-checkout-fqdn-1\s+\d+\s+1 fqdn: api\.stripe\.com/);
+  expect(out).toMatch(/payment-gateway\s+egress-payment-gateway-fqdn-1\s+\d+\s+3 fqdns: api\.stripe\.com/);
+  expect(out).toMatch(/broken-feed\s+-\s+-\s+manifest REJECTED/);
+  expect(out).toMatch(/broken-feed\.yaml:8:7: error ENTRY_URL /);
+  // Function logs go to files, not the terminal.
+  expect(out).not.toMatch(/"severity"/);
+  expect(readFileSync(join(work, 'state/logs/applier.log'), 'utf8')).toMatch(/"message":"applied"/);
+
+  // An edit: its effect is printed (rows of the touched project only).
+  writeFileSync(
+    join(dir, 'checkout.yaml'),
+    VALID.replace('    - "api.stripe.com"', '    - "api.adyen.com"\n    - "api.stripe.com"'),
+  );
+  await r.waitFor(
+    /checkout\.yaml: applied \(\+0 ~1 -0 =0\)\n\nPROJECT.*\ncheckout\s+egress-checkout-fqdn-1\s+\d+\s+2 fqdns: api\.adyen\.com, api\.stripe\.com/,
+  );
+
+  // A removed file revokes the project's rules.
+  rmSync(join(dir, 'payment-gateway.yaml'));
+  await r.waitFor(/payment-gateway\.yaml: deleted, rules revoked/);
+
+  r.child.kill('SIGINT');
+  expect(await r.exit).toEqual({ code: 0, signal: null });
+  expect(r.output()).toMatch(/stopped: emulator, fakes and functions are down/);
+  expect(functionHosts()).toEqual([]);
+  // The firewall state persisted for the next run (and for `egress plan --state`).
+  const state = JSON.parse(readFileSync(join(work, 'state/compute.json'), 'utf8')) as {
+    policies: { rules: { ruleName?: string }[] }[];
+  };
+  expect(state.policies[0]!.rules.map((x) => x.ruleName)).toContain('egress-checkout-fqdn-1');
+});
+
+it('--once exits 0 after convergence, and a second run on the saved state changes nothing but the stamps', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  cpSync(join(ROOT, 'examples/manifests/fraud-scoring.yaml'), join(dir, 'fraud-scoring.yaml'));
+  const args = ['--once', '--manifests', dir, '--state-dir', join(work, 'state')];
+  const first = run(args);
+  expect(await first.exit).toEqual({ code: 0, signal: null });
+  expect(first.output()).toMatch(/fraud-scoring\.yaml: applied \(\+1 ~0 -0 =0\)/);
+  const second = run(args);
+  expect(await second.exit).toEqual({ code: 0, signal: null });
+  // Same rules; the one update re-stamps the marker with the new generation (the stale-event guard needs it).
+  expect(second.output()).toMatch(/fraud-scoring\.yaml: applied \(\+0 ~1 -0 =0\)/);
+  expect(functionHosts()).toEqual([]);
+});
