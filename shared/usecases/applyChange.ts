@@ -10,25 +10,21 @@
  * (returning normally). A write that fails because the policy changed under us (a concurrent writer took the
  * priority, or removed the rule) is not an error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
  */
-import {
-  compareGenerations,
-  decodeEgressChange,
-  encodeEvent,
-  type IncomingMessage,
-  makeStatus,
-} from '../core/events/codec';
+import { decodeEgressChange, encodeEvent, type IncomingMessage, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, StatusData } from '../core/events/types';
 import {
   allocatePriorities,
   appliedGeneration,
   CompileError,
-  compileProject,
+  desiredRules,
   deterministicRequestId,
   isEmptyPlan,
   ownedRules,
   PriorityBandFullError,
   planProject,
+  readKey,
   ruleContent,
+  staleEventReason,
   summarizePlan,
 } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
@@ -194,9 +190,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     const entries = recheckEntries(event, deps.policy);
     let desired: DesiredRule[];
     try {
-      desired = compileProject(event.data.project, entries, {
+      // A revocation (delete, or no entries) desires the tombstone that records this generation (tombstone.ts).
+      desired = desiredRules(event.data.project, entries, {
         policy: deps.policy,
         generation,
+        reason: event.data.reason,
         ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
       });
     } catch (err) {
@@ -207,10 +205,13 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     let snapshot = await read();
     for (let round = 1; ; round++) {
       const owned = ownedRules(snapshot.rules, project);
-      const applied = appliedGeneration(owned);
-      if (applied !== null && compareGenerations(applied, generation) > 0) {
-        const reason = `stale event: the firewall already reflects generation ${applied} of ${project}`;
-        log('INFO', reason, { appliedGeneration: applied });
+      const reason = staleEventReason(owned, project, {
+        generation,
+        reason: event.data.reason,
+        revocation: event.data.reason === 'delete' || entries.length === 0,
+      });
+      if (reason) {
+        log('INFO', reason, { appliedGeneration: appliedGeneration(owned) });
         return await finish('skipped', { reason });
       }
       plan = planProject(owned, desired, { project, generation });
@@ -284,6 +285,8 @@ async function execute(
   const removals = [...plan.delete, ...replaced.map((u) => u.old)];
   const taken = new Set(snapshot.rules.map((r) => r.priority));
   const priorities = allocatePriorities(taken, creates.length, deps.policy, project);
+  // Ids name (event, the policy state planned from, write): see requestId.ts and docs/applier.md, "Request ids".
+  const key = readKey(snapshot.fingerprint, ownedRules(snapshot.rules, project));
 
   const writes: { priority: number; run: (requestId: string) => Promise<void>; id: string; what: string }[] = [];
   creates.forEach((rule, i) => {
@@ -291,7 +294,7 @@ async function execute(
     writes.push({
       priority,
       what: `add ${rule.ruleName}@${priority}`,
-      id: deterministicRequestId(event.id, 'add', rule.ruleName, priority),
+      id: deterministicRequestId(event.id, key, 'add', rule.ruleName, priority),
       run: (rid) => deps.firewall.addRule({ ...rule, priority }, rid),
     });
   });
@@ -300,14 +303,14 @@ async function execute(
     writes.push({
       priority: u.old.priority,
       what: `patch ${u.new.ruleName}@${u.old.priority}`,
-      id: deterministicRequestId(event.id, 'patch', u.new.ruleName, u.old.priority),
+      id: deterministicRequestId(event.id, key, 'patch', u.new.ruleName, u.old.priority),
       run: (rid) => deps.firewall.patchRule(u.old.priority, u.new, rid),
     });
   for (const r of removals)
     writes.push({
       priority: r.priority,
       what: `remove ${r.ruleName}@${r.priority}`,
-      id: deterministicRequestId(event.id, 'remove', r.ruleName, r.priority),
+      id: deterministicRequestId(event.id, key, 'remove', r.ruleName, r.priority),
       run: (rid) => deps.firewall.removeRule(r.priority, rid),
     });
 

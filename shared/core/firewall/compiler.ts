@@ -8,11 +8,13 @@
  * EGRESS allow for all protocols, targeted at the project's workloads through the platform's target mapping.
  */
 import { desiredHash } from '../events/codec';
+import type { ChangeReason } from '../events/types';
 import type { EgressEntry, ProjectMeta } from '../manifest/types';
 import type { PlatformPolicy, TargetMapping } from '../policy/types';
 import { formatMarker, MANAGED_BY, MARKER_SEPARATOR } from './marker';
 import { type RuleKind, ruleName } from './naming';
 import { mergeRanges, parseRange } from './ranges';
+import { tombstoneRule } from './tombstone';
 import type { DesiredRule } from './types';
 
 /**
@@ -182,4 +184,18 @@ export function compileProject(
     });
   }
   return rules;
+}
+
+/**
+ * The desired rules of one change as the applier writes them: the compiled rules, or, for a revocation (a `delete`
+ * event, or a manifest that lists no entries), the project's tombstone recording `opts.generation` (tombstone.ts),
+ * so the stale-event guard still knows the newest generation applied. Drift and replay plan with this too.
+ */
+export function desiredRules(
+  project: ProjectMeta,
+  entries: readonly EgressEntry[],
+  opts: CompileOptions & { reason?: ChangeReason },
+): DesiredRule[] {
+  if (opts.reason === 'delete' || entries.length === 0) return [tombstoneRule(project.name, opts.generation)];
+  return compileProject(project, entries, opts);
 }

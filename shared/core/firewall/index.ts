@@ -7,4 +7,5 @@ export * from './priorities';
 export * from './ranges';
 export * from './render';
 export * from './requestId';
+export * from './tombstone';
 export type * from './types';

@@ -4,7 +4,9 @@
  * project the marker names. Rules without it are never read as ours, so never changed or deleted.
  *
  * Format (one line, space separated, fields in this order):
- *   `managed-by=infrastream-egress project=<key> generation=<decimal> hash=<hex>` then optionally ` | <human text>`.
+ *   `managed-by=infrastream-egress project=<key> generation=<decimal> hash=<hex>`, then ` state=deleted` on a
+ *   tombstone only (tombstone.ts), then optionally ` | <human text>`. Any other `state` value is not parsed, so a rule
+ *   written by a newer version with a state this one does not know is left alone (read as foreign), never rewritten.
  */
 import type { OwnershipMarker } from './types';
 
@@ -15,11 +17,12 @@ export const MANAGED_BY = 'infrastream-egress';
 export const MARKER_SEPARATOR = ' | ';
 
 const MARKER_RE =
-  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?:$| \| )/;
+  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?: state=(deleted))?(?:$| \| )/;
 
 /** Renders a marker (without the human part). */
 export function formatMarker(m: OwnershipMarker): string {
-  return `managed-by=${m.managedBy} project=${m.project} generation=${m.generation} hash=${m.hash}`;
+  const state = m.state ? ` state=${m.state}` : '';
+  return `managed-by=${m.managedBy} project=${m.project} generation=${m.generation} hash=${m.hash}${state}`;
 }
 
 /** Parses the marker at the start of a description; null when there is none (a foreign or hand-written rule). */
@@ -27,7 +30,9 @@ export function parseMarker(description: string | undefined | null): OwnershipMa
   if (!description) return null;
   const m = MARKER_RE.exec(description);
   if (!m) return null;
-  return { managedBy: m[1]!, project: m[2]!, generation: m[3]!, hash: m[4]! };
+  const marker: OwnershipMarker = { managedBy: m[1]!, project: m[2]!, generation: m[3]!, hash: m[4]! };
+  if (m[5] === 'deleted') marker.state = 'deleted';
+  return marker;
 }
 
 /** The human part of a description (after the marker), '' when there is none. */

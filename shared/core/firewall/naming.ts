@@ -1,6 +1,6 @@
 /**
  * Deterministic rule names: `egress-<project>-fqdn-<n>`, `egress-<project>-v4-<n>`, `egress-<project>-v6-<n>`
- * (n from 1, in chunk order). Names are RFC 1035 labels of at most 63 characters, as the API requires of `ruleName`;
+ * (n from 1, in chunk order), and `egress-<project>-tombstone` for the record of a deletion. Names are RFC 1035 labels of at most 63 characters, as the API requires of `ruleName`;
  * a project key too long to fit is cut and suffixed with 6 hex chars of its hash so names stay distinct.
  * `ruleName` is not unique in the API: identity is (marker project, ruleName), see plan.ts.
  */
@@ -25,7 +25,15 @@ function sanitize(key: string): string {
 
 /** The name of chunk `n` (1-based) of `kind` for `project`. */
 export function ruleName(project: string, kind: RuleKind, n: number): string {
-  const suffix = `-${kind}-${n}`;
+  return withSuffix(project, `-${kind}-${n}`);
+}
+
+/** The name of the project's tombstone (tombstone.ts): `egress-<project>-tombstone`, cut like the other names. */
+export function tombstoneRuleName(project: string): string {
+  return withSuffix(project, '-tombstone');
+}
+
+function withSuffix(project: string, suffix: string): string {
   const key = sanitize(project) || 'x';
   const full = `${PREFIX}${key}${suffix}`;
   if (full.length <= MAX_RULE_NAME) return full;

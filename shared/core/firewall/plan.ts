@@ -8,7 +8,9 @@
  * The one exception is the stale-event guard's need (see `PlanOptions.generation`).
  */
 import { compareGenerations } from '../events/codec';
+import type { ChangeReason } from '../events/types';
 import { humanPart, MANAGED_BY, parseMarker } from './marker';
+import { deletedGeneration } from './tombstone';
 import type { DesiredRule, ObservedRule, Plan, PlanSummary } from './types';
 
 /** Options of `planProject`. */
@@ -39,6 +41,33 @@ export function appliedGeneration(owned: readonly ObservedRule[]): string | null
     if (g !== undefined && (best === null || compareGenerations(g, best) > 0)) best = g;
   }
   return best;
+}
+
+/** The event as the stale-event guard sees it. */
+export interface GuardedEvent {
+  generation: string;
+  reason: ChangeReason;
+  /** True for a revocation: a `delete`, or a manifest listing no entries (both desire only the tombstone). */
+  revocation: boolean;
+}
+
+/**
+ * The stale-event guard: why `event` must not be applied over `owned` (one project's rules), or null when it may.
+ * Stale: the project was revoked (a tombstone) at a generation >= this non-revoking event's, since a delete at N beats
+ * an upsert at N; or the rules record a newer generation. A revocation is never stale against its own generation: it
+ * plans, which finishes an interrupted revocation or does nothing.
+ */
+export function staleEventReason(owned: readonly ObservedRule[], project: string, event: GuardedEvent): string | null {
+  const deleted = deletedGeneration(owned);
+  if (!event.revocation && deleted !== null && compareGenerations(event.generation, deleted) <= 0)
+    return (
+      `stale event: ${project} was revoked at generation ${deleted} (tombstone), so this ${event.reason} of ` +
+      `generation ${event.generation} cannot restore its rules; upload the manifest again to re-create them`
+    );
+  const applied = appliedGeneration(owned);
+  if (applied !== null && compareGenerations(applied, event.generation) > 0)
+    return `stale event: the firewall already reflects generation ${applied} of ${project}`;
+  return null;
 }
 
 const sorted = (xs: readonly string[] | undefined): string[] => [...(xs ?? [])].sort();

@@ -1,9 +1,12 @@
 /**
  * Plan rendering: text (terminal), markdown (PR comments: a summary table and a `diff` block per project) and JSON
- * (machines). Output is deterministic: projects sorted by key, rules in plan order, list values sorted.
+ * (machines). Output is deterministic: projects sorted by key, rules in plan order, list values sorted. A tombstone
+ * (tombstone.ts) is shown as what it means (the project's revocation at a generation), never as rule fields that a
+ * reader could take for an allowance.
  */
 import { humanPart, parseMarker } from './marker';
 import { summarizePlan } from './plan';
+import { isTombstone } from './tombstone';
 import type { DesiredRule, ObservedRule, Plan } from './types';
 
 /** Output formats of `renderPlan`. */
@@ -85,21 +88,46 @@ function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   return lines;
 }
 
+const generationOf = (r: DesiredRule): string => parseMarker(r.description)?.generation ?? '?';
+
+/** What a tombstone means, in words (one line). */
+function tombstoneText(r: DesiredRule): string {
+  return `tombstone: egress revoked at generation ${generationOf(r)} (disabled deny of ${[...(r.match.destIpRanges ?? [])].join(', ')}, allows nothing)`;
+}
+
 function projectLines(c: ProjectChanges, sign: { create: string; update: string; delete: string }): string[] {
   const out: string[] = [];
   for (const r of c.create) {
     out.push(`${sign.create} create ${r.ruleName} (priority assigned at apply)`);
-    for (const [n, v] of fields(r)) out.push(`${sign.create}     ${n}: ${v.join(', ')}`);
+    if (isTombstone(r)) out.push(`${sign.create}     ${tombstoneText(r)}`);
+    else for (const [n, v] of fields(r)) out.push(`${sign.create}     ${n}: ${v.join(', ')}`);
   }
   for (const u of c.update) {
     out.push(`${sign.update} update ${u.new.ruleName} (priority ${u.old.priority})`);
+    if (isTombstone(u.new)) out.push(`${sign.update}     ${tombstoneText(u.new)}`);
     for (const l of updateLines(u)) out.push(`${sign.update}     ${l}`);
   }
   for (const r of c.delete) {
     out.push(`${sign.delete} delete ${r.ruleName} (priority ${r.priority})`);
-    for (const [n, v] of fields(r)) out.push(`${sign.delete}     ${n}: ${v.join(', ')}`);
+    if (isTombstone(r))
+      out.push(
+        `${sign.delete}     tombstone of the revocation at generation ${generationOf(r)}: the project has rules again`,
+      );
+    else for (const [n, v] of fields(r)) out.push(`${sign.delete}     ${n}: ${v.join(', ')}`);
   }
   return out;
+}
+
+/** The JSON annotation of a project whose plan writes its tombstone; absent when it does not. */
+function tombstoneJson(g: ProjectChanges): {
+  tombstone?: { action: 'create' | 'update' | 'delete'; generation: string };
+} {
+  const c = g.create.find(isTombstone);
+  if (c) return { tombstone: { action: 'create', generation: generationOf(c) } };
+  const u = g.update.find((x) => isTombstone(x.new));
+  if (u) return { tombstone: { action: 'update', generation: generationOf(u.new) } };
+  const d = g.delete.find(isTombstone);
+  return d ? { tombstone: { action: 'delete', generation: generationOf(d) } } : {};
 }
 
 /** A markdown table with padded columns (the first left-aligned, the others right-aligned), as formatters print it. */
@@ -127,6 +155,7 @@ export function renderPlan(plan: Plan, format: PlanFormat): string {
         create: g.create,
         update: g.update.map((u) => ({ priority: u.old.priority, old: u.old, new: u.new })),
         delete: g.delete,
+        ...tombstoneJson(g),
       })),
     };
     return `${JSON.stringify(out, null, 2)}\n`;

@@ -16,7 +16,8 @@ export interface DesiredRule {
   /** Carries the ownership marker (see compiler) and, where it fits, the entries' descriptions. */
   description: string;
   direction: 'EGRESS';
-  action: 'allow';
+  /** Always `allow`, except the disabled `deny` tombstone that records a project's deletion (tombstone.ts). */
+  action: 'allow' | 'deny';
   enableLogging: boolean;
   disabled?: boolean;
   match: {
@@ -41,6 +42,8 @@ export interface OwnershipMarker {
   generation: string;
   /** Hash of the project's whole desired state. */
   hash: string;
+  /** `deleted` on the tombstone a `delete` event leaves (tombstone.ts); absent on every ordinary rule. */
+  state?: 'deleted';
 }
 
 /** What must change for one project (or many). Pure data; printable. */

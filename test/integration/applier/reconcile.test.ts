@@ -174,14 +174,74 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     ]);
   });
 
-  it('revokes all the project rules on delete and nothing else', async () => {
+  it('revokes all the project rules on delete and nothing else, leaving only the tombstone', async () => {
     await applyChange(deps, change(pg, '100', entries));
     await applyChange(deps, change(ledger, '7', entries));
     const out = await applyChange(deps, change(pg, '100', [], 'delete'));
-    expect(out.plan.delete).toBe(3);
-    expect(owned('payment-gateway')).toEqual([]);
+    expect(out.plan).toMatchObject({ create: 1, delete: 3 });
+    const left = owned('payment-gateway');
+    expect(left).toHaveLength(1);
+    // as the engine stores it: the API accepted a disabled EGRESS deny of a TEST-NET-1 address without targets
+    expect(left[0]).toMatchObject({
+      ruleName: 'egress-payment-gateway-tombstone',
+      direction: 'EGRESS',
+      action: 'deny',
+      disabled: true,
+      match: { destIpRanges: ['192.0.2.0/32'], layer4Configs: [{ ipProtocol: 'all' }] },
+    });
+    expect(left[0]!.targetServiceAccounts ?? []).toEqual([]);
+    expect(parseMarker(left[0]!.description)).toMatchObject({ generation: '100', state: 'deleted' });
     expect(owned('ledger')).toHaveLength(3);
     expect(engine.rules(HOST, FP).find((r) => r.priority === 1500)).toMatchObject(foreign);
+  });
+
+  it('a late upsert of the deleted generation is skipped with one read and no write', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    await applyChange(deps, change(pg, '100', [], 'delete'));
+    engine.resetCounters();
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out).toMatchObject({ outcome: 'skipped', reads: 1, writes: 0 });
+    const c = engine.counters();
+    expect([c.reads, c.writes]).toEqual([1, 0]);
+    expect(owned('payment-gateway').map((r) => r.ruleName)).toEqual(['egress-payment-gateway-tombstone']);
+  });
+
+  it('a re-upload at a newer generation restores the rules and removes the tombstone', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    const rules = owned('payment-gateway').map((r) => r.ruleName);
+    await applyChange(deps, change(pg, '100', [], 'delete'));
+    engine.resetCounters();
+    const out = await applyChange(deps, change(pg, '101', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3, update: 0, delete: 1 } });
+    expect(engine.counters()).toMatchObject({ reads: 1, writes: 4, deduplicated: 0 });
+    expect(
+      owned('payment-gateway')
+        .map((r) => r.ruleName)
+        .sort(),
+    ).toEqual(rules.sort());
+  });
+
+  it('a duplicate delete costs one read and no writes', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    await applyChange(deps, change(pg, '100', [], 'delete'));
+    const after = owned('payment-gateway');
+    engine.resetCounters();
+    const out = await applyChange(deps, change(pg, '100', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 0, unchanged: 1 } });
+    expect([engine.counters().reads, engine.counters().writes]).toEqual([1, 0]);
+    expect(owned('payment-gateway')).toEqual(after);
+  });
+
+  it('the same event applied again after a wipe within the requestId retention restores the rules', async () => {
+    const ev = change(pg, '100', entries, 'replay');
+    await applyChange(deps, ev);
+    const before = owned('payment-gateway');
+    for (const r of before) await deps.firewall.removeRule(r.priority!, crypto.randomUUID());
+    engine.resetCounters();
+    const out = await applyChange(deps, ev);
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3 } });
+    expect(engine.counters()).toMatchObject({ applied: 3, deduplicated: 0 });
+    expect(owned('payment-gateway')).toEqual(before);
   });
 
   it('skips an older generation delivered after a newer one', async () => {

@@ -1,5 +1,5 @@
 import { encodeEvent } from '../../../shared/core/events/codec';
-import { compileProject, ownedRules, parseMarker } from '../../../shared/core/firewall';
+import { compileProject, isTombstone, ownedRules, parseMarker } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { applyChange, handleEgressMessage, RetryLaterError } from '../../../shared/usecases/applyChange';
@@ -73,15 +73,20 @@ describe('applyChange', () => {
     expect(h.statuses()[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('generation 20') });
   });
 
-  it('revokes every owned rule of the project on delete, and only those', async () => {
+  it('revokes every owned rule of the project on delete, and only those, leaving its tombstone', async () => {
     const other = compileProject({ name: 'ledger', environment: 'prod' }, entries, {
       policy: testPolicy(),
       generation: '3',
     }).map((r, i) => ({ ...r, priority: 1200 + i }));
     const h = harness([...applied('10'), ...other, foreign]);
     const out = await applyChange(h.deps, change('10', [], 'delete'));
-    expect(out).toMatchObject({ outcome: 'applied', plan: { delete: 2 } });
-    expect(h.firewall.list()).toEqual([...other, foreign]);
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 1, update: 0, delete: 2 } });
+    const left = h.firewall.list().filter((r) => !other.some((o) => o.priority === r.priority) && r !== foreign);
+    expect(left.filter((r) => r.priority !== 1500)).toEqual([
+      expect.objectContaining({ ruleName: 'egress-payment-gateway-tombstone' }),
+    ]);
+    expect(h.firewall.list()).toEqual(expect.arrayContaining([...other, foreign]));
+    expect(h.firewall.list()).toHaveLength(other.length + 2);
   });
 
   it('lets a redelivery finish a half-applied plan (equal generation is not stale)', async () => {
@@ -210,5 +215,198 @@ describe('applyChange', () => {
     const out = await applyChange(h.deps, change('11', entries));
     expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 2, unchanged: 2 } });
     expect(ownedRules(h.firewall.list(), 'payment-gateway').every((r) => r.targetSecureTags)).toBe(true);
+  });
+});
+
+describe('applyChange: deletion and the tombstone', () => {
+  const tombstones = (h: ReturnType<typeof harness>) =>
+    ownedRules(h.firewall.list(), 'payment-gateway').filter(isTombstone);
+  const live = (h: ReturnType<typeof harness>) =>
+    ownedRules(h.firewall.list(), 'payment-gateway').filter((r) => !isTombstone(r));
+  const writes = (h: ReturnType<typeof harness>) =>
+    h.firewall.calls.filter((c) => c.method !== 'get').map((c) => c.method);
+
+  it('delete → exactly one owned rule: a disabled deny tombstone recording the generation, written first', async () => {
+    const h = harness([...applied('10'), foreign]);
+    const out = await applyChange(h.deps, change('10', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 3, plan: { create: 1, delete: 2 } });
+    // the record exists before any allowance is removed: an interrupted delete is never forgotten
+    expect(writes(h)).toEqual(['add', 'remove', 'remove']);
+    const owned = ownedRules(h.firewall.list(), 'payment-gateway');
+    expect(owned).toHaveLength(1);
+    const t = owned[0]!;
+    expect(t).toMatchObject({
+      ruleName: 'egress-payment-gateway-tombstone',
+      direction: 'EGRESS',
+      action: 'deny',
+      disabled: true,
+      enableLogging: false,
+      match: { destIpRanges: ['192.0.2.0/32'], layer4Configs: [{ ipProtocol: 'all' }] },
+    });
+    expect(t.targetServiceAccounts).toBeUndefined();
+    expect(t.priority).toBeGreaterThanOrEqual(1000);
+    expect(t.priority).toBeLessThanOrEqual(1999);
+    expect(parseMarker(t.description)).toMatchObject({
+      project: 'payment-gateway',
+      generation: '10',
+      state: 'deleted',
+    });
+    expect(h.firewall.rules.get(1500)).toEqual(foreign);
+  });
+
+  it('a late upsert of the deleted generation is skipped: 1 read, 0 writes, skipped status', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('10', [], 'delete'));
+    h.firewall.calls = [];
+    h.published.length = 0;
+    const out = await applyChange(h.deps, change('10', entries));
+    expect(out).toMatchObject({ outcome: 'skipped', reads: 1, writes: 0 });
+    expect([h.firewall.reads, h.firewall.writes]).toEqual([1, 0]);
+    expect(out.reason).toMatch(/revoked at generation 10 \(tombstone\)/);
+    expect(h.statuses()).toEqual([expect.objectContaining({ outcome: 'skipped', reason: out.reason })]);
+    expect(live(h)).toEqual([]);
+  });
+
+  it('an older upsert and an older replay after the delete are skipped too', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('12', [], 'delete'));
+    for (const ev of [change('11', entries), change('10', entries, 'replay'), change('12', entries, 'replay')]) {
+      h.firewall.calls = [];
+      expect(await applyChange(h.deps, ev)).toMatchObject({ outcome: 'skipped', reads: 1, writes: 0 });
+    }
+    expect(live(h)).toEqual([]);
+  });
+
+  it('a re-upload at a newer generation brings the rules back, then removes the tombstone', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('10', [], 'delete'));
+    h.firewall.calls = [];
+    const out = await applyChange(h.deps, change('11', entries));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 2, update: 0, delete: 1 } });
+    expect(writes(h)).toEqual(['add', 'add', 'remove']);
+    expect(tombstones(h)).toEqual([]);
+    expect(live(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['11', '11']);
+    // and the old generation stays stale against the new rules
+    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
+  });
+
+  it('a duplicate delete writes nothing (1 read, 0 writes)', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('10', [], 'delete'));
+    h.firewall.calls = [];
+    const out = await applyChange(h.deps, change('10', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 0, plan: { create: 0, update: 0, delete: 0 } });
+    expect(tombstones(h)).toHaveLength(1);
+  });
+
+  it('an older delete is stale; a newer delete re-stamps the tombstone with one write', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('12', [], 'delete'));
+    h.firewall.calls = [];
+    expect(await applyChange(h.deps, change('11', [], 'delete'))).toMatchObject({ outcome: 'skipped', writes: 0 });
+    const out = await applyChange(h.deps, change('14', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { update: 1 } });
+    expect(tombstones(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['14']);
+    expect((await applyChange(h.deps, change('13', entries))).outcome).toBe('skipped');
+  });
+
+  it('a delete of a project that has no rules still records the generation', async () => {
+    const h = harness([foreign]);
+    const out = await applyChange(h.deps, change('10', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 1, delete: 0 } });
+    // the upsert of that generation, delayed behind its own delete, must not create anything
+    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
+    expect(live(h)).toEqual([]);
+  });
+
+  it('an interrupted delete blocks late upserts, and its redelivery finishes the revocation', async () => {
+    const h = harness(applied('10'));
+    h.deps.retry = { attempts: 1 };
+    h.firewall.before = (c) => {
+      if (c.method === 'remove') throw unavailable();
+    };
+    await expect(applyChange(h.deps, change('10', [], 'delete'))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(tombstones(h)).toHaveLength(1);
+    expect(live(h)).toHaveLength(2);
+    h.firewall.before = () => undefined;
+    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
+    const out = await applyChange(h.deps, change('10', [], 'delete'));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, delete: 2, unchanged: 1 } });
+    expect(live(h)).toEqual([]);
+  });
+
+  it('a manifest that lists no entries is a revocation too: tombstone, older upserts skipped', async () => {
+    const h = harness(applied('10'));
+    const out = await applyChange(h.deps, change('11', []));
+    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 1, delete: 2 } });
+    expect(tombstones(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['11']);
+    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
+    h.firewall.calls = [];
+    expect(await applyChange(h.deps, change('11', []))).toMatchObject({ outcome: 'applied', writes: 0 });
+    expect((await applyChange(h.deps, change('12', entries))).plan).toMatchObject({ create: 2, delete: 1 });
+  });
+});
+
+describe('applyChange: request ids', () => {
+  const ids = (h: ReturnType<typeof harness>) =>
+    h.firewall.calls.filter((c) => c.method !== 'get').map((c) => c.requestId);
+
+  it('the same event applied again after the rules were wiped gets new ids and restores them', async () => {
+    const h = harness([foreign]);
+    const ev = change('10', entries, 'replay');
+    await applyChange(h.deps, ev);
+    const first = ids(h);
+    const before = h.firewall.list();
+    for (const r of ownedRules(before, 'payment-gateway')) h.firewall.rules.delete(r.priority);
+    h.firewall.version++; // the wipe was a write too
+    h.firewall.calls = [];
+    const out = await applyChange(h.deps, ev);
+    expect(out).toMatchObject({ outcome: 'applied', writes: 2 });
+    expect(ids(h).some((id) => first.includes(id))).toBe(false);
+    expect(h.firewall.list()).toEqual(before);
+  });
+
+  it('is deterministic for the same event and the same policy state (a redelivery before anything landed)', async () => {
+    const a = harness([foreign]);
+    const b = harness([foreign]);
+    await applyChange(a.deps, change('10', entries));
+    await applyChange(b.deps, change('10', entries));
+    expect(ids(a)).toEqual(ids(b));
+    const c = harness([foreign]);
+    c.firewall.version = 7; // same rules, another policy version
+    await applyChange(c.deps, change('10', entries));
+    expect(ids(c).some((id) => ids(a).includes(id))).toBe(false);
+  });
+
+  it('re-plans after a race with fresh ids: the write that landed is simply no longer in the plan', async () => {
+    const h = harness([foreign]);
+    let stolen = false;
+    h.firewall.before = (c) => {
+      if (c.method === 'add' && !stolen) {
+        stolen = true;
+        h.firewall.rules.set(c.priority!, { ...foreign, priority: c.priority! });
+        h.firewall.version++;
+      }
+    };
+    await applyChange(h.deps, change('10', entries));
+    const adds = h.firewall.calls.filter((c) => c.method === 'add');
+    expect(adds).toHaveLength(3);
+    expect(new Set(adds.map((c) => c.requestId)).size).toBe(3);
+  });
+
+  it('without a fingerprint, falls back to the owned rules: new ids once the project rules changed', async () => {
+    const h = harness([foreign]);
+    h.firewall.fingerprints = false;
+    const ev = change('10', entries, 'replay');
+    await applyChange(h.deps, ev);
+    const first = ids(h);
+    // one rule lost: the owned rules differ from the first read, so the restoring write is not deduplicated
+    const lost = ownedRules(h.firewall.list(), 'payment-gateway')[0]!;
+    h.firewall.rules.delete(lost.priority);
+    h.firewall.calls = [];
+    const out = await applyChange(h.deps, ev);
+    expect(out).toMatchObject({ writes: 1 });
+    expect(first).not.toContain(ids(h)[0]);
+    expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(2);
   });
 });

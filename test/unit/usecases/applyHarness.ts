@@ -11,11 +11,19 @@ import { testPolicy } from '../firewall/testPolicy';
 
 type Call = { method: 'get' | 'add' | 'patch' | 'remove'; priority?: number; requestId?: string };
 
-/** A policy in memory; `before` may throw to inject a fault or mutate the state to simulate a concurrent writer. */
+/**
+ * A policy in memory; `before` may throw to inject a fault or mutate the state to simulate a concurrent writer.
+ * Like Compute, it returns a fingerprint that changes on every applied write (`fingerprints = false`: none, to test the
+ * fallback), and it remembers request ids: a repeated id is answered without a second effect, as Compute does.
+ */
 export class MemoryFirewall implements FirewallPolicyPort {
   rules = new Map<number, ObservedRule>();
   calls: Call[] = [];
   before: (call: Call) => void = () => undefined;
+  fingerprints = true;
+  /** Bumped by every applied write. */
+  version = 1;
+  readonly requestIds = new Set<string>();
 
   constructor(seed: ObservedRule[] = []) {
     for (const r of seed) this.rules.set(r.priority, structuredClone(r));
@@ -33,28 +41,43 @@ export class MemoryFirewall implements FirewallPolicyPort {
     const c: Call = { method: 'get' };
     this.calls.push(c);
     this.before(c);
-    return { rules: this.list().map((r) => structuredClone(r)) };
+    const rules = this.list().map((r) => structuredClone(r));
+    return this.fingerprints ? { rules, fingerprint: `v${this.version}` } : { rules };
   }
   async addRule(rule: DesiredRule & { priority: number }, requestId: string): Promise<void> {
     const c: Call = { method: 'add', priority: rule.priority, requestId };
     this.calls.push(c);
     this.before(c);
+    if (this.seen(requestId)) return;
     if (this.rules.has(rule.priority)) throw conflict(rule.priority);
     this.rules.set(rule.priority, structuredClone(rule));
+    this.accepted(requestId);
   }
   async patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void> {
     const c: Call = { method: 'patch', priority, requestId };
     this.calls.push(c);
     this.before(c);
+    if (this.seen(requestId)) return;
     if (!this.rules.has(priority)) throw noRule(priority);
     this.rules.set(priority, { ...structuredClone(rule), priority });
+    this.accepted(requestId);
   }
   async removeRule(priority: number, requestId: string): Promise<void> {
     const c: Call = { method: 'remove', priority, requestId };
     this.calls.push(c);
     this.before(c);
+    if (this.seen(requestId)) return;
     if (!this.rules.has(priority)) throw noRule(priority);
     this.rules.delete(priority);
+    this.accepted(requestId);
+  }
+  /** True when `requestId` was accepted before: the write is then answered without a second effect. */
+  private seen(requestId: string): boolean {
+    return this.requestIds.has(requestId);
+  }
+  private accepted(requestId: string): void {
+    this.requestIds.add(requestId);
+    this.version++;
   }
 }
 
