@@ -10,14 +10,21 @@
  *   the project's rule names, a second rule of the same name, a priority outside the band, not an EGRESS allow, or a
  *   target that is not the project's own). Those need a human: a replay fixes some, never the priority or the cause.
  *
+ * Tombstones (firewall/tombstone.ts) are the expected state of a revoked project: a project without manifest whose
+ * only owned rule is its tombstone is clean, and so is a manifest listing no entries with its tombstone. A tombstone
+ * is `extra` only when the manifest exists again with entries (re-created at a newer generation: the replay creates
+ * the rules and removes it); a missing tombstone is never reported by itself (it is bookkeeping, not egress), but a
+ * repair that revokes leftover rules writes it, and the plan summary counts that write.
+ *
  * A clean report (no findings) is what a scheduled check expects almost always; it must then publish and write
  * nothing.
  */
 import { compareGenerations } from './events/codec';
-import { CompileError, compileProject, resolveTargets } from './firewall/compiler';
+import { CompileError, desiredRules, resolveTargets } from './firewall/compiler';
 import { MANAGED_BY, parseMarker } from './firewall/marker';
-import { ruleName as nameOf, type RuleKind } from './firewall/naming';
-import { isEmptyPlan, planProject, summarizePlan } from './firewall/plan';
+import { ruleName as nameOf, type RuleKind, tombstoneRuleName } from './firewall/naming';
+import { appliedGeneration, isEmptyPlan, planProject, summarizePlan } from './firewall/plan';
+import { deletedGeneration, isTombstone, tombstoneRule } from './firewall/tombstone';
 import type { DesiredRule, ObservedRule, PlanSummary } from './firewall/types';
 import type { EgressEntry, ProjectMeta } from './manifest/types';
 import type { PlatformPolicy } from './policy/types';
@@ -101,6 +108,11 @@ export function foreignReason(
   const { priorityMin, priorityMax } = policy.firewall;
   if (rule.priority < priorityMin || rule.priority > priorityMax)
     return `priority ${rule.priority} outside the band ${priorityMin}-${priorityMax}`;
+  // A tombstone is a disabled deny without targets by design; a change of its content is `changed`, not foreign.
+  if (isTombstone(rule))
+    return rule.ruleName === tombstoneRuleName(project)
+      ? null
+      : `name ${rule.ruleName || '(none)'} is not the tombstone name of project ${project}`;
   if (rule.direction !== 'EGRESS' || rule.action !== 'allow')
     return `${rule.direction} ${rule.action} rule (this product writes EGRESS allow rules only)`;
   const m = KIND_RE.exec(rule.ruleName ?? '');
@@ -154,6 +166,24 @@ export function describeChange(observed: ObservedRule, desired: DesiredRule): st
   return parts.length ? parts.join(', ') : 'content differs';
 }
 
+/** Why an owned rule is `extra`, in words. */
+function extraDetail(
+  r: ObservedRule,
+  project: string,
+  manifest: DriftManifest | undefined,
+  shadowed: string | undefined,
+): string {
+  if (!manifest) return `project ${project} has no manifest`;
+  if (!isTombstone(r)) return 'not in what the manifest compiles to';
+  const at = parseMarker(r.description)?.generation ?? '?';
+  if (shadowed)
+    return (
+      `tombstone: ${project} was revoked at generation ${at}, and the live manifest (generation ${manifest.generation}) ` +
+      'is not newer, so the applier skips its replay; upload the manifest again (a new generation) to restore the rules'
+    );
+  return `tombstone of the revocation at generation ${at}: the manifest exists again (generation ${manifest.generation}); a replay creates the rules and removes it`;
+}
+
 /** Compares every project's owned rules with its manifest. */
 export function detectDrift(input: DriftInput): DriftReport {
   const { policy } = input;
@@ -179,10 +209,14 @@ export function detectDrift(input: DriftInput): DriftReport {
   for (const project of projects) {
     const owned = (byProject.get(project) ?? []).sort((a, b) => a.priority - b.priority);
     const manifest = manifests.get(project);
-    let desired: DesiredRule[] = [];
+    const applied = appliedGeneration(owned);
+    const deleted = deletedGeneration(owned);
+    // No manifest: the expected state is the tombstone alone, recording the revocation (or the newest generation).
+    let desired: DesiredRule[] = owned.length ? [tombstoneRule(project, deleted ?? applied ?? '0')] : [];
     if (manifest) {
       try {
-        desired = compileProject(manifest.project, manifest.entries, {
+        // As the applier desires it: a manifest listing no entries is a revocation too (its tombstone).
+        desired = desiredRules(manifest.project, manifest.entries, {
           policy,
           generation: manifest.generation,
           ...(input.hostProject ? { hostProject: input.hostProject } : {}),
@@ -193,6 +227,9 @@ export function detectDrift(input: DriftInput): DriftReport {
         continue;
       }
     }
+    // A live manifest no newer than the revocation: the applier skips its replay (a delete at N beats an upsert at N).
+    const shadowed =
+      manifest && deleted !== null && compareGenerations(manifest.generation, deleted) <= 0 ? deleted : undefined;
     const plan = planProject(owned, desired, { project });
     const findings: DriftFinding[] = [];
     const foreign = new Set<ObservedRule>();
@@ -216,7 +253,8 @@ export function detectDrift(input: DriftInput): DriftReport {
         });
       }
     }
-    for (const d of plan.create)
+    for (const d of plan.create) {
+      if (isTombstone(d)) continue;
       findings.push({
         kind: 'missing',
         ruleName: d.ruleName,
@@ -224,6 +262,7 @@ export function detectDrift(input: DriftInput): DriftReport {
           (d.match.destFqdns ?? []).length + (d.match.destIpRanges ?? []).length > 5 ? ', …' : ''
         }`,
       });
+    }
     for (const u of plan.update)
       if (!foreign.has(u.old))
         findings.push({
@@ -238,21 +277,17 @@ export function detectDrift(input: DriftInput): DriftReport {
           kind: 'extra',
           ruleName: r.ruleName,
           priority: r.priority,
-          detail: manifest ? 'not in what the manifest compiles to' : `project ${project} has no manifest`,
+          detail: extraDetail(r, project, manifest, shadowed),
         });
     if (findings.length === 0) continue;
     report.clean = false;
-    const applied = owned
-      .map((r) => parseMarker(r.description)!.generation)
-      .sort(compareGenerations)
-      .at(-1);
     report.drifted.push({
       project,
       ...(manifest ? { object: manifest.object, generation: manifest.generation } : {}),
       ...(applied ? { appliedGeneration: applied } : {}),
       findings,
       plan: summarizePlan(plan),
-      repair: isEmptyPlan(plan) ? 'manual' : manifest ? 'replay' : 'delete',
+      repair: isEmptyPlan(plan) || shadowed ? 'manual' : manifest ? 'replay' : 'delete',
     });
   }
   if (report.errors.length) report.clean = false;

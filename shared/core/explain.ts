@@ -134,6 +134,8 @@ export type AgreementStatus =
   | 'differs'
   /** Rules remain for a project whose manifest is gone: the revoke is pending or failed. */
   | 'revoke-pending'
+  /** The project's only owned rule is its tombstone: revoked (manifest deleted at generation N), nothing allowed. */
+  | 'revoked'
   /** Not determinable: the firewall was not consulted, or the manifest is invalid or missing and no rules exist. */
   | 'unknown';
 
@@ -509,13 +511,58 @@ function compareGen(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * The agreement when the project's only owned rule is its tombstone (firewall/tombstone.ts); undefined when there is
+ * no tombstone, live rules remain next to it (judged as usual), or the manifest is invalid.
+ */
+function revokedAgreement(
+  m: ExplainManifest | null,
+  owned: { rule: ObservedRule; marker: OwnershipMarker }[],
+): ExplainResult['agreement'] | undefined {
+  const revokedAt = owned
+    .filter((o) => o.marker.state === 'deleted')
+    .map((o) => o.marker.generation)
+    .sort(compareGen)
+    .at(-1);
+  if (!revokedAt || owned.some((o) => o.marker.state !== 'deleted')) return undefined;
+  const at = { firewallGeneration: revokedAt };
+  const detail = `revoked (manifest deleted at generation ${revokedAt})`;
+  if (!m) return { status: 'revoked', detail, ...at };
+  if (!m.valid || !m.project) return undefined;
+  const mf = { ...(m.generation ? { manifestGeneration: m.generation } : {}) };
+  if (m.entries.length === 0)
+    return {
+      status: 'in-sync',
+      detail: `the manifest allows nothing; its tombstone records generation ${revokedAt}`,
+      ...mf,
+      ...at,
+    };
+  if (m.generation && compareGen(m.generation, revokedAt) <= 0)
+    return {
+      status: 'revoked',
+      detail: `${detail}; the manifest read (generation ${m.generation}) is not newer, so the pipeline ignores it: upload it again`,
+      ...mf,
+      ...at,
+    };
+  return {
+    status: 'pending',
+    detail: `${detail}; this manifest is not applied yet: the apply is pending or failed (check the status topic)`,
+    ...mf,
+    ...at,
+  };
+}
+
 function agreementOf(
   input: ExplainInput,
-  owned: { rule: ObservedRule; marker: OwnershipMarker }[],
+  withTombstones: { rule: ObservedRule; marker: OwnershipMarker }[],
 ): ExplainResult['agreement'] {
   const m = input.manifest;
   if (!input.firewall)
     return { status: 'unknown', detail: 'the firewall was not consulted (use --live or --state FILE)' };
+  // A tombstone records a revocation; the agreement of live rules is judged without it.
+  const revoked = revokedAgreement(m, withTombstones);
+  if (revoked) return revoked;
+  const owned = withTombstones.filter((o) => o.marker.state !== 'deleted');
   const fwGen = owned
     .map((o) => o.marker.generation)
     .sort(compareGen)
@@ -810,7 +857,10 @@ export function explain(input: ExplainInput): ExplainResult {
       summary = `${input.project} may still reach ${what} through ${byRule}, but the manifest no longer allows it: ${agreement.detail}`;
       break;
     case 'not-allowed':
-      summary = `${input.project} may not reach ${what}${byRule ? ` (${byRule})` : ''}; add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'}`;
+      summary =
+        agreement.status === 'revoked'
+          ? `${input.project} is ${agreement.detail}: it may not reach ${what}${byRule ? ` (${byRule})` : ''}; to allow it, add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'} and upload it`
+          : `${input.project} may not reach ${what}${byRule ? ` (${byRule})` : ''}; add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'}`;
       break;
     default:
       summary = `cannot tell whether ${input.project} may reach ${what}: it depends on DNS resolution (see notes)`;

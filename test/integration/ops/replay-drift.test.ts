@@ -33,18 +33,34 @@ describe('replay', () => {
     expect(sim.engine.counters().writes).toBe(0);
   });
 
-  // Known applier issue (reported): write requestIds derive from (event id, rule, priority) only, and Compute
-  // ignores a repeated requestId for 60 minutes. A second replay of the same generation after a wipe re-issues the
-  // same ids, so the writes are answered from the requestId cache and nothing is restored. Deriving the ids also from
-  // the policy fingerprint read before planning fixes it. Flip to it() when applyChange does that.
-  it.failing('restores after a wipe even when the same replay ran within the requestId retention', async () => {
+  // Compute ignores a repeated requestId for 60 minutes. The same replay event (same id) applied again after a wipe
+  // must still restore: write ids derive from the policy fingerprint read by the attempt, which the wipe changed.
+  it('restores after a wipe even when the same replay ran within the requestId retention', async () => {
     const sim = await simPipeline({ projects: 5 });
     await sim.replayAll();
     const before = strip(sim.rules());
+    expect(before.length).toBeGreaterThanOrEqual(5);
     for (const r of before)
       await sim.firewall.removeRule(r.priority, `00000000-0000-4000-8000-${String(r.priority).padStart(12, '0')}`);
+    sim.engine.resetCounters();
     await sim.replayAll();
+    expect(sim.engine.counters().deduplicated).toBe(0);
     expect(strip(sim.rules())).toEqual(before);
+  });
+
+  it('restores twice in a row within the retention (wipe, replay, wipe, replay)', async () => {
+    const sim = await simPipeline({ projects: 3 });
+    await sim.replayAll();
+    const before = strip(sim.rules());
+    for (let round = 1; round <= 2; round++) {
+      for (const r of sim.rules())
+        await sim.firewall.removeRule(
+          r.priority,
+          `00000000-0000-4000-8${round}00-${String(r.priority).padStart(12, '0')}`,
+        );
+      await sim.replayAll();
+      expect(strip(sim.rules())).toEqual(before);
+    }
   });
 
   it('paces a resync under the write quota: no rate-limit answer, close to the minimum time', async () => {
@@ -146,12 +162,31 @@ describe('drift', () => {
       ['drift', 'proj-00003'],
     ]);
 
-    // the repairs went through the applier: clean again, and the restored rules are the originals minus proj-00002
+    // the repairs went through the applier: clean again, and the restored rules are the originals, except that
+    // proj-00002 (no manifest) is left with its tombstone alone, which is its expected state, not drift
     const after = await runDrift(deps, { repair: true, reportStatus: true });
     expect(after.report.clean).toBe(true);
     expect(status.published).toHaveLength(4);
     const names = (rs: { ruleName: string }[]) => rs.map((r) => r.ruleName).sort();
-    expect(names(sim.rules())).toEqual(names(restored.filter((r) => !r.ruleName.includes('proj-00002'))));
+    expect(names(sim.rules())).toEqual(
+      names([
+        ...restored.filter((r) => !r.ruleName.includes('proj-00002')),
+        { ruleName: 'egress-proj-00002-tombstone' },
+      ]),
+    );
+    const tomb = sim.rules().find((r) => r.ruleName === 'egress-proj-00002-tombstone')!;
+    expect(tomb).toMatchObject({ action: 'deny', disabled: true, match: { destIpRanges: ['192.0.2.0/32'] } });
+
+    // the manifest comes back (a new generation): the tombstone is extra, and the repair restores the rules
+    sim.engine.resetCounters();
+    await sim.store.write('manifests/proj-00002.yaml', Buffer.from(simManifest(2).text));
+    const back = await runDrift(deps, { repair: true });
+    const lost = restored.filter((r) => r.ruleName.includes('proj-00002')).length;
+    expect(back.report.drifted.map((p) => [p.project, p.findings.map((f) => f.kind).sort()])).toEqual([
+      ['proj-00002', ['extra', ...Array<string>(lost).fill('missing')]],
+    ]);
+    expect((await runDrift(deps)).report.clean).toBe(true);
+    expect(names(sim.rules())).toEqual(names(restored));
   });
 });
 
