@@ -25,10 +25,10 @@ const entries: EgressEntry[] = [
   { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
   { value: '34.117.59.0/24', type: 'cidr' },
 ];
-const change = (generation: string, es = entries) =>
+const change = (generation: string, es = entries, reason: 'upsert' | 'delete' = 'upsert') =>
   makeEgressChange({
     project: { name: 'payment-gateway', environment: 'production' },
-    reason: 'upsert',
+    reason,
     entries: es,
     source: { bucket: 'egress-manifests', object: 'manifests/payment-gateway.yaml', generation },
   });
@@ -133,6 +133,21 @@ describe('egressApplier', () => {
     const c = engine.counters();
     expect([c.reads, c.writes]).toEqual([1, 0]);
     expect(owned()).toHaveLength(2);
+  });
+
+  it('acknowledges a late upsert of a deleted generation as skipped, without writing', async () => {
+    await eventarc(encodeEvent(change('100')), '1');
+    await eventarc(encodeEvent(change('100', [], 'delete')), '2');
+    expect(owned().map((r) => r.ruleName)).toEqual(['egress-payment-gateway-tombstone']);
+    engine.resetCounters();
+    const res = await eventarc(encodeEvent(change('100')), '3');
+    expect(res.status).toBeLessThan(300);
+    expect([engine.counters().reads, engine.counters().writes]).toEqual([1, 0]);
+    expect(statuses().at(-1)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/revoked at generation 100/),
+    });
+    expect(owned().map((r) => r.ruleName)).toEqual(['egress-payment-gateway-tombstone']);
   });
 
   it('accepts a raw push from a subscription pointed at the function (the emulator)', async () => {

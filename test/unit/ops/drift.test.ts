@@ -1,5 +1,6 @@
 import { describeChange, detectDrift, foreignReason, renderDriftText } from '../../../shared/core/drift';
 import { compileProject } from '../../../shared/core/firewall/compiler';
+import { tombstoneRule } from '../../../shared/core/firewall/tombstone';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
@@ -158,5 +159,77 @@ describe('detectDrift', () => {
     expect(describeChange({ ...fqdn!, targetServiceAccounts: ['x@y'] }, fqdn!)).toMatch(
       /targetServiceAccounts \+x@y, targetServiceAccounts -workload@alpha/,
     );
+  });
+});
+
+describe('detectDrift with tombstones', () => {
+  const tomb = (name: string, generation: string, priority = 7000): ObservedRule => ({
+    ...tombstoneRule(name, generation),
+    priority,
+  });
+
+  it('a project without manifest whose only rule is its tombstone is clean (the expected state)', () => {
+    const r = detectDrift({
+      manifests: [manifest('alpha', A)],
+      rules: [...rules('alpha', A), tomb('gone', '12')],
+      policy,
+    });
+    expect(r.clean).toBe(true);
+    expect(r.drifted).toEqual([]);
+  });
+
+  it('a manifest that lists no entries, with its tombstone, is clean', () => {
+    const r = detectDrift({ manifests: [manifest('alpha', [], '9')], rules: [tomb('alpha', '9')], policy });
+    expect(r.clean).toBe(true);
+  });
+
+  it('leftovers of an interrupted revocation are extra; the repair is a delete at the recorded generation', () => {
+    const r = detectDrift({ manifests: [], rules: [tomb('gone', '12'), ...rules('gone', B, '12', 4000)], policy });
+    expect(r.drifted).toEqual([
+      expect.objectContaining({
+        project: 'gone',
+        repair: 'delete',
+        appliedGeneration: '12',
+        plan: { create: 0, update: 0, delete: 1, unchanged: 1 },
+        findings: [expect.objectContaining({ kind: 'extra', ruleName: 'egress-gone-fqdn-1' })],
+      }),
+    ]);
+  });
+
+  it('rules left without a tombstone (older versions) are extra; the repair will also write the tombstone', () => {
+    const r = detectDrift({ manifests: [], rules: rules('gone', B, '12', 4000), policy });
+    expect(r.drifted[0]).toMatchObject({ repair: 'delete', plan: { create: 1, delete: 1 } });
+    expect(r.drifted[0]!.findings.map((f) => f.kind)).toEqual(['extra']);
+  });
+
+  it('a manifest re-created at a newer generation: the tombstone is extra and the rules missing (repair: replay)', () => {
+    const r = detectDrift({ manifests: [manifest('alpha', A, '13')], rules: [tomb('alpha', '12')], policy });
+    const p = r.drifted[0]!;
+    expect(p.repair).toBe('replay');
+    expect(p.findings.map((f) => [f.kind, f.ruleName])).toEqual([
+      ['missing', 'egress-alpha-fqdn-1'],
+      ['missing', 'egress-alpha-v4-1'],
+      ['extra', 'egress-alpha-tombstone'],
+    ]);
+    expect(p.findings[2]!.detail).toMatch(/revocation at generation 12: the manifest exists again \(generation 13\)/);
+  });
+
+  it('a live manifest no newer than the revocation cannot be replayed: manual, with what to do', () => {
+    const r = detectDrift({ manifests: [manifest('alpha', A, '12')], rules: [tomb('alpha', '12')], policy });
+    expect(r.drifted[0]!.repair).toBe('manual');
+    expect(r.drifted[0]!.findings.at(-1)!.detail).toMatch(/is not newer, so the applier skips its replay; upload/);
+  });
+
+  it('a tombstone enabled by hand is changed; a marked deleted-state rule under another name is foreign', () => {
+    const enabled = { ...tomb('gone', '12'), disabled: false };
+    const r = detectDrift({ manifests: [], rules: [enabled], policy });
+    expect(r.drifted[0]!.findings).toEqual([
+      expect.objectContaining({ kind: 'changed', ruleName: 'egress-gone-tombstone', detail: 'disabled false' }),
+    ]);
+    expect(foreignReason(tomb('gone', '12'), 'gone', policy, undefined)).toBeNull();
+    expect(foreignReason({ ...tomb('gone', '12'), ruleName: 'egress-gone-fqdn-9' }, 'gone', policy, undefined)).toBe(
+      'name egress-gone-fqdn-9 is not the tombstone name of project gone',
+    );
+    expect(foreignReason(tomb('gone', '12', 10), 'gone', policy, undefined)).toMatch(/outside the band/);
   });
 });

@@ -7,6 +7,7 @@ import {
   renderExplainText,
 } from '../../../shared/core/explain';
 import { compileProject } from '../../../shared/core/firewall/compiler';
+import { tombstoneRule } from '../../../shared/core/firewall/tombstone';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
@@ -452,5 +453,62 @@ describe('explain', () => {
     expect(renderExplainText(explain(input()))).toMatch(
       /\* priority 1000 egress-payment-gateway-fqdn-1 allow: destFqdns api.stripe.com \[owned, generation 5\]/,
     );
+  });
+});
+
+describe('explain: a revoked project (tombstone)', () => {
+  const tomb = (generation: string): ObservedRule => ({
+    ...tombstoneRule('payment-gateway', generation),
+    priority: 1700,
+  });
+
+  it('reports revoked (manifest deleted at generation N) and not allowed; the disabled tombstone decides nothing', () => {
+    const r = explain(
+      input({
+        manifest: null,
+        suggestedPath: 'manifests/payment-gateway.yaml',
+        firewall: { source: 's', rules: [tomb('41'), DENY_ALL] },
+      }),
+    );
+    expect(r.agreement).toEqual({
+      status: 'revoked',
+      detail: 'revoked (manifest deleted at generation 41)',
+      firewallGeneration: '41',
+    });
+    expect(r.status).toBe('not-allowed');
+    expect(r.allowed).toBe(false);
+    expect(r.firewall.decidedBy).toMatchObject({ ruleName: 'baseline-deny-all-egress' });
+    expect(r.firewall.matches.some((m) => m.owned)).toBe(false);
+    expect(r.summary).toMatch(/^payment-gateway is revoked \(manifest deleted at generation 41\): it may not reach/);
+    expect(renderExplainText(r)).toContain('agreement    revoked: revoked (manifest deleted at generation 41)');
+  });
+
+  it('a manifest uploaded again: pending while only the tombstone exists, in sync once applied', () => {
+    const pending = explain(input({ firewall: { source: 's', rules: [tomb('4'), DENY_ALL] } }));
+    expect(pending.agreement.status).toBe('pending');
+    expect(pending.agreement.detail).toMatch(
+      /^revoked \(manifest deleted at generation 4\); this manifest is not applied/,
+    );
+    expect(pending.status).toBe('allowed-pending');
+    const stale = explain(input({ firewall: { source: 's', rules: [tomb('5'), DENY_ALL] } }));
+    expect(stale.agreement.status).toBe('revoked');
+    expect(stale.agreement.detail).toMatch(/generation 5\) is not newer, so the pipeline ignores it/);
+    // an interrupted re-create (new rules + old tombstone) is judged on the live rules
+    const applied = explain(
+      input({ firewall: { source: 's', rules: [...rulesFor(entries, '5'), tomb('4'), DENY_ALL] } }),
+    );
+    expect(applied.agreement.status).toBe('in-sync');
+    expect(applied.status).toBe('allowed');
+  });
+
+  it('a manifest that lists nothing, with its tombstone, is in sync', () => {
+    const r = explain(
+      input({
+        manifest: { path: 'm.yaml', valid: true, project, entries: [], generation: '6' },
+        firewall: { source: 's', rules: [tomb('6'), DENY_ALL] },
+      }),
+    );
+    expect(r.agreement.status).toBe('in-sync');
+    expect(r.status).toBe('not-allowed');
   });
 });
