@@ -2,8 +2,9 @@
  * The apply-change use case: one egress-change event → the project's owned rules made equal to its manifest.
  * Shared by the applier function and the CLI (replay, drift --fix). The recipe:
  *
- *   re-check the entries (never trust the wire) → compile → read the policy once → stale-event guard → plan →
- *   write (creates, then updates, then deletes; deterministic requestIds; each write waited on) → status event.
+ *   re-check the entries (never trust the wire) → desired rules (a revocation desires only the project's tombstone)
+ *   → read the policy once → stale-event guard (tombstones included) → plan → write (creates, then updates, then
+ *   deletes; requestIds derived from the event and the policy fingerprint read; each write waited on) → status event.
  *
  * Failure policy: transient API errors are retried in-process (retry.ts) and then rethrown as RetryLaterError, so
  * Pub/Sub redelivers; permanent ones are logged at ERROR with the plan, reported as `apply-failed`, and acknowledged
