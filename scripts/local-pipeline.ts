@@ -5,7 +5,7 @@
  * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
  * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
  */
-import { existsSync, type FSWatcher, rmSync, statSync, watch } from 'node:fs';
+import { existsSync, type FSWatcher, readdirSync, rmSync, statSync, watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseMarker } from '../shared/core/firewall';
@@ -83,8 +83,6 @@ function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
     else if (s.outcome === 'rejected') notes.set(o.project, 'manifest REJECTED: firewall left as it was');
     else if (s.outcome === 'apply-failed') notes.set(o.project, `apply FAILED: ${s.reason ?? ''} ${s.error ?? ''}`);
     else if (o.change === 'delete') notes.set(o.project, 'manifest deleted: rules revoked');
-    else if (s.outcome === 'applied' && s.plan && s.plan.create + s.plan.update + s.plan.unchanged === 0)
-      notes.set(o.project, 'no egress (empty allowedEgress)');
   }
   return notes;
 }
@@ -130,7 +128,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
   if (args.fresh) rmSync(join(args.stateDir, 'compute.json'), { force: true });
 
   let stack: LocalStack | undefined;
-  let watcher: FSWatcher | undefined;
+  let watcher: FolderWatcher | undefined;
   let stopping: Promise<void> | undefined;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => {
@@ -197,7 +195,6 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
       return ok ? 0 : 1;
     }
 
-    out(`\nWatching ${rel(args.manifests)} for changes (Ctrl-C to stop)…`);
     watcher = watchFolder(args.manifests, async () => {
       if (!stack || stopping) return;
       try {
@@ -208,6 +205,8 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
         out(`[${time()}] ${msg}`);
       }
     });
+    // Printed once the watchers are in place: an edit from now on is seen.
+    out(`\nWatching ${rel(args.manifests)} for changes (Ctrl-C to stop)…`);
     return await done;
   } finally {
     process.off('SIGINT', onSigint);
@@ -218,14 +217,58 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
   }
 }
 
+/** The folder and its sub-folders (dot-folders and node_modules skipped, as `readManifestDir` skips them). */
+function folders(dir: string): string[] {
+  const out = [dir];
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true }))
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules')
+        out.push(...folders(join(dir, e.name)));
+  } catch {
+    // Removed meanwhile: its parent's watcher reports that.
+  }
+  return out;
+}
+
+/** A folder watcher; `close()` stops every underlying watcher and the pending debounce. */
+export interface FolderWatcher {
+  close(): void;
+}
+
 /**
  * Calls `onChange` after the folder changed (debounced: an editor's save is several events), never twice at once:
- * changes during a round trigger one more round after it.
+ * changes during a round trigger one more round after it. One plain (inotify) watcher per folder, re-scanned after
+ * each round: Node 20's `recursive` option on Linux sets its watchers up asynchronously and can miss an early edit.
  */
-export function watchFolder(dir: string, onChange: () => Promise<void>, debounceMs = 80): FSWatcher {
+export function watchFolder(dir: string, onChange: () => Promise<void>, debounceMs = 80): FolderWatcher {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
+  let closed = false;
+  const watchers = new Map<string, FSWatcher>();
+  const trigger = () => {
+    if (closed) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void run(), debounceMs);
+  };
+  const rescan = () => {
+    const now = new Set(folders(dir));
+    for (const [d, w] of watchers)
+      if (!now.has(d)) {
+        w.close();
+        watchers.delete(d);
+      }
+    for (const d of now)
+      if (!watchers.has(d)) {
+        try {
+          const w = watch(d, trigger);
+          w.on('error', () => undefined);
+          watchers.set(d, w);
+        } catch {
+          // Vanished between the scan and the watch: the next rescan settles it.
+        }
+      }
+  };
   const run = async () => {
     if (running) {
       again = true;
@@ -236,28 +279,21 @@ export function watchFolder(dir: string, onChange: () => Promise<void>, debounce
       do {
         again = false;
         await onChange();
-      } while (again);
+        if (!closed) rescan();
+      } while (again && !closed);
     } finally {
       running = false;
     }
   };
-  const trigger = () => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(), debounceMs);
+  rescan();
+  return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+    },
   };
-  let w: FSWatcher;
-  try {
-    w = watch(dir, { recursive: true }, trigger);
-  } catch {
-    // Recursive watching is not available everywhere; the top level is where manifests usually are.
-    w = watch(dir, trigger);
-  }
-  const close = w.close.bind(w);
-  w.close = () => {
-    if (timer) clearTimeout(timer);
-    close();
-  };
-  return w;
 }
 
 if (require.main === module) {

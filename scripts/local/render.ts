@@ -4,7 +4,7 @@
  */
 import { formatDiagnostic } from '../../shared/cli/format';
 import type { StatusEvent } from '../../shared/core/events/types';
-import { parseMarker } from '../../shared/core/firewall';
+import { isTombstone, parseMarker } from '../../shared/core/firewall';
 import type { ObservedRule } from '../../shared/core/firewall/types';
 
 /** What the pipeline concluded about one manifest generation (or a deletion). */
@@ -24,6 +24,8 @@ export interface Outcome {
 const MAX_VALUES = 4;
 
 function destinations(rule: ObservedRule): string {
+  if (isTombstone(rule))
+    return `tombstone, allows nothing: egress revoked at generation ${parseMarker(rule.description)?.generation ?? '?'}`;
   const fqdns = rule.match.destFqdns ?? [];
   const ranges = rule.match.destIpRanges ?? [];
   const values = [...fqdns, ...ranges];
@@ -41,7 +43,7 @@ function pad(s: string, n: number): string {
 /**
  * The rules table: one row per owned rule (name, priority, destination count and values), grouped by project, in
  * the order of `projects` (then any other project with owned rules). A project without rules gets one row saying why
- * (`notes`, e.g. "rejected: firewall unchanged", or "no egress").
+ * (`notes`, e.g. "rejected: firewall unchanged"). A tombstone is shown as what it means (allows nothing).
  */
 export function renderRulesTable(
   rules: readonly ObservedRule[],

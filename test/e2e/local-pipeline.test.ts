@@ -4,7 +4,7 @@
  * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,9 @@ interface Run {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
+
+/** Every script started by a test; afterEach stops those a failed test left running (and their children). */
+const started: Run[] = [];
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
   const child = spawn(process.execPath, ['-r', REGISTER, SCRIPT, ...args], {
@@ -39,7 +42,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return {
+  const r: Run = {
     child,
     output: () => text,
     exit,
@@ -63,15 +66,27 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
       });
     },
   };
+  started.push(r);
+  return r;
 }
 
-/** PIDs of function hosts still running (the script must leave none). */
-function functionHosts(): string[] {
+/**
+ * Function hosts still running that belong to a script run under `stateDir` (their stdout is its log file), so a
+ * concurrent run elsewhere on the machine does not count. The script must leave none.
+ */
+function functionHosts(stateDir: string): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return ps
     .split('\n')
+    .map((l) => l.trim())
     .filter((l) => l.includes('scripts/local/functionHost'))
-    .map((l) => l.trim());
+    .filter((l) => {
+      try {
+        return readlinkSync(`/proc/${l.split(' ')[0]}/fd/1`).startsWith(stateDir);
+      } catch {
+        return false; // gone meanwhile, or not ours to inspect
+      }
+    });
 }
 
 const VALID = `apiVersion: lowops.manifests.v1
@@ -97,7 +112,15 @@ let work: string;
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'egress-local-'));
 });
-afterEach(() => {
+afterEach(async () => {
+  // SIGINT is the script's own clean stop (its function hosts go with it); SIGKILL if that hangs.
+  for (const r of started.splice(0)) {
+    if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
+    r.child.kill('SIGINT');
+    const killer = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+    await r.exit;
+    clearTimeout(killer);
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -146,10 +169,12 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
   rmSync(join(dir, 'payment-gateway.yaml'));
   await r.waitFor(/payment-gateway\.yaml: deleted, rules revoked/);
 
+  // The detection works: both function hosts of this run are seen while it runs.
+  expect(functionHosts(work)).toHaveLength(2);
   r.child.kill('SIGINT');
   expect(await r.exit).toEqual({ code: 0, signal: null });
   expect(r.output()).toMatch(/stopped: emulator, fakes and functions are down/);
-  expect(functionHosts()).toEqual([]);
+  expect(functionHosts(work)).toEqual([]);
   // The firewall state persisted for the next run (and for `egress plan --state`).
   const state = JSON.parse(readFileSync(join(work, 'state/compute.json'), 'utf8')) as {
     policies: { rules: { ruleName?: string }[] }[];
@@ -169,5 +194,5 @@ it('--once exits 0 after convergence, and a second run on the saved state change
   expect(await second.exit).toEqual({ code: 0, signal: null });
   // Same rules; the one update re-stamps the marker with the new generation (the stale-event guard needs it).
   expect(second.output()).toMatch(/fraud-scoring\.yaml: applied \(\+0 ~1 -0 =0\)/);
-  expect(functionHosts()).toEqual([]);
+  expect(functionHosts(work)).toEqual([]);
 });

@@ -6,7 +6,7 @@
  */
 import { changeEventId, compareGenerations, encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
 import type { StatusEvent } from '../../shared/core/events/types';
-import { parseMarker } from '../../shared/core/firewall';
+import { isTombstone, parseMarker } from '../../shared/core/firewall';
 import type { ObservedRule } from '../../shared/core/firewall/types';
 import type { FirewallPolicyRule } from '../fakes/compute/engine';
 import { cloudEventHeaders } from '../fakes/gcs';
@@ -197,8 +197,13 @@ it('delete → the project’s rules are revoked', async () => {
   await stack.store.delete(objectOf(project));
   const revokeId = changeEventId({ bucket: stack.bucket, object: objectOf(project), generation: gen }, 'delete');
   const status = await stack.waitForStatus((s) => s.data.changeId === revokeId);
-  expect(status.data).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 2 } });
-  expect(stack.rules(project)).toEqual([]);
+  expect(status.data).toMatchObject({ outcome: 'applied', plan: { update: 0, delete: 2 } });
+  // Nothing is allowed any more; what remains is the tombstone recording the deletion's generation (a disabled deny
+  // of an unroutable address), so a late upsert of that generation cannot bring the rules back.
+  const left = stack.rules(project);
+  expect(allowed(left.filter((r) => r.action === 'allow'))).toEqual([]);
+  expect(left.every((r) => isTombstone(r) && r.disabled && r.action === ('deny' as string))).toBe(true);
+  expect(left.map((r) => parseMarker(r.description)?.generation)).toEqual([gen]);
 });
 
 it('invalid manifest → rejected with diagnostics, firewall untouched', async () => {
