@@ -11,7 +11,7 @@
  */
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { ManifestSource, PubSubMessage } from '../core/events/types';
-import { CompileError, compileProject } from '../core/firewall/compiler';
+import { CompileError, desiredRules } from '../core/firewall/compiler';
 import { MANAGED_BY, parseMarker } from '../core/firewall/marker';
 import { isEmptyPlan, planProject } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
@@ -125,7 +125,7 @@ export function expectedWrites(
   hostProject?: string,
 ): number {
   const project = m.project!;
-  const desired = compileProject(project, m.entries, {
+  const desired = desiredRules(project, m.entries, {
     policy,
     generation: m.object.generation,
     ...(hostProject ? { hostProject } : {}),
@@ -230,7 +230,7 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     try {
       const writes = byProject
         ? expectedWrites(byProject.get(m.project.name) ?? [], m, deps.policy, deps.hostProject)
-        : compileProject(m.project, m.entries, {
+        : desiredRules(m.project, m.entries, {
             policy: deps.policy,
             generation: m.object.generation,
             ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),

@@ -8,7 +8,7 @@
  * 2 changes (argument-parsing errors still exit 2, as for every command).
  */
 import { type Command, Option } from 'commander';
-import { CompileError, compileProject, type PlanFormat, planMany, renderPlan } from '../../core/firewall';
+import { CompileError, desiredRules, type PlanFormat, planMany, renderPlan } from '../../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
@@ -42,7 +42,7 @@ export interface PlanCommandResult {
 }
 
 /** The manifests' desired rules by project key; compile errors are collected per file. */
-function desiredRules(
+function desiredByProject(
   results: ReturnType<typeof validateFiles>,
   policy: PlatformPolicy,
   hostProject: string | undefined,
@@ -55,7 +55,7 @@ function desiredRules(
       // A working copy has no object generation: '0'. Plans compare content, never the marker's generation.
       desired.set(
         r.project.name,
-        compileProject(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
+        desiredRules(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
       );
     } catch (err) {
       if (!(err instanceof CompileError)) throw err;
@@ -114,7 +114,7 @@ export async function runPlan(
     return { stdout: '', stderr: `${lines.join('\n')}\n`, code: EXIT_INVALID };
   }
   const hostProject = opts.hostProject || cfg.hostProject || policy.firewall.hostProject;
-  const { desired, errors } = desiredRules(results, policy, hostProject);
+  const { desired, errors } = desiredByProject(results, policy, hostProject);
   if (errors.length) return { stdout: '', stderr: `${errors.join('\n')}\n`, code: EXIT_INVALID };
 
   let current: { rules: ObservedRule[]; source: string };

@@ -92,7 +92,10 @@ const generationOf = (r: DesiredRule): string => parseMarker(r.description)?.gen
 
 /** What a tombstone means, in words (one line). */
 function tombstoneText(r: DesiredRule): string {
-  return `tombstone: egress revoked at generation ${generationOf(r)} (disabled deny of ${[...(r.match.destIpRanges ?? [])].join(', ')}, allows nothing)`;
+  // Plans of a working copy have no object generation ('0'): say "revoked", not "at generation 0".
+  const gen = generationOf(r);
+  const at = gen === '0' ? '' : ` at generation ${gen}`;
+  return `tombstone: egress revoked${at} (disabled deny of ${[...(r.match.destIpRanges ?? [])].join(', ')}, allows nothing)`;
 }
 
 function projectLines(c: ProjectChanges, sign: { create: string; update: string; delete: string }): string[] {
