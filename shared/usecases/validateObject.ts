@@ -45,9 +45,20 @@ export type ValidateOutcome =
   | { kind: 'deleted'; event: EgressChangeEvent; messageId: string }
   | { kind: 'failed'; error: string };
 
-/** True for names the validator treats as manifests: under `prefix`, ending in `.yaml`/`.yml`. */
+/**
+ * True for names the validator treats as manifests: directly under `prefix` (no further `/`), ending in
+ * `.yaml`/`.yml`. The layout is flat (`egress sync` uploads `PREFIX + base name`, explain and drift look there): a
+ * nested `PREFIX/team/p.yaml` would be a second manifest of project `p`, and its deletion would revoke `p`.
+ */
 export function isManifestObject(name: string, prefix: string): boolean {
-  return name.startsWith(prefix) && /\.ya?ml$/.test(name) && !name.endsWith('/');
+  if (!name.startsWith(prefix)) return false;
+  const rest = name.slice(prefix.length);
+  return /^[^/]+\.ya?ml$/.test(rest);
+}
+
+/** The other spelling of a manifest object (`p.yaml` ↔ `p.yml`): both bind to the same project key. */
+export function siblingManifestObject(name: string): string {
+  return name.endsWith('.yml') ? `${name.slice(0, -4)}.yaml` : name.replace(/\.yaml$/, '.yml');
 }
 
 /** Runs an I/O step; transient failures become TransientError (thrown on), permanent ones are returned. */
@@ -111,10 +122,12 @@ async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: 
 
   let result: ReturnType<typeof validateManifest>;
   let source: ManifestSource;
-  if (ev.size !== undefined && ev.size > max) {
+  // The event's size when it has one, else the live metadata's (same generation, checked above).
+  const size = ev.size ?? live.value.size;
+  if (size > max) {
     // Refused before download: a huge object must not be read into the function's memory.
     source = sourceOf(ev, live.value);
-    result = tooLargeResult(ev.name, ev.size, policy);
+    result = tooLargeResult(ev.name, size, policy);
   } else {
     const read = await io(`read gs://${ev.bucket}/${ev.name}#${ev.generation}`, () =>
       store.read(ev.name, ev.generation),
@@ -182,6 +195,19 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
     return { kind: 'superseded', liveGeneration: stat.value.generation } as const;
   }
   const key = projectKeyFromPath(ev.name);
+  // A rename `p.yml` → `p.yaml` (upload the new object, delete the old one) must not revoke `p`: the project still
+  // has a live manifest under the other spelling, whose own event carries its state.
+  const sibling = siblingManifestObject(ev.name);
+  const other = await io(`stat gs://${ev.bucket}/${sibling}`, () => deps.storeFor(ev.bucket).stat(sibling));
+  if (!other.ok) return failed(deps, other.error, ctx);
+  if (other.value) {
+    deps.logger.log('INFO', `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked`, {
+      ...ctx,
+      liveObject: sibling,
+      liveGeneration: other.value.generation,
+    });
+    return { kind: 'superseded', liveGeneration: other.value.generation } as const;
+  }
   const event = makeEgressChange({
     // Only the key is known once the object is gone; the applier needs nothing else to revoke.
     project: { name: key, environment: '' },
@@ -215,9 +241,11 @@ function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unkn
 export async function validateObject(deps: ValidateObjectDeps, ev: StorageObjectEvent): Promise<ValidateOutcome> {
   const ctx = { eventId: ev.id, eventKind: ev.kind, bucket: ev.bucket, object: ev.name, generation: ev.generation };
   if (!isManifestObject(ev.name, deps.manifestPrefix)) {
-    const reason = ev.name.startsWith(deps.manifestPrefix)
-      ? 'not a .yaml/.yml object'
-      : `outside the manifest prefix ${JSON.stringify(deps.manifestPrefix)}`;
+    const reason = !ev.name.startsWith(deps.manifestPrefix)
+      ? `outside the manifest prefix ${JSON.stringify(deps.manifestPrefix)}`
+      : ev.name.slice(deps.manifestPrefix.length).includes('/')
+        ? `in a sub-folder of the manifest prefix ${JSON.stringify(deps.manifestPrefix)} (manifests live directly under it)`
+        : 'not a .yaml/.yml object';
     deps.logger.log('INFO', `ignored ${ev.name}: ${reason}`, ctx);
     return { kind: 'ignored', reason };
   }

@@ -206,7 +206,34 @@ describe('egressValidator: finalized', () => {
   });
 });
 
+describe('egressValidator: size limit without a size in the event', () => {
+  it('refuses an oversized object by its stored size, without downloading it', async () => {
+    const big = `${VALID}# ${'x'.repeat(DEFAULT_POLICY.manifest.maxFileBytes)}\n`;
+    const obj = await upload(OBJECT, big);
+    const ev = event('finalized', OBJECT, obj.generation);
+    delete (ev.body as Record<string, unknown>).size;
+    const res = await deliver(ev);
+
+    expect(res.status).toBe(204);
+    expect(store.calls.filter((c) => c.method === 'read')).toHaveLength(0);
+    expect(changes()).toHaveLength(0);
+    const st = decodeStatus({ data: statuses()[0]!.message.data, attributes: statuses()[0]!.message.attributes });
+    expect(st.ok && st.event.data.diagnostics?.[0]?.code).toBe('FILE_TOO_LARGE');
+  });
+});
+
 describe.each(['deleted', 'archived'] as const)('egressValidator: %s', (kind) => {
+  it('does not revoke a project renamed from .yml to .yaml (the other spelling is live)', async () => {
+    const old = await upload('manifests/payment-gateway.yml', VALID);
+    await upload(OBJECT, VALID_V2);
+    await store.delete('manifests/payment-gateway.yml');
+    const res = await deliver(event(kind, 'manifests/payment-gateway.yml', old.generation));
+
+    expect(res.status).toBe(204);
+    expect(publisher.published).toHaveLength(0);
+    expect(logger.at('INFO').some((e) => e.fields.liveObject === OBJECT)).toBe(true);
+  });
+
   it('ignores the old generation of an overwrite while a live generation exists', async () => {
     const v1 = await upload(OBJECT, VALID);
     await upload(OBJECT, VALID_V2);
@@ -239,6 +266,8 @@ describe('egressValidator: objects that are not manifests', () => {
     ['another prefix', 'other/payment-gateway.yaml'],
     ['another extension', 'manifests/README.md'],
     ['a folder placeholder', 'manifests/team/'],
+    // Not a second manifest of payment-gateway: the layout is flat, and deleting it would revoke the project.
+    ['a manifest in a sub-folder', 'manifests/team/payment-gateway.yaml'],
   ])('ignores %s (INFO log, no store access, nothing published)', async (_what, name) => {
     const res = await deliver(event('finalized', name, '1700000000000001'));
     expect(res.status).toBe(204);
