@@ -20,6 +20,7 @@ import {
   desiredRules,
   deterministicRequestId,
   isEmptyPlan,
+  orderUpdates,
   ownedRules,
   PriorityBandFullError,
   planProject,
@@ -133,12 +134,6 @@ function planNames(plan: Plan): Record<string, string[]> {
     update: plan.update.map((u) => `${u.new.ruleName}@${u.old.priority}`),
     delete: plan.delete.map((r) => `${r.ruleName}@${r.priority}`),
   };
-}
-
-/** Values an update removes from a rule: updates that only add go first, so moved values are never missing. */
-function removedCount(u: { old: ObservedRule; new: DesiredRule }): number {
-  const after = new Set([...(u.new.match.destFqdns ?? []), ...(u.new.match.destIpRanges ?? [])]);
-  return [...(u.old.match.destFqdns ?? []), ...(u.old.match.destIpRanges ?? [])].filter((v) => !after.has(v)).length;
 }
 
 const sameAt = (a: ObservedRule | undefined, b: ObservedRule | undefined): boolean =>
@@ -263,9 +258,10 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
  * a write failed because the policy changed under us (re-plan from it). Throws RetryLaterError when transient
  * failures outlast the retries, the original error when a write is refused for good.
  *
- * Order: creates (new allowances first), then updates (pure additions before removals), then deletes. A failure at
- * any point leaves the old allowances plus part of the new ones, never less than the intersection of old and new,
- * and every rule written carries this generation, so a redelivery (not stale: equal generation) finishes the job.
+ * Order: creates (new allowances first), then updates (a value moving between chunks is added before it is removed,
+ * writeOrder.ts), then deletes. A failure at any point leaves the old allowances plus part of the new ones, never less
+ * than the intersection of old and new, and every rule written carries this generation, so a redelivery (not stale:
+ * equal generation) finishes the job.
  */
 async function execute(
   deps: ApplyDeps,
@@ -299,7 +295,8 @@ async function execute(
       run: (rid) => deps.firewall.addRule({ ...rule, priority }, rid),
     });
   });
-  const updates = [...patches].sort((a, b) => removedCount(a) - removedCount(b));
+  // A value moving between chunks is added to its new rule before it is removed from its old one (writeOrder.ts).
+  const updates = orderUpdates(patches);
   for (const u of updates)
     writes.push({
       priority: u.old.priority,

@@ -9,3 +9,4 @@ export * from './render';
 export * from './requestId';
 export * from './tombstone';
 export type * from './types';
+export * from './writeOrder';

@@ -47,6 +47,15 @@ function compareBytes(a: ParsedRange, b: ParsedRange): number {
   return a.prefix - b.prefix;
 }
 
+/** True when range `outer` contains range `inner` (both texts as in `parseRange`); false when either is not a range. */
+export function rangeCovers(outer: string, inner: string): boolean {
+  try {
+    return covers(parseRange(outer), parseRange(inner));
+  } catch {
+    return false;
+  }
+}
+
 /** Splits ranges by family, canonicalizes, deduplicates, drops covered ranges, sorts by address. */
 export function mergeRanges(values: readonly string[]): { v4: string[]; v6: string[] } {
   const byFamily: Record<4 | 6, ParsedRange[]> = { 4: [], 6: [] };
