@@ -82,7 +82,14 @@ function cleanText(s: string): string {
     one += c < 0x20 || c === 0x7f ? ' ' : ch;
   }
   one = one.replace(/\s+/g, ' ').trim();
-  return one.length > MAX_ENTRY_DESCRIPTION ? `${one.slice(0, MAX_ENTRY_DESCRIPTION - 1)}…` : one;
+  if (one.length <= MAX_ENTRY_DESCRIPTION) return one;
+  // Cut by code points: slicing UTF-16 units could split an emoji into a lone surrogate the API cannot store as is.
+  let cut = '';
+  for (const ch of one) {
+    if (cut.length + ch.length > MAX_ENTRY_DESCRIPTION - 1) break;
+    cut += ch;
+  }
+  return `${cut}…`;
 }
 
 /** `marker | value: why; value: why; +N more`, as much as fits in MAX_DESCRIPTION. */

@@ -118,6 +118,16 @@ describe('compileProject', () => {
     expect(r!.description).toMatch(/; \+\d+ more$/);
     expect(r!.description).not.toMatch(/[\t\n]/);
   });
+
+  it('cuts a long entry description between characters, never inside a surrogate pair', () => {
+    // 119 + 2 astral characters: a cut by UTF-16 units would keep half of the first emoji (a lone surrogate, which
+    // the API cannot store as written, so every later event would see a changed description and patch again).
+    const comment = `${'x'.repeat(118)}😀😀😀`;
+    const [r] = compileProject(project, [{ value: 'api.example.com', type: 'hostname', description: comment }], opts);
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    expect(r!.description).not.toMatch(lone);
+    expect(r!.description.endsWith(`: ${'x'.repeat(118)}…`)).toBe(true);
+  });
 });
 
 describe('rule names', () => {
