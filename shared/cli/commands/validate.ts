@@ -2,7 +2,7 @@
  * `egress validate [--format text|json] [--policy FILE] PATH...` — validates Project manifests (directories are
  * walked for *.yaml/*.yml) and reports every diagnostic. Exit 0 valid (warnings allowed), 1 invalid, 2 usage.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkProjectSet, tooLargeResult, validateManifest } from '../../core/manifest';
@@ -14,16 +14,32 @@ import { formatDiagnostic, plural } from '../format';
 
 const MANIFEST_RE = /\.ya?ml$/;
 
-/** Expands PATH arguments into manifest files: files as given, directories walked (sorted, dot-entries skipped). */
+/**
+ * Expands PATH arguments into manifest files: files as given, directories walked (sorted, dot-entries skipped).
+ * A file reached twice (`dir/` and `./dir/x.yaml`) is kept once, under its first spelling: counted twice it
+ * would be its own DUPLICATE_PROJECT.
+ */
 export function collectManifestFiles(paths: string[]): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (p: string) => {
+    let real = p;
+    try {
+      real = realpathSync(p);
+    } catch {
+      // Unreadable now: keep the path as given; reading it reports the problem.
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    out.push(p);
+  };
   const walk = (dir: string) => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && MANIFEST_RE.test(e.name)) out.push(p);
+      else if (e.isFile() && MANIFEST_RE.test(e.name)) add(p);
     }
   };
   for (const p of paths) {
@@ -34,9 +50,9 @@ export function collectManifestFiles(paths: string[]): string[] {
       throw new UsageError(`${p}: no such file or directory`);
     }
     if (st.isDirectory()) walk(p);
-    else out.push(p);
+    else add(p);
   }
-  return [...new Set(out)];
+  return out;
 }
 
 /** Validates the files with `policy` and the cross-file checks of one run. */

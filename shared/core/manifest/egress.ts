@@ -58,6 +58,15 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
       'put each destination in its own list item',
     );
   if (SCHEME_RE.test(s)) return urlFailure(s);
+  if (s.startsWith('//')) {
+    // A scheme-relative URL (`//api.x.com/v1`).
+    const host = bareHost(s.slice(2));
+    return fail(
+      'ENTRY_URL',
+      `\`${s}\` is a URL; list the bare host (firewall rules match destinations, not schemes, paths or ports)`,
+      host ? `use \`${host}\`` : undefined,
+    );
+  }
   if (s.includes('@')) {
     const host = bareHost(s.slice(s.lastIndexOf('@') + 1));
     return fail(
@@ -87,6 +96,14 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
       host ? `use \`${host}\`` : undefined,
     );
   }
+  if (/[?#]/.test(s)) {
+    const host = bareHost(s);
+    return fail(
+      'ENTRY_PATH',
+      `\`${s}\` contains a query or fragment; firewall rules match destinations, not URLs`,
+      host ? `use \`${host}\`` : undefined,
+    );
+  }
   if (s.startsWith('[')) {
     const m = /^\[([^\]]*)\](?::([0-9]*))?$/.exec(s);
     const inner = m?.[1] ?? '';
@@ -104,7 +121,8 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
   }
   if (s.includes(':')) {
     if (isIpLiteral(s)) return normalizeCidr(s, undefined, s, policy);
-    const m = /^(.*):([0-9]*)$/.exec(s);
+    // A port by number or by service name (`api.x.com:https`); IPv6 text has more than one colon.
+    const m = /^(.*):([0-9]*|[a-z][a-z0-9-]*)$/i.exec(s);
     if (m && !m[1]!.includes(':')) {
       const host = bareHost(m[1]!);
       return fail(
@@ -168,7 +186,7 @@ function bareHost(s: string): string {
   const v6 = /^\[([^\]]*)\]/.exec(h);
   if (v6) return v6[1]!;
   if ((h.match(/:/g) ?? []).length === 1) h = h.slice(0, h.indexOf(':'));
-  return h.toLowerCase();
+  return h.toLowerCase().replace(/\.$/, '');
 }
 
 function isIpLiteral(s: string): boolean {
@@ -356,7 +374,7 @@ function normalizeCidr(
         return nonPublic(
           original,
           describeRange(r.name),
-          r.name === 'ipv4Mapped' && p === 128 ? a6.toIPv4Address().toString() : undefined,
+          r.name === 'ipv4Mapped' ? mappedSuggestion(a6, p, policy) : undefined,
         );
     if (!overlaps(a6, p, GLOBAL_UNICAST_V6[0], GLOBAL_UNICAST_V6[1]) || p < 3)
       return nonPublic(original, 'outside global unicast space (2000::/3)');
@@ -372,6 +390,15 @@ function normalizeCidr(
       `list narrower ranges (/${min} or longer) or the hostnames you need`,
     );
   return { ok: true, entry: { value, type: 'cidr' } };
+}
+
+/** The IPv4 form of an IPv4-mapped address or range, when that form is itself an allowed entry (for the hint). */
+function mappedSuggestion(a6: ipaddr.IPv6, p: number, policy: PlatformPolicy): string | undefined {
+  if (p < 96) return undefined;
+  const v4 = a6.toIPv4Address().toString();
+  const text = p === 128 ? v4 : `${v4}/${p - 96}`;
+  const r = normalizeCidr(v4, p - 96, text, policy);
+  return r.ok ? (p === 128 ? v4 : r.entry.value) : undefined;
 }
 
 /** The canonical text of the network address of `addr/p` (host bits cleared). */

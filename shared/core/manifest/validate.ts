@@ -191,7 +191,8 @@ function locPos(src: SourceDoc, l: Located): Pos {
   return l.node?.range ? posOf(src, l.node) : n?.range ? posOf(src, n) : l.pos;
 }
 
-const COMMENT_RE = /^[ \t]+#(.*)$/m;
+// An item's own comma may come first in a multi-line flow sequence (`"api.stripe.com",  # Stripe`).
+const COMMENT_RE = /^(?:[ \t]*,)?[ \t]+#(.*)$/m;
 
 /** The comment on the same line after `end`, if any (`- "api.stripe.com"  # Payment processor API`). */
 function lineComment(text: string, end: number): string | undefined {
@@ -284,6 +285,8 @@ export function checkProjectSet(results: ManifestResult[]): ManifestResult[] {
       'metadata.name',
       'keep one manifest per project and merge the allowedEgress lists',
     );
-    return { ...r, valid: false, diagnostics: [...r.diagnostics, d] };
+    // Source order, as validateManifest sorts them (stable: same-position findings keep their order).
+    const diagnostics = [...r.diagnostics, d].sort((x, y) => x.line - y.line || x.column - y.column);
+    return { ...r, valid: false, diagnostics };
   });
 }

@@ -2,7 +2,17 @@
  * YAML with positions: parses exactly one document keeping source ranges, turns parser errors into positioned
  * diagnostics, and bounds alias expansion (a "billion laughs" file fails fast). Shared by manifests and the policy.
  */
-import { type Alias, type Document, isAlias, isScalar, parseAllDocuments, visit, type Node as YNode } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+  type Node as YNode,
+} from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics';
 
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
@@ -111,16 +121,27 @@ export function parseSingleDocument(text: string): SourceDoc {
         'split it into one file per project, named after metadata.name',
       ),
     );
+  // yaml marks a duplicate key by its first character only: the key itself and its path come from the AST.
+  let keys: Map<number, { key: string; path: string }> | undefined;
+  for (const d of list) {
+    for (const e of d.errors) {
+      if (e.code !== 'DUPLICATE_KEY') continue;
+      keys ??= new Map();
+      for (const [k, v] of keysByOffset(d)) keys.set(k, v);
+      break;
+    }
+  }
   for (const e of list.flatMap((d) => d.errors)) {
     if (e.code === 'DUPLICATE_KEY') {
-      const key = text.slice(e.pos[0], e.pos[1]).trim();
+      const found = keys?.get(e.pos[0]);
+      const key = found?.key ?? text.slice(e.pos[0], e.pos[1]).trim();
       src.diagnostics.push(
         diag(
           'error',
           'DUPLICATE_KEY',
           `duplicate key${key ? ` \`${key}\`` : ''}: a key may appear once per mapping`,
           posAt(src, e.pos[0]),
-          '',
+          found?.path ?? '',
           'remove or merge the repeated key',
         ),
       );
@@ -144,6 +165,30 @@ export function parseSingleDocument(text: string): SourceDoc {
   // Look for aliases only when the text can hold one (`*name` outside quotes): quoted wildcards are common.
   if (!src.fatal && ALIAS_HINT_RE.test(text)) bindAliases(src, first);
   return src;
+}
+
+const SIMPLE_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** Start offset of every scalar mapping key → the key and its diagnostic path (`spec.allowedEgress[2].x`). */
+function keysByOffset(doc: Document.Parsed): Map<number, { key: string; path: string }> {
+  const out = new Map<number, { key: string; path: string }>();
+  const seg = (parent: string, key: string) =>
+    SIMPLE_KEY.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key)}]`;
+  visit(doc, {
+    Pair(_k, pair, ancestors) {
+      const k = pair.key;
+      if (!isScalar(k) || !k.range) return;
+      let path = '';
+      const chain = [...ancestors, pair];
+      chain.forEach((a, i) => {
+        if (isPair(a) && a !== pair && isScalar(a.key)) path = seg(path, String(a.key.value));
+        else if (isSeq(a)) path = `${path}[${a.items.indexOf(chain[i + 1] as never)}]`;
+      });
+      const key = String(k.value);
+      out.set(k.range[0], { key, path: seg(path, key) });
+    },
+  });
+  return out;
 }
 
 function bindAliases(src: SourceDoc, doc: Document.Parsed): void {

@@ -75,6 +75,19 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
         if ('error' in n) {
           const rp = at(`${kp}.ranges[${i}]`);
           diagnostics.push(diag('error', 'POLICY_INVALID_RANGE', n.error, rp.pos, rp.path, n.hint));
+        } else if (n.value.endsWith('/0')) {
+          // Manifests may never list /0; a wildcard expanding to it would be the same hole by another name.
+          const rp = at(`${kp}.ranges[${i}]`);
+          diagnostics.push(
+            diag(
+              'error',
+              'POLICY_INVALID_RANGE',
+              `\`${r}\` matches every address: a wildcard mapped to it would open the zero-trust perimeter`,
+              rp.pos,
+              rp.path,
+              `list the provider's published ranges for \`${key}\``,
+            ),
+          );
         } else if (!ranges.includes(n.value)) ranges.push(n.value);
       });
       if (exp.ranges.length === 0)

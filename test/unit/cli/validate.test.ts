@@ -110,6 +110,18 @@ describe('egress validate', () => {
     ]);
   });
 
+  it('validates a file once when two arguments reach it by different spellings', async () => {
+    const file = join(okDir, 'payment-gateway.yaml');
+    const other = `${okDir}/nested/../payment-gateway.yaml`; // not normalized: a second spelling of `file`
+    const r = await run('validate', '--format', 'json', file, other, okDir);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.manifests.map((m: { path: string }) => m.path)).toEqual([
+      file,
+      join(okDir, 'nested', 'fraud-scoring.yml'),
+    ]);
+  });
+
   it('applies --policy', async () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'wildcards:\n  "*.googleapis.com": null\n');

@@ -120,6 +120,19 @@ firewall:
     expect(policy.wildcards['*.co.uk']).toBeUndefined();
   });
 
+  it('refuses a wildcard mapped to every address (a manifest could then open the whole perimeter)', () => {
+    const { policy, diagnostics } = parsePolicy(
+      'wildcards:\n  "*.example.com":\n    ranges: ["93.184.216.0/24", "0.0.0.0/0", "::/0"]\n',
+      'p.yaml',
+    );
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ['POLICY_INVALID_RANGE', 3, 33],
+      ['POLICY_INVALID_RANGE', 3, 46],
+    ]);
+    expect(diagnostics[0]!.message).toContain('0.0.0.0/0');
+    expect(policy.wildcards['*.example.com']?.ranges).toEqual(['93.184.216.0/24']);
+  });
+
   it('checks the target template and the priority band', () => {
     const { diagnostics } = parsePolicy(
       `firewall:
