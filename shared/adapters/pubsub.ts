@@ -63,6 +63,7 @@ export function pubsubPuller(
 ): {
   pull(max: number): Promise<{ ackId: string; message: PubSubMessage }[]>;
   ack(ackIds: string[]): Promise<void>;
+  nack(ackIds: string[]): Promise<void>;
   close(): Promise<void>;
 } {
   const name = client.subscription(subscription).name;
@@ -100,6 +101,10 @@ export function pubsubPuller(
     },
     async ack(ackIds) {
       if (ackIds.length) await sub.acknowledge({ subscription: name, ackIds });
+    },
+    async nack(ackIds) {
+      // Deadline 0 makes the messages deliverable again now, rather than after the subscription's ack deadline.
+      if (ackIds.length) await sub.modifyAckDeadline({ subscription: name, ackIds, ackDeadlineSeconds: 0 });
     },
     async close() {
       await sub.close();

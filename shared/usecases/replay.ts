@@ -332,6 +332,8 @@ export interface MessagePuller {
   /** Up to `max` messages; an empty list when none are available now. */
   pull(max: number): Promise<PulledMessage[]>;
   ack(ackIds: string[]): Promise<void>;
+  /** Gives messages back at once (ack deadline 0) instead of leaving them leased until their deadline expires. */
+  nack?(ackIds: string[]): Promise<void>;
 }
 
 /** What {@link redriveDeadLetters} needs. */
@@ -367,43 +369,51 @@ export async function redriveDeadLetters(
   const log = deps.logger ?? nullLogger;
   const report: RedriveReport = { redriven: 0, failed: 0, seen: 0, messages: [] };
   const maxRounds = opts.maxRounds ?? 1000;
-  for (let round = 0; round < maxRounds; round++) {
-    const batch = await deps.puller.pull(opts.batch ?? 100);
-    if (batch.length === 0) break;
-    const acks: string[] = [];
-    for (const { ackId, message } of batch) {
-      const project = message.attributes['ce-subject'] ?? '';
-      const eventId = message.attributes['ce-id'] ?? '';
-      if (opts.dryRun) {
-        report.seen++;
-        report.messages.push({ eventId, project, status: 'seen' });
-        continue;
+  // Messages seen in a dry run and failed publishes: handed back at the end, so an immediate real run (or the next
+  // run after a fix) sees them at once instead of after their ack deadline. Not earlier: within this run they would
+  // be pulled again, counted twice (dry run) or retried in a loop (failures).
+  const giveBack: string[] = [];
+  try {
+    for (let round = 0; round < maxRounds; round++) {
+      const batch = await deps.puller.pull(opts.batch ?? 100);
+      if (batch.length === 0) break;
+      const acks: string[] = [];
+      for (const { ackId, message } of batch) {
+        const project = message.attributes['ce-subject'] ?? '';
+        const eventId = message.attributes['ce-id'] ?? '';
+        if (opts.dryRun) {
+          report.seen++;
+          report.messages.push({ eventId, project, status: 'seen' });
+          giveBack.push(ackId);
+          continue;
+        }
+        if (deps.eventPacer) await deps.eventPacer.acquire(1);
+        try {
+          await deps.publisher.publish(deps.changesTopic, {
+            data: message.data,
+            attributes: { ...message.attributes },
+            ...(project ? { orderingKey: project } : {}),
+          });
+          acks.push(ackId);
+          report.redriven++;
+          report.messages.push({ eventId, project, status: 'redriven' });
+        } catch (err) {
+          report.failed++;
+          giveBack.push(ackId);
+          const error = err instanceof Error ? err.message : String(err);
+          report.messages.push({ eventId, project, status: 'failed', error });
+          log.log('ERROR', 'dead-letter re-publish failed; message left in the subscription', {
+            eventId,
+            project,
+            error,
+          });
+        }
+        deps.onProgress?.({ done: report.redriven + report.failed, total: report.redriven + report.failed, writes: 0 });
       }
-      if (deps.eventPacer) await deps.eventPacer.acquire(1);
-      try {
-        await deps.publisher.publish(deps.changesTopic, {
-          data: message.data,
-          attributes: { ...message.attributes },
-          ...(project ? { orderingKey: project } : {}),
-        });
-        acks.push(ackId);
-        report.redriven++;
-        report.messages.push({ eventId, project, status: 'redriven' });
-      } catch (err) {
-        report.failed++;
-        const error = err instanceof Error ? err.message : String(err);
-        report.messages.push({ eventId, project, status: 'failed', error });
-        log.log('ERROR', 'dead-letter re-publish failed; message left in the subscription', {
-          eventId,
-          project,
-          error,
-        });
-      }
-      deps.onProgress?.({ done: report.redriven + report.failed, total: report.redriven + report.failed, writes: 0 });
+      if (acks.length) await deps.puller.ack(acks);
     }
-    if (acks.length) await deps.puller.ack(acks);
-    // Dry run: one look is enough (unacknowledged messages would come back and be counted twice).
-    if (opts.dryRun) break;
+  } finally {
+    if (giveBack.length && deps.puller.nack) await deps.puller.nack(giveBack);
   }
   return report;
 }

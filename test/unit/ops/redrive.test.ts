@@ -21,10 +21,11 @@ function deadLetters(n: number): PulledMessage[] {
   });
 }
 
-function puller(messages: PulledMessage[]): MessagePuller & { acked: string[]; pulls: number } {
+function puller(messages: PulledMessage[]): MessagePuller & { acked: string[]; nacked: string[]; pulls: number } {
   const queue = [...messages];
   const p = {
     acked: [] as string[],
+    nacked: [] as string[],
     pulls: 0,
     async pull(max: number) {
       p.pulls++;
@@ -32,6 +33,9 @@ function puller(messages: PulledMessage[]): MessagePuller & { acked: string[]; p
     },
     async ack(ids: string[]) {
       p.acked.push(...ids);
+    },
+    async nack(ids: string[]) {
+      p.nacked.push(...ids);
     },
   };
   return p;
@@ -83,17 +87,21 @@ describe('redriveDeadLetters', () => {
     });
     expect(r).toMatchObject({ redriven: 2, failed: 1 });
     expect(pl.acked).toEqual(['ack-0', 'ack-2']);
+    // Handed back at the end (not left leased until the ack deadline), so the next run sees it at once.
+    expect(pl.nacked).toEqual(['ack-1']);
     expect(r.messages[1]).toMatchObject({ project: 'p1', status: 'failed', error: 'UNAVAILABLE' });
   });
 
-  it('dry run looks once and acknowledges nothing', async () => {
-    const pl = puller(deadLetters(3));
+  it('dry run counts every message, acknowledges nothing and hands them all back at once', async () => {
+    const msgs = deadLetters(5);
+    const pl = puller(msgs);
     const r = await redriveDeadLetters(
       { puller: pl, publisher: { publish: async () => 'x' }, changesTopic: 'c', clock: virtualClock() },
-      { dryRun: true },
+      { dryRun: true, batch: 2 },
     );
-    expect(r.seen).toBe(3);
+    expect(r.seen).toBe(5);
     expect(pl.acked).toEqual([]);
-    expect(pl.pulls).toBe(1);
+    // Left leased, they would be invisible to a real run started right after the dry run (it re-drove 0).
+    expect(pl.nacked).toEqual(msgs.map((m) => m.ackId));
   });
 });
