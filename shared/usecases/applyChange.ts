@@ -333,9 +333,12 @@ async function execute(
       counters.writes++;
     } catch (err) {
       if (isTransient(err)) throw new RetryLaterError(`${w.what}: ${(err as Error).message}`, err);
-      // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal.
+      // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
+      // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
+      // definition, wherever the change landed: re-read and re-plan, then ask for a redelivery if it persists.
       const fresh = await read();
-      if (!sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
+      const precondition = err instanceof FirewallApiError && err.status === 412;
+      if (precondition || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
         log('NOTICE', `${w.what} raced with another writer`, { error: String(err) });
         return fresh;
       }

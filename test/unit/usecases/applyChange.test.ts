@@ -2,6 +2,7 @@ import { encodeEvent } from '../../../shared/core/events/codec';
 import { compileProject, isTombstone, ownedRules, parseMarker } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
+import { FirewallApiError } from '../../../shared/ports/firewall';
 import { applyChange, handleEgressMessage, RetryLaterError } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../firewall/testPolicy';
 import { change, harness, pg, unavailable } from './applyHarness';
@@ -392,6 +393,26 @@ describe('applyChange: request ids', () => {
     const adds = h.firewall.calls.filter((c) => c.method === 'add');
     expect(adds).toHaveLength(3);
     expect(new Set(adds.map((c) => c.requestId)).size).toBe(3);
+  });
+
+  it('treats 412 conditionNotMet as a race: re-reads, re-plans, finishes; redelivery when it persists', async () => {
+    const precondition = () =>
+      new FirewallApiError('Supplied fingerprint does not match current fingerprint.', 412, 'conditionNotMet', false);
+    const h = harness([foreign]);
+    let failures = 1;
+    h.firewall.before = (c) => {
+      if (c.method === 'add' && failures-- > 0) throw precondition();
+    };
+    const out = await applyChange(h.deps, change('10', entries));
+    expect(out).toMatchObject({ outcome: 'applied', writes: 2 });
+    expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(2);
+
+    const stuck = harness([foreign]);
+    stuck.firewall.before = (c) => {
+      if (c.method === 'add') throw precondition();
+    };
+    await expect(applyChange(stuck.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(stuck.statuses().map((s) => s.outcome)).not.toContain('apply-failed');
   });
 
   it('without a fingerprint, falls back to the owned rules: new ids once the project rules changed', async () => {
