@@ -153,12 +153,17 @@ export function normalizeEgressValue(raw: unknown, policy: PlatformPolicy): Norm
   return { ok: true, entry: { value: host.value, type: 'hostname' } };
 }
 
-/** What a non-standard IPv4 spelling most likely meant: leading zeros dropped, else ipaddr.js's reading. */
+/**
+ * What a non-standard IPv4 spelling most likely meant: leading zeros dropped, else ipaddr.js's (inet_aton) reading,
+ * but only for four parts, hex, or a whole address as one number: `443` is a port and `8.8.8` a typo, and
+ * suggesting `0.0.1.187` or `8.8.0.8` would mislead.
+ */
 function ipv4Suggestion(s: string): string | undefined {
   const parts = s.split('.');
   if (parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255))
     return `did you mean \`${parts.map(Number).join('.')}\`?`;
-  return ipaddr.IPv4.isValid(s) ? `did you mean \`${ipaddr.IPv4.parse(s).toString()}\`?` : undefined;
+  const plausible = parts.length === 4 || /0x/i.test(s) || (parts.length === 1 && Number(s) >= 2 ** 24);
+  return plausible && ipaddr.IPv4.isValid(s) ? `did you mean \`${ipaddr.IPv4.parse(s).toString()}\`?` : undefined;
 }
 
 function urlFailure(s: string): Fail {

@@ -236,7 +236,11 @@ function checkEntries(
     const value = node && isScalar(node) ? node.value : node && isMap(node) ? {} : node && isSeq(node) ? [] : null;
     const r = normalizeEgressValue(value, policy);
     if (!r.ok) {
-      diags.push(diag('error', r.code, r.message, pos(), itemPath, r.hint));
+      let hint = r.hint;
+      // `1.10` and `0x1F` are numbers to YAML: the quoting hint shows them as written, not as read.
+      if (r.code === 'ENTRY_NOT_STRING' && hint && node && isScalar(node) && node.type === 'PLAIN' && node.range)
+        hint = `quote it: "${src.text.slice(node.range[0], node.range[1])}"`;
+      diags.push(diag('error', r.code, r.message, pos(), itemPath, hint));
       return;
     }
     const dupOf = seen.get(r.entry.value);

@@ -79,3 +79,34 @@ describe('URL-like entries', () => {
     expect(normalizeEgressValue(input, DEFAULT_POLICY)).toMatchObject({ ok: false, code, hint });
   });
 });
+
+describe('non-standard IPv4 spellings', () => {
+  it('suggests the inet_aton reading only where it is plausibly what was meant', () => {
+    const hint = (s: string) => {
+      const r = normalizeEgressValue(s, DEFAULT_POLICY);
+      return r.ok ? 'accepted' : `${r.code} ${r.hint ?? ''}`.trim();
+    };
+    expect(hint('443')).toBe('INVALID_IP');
+    expect(hint('8.8.8')).toBe('INVALID_IP');
+    expect(hint('134744072')).toBe('INVALID_IP did you mean `8.8.8.8`?');
+    expect(hint('0x08080808')).toBe('INVALID_IP did you mean `8.8.8.8`?');
+  });
+});
+
+describe('non-string entries', () => {
+  it('hints at quoting the number as written, not as YAML read it', () => {
+    const r = check(manifest(['1.10', '0x1F', '443']));
+    expect(withCode(r, 'ENTRY_NOT_STRING').map((d) => d.hint)).toEqual([
+      'quote it: "1.10"',
+      'quote it: "0x1F"',
+      'quote it: "443"',
+    ]);
+  });
+});
+
+describe('null entries', () => {
+  it('get no quoting hint', () => {
+    const r = check(manifest(['null', '~', '"api.stripe.com"']).replace('    - ~\n', '    - ~\n    -\n'));
+    expect(withCode(r, 'ENTRY_NOT_STRING').map((d) => d.hint)).toEqual([undefined, undefined, undefined]);
+  });
+});
