@@ -162,7 +162,9 @@ async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: 
     return { kind: 'published', event, messageId: pub.value } as const;
   }
 
-  const project = result.project?.name ?? ev.name;
+  // Reported against the object's own project key (its base name, which the name binding requires): a file that
+  // declares another project's name must not raise a rejection in that project's channel, nor hide its own.
+  const project = projectKeyFromPath(ev.name);
   const status = makeStatus(
     { outcome: 'rejected', project, source, diagnostics: result.diagnostics },
     VALIDATOR_SOURCE,

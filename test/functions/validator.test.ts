@@ -147,6 +147,9 @@ describe('egressValidator: finalized', () => {
     const st = decodeStatus({ data: statuses()[0]!.message.data, attributes: statuses()[0]!.message.attributes });
     if (!st.ok) throw new Error(st.errors.join('; '));
     expect(st.event.data.outcome).toBe('rejected');
+    // The file declares `payments`, but the rejection concerns the object's project, not another team's.
+    expect(st.event.data.project).toBe('payment-gateway');
+    expect(st.event.subject).toBe('payment-gateway');
     expect(st.event.source).toBe('//infrastream-egress/validator');
     expect(st.event.data.source).toMatchObject({ bucket: BUCKET, object: OBJECT, generation: obj.generation });
     const diags = st.event.data.diagnostics ?? [];

@@ -51,7 +51,7 @@ export type StatusOutcome = 'rejected' | 'applied' | 'apply-failed' | 'skipped' 
 /** The JSON data of a status event. */
 export interface StatusData {
   outcome: StatusOutcome;
-  /** The project key, or the object name when no project could be read. */
+  /** The project key (for `rejected`: the rejected object's base name, whatever name the file declares). */
   project: string;
   /** The egress-change event this is about, when there is one. */
   changeId?: string;
