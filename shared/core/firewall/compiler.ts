@@ -25,6 +25,11 @@ export const MAX_DESCRIPTION = 1024;
 /** Longest single entry description kept in a rule description (longer ones are cut with `…`). */
 export const MAX_ENTRY_DESCRIPTION = 120;
 
+/** Cloud NGFW's hard per-rule limits: a policy asking for bigger chunks is capped, since the API would refuse them. */
+export const API_MAX_FQDNS_PER_RULE = 100;
+/** See API_MAX_FQDNS_PER_RULE. */
+export const API_MAX_RANGES_PER_RULE = 5000;
+
 /** Options of `compileProject`. */
 export interface CompileOptions {
   policy: PlatformPolicy;
@@ -161,7 +166,7 @@ export function compileProject(
   const rules: DesiredRule[] = [];
 
   const hosts = [...hostEntries.keys()].sort();
-  chunk(hosts, policy.firewall.maxFqdnsPerRule).forEach((fqdns, i) => {
+  chunk(hosts, Math.min(policy.firewall.maxFqdnsPerRule, API_MAX_FQDNS_PER_RULE)).forEach((fqdns, i) => {
     const described = fqdns.map((h) => hostEntries.get(h)!);
     rules.push({ ...base('fqdn', i + 1, described), match: { destFqdns: fqdns, layer4Configs: l4() } });
   });
@@ -176,7 +181,7 @@ export function compileProject(
     ['v4', merged.v4],
     ['v6', merged.v6],
   ] as const) {
-    const chunks = chunk(list, policy.firewall.maxRangesPerRule);
+    const chunks = chunk(list, Math.min(policy.firewall.maxRangesPerRule, API_MAX_RANGES_PER_RULE));
     const sets = chunks.map((c) => new Set(c));
     // An entry is described on the chunk holding one of its ranges, or on chunk 1 when a broader range covered all.
     const describedBy: EgressEntry[][] = chunks.map(() => []);

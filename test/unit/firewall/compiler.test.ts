@@ -119,6 +119,21 @@ describe('compileProject', () => {
     expect(r!.description).not.toMatch(/[\t\n]/);
   });
 
+  it('never exceeds the API per-rule limits, even when the policy asks for bigger chunks', () => {
+    const big = testPolicy({ maxFqdnsPerRule: 150, maxRangesPerRule: 9000 });
+    big.manifest.maxEntries = 10000;
+    const hosts: EgressEntry[] = Array.from({ length: 120 }, (_, i) => ({
+      value: `h${i}.example.com`,
+      type: 'hostname',
+    }));
+    const ranges: EgressEntry[] = Array.from({ length: 5001 }, (_, i) => ({
+      value: `34.${i >> 8}.${i & 255}.0/24`,
+      type: 'cidr',
+    }));
+    const rules = compileProject(project, [...hosts, ...ranges], { policy: big, generation: '1' });
+    expect(rules.map((r) => (r.match.destFqdns ?? r.match.destIpRanges)!.length)).toEqual([100, 20, 5000, 1]);
+  });
+
   it('cuts a long entry description between characters, never inside a surrogate pair', () => {
     // 119 + 2 astral characters: a cut by UTF-16 units would keep half of the first emoji (a lone surrogate, which
     // the API cannot store as written, so every later event would see a changed description and patch again).
