@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { gcsManifestStore } from '../../adapters/storage';
 import type { ManifestResult } from '../../core/manifest/types';
 import type { ManifestStore } from '../../ports/storage';
+import { readConfig } from '../../runtime/config';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
   type LocalManifest,
@@ -138,7 +139,9 @@ export async function runSync(
   try {
     ({ bucket, prefix } = parseGsTarget(target));
     files = readManifestDir(dir, prefix);
-    policy = loadPolicyFile(flags.policy ?? '');
+    // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
+    // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
+    policy = loadPolicyFile(flags.policy ?? readConfig().policyFile);
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
@@ -182,7 +185,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
     .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation')
+    .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
     .option(
       '--endpoint <url>',
       'storage API endpoint, e.g. the fake GCS http://127.0.0.1:PORT (default: STORAGE_EMULATOR_HOST, else Google)',

@@ -117,6 +117,23 @@ describe('egress sync', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('validates with the platform policy of EGRESS_POLICY_FILE (like the functions) when --policy is not given', async () => {
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify({ manifest: { minPrefixV4: 24 } }));
+    writeFileSync(join(dir, 'partner.yaml'), manifest('partner', ['151.101.0.0/20']));
+    const before = process.env.EGRESS_POLICY_FILE;
+    process.env.EGRESS_POLICY_FILE = policyFile;
+    try {
+      const r = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+      expect(r.out).toMatch(/partner\.yaml:8:\d+: error CIDR_TOO_BROAD /);
+      expect(r.code).toBe(1);
+      expect(fake.requests).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.EGRESS_POLICY_FILE;
+      else process.env.EGRESS_POLICY_FILE = before;
+    }
+  });
+
   it('--dry-run --format json describes the changes and writes nothing', async () => {
     fake.putObject(BUCKET, 'manifests/payment-gateway.yaml', manifest('payment-gateway', ['api.stripe.com']));
     fake.putObject(BUCKET, 'manifests/legacy.yaml', 'old');

@@ -237,6 +237,15 @@ describe('merge flow (_FLOW=main)', () => {
     ]);
   });
 
+  test('with a platform policy file, validate and sync both use it (sync re-validates)', () => {
+    const r = runFlow(ALL_BUT_TEST, { _FLOW: 'main', _POLICY_FILE: 'policy/platform.yaml' });
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain('npx egress validate --policy policy/platform.yaml manifests/');
+    expect(r.calls).toContain(
+      'npx egress sync --policy policy/platform.yaml manifests/ gs://acme-egress-manifests/manifests/ --delete',
+    );
+  });
+
   test('an invalid manifest stops the build before sync', () => {
     const failing = join(sandbox, 'bin-failing-validate');
     mkdirSync(failing, { recursive: true });
