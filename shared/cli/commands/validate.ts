@@ -33,13 +33,32 @@ export function collectManifestFiles(paths: string[]): string[] {
     seen.add(real);
     out.push(p);
   };
+  const dirs = new Set<string>();
   const walk = (dir: string) => {
+    // A symlinked directory can lead back up the tree: walk each real directory once.
+    const real = realpathSync(dir);
+    if (dirs.has(real)) return;
+    dirs.add(real);
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && MANIFEST_RE.test(e.name)) add(p);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        // Follow links: a linked manifest skipped in silence would pass CI unchecked.
+        let st: ReturnType<typeof statSync> | undefined;
+        try {
+          st = statSync(p);
+        } catch {
+          if (MANIFEST_RE.test(e.name)) throw new UsageError(`${p}: a symbolic link to a file that does not exist`);
+          continue;
+        }
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+      }
+      if (isDir) walk(p);
+      else if (isFile && MANIFEST_RE.test(e.name)) add(p);
     }
   };
   for (const p of paths) {

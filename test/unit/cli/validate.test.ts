@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../shared/cli/main';
@@ -120,6 +120,23 @@ describe('egress validate', () => {
       file,
       join(okDir, 'nested', 'fraud-scoring.yml'),
     ]);
+  });
+
+  it('follows symbolic links in walked directories, and refuses a dangling one', async () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync(join(okDir, 'payment-gateway.yaml'), join(linked, 'payment-gateway.yaml'));
+    symlinkSync(okDir, join(linked, 'loop')); // a directory link, and through it okDir/nested
+    symlinkSync(linked, join(linked, 'loop', 'nested', 'back')); // a cycle back to linked
+    const r = await run('validate', linked);
+    // payment-gateway.yaml is reached by two links to one real file: counted once, so no DUPLICATE_PROJECT.
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('DUPLICATE_PROJECT');
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^2 manifests checked/);
+    symlinkSync(join(dir, 'nowhere.yaml'), join(linked, 'broken.yaml'));
+    const broken = await run('validate', linked);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toContain('broken.yaml');
   });
 
   it('applies --policy', async () => {
