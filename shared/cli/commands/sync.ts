@@ -107,6 +107,11 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
     return;
   }
   for (const l of warnings) io.err(`${l}\n`);
+  if (r.error && r.items.length === 0) {
+    // The listing failed: nothing was compared, so a "0 to upload" summary would claim a result that does not exist.
+    io.err(`error: ${r.error.message}\nnothing was compared or written to ${where}\n`);
+    return;
+  }
   for (const i of r.items) io.out(`${itemLine(i, r.dryRun, r.error?.object)}\n`);
   if (r.extraneous.length)
     io.out(

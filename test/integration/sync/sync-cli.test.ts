@@ -134,6 +134,14 @@ describe('egress sync', () => {
     }
   });
 
+  it('a bucket that cannot be listed gives the error, not a "0 to upload" summary', async () => {
+    const r = await egress('sync', dir, 'gs://no-such-bucket/manifests', '--endpoint', fake.url, '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('list gs://no-such-bucket/manifests/* failed: HTTP 404');
+    expect(r.err).toContain('nothing was compared or written to gs://no-such-bucket/manifests/');
+    expect(r.out).not.toMatch(/to upload|uploaded/);
+  });
+
   it('--dry-run --format json describes the changes and writes nothing', async () => {
     fake.putObject(BUCKET, 'manifests/payment-gateway.yaml', manifest('payment-gateway', ['api.stripe.com']));
     fake.putObject(BUCKET, 'manifests/legacy.yaml', 'old');
