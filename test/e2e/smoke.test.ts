@@ -102,7 +102,9 @@ it('an invalid manifest ends as a rejected status event', async () => {
     (s) => s.data.source?.generation === obj.generation,
   );
   expect(status.data.outcome).toBe('rejected');
-  expect(status.data.project).toBe('payment-gateway');
+  // Reported against the object's project (billing), not the project the file wrongly declares.
+  expect(status.data.project).toBe('billing');
+  expect(status.subject).toBe('billing');
   expect(status.data.diagnostics?.some((d) => d.path.startsWith('metadata.name'))).toBe(true);
 });
 
