@@ -68,8 +68,15 @@ export function collectManifestFiles(paths: string[]): string[] {
     } catch {
       throw new UsageError(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) walk(p);
-    else add(p);
+    if (st.isDirectory()) {
+      const before = out.length;
+      walk(p);
+      // An empty walk is almost always a wrong path in CI: passing it would validate nothing and succeed.
+      if (out.length === before)
+        throw new UsageError(
+          `${p}: no manifests found (looked for *.yaml / *.yml files; names are lowercase, e.g. payment-gateway.yaml)`,
+        );
+    } else add(p);
   }
   return out;
 }
@@ -141,7 +148,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const results = validateFiles(files, policy);
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(toJson(results), null, 2)}\n`);
       else {
-        if (files.length === 0) process.stderr.write(`warning: no *.yaml/*.yml files under ${paths.join(', ')}\n`);
         process.stdout.write(toText(results));
       }
       setExit(results.every((r) => r.valid) ? EXIT_OK : EXIT_INVALID);

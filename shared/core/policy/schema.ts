@@ -46,8 +46,9 @@ export const PolicyFileSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
-          maxFqdnsPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
-          maxRangesPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+          // Cloud NGFW's own per-rule limits are the ceiling: a policy may only lower them.
+          maxFqdnsPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          maxRangesPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
           enableLogging: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },

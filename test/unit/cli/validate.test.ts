@@ -164,6 +164,18 @@ describe('egress validate', () => {
     expect((await run('validate', '--format', 'xml', okDir)).code).toBe(2);
   });
 
+  it('exits 2 for a directory without manifests (a wrong path must not pass CI having checked nothing)', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    writeFileSync(join(empty, 'README.md'), '# not a manifest\n');
+    for (const format of ['text', 'json']) {
+      const r = await run('validate', '--format', format, empty);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${empty}: no manifests found`);
+      expect(r.out).toBe('');
+    }
+  });
+
   it('shows help with exit 0', async () => {
     const r = await run('validate', '--help');
     expect(r.code).toBe(0);

@@ -120,6 +120,17 @@ firewall:
     expect(policy.wildcards['*.co.uk']).toBeUndefined();
   });
 
+  it("refuses per-rule limits above Cloud NGFW's own (100 FQDNs, 5,000 ranges)", () => {
+    const over = parsePolicy('firewall:\n  maxFqdnsPerRule: 150\n  maxRangesPerRule: 5001\n', 'p.yaml').diagnostics;
+    expect(over.map((d) => [d.code, d.path])).toEqual([
+      ['VALUE_OUT_OF_RANGE', 'firewall.maxFqdnsPerRule'],
+      ['VALUE_OUT_OF_RANGE', 'firewall.maxRangesPerRule'],
+    ]);
+    expect(parsePolicy('firewall:\n  maxFqdnsPerRule: 50\n  maxRangesPerRule: 5000\n', 'p.yaml').diagnostics).toEqual(
+      [],
+    );
+  });
+
   it('refuses a wildcard mapped to every address (a manifest could then open the whole perimeter)', () => {
     const { policy, diagnostics } = parsePolicy(
       'wildcards:\n  "*.example.com":\n    ranges: ["93.184.216.0/24", "0.0.0.0/0", "::/0"]\n',
