@@ -82,7 +82,7 @@ function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
     if (!s) notes.set(o.project, 'no outcome yet (see .local/logs)');
     else if (s.outcome === 'rejected') notes.set(o.project, 'manifest REJECTED: firewall left as it was');
     else if (s.outcome === 'apply-failed') notes.set(o.project, `apply FAILED: ${s.reason ?? ''} ${s.error ?? ''}`);
-    else if (o.change === 'delete') notes.set(o.project, 'manifest deleted: rules revoked');
+    else if (o.change === 'delete' && s.outcome === 'applied') notes.set(o.project, 'manifest deleted: rules revoked');
   }
   return notes;
 }

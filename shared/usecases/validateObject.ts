@@ -8,7 +8,7 @@
  * transient I/O failures are thrown so the platform redelivers the event.
  */
 import type { Diagnostic } from '../core/diagnostics';
-import { compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import { changeEventId, compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
 import { projectKeyFromPath, tooLargeResult, validateManifest } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -203,10 +203,28 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
   const other = await io(`stat gs://${ev.bucket}/${sibling}`, () => deps.storeFor(ev.bucket).stat(sibling));
   if (!other.ok) return failed(deps, other.error, ctx);
   if (other.value) {
+    // Unlike an overwrite (whose finalize reports), nothing else would report on this deletion: say `skipped`, with
+    // the id the delete change would have had, so whoever waits on the status topic (sync, npm start) gets an answer.
+    const source = sourceOf(ev);
+    const status = makeStatus(
+      {
+        outcome: 'skipped',
+        project: key,
+        changeId: changeEventId(source, 'delete'),
+        source,
+        reason: `the project still has a live manifest ${sibling}; nothing revoked`,
+      },
+      VALIDATOR_SOURCE,
+    );
+    const pub = await io(`publish to ${deps.statusTopic}`, () =>
+      deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
+    );
+    if (!pub.ok) return failed(deps, pub.error, ctx);
     deps.logger.log('INFO', `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked`, {
       ...ctx,
       liveObject: sibling,
       liveGeneration: other.value.generation,
+      statusId: status.id,
     });
     return { kind: 'superseded', liveGeneration: other.value.generation } as const;
   }
