@@ -4,7 +4,7 @@
  * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -164,6 +164,13 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
   await r.waitFor(
     /checkout\.yaml: applied \(\+0 ~1 -0 =0\)\n\nPROJECT.*\ncheckout\s+egress-checkout-fqdn-1\s+\d+\s+2 fqdns: api\.adyen\.com, api\.stripe\.com/,
   );
+
+  // A rename .yaml -> .yml: the new object applies, the deletion of the old one revokes nothing and says so (no
+  // "no outcome yet" wait), and the rules stay.
+  renameSync(join(dir, 'checkout.yaml'), join(dir, 'checkout.yml'));
+  await r.waitFor(/checkout\.yaml: skipped \(the project still has a live manifest manifests\/checkout\.yml/);
+  expect(r.output()).toMatch(/checkout\.yml: applied/);
+  expect(r.output()).not.toMatch(/checkout\.yaml: deleted, rules revoked/);
 
   // A removed file revokes the project's rules.
   rmSync(join(dir, 'payment-gateway.yaml'));
