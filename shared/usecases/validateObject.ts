@@ -51,9 +51,16 @@ export type ValidateOutcome =
  * nested `PREFIX/team/p.yaml` would be a second manifest of project `p`, and its deletion would revoke `p`.
  */
 export function isManifestObject(name: string, prefix: string): boolean {
-  if (!name.startsWith(prefix)) return false;
-  const rest = name.slice(prefix.length);
+  const folder = folderPrefix(prefix);
+  if (!name.startsWith(folder)) return false;
+  const rest = name.slice(folder.length);
   return /^[^/]+\.ya?ml$/.test(rest);
+}
+
+/** `manifests` and `/manifests/` mean the folder `manifests/` (as `egress sync gs://b/manifests` does); '' is the root. */
+export function folderPrefix(prefix: string): string {
+  const p = prefix.replace(/^\/+/, '');
+  return p === '' || p.endsWith('/') ? p : `${p}/`;
 }
 
 /** The other spelling of a manifest object (`p.yaml` ↔ `p.yml`): both bind to the same project key. */
@@ -261,10 +268,11 @@ function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unkn
 export async function validateObject(deps: ValidateObjectDeps, ev: StorageObjectEvent): Promise<ValidateOutcome> {
   const ctx = { eventId: ev.id, eventKind: ev.kind, bucket: ev.bucket, object: ev.name, generation: ev.generation };
   if (!isManifestObject(ev.name, deps.manifestPrefix)) {
-    const reason = !ev.name.startsWith(deps.manifestPrefix)
-      ? `outside the manifest prefix ${JSON.stringify(deps.manifestPrefix)}`
-      : ev.name.slice(deps.manifestPrefix.length).includes('/')
-        ? `in a sub-folder of the manifest prefix ${JSON.stringify(deps.manifestPrefix)} (manifests live directly under it)`
+    const prefix = folderPrefix(deps.manifestPrefix);
+    const reason = !ev.name.startsWith(prefix)
+      ? `outside the manifest prefix ${JSON.stringify(prefix)}`
+      : ev.name.slice(prefix.length).includes('/')
+        ? `in a sub-folder of the manifest prefix ${JSON.stringify(prefix)} (manifests live directly under it)`
         : 'not a .yaml/.yml object';
     deps.logger.log('INFO', `ignored ${ev.name}: ${reason}`, ctx);
     return { kind: 'ignored', reason };
