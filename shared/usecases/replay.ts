@@ -24,6 +24,7 @@ import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
+import { isManifestObject } from './validateObject';
 
 /** A live manifest of the bucket, read and validated. */
 export interface BucketManifest {
@@ -74,7 +75,9 @@ export async function loadBucketManifests(
 ): Promise<BucketManifest[]> {
   const wanted = opts.projects?.length ? new Set(opts.projects) : undefined;
   const objects = (await store.list(prefix))
-    .filter((o) => MANIFEST_RE.test(o.name) && (!wanted || wanted.has(keyOfObject(o.name))))
+    // The validator's rule of what counts as a manifest (directly under the prefix), so replay never publishes for an
+    // object the pipeline itself ignores (`manifests/team/x.yaml`).
+    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(keyOfObject(o.name))))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const loaded = await mapLimit(objects, opts.concurrency ?? 16, async (o) => {
     const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));
