@@ -25,7 +25,7 @@ const MAX_VALUES = 4;
 
 function destinations(rule: ObservedRule): string {
   if (isTombstone(rule))
-    return `tombstone, allows nothing: egress revoked at generation ${parseMarker(rule.description)?.generation ?? '?'}`;
+    return `no egress allowed (tombstone of generation ${parseMarker(rule.description)?.generation ?? '?'}: manifest deleted or allowedEgress empty)`;
   const fqdns = rule.match.destFqdns ?? [];
   const ranges = rule.match.destIpRanges ?? [];
   const values = [...fqdns, ...ranges];
