@@ -213,7 +213,7 @@ function checkEntries(
   const seq = resolveNode(src, loc?.node);
   if (!loc || !seq || !isSeq(seq)) return [];
   const out: EgressEntry[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { index: number; entry: EgressEntry }>();
   const max = policy.manifest.maxEntries;
   if (seq.items.length > max)
     diags.push(
@@ -243,13 +243,18 @@ function checkEntries(
       diags.push(diag('error', r.code, r.message, pos(), itemPath, hint));
       return;
     }
-    const dupOf = seen.get(r.entry.value);
-    if (dupOf !== undefined) {
+    const end = raw?.range?.[1];
+    const description = end !== undefined ? lineComment(src.text, end) : undefined;
+    const first = seen.get(r.entry.value);
+    if (first !== undefined) {
+      // The first entry is kept; its description is the first non-empty one among its repetitions, so a comment
+      // written on the repeated line is not silently lost (docs/manifest.md).
+      if (!first.entry.description && description) first.entry.description = description;
       diags.push(
         diag(
           'warning',
           'DUPLICATE_ENTRY',
-          `\`${r.entry.value}\` is listed again (same as ${loc.path}[${dupOf}] after normalization); it is kept once`,
+          `\`${r.entry.value}\` is listed again (same as ${loc.path}[${first.index}] after normalization); it is kept once`,
           pos(),
           itemPath,
           'remove the repeated entry',
@@ -257,11 +262,9 @@ function checkEntries(
       );
       return;
     }
-    seen.set(r.entry.value, i);
     const entry: EgressEntry = { value: r.entry.value, type: r.entry.type };
-    const end = raw?.range?.[1];
-    const description = end !== undefined ? lineComment(src.text, end) : undefined;
     if (description) entry.description = description;
+    seen.set(r.entry.value, { index: i, entry });
     out.push(entry);
   });
   return out;

@@ -373,6 +373,27 @@ describe('entries', () => {
     ]);
   });
 
+  it('keeps the first of repeated entries with the first non-empty description among them', () => {
+    const r = check(
+      manifest([
+        'a.example.com',
+        'A.example.com # why',
+        'a.example.com. # later',
+        '8.8.8.8 # kept',
+        '8.8.8.8/32 # not',
+      ]),
+    );
+    expect(withCode(r, 'DUPLICATE_ENTRY').map((d) => d.path)).toEqual([
+      'spec.allowedEgress[1]',
+      'spec.allowedEgress[2]',
+      'spec.allowedEgress[4]',
+    ]);
+    expect(r.egress).toEqual([
+      { value: 'a.example.com', type: 'hostname', description: 'why' },
+      { value: '8.8.8.8/32', type: 'cidr', description: 'kept' },
+    ]);
+  });
+
   it('bounds entries per manifest by the policy, once, at the list', () => {
     const policy = { ...DEFAULT_POLICY, manifest: { ...DEFAULT_POLICY.manifest, maxEntries: 2 } };
     const r = check(manifest(['a.example.com', 'b.example.com', 'c.example.com']), undefined, policy);
