@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toApiRule } from '../../../shared/adapters/compute';
-import { main } from '../../../shared/cli/main';
 import { compileProject } from '../../../shared/core/firewall/compiler';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import { FirewallPolicyEngine } from '../../fakes/compute';
 import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
+import { runCli } from '../../support/cli';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1
 kind: Project
@@ -20,26 +20,6 @@ spec:
     - "api.stripe.com"  # Payment processor API
     - "*.googleapis.com"  # Google Cloud APIs
 `;
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    out += String(c);
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    err += String(c);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'egress', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function fixture(): { dir: string; state: string } {
   const root = mkdtempSync(join(tmpdir(), 'egress-ops-'));
@@ -73,7 +53,7 @@ describe('egress explain', () => {
   const { dir, state } = fixture();
 
   it('answers allowed with entry and rule, from a URL', async () => {
-    const r = await run([
+    const r = await runCli(
       'explain',
       'payment-gateway',
       'https://api.stripe.com/v1/charges',
@@ -81,7 +61,7 @@ describe('egress explain', () => {
       dir,
       '--state',
       state,
-    ]);
+    );
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toMatch(
       /^ALLOWED: payment-gateway may reach api.stripe.com: manifest entry api.stripe.com \(line 8\)/,
@@ -90,7 +70,7 @@ describe('egress explain', () => {
   });
 
   it('answers not allowed with the line to add, as JSON', async () => {
-    const r = await run([
+    const r = await runCli(
       'explain',
       'payment-gateway',
       'api.example.com:443',
@@ -102,7 +82,7 @@ describe('egress explain', () => {
       'json',
       '--why',
       'Example API',
-    ]);
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({
@@ -116,7 +96,7 @@ describe('egress explain', () => {
   });
 
   it('explains a wildcard expansion from the state file', async () => {
-    const r = await run([
+    const r = await runCli(
       'explain',
       'payment-gateway',
       'storage.googleapis.com',
@@ -126,7 +106,7 @@ describe('egress explain', () => {
       state,
       '--format',
       'json',
-    ]);
+    );
     expect(JSON.parse(r.out).firewall.decidedBy).toMatchObject({
       how: 'wildcard-expansion',
       matched: '199.36.153.8/30',
@@ -134,10 +114,10 @@ describe('egress explain', () => {
   });
 
   it('exits 2 with a hint for a bad destination or a missing directory', async () => {
-    const bad = await run(['explain', 'payment-gateway', 'not a host', '--manifests', dir]);
+    const bad = await runCli('explain', 'payment-gateway', 'not a host', '--manifests', dir);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address \(hint: /);
-    const nodir = await run(['explain', 'payment-gateway', 'api.x.com', '--manifests', '/nonexistent']);
+    const nodir = await runCli('explain', 'payment-gateway', 'api.x.com', '--manifests', '/nonexistent');
     expect(nodir.code).toBe(2);
     expect(nodir.err).toContain('--manifests /nonexistent: no such directory');
   });
@@ -145,24 +125,24 @@ describe('egress explain', () => {
 
 describe('egress replay / drift usage', () => {
   it('asks what to replay', async () => {
-    const r = await run(['replay', '--bucket', 'gs://b/manifests']);
+    const r = await runCli('replay', '--bucket', 'gs://b/manifests');
     expect(r.code).toBe(2);
     expect(r.err).toContain('say what to replay: --all, or --project NAME');
   });
   it('names a bad bucket URL and a bad rate', async () => {
-    expect((await run(['replay', '--all', '--bucket', 'b'])).err).toContain('--bucket b is not a gs:// URL');
-    expect((await run(['replay', '--all', '--bucket', 'gs://bkt', '--rate', 'fast'])).err).toContain(
+    expect((await runCli('replay', '--all', '--bucket', 'b')).err).toContain('--bucket b is not a gs:// URL');
+    expect((await runCli('replay', '--all', '--bucket', 'gs://bkt', '--rate', 'fast')).err).toContain(
       '--rate fast is not a rate',
     );
   });
   it('drift names the missing firewall settings', async () => {
-    const r = await run(['drift', '--bucket', 'gs://bkt/manifests']);
+    const r = await runCli('drift', '--bucket', 'gs://bkt/manifests');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/the live firewall needs --host-project .* and --firewall-policy/);
   });
   it('has help on every command', async () => {
     for (const c of ['replay', 'drift', 'explain']) {
-      const r = await run([c, '--help']);
+      const r = await runCli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/Exit codes/);
     }
@@ -187,14 +167,14 @@ describe('egress replay --dry-run against the fake GCS', () => {
   });
 
   it('lists what it would publish and the invalid manifests; exit 1 for the invalid one', async () => {
-    const r = await run(['replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests/manifests/']);
+    const r = await runCli('replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests/manifests/');
     expect(r.out).toMatch(/would publish payment-gateway \(manifests\/payment-gateway.yaml#\d+\): 3 expected writes/);
     expect(r.out).toMatch(/invalid broken \(manifests\/broken.yaml\): /);
     expect(r.code).toBe(1);
   });
 
   it('explain reads the manifest from the bucket with its generation', async () => {
-    const r = await run([
+    const r = await runCli(
       'explain',
       'payment-gateway',
       'api.stripe.com',
@@ -202,7 +182,7 @@ describe('egress replay --dry-run against the fake GCS', () => {
       'gs://egress-manifests/manifests/',
       '--format',
       'json',
-    ]);
+    );
     const j = JSON.parse(r.out);
     expect(j.manifest).toMatchObject({
       path: 'gs://egress-manifests/manifests/payment-gateway.yaml',

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../shared/cli/main';
 import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
+import { runCli } from '../../support/cli';
 
 const BUCKET = 'egress-manifests';
 
@@ -19,33 +19,6 @@ const manifest = (name: string, hosts: string[]) =>
     ...hosts.map((h) => `    - "${h}" # ${h} API`),
     '',
   ].join('\n');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI in-process, capturing stdout/stderr. */
-async function egress(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'egress', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('egress sync', () => {
   let fake: FakeGcs;
@@ -68,7 +41,7 @@ describe('egress sync', () => {
   });
 
   it('uploads everything once, then nothing until a file changes; --delete removes a removed file', async () => {
-    const first = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+    const first = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/uploaded\s+manifests\/payment-gateway\.yaml {2}new, generation \d+/);
@@ -81,7 +54,7 @@ describe('egress sync', () => {
     expect(fake.getObject(BUCKET, 'manifests/payment-gateway.yaml')?.resource.contentType).toBe('application/yaml');
 
     const before = writes();
-    const again = await egress('sync', dir, `gs://${BUCKET}/manifests/`, '--endpoint', fake.url);
+    const again = await runCli('sync', dir, `gs://${BUCKET}/manifests/`, '--endpoint', fake.url);
     expect(again.code).toBe(0);
     expect(again.out).toContain('0 uploaded, 3 unchanged, 0 deleted');
     expect(writes()).toBe(before);
@@ -89,13 +62,13 @@ describe('egress sync', () => {
     const oldGen = fake.getObject(BUCKET, 'manifests/payment-gateway.yaml')!.resource.generation;
     writeFileSync(join(dir, 'payment-gateway.yaml'), manifest('payment-gateway', ['api.stripe.com', 'api.adyen.com']));
     unlinkSync(join(dir, 'internal-wiki.yaml'));
-    const noDelete = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+    const noDelete = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
     expect(noDelete.out).toContain('1 uploaded, 1 unchanged, 0 deleted');
     expect(noDelete.out).toMatch(/note: 1 object\(s\) .* --delete .*manifests\/internal-wiki\.yaml/);
     const newGen = fake.getObject(BUCKET, 'manifests/payment-gateway.yaml')!.resource.generation;
     expect(noDelete.out).toContain(`generation ${oldGen} -> ${newGen}`);
 
-    const del = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--delete', '--endpoint', fake.url);
+    const del = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--delete', '--endpoint', fake.url);
     expect(del.code).toBe(0);
     expect(del.out).toMatch(/deleted\s+manifests\/internal-wiki\.yaml/);
     expect(fake.getObject(BUCKET, 'manifests/internal-wiki.yaml')).toBeNull();
@@ -109,7 +82,7 @@ describe('egress sync', () => {
 
   it('refuses to sync anything when one manifest is invalid, printing every diagnostic', async () => {
     writeFileSync(join(dir, 'fraud-scoring.yaml'), manifest('fraud-scoring', ['https://api.x.com/v1', '10.0.0.0/8']));
-    const r = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+    const r = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/fraud-scoring\.yaml:8:\d+: error [A-Z_]+ /);
     expect(r.out).toMatch(/fraud-scoring\.yaml:9:\d+: error [A-Z_]+ /);
@@ -124,7 +97,7 @@ describe('egress sync', () => {
     const before = process.env.EGRESS_POLICY_FILE;
     process.env.EGRESS_POLICY_FILE = policyFile;
     try {
-      const r = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+      const r = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
       expect(r.out).toMatch(/partner\.yaml:8:\d+: error CIDR_TOO_BROAD /);
       expect(r.code).toBe(1);
       expect(fake.requests).toEqual([]);
@@ -135,7 +108,7 @@ describe('egress sync', () => {
   });
 
   it('a bucket that cannot be listed gives the error, not a "0 to upload" summary', async () => {
-    const r = await egress('sync', dir, 'gs://no-such-bucket/manifests', '--endpoint', fake.url, '--dry-run');
+    const r = await runCli('sync', dir, 'gs://no-such-bucket/manifests', '--endpoint', fake.url, '--dry-run');
     expect(r.code).toBe(1);
     expect(r.err).toContain('list gs://no-such-bucket/manifests/* failed: HTTP 404');
     expect(r.err).toContain('nothing was compared or written to gs://no-such-bucket/manifests/');
@@ -145,7 +118,7 @@ describe('egress sync', () => {
   it('--dry-run --format json describes the changes and writes nothing', async () => {
     fake.putObject(BUCKET, 'manifests/payment-gateway.yaml', manifest('payment-gateway', ['api.stripe.com']));
     fake.putObject(BUCKET, 'manifests/legacy.yaml', 'old');
-    const r = await egress(
+    const r = await runCli(
       'sync',
       dir,
       `gs://${BUCKET}/manifests`,
@@ -179,7 +152,7 @@ describe('egress sync', () => {
         fake.putObject(BUCKET, 'manifests/payment-gateway.yaml', 'written by someone else');
       }
     });
-    const r = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url, '--concurrency', '1');
+    const r = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url, '--concurrency', '1');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAILED\s+manifests\/payment-gateway\.yaml/);
     expect(r.err).toMatch(/changed in the bucket while syncing.*Re-run the sync/);
@@ -187,7 +160,7 @@ describe('egress sync', () => {
       'written by someone else',
     );
     fake.onRequest(undefined);
-    const rerun = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+    const rerun = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
     expect(rerun.code).toBe(0);
   });
 
@@ -195,11 +168,11 @@ describe('egress sync', () => {
     const saved = process.env.STORAGE_EMULATOR_HOST;
     try {
       process.env.STORAGE_EMULATOR_HOST = fake.url;
-      const r = await egress('sync', dir, `gs://${BUCKET}`);
+      const r = await runCli('sync', dir, `gs://${BUCKET}`);
       expect(r.code).toBe(0);
       expect(fake.listObjects(BUCKET).map((o) => o.name)).toContain('payment-gateway.yaml');
       process.env.STORAGE_EMULATOR_HOST = fake.url.replace('http://', '');
-      const bad = await egress('sync', dir, `gs://${BUCKET}`);
+      const bad = await runCli('sync', dir, `gs://${BUCKET}`);
       expect(bad.code).toBe(2);
       expect(bad.err).toContain(`set it to ${fake.url}`);
     } finally {
@@ -209,16 +182,16 @@ describe('egress sync', () => {
   });
 
   it('usage errors exit 2: a non-gs target, a missing folder, an unknown format', async () => {
-    expect((await egress('sync', dir, 's3://x', '--endpoint', fake.url)).code).toBe(2);
-    const missing = await egress('sync', join(dir, 'nope'), `gs://${BUCKET}`, '--endpoint', fake.url);
+    expect((await runCli('sync', dir, 's3://x', '--endpoint', fake.url)).code).toBe(2);
+    const missing = await runCli('sync', join(dir, 'nope'), `gs://${BUCKET}`, '--endpoint', fake.url);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('does not exist');
-    expect((await egress('sync', dir, `gs://${BUCKET}`, '--format', 'xml')).code).toBe(2);
+    expect((await runCli('sync', dir, `gs://${BUCKET}`, '--format', 'xml')).code).toBe(2);
   });
 
   it('a permanent storage failure exits 1 with the status and a hint', async () => {
     fake.injectFault({ op: 'list', status: 403 });
-    const r = await egress('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
+    const r = await runCli('sync', dir, `gs://${BUCKET}/manifests`, '--endpoint', fake.url);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/HTTP 403 .*permissions/);
     expect(writes()).toBe(0);

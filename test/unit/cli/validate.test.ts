@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../shared/cli/main';
+import { runCli } from '../../support/cli';
 
 const good = (name: string, extra = '') => `apiVersion: lowops.manifests.v1
 kind: Project
@@ -13,27 +13,6 @@ spec:
     - "api.stripe.com" # Payment processor API
     - "*.googleapis.com"${extra}
 `;
-
-/** Runs `egress ...args` capturing stdout/stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'egress', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('egress validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'egress-validate-'));
@@ -48,7 +27,7 @@ describe('egress validate', () => {
   writeFileSync(join(mixed, 'bad.yaml'), good('bad').replace('"api.stripe.com"', '"https://api.stripe.com/v1"'));
 
   it('exits 0 on valid manifests (warnings allowed) and walks directories for *.yaml/*.yml', async () => {
-    const r = await run('validate', okDir);
+    const r = await runCli('validate', okDir);
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toBe(
@@ -59,7 +38,7 @@ describe('egress validate', () => {
   });
 
   it('exits 1 and prints path:line:col: severity CODE message for invalid manifests', async () => {
-    const r = await run('validate', mixed);
+    const r = await runCli('validate', mixed);
     expect(r.code).toBe(1);
     expect(r.out).toContain(
       `${join(mixed, 'bad.yaml')}:8:7: error ENTRY_URL \`https://api.stripe.com/v1\` is a URL; list the bare host`,
@@ -69,7 +48,13 @@ describe('egress validate', () => {
   });
 
   it('prints the JSON shape of the issue', async () => {
-    const r = await run('validate', '--format', 'json', join(mixed, 'payment-gateway.yaml'), join(mixed, 'bad.yaml'));
+    const r = await runCli(
+      'validate',
+      '--format',
+      'json',
+      join(mixed, 'payment-gateway.yaml'),
+      join(mixed, 'bad.yaml'),
+    );
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc.valid).toBe(false);
@@ -95,7 +80,7 @@ describe('egress validate', () => {
   });
 
   it('reports the same project declared twice in one run', async () => {
-    const r = await run(
+    const r = await runCli(
       'validate',
       '--format',
       'json',
@@ -113,7 +98,7 @@ describe('egress validate', () => {
   it('validates a file once when two arguments reach it by different spellings', async () => {
     const file = join(okDir, 'payment-gateway.yaml');
     const other = `${okDir}/nested/../payment-gateway.yaml`; // not normalized: a second spelling of `file`
-    const r = await run('validate', '--format', 'json', file, other, okDir);
+    const r = await runCli('validate', '--format', 'json', file, other, okDir);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.manifests.map((m: { path: string }) => m.path)).toEqual([
@@ -128,13 +113,13 @@ describe('egress validate', () => {
     symlinkSync(join(okDir, 'payment-gateway.yaml'), join(linked, 'payment-gateway.yaml'));
     symlinkSync(okDir, join(linked, 'loop')); // a directory link, and through it okDir/nested
     symlinkSync(linked, join(linked, 'loop', 'nested', 'back')); // a cycle back to linked
-    const r = await run('validate', linked);
+    const r = await runCli('validate', linked);
     // payment-gateway.yaml is reached by two links to one real file: counted once, so no DUPLICATE_PROJECT.
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('DUPLICATE_PROJECT');
     expect(r.out.trim().split('\n').at(-1)).toMatch(/^2 manifests checked/);
     symlinkSync(join(dir, 'nowhere.yaml'), join(linked, 'broken.yaml'));
-    const broken = await run('validate', linked);
+    const broken = await runCli('validate', linked);
     expect(broken.code).toBe(2);
     expect(broken.err).toContain('broken.yaml');
   });
@@ -142,7 +127,7 @@ describe('egress validate', () => {
   it('applies --policy', async () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'wildcards:\n  "*.googleapis.com": null\n');
-    const r = await run('validate', '--policy', policy, join(okDir, 'payment-gateway.yaml'));
+    const r = await runCli('validate', '--policy', policy, join(okDir, 'payment-gateway.yaml'));
     expect(r.code).toBe(1);
     expect(r.out).toContain('WILDCARD_SHARED_SUFFIX');
   });
@@ -150,18 +135,18 @@ describe('egress validate', () => {
   it('exits 2 for an invalid policy file, naming the position', async () => {
     const policy = join(dir, 'bad-policy.yaml');
     writeFileSync(policy, 'manifest:\n  maxEntries: -1\n');
-    const r = await run('validate', '--policy', policy, okDir);
+    const r = await runCli('validate', '--policy', policy, okDir);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${policy}:2:15: VALUE_OUT_OF_RANGE`);
   });
 
   it('exits 2 for a missing path, a missing argument, an unknown flag and a bad format', async () => {
-    const missing = await run('validate', join(dir, 'nope'));
+    const missing = await runCli('validate', join(dir, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no such file or directory');
-    expect((await run('validate')).code).toBe(2);
-    expect((await run('validate', '--frobnicate', okDir)).code).toBe(2);
-    expect((await run('validate', '--format', 'xml', okDir)).code).toBe(2);
+    expect((await runCli('validate')).code).toBe(2);
+    expect((await runCli('validate', '--frobnicate', okDir)).code).toBe(2);
+    expect((await runCli('validate', '--format', 'xml', okDir)).code).toBe(2);
   });
 
   it('exits 2 for a directory without manifests (a wrong path must not pass CI having checked nothing)', async () => {
@@ -169,7 +154,7 @@ describe('egress validate', () => {
     mkdirSync(join(empty, 'sub'), { recursive: true });
     writeFileSync(join(empty, 'README.md'), '# not a manifest\n');
     for (const format of ['text', 'json']) {
-      const r = await run('validate', '--format', format, empty);
+      const r = await runCli('validate', '--format', format, empty);
       expect(r.code).toBe(2);
       expect(r.err).toContain(`${empty}: no manifests found`);
       expect(r.out).toBe('');
@@ -177,7 +162,7 @@ describe('egress validate', () => {
   });
 
   it('shows help with exit 0', async () => {
-    const r = await run('validate', '--help');
+    const r = await runCli('validate', '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain('--format <format>');
     expect(r.out).toContain('Exit codes');
