@@ -5,7 +5,7 @@
  * --detailed-exitcode, 2 when drift was found. The scheduled job runs without it, so a repaired drift is a success
  * and Cloud Run does not retry the job (which would re-publish the repairs). See docs/operations.md.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { renderDriftText } from '../../core/drift';
 import { systemClock } from '../../ports/clock';
 import {
@@ -23,6 +23,7 @@ import { jsonLogger } from '../../runtime/logger';
 import { type DriftRun, runDrift } from '../../usecases/drift';
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
+import { addBucketOption, addOpsOptions } from '../options';
 
 interface DriftFlags extends OpsFlags {
   repair?: boolean;
@@ -40,25 +41,17 @@ export function driftExitCode(run: DriftRun, detailed: boolean): number {
 
 /** Registers `drift` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('drift')
     .description('Compare the live owned firewall rules with the bucket manifests; optionally repair and report')
     .option('--repair', 'publish replay events for drifted projects (delete events for projects without manifest)')
     .option('--report-status', 'publish one `drift` status event per drifted project (nothing when clean)')
-    .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)')
-    .option(
-      '--bucket <url>',
-      'manifest bucket gs://BUCKET/PREFIX (default: EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX)',
-    )
-    .option('--write-quota <n>', 'Compute write quota per minute that repairs are paced to (default 1500)')
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .option(
-      '--pubsub-project <project>',
-      'project of the topics (default EGRESS_PUBSUB_PROJECT / GOOGLE_CLOUD_PROJECT)',
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)');
+  addBucketOption(cmd).option(
+    '--write-quota <n>',
+    'Compute write quota per minute that repairs are paced to (default 1500)',
+  );
+  addOpsOptions(cmd)
     .addHelpText(
       'after',
       '\nKinds: missing, changed, extra (incl. rules of projects with no manifest), foreign-marker (our marker on a rule\n' +

@@ -3,7 +3,7 @@
  * egress-change events (reason `replay`) from the bucket's live manifests, paced to the Compute write quota;
  * `egress replay --dead-letter SUBSCRIPTION` re-drives dead-lettered messages. See docs/operations.md.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
@@ -23,6 +23,7 @@ import { Pacer } from '../../usecases/pacer';
 import { type Progress, type ReplayReport, redriveDeadLetters, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
+import { addBucketOption, addOpsOptions } from '../options';
 import { progressBar } from '../progress';
 
 interface ReplayFlags extends OpsFlags {
@@ -75,30 +76,20 @@ function toText(r: ReplayReport, dryRun: boolean): string {
 
 /** Registers `replay` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('replay')
     .description(
       'Re-publish egress-change events from the bucket (restore after loss, re-apply), paced to the write quota',
     )
     .option('--project <name...>', 'only these projects (repeatable)')
-    .option('--all', 'every manifest of the bucket')
-    .option(
-      '--bucket <url>',
-      'manifest bucket gs://BUCKET/PREFIX (default: EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX)',
-    )
+    .option('--all', 'every manifest of the bucket');
+  addBucketOption(cmd)
     .option('--rate <rate>', 'cap on events per second, e.g. 20/s (the write quota paces anyway)')
     .option('--write-quota <n>', 'Compute write quota in writes per minute (default EGRESS_WRITE_QUOTA or 1500)')
     .option('--dry-run', 'plan and list what would be published; publish nothing')
     .option('--dead-letter <subscription>', 're-drive the messages of this dead-letter subscription instead')
-    .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)')
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .option(
-      '--pubsub-project <project>',
-      'project of the topics (default EGRESS_PUBSUB_PROJECT / GOOGLE_CLOUD_PROJECT)',
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)');
+  addOpsOptions(cmd)
     .addHelpText(
       'after',
       '\nEither --all or --project NAME… (or --dead-letter SUB). Safe to interrupt and run again: event ids are\n' +
