@@ -163,6 +163,14 @@ export interface ExplainResult {
    * undeterminable (e.g. a hostname against range rules only: it depends on DNS).
    */
   allowed: boolean | null;
+  /**
+   * True when `allowed` holds for the hostname by name only: range rules (or, with the firewall not consulted, range
+   * entries) that would answer otherwise match if the host resolves into {@link ExplainResult.dnsRanges}. explain
+   * never resolves DNS, so it reports the condition instead of guessing. Always false for addresses and ranges.
+   */
+  dependsOnDns: boolean;
+  /** The ranges that would turn the answer around if the hostname resolves into one of them (empty when none). */
+  dnsRanges: string[];
   /** One of: allowed, not-allowed, allowed-pending, revoke-pending, unknown, internal. */
   status: 'allowed' | 'not-allowed' | 'allowed-pending' | 'revoke-pending' | 'unknown' | 'internal';
   summary: string;
@@ -765,11 +773,10 @@ export function explain(input: ExplainInput): ExplainResult {
     notes.push(
       `${m.path} is invalid (${(m.errors ?? []).join(', ') || 'see egress validate'}): the pipeline ignores it until fixed`,
     );
-  if (mm.undetermined.length)
+  // DNS notes only for hostnames: "151.101.0.0/20 is allowed if … resolves to it" tells a reader nothing.
+  if (mm.undetermined.length && dest.kind === 'hostname')
     notes.push(
-      dest.kind === 'hostname'
-        ? `${dest.value} is allowed if it resolves into ${mm.undetermined.join(', ')} (explain does not resolve DNS)`
-        : `${dest.value} is allowed if one of ${mm.undetermined.slice(0, 5).join(', ')}${mm.undetermined.length > 5 ? ', …' : ''} resolves to it (explain does not resolve DNS)`,
+      `the manifest allows ${dest.value} if it resolves into ${mm.undetermined.join(', ')} (explain does not resolve DNS)`,
     );
   const manifestAllowed = mm.matches.length > 0;
 
@@ -778,6 +785,8 @@ export function explain(input: ExplainInput): ExplainResult {
   const fwUndetermined: ExplainResult['firewall']['undetermined'] = [];
   const owned: { rule: ObservedRule; marker: OwnershipMarker }[] = [];
   let decidedBy: RuleMatch | null = null;
+  /** The DNS-dependent rules with their ranges (for a hostname: range rules), in priority order. */
+  const dnsRules: { priority: number; action: string; ranges: string[] }[] = [];
   if (input.firewall) {
     const target = projectTarget(input.project, input.policy, input.hostProject);
     const sorted = [...input.firewall.rules].sort((a, b) => a.priority - b.priority);
@@ -793,6 +802,7 @@ export function explain(input: ExplainInput): ExplainResult {
       if (hit === null) continue;
       if (hit === 'dns') {
         fwUndetermined.push({ priority: rule.priority, ruleName: rule.ruleName ?? '', action: rule.action });
+        dnsRules.push({ priority: rule.priority, action: rule.action, ranges: rule.match.destIpRanges ?? [] });
         continue;
       }
       const rm: RuleMatch = {
@@ -813,7 +823,7 @@ export function explain(input: ExplainInput): ExplainResult {
       );
     // A DNS-dependent rule before the decider could decide instead: say so rather than pretend.
     const firstDns = fwUndetermined[0];
-    if (firstDns && (!decidedBy || firstDns.priority < decidedBy.priority))
+    if (dest.kind === 'hostname' && firstDns && (!decidedBy || firstDns.priority < decidedBy.priority))
       notes.push(
         `rule ${firstDns.ruleName || firstDns.priority} (priority ${firstDns.priority}, ${firstDns.action}) may match first, depending on what ${dest.value} resolves to`,
       );
@@ -828,6 +838,22 @@ export function explain(input: ExplainInput): ExplainResult {
   const consulted = !!input.firewall;
   const effective = consulted ? firewallAllowed : manifestAllowed;
   const ownedAllows = fwMatches.some((r) => r.owned && r.action === 'allow');
+  // The answer holds by name; ranges that would answer otherwise decide if the host resolves into them.
+  const wildcardRanges = new Set(Object.values(input.policy.wildcards).flatMap((w) => w.ranges));
+  let dnsRanges: string[] = [];
+  if (dest.kind === 'hostname' && effective !== null) {
+    if (consulted)
+      dnsRanges = dnsRules
+        .filter((d) => (!decidedBy || d.priority < decidedBy.priority) && d.action !== 'goto_next')
+        .filter((d) => (d.action !== 'deny') !== effective)
+        .flatMap((d) => d.ranges)
+        // A wildcard's expansion (Private Google Access) is reached through the platform's DNS zone for that
+        // wildcard's hosts only, which matchRule already credits; it is not a "maybe" for any other host.
+        .filter((x) => !wildcardRanges.has(x));
+    else if (!manifestAllowed) dnsRanges = mm.undetermined;
+  }
+  dnsRanges = [...new Set(dnsRanges)];
+  const dependsOnDns = dnsRanges.length > 0;
   let status: ExplainResult['status'];
   if (effective === null) status = 'unknown';
   else if (effective) status = !manifestAllowed && ownedAllows && decidedBy?.owned ? 'revoke-pending' : 'allowed';
@@ -844,11 +870,13 @@ export function explain(input: ExplainInput): ExplainResult {
   const byRule = decidedBy
     ? `rule ${decidedBy.ruleName || '(unnamed)'} (priority ${decidedBy.priority}, ${decidedBy.action})`
     : '';
+  const dnsCond = `${what} resolves into ${dnsRanges.join(', ')} (explain does not resolve DNS)`;
   let summary: string;
   switch (status) {
     case 'allowed':
       summary = `${input.project} may reach ${what}${byEntry ? `: manifest ${byEntry}` : ''}${byRule ? `${byEntry ? ',' : ':'} firewall ${byRule}` : ''}`;
       if (!manifestAllowed && decidedBy && !decidedBy.owned) summary += ' (a platform rule, not the project manifest)';
+      if (dependsOnDns) summary += `; by name only: denied if ${dnsCond}`;
       break;
     case 'allowed-pending':
       summary = `${input.project} lists ${what} (${byEntry}) but the firewall does not allow it yet${byRule ? ` (${byRule} decides)` : ''}: ${agreement.detail}`;
@@ -860,7 +888,9 @@ export function explain(input: ExplainInput): ExplainResult {
       summary =
         agreement.status === 'revoked'
           ? `${input.project} is ${agreement.detail}: it may not reach ${what}${byRule ? ` (${byRule})` : ''}; to allow it, add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'} and upload it`
-          : `${input.project} may not reach ${what}${byRule ? ` (${byRule})` : ''}; add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'}`;
+          : dependsOnDns
+            ? `${input.project} may not reach ${what} by name${byRule ? ` (${byRule})` : ''}; it may only if ${dnsCond}; to allow it by name, add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'}`
+            : `${input.project} may not reach ${what}${byRule ? ` (${byRule})` : ''}; add ${fix?.line.trim() ?? 'an entry'} to ${fix?.file ?? 'the manifest'}`;
       break;
     default:
       summary = `cannot tell whether ${input.project} may reach ${what}: it depends on DNS resolution (see notes)`;
@@ -870,6 +900,8 @@ export function explain(input: ExplainInput): ExplainResult {
     project: input.project,
     destination: dest,
     allowed: effective,
+    dependsOnDns,
+    dnsRanges,
     status,
     summary,
     manifest: {
@@ -903,6 +935,8 @@ function emptyResult(input: ExplainInput, dest: ParsedDestination): ExplainResul
     project: input.project,
     destination: dest,
     allowed: true,
+    dependsOnDns: false,
+    dnsRanges: [],
     status: 'internal',
     summary: '',
     manifest: {
@@ -924,8 +958,11 @@ function emptyResult(input: ExplainInput, dest: ParsedDestination): ExplainResul
 /** Renders a result for a terminal: the summary first, then the evidence, then the fix. */
 export function renderExplainText(r: ExplainResult): string {
   const out: string[] = [];
-  const mark =
+  let mark =
     r.status === 'allowed' || r.status === 'internal' ? 'ALLOWED' : r.status === 'unknown' ? 'UNKNOWN' : 'NOT ALLOWED';
+  // A verdict that holds by name only must not read as final: the condition goes into the headline.
+  if (r.dependsOnDns && (r.status === 'allowed' || r.status === 'not-allowed'))
+    mark = `${mark} by name; ${r.allowed ? 'denied' : 'allowed'} only if ${r.destination.value} resolves into ${r.dnsRanges.join(', ')}`;
   out.push(`${mark}: ${r.summary}`);
   out.push('');
   out.push(

@@ -207,7 +207,7 @@ describe('explain', () => {
       entry: 'api.example.com',
     });
     expect(r.summary).toBe(
-      'payment-gateway may not reach api.example.com (rule baseline-deny-all-egress (priority 2100000000, deny)); add - "api.example.com"  # Example partner API to manifests/payment-gateway.yaml',
+      'payment-gateway may not reach api.example.com by name (rule baseline-deny-all-egress (priority 2100000000, deny)); it may only if api.example.com resolves into 34.117.59.0/24 (explain does not resolve DNS); to allow it by name, add - "api.example.com"  # Example partner API to manifests/payment-gateway.yaml',
     );
   });
 
@@ -423,14 +423,65 @@ describe('explain', () => {
     expect(r.agreement.status).toBe('unknown');
   });
 
+  it('a hostname not listed by name, with range rules before the deny: not allowed by name, conditional on DNS', () => {
+    const es: EgressEntry[] = [
+      { value: 'api.stripe.com', type: 'hostname' },
+      { value: '151.101.0.0/16', type: 'cidr', description: 'CDN' },
+    ];
+    const text = TEXT.replace(/ {4}- "hooks[\s\S]*$/, '    - "151.101.0.0/16"  # CDN\n');
+    const m = { ...input().manifest!, text, entries: es };
+    const r = explain(
+      input({
+        destination: 'api.github.com',
+        manifest: m,
+        firewall: { source: 's', rules: [...rulesFor(es, '5'), DENY_ALL] },
+      }),
+    );
+    expect(r).toMatchObject({
+      allowed: false,
+      dependsOnDns: true,
+      dnsRanges: ['151.101.0.0/16'],
+      status: 'not-allowed',
+    });
+    expect(r.summary).toMatch(
+      /may not reach api\.github\.com by name .*it may only if api\.github\.com resolves into 151\.101\.0\.0\/16/,
+    );
+    const head = renderExplainText(r).split('\n')[0];
+    expect(head).toMatch(/^NOT ALLOWED by name; allowed only if api\.github\.com resolves into 151\.101\.0\.0\/16: /);
+    // Manifest only: the same condition from the manifest's range entries.
+    const mo = explain(input({ destination: 'api.github.com', manifest: m, firewall: undefined }));
+    expect(mo).toMatchObject({ allowed: false, dependsOnDns: true, dnsRanges: ['151.101.0.0/16'] });
+    // Listed by name: no condition.
+    expect(
+      explain(input({ manifest: m, firewall: { source: 's', rules: [...rulesFor(es, '5'), DENY_ALL] } })),
+    ).toMatchObject({ allowed: true, dependsOnDns: false, dnsRanges: [] });
+  });
+
+  it('prints DNS notes only for hostname destinations, never for ranges or addresses', () => {
+    const es: EgressEntry[] = [
+      { value: 'api.stripe.com', type: 'hostname' },
+      { value: '151.101.0.0/16', type: 'cidr' },
+    ];
+    const m = { ...input().manifest!, entries: es };
+    const fw = { source: 's', rules: [...rulesFor(es, '5'), DENY_ALL] };
+    for (const destination of ['151.101.0.0/20', '151.101.1.1', '34.1.0.0/20', '34.1.2.3']) {
+      const r = explain(input({ destination, manifest: m, firewall: fw }));
+      expect(r.notes.join('\n')).not.toMatch(/resolve/);
+      expect(r.dependsOnDns).toBe(false);
+      expect(renderExplainText(r)).not.toMatch(/resolve/);
+    }
+  });
+
   it('keeps the JSON contract keys stable', () => {
     const r = explain(input());
     expect(Object.keys(r).sort()).toEqual(
       [
         'agreement',
         'allowed',
+        'dependsOnDns',
         'destination',
         'disagree',
+        'dnsRanges',
         'firewall',
         'fix',
         'manifest',
@@ -446,7 +497,15 @@ describe('explain', () => {
 
   it('renders text with the verdict first and the fix last', () => {
     const t = renderExplainText(explain(input({ destination: 'api.example.com' })));
-    expect(t.split('\n')[0]).toMatch(/^NOT ALLOWED: /);
+    expect(t.split('\n')[0]).toMatch(
+      /^NOT ALLOWED by name; allowed only if api\.example\.com resolves into 34\.117\.59\.0\/24: /,
+    );
+    const plain = input({
+      destination: 'api.example.com',
+      manifest: { ...input().manifest!, entries: entries.slice(0, 3) },
+    });
+    plain.firewall = { source: 's', rules: [...rulesFor(entries.slice(0, 3), '5'), DENY_ALL] };
+    expect(renderExplainText(explain(plain)).split('\n')[0]).toMatch(/^NOT ALLOWED: /);
     expect(t).toContain(
       'fix: add to manifests/payment-gateway.yaml after line 12:\n    - "api.example.com"  # why this project needs it',
     );
