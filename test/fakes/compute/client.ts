@@ -163,14 +163,7 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.AddRuleNetworkFirewallPolicyRequest, request ?? {}, TO_WIRE);
-      return [lro(await this.engine.addRule(req)), undefined, undefined] as Result<
-        LROperation<IOperation, null>,
-        IOperation
-      >;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.write(v1.AddRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.addRule(req), a, b);
   }
 
   /** `patchRule`: resolves to `[operationObject]`. */
@@ -192,14 +185,7 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.PatchRuleNetworkFirewallPolicyRequest, request ?? {}, TO_WIRE);
-      return [lro(await this.engine.patchRule(req)), undefined, undefined] as Result<
-        LROperation<IOperation, null>,
-        IOperation
-      >;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.write(v1.PatchRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.patchRule(req), a, b);
   }
 
   /** `removeRule`: resolves to `[operationObject]`. */
@@ -221,19 +207,27 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.RemoveRuleNetworkFirewallPolicyRequest, request ?? {}, TO_WIRE);
-      return [lro(await this.engine.removeRule(req)), undefined, undefined] as Result<
-        LROperation<IOperation, null>,
-        IOperation
-      >;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.write(v1.RemoveRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.removeRule(req), a, b);
   }
 
   /** Like the real client: later calls reject with the string 'The client has already been closed.'. */
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** addRule/patchRule/removeRule: the request as the wire carries it, the engine's operation as the client's LRO. */
+  private write<Req>(
+    type: MessageType<Req>,
+    request: Req | undefined,
+    apply: (req: Req) => Promise<IOperation>,
+    a: unknown,
+    b: unknown,
+  ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
+    const p = this.run(async () => {
+      const req = through(type, request ?? ({} as Req), TO_WIRE);
+      return [lro(await apply(req)), undefined, undefined] as Result<LROperation<IOperation, null>, IOperation>;
+    });
+    return settle(p, typeof a === 'function' ? a : b);
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
