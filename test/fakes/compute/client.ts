@@ -86,11 +86,40 @@ function lro(op: IOperation): LROperation<IOperation, null> {
   >;
 }
 
-/** A `NetworkFirewallPoliciesClient` look-alike over an engine (get, getRule, addRule, patchRule, removeRule). */
-export class FakeNetworkFirewallPoliciesClient {
+/** What both fake clients share: the closed state and one call path (wire types in, result or callback out). */
+abstract class FakeComputeClient {
   private closed = false;
   constructor(readonly engine: FirewallPolicyEngine) {}
 
+  /** Like the real client: later calls reject with the string 'The client has already been closed.'. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** One call: the request as the wire carries it, `handle`'s answer as `[value]`, or through the callback if given. */
+  protected call<Req, T>(
+    type: MessageType<Req>,
+    request: Req | undefined,
+    handle: (req: Req) => Promise<T>,
+    a: unknown,
+    b: unknown,
+  ): Promise<Result<T, never>> | undefined {
+    const p = this.run(async (): Promise<Result<T, never>> => {
+      const req = through(type, request ?? ({} as Req), TO_WIRE);
+      return [await handle(req), undefined, undefined];
+    });
+    return settle(p, typeof a === 'function' ? a : b);
+  }
+
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    // biome-ignore lint/suspicious/noExplicitAny: the real client rejects with a plain string here
+    if (this.closed) return Promise.reject('The client has already been closed.' as any);
+    return translate(fn());
+  }
+}
+
+/** A `NetworkFirewallPoliciesClient` look-alike over an engine (get, getRule, addRule, patchRule, removeRule). */
+export class FakeNetworkFirewallPoliciesClient extends FakeComputeClient {
   /** `get`: the policy with its rules. */
   get(
     request?: protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest,
@@ -107,16 +136,14 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<IPolicy, protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.GetNetworkFirewallPolicyRequest, request ?? {}, TO_WIRE);
-      const policy = await this.engine.get(req);
-      return [
-        through(v1.FirewallPolicy as unknown as MessageType<IPolicy>, policy, TO_OBJECT),
-        undefined,
-        undefined,
-      ] as Result<IPolicy, protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest>;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.call(
+      v1.GetNetworkFirewallPolicyRequest,
+      request,
+      async (req) =>
+        through(v1.FirewallPolicy as unknown as MessageType<IPolicy>, await this.engine.get(req), TO_OBJECT),
+      a,
+      b,
+    );
   }
 
   /** `getRule`: one rule by priority. */
@@ -135,16 +162,14 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<IRule, protos.google.cloud.compute.v1.IGetRuleNetworkFirewallPolicyRequest>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.GetRuleNetworkFirewallPolicyRequest, request ?? {}, TO_WIRE);
-      const rule = await this.engine.getRule(req);
-      return [
-        through(v1.FirewallPolicyRule as unknown as MessageType<IRule>, rule, TO_OBJECT),
-        undefined,
-        undefined,
-      ] as Result<IRule, protos.google.cloud.compute.v1.IGetRuleNetworkFirewallPolicyRequest>;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.call(
+      v1.GetRuleNetworkFirewallPolicyRequest,
+      request,
+      async (req) =>
+        through(v1.FirewallPolicyRule as unknown as MessageType<IRule>, await this.engine.getRule(req), TO_OBJECT),
+      a,
+      b,
+    );
   }
 
   /** `addRule`: resolves to `[operationObject]` (not DONE yet unless the engine completes immediately). */
@@ -163,7 +188,13 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    return this.write(v1.AddRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.addRule(req), a, b);
+    return this.call(
+      v1.AddRuleNetworkFirewallPolicyRequest,
+      request,
+      async (req) => lro(await this.engine.addRule(req)),
+      a,
+      b,
+    );
   }
 
   /** `patchRule`: resolves to `[operationObject]`. */
@@ -185,7 +216,13 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    return this.write(v1.PatchRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.patchRule(req), a, b);
+    return this.call(
+      v1.PatchRuleNetworkFirewallPolicyRequest,
+      request,
+      async (req) => lro(await this.engine.patchRule(req)),
+      a,
+      b,
+    );
   }
 
   /** `removeRule`: resolves to `[operationObject]`. */
@@ -207,41 +244,18 @@ export class FakeNetworkFirewallPoliciesClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    return this.write(v1.RemoveRuleNetworkFirewallPolicyRequest, request, (req) => this.engine.removeRule(req), a, b);
-  }
-
-  /** Like the real client: later calls reject with the string 'The client has already been closed.'. */
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  /** addRule/patchRule/removeRule: the request as the wire carries it, the engine's operation as the client's LRO. */
-  private write<Req>(
-    type: MessageType<Req>,
-    request: Req | undefined,
-    apply: (req: Req) => Promise<IOperation>,
-    a: unknown,
-    b: unknown,
-  ): Promise<Result<LROperation<IOperation, null>, IOperation>> | undefined {
-    const p = this.run(async () => {
-      const req = through(type, request ?? ({} as Req), TO_WIRE);
-      return [lro(await apply(req)), undefined, undefined] as Result<LROperation<IOperation, null>, IOperation>;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
-  }
-
-  private run<T>(fn: () => Promise<T>): Promise<T> {
-    // biome-ignore lint/suspicious/noExplicitAny: the real client rejects with a plain string here
-    if (this.closed) return Promise.reject('The client has already been closed.' as any);
-    return translate(fn());
+    return this.call(
+      v1.RemoveRuleNetworkFirewallPolicyRequest,
+      request,
+      async (req) => lro(await this.engine.removeRule(req)),
+      a,
+      b,
+    );
   }
 }
 
 /** A `GlobalOperationsClient` look-alike (get, wait) over the same engine. */
-export class FakeGlobalOperationsClient {
-  private closed = false;
-  constructor(readonly engine: FirewallPolicyEngine) {}
-
+export class FakeGlobalOperationsClient extends FakeComputeClient {
   /** `wait`: the operation when DONE (or when the engine's max wait passes). */
   wait(request?: OperationRequest, options?: CallOptions): Promise<Result<IOperation, OperationRequest>>;
   wait(request: OperationRequest, options: CallOptions, callback: Cb<IOperation>): void;
@@ -251,16 +265,14 @@ export class FakeGlobalOperationsClient {
     a?: unknown,
     b?: unknown,
   ): Promise<Result<IOperation, OperationRequest>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.WaitGlobalOperationRequest, request ?? {}, TO_WIRE);
-      const op = await this.engine.wait(req);
-      return [
-        through(v1.Operation as unknown as MessageType<IOperation>, op, TO_OBJECT),
-        undefined,
-        undefined,
-      ] as Result<IOperation, OperationRequest>;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
+    return this.call(
+      v1.WaitGlobalOperationRequest,
+      request,
+      async (req) =>
+        through(v1.Operation as unknown as MessageType<IOperation>, await this.engine.wait(req), TO_OBJECT),
+      a,
+      b,
+    );
   }
 
   /** `get`: the operation's current state (a poll). */
@@ -268,26 +280,13 @@ export class FakeGlobalOperationsClient {
   get(request: OperationRequest, options: CallOptions, callback: Cb<IOperation>): void;
   get(request: OperationRequest, callback: Cb<IOperation>): void;
   get(request?: OperationRequest, a?: unknown, b?: unknown): Promise<Result<IOperation, OperationRequest>> | undefined {
-    const p = this.run(async () => {
-      const req = through(v1.GetGlobalOperationRequest, request ?? {}, TO_WIRE);
-      const op = await this.engine.getOperation(req);
-      return [
-        through(v1.Operation as unknown as MessageType<IOperation>, op, TO_OBJECT),
-        undefined,
-        undefined,
-      ] as Result<IOperation, OperationRequest>;
-    });
-    return settle(p, typeof a === 'function' ? a : b);
-  }
-
-  /** See FakeNetworkFirewallPoliciesClient.close. */
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  private run<T>(fn: () => Promise<T>): Promise<T> {
-    // biome-ignore lint/suspicious/noExplicitAny: the real client rejects with a plain string here
-    if (this.closed) return Promise.reject('The client has already been closed.' as any);
-    return translate(fn());
+    return this.call(
+      v1.GetGlobalOperationRequest,
+      request,
+      async (req) =>
+        through(v1.Operation as unknown as MessageType<IOperation>, await this.engine.getOperation(req), TO_OBJECT),
+      a,
+      b,
+    );
   }
 }
