@@ -106,6 +106,27 @@ interface UploadSession {
   done?: ObjectResource;
 }
 
+/** A multipart or resumable upload's session: content type and custom metadata only when the request gave them. */
+function newSession(
+  bucket: string,
+  name: string,
+  contentType: string | undefined,
+  meta: Record<string, unknown>,
+  preconditions: Preconditions,
+): UploadSession {
+  return {
+    bucket,
+    name,
+    ...(contentType ? { contentType } : {}),
+    ...(meta.metadata && typeof meta.metadata === 'object'
+      ? { metadata: meta.metadata as Record<string, string> }
+      : {}),
+    preconditions,
+    chunks: [],
+    received: 0,
+  };
+}
+
 const MAX_BODY = 64 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -366,17 +387,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       if (typeof meta.md5Hash === 'string' && meta.md5Hash !== md5Base64(data.body))
         throw new GcsError(400, 'invalid', 'Provided MD5 hash does not match the calculated MD5 hash of the content.');
       const contentType = typeof meta.contentType === 'string' ? meta.contentType : data.headers['content-type'];
-      const s: UploadSession = {
-        bucket,
-        name,
-        ...(contentType ? { contentType } : {}),
-        ...(meta.metadata && typeof meta.metadata === 'object'
-          ? { metadata: meta.metadata as Record<string, string> }
-          : {}),
-        preconditions,
-        chunks: [],
-        received: 0,
-      };
+      const s = newSession(bucket, name, contentType, meta, preconditions);
       return sendJson(res, 200, finalize(s, data.body));
     }
     if (type === 'resumable') {
@@ -388,17 +399,7 @@ export async function startFakeGcs(opts: FakeGcsOptions = {}): Promise<FakeGcs> 
       checkPreconditions(entry?.live ?? null, preconditions);
       const id = randomUUID().replace(/-/g, '');
       const contentType = String(req.headers['x-upload-content-type'] ?? meta.contentType ?? '');
-      sessions.set(id, {
-        bucket,
-        name,
-        ...(contentType ? { contentType } : {}),
-        ...(meta.metadata && typeof meta.metadata === 'object'
-          ? { metadata: meta.metadata as Record<string, string> }
-          : {}),
-        preconditions,
-        chunks: [],
-        received: 0,
-      });
+      sessions.set(id, newSession(bucket, name, contentType, meta, preconditions));
       const host = req.headers.host ?? baseUrl.replace(/^http:\/\//, '');
       const location = `http://${host}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
       res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': 0 });
