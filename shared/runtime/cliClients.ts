@@ -4,6 +4,7 @@
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
 import { readFileSync } from 'node:fs';
+import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicyPort } from '../ports/firewall';
@@ -32,28 +33,33 @@ export interface OpsFlags {
   writeQuota?: string;
 }
 
-/** Parses `gs://BUCKET[/PREFIX]`; the prefix gets a trailing slash. */
-export function parseBucketUrl(url: string): { bucket: string; prefix?: string } {
-  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
-  if (!m)
-    throw new CliConfigError(`--bucket ${url} is not a gs:// URL (hint: --bucket gs://my-egress-manifests/manifests/)`);
-  const raw = m[2] ?? '';
-  return { bucket: m[1]!, ...(raw ? { prefix: raw.endsWith('/') ? raw : `${raw}/` } : {}) };
+/**
+ * Parses `gs://BUCKET[/PREFIX]` with the CLI's one parser (shared/cli/gsUrl.ts): `gs://B` = `defaultPrefix`, `gs://B/`
+ * = the bucket root, `gs://B/P` = `P/`. A bad URL is a usage error naming `label` (the flag or variable).
+ */
+export function parseBucketUrl(
+  url: string,
+  defaultPrefix = 'manifests/',
+  label = '--bucket',
+): { bucket: string; prefix: string } {
+  try {
+    return parseGsUrl(url, { defaultPrefix });
+  } catch (e) {
+    if (e instanceof GsUrlError) throw new CliConfigError(`${label} ${e.message}`);
+    throw e;
+  }
 }
 
 /** The manifest bucket and prefix: `--bucket gs://B/P`, else EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX. */
 export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): { bucket: string; prefix: string } {
-  if (flags.bucket) {
-    const b = parseBucketUrl(flags.bucket);
-    return { bucket: b.bucket, prefix: b.prefix ?? cfg.manifestPrefix };
-  }
+  if (flags.bucket) return parseBucketUrl(flags.bucket, cfg.manifestPrefix);
   const env = cfg.manifestBucket ?? '';
   if (!env)
     throw new CliConfigError(
       'no manifest bucket: pass --bucket gs://BUCKET/PREFIX or set EGRESS_MANIFEST_BUCKET (and EGRESS_MANIFEST_PREFIX)',
     );
-  const b = env.startsWith('gs://') ? parseBucketUrl(env) : { bucket: env };
-  return { bucket: b.bucket, prefix: b.prefix ?? cfg.manifestPrefix };
+  // A bare name is the same as gs://NAME: the bucket with EGRESS_MANIFEST_PREFIX.
+  return parseBucketUrl(env.startsWith('gs://') ? env : `gs://${env}`, cfg.manifestPrefix, 'EGRESS_MANIFEST_BUCKET');
 }
 
 /** The platform policy: `--policy FILE`, else EGRESS_POLICY_FILE, else the defaults. */

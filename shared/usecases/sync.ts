@@ -98,15 +98,6 @@ export function normalizePrefix(prefix: string): string {
   return p === '' || p.endsWith('/') ? p : `${p}/`;
 }
 
-/** Splits `gs://BUCKET[/PREFIX]` into bucket and normalized prefix; throws SyncInputError with a hint otherwise. */
-export function parseGsTarget(target: string): { bucket: string; prefix: string } {
-  const m = /^gs:\/\/([^/]+)(?:\/(.*))?$/.exec(target);
-  if (!m?.[1]) throw new SyncInputError(`target '${target}' is not a gs:// URL: use gs://BUCKET or gs://BUCKET/PREFIX`);
-  if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(m[1]))
-    throw new SyncInputError(`'${m[1]}' is not a valid bucket name (lowercase letters, digits, '-', '_', '.')`);
-  return { bucket: m[1], prefix: normalizePrefix(m[2] ?? '') };
-}
-
 /** Reads every `*.yaml|*.yml` under `dir` (recursively, skipping dot-folders); object name = prefix + base name. */
 export function readManifestDir(dir: string, prefix: string): LocalManifest[] {
   let st: ReturnType<typeof statSync>;

@@ -8,7 +8,6 @@ import { readConfig } from '../../runtime/config';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
   type LocalManifest,
-  parseGsTarget,
   readManifestDir,
   SyncInputError,
   type SyncItem,
@@ -16,6 +15,7 @@ import {
   syncManifests,
 } from '../../usecases/sync';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
+import { GsUrlError, parseGsUrl } from '../gsUrl';
 import { progressBar } from '../progress';
 
 interface SyncFlags {
@@ -142,7 +142,9 @@ export async function runSync(
   let policy: ReturnType<typeof loadPolicyFile>;
   let store: ManifestStore;
   try {
-    ({ bucket, prefix } = parseGsTarget(target));
+    // The same parser and meaning as replay/drift/explain: gs://B = EGRESS_MANIFEST_PREFIX (the folder the validator
+    // watches), gs://B/ = the bucket root.
+    ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: readConfig().manifestPrefix }));
     files = readManifestDir(dir, prefix);
     // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
     // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
@@ -150,7 +152,7 @@ export async function runSync(
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
-    return err instanceof SyncInputError ? EXIT_USAGE : EXIT_INVALID;
+    return err instanceof SyncInputError || err instanceof GsUrlError ? EXIT_USAGE : EXIT_INVALID;
   }
   if (files.length === 0) {
     // An empty tree with --delete would wipe the bucket: refuse rather than guess that was meant.
@@ -186,7 +188,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'Validate every manifest in DIR, then upload the changed ones to gs://BUCKET[/PREFIX] (object = PREFIX + file name); refuses to sync anything if one manifest is invalid',
     )
     .argument('<dir>', 'folder of Project manifests (*.yaml, *.yml; walked recursively)')
-    .argument('<target>', 'gs://BUCKET or gs://BUCKET/PREFIX')
+    .argument(
+      '<target>',
+      'gs://BUCKET/PREFIX (gs://BUCKET alone = EGRESS_MANIFEST_PREFIX, default manifests/; gs://BUCKET/ = the bucket root)',
+    )
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
     .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -168,7 +168,8 @@ describe('egress sync', () => {
     const saved = process.env.STORAGE_EMULATOR_HOST;
     try {
       process.env.STORAGE_EMULATOR_HOST = fake.url;
-      const r = await runCli('sync', dir, `gs://${BUCKET}`);
+      // gs://B/ is the bucket root (gs://B alone means EGRESS_MANIFEST_PREFIX).
+      const r = await runCli('sync', dir, `gs://${BUCKET}/`);
       expect(r.code).toBe(0);
       expect(fake.listObjects(BUCKET).map((o) => o.name)).toContain('payment-gateway.yaml');
       process.env.STORAGE_EMULATOR_HOST = fake.url.replace('http://', '');

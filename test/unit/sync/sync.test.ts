@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC32C } from '@google-cloud/storage';
 import fc from 'fast-check';
+import { runSync } from '../../../shared/cli/commands/sync';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../../shared/ports/storage';
 import {
   type LocalManifest,
   normalizePrefix,
   objectChecksums,
-  parseGsTarget,
   planSync,
   readManifestDir,
   SyncInputError,
@@ -114,14 +114,10 @@ describe('checksums', () => {
 });
 
 describe('targets and prefixes', () => {
-  it('parses gs:// targets and normalizes the prefix to end in /', () => {
-    expect(parseGsTarget('gs://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
-    expect(parseGsTarget('gs://my-bucket/')).toEqual({ bucket: 'my-bucket', prefix: '' });
-    expect(parseGsTarget('gs://my-bucket/manifests')).toEqual({ bucket: 'my-bucket', prefix: 'manifests/' });
-    expect(parseGsTarget('gs://my-bucket/a/b/')).toEqual({ bucket: 'my-bucket', prefix: 'a/b/' });
-    expect(() => parseGsTarget('my-bucket/x')).toThrow(/gs:\/\/BUCKET/);
-    expect(() => parseGsTarget('gs://My_Bucket')).toThrow(SyncInputError);
+  it('normalizes a prefix to end in exactly one /', () => {
     expect(normalizePrefix('/x')).toBe('x/');
+    expect(normalizePrefix('x/')).toBe('x/');
+    expect(normalizePrefix('')).toBe('');
   });
 });
 
@@ -321,5 +317,82 @@ describe('readManifestDir', () => {
     writeFileSync(join(dir, 'x', 'a.yaml'), 'a');
     expect(() => readManifestDir(dir, '')).toThrow(/both be uploaded as a\.yaml/);
     expect(() => readManifestDir(join(dir, 'nope'), '')).toThrow(SyncInputError);
+  });
+});
+
+describe('runSync (the command) over a memory store', () => {
+  let dir: string;
+  const saved = process.env.EGRESS_MANIFEST_PREFIX;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sync-cmd-'));
+    delete process.env.EGRESS_MANIFEST_PREFIX;
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env.EGRESS_MANIFEST_PREFIX;
+    else process.env.EGRESS_MANIFEST_PREFIX = saved;
+  });
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      out,
+      err,
+      io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s), stderr: { write: () => true } },
+    };
+  };
+  const flags = { format: 'text' as const, concurrency: 1 };
+
+  it('refuses "//", "." and ".." in the target (exit 2, with a hint) before touching the bucket', async () => {
+    writeFileSync(join(dir, 'payment-gateway.yaml'), manifest('payment-gateway'));
+    for (const target of ['gs://bkt//double', 'gs://bkt/a/../b', 'gs://bkt/./x', 'gs://goog-bkt/x']) {
+      const o = io();
+      const makeStore = jest.fn(() => memoryStore());
+      expect(await runSync(dir, target, flags, o.io, makeStore)).toBe(2);
+      expect(makeStore).not.toHaveBeenCalled();
+      expect(o.err.join('')).toMatch(/hint: /);
+    }
+  });
+
+  it('gs://B = EGRESS_MANIFEST_PREFIX (manifests/), gs://B/ = the bucket root, like replay/drift/explain', async () => {
+    writeFileSync(join(dir, 'payment-gateway.yaml'), manifest('payment-gateway'));
+    const a = memoryStore();
+    expect(await runSync(dir, 'gs://bkt', flags, io().io, () => a)).toBe(0);
+    expect([...a.objects.keys()]).toEqual(['manifests/payment-gateway.yaml']);
+    const b = memoryStore();
+    expect(await runSync(dir, 'gs://bkt/', flags, io().io, () => b)).toBe(0);
+    expect([...b.objects.keys()]).toEqual(['payment-gateway.yaml']);
+    process.env.EGRESS_MANIFEST_PREFIX = 'team';
+    const c = memoryStore();
+    expect(await runSync(dir, 'gs://bkt', flags, io().io, () => c)).toBe(0);
+    expect([...c.objects.keys()]).toEqual(['team/payment-gateway.yaml']);
+  });
+
+  it('--delete with nested folders: PREFIX + base name; the same base name in two folders is refused, nothing touched', async () => {
+    mkdirSync(join(dir, 'team-a'));
+    mkdirSync(join(dir, 'team-b'));
+    writeFileSync(join(dir, 'team-a', 'payment-gateway.yaml'), manifest('payment-gateway'));
+    writeFileSync(join(dir, 'team-b', 'fraud-scoring.yaml'), manifest('fraud-scoring'));
+    const store = memoryStore();
+    store.objects.set('manifests/legacy.yaml', { content: Buffer.from('x'), generation: '1' });
+    store.objects.set('manifests/team-a/kept.yaml', { content: Buffer.from('x'), generation: '2' });
+    const ok = io();
+    expect(await runSync(dir, 'gs://bkt/manifests', { ...flags, delete: true }, ok.io, () => store)).toBe(0);
+    expect([...store.objects.keys()].sort()).toEqual([
+      'manifests/fraud-scoring.yaml',
+      'manifests/payment-gateway.yaml',
+      'manifests/team-a/kept.yaml',
+    ]);
+    // A second payment-gateway.yaml in another folder binds to the same project and object: refused before listing.
+    writeFileSync(join(dir, 'team-b', 'payment-gateway.yaml'), manifest('payment-gateway', ['hooks.slack.com']));
+    const before = store.writes.length;
+    const list = jest.spyOn(store, 'list');
+    const dup = io();
+    expect(await runSync(dir, 'gs://bkt/manifests', { ...flags, delete: true }, dup.io, () => store)).toBe(2);
+    expect(dup.err.join('')).toMatch(
+      /team-a\/payment-gateway\.yaml and .*team-b\/payment-gateway\.yaml would both be uploaded as manifests\/payment-gateway\.yaml/,
+    );
+    expect(list).not.toHaveBeenCalled();
+    expect(store.writes.length).toBe(before);
   });
 });
