@@ -12,8 +12,7 @@
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { ManifestSource, PubSubMessage } from '../core/events/types';
 import { CompileError, desiredRules } from '../core/firewall/compiler';
-import { MANAGED_BY, parseMarker } from '../core/firewall/marker';
-import { isEmptyPlan, planProject } from '../core/firewall/plan';
+import { groupOwnedRules, isEmptyPlan, planProject } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
@@ -105,19 +104,6 @@ export function sourceOf(bucket: string, o: StoredObject): ManifestSource {
     ...(o.md5Hash ? { md5Hash: o.md5Hash } : {}),
     ...(o.crc32c ? { crc32c: o.crc32c } : {}),
   };
-}
-
-/** Our rules by marker project (foreign rules dropped). */
-export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, ObservedRule[]> {
-  const out = new Map<string, ObservedRule[]>();
-  for (const r of rules) {
-    const m = parseMarker(r.description);
-    if (!m || m.managedBy !== MANAGED_BY) continue;
-    const list = out.get(m.project) ?? [];
-    list.push(r);
-    out.set(m.project, list);
-  }
-  return out;
 }
 
 /** Writes the applier will make for this project, planned exactly as it plans (generation stamping included). */

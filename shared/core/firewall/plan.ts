@@ -164,6 +164,19 @@ export function planProject(
   return plan;
 }
 
+/** Our rules by marker project (rules without our marker dropped). */
+export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, ObservedRule[]> {
+  const out = new Map<string, ObservedRule[]>();
+  for (const r of rules) {
+    const m = parseMarker(r.description);
+    if (!m || m.managedBy !== MANAGED_BY) continue;
+    const list = out.get(m.project) ?? [];
+    list.push(r);
+    out.set(m.project, list);
+  }
+  return out;
+}
+
 /** Plans several projects against one policy snapshot; projects absent from `desired` are not touched. */
 export function planMany(
   current: readonly ObservedRule[],
@@ -172,14 +185,7 @@ export function planMany(
 ): Plan {
   const out = emptyPlan();
   // Index owned rules by project once: parsing every marker per project would be O(projects × rules).
-  const byProject = new Map<string, ObservedRule[]>();
-  for (const r of current) {
-    const m = parseMarker(r.description);
-    if (!m || m.managedBy !== MANAGED_BY) continue;
-    const list = byProject.get(m.project) ?? [];
-    list.push(r);
-    byProject.set(m.project, list);
-  }
+  const byProject = groupOwnedRules(current);
   for (const [project, rules] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const p = planProject(byProject.get(project) ?? [], rules, { ...opts, project });
     out.create.push(...p.create);
