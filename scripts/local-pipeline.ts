@@ -5,9 +5,10 @@
  * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
  * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
  */
-import { existsSync, type FSWatcher, readdirSync, rmSync, statSync, watch } from 'node:fs';
+import { existsSync, type FSWatcher, rmSync, statSync, watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
 import { parseMarker } from '../shared/core/firewall';
 import { SyncInputError } from '../shared/usecases/sync';
 import { EmulatorSetupError } from '../test/support/emulator';
@@ -201,7 +202,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
         const round = await syncAndWait(stack, args.manifests, args.timeoutMs);
         if (round.outcomes.length) printRound(stack, round, false);
       } catch (err) {
-        const msg = err instanceof SyncInputError ? err.message : String(err);
+        const msg = err instanceof SyncInputError || err instanceof ManifestDirError ? err.message : String(err);
         out(`[${time()}] ${msg}`);
       }
     });
@@ -215,19 +216,6 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     await stopping;
     await stack?.stop();
   }
-}
-
-/** The folder and its sub-folders (dot-folders and node_modules skipped, as `readManifestDir` skips them). */
-function folders(dir: string): string[] {
-  const out = [dir];
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true }))
-      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules')
-        out.push(...folders(join(dir, e.name)));
-  } catch {
-    // Removed meanwhile: its parent's watcher reports that.
-  }
-  return out;
 }
 
 /** A folder watcher; `close()` stops every underlying watcher and the pending debounce. */
@@ -252,7 +240,7 @@ export function watchFolder(dir: string, onChange: () => Promise<void>, debounce
     timer = setTimeout(() => void run(), debounceMs);
   };
   const rescan = () => {
-    const now = new Set(folders(dir));
+    const now = new Set(manifestFolders(dir));
     for (const [d, w] of watchers)
       if (!now.has(d)) {
         w.close();

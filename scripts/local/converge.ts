@@ -3,9 +3,11 @@
  * module as `egress sync` (`syncManifests`), then wait on the status topic for the outcome of every object written or
  * deleted. Used by `npm start` (first round and every watched edit) and by the pipeline bench.
  */
-import { basename } from 'node:path';
+
+import { readManifestDir } from '../../shared/adapters/manifestDir';
+import { projectKeyOf } from '../../shared/core/bucket/layout';
 import { changeEventId } from '../../shared/core/events/codec';
-import { readManifestDir, type SyncReport, syncManifests } from '../../shared/usecases/sync';
+import { type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
 import type { LocalStack } from '../../test/support/stack';
 import type { Outcome } from './render';
 
@@ -14,8 +16,6 @@ export interface Round {
   report: SyncReport;
   outcomes: Outcome[];
 }
-
-const keyOf = (object: string) => basename(object).replace(/\.ya?ml$/i, '');
 
 /**
  * Waits for the final status of each outcome (a `rejected`, `applied`, `skipped` or `apply-failed` event); those
@@ -47,11 +47,11 @@ export async function awaitOutcomes(stack: LocalStack, outcomes: Outcome[], time
 
 /**
  * Syncs `dir` to the stack's bucket (invalid manifests uploaded on purpose, so the validator shows its rejection;
- * removed files deleted) and waits for the outcomes. Throws SyncInputError for an unreadable folder, and an Error
+ * removed files deleted) and waits for the outcomes. Throws ManifestDirError or SyncInputError for an unusable folder, and an Error
  * naming the object when the fake bucket refused a write.
  */
 export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: number): Promise<Round> {
-  const files = readManifestDir(dir, stack.prefix);
+  const files = toLocalManifests(readManifestDir(dir), stack.prefix);
   const fileOf = new Map(files.map((f) => [f.objectName, f.path]));
   const report = await syncManifests({
     store: stack.store,
@@ -64,7 +64,7 @@ export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: num
   const outcomes: Outcome[] = [];
   for (const item of report.items) {
     const file = fileOf.get(item.object);
-    const base = { object: item.object, project: keyOf(item.object), ...(file ? { file } : {}) };
+    const base = { object: item.object, project: projectKeyOf(item.object), ...(file ? { file } : {}) };
     if ((item.action === 'create' || item.action === 'update') && item.generation)
       outcomes.push({ ...base, change: 'upload', generation: item.generation });
     else if (item.action === 'delete' && item.previousGeneration)

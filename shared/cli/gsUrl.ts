@@ -8,6 +8,7 @@
  * Empty segments (`gs://B//x`), `.` and `..` segments and invalid bucket names are refused: GCS object names are
  * literal, so `a/../b` would create an object whose name contains `..`, not the folder `b/`.
  */
+import { normalizePrefix } from '../core/bucket/layout';
 
 /** A `gs://` URL that cannot be used; `hint` says what to write instead. */
 export class GsUrlError extends Error {
@@ -56,7 +57,7 @@ export function parseGsUrl(url: string, opts: { defaultPrefix: string }): GsUrl 
   const problem = bucketNameProblem(bucket);
   if (problem) throw new GsUrlError(`${url}: '${bucket}' is not a valid bucket name`, problem);
   const path = m[2];
-  if (path === undefined) return { bucket, prefix: folder(opts.defaultPrefix) };
+  if (path === undefined) return { bucket, prefix: normalizePrefix(opts.defaultPrefix) };
   if (path === '/') return { bucket, prefix: '' };
   // '/a/b/' -> ['a', 'b']; one trailing slash is optional, anything else empty is a typo.
   const segments = path.slice(1).replace(/\/$/, '').split('/');
@@ -76,10 +77,4 @@ export function parseGsUrl(url: string, opts: { defaultPrefix: string }): GsUrl 
       throw new GsUrlError(`${JSON.stringify(url)} has a control character in its path`, 'remove it');
   }
   return { bucket, prefix: `${segments.join('/')}/` };
-}
-
-/** '' stays ''; a prefix gets exactly one trailing '/' and no leading one. */
-function folder(prefix: string): string {
-  const p = prefix.replace(/^\/+/, '');
-  return p === '' || p.endsWith('/') ? p : `${p}/`;
 }

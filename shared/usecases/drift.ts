@@ -3,6 +3,7 @@
  * repair events and `drift` status events. It is built to run on a schedule: when nothing drifted it publishes
  * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
  */
+import { defaultObjectName } from '../core/bucket/layout';
 import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -128,7 +129,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
         entries: [],
         source: {
           bucket: deps.bucket,
-          object: `${deps.prefix}${p.project}.yaml`,
+          object: defaultObjectName(deps.prefix, p.project),
           generation: p.appliedGeneration ?? '0',
         },
         time: new Date(deps.clock.now()),

@@ -9,6 +9,7 @@
  * no quota time at all. Event ids are deterministic (bucket, object, generation, reason): an interrupted replay can be
  * run again; the events it re-sends are recognisable duplicates and the applier's plan makes them no-ops.
  */
+import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { ManifestSource, PubSubMessage } from '../core/events/types';
 import { CompileError, desiredRules } from '../core/firewall/compiler';
@@ -23,7 +24,6 @@ import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { isManifestObject } from './validateObject';
 
 /** A live manifest of the bucket, read and validated. */
 export interface BucketManifest {
@@ -35,13 +35,6 @@ export interface BucketManifest {
   entries: EgressEntry[];
   /** `CODE message` of each error, for invalid manifests. */
   errors: string[];
-}
-
-const MANIFEST_RE = /\.ya?ml$/;
-
-/** The project key an object name binds to (`manifests/payment-gateway.yaml` → `payment-gateway`). */
-export function keyOfObject(name: string): string {
-  return (name.split('/').pop() ?? name).replace(MANIFEST_RE, '');
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
@@ -76,7 +69,7 @@ export async function loadBucketManifests(
   const objects = (await store.list(prefix))
     // The validator's rule of what counts as a manifest (directly under the prefix), so replay never publishes for an
     // object the pipeline itself ignores (`manifests/team/x.yaml`).
-    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(keyOfObject(o.name))))
+    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(projectKeyOf(o.name))))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const loaded = await mapLimit(objects, opts.concurrency ?? 16, async (o) => {
     const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));
@@ -84,7 +77,7 @@ export async function loadBucketManifests(
     const r = validateManifest(got.text, { path: o.name, policy });
     const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
     return {
-      key: keyOfObject(o.name),
+      key: projectKeyOf(o.name),
       object: got.object.generation ? { ...o, ...got.object } : o,
       valid: r.valid,
       project: r.project,

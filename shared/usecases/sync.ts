@@ -4,8 +4,7 @@
  * precondition so a concurrent writer is detected instead of overwritten. See docs/sync.md.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { isManifestObject, normalizePrefix, objectNameOf } from '../core/bucket/layout';
 import { checkProjectSet, tooLargeResult, validateManifest } from '../core/manifest';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -90,49 +89,22 @@ export class SyncInputError extends Error {
   }
 }
 
-const MANIFEST_RE = /\.ya?ml$/i;
-
-/** '' stays ''; anything else gets exactly one trailing '/' (so `gs://b/manifests` means `manifests/NAME.yaml`). */
-export function normalizePrefix(prefix: string): string {
-  const p = prefix.replace(/^\/+/, '');
-  return p === '' || p.endsWith('/') ? p : `${p}/`;
-}
-
-/** Reads every `*.yaml|*.yml` under `dir` (recursively, skipping dot-folders); object name = prefix + base name. */
-export function readManifestDir(dir: string, prefix: string): LocalManifest[] {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(dir);
-  } catch {
-    throw new SyncInputError(`manifest folder '${dir}' does not exist`);
-  }
-  if (!st.isDirectory()) throw new SyncInputError(`'${dir}' is not a folder: pass the folder holding the manifests`);
-  const paths: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && MANIFEST_RE.test(e.name)) paths.push(p);
-    }
-  };
-  walk(dir);
-  return readManifestFiles(paths, prefix);
-}
-
-/** Reads the given files; two files that would land on the same object name are an input error. */
-export function readManifestFiles(paths: string[], prefix: string): LocalManifest[] {
+/**
+ * Gives each file read from disk (adapters/manifestDir) its object name, PREFIX + base name; two files that would
+ * land on the same object name are an input error.
+ */
+export function toLocalManifests(files: readonly { path: string; content: Buffer }[], prefix: string): LocalManifest[] {
   const p = normalizePrefix(prefix);
   const byObject = new Map<string, string>();
-  return paths.map((path) => {
-    const objectName = `${p}${basename(path)}`;
+  return files.map(({ path, content }) => {
+    const objectName = objectNameOf(p, path);
     const other = byObject.get(objectName);
     if (other)
       throw new SyncInputError(
         `${other} and ${path} would both be uploaded as ${objectName}: object names are PREFIX + file name, so file names must be unique`,
       );
     byObject.set(objectName, path);
-    return { path, objectName, content: readFileSync(path) };
+    return { path, objectName, content };
   });
 }
 
@@ -200,7 +172,7 @@ export function planSync(
   const local = new Set(files.map((f) => f.objectName));
   // Only manifest-shaped objects directly under the prefix are ours to delete: never "subfolders" or other files.
   const orphans = remote
-    .filter((o) => o.name.startsWith(p) && !o.name.slice(p.length).includes('/') && MANIFEST_RE.test(o.name))
+    .filter((o) => isManifestObject(o.name, p))
     .filter((o) => !local.has(o.name))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (!deleteRemoved) return { items, extraneous: orphans.map((o) => o.name) };

@@ -7,10 +7,12 @@
  * Error policy: bad input is acknowledged (logged, never thrown: a retry would fail the same way, forever);
  * transient I/O failures are thrown so the platform redelivers the event.
  */
+
+import { keyListPrefix, manifestsOf, normalizePrefix, placeOf, projectKeyOf } from '../core/bucket/layout';
 import type { Diagnostic } from '../core/diagnostics';
 import { changeEventId, compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
-import { projectKeyFromPath, tooLargeResult, validateManifest } from '../core/manifest';
+import { tooLargeResult, validateManifest } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
@@ -44,29 +46,6 @@ export type ValidateOutcome =
   | { kind: 'superseded'; liveGeneration: string }
   | { kind: 'deleted'; event: EgressChangeEvent; messageId: string }
   | { kind: 'failed'; error: string };
-
-/**
- * True for names the validator treats as manifests: directly under `prefix` (no further `/`), ending in
- * `.yaml`/`.yml`. The layout is flat (`egress sync` uploads `PREFIX + base name`, explain and drift look there): a
- * nested `PREFIX/team/p.yaml` would be a second manifest of project `p`, and its deletion would revoke `p`.
- */
-export function isManifestObject(name: string, prefix: string): boolean {
-  const folder = folderPrefix(prefix);
-  if (!name.startsWith(folder)) return false;
-  const rest = name.slice(folder.length);
-  return /^[^/]+\.ya?ml$/.test(rest);
-}
-
-/** `manifests` and `/manifests/` mean the folder `manifests/` (as `egress sync gs://b/manifests` does); '' is the root. */
-export function folderPrefix(prefix: string): string {
-  const p = prefix.replace(/^\/+/, '');
-  return p === '' || p.endsWith('/') ? p : `${p}/`;
-}
-
-/** The other spelling of a manifest object (`p.yaml` ↔ `p.yml`): both bind to the same project key. */
-export function siblingManifestObject(name: string): string {
-  return name.endsWith('.yml') ? `${name.slice(0, -4)}.yaml` : name.replace(/\.yaml$/, '.yml');
-}
 
 /** Runs an I/O step; transient failures become TransientError (thrown on), permanent ones are returned. */
 async function io<T>(
@@ -171,7 +150,7 @@ async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: 
 
   // Reported against the object's own project key (its base name, which the name binding requires): a file that
   // declares another project's name must not raise a rejection in that project's channel, nor hide its own.
-  const project = projectKeyFromPath(ev.name);
+  const project = projectKeyOf(ev.name);
   const status = makeStatus(
     { outcome: 'rejected', project, source, diagnostics: result.diagnostics },
     VALIDATOR_SOURCE,
@@ -203,13 +182,17 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
     });
     return { kind: 'superseded', liveGeneration: stat.value.generation } as const;
   }
-  const key = projectKeyFromPath(ev.name);
+  const key = projectKeyOf(ev.name);
   // A rename `p.yml` → `p.yaml` (upload the new object, delete the old one) must not revoke `p`: the project still
-  // has a live manifest under the other spelling, whose own event carries its state.
-  const sibling = siblingManifestObject(ev.name);
-  const other = await io(`stat gs://${ev.bucket}/${sibling}`, () => deps.storeFor(ev.bucket).stat(sibling));
-  if (!other.ok) return failed(deps, other.error, ctx);
-  if (other.value) {
+  // has a live manifest under another spelling (any of `.yaml`/`.yml` in any case), whose own event carries its state.
+  const store = deps.storeFor(ev.bucket);
+  const listed = await io(`list gs://${ev.bucket}/${keyListPrefix(deps.manifestPrefix, key)}`, () =>
+    store.list(keyListPrefix(deps.manifestPrefix, key)),
+  );
+  if (!listed.ok) return failed(deps, listed.error, ctx);
+  const other = manifestsOf(listed.value, deps.manifestPrefix, key).find((o) => o.name !== ev.name);
+  if (other) {
+    const sibling = other.name;
     // Unlike an overwrite (whose finalize reports), nothing else would report on this deletion: say `skipped`, with
     // the id the delete change would have had, so whoever waits on the status topic (sync, npm start) gets an answer.
     const source = sourceOf(ev);
@@ -230,10 +213,10 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
     deps.logger.log('INFO', `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked`, {
       ...ctx,
       liveObject: sibling,
-      liveGeneration: other.value.generation,
+      liveGeneration: other.generation,
       statusId: status.id,
     });
-    return { kind: 'superseded', liveGeneration: other.value.generation } as const;
+    return { kind: 'superseded', liveGeneration: other.generation } as const;
   }
   const event = makeEgressChange({
     // Only the key is known once the object is gone; the applier needs nothing else to revoke.
@@ -267,13 +250,15 @@ function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unkn
 /** Handles one parsed storage event. Throws TransientError only for failures a redelivery may fix. */
 export async function validateObject(deps: ValidateObjectDeps, ev: StorageObjectEvent): Promise<ValidateOutcome> {
   const ctx = { eventId: ev.id, eventKind: ev.kind, bucket: ev.bucket, object: ev.name, generation: ev.generation };
-  if (!isManifestObject(ev.name, deps.manifestPrefix)) {
-    const prefix = folderPrefix(deps.manifestPrefix);
-    const reason = !ev.name.startsWith(prefix)
-      ? `outside the manifest prefix ${JSON.stringify(prefix)}`
-      : ev.name.slice(prefix.length).includes('/')
-        ? `in a sub-folder of the manifest prefix ${JSON.stringify(prefix)} (manifests live directly under it)`
-        : 'not a .yaml/.yml object';
+  const place = placeOf(ev.name, deps.manifestPrefix);
+  if (place !== 'manifest') {
+    const prefix = JSON.stringify(normalizePrefix(deps.manifestPrefix));
+    const reason =
+      place === 'outside'
+        ? `outside the manifest prefix ${prefix}`
+        : place === 'nested'
+          ? `in a sub-folder of the manifest prefix ${prefix} (manifests live directly under it)`
+          : 'not a .yaml/.yml object';
     deps.logger.log('INFO', `ignored ${ev.name}: ${reason}`, ctx);
     return { kind: 'ignored', reason };
   }

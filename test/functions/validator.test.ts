@@ -209,6 +209,41 @@ describe('egressValidator: finalized', () => {
   });
 });
 
+describe('egressValidator: extensions in any letter case (the bucket layout rule)', () => {
+  it('validates and publishes p.YAML as `egress sync` and `npm start` upload it', async () => {
+    const name = 'manifests/payment-gateway.YAML';
+    const obj = await upload(name, VALID);
+    const res = await deliver(event('finalized', name, obj.generation));
+
+    expect(res.status).toBe(204);
+    expect(changes()).toHaveLength(1);
+    expect(decodedChange(0)).toMatchObject({
+      subject: 'payment-gateway',
+      data: { source: { object: name, generation: obj.generation } },
+    });
+    expect(logger.entries.some((e) => /ignored/.test(e.message))).toBe(false);
+  });
+
+  it('does not revoke when p.yaml is deleted while p.YAML is live', async () => {
+    const old = await upload(OBJECT, VALID);
+    await upload('manifests/payment-gateway.YAML', VALID_V2);
+    await store.delete(OBJECT);
+    const res = await deliver(event('deleted', OBJECT, old.generation));
+
+    expect(res.status).toBe(204);
+    expect(changes()).toHaveLength(0);
+    expect(logger.at('INFO').some((e) => e.fields.liveObject === 'manifests/payment-gateway.YAML')).toBe(true);
+  });
+
+  it('still ignores a nested object and a .yaml.bak', async () => {
+    for (const name of ['manifests/team/payment-gateway.YAML', 'manifests/payment-gateway.yaml.bak']) {
+      const obj = await upload(name, VALID);
+      expect((await deliver(event('finalized', name, obj.generation))).status).toBe(204);
+    }
+    expect(publisher.published).toHaveLength(0);
+  });
+});
+
 describe('egressValidator: size limit without a size in the event', () => {
   it('refuses an oversized object by its stored size, without downloading it', async () => {
     const big = `${VALID}# ${'x'.repeat(DEFAULT_POLICY.manifest.maxFileBytes)}\n`;

@@ -1,6 +1,7 @@
 /** `egress sync DIR gs://BUCKET[/PREFIX]`: the merge step (validate all, then upload what changed). See docs/sync.md. */
 import { Storage } from '@google-cloud/storage';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ManifestDirError, readManifestDir } from '../../adapters/manifestDir';
 import { gcsManifestStore } from '../../adapters/storage';
 import type { ManifestResult } from '../../core/manifest/types';
 import type { ManifestStore } from '../../ports/storage';
@@ -8,11 +9,11 @@ import { readConfig } from '../../runtime/config';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
   type LocalManifest,
-  readManifestDir,
   SyncInputError,
   type SyncItem,
   type SyncReport,
   syncManifests,
+  toLocalManifests,
 } from '../../usecases/sync';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
@@ -145,14 +146,16 @@ export async function runSync(
     // The same parser and meaning as replay/drift/explain: gs://B = EGRESS_MANIFEST_PREFIX (the folder the validator
     // watches), gs://B/ = the bucket root.
     ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: readConfig().manifestPrefix }));
-    files = readManifestDir(dir, prefix);
+    files = toLocalManifests(readManifestDir(dir), prefix);
     // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
     // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
     policy = loadPolicyFile(flags.policy ?? readConfig().policyFile);
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
-    return err instanceof SyncInputError || err instanceof GsUrlError ? EXIT_USAGE : EXIT_INVALID;
+    return err instanceof SyncInputError || err instanceof ManifestDirError || err instanceof GsUrlError
+      ? EXIT_USAGE
+      : EXIT_INVALID;
   }
   if (files.length === 0) {
     // An empty tree with --delete would wipe the bucket: refuse rather than guess that was meant.

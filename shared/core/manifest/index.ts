@@ -2,7 +2,7 @@
 
 export { DIAGNOSTIC_CODES } from './codes';
 export { type NormalizeResult, normalizeEgressValue, normalizeHostname } from './egress';
-export { isValidProjectName, MAX_PROJECT_NAME_LENGTH, projectKeyFromPath } from './names';
+export { isValidProjectName, MAX_PROJECT_NAME_LENGTH } from './names';
 export { ProjectManifestSchema, projectJsonSchema } from './schema';
 export * from './types';
 export { checkProjectSet, tooLargeResult, type ValidateOptions, validateManifest } from './validate';

@@ -37,10 +37,3 @@ export function explainProjectName(name: string): { message: string; hint?: stri
     hint,
   };
 }
-
-/** The project key a file or GCS object name binds to: its base name without `.yaml`/`.yml`. */
-export function projectKeyFromPath(path: string): string {
-  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  const base = slash >= 0 ? path.slice(slash + 1) : path;
-  return base.replace(/\.ya?ml$/, '');
-}

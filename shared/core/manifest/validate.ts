@@ -3,11 +3,12 @@
  * normalization. Collects every diagnostic; never throws.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
+import { projectKeyOf } from '../bucket/layout';
 import { type Diagnostic, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
 import { normalizeEgressValue } from './egress';
-import { explainProjectName, isValidProjectName, projectKeyFromPath } from './names';
+import { explainProjectName, isValidProjectName } from './names';
 import { KNOWN_REGIONS } from './regions';
 import { EgressEntrySchema, ENVIRONMENT_PATTERN, ProjectManifestSchema, REGION_PATTERN } from './schema';
 import { didYouMean, type JsonSchema, type Located, walkSchema } from './schemaWalk';
@@ -115,7 +116,7 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
       diags.push(diag('error', 'INVALID_PROJECT_NAME', e.message, w.pos, w.path, e.hint));
     } else {
       nameOk = true;
-      const key = path ? projectKeyFromPath(path) : name;
+      const key = path ? projectKeyOf(path) : name;
       if (key !== name)
         diags.push(
           diag(

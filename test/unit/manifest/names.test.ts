@@ -1,4 +1,4 @@
-import { isValidProjectName, MAX_PROJECT_NAME_LENGTH, projectKeyFromPath } from '../../../shared/core/manifest';
+import { isValidProjectName, MAX_PROJECT_NAME_LENGTH } from '../../../shared/core/manifest';
 
 describe('project names', () => {
   it('bounds names at 30 characters so derived ids (GCP project ids, rule names) stay valid', () => {
@@ -15,16 +15,5 @@ describe('project names', () => {
 
   it.each(['', 'Payment', '1abc', 'abc-', 'a_b', 'a.b', 'a b', '-a', 'ä'])('rejects %p', (n) => {
     expect(isValidProjectName(n)).toBe(false);
-  });
-
-  it.each([
-    ['manifests/payment-gateway.yaml', 'payment-gateway'],
-    ['payment-gateway.yml', 'payment-gateway'],
-    ['a/b/c.yaml', 'c'],
-    ['C:\\repo\\x.yaml', 'x'],
-    ['noext', 'noext'],
-    ['x.json', 'x.json'],
-  ])('projectKeyFromPath(%s) = %s', (p, k) => {
-    expect(projectKeyFromPath(p)).toBe(k);
   });
 });

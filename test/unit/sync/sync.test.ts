@@ -5,18 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC32C } from '@google-cloud/storage';
 import fc from 'fast-check';
+import { ManifestDirError, readManifestDir as readDir } from '../../../shared/adapters/manifestDir';
 import { runSync } from '../../../shared/cli/commands/sync';
+import { normalizePrefix } from '../../../shared/core/bucket/layout';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../../shared/ports/storage';
 import {
   type LocalManifest,
-  normalizePrefix,
   objectChecksums,
   planSync,
-  readManifestDir,
   SyncInputError,
   sameContent,
   syncManifests,
+  toLocalManifests,
 } from '../../../shared/usecases/sync';
 
 const manifest = (name: string, hosts: string[] = ['api.stripe.com']) =>
@@ -293,7 +294,9 @@ describe('syncManifests', () => {
   });
 });
 
-describe('readManifestDir', () => {
+const readManifestDir = (dir: string, prefix: string) => toLocalManifests(readDir(dir), prefix);
+
+describe('readManifestDir + toLocalManifests', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sync-dir-'));
@@ -316,7 +319,8 @@ describe('readManifestDir', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a');
     writeFileSync(join(dir, 'x', 'a.yaml'), 'a');
     expect(() => readManifestDir(dir, '')).toThrow(/both be uploaded as a\.yaml/);
-    expect(() => readManifestDir(join(dir, 'nope'), '')).toThrow(SyncInputError);
+    expect(() => readManifestDir(dir, '')).toThrow(SyncInputError);
+    expect(() => readManifestDir(join(dir, 'nope'), '')).toThrow(ManifestDirError);
   });
 });
 
