@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { isManifestObject, normalizePrefix, objectNameOf } from '../core/bucket/layout';
-import { checkProjectSet, tooLargeResult, validateManifest } from '../core/manifest';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../ports/storage';
+import { validateManifestFiles } from './validateFiles';
 
 /** A manifest file read from disk, with the object name it syncs to. */
 export interface LocalManifest {
@@ -142,16 +142,6 @@ export function sameContent(bytes: Uint8Array, remote: StoredObject): boolean {
   return false;
 }
 
-/** Validates every file with the manifest core, including the cross-file checks (duplicate project names). */
-export function validateLocalManifests(files: LocalManifest[], policy: PlatformPolicy): ManifestResult[] {
-  const results = files.map((f) =>
-    f.content.length > policy.manifest.maxFileBytes
-      ? tooLargeResult(f.path, f.content.length, policy)
-      : validateManifest(f.content.toString('utf8'), { path: f.path, policy }),
-  );
-  return checkProjectSet(results);
-}
-
 /** Pure planning step: what to do per object, given the live objects under the prefix. */
 export function planSync(
   files: LocalManifest[],
@@ -216,7 +206,7 @@ function failureOf(err: unknown, object: string): SyncFailure {
 export async function syncManifests(opts: SyncManifestsOptions): Promise<SyncReport> {
   const prefix = normalizePrefix(opts.prefix);
   const dryRun = opts.dryRun ?? false;
-  const manifests = opts.validation === 'skip' ? [] : validateLocalManifests(opts.files, opts.validation.policy);
+  const manifests = opts.validation === 'skip' ? [] : validateManifestFiles(opts.files, opts.validation.policy);
   const base = { prefix, dryRun, manifests, extraneous: [] as string[] };
   if (manifests.some((m) => !m.valid))
     return { ...base, valid: false, items: [], summary: { uploaded: 0, unchanged: 0, deleted: 0 } };

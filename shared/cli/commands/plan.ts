@@ -1,18 +1,19 @@
 /**
  * `egress plan [--state FILE | --live] [--format text|markdown|json] [--detailed-exitcode] PATH...` — what the applier
- * would change for these manifests: they are validated, compiled, and planned against the rules of a fake-Compute
- * state file or of the live policy (Application Default Credentials). Only the projects named by the given manifests
- * are planned; other projects' rules and foreign rules are never part of a plan.
+ * would change for these manifests, against the rules of a fake-Compute state file or of the live policy
+ * (Application Default Credentials). The shell of the plan use case (shared/usecases/plan.ts): flags, sources,
+ * rendering and exit codes.
  *
  * Exit codes: 0 ok; 1 invalid manifests or an error; 2 usage. With --detailed-exitcode: 0 no changes, 1 error,
  * 2 changes (argument-parsing errors still exit 2, as for every command).
  */
 import { type Command, Option } from 'commander';
-import { CompileError, desiredRules, type PlanFormat, planMany, renderPlan } from '../../core/firewall';
-import type { DesiredRule, ObservedRule, Plan } from '../../core/firewall/types';
+import { type PlanFormat, renderPlan } from '../../core/firewall';
+import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { type RuntimeConfig, readConfig } from '../../runtime/config';
+import { type CurrentRules, planManifests } from '../../usecases/plan';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
 import { collectManifestFiles, validateFiles } from './validate';
@@ -41,37 +42,13 @@ export interface PlanCommandResult {
   plan?: Plan;
 }
 
-/** The manifests' desired rules by project key; compile errors are collected per file. */
-function desiredByProject(
-  results: ReturnType<typeof validateFiles>,
-  policy: PlatformPolicy,
-  hostProject: string | undefined,
-): { desired: Map<string, DesiredRule[]>; errors: string[] } {
-  const desired = new Map<string, DesiredRule[]>();
-  const errors: string[] = [];
-  for (const r of results) {
-    if (!r.project) continue;
-    try {
-      // A working copy has no object generation: '0'. Plans compare content, never the marker's generation.
-      desired.set(
-        r.project.name,
-        desiredRules(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
-      );
-    } catch (err) {
-      if (!(err instanceof CompileError)) throw err;
-      errors.push(`${r.path}: ${err.message}`);
-    }
-  }
-  return { desired, errors };
-}
-
 /** Reads the current rules from the chosen source. */
 async function currentRules(
   opts: PlanCommandOptions,
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig,
-): Promise<{ rules: ObservedRule[]; source: string }> {
+): Promise<CurrentRules> {
   if (opts.state) return stateFileRules(opts.state, flags, policy, cfg);
   const live = liveFirewall(flags, policy, cfg);
   try {
@@ -106,38 +83,41 @@ export async function runPlan(
   }
   const files = collectManifestFiles(opts.paths);
   if (files.length === 0) throw new UsageError(`no *.yaml/*.yml manifests under ${opts.paths.join(', ')}`);
-  const results = validateFiles(files, policy);
-  const invalid = results.filter((r) => !r.valid);
-  if (invalid.length) {
-    const lines = invalid.flatMap((r) => r.diagnostics.map((d) => formatDiagnostic(r.path, d)));
-    lines.push(`${plural(invalid.length, 'invalid manifest')}: nothing planned (run \`egress validate\` for details)`);
+  const r = await planManifests({
+    manifests: validateFiles(files, policy),
+    policy,
+    hostProject: opts.hostProject || cfg.hostProject || policy.firewall.hostProject,
+    currentRules: () => currentRules(opts, flags, policy, cfg),
+  });
+  if (r.kind === 'invalid') {
+    const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));
+    lines.push(
+      `${plural(r.invalid.length, 'invalid manifest')}: nothing planned (run \`egress validate\` for details)`,
+    );
     return { stdout: '', stderr: `${lines.join('\n')}\n`, code: EXIT_INVALID };
   }
-  const hostProject = opts.hostProject || cfg.hostProject || policy.firewall.hostProject;
-  const { desired, errors } = desiredByProject(results, policy, hostProject);
-  if (errors.length) return { stdout: '', stderr: `${errors.join('\n')}\n`, code: EXIT_INVALID };
+  if (r.kind === 'compile-error') return { stdout: '', stderr: `${r.errors.join('\n')}\n`, code: EXIT_INVALID };
+  if (r.kind === 'unreadable') {
+    if (r.error instanceof CliConfigError) throw new UsageError(r.error.message);
+    return { stdout: '', stderr: `error: ${(r.error as Error).message}\n`, code: EXIT_INVALID };
+  }
+  return {
+    stdout: render(r.plan, r.source, r.projects, opts.format),
+    stderr: '',
+    code: opts.detailedExitcode && r.changed ? EXIT_CHANGES : EXIT_OK,
+    plan: r.plan,
+  };
+}
 
-  let current: { rules: ObservedRule[]; source: string };
-  try {
-    current = await currentRules(opts, flags, policy, cfg);
-  } catch (err) {
-    if (err instanceof CliConfigError) throw new UsageError(err.message);
-    return { stdout: '', stderr: `error: ${(err as Error).message}\n`, code: EXIT_INVALID };
-  }
-  const plan = planMany(current.rules, desired);
-  const projects = [...desired.keys()].sort();
-  const scope = `against ${current.source}; only projects named by the given manifests are planned (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
-  let stdout: string;
-  if (opts.format === 'json') {
+/** The plan in `format`, with the scope it was planned in (the current-rules source and the projects). */
+function render(plan: Plan, source: string, projects: string[], format: PlanFormat): string {
+  const scope = `against ${source}; only projects named by the given manifests are planned (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
+  if (format === 'json') {
     const doc = JSON.parse(renderPlan(plan, 'json')) as Record<string, unknown>;
-    stdout = `${JSON.stringify({ source: current.source, plannedProjects: projects, ...doc }, null, 2)}\n`;
-  } else if (opts.format === 'markdown') {
-    stdout = `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
-  } else {
-    stdout = `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;
+    return `${JSON.stringify({ source, plannedProjects: projects, ...doc }, null, 2)}\n`;
   }
-  const changed = plan.create.length + plan.update.length + plan.delete.length > 0;
-  return { stdout, stderr: '', code: opts.detailedExitcode && changed ? EXIT_CHANGES : EXIT_OK, plan };
+  if (format === 'markdown') return `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
+  return `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;
 }
 
 /** Registers `plan` on the program. */

@@ -124,6 +124,18 @@ describe('egress validate', () => {
     expect(broken.err).toContain('broken.yaml');
   });
 
+  it('walks p.YAML as a manifest of p (extensions in any case, as the validator function reads the bucket)', async () => {
+    const upper = join(dir, 'upper');
+    mkdirSync(upper);
+    writeFileSync(join(upper, 'payment-gateway.YAML'), good('payment-gateway'));
+    const r = await runCli('validate', '--format', 'json', upper);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.manifests.map((m: { path: string; valid: boolean }) => [m.path, m.valid])).toEqual([
+      [join(upper, 'payment-gateway.YAML'), true],
+    ]);
+  });
+
   it('applies --policy', async () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'wildcards:\n  "*.googleapis.com": null\n');

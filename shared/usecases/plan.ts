@@ -1,0 +1,86 @@
+/**
+ * The plan use case: validated manifests → desired rules per project → the current rules (a fake-Compute state file
+ * or the live policy) → the plan. Only the projects named by the manifests are planned; other projects' rules and
+ * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
+ */
+import { CompileError, desiredRules, planMany } from '../core/firewall';
+import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
+import type { ManifestResult } from '../core/manifest/types';
+import type { PlatformPolicy } from '../core/policy/types';
+
+/** The current rules and where they were read (shown in the plan's footer). */
+export interface CurrentRules {
+  rules: ObservedRule[];
+  source: string;
+}
+
+/** What {@link planManifests} needs. */
+export interface PlanInput {
+  /** Validation results of the manifests (validateManifestFiles). */
+  manifests: readonly ManifestResult[];
+  policy: PlatformPolicy;
+  hostProject?: string;
+  /** Reads the current rules; called only when every manifest is valid and compiles. */
+  currentRules: () => Promise<CurrentRules>;
+}
+
+/** The outcome: refused (invalid or not compilable), the rules unreadable, or the plan. */
+export type PlanOutcome =
+  | { kind: 'invalid'; invalid: ManifestResult[] }
+  | { kind: 'compile-error'; errors: string[] }
+  | { kind: 'unreadable'; error: unknown }
+  | { kind: 'planned'; plan: Plan; source: string; projects: string[]; changed: boolean };
+
+/** The manifests' desired rules by project key; compile errors are collected per file. */
+export function desiredByProject(
+  results: readonly ManifestResult[],
+  policy: PlatformPolicy,
+  hostProject: string | undefined,
+): { desired: Map<string, DesiredRule[]>; errors: string[] } {
+  const desired = new Map<string, DesiredRule[]>();
+  const errors: string[] = [];
+  for (const r of results) {
+    if (!r.project) continue;
+    try {
+      // A working copy has no object generation: '0'. Plans compare content, never the marker's generation.
+      desired.set(
+        r.project.name,
+        desiredRules(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
+      );
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      errors.push(`${r.path}: ${err.message}`);
+    }
+  }
+  return { desired, errors };
+}
+
+/** True when the plan creates, updates or deletes anything. */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.create.length + plan.update.length + plan.delete.length > 0;
+}
+
+/**
+ * Plans the manifests against the current rules. Nothing is planned (and the rules are not read) when a manifest
+ * is invalid or does not compile.
+ */
+export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
+  const invalid = input.manifests.filter((r) => !r.valid);
+  if (invalid.length) return { kind: 'invalid', invalid };
+  const { desired, errors } = desiredByProject(input.manifests, input.policy, input.hostProject);
+  if (errors.length) return { kind: 'compile-error', errors };
+  let current: CurrentRules;
+  try {
+    current = await input.currentRules();
+  } catch (error) {
+    return { kind: 'unreadable', error };
+  }
+  const plan = planMany(current.rules, desired);
+  return {
+    kind: 'planned',
+    plan,
+    source: current.source,
+    projects: [...desired.keys()].sort(),
+    changed: planHasChanges(plan),
+  };
+}

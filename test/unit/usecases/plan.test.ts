@@ -1,0 +1,68 @@
+/** The plan use case: refuses invalid or uncompilable manifests without reading the rules; plans only their projects. */
+import { desiredRules } from '../../../shared/core/firewall';
+import type { ObservedRule } from '../../../shared/core/firewall/types';
+import { validateManifest } from '../../../shared/core/manifest';
+import { DEFAULT_POLICY } from '../../../shared/core/policy';
+import { planManifests } from '../../../shared/usecases/plan';
+import { manifest } from '../manifest/helpers';
+
+const policy = DEFAULT_POLICY;
+const hostProject = 'net-host';
+const valid = (name: string, entries = ['"api.stripe.com"']) =>
+  validateManifest(manifest(entries, name), { path: `m/${name}.yaml`, policy });
+
+function observedOf(name: string, entries = ['"api.stripe.com"']): ObservedRule[] {
+  const r = valid(name, entries);
+  return desiredRules(r.project!, r.egress, { policy, generation: '7', hostProject }).map((d, i) => ({
+    ...d,
+    priority: 1000 + i,
+  }));
+}
+
+describe('planManifests', () => {
+  it('refuses invalid manifests and never reads the current rules', async () => {
+    const currentRules = jest.fn();
+    const bad = validateManifest(manifest(['"http://x.example.com/a"'], 'bad'), { path: 'm/bad.yaml', policy });
+    const r = await planManifests({ manifests: [valid('a'), bad], policy, hostProject, currentRules });
+    expect(r.kind).toBe('invalid');
+    expect(r.kind === 'invalid' && r.invalid.map((m) => m.path)).toEqual(['m/bad.yaml']);
+    expect(currentRules).not.toHaveBeenCalled();
+  });
+
+  it('returns an unreadable outcome carrying the error of the rules source', async () => {
+    const error = new Error('no credentials');
+    const r = await planManifests({
+      manifests: [valid('a')],
+      policy,
+      hostProject,
+      currentRules: () => Promise.reject(error),
+    });
+    expect(r).toEqual({ kind: 'unreadable', error });
+  });
+
+  it('plans only the named projects, content only: a new generation with the same entries is no change', async () => {
+    const rules = [...observedOf('a'), ...observedOf('other', ['"hooks.slack.com"'])];
+    const same = await planManifests({
+      manifests: [valid('a')],
+      policy,
+      hostProject,
+      currentRules: async () => ({ rules, source: 'state file x' }),
+    });
+    expect(same).toMatchObject({ kind: 'planned', source: 'state file x', projects: ['a'], changed: false });
+
+    const changed = await planManifests({
+      manifests: [valid('a', ['"api.stripe.com"', '"hooks.slack.com"']), valid('b')],
+      policy,
+      hostProject,
+      currentRules: async () => ({ rules, source: 'live' }),
+    });
+    if (changed.kind !== 'planned') throw new Error(changed.kind);
+    expect(changed.projects).toEqual(['a', 'b']);
+    expect(changed.changed).toBe(true);
+    // `other` has rules but no manifest here: never part of the plan.
+    const touched = [...changed.plan.create, ...changed.plan.update, ...changed.plan.delete].map((c) =>
+      JSON.stringify(c),
+    );
+    expect(touched.some((c) => c.includes('egress-other-'))).toBe(false);
+  });
+});
