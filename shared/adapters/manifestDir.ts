@@ -151,6 +151,12 @@ export function findManifestFile(dir: string, key: string): string | null {
   return manifestsOf(files, '', key)[0]?.path ?? null;
 }
 
+/** {@link findManifestFile} with its text (UTF-8), or null. */
+export function readProjectManifest(dir: string, key: string): { path: string; text: string } | null {
+  const path = findManifestFile(dir, key);
+  return path ? { path, text: readText(path) } : null;
+}
+
 /** The folder and every real sub-folder the walk enters (for a watcher); [] when `dir` is gone. */
 export function manifestFolders(dir: string): string[] {
   const out: string[] = [];

@@ -2,8 +2,8 @@
  * The explain use case: find the project's manifest (a local directory or the bucket), validate it, read the policy
  * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultObjectName, keyListPrefix, manifestsOf } from '../core/bucket/layout';
 import { type ExplainFirewall, type ExplainManifest, type ExplainResult, explain } from '../core/explain';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -11,7 +11,12 @@ import type { ManifestStore } from '../ports/storage';
 
 /** Where the manifest comes from. */
 export type ManifestSourceSpec =
-  | { kind: 'dir'; dir: string }
+  | {
+      kind: 'dir';
+      dir: string;
+      /** The project's manifest in the folder (adapters/manifestDir `readProjectManifest`), or null. */
+      find: (project: string) => { path: string; text: string } | null;
+    }
   | { kind: 'bucket'; store: ManifestStore; bucket: string; prefix: string };
 
 function toExplainManifest(path: string, text: string, policy: PlatformPolicy, generation?: string): ExplainManifest {
@@ -27,31 +32,32 @@ function toExplainManifest(path: string, text: string, policy: PlatformPolicy, g
   };
 }
 
-/** Reads `<project>.yaml` (or `.yml`) from the source; null when there is none. */
+/**
+ * Finds the project's manifest by the rules every command shares: in a folder, through `source.find`; in the bucket, the objects of the key directly under the prefix
+ * (core/bucket/layout). `.yaml` before `.yml` before other letter cases. Null when there is none.
+ */
 export async function findManifest(
   project: string,
   source: ManifestSourceSpec,
   policy: PlatformPolicy,
 ): Promise<{ manifest: ExplainManifest | null; suggestedPath: string }> {
   if (source.kind === 'dir') {
-    for (const ext of ['yaml', 'yml']) {
-      const p = join(source.dir, `${project}.${ext}`);
-      if (existsSync(p)) return { manifest: toExplainManifest(p, readFileSync(p, 'utf8'), policy), suggestedPath: p };
-    }
+    const f = source.find(project);
+    if (f) return { manifest: toExplainManifest(f.path, f.text, policy), suggestedPath: f.path };
     return { manifest: null, suggestedPath: join(source.dir, `${project}.yaml`) };
   }
-  for (const ext of ['yaml', 'yml']) {
-    const name = `${source.prefix}${project}.${ext}`;
-    const got = await source.store.read(name);
+  const listed = await source.store.list(keyListPrefix(source.prefix, project));
+  for (const o of manifestsOf(listed, source.prefix, project)) {
+    const got = await source.store.read(o.name);
     if (got)
       return {
-        manifest: toExplainManifest(`gs://${source.bucket}/${name}`, got.text, policy, got.object.generation),
-        suggestedPath: `gs://${source.bucket}/${name}`,
+        manifest: toExplainManifest(`gs://${source.bucket}/${o.name}`, got.text, policy, got.object.generation),
+        suggestedPath: `gs://${source.bucket}/${o.name}`,
       };
   }
   return {
     manifest: null,
-    suggestedPath: `manifests/${project}.yaml (synced to gs://${source.bucket}/${source.prefix}${project}.yaml)`,
+    suggestedPath: `manifests/${project}.yaml (synced to gs://${source.bucket}/${defaultObjectName(source.prefix, project)})`,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { readProjectManifest } from '../../adapters/manifestDir';
 import { DestinationError, type ExplainFirewall, renderExplainText } from '../../core/explain';
 import {
   bucketStore,
@@ -63,7 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (dir) {
           if (!existsSync(dir) || !statSync(dir).isDirectory())
             throw new CliConfigError(`--manifests ${dir}: no such directory`);
-          source = { kind: 'dir', dir };
+          source = { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
         } else {
           const { bucket, prefix } = resolveBucket(flags, cfg);
           source = { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
