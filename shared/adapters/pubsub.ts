@@ -2,6 +2,7 @@
 import { PubSub, type Topic, v1 } from '@google-cloud/pubsub';
 import type { PubSubMessage } from '../core/events/types';
 import type { EventPublisher } from '../ports/publisher';
+import type { MessagePuller } from '../ports/puller';
 
 /**
  * Publishes with message ordering enabled (ordering key = project key); one Topic object per topic name.
@@ -60,12 +61,7 @@ export function pubsubPuller(
   projectId: string,
   subscription: string,
   client: PubSub = new PubSub({ projectId }),
-): {
-  pull(max: number): Promise<{ ackId: string; message: PubSubMessage }[]>;
-  ack(ackIds: string[]): Promise<void>;
-  nack(ackIds: string[]): Promise<void>;
-  close(): Promise<void>;
-} {
+): Required<MessagePuller> & { close(): Promise<void> } {
   const name = client.subscription(subscription).name;
   // ClientConfig and ClientOptions are the same gax options under two names.
   const sub = new v1.SubscriberClient(client.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);

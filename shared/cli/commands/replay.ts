@@ -20,7 +20,8 @@ import {
 import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
 import { Pacer } from '../../usecases/pacer';
-import { type Progress, type ReplayReport, redriveDeadLetters, replay } from '../../usecases/replay';
+import { redriveDeadLetters } from '../../usecases/redrive';
+import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
 import { addBucketOption, addOpsOptions } from '../options';

@@ -1,7 +1,8 @@
 import { encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
+import type { MessagePuller, PulledMessage } from '../../../shared/ports/puller';
 import { virtualClock } from '../../../shared/usecases/pacer';
-import { type MessagePuller, type PulledMessage, redriveDeadLetters } from '../../../shared/usecases/replay';
+import { redriveDeadLetters } from '../../../shared/usecases/redrive';
 
 function deadLetters(n: number): PulledMessage[] {
   return Array.from({ length: n }, (_, i) => {
