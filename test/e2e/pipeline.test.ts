@@ -148,6 +148,19 @@ it('upload → rules: a new manifest becomes the project’s firewall rules', as
   expect(foreign()).toEqual(baseline);
 });
 
+it('p.YAML (an extension in another letter case, as npm start and egress sync upload it) → applied', async () => {
+  const object = `${PREFIX}upper-api.YAML`;
+  const written = await stack.store.write(object, Buffer.from(manifest('upper-api', ['api.stripe.com'])), {
+    contentType: 'application/yaml',
+  });
+  const status = await stack.waitForStatus(
+    (s) => s.data.source?.object === object && s.data.source.generation === written.generation,
+    15_000,
+  );
+  expect(status.data).toMatchObject({ outcome: 'applied', project: 'upper-api' });
+  expect(allowed(stack.rules('upper-api'))).toEqual(['api.stripe.com']);
+});
+
 it('overwrite → rules updated in place, with no revoke in between', async () => {
   const project = 'ledger-sync';
   const gen1 = await upload(project, manifest(project, ['api.stripe.com', 'hooks.slack.com', '34.117.59.0/24']));
