@@ -27,6 +27,7 @@ import {
 import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
+import { isTransient, RetryLaterError } from '../ports/errors';
 import {
   FirewallApiError,
   type FirewallPolicyPort,
@@ -36,7 +37,10 @@ import {
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import { desiredForEvent, PermanentError } from './planEvent';
-import { isTransient, type RetryOptions, withRetry } from './retry';
+import { type RetryOptions, withRetry } from './retry';
+
+/** Re-exported: the one "retry later" error (ports/errors.ts), which the applier function rethrows. */
+export { RetryLaterError };
 
 /** `ce-source` of the status events the applier publishes. */
 export const APPLIER_SOURCE = '//infrastream-egress/applier';
@@ -72,17 +76,6 @@ export interface ApplyOutcome {
   writes: number;
   reason?: string;
   error?: string;
-}
-
-/** A transient failure outlasted the in-process retries (or the races did): throw it so Pub/Sub redelivers. */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = 'RetryLaterError';
-  }
 }
 
 const ZERO: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0 };
@@ -182,7 +175,7 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         : err instanceof PriorityBandFullError
           ? new PermanentError(err.message, 'priority-band-full')
           : err instanceof FirewallApiError
-            ? new PermanentError(`${err.status} ${err.reason}: ${err.message}`, 'api-refused')
+            ? new PermanentError(err.detail, 'api-refused')
             : undefined;
     if (!permanent) throw err;
     log('ERROR', `apply failed: ${permanent.message}`, {
@@ -248,7 +241,7 @@ async function execute(
       // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
       // definition, wherever the change landed: re-read and re-plan, then ask for a redelivery if it persists.
       const fresh = await read();
-      const precondition = err instanceof FirewallApiError && err.status === 412;
+      const precondition = err instanceof FirewallApiError && err.precondition;
       if (precondition || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
         log('NOTICE', `${what} raced with another writer`, { error: String(err) });
         return fresh;

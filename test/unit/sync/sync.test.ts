@@ -7,7 +7,12 @@ import { CRC32C } from '@google-cloud/storage';
 import fc from 'fast-check';
 import { runSync } from '../../../shared/cli/commands/sync';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../../shared/ports/storage';
+import {
+  type ManifestStore,
+  PreconditionFailedError,
+  StorageApiError,
+  type StoredObject,
+} from '../../../shared/ports/storage';
 import {
   type LocalManifest,
   normalizePrefix,
@@ -266,7 +271,7 @@ describe('syncManifests', () => {
     let calls = 0;
     store.beforeWrite = () => {
       calls += 1;
-      if (calls === 2) throw Object.assign(new Error('HTTP 503'), { status: 503, transient: true });
+      if (calls === 2) throw new StorageApiError('HTTP 503', 503, 'backendError', true);
     };
     const files = Array.from({ length: 6 }, (_, i) => local(`p${i}`, manifest(`p${i}`)));
     const r = await syncManifests({ store, prefix: 'manifests/', files, validation: policy, concurrency: 1 });
