@@ -16,7 +16,9 @@ import {
   type FirewallPolicyPort,
   OperationFailedError,
   type PolicySnapshot,
+  RATE_LIMIT_REASONS,
 } from '../ports/firewall';
+import { NETWORK_CODES } from './clientErrors';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
@@ -48,24 +50,13 @@ export interface ComputeFirewallOptions {
   operationTimeoutMs?: number;
 }
 
-const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
-
 /** True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0). */
 export function isTransientStatus(status: number, reason: string): boolean {
-  return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_REASONS.has(reason));
+  return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_LIMIT_REASONS.has(reason));
 }
 
 /** gRPC codes seen when the client is used over gRPC instead of REST. */
 const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 0, 5: 404, 6: 409, 7: 403, 8: 429, 9: 412, 13: 500, 14: 503 };
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-]);
 
 /** Maps whatever the client threw to a classified FirewallApiError (already classified errors pass through). */
 export function toFirewallError(err: unknown, what: string): FirewallApiError {

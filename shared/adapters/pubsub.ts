@@ -1,8 +1,9 @@
 /** EventPublisher over @google-cloud/pubsub. The client itself honours PUBSUB_EMULATOR_HOST; no emulator branch here. */
 import { PubSub, type Topic, v1 } from '@google-cloud/pubsub';
 import type { PubSubMessage } from '../core/events/types';
-import type { EventPublisher } from '../ports/publisher';
+import { type EventPublisher, PublishError } from '../ports/publisher';
 import type { MessagePuller } from '../ports/puller';
+import { classifyClientError } from './clientErrors';
 
 /**
  * Publishes with message ordering enabled (ordering key = project key); one Topic object per topic name.
@@ -42,7 +43,7 @@ export function pubsubPublisher(
       } catch (err) {
         // After a failed publish the ordering key is paused; resume so a retry (redelivery) can publish again.
         if (message.orderingKey) t.resumePublishing(message.orderingKey);
-        throw err;
+        throw classifyClientError(err, (msg, transient, cause) => new PublishError(msg, transient, { cause }));
       }
     },
     async close(): Promise<void> {

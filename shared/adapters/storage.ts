@@ -4,22 +4,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type File, Storage } from '@google-cloud/storage';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../ports/storage';
+import { type ManifestStore, PreconditionFailedError, StorageApiError, type StoredObject } from '../ports/storage';
 
-/** A storage API failure that keeps the HTTP status, so callers can retry transient ones (5xx, 429, network). */
-export class StorageApiError extends Error {
-  constructor(
-    message: string,
-    /** HTTP status; 0 when there was no response (network error, timeout). */
-    readonly status: number,
-    /** The API's reason (`notFound`, `forbidden`, `backendError`…) or the network error code. */
-    readonly reason: string,
-    readonly transient: boolean,
-  ) {
-    super(message);
-    this.name = 'StorageApiError';
-  }
-}
+/** Declared by the port; re-exported for the adapter's callers. */
+export { StorageApiError };
 
 /** True for failures worth retrying: 408, 429, 5xx and no-response errors. */
 export function isTransientStatus(status: number): boolean {
@@ -65,6 +53,7 @@ function toStorageError(err: unknown, op: string, bucket: string, name: string):
     status,
     reason,
     isTransientStatus(status),
+    { cause: err },
   );
 }
 

@@ -1,5 +1,6 @@
 /** The narrow view of a global network firewall policy that the applier needs. Adapters: compute (real/fake REST), fake client. */
 import type { DesiredRule, ObservedRule } from '../core/firewall/types';
+import { PortError } from './errors';
 
 /** Snapshot of the policy: every rule (owned or not), read with one `get`. */
 export interface PolicySnapshot {
@@ -17,18 +18,40 @@ export interface FirewallPolicyPort {
   removeRule(priority: number, requestId: string): Promise<void>;
 }
 
-/** An API failure, classified. `transient` failures are retried (429, 403 rateLimitExceeded, 5xx, timeouts). */
-export class FirewallApiError extends Error {
+/** Compute's answers to a rate quota: 403 `rateLimitExceeded`/`userRateLimitExceeded`, and 429. */
+export const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+/**
+ * A Compute API failure, classified by the adapter (ports/errors.ts). `transient` failures are retried (429, 403
+ * rateLimitExceeded, 5xx, timeouts). Use cases read the classification (`transient`, `rateLimited`, `precondition`),
+ * never the status.
+ */
+export class FirewallApiError extends PortError {
   constructor(
     message: string,
     /** HTTP status (0 when none, e.g. a timeout). */
     readonly status: number,
     /** The API's error reason (`rateLimitExceeded`, `alreadyExists`, `notFound`, `conditionNotMet`, `invalid`…). */
     readonly reason: string,
-    readonly transient: boolean,
+    transient: boolean,
   ) {
-    super(message);
+    super(message, transient);
     this.name = 'FirewallApiError';
+  }
+
+  /** The write quota refused the call (403 rate limit or 429): the caller should slow down, not just retry. */
+  get rateLimited(): boolean {
+    return this.status === 429 || RATE_LIMIT_REASONS.has(this.reason);
+  }
+
+  /** 412 `conditionNotMet`: Compute's optimistic-locking answer (the policy changed under the caller). */
+  get precondition(): boolean {
+    return this.status === 412;
+  }
+
+  /** `403 quotaExceeded: message`, for logs and status events. */
+  get detail(): string {
+    return `${this.status} ${this.reason}: ${this.message}`;
   }
 }
 

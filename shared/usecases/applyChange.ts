@@ -2,9 +2,10 @@
  * The apply-change use case: one egress-change event → the project's owned rules made equal to its manifest.
  * Shared by the applier function and the CLI (replay, drift --fix). The recipe:
  *
- *   re-check the entries (never trust the wire) → desired rules (a revocation desires only the project's tombstone)
- *   → read the policy once → stale-event guard (tombstones included) → plan → write (creates, then updates, then
- *   deletes; requestIds derived from the event and the policy fingerprint read; each write waited on) → status event.
+ *   re-check the entries and compile the desired rules (planEvent.ts) → read the policy once → the write planner
+ *   (core/firewall/writePlan.ts: stale-event guard, plan, priorities, order, replacements, request ids) → execute
+ *   that list (each write waited on, transient failures retried) → status event. `replay` and `drift --repair`
+ *   predict their writes with the same planner.
  *
  * Failure policy: transient API errors are retried in-process (retry.ts) and then rethrown as RetryLaterError, so
  * Pub/Sub redelivers; permanent ones are logged at ERROR with the plan, reported as `apply-failed`, and acknowledged
@@ -14,25 +15,19 @@
 import { decodeEgressChange, encodeEvent, type IncomingMessage, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, StatusData } from '../core/events/types';
 import {
-  allocatePriorities,
-  appliedGeneration,
-  CompileError,
-  desiredRules,
+  describeWrite,
   deterministicRequestId,
-  isEmptyPlan,
-  orderUpdates,
-  ownedRules,
+  type PlannedWrite,
   PriorityBandFullError,
-  planProject,
-  readKey,
+  planWrites,
+  policyView,
   ruleContent,
-  staleEventReason,
   summarizePlan,
 } from '../core/firewall';
-import type { DesiredRule, ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
-import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
+import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
+import { isTransient, RetryLaterError } from '../ports/errors';
 import {
   FirewallApiError,
   type FirewallPolicyPort,
@@ -41,7 +36,11 @@ import {
 } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
-import { isTransient, type RetryOptions, withRetry } from './retry';
+import { desiredForEvent, PermanentError } from './planEvent';
+import { type RetryOptions, withRetry } from './retry';
+
+/** Re-exported: the one "retry later" error (ports/errors.ts), which the applier function rethrows. */
+export { RetryLaterError };
 
 /** `ce-source` of the status events the applier publishes. */
 export const APPLIER_SOURCE = '//infrastream-egress/applier';
@@ -79,53 +78,7 @@ export interface ApplyOutcome {
   error?: string;
 }
 
-/** A transient failure outlasted the in-process retries (or the races did): throw it so Pub/Sub redelivers. */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = 'RetryLaterError';
-  }
-}
-
-/** A failure no retry can fix (bad entries, policy refusal): reported and acknowledged. */
-class PermanentError extends Error {
-  constructor(
-    message: string,
-    readonly reason: string,
-  ) {
-    super(message);
-    this.name = 'PermanentError';
-  }
-}
-
 const ZERO: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0 };
-
-/** Re-checks the entries with the manifest core; throws PermanentError listing every bad entry. */
-export function recheckEntries(event: EgressChangeEvent, policy: PlatformPolicy): EgressEntry[] {
-  const d = event.data;
-  const problems: string[] = [];
-  if (!isValidProjectName(d.project.name))
-    problems.push(`project key \`${d.project.name}\` is not a valid project name`);
-  if (d.reason === 'delete') {
-    if (problems.length) throw new PermanentError(problems.join('; '), 'invalid-event');
-    return [];
-  }
-  if (d.entries.length > policy.manifest.maxEntries)
-    problems.push(`${d.entries.length} entries exceed the policy limit of ${policy.manifest.maxEntries}`);
-  const out: EgressEntry[] = [];
-  d.entries.forEach((e, i) => {
-    const r = normalizeEgressValue(e.value, policy);
-    if (!r.ok) problems.push(`entries[${i}] \`${e.value}\`: ${r.code}: ${r.message}`);
-    else if (r.entry.type !== e.type)
-      problems.push(`entries[${i}] \`${e.value}\` is a ${r.entry.type}, not a ${e.type}`);
-    else out.push(e.description === undefined ? r.entry : { ...r.entry, description: e.description });
-  });
-  if (problems.length) throw new PermanentError(problems.join('; '), 'invalid-entries');
-  return out;
-}
 
 /** Rule names of a plan, for logs (the full plan is in the ERROR log of a failure). */
 function planNames(plan: Plan): Record<string, string[]> {
@@ -183,40 +136,23 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
   };
 
   try {
-    const entries = recheckEntries(event, deps.policy);
-    let desired: DesiredRule[];
-    try {
-      // A revocation (delete, or no entries) desires the tombstone that records this generation (tombstone.ts).
-      desired = desiredRules(event.data.project, entries, {
-        policy: deps.policy,
-        generation,
-        reason: event.data.reason,
-        ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
-      });
-    } catch (err) {
-      if (err instanceof CompileError) throw new PermanentError(err.message, 'compile-failed');
-      throw err;
-    }
-
+    // Entries re-checked, desired rules compiled (a revocation desires the tombstone of this generation).
+    const desired = desiredForEvent(event, deps.policy, deps.hostProject);
     let snapshot = await read();
     for (let round = 1; ; round++) {
-      const owned = ownedRules(snapshot.rules, project);
-      const reason = staleEventReason(owned, project, {
-        generation,
-        reason: event.data.reason,
-        revocation: event.data.reason === 'delete' || entries.length === 0,
-      });
-      if (reason) {
-        log('INFO', reason, { appliedGeneration: appliedGeneration(owned) });
-        return await finish('skipped', { reason });
+      // The exact writes, or the stale-event decision (writePlan.ts): the same function predicts replay's writes.
+      const planned = planWrites(event, desired, policyView(snapshot, project), deps.policy);
+      if (planned.skip) {
+        log('INFO', planned.skip, { appliedGeneration: planned.appliedGeneration });
+        return await finish('skipped', { reason: planned.skip });
       }
-      plan = planProject(owned, desired, { project, generation });
-      if (isEmptyPlan(plan)) {
+      plan = planned.plan;
+      if (planned.writes.length === 0) {
         log('INFO', 'no changes', { plan: summarizePlan(plan), ...counters });
         return await finish('applied');
       }
       log('INFO', 'applying plan', { plan: summarizePlan(plan), rules: planNames(plan), round });
-      const conflict = await execute(deps, event, snapshot, plan, counters, read, log);
+      const conflict = await execute(deps, event, snapshot, planned.writes, counters, read, log);
       if (!conflict) break;
       if (round >= MAX_CONFLICT_ROUNDS)
         throw new RetryLaterError(`the policy kept changing during ${round} apply rounds`, undefined);
@@ -239,7 +175,7 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         : err instanceof PriorityBandFullError
           ? new PermanentError(err.message, 'priority-band-full')
           : err instanceof FirewallApiError
-            ? new PermanentError(`${err.status} ${err.reason}: ${err.message}`, 'api-refused')
+            ? new PermanentError(err.detail, 'api-refused')
             : undefined;
     if (!permanent) throw err;
     log('ERROR', `apply failed: ${permanent.message}`, {
@@ -254,74 +190,42 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
 }
 
 /**
- * Executes a plan against `snapshot`'s state. Returns undefined when every write succeeded, or a fresh snapshot when
- * a write failed because the policy changed under us (re-plan from it). Throws RetryLaterError when transient
- * failures outlast the retries, the original error when a write is refused for good.
+ * Executes the planned writes (writePlan.ts) against `snapshot`'s state. Returns undefined when every write succeeded,
+ * or a fresh snapshot when a write failed because the policy changed under us (re-plan from it). Throws RetryLaterError
+ * when transient failures outlast the retries, the original error when a write is refused for good.
  *
- * Order: creates (new allowances first), then updates (a value moving between chunks is added before it is removed,
- * writeOrder.ts), then deletes. A failure at any point leaves the old allowances plus part of the new ones, never less
- * than the intersection of old and new, and every rule written carries this generation, so a redelivery (not stale:
- * equal generation) finishes the job.
+ * A failure at any point leaves the old allowances plus part of the new ones, never less than the intersection of old
+ * and new (the planner's order), and every rule written carries this generation, so a redelivery (not stale: equal
+ * generation) finishes the job.
  */
 async function execute(
   deps: ApplyDeps,
   event: EgressChangeEvent,
   snapshot: PolicySnapshot,
-  plan: Plan,
+  writes: readonly PlannedWrite[],
   counters: { writes: number },
   read: () => Promise<PolicySnapshot>,
   log: (sev: Parameters<Logger['log']>[0], msg: string, fields?: Record<string, unknown>) => void,
 ): Promise<PolicySnapshot | undefined> {
   const project = event.data.project.name;
   const at = (s: PolicySnapshot, p: number) => s.rules.find((r) => r.priority === p);
-  // A patch cannot clear a list field (empty lists are dropped on the wire), so a rule whose target kind changes
-  // (service accounts <-> secure tags) is replaced: the new rule is created first, the old one removed last.
-  const replaced = plan.update.filter((u) => !!u.old.targetServiceAccounts !== !!u.new.targetServiceAccounts);
-  const creates = [...plan.create, ...replaced.map((u) => u.new)];
-  const patches = plan.update.filter((u) => !replaced.includes(u));
-  const removals = [...plan.delete, ...replaced.map((u) => u.old)];
-  const taken = new Set(snapshot.rules.map((r) => r.priority));
-  const priorities = allocatePriorities(taken, creates.length, deps.policy, project);
-  // Ids name (event, the policy state planned from, write): see requestId.ts and docs/applier.md, "Request ids".
-  const key = readKey(snapshot.fingerprint, ownedRules(snapshot.rules, project));
-
-  const writes: { priority: number; run: (requestId: string) => Promise<void>; id: string; what: string }[] = [];
-  creates.forEach((rule, i) => {
-    const priority = priorities[i]!;
-    writes.push({
-      priority,
-      what: `add ${rule.ruleName}@${priority}`,
-      id: deterministicRequestId(event.id, key, 'add', rule.ruleName, priority),
-      run: (rid) => deps.firewall.addRule({ ...rule, priority }, rid),
-    });
-  });
-  // A value moving between chunks is added to its new rule before it is removed from its old one (writeOrder.ts).
-  const updates = orderUpdates(patches);
-  for (const u of updates)
-    writes.push({
-      priority: u.old.priority,
-      what: `patch ${u.new.ruleName}@${u.old.priority}`,
-      id: deterministicRequestId(event.id, key, 'patch', u.new.ruleName, u.old.priority),
-      run: (rid) => deps.firewall.patchRule(u.old.priority, u.new, rid),
-    });
-  for (const r of removals)
-    writes.push({
-      priority: r.priority,
-      what: `remove ${r.ruleName}@${r.priority}`,
-      id: deterministicRequestId(event.id, key, 'remove', r.ruleName, r.priority),
-      run: (rid) => deps.firewall.removeRule(r.priority, rid),
-    });
-
+  const run = (w: PlannedWrite, rid: string): Promise<void> =>
+    w.verb === 'add'
+      ? deps.firewall.addRule(w.rule, rid)
+      : w.verb === 'patch'
+        ? deps.firewall.patchRule(w.priority, w.rule, rid)
+        : deps.firewall.removeRule(w.priority, rid);
   for (const w of writes) {
+    const what = describeWrite(w);
     // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
     let failedOps = 0;
     try {
-      await withRetry(() => w.run(failedOps ? deterministicRequestId(w.id, 'retry', failedOps) : w.id), {
+      await withRetry(() => run(w, failedOps ? deterministicRequestId(w.requestId, 'retry', failedOps) : w.requestId), {
         ...deps.retry,
         clock: deps.clock,
         onRetry: (err, attempt, delayMs) => {
           if (err instanceof OperationFailedError) failedOps++;
-          deps.logger.log('WARNING', `${w.what} failed, retrying`, {
+          deps.logger.log('WARNING', `${what} failed, retrying`, {
             eventId: event.id,
             project,
             error: String(err),
@@ -332,14 +236,14 @@ async function execute(
       });
       counters.writes++;
     } catch (err) {
-      if (isTransient(err)) throw new RetryLaterError(`${w.what}: ${(err as Error).message}`, err);
+      if (isTransient(err)) throw new RetryLaterError(`${what}: ${(err as Error).message}`, err);
       // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
       // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
       // definition, wherever the change landed: re-read and re-plan, then ask for a redelivery if it persists.
       const fresh = await read();
-      const precondition = err instanceof FirewallApiError && err.status === 412;
+      const precondition = err instanceof FirewallApiError && err.precondition;
       if (precondition || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
-        log('NOTICE', `${w.what} raced with another writer`, { error: String(err) });
+        log('NOTICE', `${what} raced with another writer`, { error: String(err) });
         return fresh;
       }
       throw err;

@@ -6,6 +6,8 @@
 import { defaultObjectName } from '../core/bucket/layout';
 import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import type { EgressChangeEvent } from '../core/events/types';
+import { groupOwnedRules } from '../core/firewall/plan';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicyPort } from '../ports/firewall';
@@ -13,7 +15,8 @@ import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { loadBucketManifests, sourceOf } from './replay';
+import { predictWrites } from './planEvent';
+import { loadBucketManifests, predictionSummary, replayEvent, sourceOf } from './replay';
 
 /** `ce-source` of the drift status events. */
 export const DRIFT_SOURCE = '//infrastream-egress/drift';
@@ -47,10 +50,25 @@ export interface DriftOptions {
 /** The report plus what was published. */
 export interface DriftRun {
   report: DriftReport;
-  repairs: { project: string; reason: 'replay' | 'delete'; eventId: string }[];
+  /** Events published by `repair`, each with what the applier will write for it (its own planner, planEvent.ts). */
+  repairs: DriftRepairEvent[];
+  /** What a repair event of each repairable drifted project would make the applier write (with or without repair). */
+  forecast: DriftRepairEvent[];
   statuses: number;
   /** Projects the repair cannot fix (repair: manual). */
   manual: string[];
+}
+
+/** A repair event and its predicted effect. */
+export interface DriftRepairEvent {
+  project: string;
+  reason: 'replay' | 'delete';
+  eventId: string;
+  expectedWrites: number;
+  /** The applier will skip the event (the stale-event guard): why. */
+  skipped?: string;
+  /** The applier will refuse the event for good (`reason: message`). */
+  willFail?: string;
 }
 
 /** A short human reason for a status event: `2 missing, 1 extra`. */
@@ -82,8 +100,46 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
-  const run: DriftRun = { report, repairs: [], statuses: 0, manual: [] };
+  const run: DriftRun = { report, repairs: [], forecast: [], statuses: 0, manual: [] };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
+
+  const taken = new Set(snapshot.rules.map((r) => r.priority));
+  const owned = groupOwnedRules(snapshot.rules);
+  /** The event a repair publishes for `p` (undefined when a human must act) and what the applier will write for it. */
+  const repairEvent = (p: ProjectDrift): { ev: EgressChangeEvent; forecast: DriftRepairEvent } | undefined => {
+    if (p.repair === 'manual') return undefined;
+    const time = new Date(deps.clock.now());
+    const m = byKey.get(p.project);
+    const ev =
+      p.repair === 'replay' && m
+        ? replayEvent(deps.bucket, m, time)
+        : makeEgressChange({
+            // No manifest: revoke at the generation the rules record, so the stale-event guard lets it through. The
+            // environment is unknown without a manifest; a delete event carries no entries and only needs the key.
+            project: { name: p.project, environment: 'unknown' },
+            reason: 'delete',
+            entries: [],
+            source: {
+              bucket: deps.bucket,
+              object: defaultObjectName(deps.prefix, p.project),
+              generation: p.appliedGeneration ?? '0',
+            },
+            time,
+          });
+    const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
+    const predicted = predictionSummary(predictWrites(ev, view, deps.policy, deps.hostProject));
+    const { writes, ...note } = predicted;
+    return {
+      ev,
+      forecast: {
+        project: p.project,
+        reason: ev.data.reason as 'replay' | 'delete',
+        eventId: ev.id,
+        expectedWrites: writes,
+        ...note,
+      },
+    };
+  };
 
   for (const p of report.drifted) {
     if (opts.reportStatus) {
@@ -102,41 +158,18 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
       await deps.publisher!.publish(deps.statusTopic!, encodeEvent(ev));
       run.statuses++;
     }
+    const repair = repairEvent(p);
+    if (repair) run.forecast.push(repair.forecast);
     if (!opts.repair) continue;
-    if (p.repair === 'manual') {
+    if (!repair) {
       run.manual.push(p.project);
       continue;
     }
-    const writes = p.plan.create + p.plan.update + p.plan.delete;
-    if (deps.pacer) await deps.pacer.acquire(writes);
-    if (p.repair === 'replay') {
-      const m = byKey.get(p.project)!;
-      const ev = makeEgressChange({
-        project: m.project!,
-        reason: 'replay',
-        entries: m.entries,
-        source: sourceOf(deps.bucket, m.object),
-        time: new Date(deps.clock.now()),
-      });
-      await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
-      run.repairs.push({ project: p.project, reason: 'replay', eventId: ev.id });
-    } else {
-      // No manifest: revoke at the generation the rules record, so the stale-event guard lets it through.
-      const ev = makeEgressChange({
-        // The environment is unknown without a manifest; a delete event carries no entries and only needs the key.
-        project: { name: p.project, environment: 'unknown' },
-        reason: 'delete',
-        entries: [],
-        source: {
-          bucket: deps.bucket,
-          object: defaultObjectName(deps.prefix, p.project),
-          generation: p.appliedGeneration ?? '0',
-        },
-        time: new Date(deps.clock.now()),
-      });
-      await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
-      run.repairs.push({ project: p.project, reason: 'delete', eventId: ev.id });
-    }
+    if (deps.pacer) await deps.pacer.acquire(repair.forecast.expectedWrites);
+    // Stamped when published (after the pacer's wait); the id does not depend on the time.
+    const ev = { ...repair.ev, time: new Date(deps.clock.now()).toISOString() };
+    await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
+    run.repairs.push(repair.forecast);
   }
   log.log(report.clean ? 'INFO' : 'WARNING', report.clean ? 'no drift' : 'drift found', {
     checked: report.checked,

@@ -83,8 +83,7 @@ export class Pacer {
 
 /** True for the errors the quota returns: 403 `rateLimitExceeded`/`userRateLimitExceeded` and 429. */
 export function isRateLimited(err: unknown): boolean {
-  if (!(err instanceof FirewallApiError)) return false;
-  return err.status === 429 || err.reason === 'rateLimitExceeded' || err.reason === 'userRateLimitExceeded';
+  return err instanceof FirewallApiError && err.rateLimited;
 }
 
 /** Backoff after the k-th consecutive rate-limit answer (k from 0): capped exponential with full jitter. */

@@ -11,19 +11,19 @@
  */
 import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
-import type { ManifestSource } from '../core/events/types';
-import { CompileError, desiredRules } from '../core/firewall/compiler';
-import { groupOwnedRules, isEmptyPlan, planProject } from '../core/firewall/plan';
+import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
+import { groupOwnedRules } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicyPort, PolicySnapshot } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
+import { predictWrites, type WritePrediction } from './planEvent';
 
 /** A live manifest of the bucket, read and validated. */
 export interface BucketManifest {
@@ -99,21 +99,21 @@ export function sourceOf(bucket: string, o: StoredObject): ManifestSource {
   };
 }
 
-/** Writes the applier will make for this project, planned exactly as it plans (generation stamping included). */
-export function expectedWrites(
-  rules: readonly ObservedRule[],
-  m: BucketManifest,
-  policy: PlatformPolicy,
-  hostProject?: string,
-): number {
-  const project = m.project!;
-  const desired = desiredRules(project, m.entries, {
-    policy,
-    generation: m.object.generation,
-    ...(hostProject ? { hostProject } : {}),
+/** The replay event of a live manifest (its id is deterministic: bucket, object, generation, reason). */
+export function replayEvent(bucket: string, m: BucketManifest, time: Date): EgressChangeEvent {
+  return makeEgressChange({
+    project: m.project!,
+    reason: 'replay',
+    entries: m.entries,
+    source: sourceOf(bucket, m.object),
+    time,
   });
-  const plan = planProject(rules, desired, { project: project.name, generation: m.object.generation });
-  return isEmptyPlan(plan) ? 0 : plan.create.length + plan.update.length + plan.delete.length;
+}
+
+/** The expected writes of a prediction, and why the applier will write nothing when it will skip or refuse. */
+export function predictionSummary(p: WritePrediction): { writes: number; skipped?: string; willFail?: string } {
+  if ('failed' in p) return { writes: 0, willFail: `${p.reason}: ${p.failed}` };
+  return p.skip ? { writes: 0, skipped: p.skip } : { writes: p.writes.length };
 }
 
 /** Progress of a long run, for the CLI's bar or periodic lines. */
@@ -162,6 +162,10 @@ export interface ReplayItem {
   generation?: string;
   status: 'published' | 'would-publish' | 'invalid' | 'no-manifest' | 'failed';
   expectedWrites?: number;
+  /** The applier will skip this event (the stale-event guard): why. Expected writes are then 0. */
+  skipped?: string;
+  /** The applier will refuse this event for good (`reason: message`, e.g. a full priority band): 0 writes. */
+  willFail?: string;
   eventId?: string;
   messageId?: string;
   error?: string;
@@ -195,33 +199,34 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
         error: `no manifest ${deps.prefix}${p}.yaml in gs://${deps.bucket}`,
       });
 
-  // One read; owned rules grouped by project once (parsing every marker per project would be quadratic).
+  // One read; owned rules grouped by project once (parsing every marker per project would be quadratic). Each
+  // project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier writes.
+  // Without a read, every compiled rule counts as a write (planned against an empty policy).
   let byProject: Map<string, ObservedRule[]> | undefined;
+  let snapshot: PolicySnapshot = { rules: [] };
   let reads = 0;
   if (deps.firewall) {
-    byProject = groupOwnedRules((await deps.firewall.getPolicy()).rules);
+    snapshot = await deps.firewall.getPolicy();
+    byProject = groupOwnedRules(snapshot.rules);
     reads++;
   }
-  const todo: { m: BucketManifest; writes: number }[] = [];
+  const taken = new Set(snapshot.rules.map((r) => r.priority));
+  const todo: { m: BucketManifest; writes: number; note: Pick<ReplayItem, 'skipped' | 'willFail'> }[] = [];
   for (const m of manifests) {
     const base = { project: m.project?.name ?? m.key, object: m.object.name, generation: m.object.generation };
     if (!m.valid || !m.project) {
       items.push({ ...base, status: 'invalid', error: m.errors.join('; ') });
       continue;
     }
-    try {
-      const writes = byProject
-        ? expectedWrites(byProject.get(m.project.name) ?? [], m, deps.policy, deps.hostProject)
-        : desiredRules(m.project, m.entries, {
-            policy: deps.policy,
-            generation: m.object.generation,
-            ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
-          }).length;
-      todo.push({ m, writes });
-    } catch (err) {
-      if (!(err instanceof CompileError)) throw err;
-      items.push({ ...base, status: 'invalid', error: err.message });
+    const ev = replayEvent(deps.bucket, m, new Date(deps.clock.now()));
+    const view = { owned: byProject?.get(m.project.name) ?? [], fingerprint: snapshot.fingerprint, taken };
+    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject);
+    if ('failed' in prediction && prediction.reason === 'compile-failed') {
+      items.push({ ...base, status: 'invalid', error: prediction.failed });
+      continue;
     }
+    const { writes, ...note } = predictionSummary(prediction);
+    todo.push({ m, writes, note });
   }
 
   let done = 0;
@@ -229,21 +234,16 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
   const total = todo.length;
   const inflight = new Set<Promise<void>>();
   const limit = deps.concurrency ?? 32;
-  for (const { m, writes } of todo) {
+  for (const { m, writes, note } of todo) {
     const project = m.project!;
-    const ev = makeEgressChange({
-      project,
-      reason: 'replay',
-      entries: m.entries,
-      source: sourceOf(deps.bucket, m.object),
-      time: new Date(deps.clock.now()),
-    });
+    const ev = replayEvent(deps.bucket, m, new Date(deps.clock.now()));
     const item: ReplayItem = {
       project: project.name,
       object: m.object.name,
       generation: m.object.generation,
       status: opts.dryRun ? 'would-publish' : 'published',
       expectedWrites: writes,
+      ...note,
       eventId: ev.id,
     };
     items.push(item);

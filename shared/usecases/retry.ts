@@ -1,10 +1,10 @@
 /**
- * In-process retries of transient API failures (429, 403 rateLimitExceeded, 5xx, timeouts: `FirewallApiError.transient`)
+ * In-process retries of transient API failures (429, 403 rateLimitExceeded, 5xx, timeouts: a `PortError` its adapter classified `transient`)
  * with capped exponential backoff and jitter on the Clock port. When the attempts are spent the last error is
  * rethrown: the caller lets it escape so Pub/Sub redelivers the event later (a longer, server-side backoff).
  */
 import type { Clock } from '../ports/clock';
-import { FirewallApiError } from '../ports/firewall';
+import { isTransient } from '../ports/errors';
 
 /** Tunables of `withRetry`; the defaults keep a whole apply well inside a function's 60 s timeout. */
 export interface RetryOptions {
@@ -18,10 +18,8 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** True for failures worth retrying: a `FirewallApiError` classified transient by the adapter. */
-export function isTransient(err: unknown): boolean {
-  return err instanceof FirewallApiError && err.transient;
-}
+/** The one classification (ports/errors.ts): a port error its adapter marked transient. Re-exported for callers. */
+export { isTransient };
 
 /** Backoff before try `attempt + 1` (attempt from 1): half fixed, half jittered, never above `capMs`. */
 export function backoffMs(attempt: number, opts: RetryOptions = {}): number {

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { isManifestObject, normalizePrefix, objectNameOf } from '../core/bucket/layout';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../ports/storage';
+import { PortError } from '../ports/errors';
+import { type ManifestStore, PreconditionFailedError, StorageApiError, type StoredObject } from '../ports/storage';
 import { validateManifestFiles } from './validateFiles';
 
 /** A manifest file read from disk, with the object name it syncs to. */
@@ -189,13 +190,12 @@ function failureOf(err: unknown, object: string): SyncFailure {
       status: 412,
       transient: false,
     };
-  const e = err as { message?: string; status?: number; transient?: boolean };
   return {
     object,
     kind: 'storage',
-    message: e?.message ?? String(err),
-    ...(typeof e?.status === 'number' ? { status: e.status } : {}),
-    ...(typeof e?.transient === 'boolean' ? { transient: e.transient } : {}),
+    message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof StorageApiError ? { status: err.status } : {}),
+    ...(err instanceof PortError ? { transient: err.transient } : {}),
   };
 }
 

@@ -14,11 +14,11 @@ import { changeEventId, compareGenerations, encodeEvent, makeEgressChange, makeS
 import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
 import { tooLargeResult, validateManifest } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
+import { isTransient, RetryLaterError } from '../ports/errors';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { parseStorageEvent, type StorageObjectEvent } from './storageEvent';
-import { isTransientError, TransientError } from './transient';
 
 /** `ce-source` of the status events the validator publishes. */
 export const VALIDATOR_SOURCE = '//infrastream-egress/validator';
@@ -47,7 +47,7 @@ export type ValidateOutcome =
   | { kind: 'deleted'; event: EgressChangeEvent; messageId: string }
   | { kind: 'failed'; error: string };
 
-/** Runs an I/O step; transient failures become TransientError (thrown on), permanent ones are returned. */
+/** Runs an I/O step; transient failures become RetryLaterError (thrown on), permanent ones are returned. */
 async function io<T>(
   what: string,
   fn: () => Promise<T>,
@@ -56,7 +56,7 @@ async function io<T>(
     return { ok: true, value: await fn() };
   } catch (err) {
     const msg = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    if (isTransientError(err)) throw new TransientError(msg, err);
+    if (isTransient(err)) throw new RetryLaterError(msg, err);
     return { ok: false, error: new Error(msg) };
   }
 }
@@ -101,7 +101,7 @@ async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: 
   }
   if (order < 0)
     // GCS is strongly consistent, so this means a lagging store (or a clock-free fake): retrying is safe.
-    throw new TransientError(
+    throw new RetryLaterError(
       `gs://${ev.bucket}/${ev.name} shows generation ${live.value.generation}, older than the event's ${ev.generation}`,
       undefined,
     );
@@ -247,7 +247,7 @@ function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unkn
   return { kind: 'failed', error: error.message };
 }
 
-/** Handles one parsed storage event. Throws TransientError only for failures a redelivery may fix. */
+/** Handles one parsed storage event. Throws RetryLaterError only for failures a redelivery may fix. */
 export async function validateObject(deps: ValidateObjectDeps, ev: StorageObjectEvent): Promise<ValidateOutcome> {
   const ctx = { eventId: ev.id, eventKind: ev.kind, bucket: ev.bucket, object: ev.name, generation: ev.generation };
   const place = placeOf(ev.name, deps.manifestPrefix);
@@ -267,7 +267,7 @@ export async function validateObject(deps: ValidateObjectDeps, ev: StorageObject
 
 /**
  * Entry of the function: reads the CloudEvent, then `validateObject`. Malformed events are logged at ERROR and
- * acknowledged; TransientError propagates (non-2xx, the delivery is retried).
+ * acknowledged; RetryLaterError propagates (non-2xx, the delivery is retried).
  */
 export async function handleStorageEvent(deps: ValidateObjectDeps, cloudEvent: unknown): Promise<ValidateOutcome> {
   const parsed = parseStorageEvent(cloudEvent);
@@ -291,7 +291,7 @@ export async function handleStorageEvent(deps: ValidateObjectDeps, cloudEvent: u
   try {
     return await validateObject(deps, parsed.event);
   } catch (err) {
-    if (err instanceof TransientError) {
+    if (err instanceof RetryLaterError) {
       deps.logger.log('WARNING', `${err.message}; failing the delivery so it is retried`, {
         eventId: parsed.event.id,
         object: parsed.event.name,

@@ -2,13 +2,23 @@
  * In-memory ports for tests: a versioned ManifestStore (generations, live/archived, preconditions), a recording
  * EventPublisher and a recording Logger, each with fault injection. Real code, no jest import.
  */
+
+import { classifyClientError as asPortError } from '../../shared/adapters/clientErrors';
 import type { PubSubMessage } from '../../shared/core/events/types';
 import type { Logger, LogSeverity } from '../../shared/ports/logger';
-import type { EventPublisher } from '../../shared/ports/publisher';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../shared/ports/storage';
+import { type EventPublisher, PublishError } from '../../shared/ports/publisher';
+import {
+  type ManifestStore,
+  PreconditionFailedError,
+  StorageApiError,
+  type StoredObject,
+} from '../../shared/ports/storage';
 import { crc32cBase64, md5Base64 } from './storageEvents';
 
-/** An error shaped like the Google clients' (HTTP `code` for GCS, gRPC `code` for Pub/Sub), for fault injection. */
+/**
+ * An error shaped like the Google clients' (HTTP `code` for GCS, gRPC `code` for Pub/Sub), for fault injection. The
+ * memory ports classify injected faults as their adapters do (`classifyClientError`) and throw the port's error.
+ */
 export class FakeApiError extends Error {
   constructor(
     message: string,
@@ -18,6 +28,11 @@ export class FakeApiError extends Error {
     this.name = 'FakeApiError';
   }
 }
+
+const httpOf = (err: Error): number => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' && code >= 100 ? code : 0;
+};
 
 interface Version {
   object: StoredObject;
@@ -49,7 +64,7 @@ export function memoryManifestStore(bucket = 'egress-manifests'): MemoryManifest
     const f = faults.find((x) => x.method === method && x.times > 0);
     if (f) {
       f.times--;
-      throw f.error;
+      throw asPortError(f.error, (m, t, cause) => new StorageApiError(m, httpOf(f.error), 'injected', t, { cause }));
     }
   };
   const live = (name: string): Version | undefined => versions.get(name)?.find((v) => v.live);
@@ -116,7 +131,7 @@ export function memoryManifestStore(bucket = 'egress-manifests'): MemoryManifest
       const current = live(name);
       if (opts.ifGenerationMatch !== undefined && opts.ifGenerationMatch !== current?.object.generation)
         throw new PreconditionFailedError(name);
-      if (!current) throw new FakeApiError(`No such object: ${bucket}/${name}`, 404);
+      if (!current) throw new StorageApiError(`No such object: ${bucket}/${name}`, 404, 'notFound', false);
       current.live = false;
     },
   };
@@ -154,7 +169,7 @@ export function memoryPublisher(): MemoryPublisher {
       const f = faults.find((x) => x.times > 0);
       if (f) {
         f.times--;
-        throw f.error;
+        throw asPortError(f.error, (m, t, cause) => new PublishError(m, t, { cause }));
       }
       const id = String(++n);
       published.push({ topic: short(topic), message, id });

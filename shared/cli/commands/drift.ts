@@ -20,9 +20,10 @@ import {
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
-import { type DriftRun, runDrift } from '../../usecases/drift';
+import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/drift';
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
+import { plural } from '../format';
 import { addBucketOption, addOpsOptions } from '../options';
 
 interface DriftFlags extends OpsFlags {
@@ -37,6 +38,16 @@ export function driftExitCode(run: DriftRun, detailed: boolean): number {
   if (run.report.errors.length || run.report.unchecked.length) return EXIT_INVALID;
   if (detailed && run.report.drifted.length) return EXIT_USAGE; // 2 = "changes present", as plan/terraform
   return EXIT_OK;
+}
+
+/** `p (replay, 2 expected writes)`, or why the applier will write nothing for the event. */
+function repairText(r: DriftRepairEvent): string {
+  const why = r.skipped
+    ? `; the applier will skip it: ${r.skipped}`
+    : r.willFail
+      ? `; the applier will refuse it: ${r.willFail}`
+      : '';
+  return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${why})`;
 }
 
 /** Registers `drift` on the program. */
@@ -88,8 +99,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
             process.stdout.write(renderDriftText(run.report));
             if (run.repairs.length)
               process.stdout.write(
-                `repair: published ${run.repairs.length} event(s): ${run.repairs.map((r) => `${r.project} (${r.reason})`).join(', ')}\n`,
+                `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
               );
+            else if (run.forecast.length && !flags.repair)
+              process.stdout.write(`a repair would publish: ${run.forecast.map(repairText).join(', ')}\n`);
             if (run.manual.length)
               process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
             if (run.statuses)

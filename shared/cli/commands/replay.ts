@@ -63,9 +63,15 @@ function toText(r: ReplayReport, dryRun: boolean): string {
   const lines: string[] = [];
   for (const i of r.items) {
     if (i.status === 'published' || i.status === 'would-publish') {
-      if (dryRun)
+      // What the applier will do with it: its writes, or nothing and why (the same planner as the applier's).
+      const why = i.skipped
+        ? `; the applier will skip it: ${i.skipped}`
+        : i.willFail
+          ? `; the applier will refuse it: ${i.willFail}`
+          : '';
+      if (dryRun || why)
         lines.push(
-          `would publish ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}`,
+          `${dryRun ? 'would publish' : 'published'} ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}${why}`,
         );
     } else lines.push(`${i.status} ${i.project}${i.object ? ` (${i.object})` : ''}: ${i.error ?? ''}`);
   }

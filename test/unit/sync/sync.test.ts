@@ -9,7 +9,12 @@ import { ManifestDirError, readManifestDir as readDir } from '../../../shared/ad
 import { runSync } from '../../../shared/cli/commands/sync';
 import { normalizePrefix } from '../../../shared/core/bucket/layout';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../../shared/ports/storage';
+import {
+  type ManifestStore,
+  PreconditionFailedError,
+  StorageApiError,
+  type StoredObject,
+} from '../../../shared/ports/storage';
 import {
   type LocalManifest,
   objectChecksums,
@@ -267,7 +272,7 @@ describe('syncManifests', () => {
     let calls = 0;
     store.beforeWrite = () => {
       calls += 1;
-      if (calls === 2) throw Object.assign(new Error('HTTP 503'), { status: 503, transient: true });
+      if (calls === 2) throw new StorageApiError('HTTP 503', 503, 'backendError', true);
     };
     const files = Array.from({ length: 6 }, (_, i) => local(`p${i}`, manifest(`p${i}`)));
     const r = await syncManifests({ store, prefix: 'manifests/', files, validation: policy, concurrency: 1 });

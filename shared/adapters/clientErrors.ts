@@ -1,14 +1,16 @@
 /**
- * Classifies failures of the Google clients so event handlers know whether to throw (the platform retries the
- * delivery) or to acknowledge (a retry cannot help and would only storm). GCS errors carry the HTTP status in
- * `code` (or are StorageApiError with `transient` already decided by the adapter); Pub/Sub (gRPC) errors carry a
- * gRPC status code (0-16) in `code`; network errors carry an errno string.
+ * Classifies raw failures of the Google clients for the adapters, which turn them into port errors
+ * (ports/errors.ts): GCS errors carry the HTTP status in `code`; Pub/Sub (gRPC) errors carry a gRPC status code
+ * (0-16) in `code`; network errors carry an errno string. Only adapters import this: use cases read
+ * `isTransient` of the port error and never these shapes.
  */
+import { PortError } from '../ports/errors';
 
 /** gRPC codes worth a retry: CANCELLED, UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const GRPC_TRANSIENT = new Set([1, 2, 4, 8, 10, 13, 14]);
 
-const NETWORK_CODES = new Set([
+/** errno codes of a dropped or refused connection (transient; no HTTP status was received). */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -49,10 +51,9 @@ export function errorStatus(err: unknown): { http?: number; grpc?: number; errno
  * permanent API answers (400, 401, 403, 404, 412, gRPC INVALID_ARGUMENT/NOT_FOUND/PERMISSION_DENIED…) and for
  * programming errors (TypeError, RangeError…), which would fail the same way forever.
  */
-export function isTransientError(err: unknown): boolean {
-  // Adapters that already classified the failure (StorageApiError, FirewallApiError) know best.
-  const flagged = (err as { transient?: unknown } | null)?.transient;
-  if (typeof flagged === 'boolean') return flagged;
+export function isTransientClientError(err: unknown): boolean {
+  // An error already classified (a port error) keeps its classification.
+  if (err instanceof PortError) return err.transient;
   const s = errorStatus(err);
   if (s.http !== undefined) return s.http === 408 || s.http === 429 || s.http >= 500;
   if (s.grpc !== undefined) return GRPC_TRANSIENT.has(s.grpc);
@@ -63,13 +64,14 @@ export function isTransientError(err: unknown): boolean {
   return true;
 }
 
-/** Wraps a transient failure with what was being done, so the log line that goes with the retry is actionable. */
-export class TransientError extends Error {
-  constructor(
-    message: string,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = 'TransientError';
-  }
+/**
+ * The port error for a raw client failure (a port error passes through): same message, the raw error as `cause`.
+ * `make` builds the port's own subclass.
+ */
+export function classifyClientError<E extends PortError>(
+  err: unknown,
+  make: (message: string, transient: boolean, cause: unknown) => E,
+): E | PortError {
+  if (err instanceof PortError) return err;
+  return make(err instanceof Error ? err.message : String(err), isTransientClientError(err), err);
 }

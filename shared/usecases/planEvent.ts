@@ -1,0 +1,91 @@
+/**
+ * The applier's planning step, shared with the predictions of `replay` and `drift --repair`: re-check the event's
+ * entries (never trust the wire), compile the desired rules (a revocation desires only the project's tombstone), then
+ * the pure write planner (core/firewall/writePlan.ts). What this returns for a policy read is exactly what the applier
+ * writes after the same read.
+ */
+import type { EgressChangeEvent } from '../core/events/types';
+import {
+  CompileError,
+  desiredRules,
+  type PolicyView,
+  PriorityBandFullError,
+  planWrites,
+  type WritePlan,
+} from '../core/firewall';
+import type { DesiredRule } from '../core/firewall/types';
+import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
+import type { PlatformPolicy } from '../core/policy/types';
+
+/** A failure no retry can fix (bad entries, policy refusal): the applier reports and acknowledges it. */
+export class PermanentError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}
+
+/** Re-checks the entries with the manifest core; throws PermanentError listing every bad entry. */
+export function recheckEntries(event: EgressChangeEvent, policy: PlatformPolicy): EgressEntry[] {
+  const d = event.data;
+  const problems: string[] = [];
+  if (!isValidProjectName(d.project.name))
+    problems.push(`project key \`${d.project.name}\` is not a valid project name`);
+  if (d.reason === 'delete') {
+    if (problems.length) throw new PermanentError(problems.join('; '), 'invalid-event');
+    return [];
+  }
+  if (d.entries.length > policy.manifest.maxEntries)
+    problems.push(`${d.entries.length} entries exceed the policy limit of ${policy.manifest.maxEntries}`);
+  const out: EgressEntry[] = [];
+  d.entries.forEach((e, i) => {
+    const r = normalizeEgressValue(e.value, policy);
+    if (!r.ok) problems.push(`entries[${i}] \`${e.value}\`: ${r.code}: ${r.message}`);
+    else if (r.entry.type !== e.type)
+      problems.push(`entries[${i}] \`${e.value}\` is a ${r.entry.type}, not a ${e.type}`);
+    else out.push(e.description === undefined ? r.entry : { ...r.entry, description: e.description });
+  });
+  if (problems.length) throw new PermanentError(problems.join('; '), 'invalid-entries');
+  return out;
+}
+
+/** The rules the event desires. Throws PermanentError for bad entries or a manifest the policy cannot compile. */
+export function desiredForEvent(event: EgressChangeEvent, policy: PlatformPolicy, hostProject?: string): DesiredRule[] {
+  const entries = recheckEntries(event, policy);
+  try {
+    return desiredRules(event.data.project, entries, {
+      policy,
+      generation: event.data.source.generation,
+      reason: event.data.reason,
+      ...(hostProject ? { hostProject } : {}),
+    });
+  } catch (err) {
+    if (err instanceof CompileError) throw new PermanentError(err.message, 'compile-failed');
+    throw err;
+  }
+}
+
+/** The applier's answer to `event` over `view`, for a prediction: its writes, or why it writes nothing. */
+export type WritePrediction = WritePlan | { failed: string; reason: string };
+
+/**
+ * What the applier will do with `event` if it reads the policy as `view`: the same recheck, compile and planner.
+ * A permanent failure (bad entries, a full priority band) predicts no writes and says why.
+ */
+export function predictWrites(
+  event: EgressChangeEvent,
+  view: PolicyView,
+  policy: PlatformPolicy,
+  hostProject?: string,
+): WritePrediction {
+  try {
+    return planWrites(event, desiredForEvent(event, policy, hostProject), view, policy);
+  } catch (err) {
+    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
+    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
+    throw err;
+  }
+}
