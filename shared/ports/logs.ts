@@ -17,3 +17,17 @@ export interface LogsPort {
   list(query: LogQuery): Promise<LogEntryJson[]>;
   close(): Promise<void>;
 }
+
+/** A Logging API failure: the API's status (`INVALID_ARGUMENT`, `PERMISSION_DENIED`…) and its own message. */
+export class LogsApiError extends Error {
+  constructor(
+    message: string,
+    /** The canonical status name; `UNKNOWN` when the error carried none. */
+    readonly status: string,
+    /** HTTP status, or the gRPC code when that is all there is. */
+    readonly code: number,
+  ) {
+    super(message);
+    this.name = 'LogsApiError';
+  }
+}
