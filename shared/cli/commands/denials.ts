@@ -95,6 +95,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               },
               ...(dns ? { firewallDns: dns.table } : {}),
               internalRanges: DEFAULT_INTERNAL_RANGES,
+              policy,
               ...(owned ? { appliedFqdns: owned.flatMap((o) => o.match.destFqdns ?? []) } : {}),
             },
           });

@@ -7,7 +7,9 @@
  *   NOT_LISTED          the baseline denied a destination the manifest does not list: the exact line to add.
  */
 import { rangeCovers } from '../firewall/ranges';
+import { normalizeEgressValue } from '../manifest/egress';
 import type { EgressEntry } from '../manifest/types';
+import type { PlatformPolicy } from '../policy/types';
 import { type DnsTable, FQDN_MAX_IPV4, FQDN_MAX_IPV6, lookup, programFqdn } from './dns';
 import type { EvalRule } from './evaluate';
 import type { DnsRecordSeen, FirewallRecord } from './logEntries';
@@ -31,7 +33,8 @@ export interface DenialGroup {
   class: DenialClass;
   /** One sentence: what happened and what to do. */
   detail: string;
-  fix?: { file: string; line: string; entry: string };
+  /** `valid: false` with `problem` when the validator would refuse the line (e.g. a special-use domain). */
+  fix?: { file: string; line: string; entry: string; valid: boolean; problem?: string };
   mismatch?: { reason: MismatchReason; programmed?: string[] };
 }
 
@@ -45,6 +48,8 @@ export interface DenialContext {
   firewallDns?: DnsTable;
   /** Destinations that are not egress questions (RFC 1918 and friends by default). */
   internalRanges: readonly string[];
+  /** The platform policy: a suggested line is checked with the manifest validator's own rule. */
+  policy?: PlatformPolicy;
   /** Owned rules of the project, to tell "listed but not applied yet" (hostnames in their destFqdns). */
   appliedFqdns?: readonly string[];
 }
@@ -196,11 +201,13 @@ export function classifyDenials(
     const entry = hostname ?? first.destIp;
     const file = ctx.manifest?.file ?? `manifests/<project>.yaml`;
     const line = `- "${entry}"`;
+    const check = ctx.policy ? normalizeEgressValue(entry, ctx.policy) : undefined;
+    const problem = check && !check.ok ? check.message : undefined;
     out.push({
       ...base,
       class: 'NOT_LISTED',
-      detail: `${target} is not in the manifest; add ${line} to spec.allowedEgress in ${file}${hostname ? '' : ' (no DNS query log names this address; prefer the service hostname)'}`,
-      fix: { file, line, entry },
+      detail: `${target} is not in the manifest; add ${line} to spec.allowedEgress in ${file}${hostname ? '' : ' (no DNS query log names this address; prefer the service hostname)'}${problem ? ` (but the validator would refuse it: ${problem})` : ''}`,
+      fix: { file, line, entry, valid: !problem, ...(problem ? { problem } : {}) },
     });
   }
   return out.sort(

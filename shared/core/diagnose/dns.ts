@@ -79,8 +79,10 @@ export const DEFAULT_DNS_TABLE: DnsTable = {
   'hooks.slack.com': { a: ['203.0.113.20'] },
   'smtp.sendgrid.net': { a: ['203.0.113.30'] },
   'api.unlisted.example': { a: ['198.51.100.7'], aaaa: ['2001:db8::7'] },
-  // Listed by the examples, but the firewall's resolution got other addresses (CDN rotation).
-  'cdn.rotating.example': { a: ['198.51.100.40'], firewall: { a: ['198.51.100.41'] } },
+  // A CDN host whose answers rotate: the firewall's resolution got another address than the application's.
+  'cdn.example.com': { a: ['198.51.100.40'], firewall: { a: ['198.51.100.41'] } },
+  // A name the firewall's resolver cannot resolve (split horizon): Cloud NGFW ignores it.
+  'partner.example.com': { a: ['198.51.100.50'], firewall: { nxdomain: true } },
   'private.googleapis.com': { a: ['199.36.153.8', '199.36.153.9', '199.36.153.10', '199.36.153.11'] },
   'storage.googleapis.com': { a: ['199.36.153.8', '199.36.153.9', '199.36.153.10', '199.36.153.11'] },
 };

@@ -1,5 +1,6 @@
 import { classifyDenials, DEFAULT_INTERNAL_RANGES, type DenialContext } from '../../../shared/core/diagnose/denials';
 import type { DnsRecordSeen, FirewallRecord } from '../../../shared/core/diagnose/logEntries';
+import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 
 const REF = 'network:vpc/firewallPolicy:egress';
 const rec = (destIp: string, timestamp: string, over: Partial<FirewallRecord> = {}): FirewallRecord => ({
@@ -45,7 +46,7 @@ const ctx = (over: Partial<DenialContext> = {}): DenialContext => ({
   manifest: {
     file: 'examples/manifests/p1.yaml',
     entries: [
-      { type: 'hostname', value: 'cdn.rotating.example' },
+      { type: 'hostname', value: 'cdn.example.com' },
       { type: 'hostname', value: 'gone.example' },
       { type: 'wildcard', value: '*.googleapis.com' },
     ],
@@ -81,7 +82,12 @@ test('NOT_LISTED: the hostname from the DNS query log and the exact line to add 
     class: 'NOT_LISTED',
     hostname: 'api.unlisted.example',
     rule: { ruleName: 'deny-all-v4' },
-    fix: { file: 'examples/manifests/p1.yaml', line: '- "api.unlisted.example"', entry: 'api.unlisted.example' },
+    fix: {
+      file: 'examples/manifests/p1.yaml',
+      line: '- "api.unlisted.example"',
+      entry: 'api.unlisted.example',
+      valid: true,
+    },
   });
   const [bare] = classifyDenials([rec('198.51.100.9', '2026-12-01T20:00:00.000Z')], [], ctx());
   expect(bare).toMatchObject({ class: 'NOT_LISTED', hostname: null, fix: { line: '- "198.51.100.9"' } });
@@ -91,9 +97,9 @@ test('LISTED_DNS_MISMATCH says why: rotation, more than 32 addresses, NXDOMAIN a
   const at = '2026-12-01T20:00:00.000Z';
   const rot = classifyDenials(
     [rec('198.51.100.40', at)],
-    [dnsSeen('cdn.rotating.example', ['198.51.100.40'])],
+    [dnsSeen('cdn.example.com', ['198.51.100.40'])],
     ctx({
-      firewallDns: { 'cdn.rotating.example': { a: ['198.51.100.40'], firewall: { a: ['198.51.100.41'] } } },
+      firewallDns: { 'cdn.example.com': { a: ['198.51.100.40'], firewall: { a: ['198.51.100.41'] } } },
     }),
   );
   expect(rot[0]).toMatchObject({
@@ -103,9 +109,9 @@ test('LISTED_DNS_MISMATCH says why: rotation, more than 32 addresses, NXDOMAIN a
   const many = Array.from({ length: 33 }, (_, i) => `198.51.100.${i + 100}`);
   const big = classifyDenials(
     [rec(many[32]!, at)],
-    [dnsSeen('cdn.rotating.example', many)],
+    [dnsSeen('cdn.example.com', many)],
     ctx({
-      firewallDns: { 'cdn.rotating.example': { a: many } },
+      firewallDns: { 'cdn.example.com': { a: many } },
     }),
   );
   expect(big[0]?.mismatch?.reason).toBe('MORE_THAN_32');
@@ -119,7 +125,7 @@ test('LISTED_DNS_MISMATCH says why: rotation, more than 32 addresses, NXDOMAIN a
   expect(nx[0]?.mismatch?.reason).toBe('NXDOMAIN_AT_FIREWALL');
   const pending = classifyDenials(
     [rec('198.51.100.40', at)],
-    [dnsSeen('cdn.rotating.example', ['198.51.100.40'])],
+    [dnsSeen('cdn.example.com', ['198.51.100.40'])],
     ctx({ appliedFqdns: [] }),
   );
   expect(pending[0]?.mismatch?.reason).toBe('NOT_APPLIED');
@@ -151,4 +157,27 @@ test('DENIED_ELSEWHERE names the foreign rule (same policy inside the band, or a
     ctx(),
   );
   expect(internal?.class).toBe('INTERNAL');
+});
+
+test('the suggested line is checked with the validator: a special-use name is flagged, a public one is not', () => {
+  const at = '2026-12-01T20:00:00.000Z';
+  const { DEFAULT_POLICY } =
+    require('../../../shared/core/policy/defaults') as typeof import('../../../shared/core/policy/defaults');
+  const g = classifyDenials(
+    [rec('198.51.100.7', at), rec('198.51.100.8', at)],
+    [dnsSeen('api.unlisted.example', ['198.51.100.7']), dnsSeen('api.partner.com', ['198.51.100.8'])],
+    ctx({ policy: DEFAULT_POLICY }),
+  );
+  const by = Object.fromEntries(g.map((x) => [x.hostname, x]));
+  expect(by['api.partner.com']?.fix).toEqual({
+    file: 'examples/manifests/p1.yaml',
+    line: '- "api.partner.com"',
+    entry: 'api.partner.com',
+    valid: true,
+  });
+  expect(by['api.unlisted.example']?.fix).toMatchObject({
+    valid: false,
+    problem: expect.stringContaining('special-use domain'),
+  });
+  expect(by['api.unlisted.example']?.detail).toContain('the validator would refuse it');
 });

@@ -66,7 +66,7 @@ describe('evaluate', () => {
   });
 
   test('an FQDN matches only the addresses the firewall programmed, not what the application resolved', () => {
-    const allow = rule({ priority: 1000, action: 'allow', match: { destFqdns: ['cdn.rotating.example'] } });
+    const allow = rule({ priority: 1000, action: 'allow', match: { destFqdns: ['cdn.example.com'] } });
     expect(evaluate([pol([allow, denyAll])], w, conn('198.51.100.40'), DEFAULT_DNS_TABLE).disposition).toBe('DENIED');
     expect(evaluate([pol([allow, denyAll])], w, conn('198.51.100.41'), DEFAULT_DNS_TABLE).disposition).toBe('ALLOWED');
   });
