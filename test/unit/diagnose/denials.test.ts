@@ -161,8 +161,6 @@ test('DENIED_ELSEWHERE names the foreign rule (same policy inside the band, or a
 
 test('the suggested line is checked with the validator: a special-use name is flagged, a public one is not', () => {
   const at = '2026-12-01T20:00:00.000Z';
-  const { DEFAULT_POLICY } =
-    require('../../../shared/core/policy/defaults') as typeof import('../../../shared/core/policy/defaults');
   const g = classifyDenials(
     [rec('198.51.100.7', at), rec('198.51.100.8', at)],
     [dnsSeen('api.unlisted.example', ['198.51.100.7']), dnsSeen('api.partner.com', ['198.51.100.8'])],
