@@ -94,7 +94,8 @@ export function firewallLogEntry(args: {
 function rdataOf(name: string, answer: DnsAnswer, type: 'A' | 'AAAA'): string {
   const addrs = (type === 'A' ? answer.a : answer.aaaa) ?? [];
   const text = addrs.map((a) => `${name}.\t300\tIN\t${type.toLowerCase()}\t${a}`).join('\n');
-  return Buffer.byteLength(text) <= 260 ? text : Buffer.from(text).subarray(0, 260).toString();
+  const bytes = new TextEncoder().encode(text);
+  return bytes.length <= 260 ? text : new TextDecoder().decode(bytes.subarray(0, 260));
 }
 
 /** The Cloud DNS query log entry for the query a workload made (source type `gce-vm`). */
