@@ -133,7 +133,7 @@ export function stateFileRules(
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
-): { rules: ObservedRule[]; source: string } {
+): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
   let state: { version?: number; policies?: { project: string; name: string; rules?: unknown[] }[] };
   try {
     state = JSON.parse(readFileSync(file, 'utf8'));
@@ -158,6 +158,8 @@ export function stateFileRules(
   return {
     rules: (chosen.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
     source: `state file ${file} (${chosen.project}/${chosen.name})`,
+    hostProject: chosen.project,
+    policy: chosen.name,
   };
 }
 

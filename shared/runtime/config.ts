@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   policyFile: string;
   /** Compute API endpoint override (`http://127.0.0.1:PORT` for the fake REST server); empty means Google. */
   computeEndpoint: string;
+  /** Cloud Logging endpoint override (`http://127.0.0.1:PORT` for the fake Logging server); empty means Google. */
+  loggingEndpoint?: string;
   /** The manifest bucket (name only) the CLI's replay/drift/explain read when no `--bucket gs://…` is given. */
   manifestBucket?: string;
   /** The Compute write quota (mutations per minute) that replay and drift --repair pace to; default 1500. */
@@ -44,6 +46,7 @@ export const OPTIONS: Option<keyof RuntimeConfig>[] = [
   { key: 'firewallPolicy', env: 'EGRESS_FIREWALL_POLICY', default: '', required: false },
   { key: 'policyFile', env: 'EGRESS_POLICY_FILE', default: '', required: false },
   { key: 'computeEndpoint', env: 'EGRESS_COMPUTE_ENDPOINT', default: '', required: false },
+  { key: 'loggingEndpoint', env: 'EGRESS_LOGGING_ENDPOINT', default: '', required: false },
   { key: 'manifestBucket', env: 'EGRESS_MANIFEST_BUCKET', default: '', required: false },
   { key: 'writeQuota', env: 'EGRESS_WRITE_QUOTA', default: '1500', required: false },
 ];

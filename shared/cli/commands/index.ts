@@ -1,8 +1,10 @@
 /** The command table: each command lives in its own module and registers itself on the program. */
 import type { Command } from 'commander';
+import * as denials from './denials';
 import * as drift from './drift';
 import * as explain from './explain';
 import * as plan from './plan';
+import * as probe from './probe';
 import * as replay from './replay';
 import * as sync from './sync';
 import * as validate from './validate';
@@ -11,5 +13,5 @@ import * as validate from './validate';
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  for (const m of [validate, plan, sync, replay, drift, explain]) m.register(program, setExit);
+  for (const m of [validate, plan, sync, replay, drift, explain, denials, probe]) m.register(program, setExit);
 }

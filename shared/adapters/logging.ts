@@ -1,0 +1,125 @@
+/**
+ * LogsPort over the official @google-cloud/logging client. With an endpoint (`http://127.0.0.1:PORT`) the client uses
+ * its REST transport (`fallback: true`) against the fake Cloud Logging with a dummy API key; without one it talks to
+ * Google with Application Default Credentials.
+ */
+import type { LogEntryJson } from '../core/diagnose/logEntries';
+import { type LogQuery, LogsApiError, type LogsPort } from '../ports/logs';
+
+/** Options of `cloudLogging`. */
+export interface LoggingClientOptions {
+  /** The project the client bills to and writes under by default. */
+  projectId: string;
+  /** `http://127.0.0.1:PORT` for the fake; empty for Google. */
+  endpoint?: string;
+}
+
+const PAGE = 1000;
+
+/** The client's error → LogsApiError with the API's message (REST errors arrive as the JSON body in `message`). */
+function apiError(e: unknown): LogsApiError {
+  const x = e as { message?: string; code?: number; status?: unknown; details?: string };
+  let message = String(x?.message ?? e);
+  let status = typeof x?.status === 'string' ? x.status : 'UNKNOWN';
+  try {
+    const body = JSON.parse(message) as { error?: { message?: string; status?: string } };
+    if (body.error?.message) message = body.error.message;
+    if (body.error?.status) status = body.error.status;
+  } catch {
+    // Not a JSON body: keep the client's message.
+  }
+  return new LogsApiError(message, status, Number(x?.code ?? 0));
+}
+
+/** The adapter. The client is loaded on first use (it is heavy and only diagnosis needs it). */
+export function cloudLogging(opts: LoggingClientOptions): LogsPort {
+  const { Logging } = require('@google-cloud/logging') as typeof import('@google-cloud/logging');
+  let clientOpts: ConstructorParameters<typeof Logging>[0] = { projectId: opts.projectId };
+  if (opts.endpoint) {
+    const u = new URL(opts.endpoint);
+    clientOpts = {
+      projectId: opts.projectId,
+      apiEndpoint: u.hostname,
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      protocol: u.protocol.replace(':', ''),
+      apiKey: 'fake',
+      fallback: true,
+      // As for Compute (adapters/compute.ts): Node's fetch instead of gaxios' dynamic import of node-fetch.
+      clientOptions: { transporterOptions: { fetchImplementation: fetch } },
+    } as typeof clientOpts;
+  }
+  const logging = new Logging(clientOpts);
+  return {
+    async write(entries) {
+      try {
+        await writeAll(entries);
+      } catch (e) {
+        throw apiError(e);
+      }
+    },
+    async list(q: LogQuery) {
+      try {
+        return await listAll(q);
+      } catch (e) {
+        throw apiError(e);
+      }
+    },
+    async close() {
+      // The client keeps no sockets open between calls in REST mode; nothing to release explicitly.
+    },
+  };
+
+  async function writeAll(entries: LogEntryJson[]): Promise<void> {
+    const byLog = new Map<string, LogEntryJson[]>();
+    for (const e of entries) byLog.set(e.logName, [...(byLog.get(e.logName) ?? []), e]);
+    for (const [name, list] of byLog) {
+      const log = logging.log(name);
+      await log.write(
+        list.map((e) =>
+          log.entry(
+            {
+              resource: e.resource,
+              timestamp: new Date(e.timestamp),
+              ...(e.severity ? { severity: e.severity } : {}),
+              ...(e.insertId ? { insertId: e.insertId } : {}),
+            },
+            e.jsonPayload,
+          ),
+        ),
+      );
+    }
+  }
+
+  async function listAll(q: LogQuery): Promise<LogEntryJson[]> {
+    const out: LogEntryJson[] = [];
+    const max = q.maxEntries ?? 10_000;
+    let pageToken: string | undefined;
+    do {
+      const [entries, next] = await logging.getEntries({
+        resourceNames: q.resourceNames,
+        filter: q.filter,
+        orderBy: q.orderBy ?? 'timestamp desc',
+        pageSize: Math.min(PAGE, max - out.length),
+        autoPaginate: false,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      for (const e of entries) {
+        const m = e.metadata;
+        const ts = m.timestamp;
+        out.push({
+          logName: String(m.logName ?? ''),
+          resource: {
+            type: String(m.resource?.type ?? ''),
+            labels: (m.resource?.labels ?? {}) as Record<string, string>,
+          },
+          timestamp: ts instanceof Date ? ts.toISOString() : new Date(String(ts)).toISOString(),
+          ...(m.severity !== undefined && m.severity !== null ? { severity: String(m.severity) } : {}),
+          ...(m.insertId ? { insertId: String(m.insertId) } : {}),
+          jsonPayload: (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>,
+        });
+      }
+      pageToken = (next as { pageToken?: string } | null)?.pageToken || undefined;
+    } while (pageToken && out.length < max);
+    return out;
+  }
+}

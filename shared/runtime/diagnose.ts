@@ -1,0 +1,91 @@
+/**
+ * Composition for `egress probe` and `egress denials`: the Logging client (flag, EGRESS_LOGGING_ENDPOINT, Google),
+ * the local DNS table (a JSON file beside the fake-Compute state: `<state dir>/dns.json`, docs/diagnose.md), the
+ * firewall policies in enforcement order and the probing workload of a project.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEFAULT_DNS_TABLE, type DnsAnswer, type DnsTable } from '../core/diagnose/dns';
+import type { EvalPolicy, Workload } from '../core/diagnose/evaluate';
+import type { ObservedRule } from '../core/firewall/types';
+import type { PlatformPolicy } from '../core/policy/types';
+import type { LogsPort } from '../ports/logs';
+import { CliConfigError } from './cliClients';
+import { type RuntimeConfig, readConfig } from './config';
+
+/** The Shared VPC network name used in log references when none is given (assumed default). */
+export const DEFAULT_NETWORK = 'shared-vpc';
+
+/** The Logging port: `--logging-endpoint`, else EGRESS_LOGGING_ENDPOINT, else Google (ADC). */
+export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig = readConfig()): LogsPort {
+  const endpoint = flag || cfg.loggingEndpoint || '';
+  if (endpoint && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
+    throw new CliConfigError(`logging endpoint ${endpoint} is not http(s)://HOST:PORT (hint: http://127.0.0.1:8085)`);
+  const { cloudLogging } = require('../adapters/logging') as typeof import('../adapters/logging');
+  return cloudLogging({ projectId, ...(endpoint ? { endpoint } : {}) });
+}
+
+function answerOf(file: string, name: string, v: unknown, path: string): DnsAnswer {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new CliConfigError(`${file}: ${path} must be an object like {"a": ["203.0.113.1"]} or {"nxdomain": true}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!['a', 'aaaa', 'nxdomain', ...(path === name ? ['firewall'] : [])].includes(k))
+      throw new CliConfigError(
+        `${file}: ${path}.${k} is not a field (a, aaaa, nxdomain${path === name ? ', firewall' : ''})`,
+      );
+  for (const k of ['a', 'aaaa'] as const)
+    if (o[k] !== undefined && !(Array.isArray(o[k]) && (o[k] as unknown[]).every((x) => typeof x === 'string')))
+      throw new CliConfigError(`${file}: ${path}.${k} must be a list of addresses`);
+  return o as DnsAnswer;
+}
+
+/** Reads a DNS table file `{"version": 1, "names": {"host": {"a": […], "aaaa": […], "nxdomain": true, "firewall": {…}}}}`. */
+export function loadDnsTable(file: string): DnsTable {
+  let data: { version?: unknown; names?: unknown };
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliConfigError(`cannot read DNS table ${file}: ${(e as Error).message}`);
+  }
+  if (data?.version !== 1 || !data.names || typeof data.names !== 'object')
+    throw new CliConfigError(`${file} is not a DNS table (expected {"version": 1, "names": {"host": {"a": […]}}})`);
+  const out: DnsTable = {};
+  for (const [name, v] of Object.entries(data.names as Record<string, unknown>)) {
+    const rec = answerOf(file, name, v, name);
+    const fw = (v as Record<string, unknown>).firewall;
+    out[name] = { ...rec, ...(fw !== undefined ? { firewall: answerOf(file, name, fw, `${name}.firewall`) } : {}) };
+  }
+  return out;
+}
+
+/** `--dns FILE`, else `<dir of --state>/dns.json` when it exists, else the defaults for the example hosts. */
+export function resolveDnsTable(
+  flag: string | undefined,
+  stateFile: string | undefined,
+): { table: DnsTable; source: string } {
+  if (flag) return { table: loadDnsTable(flag), source: flag };
+  const beside = stateFile ? join(dirname(stateFile), 'dns.json') : undefined;
+  if (beside && existsSync(beside)) return { table: loadDnsTable(beside), source: beside };
+  return { table: DEFAULT_DNS_TABLE, source: 'built-in defaults (docs/diagnose.md)' };
+}
+
+/** The product's global network firewall policy as the evaluator and the logs see it. */
+export function networkPolicy(name: string, network: string, rules: ObservedRule[]): EvalPolicy {
+  return { kind: 'network', reference: `network:${network}/firewallPolicy:${name}`, name, rules };
+}
+
+/** The workload a probe starts from: the project's target identity under the policy's target mode. */
+export function probeWorkload(project: string, policy: PlatformPolicy, hostProject: string, ip: string): Workload {
+  const t = policy.firewall.target;
+  const filled = t.template.replaceAll('{project}', project).replaceAll('{hostProject}', hostProject);
+  return {
+    project,
+    ip,
+    ...(t.mode === 'serviceAccount' ? { serviceAccount: filled } : { secureTags: [filled] }),
+    vmName: `${project}-probe`,
+    zone: 'us-central1-a',
+    region: 'us-central1',
+    subnetwork: `${project}-subnet`,
+  };
+}
