@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { readProjectManifest } from '../../adapters/manifestDir';
 import { DEFAULT_INTERNAL_RANGES } from '../../core/diagnose/denials';
 import { parseMarker } from '../../core/firewall';
 import { CliConfigError, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
@@ -72,7 +73,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const dir = flags.manifests ?? (existsSync('manifests') ? 'manifests' : undefined);
         if (dir && (!existsSync(dir) || !statSync(dir).isDirectory()))
           throw new CliConfigError(`--manifests ${dir}: no such directory`);
-        const found = dir ? await findManifest(project, { kind: 'dir', dir }, policy) : undefined;
+        const found = dir
+          ? await findManifest(project, { kind: 'dir', dir, find: (key) => readProjectManifest(dir, key) }, policy)
+          : undefined;
         const dns = fw || flags.dns ? resolveDnsTable(flags.dns, flags.state) : undefined;
         const owned = fw?.rules.filter((r) => parseMarker(r.description)?.project === project);
         const logs = logsFor(hostProject, flags.loggingEndpoint, cfg);
