@@ -5,7 +5,7 @@
  */
 export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   FILE_TOO_LARGE: 'the file exceeds manifest.maxFileBytes and was not parsed',
-  NOT_TEXT: 'the input was not text',
+  NOT_TEXT: 'the input is not UTF-8 text (invalid UTF-8, a NUL byte: Latin-1, UTF-16 or binary)',
   EMPTY_DOCUMENT: 'the file has no YAML document, or the document is empty',
   MULTIPLE_DOCUMENTS: 'the file has more than one YAML document',
   YAML_SYNTAX: 'YAML syntax error (the parser code is in the message)',
@@ -33,7 +33,9 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   ENTRY_PORT: 'an entry carries a port',
   ENTRY_PATH: 'an entry carries a path',
   ENTRY_CREDENTIALS: 'an entry carries credentials (user@host)',
-  INVALID_HOSTNAME: 'not a valid RFC 1123 hostname',
+  INVALID_HOSTNAME: 'not a valid RFC 1123 hostname (or not a valid UTS #46 internationalized name)',
+  MIXED_SCRIPT_HOSTNAME:
+    'a hostname label mixes scripts (UTS #39 highly restrictive level), e.g. a Cyrillic `а` in `аpi`',
   NON_PUBLIC_HOSTNAME: 'a hostname under a special-use domain (.internal, .local, .localhost, .test, …)',
   UNQUOTED_WILDCARD: 'an unquoted `*.suffix`, which YAML reads as an alias',
   INVALID_WILDCARD: '`*` is not the whole leftmost label, or the rest is not a hostname',
@@ -52,4 +54,64 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   POLICY_TARGET_TEMPLATE: 'firewall.target.template lacks `{project}` or is not a service account e-mail',
   POLICY_PRIORITY_ORDER: 'firewall.priorityMin is not below firewall.priorityMax',
   INTERNAL_ERROR: 'a bug in the validator (reported instead of crashing)',
+};
+
+/**
+ * The hint a diagnostic of each code carries when its producer has no more specific one (diag() applies it), so
+ * every finding says how to fix it. A unit test keeps this table and {@link DIAGNOSTIC_CODES} in step.
+ */
+export const CODE_HINTS: Readonly<Record<string, string>> = {
+  FILE_TOO_LARGE: 'a manifest lists one project; split unrelated projects into their own files',
+  NOT_TEXT: 'save the file as UTF-8 text (for a Latin-1 file: `iconv -f latin1 -t utf-8`)',
+  EMPTY_DOCUMENT: 'start from the example in docs/manifest.md (apiVersion, kind, metadata, spec)',
+  MULTIPLE_DOCUMENTS: 'split it into one file per project, named after metadata.name',
+  YAML_SYNTAX:
+    'check the indentation (spaces, one column per level) and quote values that contain `: ` or ` #` or start with `*`, `&`, `!`, `[` or `{`',
+  YAML_WARNING: 'remove the tag or directive: manifests use plain YAML values',
+  DUPLICATE_KEY: 'remove or merge the repeated key',
+  ALIAS_LIMIT: 'write the values out instead of using anchors and aliases',
+  UNKNOWN_FIELD: 'remove it, or check its spelling against the fields in docs/manifest.md',
+  MISPLACED_FIELD: 'indent the field under the parent named in the message',
+  MISSING_FIELD: 'add the field named in the message',
+  EMPTY_VALUE: 'give it a value, or remove the key',
+  WRONG_TYPE: 'docs/manifest.md lists the type of each field',
+  INVALID_VALUE: 'use one of the values listed in the message',
+  VALUE_OUT_OF_RANGE: 'use a value in the range given',
+  INVALID_PROJECT_NAME:
+    'use the lower-case project key: a-z, 0-9 and `-`, starting with a letter, at most 30 characters',
+  NAME_PATH_MISMATCH: 'name the file `<metadata.name>.yaml`',
+  DUPLICATE_PROJECT: 'keep one manifest per project and merge the allowedEgress lists',
+  INVALID_ENVIRONMENT: 'use a lowercase label such as `production` or `staging`',
+  INVALID_REGION: 'use a region name such as `us-central1` (`gcloud compute regions list`)',
+  UNKNOWN_REGION: 'check the spelling (`gcloud compute regions list`); a region newer than this tool is fine',
+  TOO_MANY_ENTRIES: 'use the narrowest destinations needed, or ask the platform team to raise manifest.maxEntries',
+  ENTRY_NOT_STRING: 'write a hostname, wildcard or IP range as a quoted string',
+  ENTRY_EMPTY: 'remove the empty item',
+  INVALID_ENTRY: 'put each destination in its own list item',
+  ENTRY_URL: 'list the bare host only',
+  ENTRY_PORT: 'list the host without `:port`; rules allow all ports to a destination',
+  ENTRY_PATH: 'list the host without the path',
+  ENTRY_CREDENTIALS: 'list the host without `user@`, and rotate any secret that was written here',
+  INVALID_HOSTNAME: 'write a fully qualified hostname of letters, digits and `-`, such as `api.example.com`',
+  MIXED_SCRIPT_HOSTNAME: 'retype the hostname in one script: the characters listed are look-alikes of other letters',
+  NON_PUBLIC_HOSTNAME: 'list public hostnames only',
+  UNQUOTED_WILDCARD: 'quote the wildcard: "*.example.com"',
+  INVALID_WILDCARD: 'write `*.` followed by a hostname, quoted: "*.googleapis.com"',
+  WILDCARD_PUBLIC_SUFFIX: 'list the exact hostnames you need instead',
+  WILDCARD_SHARED_SUFFIX: 'list the exact hostnames you need instead',
+  WILDCARD_NOT_SUPPORTED: 'list the exact hostnames you need instead',
+  INVALID_IP:
+    'write four decimal octets 0-255 without leading zeros (`203.0.113.7`), or an IPv6 address without brackets',
+  INVALID_CIDR: 'write network/prefix, such as `151.101.0.0/16`',
+  CIDR_HOST_BITS: 'write the network address of the range (host bits zero)',
+  CIDR_ALL_ADDRESSES: 'list the specific hostnames or ranges you need',
+  CIDR_TOO_BROAD: 'list narrower ranges or the hostnames you need',
+  NON_PUBLIC_ADDRESS: 'remove it; list public destinations only',
+  DUPLICATE_ENTRY: 'remove the repeated entry',
+  POLICY_INVALID_WILDCARD: 'write `*.` and a domain below a public suffix, such as `*.googleapis.com`',
+  POLICY_INVALID_RANGE: "list the provider's published ranges as network/prefix",
+  POLICY_TARGET_TEMPLATE:
+    'use a service account e-mail with `{project}`, such as `egress@{project}.iam.gserviceaccount.com`',
+  POLICY_PRIORITY_ORDER: 'set firewall.priorityMin below firewall.priorityMax',
+  INTERNAL_ERROR: 'this is a bug in the validator: report it with the file; nothing was applied for this file',
 };

@@ -2,6 +2,7 @@
 
 export { DIAGNOSTIC_CODES } from './codes';
 export { type NormalizeResult, normalizeEgressValue, normalizeHostname } from './egress';
+export { type IdnResult, idnToAscii } from './idn';
 export { isValidProjectName, MAX_PROJECT_NAME_LENGTH } from './names';
 export { ProjectManifestSchema, projectJsonSchema } from './schema';
 export * from './types';

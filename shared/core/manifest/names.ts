@@ -18,22 +18,23 @@ export function isValidProjectName(name: string): boolean {
 }
 
 /** Explains why `name` is not a valid project key and suggests a valid one when there is an obvious fix. */
-export function explainProjectName(name: string): { message: string; hint?: string } {
+export function explainProjectName(name: string): { message: string; hint?: string; suggestion?: string } {
   const suggestion = name
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-+$/, '')
     .slice(0, MAX_PROJECT_NAME_LENGTH)
     .replace(/-+$/, '');
-  const hint = suggestion && isValidProjectName(suggestion) ? `use \`${suggestion}\`` : undefined;
+  const ok = suggestion && isValidProjectName(suggestion) ? suggestion : undefined;
+  const fix = ok ? { hint: `use \`${ok}\``, suggestion: ok } : {};
   if (name.length === 0) return { message: 'metadata.name is empty' };
   if (name.length > MAX_PROJECT_NAME_LENGTH)
     return {
       message: `metadata.name \`${name}\` is ${name.length} characters; the limit is ${MAX_PROJECT_NAME_LENGTH} (it becomes part of GCP project ids and firewall rule names)`,
-      hint,
+      ...fix,
     };
   return {
     message: `metadata.name \`${name}\` is not a lowercase RFC 1035 label (a-z, 0-9 and '-', starting with a letter, not ending with '-')`,
-    hint,
+    ...fix,
   };
 }

@@ -88,6 +88,16 @@ function expected(schema: JsonSchema): string {
   }
 }
 
+/** How to fill an empty value (`allowedEgress:` alone): `[]` or items below it for a list, and so on. */
+function emptyHint(s: JsonSchema, path: string): string | undefined {
+  const key = /([A-Za-z0-9_-]+)$/.exec(path)?.[1];
+  if (!key) return undefined;
+  if (s.type === 'array')
+    return `write \`${key}: []\` for none, or its items on the lines below, indented: \`- "api.example.com"\``;
+  if (s.type === 'object') return `indent the fields of \`${key}\` on the lines below it, or remove \`${key}:\``;
+  return `write a value after \`${key}:\`, or remove the key`;
+}
+
 /** Suggests the closest known name, when one is close enough to be a typo. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   if (!candidates.length) return undefined;
@@ -177,6 +187,7 @@ export function walkSchema(
             `\`${path}\` is ${v}; allowed: ${s.minimum ?? '-∞'} to ${s.maximum ?? '∞'}`,
             pos,
             path,
+            `use a value from ${s.minimum ?? '-∞'} to ${s.maximum ?? '∞'}`,
           );
           return undefined;
         }
@@ -195,11 +206,13 @@ export function walkSchema(
   function mismatch(s: JsonSchema, node: YNode | null, pos: Pos, path: string): undefined {
     const shown = path || 'the document';
     if (isNullScalar(node)) {
-      err('EMPTY_VALUE', `\`${shown}\` is empty; expected ${expected(s)}`, pos, path);
+      err('EMPTY_VALUE', `\`${shown}\` is empty; expected ${expected(s)}`, pos, path, emptyHint(s, path));
       return undefined;
     }
     let hint: string | undefined;
     if (s.type === 'string' && node && isScalar(node)) hint = `quote it: "${String(node.source ?? node.value)}"`;
+    else if (s.type === 'boolean') hint = 'write `true` or `false`, unquoted';
+    else if (s.type === 'integer' || s.type === 'number') hint = 'write a number, unquoted';
     err('WRONG_TYPE', `\`${shown}\` must be ${expected(s)}, got ${typeName(node)}`, pos, path, hint);
     return undefined;
   }

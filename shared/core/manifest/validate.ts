@@ -113,7 +113,13 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
     const w = where('metadata.name');
     if (!isValidProjectName(name)) {
       const e = explainProjectName(name);
-      diags.push(diag('error', 'INVALID_PROJECT_NAME', e.message, w.pos, w.path, e.hint));
+      // The file is named after the project: when it carries the same invalid name, it needs renaming too.
+      const file = path ? projectKeyOf(path) : '';
+      const hint =
+        e.suggestion && file && file !== e.suggestion && !isValidProjectName(file)
+          ? `use \`${e.suggestion}\` and rename the file to \`${e.suggestion}.yaml\``
+          : e.hint;
+      diags.push(diag('error', 'INVALID_PROJECT_NAME', e.message, w.pos, w.path, hint));
     } else {
       nameOk = true;
       const key = path ? projectKeyOf(path) : name;
@@ -125,7 +131,10 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
             `metadata.name \`${name}\` does not match the file name \`${key}\`: the file (object) name binds a manifest to its project`,
             w.pos,
             w.path,
-            `rename the file to \`${name}.yaml\`, or set metadata.name to \`${key}\` if that is the project`,
+            // `Upper-Case.yaml` can only be fixed by renaming: an upper-case key is never a valid project name.
+            isValidProjectName(key)
+              ? `rename the file to \`${name}.yaml\`, or set metadata.name to \`${key}\` if that is the project`
+              : `rename the file to \`${name}.yaml\` (file names are project keys: lower-case letters, digits and '-')`,
           ),
         );
     }
@@ -214,7 +223,7 @@ function checkEntries(
   const seq = resolveNode(src, loc?.node);
   if (!loc || !seq || !isSeq(seq)) return [];
   const out: EgressEntry[] = [];
-  const seen = new Map<string, { index: number; entry: EgressEntry }>();
+  const seen = new Map<string, { index: number; entry: EgressEntry; node: YNode | null }>();
   const max = policy.manifest.maxEntries;
   if (seq.items.length > max)
     diags.push(
@@ -251,12 +260,14 @@ function checkEntries(
       // The first entry is kept; its description is the first non-empty one among its repetitions, so a comment
       // written on the repeated line is not silently lost (docs/manifest.md).
       if (!first.entry.description && description) first.entry.description = description;
+      const here = pos();
+      const firstLine = posOf(src, first.node, here).line;
       diags.push(
         diag(
           'warning',
           'DUPLICATE_ENTRY',
-          `\`${r.entry.value}\` is listed again (same as ${loc.path}[${first.index}] after normalization); it is kept once`,
-          pos(),
+          `\`${r.entry.value}\` is listed again (same as ${loc.path}[${first.index}] on line ${firstLine} after normalization); it is kept once`,
+          here,
           itemPath,
           'remove the repeated entry',
         ),
@@ -265,7 +276,7 @@ function checkEntries(
     }
     const entry: EgressEntry = { value: r.entry.value, type: r.entry.type };
     if (description) entry.description = description;
-    seen.set(r.entry.value, { index: i, entry });
+    seen.set(r.entry.value, { index: i, entry, node: raw });
     out.push(entry);
   });
   return out;

@@ -14,6 +14,7 @@ import {
   type Node as YNode,
 } from 'yaml';
 import type { Diagnostic, Severity } from '../diagnostics';
+import { CODE_HINTS } from './codes';
 
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
 export const MAX_ALIAS_COUNT = 100;
@@ -41,7 +42,22 @@ export interface Pos {
   column: number;
 }
 
-/** Builds a diagnostic (the hint only when given, so JSON output stays tidy). */
+/** Control and invisible format characters (NUL, ESC, bidi overrides, zero-width): never printed raw. */
+const UNSAFE_RE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/** `\x00`, `\x1b`, `\u202e`: a message can never carry a control character to a terminal or a log. */
+export function escapeControls(s: string): string {
+  return s.replace(UNSAFE_RE, (c) => {
+    const cp = c.codePointAt(0)!;
+    const hex = cp.toString(16);
+    return cp < 0x100 ? `\\x${hex.padStart(2, '0')}` : cp < 0x10000 ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
+  });
+}
+
+/**
+ * Builds a diagnostic. Control characters in the message and hint are escaped; a code's default hint
+ * (codes.ts CODE_HINTS) applies when no more specific one is given.
+ */
 export function diag(
   severity: Severity,
   code: string,
@@ -50,10 +66,49 @@ export function diag(
   path: string,
   hint?: string,
 ): Diagnostic {
-  const d: Diagnostic = { severity, code, message, line: pos.line, column: pos.column, path };
-  if (hint !== undefined) d.hint = hint;
+  const d: Diagnostic = { severity, code, message: escapeControls(message), line: pos.line, column: pos.column, path };
+  const h = hint ?? CODE_HINTS[code];
+  if (h !== undefined) d.hint = escapeControls(h);
   return d;
 }
+
+/** The first byte that is not UTF-8 text (a U+FFFD left by the decoder) or a NUL byte, as a NOT_TEXT finding. */
+function notText(src: SourceDoc): Diagnostic | undefined {
+  const bad = src.text.indexOf('\ufffd');
+  const nul = src.text.indexOf('\0');
+  if (bad < 0 && nul < 0) return undefined;
+  const at = bad < 0 ? nul : nul < 0 ? bad : Math.min(bad, nul);
+  const offset = Buffer.byteLength(src.text.slice(0, at), 'utf8');
+  const pos = posAt(src, at);
+  const where = `byte offset ${offset} (line ${pos.line}, column ${pos.column})`;
+  return diag(
+    'error',
+    'NOT_TEXT',
+    at === nul
+      ? `the file is not text: it has a NUL byte at ${where} (a binary or UTF-16 file?)`
+      : `the file is not UTF-8 text: the bytes at ${where} are not valid UTF-8 (a Latin-1, UTF-16 or binary file?)`,
+    pos,
+    '',
+  );
+}
+
+/** Where the first line whose indentation holds a tab has it (-1 when none): YAML indents with spaces only. */
+function indentTab(text: string): number {
+  const m = /^ *\t[ \t]*[^\s#]/m.exec(text);
+  return m ? m.index + m[0].indexOf('\t') : -1;
+}
+
+/** How to fix the commonest YAML syntax errors (the parser's codes); others get YAML_SYNTAX's default hint. */
+const YAML_HINTS: Record<string, string> = {
+  BAD_INDENT: 'items of one mapping or list start in the same column; indent with spaces',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line and the one above (spaces, the same column per level)',
+  MULTILINE_IMPLICIT_KEY: 'a key and its `:` must be on one line; check the indentation of the line above',
+  MISSING_CHAR: 'a key needs `: ` after it, and a quoted value its closing quote',
+  BAD_DQ_ESCAPE: 'in double quotes a backslash starts an escape: write `\\\\`, or use single quotes',
+  BLOCK_IN_FLOW: 'inside `[...]` or `{...}` write the items on one level, separated by commas',
+  BAD_SCALAR_START: 'quote the value: a plain value cannot start with this character',
+  UNEXPECTED_TOKEN: 'quote the value, or check the brackets and indentation here',
+};
 
 /** Position of a source offset. */
 export function posAt(src: SourceDoc, offset: number): Pos {
@@ -97,6 +152,13 @@ export function isNullScalar(node: YNode | null | undefined): boolean {
 /** Parses `text` as exactly one YAML document. Never throws. */
 export function parseSingleDocument(text: string): SourceDoc {
   const src: SourceDoc = { text, lineStarts: null, doc: null, diagnostics: [], fatal: false, aliases: null };
+  // A Latin-1 or binary file would otherwise get YAML or IDN messages about characters it does not contain.
+  const binary = notText(src);
+  if (binary) {
+    src.diagnostics.push(binary);
+    src.fatal = true;
+    return src;
+  }
   const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   // A stray `---` before or after the document yields empty documents: only documents with content count.
@@ -131,8 +193,24 @@ export function parseSingleDocument(text: string): SourceDoc {
       break;
     }
   }
-  for (const e of list.flatMap((d) => d.errors)) {
-    if (e.code === 'DUPLICATE_KEY') {
+  const errors = list.flatMap((d) => d.errors);
+  // One tab in the indentation makes the parser report several cascading errors: report the tab, once.
+  const tab = errors.some((e) => e.code !== 'DUPLICATE_KEY') ? indentTab(text) : -1;
+  if (tab >= 0)
+    src.diagnostics.push(
+      diag(
+        'error',
+        'YAML_SYNTAX',
+        'YAML syntax error: a tab in the indentation; YAML indents with spaces only (TAB_AS_INDENT)',
+        posAt(src, tab),
+        '',
+        'replace the tab with spaces, in the same column as the lines around it',
+      ),
+    );
+  for (const e of errors) {
+    if (tab >= 0 && e.code !== 'DUPLICATE_KEY') {
+      src.fatal = true;
+    } else if (e.code === 'DUPLICATE_KEY') {
       const found = keys?.get(e.pos[0]);
       const key = found?.key ?? text.slice(e.pos[0], e.pos[1]).trim();
       src.diagnostics.push(
@@ -148,7 +226,14 @@ export function parseSingleDocument(text: string): SourceDoc {
     } else {
       src.fatal = true;
       src.diagnostics.push(
-        diag('error', 'YAML_SYNTAX', `YAML syntax error: ${e.message} (${e.code})`, posAt(src, e.pos[0]), ''),
+        diag(
+          'error',
+          'YAML_SYNTAX',
+          `YAML syntax error: ${e.message} (${e.code})`,
+          posAt(src, e.pos[0]),
+          '',
+          YAML_HINTS[e.code],
+        ),
       );
     }
   }

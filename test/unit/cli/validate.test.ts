@@ -31,7 +31,7 @@ describe('egress validate', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toBe(
-      `${join(okDir, 'nested', 'fraud-scoring.yml')}:10:7: warning DUPLICATE_ENTRY \`api.stripe.com\` is listed again (same as spec.allowedEgress[0] after normalization); it is kept once`,
+      `${join(okDir, 'nested', 'fraud-scoring.yml')}:10:7: warning DUPLICATE_ENTRY \`api.stripe.com\` is listed again (same as spec.allowedEgress[0] on line 8 after normalization); it is kept once`,
     );
     expect(lines[1]).toBe('  hint: remove the repeated entry');
     expect(lines.at(-1)).toBe('2 manifests checked: 2 valid, 0 invalid (0 errors, 1 warning)');

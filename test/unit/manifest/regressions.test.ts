@@ -105,8 +105,9 @@ describe('non-string entries', () => {
 });
 
 describe('null entries', () => {
-  it('get no quoting hint', () => {
+  it('get no quoting hint (the general hint of the code instead)', () => {
     const r = check(manifest(['null', '~', '"api.stripe.com"']).replace('    - ~\n', '    - ~\n    -\n'));
-    expect(withCode(r, 'ENTRY_NOT_STRING').map((d) => d.hint)).toEqual([undefined, undefined, undefined]);
+    const general = 'write a hostname, wildcard or IP range as a quoted string';
+    expect(withCode(r, 'ENTRY_NOT_STRING').map((d) => d.hint)).toEqual([general, general, general]);
   });
 });

@@ -311,10 +311,14 @@ describe('metadata rules', () => {
   });
 
   it.each([
-    ['Payment-Gateway', 'use `payment-gateway`'],
-    ['payment_gateway', 'use `payment-gateway`'],
-    ['9lives', undefined],
-    ['a-very-long-project-name-that-exceeds', 'use `a-very-long-project-name-that`'],
+    // The file carries the same invalid name, so it is told to rename the file too.
+    ['Payment-Gateway', 'use `payment-gateway` and rename the file to `payment-gateway.yaml`'],
+    ['payment_gateway', 'use `payment-gateway` and rename the file to `payment-gateway.yaml`'],
+    ['9lives', 'use the lower-case project key: a-z, 0-9 and `-`, starting with a letter, at most 30 characters'],
+    [
+      'a-very-long-project-name-that-exceeds',
+      'use `a-very-long-project-name-that` and rename the file to `a-very-long-project-name-that.yaml`',
+    ],
   ])('rejects the project name %s', (name, hint) => {
     const r = check(manifest(undefined, name), `${name}.yaml`);
     const d = withCode(r, 'INVALID_PROJECT_NAME');

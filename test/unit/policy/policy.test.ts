@@ -93,9 +93,9 @@ firewall:
     );
     expect(diagnostics.map((d) => [d.code, d.path, d.line, d.column, d.hint])).toEqual([
       ['UNKNOWN_FIELD', 'manifest.maxEntrie', 2, 3, 'did you mean `maxEntries`?'],
-      ['VALUE_OUT_OF_RANGE', 'manifest.minPrefixV4', 3, 16, undefined],
-      ['WRONG_TYPE', 'firewall.enableLogging', 5, 18, undefined],
-      ['INVALID_VALUE', 'firewall.target.mode', 6, 18, undefined],
+      ['VALUE_OUT_OF_RANGE', 'manifest.minPrefixV4', 3, 16, 'use a value from 1 to 32'],
+      ['WRONG_TYPE', 'firewall.enableLogging', 5, 18, 'write `true` or `false`, unquoted'],
+      ['INVALID_VALUE', 'firewall.target.mode', 6, 18, 'use one of the values listed in the message'],
     ]);
   });
 
