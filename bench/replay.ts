@@ -11,7 +11,13 @@
  * re-reading the engine's rules whenever a write lands), so the run stays CPU-light. Reads are still counted.
  */
 import { createHash } from 'node:crypto';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+} from '../local/fakes/compute';
 import { computeFirewall, fromApiRule } from '../shared/adapters/compute';
+import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { PubSubMessage } from '../shared/core/events/types';
 import { parseMarker } from '../shared/core/firewall/marker';
@@ -25,12 +31,6 @@ import type { EventPublisher } from '../shared/ports/publisher';
 import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
 import { isRateLimited, Pacer, virtualClock } from '../shared/usecases/pacer';
 import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
-import {
-  FakeGlobalOperationsClient,
-  FakeNetworkFirewallPoliciesClient,
-  FirewallPolicyEngine,
-} from '../test/fakes/compute';
-import { type MemoryManifestStore, memoryManifestStore } from '../test/support/memory';
 
 /** The host project and policy of the simulated Shared VPC. */
 export const SIM_HOST = 'host-project';

@@ -4,10 +4,10 @@
  * deleted. Used by `npm start` (first round and every watched edit) and by the pipeline bench.
  */
 import { basename } from 'node:path';
-import { changeEventId } from '../../shared/core/events/codec';
-import { readManifestDir, type SyncReport, syncManifests } from '../../shared/usecases/sync';
-import type { LocalStack } from '../../test/support/stack';
+import { changeEventId } from '../shared/core/events/codec';
+import { readManifestDir, type SyncReport, syncManifests } from '../shared/usecases/sync';
 import type { Outcome } from './render';
+import type { LocalStack } from './stack';
 
 /** The result of a round: what sync did and what the pipeline concluded for each written/deleted object. */
 export interface Round {

@@ -1,8 +1,8 @@
 /**
  * Serves one Cloud Function with the Functions Framework on 127.0.0.1, as a child process of the local stack
- * (test/support/stack.ts) and of the cold-start bench:
+ * (local/stack) and of the cold-start bench:
  *
- *   node dist/scripts/local/functionHost.js --source dist/functions/index.js --target egressApplier [--port N] [--tap]
+ *   node dist/local/functionHost.js --source dist/functions/index.js --target egressApplier [--port N] [--tap]
  *
  * Why not the framework's own `functions-framework` binary: it listens on every interface and reports readiness only
  * as text on stdout, which here is the function's log file. This host loads the source the same way (a plain

@@ -10,12 +10,12 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseMarker } from '../shared/core/firewall';
 import { SyncInputError } from '../shared/usecases/sync';
-import { EmulatorSetupError } from '../test/support/emulator';
-import { type LocalStack, REPO_ROOT, startLocalStack } from '../test/support/stack';
-import { type Round, syncAndWait } from './local/converge';
-import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './local/render';
+import { type Round, syncAndWait } from './converge';
+import { EmulatorSetupError } from './emulator';
+import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
+import { type LocalStack, REPO_ROOT, startLocalStack } from './stack';
 
-const USAGE = `usage: npm start -- [options]      (or: node dist/scripts/local-pipeline.js [options])
+const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
 
 Runs the egress pipeline locally: Pub/Sub emulator, fake GCS, fake Compute, egressValidator and egressApplier.
 Uploads the manifests, prints the resulting firewall rules and rejections, then watches the folder for edits.

@@ -8,7 +8,7 @@
  *
  * The functions run either in this process (`mode: 'in-process'`: composed from the same EGRESS_* environment by
  * their composition roots, then given a recording logger; fast, used by the e2e tests) or as child processes
- * (`mode: 'child'`: `scripts/local/functionHost` over `dist/functions/index.js` with the EGRESS_* environment, logs
+ * (`mode: 'child'`: `local/functionHost` over `dist/functions/index.js` with the EGRESS_* environment, logs
  * to files; used by `npm start` and the cold-start bench). Either way each function is served by the functions
  * framework on its own 127.0.0.1 port, and a tap records every delivery (to count redeliveries).
  * The fakes always run in this process, so callers can read and fault the firewall engine directly.
@@ -19,7 +19,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Storage } from '@google-cloud/storage';
-import type { Delivery, HostMessage } from '../../scripts/local/functionHost';
 import { fromApiRule } from '../../shared/adapters/compute';
 import { gcsManifestStore } from '../../shared/adapters/storage';
 import type { StatusEvent } from '../../shared/core/events/types';
@@ -28,13 +27,14 @@ import type { ObservedRule } from '../../shared/core/firewall/types';
 import type { Logger, LogSeverity } from '../../shared/ports/logger';
 import type { ManifestStore } from '../../shared/ports/storage';
 import type { RetryOptions } from '../../shared/usecases/retry';
+import { type PubsubEmulator, startPubsubEmulator } from '../emulator';
 import { FirewallPolicyEngine, type FirewallPolicyRule } from '../fakes/compute/engine';
 import { type FakeComputeServer, startFakeComputeServer } from '../fakes/compute/server';
 import { type FakeGcs, startFakeGcs } from '../fakes/gcs';
-import { type PubsubEmulator, startPubsubEmulator } from './emulator';
-import { EmulatorPubsub, LOCAL_PROJECT } from './pubsub';
+import type { Delivery, HostMessage } from '../functionHost';
+import { EmulatorPubsub, LOCAL_PROJECT } from '../pubsub';
 
-export type { Delivery } from '../../scripts/local/functionHost';
+export type { Delivery } from '../functionHost';
 
 /** Where the functions run (see the file comment). */
 export type FunctionsMode = 'in-process' | 'child';
@@ -129,7 +129,7 @@ export function baselineRules(basePriority = 2147483000): FirewallPolicyRule[] {
 
 /** Whether this module runs from TypeScript sources (jest, `-r registerTs`) or from compiled `dist/`. */
 const FROM_SOURCES = __filename.endsWith('.ts');
-/** The repository root (this file is `test/support/stack.ts` or `dist/test/support/stack.js`). */
+/** The repository root (this file is `local/stack/index.ts` or `dist/local/stack/index.js`). */
 export const REPO_ROOT = resolve(__dirname, FROM_SOURCES ? '../..' : '../../..');
 
 /** How to run a script of this repo in a child process: compiled JS, or TS sources through the swc require hook. */
@@ -137,7 +137,7 @@ export function childScript(relativeTs: string): { file: string; execArgv: strin
   if (FROM_SOURCES)
     return {
       file: join(REPO_ROOT, relativeTs),
-      execArgv: ['-r', join(REPO_ROOT, 'test/support/registerTs.js')],
+      execArgv: ['-r', join(REPO_ROOT, 'local/registerTs.js')],
     };
   return { file: join(REPO_ROOT, 'dist', relativeTs.replace(/\.ts$/, '.js')), execArgv: [] };
 }
@@ -159,7 +159,7 @@ export interface FunctionChild {
 }
 
 /**
- * Starts `scripts/local/functionHost` for `target` of `source` with `env`; output goes to `logFile` (or is dropped).
+ * Starts `local/functionHost` for `target` of `source` with `env`; output goes to `logFile` (or is dropped).
  * `onDelivery` receives the tap's reports. Rejects with the log's tail if the child dies before listening.
  */
 export async function startFunctionChild(args: {
@@ -171,7 +171,7 @@ export async function startFunctionChild(args: {
   onDelivery?: (d: Delivery) => void;
   readyTimeoutMs?: number;
 }): Promise<FunctionChild> {
-  const host = childScript('scripts/local/functionHost.ts');
+  const host = childScript('local/functionHost.ts');
   const out = args.logFile ? openSync(args.logFile, 'w') : 'ignore';
   const t0 = performance.now();
   let child: ChildProcess;
@@ -433,7 +433,7 @@ async function startInProcess(
   });
   await import('../../functions/index');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
-  const { registerTap } = await import('../../scripts/local/functionHost');
+  const { registerTap } = await import('../functionHost');
   const { composeValidator, setValidatorDeps } = await import('../../shared/runtime/validator');
   const { composeApplier, setApplierDeps } = await import('../../shared/runtime/applier');
   const fileOf = (name: string) => (opts.logDir ? join(opts.logDir, `${name}.log`) : undefined);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { OPTIONS } from '../../../shared/runtime/config';
+import { OPTIONS } from '../../shared/runtime/config';
 import {
   allRoles,
   type Block,
@@ -21,7 +21,7 @@ import {
   variableDefault,
 } from './hcl';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 const TF_DIR = join(ROOT, 'terraform');
 
 /** Options only the local pipeline sets: the functions talk to the real Compute API. */
@@ -35,7 +35,7 @@ const DRIFT_ONLY = new Set(['EGRESS_MANIFEST_BUCKET']);
  */
 function policyDefaults(): { priorityMin: number; priorityMax: number; googleapis: string[] } {
   try {
-    const mod = require('../../../shared/core/policy/defaults') as {
+    const mod = require('../../shared/core/policy/defaults') as {
       DEFAULT_POLICY: {
         firewall: { priorityMin: number; priorityMax: number };
         wildcards: Record<string, { ranges: string[] }>;

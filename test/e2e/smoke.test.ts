@@ -4,14 +4,14 @@
  * subscription delivers to a functions-framework CloudEvent function the way the applier receives it.
  */
 import '../../functions/validator';
+import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../../local/emulator';
+import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../../local/pubsub';
+import { memoryLogger, memoryManifestStore } from '../../shared/adapters/memory';
 import { pubsubPublisher } from '../../shared/adapters/pubsub';
 import { decodeEgressChange } from '../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import { setValidatorDeps } from '../../shared/runtime/validator';
-import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../support/emulator';
 import { cloudEventRecorder, type ListeningFunction, listenFunction, uniqueName } from '../support/functions';
-import { memoryLogger, memoryManifestStore } from '../support/memory';
-import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../support/pubsub';
 import { storageCloudEvent } from '../support/storageEvents';
 
 const CHANGES = uniqueName('egress-changes');

@@ -5,9 +5,6 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import '../../functions/validator';
-import { changeEventId, decodeEgressChange, decodeStatus } from '../../shared/core/events/codec';
-import { DEFAULT_POLICY } from '../../shared/core/policy';
-import { setValidatorDeps } from '../../shared/runtime/validator';
 import {
   FakeApiError,
   type MemoryManifestStore,
@@ -15,7 +12,10 @@ import {
   memoryLogger,
   memoryManifestStore,
   memoryPublisher,
-} from '../support/memory';
+} from '../../shared/adapters/memory';
+import { changeEventId, decodeEgressChange, decodeStatus } from '../../shared/core/events/codec';
+import { DEFAULT_POLICY } from '../../shared/core/policy';
+import { setValidatorDeps } from '../../shared/runtime/validator';
 import { type CloudEventRequest, type StorageEventKind, storageCloudEvent } from '../support/storageEvents';
 
 const BUCKET = 'egress-manifests';

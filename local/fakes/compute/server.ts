@@ -13,7 +13,7 @@
  * and a small control surface for the local pipeline and tests: GET /__fake/state, GET /__fake/counters,
  * POST /__fake/policies {project, name, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters.
  *
- * CLI: `node dist/test/fakes/compute/server.js --port 8089 --state .local/compute.json [--project P --policy FP]
+ * CLI: `node dist/local/fakes/compute/server.js --port 8089 --state .local/compute.json [--project P --policy FP]
  * [--completion immediate|polls:N|ms:N]` prints one JSON line `{"url":…,"port":…}` and serves until SIGINT/SIGTERM.
  */
 import { existsSync } from 'node:fs';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32cBase64, md5Base64 } from './hash';
+import { crc32cBase64, md5Base64 } from '../../../shared/core/checksums';
 import {
   checkPreconditions,
   FakeStorage,
@@ -18,7 +18,7 @@ import { type Delivery, Notifier, type NotifyTarget, type StorageCloudEvent, sto
 import { loadState, saveState } from './persist';
 import { bucketResource, type ObjectResource, objectResource } from './resource';
 
-export { crc32cBase64, md5Base64 } from './hash';
+export { crc32cBase64, md5Base64 } from '../../../shared/core/checksums';
 export type { Delivery, NotifyTarget, StorageCloudEvent } from './notifier';
 export { cloudEventHeaders } from './notifier';
 export type { ObjectResource } from './resource';

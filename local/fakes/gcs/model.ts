@@ -2,7 +2,7 @@
  * The fake's bucket state: object generations, versioning, preconditions and the storage events each change causes.
  * Pure in-memory logic (no HTTP) so the server and direct test helpers share one set of rules.
  */
-import { crc32cBase64, md5Base64 } from './hash';
+import { crc32cBase64, md5Base64 } from '../../../shared/core/checksums';
 
 /** One stored generation of an object. */
 export interface ObjectVersion {

@@ -1,6 +1,6 @@
 /**
  * Runs the fake GCS as a process (local pipeline, manual runs):
- *   node dist/test/fakes/gcs/server.js [--port N] [--notify URL] [--bucket NAME]... [--persist DIR] [--no-versioning]
+ *   node dist/local/fakes/gcs/server.js [--port N] [--notify URL] [--bucket NAME]... [--persist DIR] [--no-versioning]
  * Prints `fake-gcs listening on http://127.0.0.1:PORT` once ready; SIGINT/SIGTERM stop it.
  */
 import { parseArgs } from 'node:util';

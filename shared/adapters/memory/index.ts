@@ -2,11 +2,12 @@
  * In-memory ports for tests: a versioned ManifestStore (generations, live/archived, preconditions), a recording
  * EventPublisher and a recording Logger, each with fault injection. Real code, no jest import.
  */
-import type { PubSubMessage } from '../../shared/core/events/types';
-import type { Logger, LogSeverity } from '../../shared/ports/logger';
-import type { EventPublisher } from '../../shared/ports/publisher';
-import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../shared/ports/storage';
-import { crc32cBase64, md5Base64 } from './storageEvents';
+
+import { crc32cBase64, md5Base64 } from '../../core/checksums';
+import type { PubSubMessage } from '../../core/events/types';
+import type { Logger, LogSeverity } from '../../ports/logger';
+import type { EventPublisher } from '../../ports/publisher';
+import { type ManifestStore, PreconditionFailedError, type StoredObject } from '../../ports/storage';
 
 /** An error shaped like the Google clients' (HTTP `code` for GCS, gRPC `code` for Pub/Sub), for fault injection. */
 export class FakeApiError extends Error {

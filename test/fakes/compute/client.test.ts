@@ -3,8 +3,8 @@ import {
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FakeRestError,
-} from '../../../fakes/compute/client';
-import { FirewallPolicyEngine } from '../../../fakes/compute/engine';
+} from '../../../local/fakes/compute/client';
+import { FirewallPolicyEngine } from '../../../local/fakes/compute/engine';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { protos } from '@google-cloud/compute';
-import { type EngineOptions, FirewallPolicyEngine, wireNormalize } from '../../../fakes/compute/engine';
-import { ComputeApiError } from '../../../fakes/compute/errors';
+import { type EngineOptions, FirewallPolicyEngine, wireNormalize } from '../../../local/fakes/compute/engine';
+import { ComputeApiError } from '../../../local/fakes/compute/errors';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 

@@ -3,7 +3,7 @@
  * objects, waiting, and the errors the real client throws (REST mode: `code` = HTTP status, `message` = JSON body).
  */
 import { GlobalOperationsClient, NetworkFirewallPoliciesClient, type protos } from '@google-cloud/compute';
-import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../../fakes/compute';
+import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 

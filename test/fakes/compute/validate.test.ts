@@ -1,5 +1,5 @@
 import type { protos } from '@google-cloud/compute';
-import { fqdnProblem, rangeFamily, ruleTupleCount, validateRule } from '../../../fakes/compute/validate';
+import { fqdnProblem, rangeFamily, ruleTupleCount, validateRule } from '../../../local/fakes/compute/validate';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 

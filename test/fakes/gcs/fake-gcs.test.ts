@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC32C, Storage } from '@google-cloud/storage';
-import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
-import { crc32cBase64 } from '../../fakes/gcs/hash';
+import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
+import { crc32cBase64 } from '../../../shared/core/checksums';
 
 const noRetry = { autoRetry: false };
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
+import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
 import { runCli } from '../../support/cli';
 
 const BUCKET = 'egress-manifests';

@@ -1,6 +1,6 @@
+import { memoryManifestStore } from '../../../shared/adapters/memory';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { loadBucketManifests } from '../../../shared/usecases/replay';
-import { memoryManifestStore } from '../../support/memory';
 
 const manifest = (name: string) => `apiVersion: lowops.manifests.v1
 kind: Project
