@@ -12,6 +12,7 @@ import { parseMarker } from '../shared/core/firewall';
 import { SyncInputError } from '../shared/usecases/sync';
 import { type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
+import { stateFileIn } from './fakes/compute/state';
 import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
 import { type LocalStack, REPO_ROOT, startLocalStack } from './stack';
 
@@ -125,7 +126,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
     return 2;
   }
-  if (args.fresh) rmSync(join(args.stateDir, 'compute.json'), { force: true });
+  if (args.fresh) rmSync(stateFileIn(args.stateDir), { force: true });
 
   let stack: LocalStack | undefined;
   let watcher: FolderWatcher | undefined;
@@ -185,7 +186,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     const stale = orphans(stack, first.outcomes);
     if (stale.length)
       out(
-        `\nnote: ${rel(join(args.stateDir, 'compute.json'))} still has rules of ${stale.join(', ')} from an earlier run ` +
+        `\nnote: ${rel(stateFileIn(args.stateDir))} still has rules of ${stale.join(', ')} from an earlier run ` +
           '(no manifest here); start with --fresh to begin with an empty firewall.',
       );
     const ok = first.outcomes.every(converged);

@@ -30,6 +30,7 @@ import type { RetryOptions } from '../../shared/usecases/retry';
 import { type PubsubEmulator, startPubsubEmulator } from '../emulator';
 import { FirewallPolicyEngine, type FirewallPolicyRule } from '../fakes/compute/engine';
 import { type FakeComputeServer, startFakeComputeServer } from '../fakes/compute/server';
+import { stateFileIn } from '../fakes/compute/state';
 import { type FakeGcs, startFakeGcs } from '../fakes/gcs';
 import type { Delivery, HostMessage } from '../functionHost';
 import { EmulatorPubsub, LOCAL_PROJECT } from '../pubsub';
@@ -266,7 +267,7 @@ function firewallEngine(opts: {
   };
   if (!opts.stateDir) return seed(new FirewallPolicyEngine());
   mkdirSync(opts.stateDir, { recursive: true });
-  const stateFile = join(opts.stateDir, 'compute.json');
+  const stateFile = stateFileIn(opts.stateDir);
   return seed(
     existsSync(stateFile)
       ? FirewallPolicyEngine.load(stateFile, { stateFile })
@@ -318,7 +319,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     const compute = await startFakeComputeServer({ engine });
     cleanups.push(() => compute.close());
-    step(`fake Compute on ${compute.url}${opts.stateDir ? ` (state ${join(opts.stateDir, 'compute.json')})` : ''}`);
+    step(`fake Compute on ${compute.url}${opts.stateDir ? ` (state ${stateFileIn(opts.stateDir)})` : ''}`);
 
     // Deliveries start once the validator listens (setNotifyUrl below); uploads before that are only recorded.
     const gcs = await startFakeGcs({ buckets: [bucket] });

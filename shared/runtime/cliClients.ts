@@ -134,16 +134,16 @@ export function stateFileRules(
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
 ): { rules: ObservedRule[]; source: string } {
-  let state: { version?: number; policies?: { project: string; name: string; rules?: unknown[] }[] };
+  // The file's format is defined once, with the fake Compute that writes it (local/fakes/compute/state.ts).
+  const { readStateFile, StateFileError } =
+    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
+  let state: import('../../local/fakes/compute/state').EngineState;
   try {
-    state = JSON.parse(readFileSync(file, 'utf8'));
+    state = readStateFile(file);
   } catch (err) {
-    throw new CliConfigError(`cannot read --state ${file}: ${(err as Error).message}`);
+    if (err instanceof StateFileError) throw new CliConfigError(`--state: ${err.message}`);
+    throw err;
   }
-  if (state?.version !== 1 || !Array.isArray(state.policies))
-    throw new CliConfigError(
-      `--state ${file} is not a fake-Compute state file (expected {"version": 1, "policies": […]})`,
-    );
   const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
   const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
   const candidates = state.policies.filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp));
