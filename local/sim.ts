@@ -17,11 +17,12 @@ import type { ObservedRule } from '../shared/core/firewall/types';
 import { DEFAULT_POLICY } from '../shared/core/policy/defaults';
 import type { PlatformPolicy } from '../shared/core/policy/types';
 import type { Clock } from '../shared/ports/clock';
+import { virtualClock } from '../shared/ports/clock';
 import type { FirewallPolicyPort } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
 import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
-import { isRateLimited, Pacer, virtualClock } from '../shared/usecases/pacer';
+import { isRateLimited, Pacer } from '../shared/usecases/pacer';
 import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
 import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient, FirewallPolicyEngine } from './fakes/compute';
 

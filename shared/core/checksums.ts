@@ -1,4 +1,8 @@
-/** The two object checksums GCS reports: MD5 and CRC32C, both base64 (CRC32C as 4 big-endian bytes). */
+/**
+ * The two object checksums GCS reports: MD5 and CRC32C, both base64 (CRC32C as 4 big-endian bytes). The one CRC32C of
+ * the repo: `egress sync` compares with it (composite objects carry only a crc32c), the fake GCS and the in-memory
+ * store report it.
+ */
 import { createHash } from 'node:crypto';
 
 // Castagnoli polynomial, reflected (0x1EDC6F41 bit-reversed); a 256-entry table is plenty for manifest-sized objects.

@@ -3,7 +3,6 @@
  * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
-import { readFileSync } from 'node:fs';
 import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';

@@ -12,7 +12,7 @@ import { decodeEgressChange } from '../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import { setValidatorDeps } from '../../shared/runtime/validator';
 import { cloudEventRecorder, type ListeningFunction, listenFunction, uniqueName } from '../support/functions';
-import { storageCloudEvent } from '../support/storageEvents';
+import { storageEventRequest } from '../support/storageEvents';
 
 const CHANGES = uniqueName('egress-changes');
 const STATUS = uniqueName('egress-status');
@@ -69,7 +69,13 @@ afterAll(async () => {
 
 async function upload(name: string, text: string) {
   const obj = await store.write(name, Buffer.from(text));
-  const ce = storageCloudEvent({ kind: 'finalized', bucket: BUCKET, name, generation: obj.generation, content: text });
+  const ce = storageEventRequest({
+    kind: 'finalized',
+    bucket: BUCKET,
+    name,
+    generation: obj.generation,
+    content: text,
+  });
   const res = await fetch(validator!.url, { method: 'POST', headers: ce.headers, body: JSON.stringify(ce.body) });
   expect(res.status).toBe(204);
   return obj;

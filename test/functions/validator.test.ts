@@ -16,7 +16,7 @@ import {
 import { changeEventId, decodeEgressChange, decodeStatus } from '../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import { setValidatorDeps } from '../../shared/runtime/validator';
-import { type CloudEventRequest, type StorageEventKind, storageCloudEvent } from '../support/storageEvents';
+import { type CloudEventRequest, type StorageEventKind, storageEventRequest } from '../support/storageEvents';
 
 const BUCKET = 'egress-manifests';
 const OBJECT = 'manifests/payment-gateway.yaml';
@@ -71,7 +71,7 @@ beforeEach(() => {
 afterAll(() => setValidatorDeps(undefined));
 
 function event(kind: StorageEventKind, name: string, generation: string, extra: { size?: string } = {}) {
-  return storageCloudEvent({ kind, bucket: BUCKET, name, generation, ...extra });
+  return storageEventRequest({ kind, bucket: BUCKET, name, generation, ...extra });
 }
 
 function deliver(ev: CloudEventRequest) {

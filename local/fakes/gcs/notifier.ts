@@ -2,25 +2,10 @@
  * Eventarc-like delivery of storage CloudEvents: binary mode (ce-* headers, JSON `StorageObjectData` body), one HTTP
  * POST per event, asynchronous, retried with exponential backoff on non-2xx or network errors, no ordering guarantee.
  */
-import { randomInt } from 'node:crypto';
-import type { ObjectResource } from './resource';
+import { cloudEventHeaders, type StorageCloudEvent } from './events';
 
-/** A storage CloudEvent as a receiver sees it (the ce-* headers as fields, the body as `data`). */
-export interface StorageCloudEvent {
-  specversion: '1.0';
-  id: string;
-  /** `google.cloud.storage.object.v1.finalized|deleted|archived|metadataUpdated`. */
-  type: string;
-  /** `//storage.googleapis.com/projects/_/buckets/BUCKET`. */
-  source: string;
-  /** `objects/NAME`. */
-  subject: string;
-  time: string;
-  datacontenttype: 'application/json';
-  /** Eventarc's `bucket` extension attribute. */
-  bucket: string;
-  data: ObjectResource;
-}
+export type { StorageCloudEvent } from './events';
+export { cloudEventHeaders, storageCloudEvent } from './events';
 
 /** Where events go: an HTTP endpoint (binary-mode POST) or an in-process handler (a throw/reject means retry). */
 export type NotifyTarget = { url: string } | ((ev: StorageCloudEvent) => void | Promise<void>);
@@ -38,36 +23,6 @@ export interface Delivery {
 export interface RetryOptions {
   attempts: number;
   baseDelayMs: number;
-}
-
-/** The binary-mode HTTP headers of an event (what Eventarc sends to a Cloud Run / functions endpoint). */
-export function cloudEventHeaders(ev: StorageCloudEvent): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'ce-specversion': ev.specversion,
-    'ce-id': ev.id,
-    'ce-type': ev.type,
-    'ce-source': ev.source,
-    'ce-subject': ev.subject,
-    'ce-time': ev.time,
-    'ce-bucket': ev.bucket,
-  };
-}
-
-/** Builds the CloudEvent for one storage change. */
-export function storageCloudEvent(kind: string, data: ObjectResource): StorageCloudEvent {
-  return {
-    specversion: '1.0',
-    // Eventarc storage event ids are opaque numeric strings; unique per event, not per object.
-    id: `${Date.now()}${randomInt(1_000_000).toString().padStart(6, '0')}`,
-    type: `google.cloud.storage.object.v1.${kind}`,
-    source: `//storage.googleapis.com/projects/_/buckets/${data.bucket}`,
-    subject: `objects/${data.name}`,
-    time: kind === 'finalized' || kind === 'metadataUpdated' ? data.updated : (data.timeDeleted ?? data.updated),
-    datacontenttype: 'application/json',
-    bucket: data.bucket,
-    data,
-  };
 }
 
 /** Delivers events to the current target; `flush()` resolves once nothing is pending. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { protos } from '@google-cloud/compute';
 import { type EngineOptions, FirewallPolicyEngine, wireNormalize } from '../../../local/fakes/compute/engine';
 import { ComputeApiError } from '../../../local/fakes/compute/errors';
+import { virtualClock } from '../../../shared/ports/clock';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 
@@ -11,19 +12,10 @@ const P = 'host';
 const FP = 'fp';
 const RID = (n: number): string => `6f1c1b2e-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-/** A manual clock: sleep advances time instantly, so delays are tested without waiting. */
+/** The virtual clock (sleep advances time instantly, so delays are tested without waiting). */
 function manualClock(start = 1_700_000_000_000) {
-  const c = { t: start, slept: [] as number[] };
-  return {
-    c,
-    clock: {
-      now: () => c.t,
-      sleep: async (ms: number) => {
-        c.slept.push(ms);
-        c.t += ms;
-      },
-    },
-  };
+  const clock = virtualClock(start);
+  return { c: clock, clock };
 }
 
 const rule = (over: Partial<IRule> = {}): IRule => ({
@@ -238,10 +230,10 @@ describe('requestId idempotency', () => {
     await e.removeRule({ project: P, firewallPolicy: FP, priority: 1 }).catch(() => undefined);
     await add(e, { priority: 10 }, { requestId: RID(2) });
     await e.removeRule({ project: P, firewallPolicy: FP, priority: 10 });
-    c.t += 30_000;
+    c.advance(30_000);
     await add(e, { priority: 10 }, { requestId: RID(2) });
     expect(priorities(e)).toEqual([]);
-    c.t += 31_000;
+    c.advance(31_000);
     await add(e, { priority: 10 }, { requestId: RID(2) });
     expect(priorities(e)).toEqual([10]);
   });
@@ -271,19 +263,19 @@ describe('operations', () => {
     expect((await e.getOperation({ project: P, operation: op.name })).status).toBe('RUNNING');
     const done = await e.wait({ project: P, operation: op.name });
     expect(done.status).toBe('DONE');
-    expect(c.slept).toEqual([5000]);
+    expect(c.sleeps).toEqual([5000]);
   });
   test('afterMs: any call after the due time sees the effect', async () => {
     const { e, c } = setup({ completion: { afterMs: 5000 } });
     await add(e, { priority: 10 });
-    c.t += 5000;
+    c.advance(5000);
     expect((await e.get({ project: P, firewallPolicy: FP })).rules?.map((r) => r.priority)).toEqual([10]);
   });
   test('wait gives up after maxWaitMs and returns the operation still RUNNING', async () => {
     const { e, c } = setup({ completion: { afterMs: 300_000 }, maxWaitMs: 120_000 });
     const op = await add(e, { priority: 10 });
     expect((await e.wait({ project: P, operation: op.name })).status).toBe('RUNNING');
-    expect(c.slept).toEqual([120_000]);
+    expect(c.sleeps).toEqual([120_000]);
   });
   test('operations on a policy complete in order: finishing a later one finishes the earlier ones', async () => {
     const { e } = setup({ completion: { afterPolls: 1 } });
@@ -343,7 +335,7 @@ describe('faults', () => {
     e.setLatency(250);
     await e.get({ project: P, firewallPolicy: FP });
     await add(e, { priority: 10 });
-    expect(c.slept).toEqual([250, 250]);
+    expect(c.sleeps).toEqual([250, 250]);
   });
   test('crashAfterWrites(k): writes after k accepted ones fail with 503 and no effect; reads still work', async () => {
     const { e } = setup();
@@ -363,7 +355,7 @@ describe('faults', () => {
     await add(e, { priority: 2 });
     expect(await failure(add(e, { priority: 3 }))).toBe('403 rateLimitExceeded');
     await e.get({ project: P, firewallPolicy: FP }); // reads are not limited
-    c.t += 60_001;
+    c.advance(60_001);
     await add(e, { priority: 3 });
     e.setWriteQuota(0, 429);
     expect(await failure(add(e, { priority: 4 }))).toBe('429 rateLimitExceeded');

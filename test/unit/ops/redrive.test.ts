@@ -1,6 +1,6 @@
 import { encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
-import { virtualClock } from '../../../shared/usecases/pacer';
+import { virtualClock } from '../../../shared/ports/clock';
 import { type MessagePuller, type PulledMessage, redriveDeadLetters } from '../../../shared/usecases/replay';
 
 function deadLetters(n: number): PulledMessage[] {
