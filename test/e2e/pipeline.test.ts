@@ -12,6 +12,7 @@ import { changeEventId, compareGenerations, encodeEvent, makeEgressChange } from
 import type { StatusEvent } from '../../shared/core/events/types';
 import { isTombstone, parseMarker } from '../../shared/core/firewall';
 import type { ObservedRule } from '../../shared/core/firewall/types';
+import { manifestYaml } from '../support/manifests';
 
 jest.setTimeout(30_000);
 
@@ -33,17 +34,7 @@ afterAll(async () => {
 });
 
 function manifest(name: string, egress: string[], extra = ''): string {
-  return [
-    'apiVersion: lowops.manifests.v1',
-    'kind: Project',
-    'metadata:',
-    `  name: ${name}`,
-    '  environment: production',
-    'spec:',
-    `  allowedEgress:${egress.length ? '' : ' []'}`,
-    ...egress.map((e) => `    - "${e}" # why ${e}`),
-    extra,
-  ].join('\n');
+  return manifestYaml(name, egress, { comment: (e) => `why ${e}`, extra });
 }
 
 const objectOf = (project: string) => `${PREFIX}${project}.yaml`;

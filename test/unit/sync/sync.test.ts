@@ -18,19 +18,9 @@ import {
   sameContent,
   syncManifests,
 } from '../../../shared/usecases/sync';
+import { manifestYaml } from '../../support/manifests';
 
-const manifest = (name: string, hosts: string[] = ['api.stripe.com']) =>
-  [
-    'apiVersion: lowops.manifests.v1',
-    'kind: Project',
-    'metadata:',
-    `  name: ${name}`,
-    '  environment: production',
-    'spec:',
-    '  allowedEgress:',
-    ...hosts.map((h) => `    - "${h}"`),
-    '',
-  ].join('\n');
+const manifest = (name: string, hosts: string[] = ['api.stripe.com']) => manifestYaml(name, hosts);
 
 const local = (name: string, text: string, prefix = 'manifests/'): LocalManifest => ({
   path: `m/${name}.yaml`,
