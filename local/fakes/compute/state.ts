@@ -19,15 +19,8 @@ export function stateFileIn(dir: string): string {
 export interface EngineState {
   version: 1;
   nextId: number;
-  policies: {
-    project: string;
-    name: string;
-    id: string;
-    description: string;
-    createdAt: number;
-    generation: number;
-    rules: IRule[];
-  }[];
+  /** The policies, each with its rules as a list by ascending priority. */
+  policies: (Omit<PolicyRecord, 'rules'> & { rules: IRule[] })[];
   operations: OperationRecord[];
   requestIds: { project: string; requestId: string; operation: string; at: number }[];
 }

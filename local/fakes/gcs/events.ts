@@ -3,23 +3,18 @@
  * `StorageObjectData` body in the JSON API's shape (int64 fields such as `generation` and `size` as decimal strings).
  */
 import { randomInt } from 'node:crypto';
+import type { CloudEventEnvelope } from '../../../shared/core/events/types';
 import type { ObjectResource } from './resource';
 
-/** A storage CloudEvent as a receiver sees it (the ce-* headers as fields, the body as `data`). */
-export interface StorageCloudEvent {
-  specversion: '1.0';
-  id: string;
-  /** `google.cloud.storage.object.v1.finalized|deleted|archived|metadataUpdated`. */
-  type: string;
-  /** `//storage.googleapis.com/projects/_/buckets/BUCKET`. */
-  source: string;
-  /** `objects/NAME`. */
-  subject: string;
-  time: string;
+/**
+ * A storage CloudEvent as a receiver sees it (the ce-* headers as fields, the body as `data`): type
+ * `google.cloud.storage.object.v1.<kind>`, source `//storage.googleapis.com/projects/_/buckets/BUCKET`, subject
+ * `objects/NAME`.
+ */
+export interface StorageCloudEvent extends CloudEventEnvelope<ObjectResource> {
   datacontenttype: 'application/json';
   /** Eventarc's `bucket` extension attribute. */
   bucket: string;
-  data: ObjectResource;
 }
 
 /** The binary-mode HTTP headers of an event (what Eventarc sends to a Cloud Run / functions endpoint). */
