@@ -1,4 +1,7 @@
-/** Jest runs TypeScript through @swc/jest (fast, no type-check); `npm run typecheck` is the type gate. */
+/**
+ * Projects: `unit` is the product core (shared/); `fakes` the local fakes (local/fakes); `deploy` terraform and
+ * Cloud Build; `integration` adapters against the fakes; `functions` the entry points; `e2e` the whole pipeline.
+ * Jest runs TypeScript through @swc/jest (fast, no type-check); `npm run typecheck` is the type gate. */
 const swc = [
   '@swc/jest',
   { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
@@ -13,6 +16,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/fastcheck.ts'],
     },
+    { ...base, displayName: 'fakes', testMatch: ['<rootDir>/test/fakes/**/*.test.ts'] },
+    { ...base, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...base, displayName: 'functions', testMatch: ['<rootDir>/test/functions/**/*.test.ts'] },
     {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` part (issue 4): the local pipeline's figures, on the local stack (test/support/stack.ts) with the
+ * `npm run bench` part (issue 4): the local pipeline's figures, on the local stack (local/stack) with the
  * functions in child processes, as `npm start` runs them.
  *
  * - upload→applied latency: from the start of the object upload to the arrival of the `applied` status event on the
@@ -11,16 +11,17 @@
  *   validator, the applier and a bare functions-framework function served by the same host; the median of 3 runs
  *   each, interleaved, and each function's ratio to the bare one.
  */
-import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
-import type { StatusEvent } from '../shared/core/events/types';
-import { cloudEventHeaders } from '../test/fakes/gcs';
+
+import { cloudEventHeaders } from '../local/fakes/gcs';
 import {
   childScript,
   defaultFunctionsSource,
   type LocalStack,
   startFunctionChild,
   startLocalStack,
-} from '../test/support/stack';
+} from '../local/stack';
+import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
+import type { StatusEvent } from '../shared/core/events/types';
 
 const PROJECTS = ['bench-alpha', 'bench-beta', 'bench-gamma', 'bench-delta', 'bench-epsilon'];
 const CHANGES = 50;
@@ -134,7 +135,7 @@ export async function benchPipeline(): Promise<string[]> {
       }),
     };
     const functions = defaultFunctionsSource();
-    const bare = childScript('scripts/local/bareFunction.ts').file;
+    const bare = childScript('local/bareFunction.ts').file;
     const runs = { validator: [] as number[], applier: [] as number[], bare: [] as number[] };
     for (let i = 0; i < COLD_RUNS; i++) {
       runs.bare.push(await coldStart(stack, 'bareCloudEvent', bare, pushRequest));

@@ -4,6 +4,11 @@
  * the production adapter (fake client transport).
  */
 import { performance } from 'node:perf_hooks';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+} from '../local/fakes/compute';
 import { computeFirewall } from '../shared/adapters/compute';
 import { makeEgressChange } from '../shared/core/events/codec';
 import { allocatePriorities, compileProject, planMany } from '../shared/core/firewall';
@@ -12,11 +17,6 @@ import type { EgressEntry, ProjectMeta } from '../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
 import { nullLogger } from '../shared/ports/logger';
 import { applyChange } from '../shared/usecases/applyChange';
-import {
-  FakeGlobalOperationsClient,
-  FakeNetworkFirewallPoliciesClient,
-  FirewallPolicyEngine,
-} from '../test/fakes/compute';
 
 const VENDORS = ['stripe', 'slack', 'sendgrid', 'twilio', 'datadoghq', 'sentry', 'segment', 'okta', 'github'];
 

@@ -1,6 +1,6 @@
 /**
  * ManifestStore over @google-cloud/storage. The client honours STORAGE_EMULATOR_HOST (or an `apiEndpoint`), so the
- * same code talks to GCS and to the fake (test/fakes/gcs); there is no emulator branch here.
+ * same code talks to GCS and to the fake (local/fakes/gcs); there is no emulator branch here.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type File, Storage } from '@google-cloud/storage';

@@ -3,7 +3,6 @@
  * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
-import { readFileSync } from 'node:fs';
 import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -134,16 +133,16 @@ export function stateFileRules(
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
 ): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
-  let state: { version?: number; policies?: { project: string; name: string; rules?: unknown[] }[] };
+  // The file's format is defined once, with the fake Compute that writes it (local/fakes/compute/state.ts).
+  const { readStateFile, StateFileError } =
+    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
+  let state: import('../../local/fakes/compute/state').EngineState;
   try {
-    state = JSON.parse(readFileSync(file, 'utf8'));
+    state = readStateFile(file);
   } catch (err) {
-    throw new CliConfigError(`cannot read --state ${file}: ${(err as Error).message}`);
+    if (err instanceof StateFileError) throw new CliConfigError(`--state: ${err.message}`);
+    throw err;
   }
-  if (state?.version !== 1 || !Array.isArray(state.policies))
-    throw new CliConfigError(
-      `--state ${file} is not a fake-Compute state file (expected {"version": 1, "policies": […]})`,
-    );
   const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
   const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
   const candidates = state.policies.filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp));

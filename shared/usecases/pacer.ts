@@ -137,22 +137,3 @@ export function pacedFirewall(
     removeRule: (priority, requestId) => write(() => port.removeRule(priority, requestId)),
   };
 }
-
-/**
- * A clock whose `sleep` advances virtual time instantly: the bench and `replay --dry-run` use it to compute how long
- * a paced run takes without waiting for it. Concurrent sleepers each advance time (callers run sequentially).
- */
-export function virtualClock(start = 0): Clock & { slept: number } {
-  let t = start;
-  const clock = {
-    slept: 0,
-    now: () => t,
-    sleep: async (ms: number) => {
-      if (ms > 0) {
-        t += ms;
-        clock.slept += ms;
-      }
-    },
-  };
-  return clock;
-}

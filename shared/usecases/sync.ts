@@ -3,8 +3,8 @@
  * then upload only what differs and optionally delete what was removed, each write guarded by a generation
  * precondition so a concurrent writer is detected instead of overwritten. See docs/sync.md.
  */
-import { createHash } from 'node:crypto';
 import { isManifestObject, normalizePrefix, objectNameOf } from '../core/bucket/layout';
+import { crc32cBase64, md5Base64 } from '../core/checksums';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import { PortError } from '../ports/errors';
@@ -111,26 +111,7 @@ export function toLocalManifests(files: readonly { path: string; content: Buffer
 
 /** MD5 and CRC32C of `bytes`, base64 as GCS reports them (crc32c: 4 big-endian bytes). */
 export function objectChecksums(bytes: Uint8Array): { md5Hash: string; crc32c: string } {
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32c(bytes), 0);
-  return { md5Hash: createHash('md5').update(bytes).digest('base64'), crc32c: crc.toString('base64') };
-}
-
-// CRC32C (Castagnoli, reflected 0x82F63B78): needed because composite objects carry only a crc32c, no md5.
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = (CRC_TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
-  return (crc ^ 0xffffffff) >>> 0;
+  return { md5Hash: md5Base64(bytes), crc32c: crc32cBase64(bytes) };
 }
 
 /** True when `remote` holds exactly `bytes`: md5 when the object has one, else crc32c (+ size). */

@@ -1,5 +1,5 @@
 /**
- * `npm start` (scripts/local-pipeline.ts) as a user runs it: a separate process with the functions as its own child
+ * `npm start` (local/start.ts) as a user runs it: a separate process with the functions as its own child
  * processes (here from the TypeScript sources through the swc require hook; `npm start` runs the same code from
  * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
  */
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 jest.setTimeout(60_000);
 
 const ROOT = join(__dirname, '../..');
-const SCRIPT = join(ROOT, 'scripts/local-pipeline.ts');
-const REGISTER = join(ROOT, 'test/support/registerTs.js');
+const SCRIPT = join(ROOT, 'local/start.ts');
+const REGISTER = join(ROOT, 'local/registerTs.js');
 
 /** A running script with its output so far and a way to wait for a line (no fixed sleeps). */
 interface Run {
@@ -79,7 +79,7 @@ function functionHosts(stateDir: string): string[] {
   return ps
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l.includes('scripts/local/functionHost'))
+    .filter((l) => l.includes('local/functionHost'))
     .filter((l) => {
       try {
         return readlinkSync(`/proc/${l.split(' ')[0]}/fd/1`).startsWith(stateDir);

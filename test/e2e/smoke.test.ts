@@ -4,15 +4,15 @@
  * subscription delivers to a functions-framework CloudEvent function the way the applier receives it.
  */
 import '../../functions/validator';
+import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../../local/emulator';
+import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../../local/pubsub';
+import { memoryLogger, memoryManifestStore } from '../../shared/adapters/memory';
 import { pubsubPublisher } from '../../shared/adapters/pubsub';
 import { decodeEgressChange } from '../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import { setValidatorDeps } from '../../shared/runtime/validator';
-import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../support/emulator';
 import { cloudEventRecorder, type ListeningFunction, listenFunction, uniqueName } from '../support/functions';
-import { memoryLogger, memoryManifestStore } from '../support/memory';
-import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../support/pubsub';
-import { storageCloudEvent } from '../support/storageEvents';
+import { storageEventRequest } from '../support/storageEvents';
 
 const CHANGES = uniqueName('egress-changes');
 const STATUS = uniqueName('egress-status');
@@ -69,7 +69,13 @@ afterAll(async () => {
 
 async function upload(name: string, text: string) {
   const obj = await store.write(name, Buffer.from(text));
-  const ce = storageCloudEvent({ kind: 'finalized', bucket: BUCKET, name, generation: obj.generation, content: text });
+  const ce = storageEventRequest({
+    kind: 'finalized',
+    bucket: BUCKET,
+    name,
+    generation: obj.generation,
+    content: text,
+  });
   const res = await fetch(validator!.url, { method: 'POST', headers: ce.headers, body: JSON.stringify(ce.body) });
   expect(res.status).toBe(204);
   return obj;

@@ -7,6 +7,11 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import '../../functions/applier';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+} from '../../local/fakes/compute';
 import { computeFirewall } from '../../shared/adapters/compute';
 import { decodeStatus, encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
 import type { PubSubMessage } from '../../shared/core/events/types';
@@ -15,7 +20,6 @@ import type { EgressEntry } from '../../shared/core/manifest';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import type { LogSeverity } from '../../shared/ports/logger';
 import { setApplierDeps } from '../../shared/runtime/applier';
-import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient, FirewallPolicyEngine } from '../fakes/compute';
 
 const HOST = 'host-prj';
 const FP = 'egress-policy';

@@ -5,9 +5,6 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import '../../functions/validator';
-import { changeEventId, decodeEgressChange, decodeStatus } from '../../shared/core/events/codec';
-import { DEFAULT_POLICY } from '../../shared/core/policy';
-import { setValidatorDeps } from '../../shared/runtime/validator';
 import {
   FakeApiError,
   type MemoryManifestStore,
@@ -15,8 +12,11 @@ import {
   memoryLogger,
   memoryManifestStore,
   memoryPublisher,
-} from '../support/memory';
-import { type CloudEventRequest, type StorageEventKind, storageCloudEvent } from '../support/storageEvents';
+} from '../../shared/adapters/memory';
+import { changeEventId, decodeEgressChange, decodeStatus } from '../../shared/core/events/codec';
+import { DEFAULT_POLICY } from '../../shared/core/policy';
+import { setValidatorDeps } from '../../shared/runtime/validator';
+import { type CloudEventRequest, type StorageEventKind, storageEventRequest } from '../support/storageEvents';
 
 const BUCKET = 'egress-manifests';
 const OBJECT = 'manifests/payment-gateway.yaml';
@@ -71,7 +71,7 @@ beforeEach(() => {
 afterAll(() => setValidatorDeps(undefined));
 
 function event(kind: StorageEventKind, name: string, generation: string, extra: { size?: string } = {}) {
-  return storageCloudEvent({ kind, bucket: BUCKET, name, generation, ...extra });
+  return storageEventRequest({ kind, bucket: BUCKET, name, generation, ...extra });
 }
 
 function deliver(ev: CloudEventRequest) {

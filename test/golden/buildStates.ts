@@ -1,7 +1,7 @@
 /**
  * Builds the `state.json` of each golden case: a fake-Compute engine state (version 1) holding the host project's
  * policy with Google's default rules plus the case's seed rules. Re-run after an intentional change of the engine's
- * state format or of the compiler:  node -r ./test/support/registerTs.js test/golden/buildStates.ts
+ * state format or of the compiler:  node -r ./local/registerTs.js test/golden/buildStates.ts
  */
 import { join } from 'node:path';
 import { compileProject } from '../../shared/core/firewall';
@@ -9,7 +9,7 @@ import type { DesiredRule } from '../../shared/core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import type { PlatformPolicy } from '../../shared/core/policy/types';
-import { FirewallPolicyEngine, type FirewallPolicyRule } from '../fakes/compute';
+import { FirewallPolicyEngine, type FirewallPolicyRule } from '../../local/fakes/compute';
 
 /** Host project and policy of every golden state. */
 export const GOLDEN_HOST = 'net-host-prod';

@@ -1,7 +1,7 @@
 /** `egress plan --live` through the real Compute client against the fake REST server, seeded like a golden case. */
 import { join } from 'node:path';
+import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { runPlan } from '../../../shared/cli/commands/plan';
-import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../fakes/compute';
 import { CASES, GOLDEN_HOST, GOLDEN_POLICY } from '../../golden/buildStates';
 
 jest.setTimeout(30_000);

@@ -4,6 +4,14 @@
  *  - the production adapter over the REAL @google-cloud/compute clients talking HTTP to the fake REST server.
  * Assertions read the engine's committed rules and call counters (API economy).
  */
+
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+  type FirewallPolicyRule,
+  startFakeComputeServer,
+} from '../../../local/fakes/compute';
 import { computeClients, computeFirewall } from '../../../shared/adapters/compute';
 import { makeEgressChange } from '../../../shared/core/events/codec';
 import type { ChangeReason } from '../../../shared/core/events/types';
@@ -11,13 +19,6 @@ import { parseMarker } from '../../../shared/core/firewall';
 import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
 import type { FirewallPolicyPort } from '../../../shared/ports/firewall';
 import { type ApplyDeps, applyChange, RetryLaterError } from '../../../shared/usecases/applyChange';
-import {
-  FakeGlobalOperationsClient,
-  FakeNetworkFirewallPoliciesClient,
-  FirewallPolicyEngine,
-  type FirewallPolicyRule,
-  startFakeComputeServer,
-} from '../../fakes/compute';
 import { testPolicy } from '../../unit/firewall/testPolicy';
 import { fakeClock } from '../../unit/usecases/applyHarness';
 

@@ -1,8 +1,8 @@
 /** gcsManifestStore (shared/adapters/storage.ts) against the fake GCS, through the real client. */
 import { Storage } from '@google-cloud/storage';
+import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
 import { gcsManifestStore, StorageApiError } from '../../../shared/adapters/storage';
 import { PreconditionFailedError } from '../../../shared/ports/storage';
-import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
 
 const BUCKET = 'adapter-bucket';
 

@@ -2,12 +2,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FirewallPolicyEngine } from '../../../local/fakes/compute';
+import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { compileProject } from '../../../shared/core/firewall/compiler';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
-import { FirewallPolicyEngine } from '../../fakes/compute';
-import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
 import { runCli } from '../../support/cli';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1

@@ -13,7 +13,7 @@ import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { ProbeResult } from '../../../shared/usecases/probe';
-import { FirewallPolicyEngine } from '../../fakes/compute';
+import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { runCli } from '../../support/cli';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1

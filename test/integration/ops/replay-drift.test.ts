@@ -2,11 +2,11 @@
  * Replay and drift through the production code in one process: replay → publisher → the applier's
  * handleEgressMessage → compute adapter → fake Compute engine (virtual clock, write quota).
  */
-import { simManifest, simPipeline } from '../../../bench/replay';
+import { simManifest, simPipeline } from '../../../local/sim';
+import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus } from '../../../shared/core/events/codec';
 import { runDrift } from '../../../shared/usecases/drift';
 import { Pacer } from '../../../shared/usecases/pacer';
-import { memoryPublisher } from '../../support/memory';
 
 const strip = <T extends object>(rules: T[]): T[] => rules.map((r) => ({ ...r }));
 

@@ -2,23 +2,13 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeGcs, startFakeGcs } from '../../fakes/gcs';
+import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
 import { runCli } from '../../support/cli';
+import { manifestYaml } from '../../support/manifests';
 
 const BUCKET = 'egress-manifests';
 
-const manifest = (name: string, hosts: string[]) =>
-  [
-    'apiVersion: lowops.manifests.v1',
-    'kind: Project',
-    'metadata:',
-    `  name: ${name}`,
-    '  environment: production',
-    'spec:',
-    hosts.length ? '  allowedEgress:' : '  allowedEgress: []',
-    ...hosts.map((h) => `    - "${h}" # ${h} API`),
-    '',
-  ].join('\n');
+const manifest = (name: string, hosts: string[]) => manifestYaml(name, hosts, { comment: (h) => `${h} API` });
 
 describe('egress sync', () => {
   let fake: FakeGcs;

@@ -4,19 +4,11 @@ import { validateManifest } from '../../../shared/core/manifest';
 import type { ManifestResult } from '../../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import type { PlatformPolicy } from '../../../shared/core/policy/types';
+import { manifestYaml } from '../../support/manifests';
 
 /** A valid manifest for `name` with `entries` as YAML list items (each line used verbatim after `- `). */
 export function manifest(entries: string[] = ['"api.stripe.com"'], name = 'payment-gateway'): string {
-  const list = entries.length ? `\n${entries.map((e) => `    - ${e}`).join('\n')}` : ' []';
-  return `apiVersion: lowops.manifests.v1
-kind: Project
-metadata:
-  name: ${name}
-  environment: production
-spec:
-  region: us-central1
-  allowedEgress:${list}
-`;
+  return manifestYaml(name, entries, { region: 'us-central1', verbatim: true });
 }
 
 /** Line of the first list item in {@link manifest}. */

@@ -1,16 +1,9 @@
+import { memoryManifestStore } from '../../../shared/adapters/memory';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { loadBucketManifests } from '../../../shared/usecases/replay';
-import { memoryManifestStore } from '../../support/memory';
+import { manifestYaml } from '../../support/manifests';
 
-const manifest = (name: string) => `apiVersion: lowops.manifests.v1
-kind: Project
-metadata:
-  name: ${name}
-  environment: production
-spec:
-  allowedEgress:
-    - "api.stripe.com"
-`;
+const manifest = (name: string) => manifestYaml(name, ['api.stripe.com']);
 
 describe('loadBucketManifests (replay, drift)', () => {
   it('takes only the objects the validator treats as manifests: directly under the prefix, *.yaml / *.yml', async () => {

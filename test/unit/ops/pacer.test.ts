@@ -1,5 +1,6 @@
+import { virtualClock } from '../../../shared/ports/clock';
 import { FirewallApiError, type FirewallPolicyPort } from '../../../shared/ports/firewall';
-import { isRateLimited, Pacer, pacedFirewall, rateLimitBackoffMs, virtualClock } from '../../../shared/usecases/pacer';
+import { isRateLimited, Pacer, pacedFirewall, rateLimitBackoffMs } from '../../../shared/usecases/pacer';
 
 /** Max number of timestamps in any window [t, t + 60 s). */
 function maxInWindow(times: number[], windowMs = 60_000): number {

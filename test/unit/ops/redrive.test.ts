@@ -1,7 +1,7 @@
 import { encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
+import { virtualClock } from '../../../shared/ports/clock';
 import type { MessagePuller, PulledMessage } from '../../../shared/ports/puller';
-import { virtualClock } from '../../../shared/usecases/pacer';
 import { redriveDeadLetters } from '../../../shared/usecases/redrive';
 
 function deadLetters(n: number): PulledMessage[] {

@@ -24,19 +24,9 @@ import {
   syncManifests,
   toLocalManifests,
 } from '../../../shared/usecases/sync';
+import { manifestYaml } from '../../support/manifests';
 
-const manifest = (name: string, hosts: string[] = ['api.stripe.com']) =>
-  [
-    'apiVersion: lowops.manifests.v1',
-    'kind: Project',
-    'metadata:',
-    `  name: ${name}`,
-    '  environment: production',
-    'spec:',
-    '  allowedEgress:',
-    ...hosts.map((h) => `    - "${h}"`),
-    '',
-  ].join('\n');
+const manifest = (name: string, hosts: string[] = ['api.stripe.com']) => manifestYaml(name, hosts);
 
 const local = (name: string, text: string, prefix = 'manifests/'): LocalManifest => ({
   path: `m/${name}.yaml`,
@@ -396,12 +386,16 @@ describe('runSync (the command) over a memory store', () => {
     writeFileSync(join(dir, 'team-b', 'payment-gateway.yaml'), manifest('payment-gateway', ['hooks.slack.com']));
     const before = store.writes.length;
     const list = jest.spyOn(store, 'list');
-    const dup = io();
-    expect(await runSync(dir, 'gs://bkt/manifests', { ...flags, delete: true }, dup.io, () => store)).toBe(2);
-    expect(dup.err.join('')).toMatch(
-      /team-a\/payment-gateway\.yaml and .*team-b\/payment-gateway\.yaml would both be uploaded as manifests\/payment-gateway\.yaml/,
-    );
-    expect(list).not.toHaveBeenCalled();
-    expect(store.writes.length).toBe(before);
+    try {
+      const dup = io();
+      expect(await runSync(dir, 'gs://bkt/manifests', { ...flags, delete: true }, dup.io, () => store)).toBe(2);
+      expect(dup.err.join('')).toMatch(
+        /team-a\/payment-gateway\.yaml and .*team-b\/payment-gateway\.yaml would both be uploaded as manifests\/payment-gateway\.yaml/,
+      );
+      expect(list).not.toHaveBeenCalled();
+      expect(store.writes.length).toBe(before);
+    } finally {
+      list.mockRestore();
+    }
   });
 });

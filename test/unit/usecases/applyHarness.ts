@@ -3,7 +3,7 @@ import { makeEgressChange } from '../../../shared/core/events/codec';
 import type { ChangeReason, EgressChangeEvent, PubSubMessage } from '../../../shared/core/events/types';
 import type { DesiredRule, ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import type { Clock } from '../../../shared/ports/clock';
+import { virtualClock } from '../../../shared/ports/clock';
 import type { FirewallPolicyPort, PolicySnapshot } from '../../../shared/ports/firewall';
 import type { LogSeverity } from '../../../shared/ports/logger';
 import type { ApplyDeps } from '../../../shared/usecases/applyChange';
@@ -89,19 +89,8 @@ export const noRule = (p: number) =>
   new FirewallApiError(`The firewall policy does not contain a rule at priority ${p}.`, 400, 'invalid', false);
 export const unavailable = () => new FirewallApiError('backend unavailable', 503, 'backendError', true);
 
-/** A clock whose sleeps only advance virtual time (and are recorded). */
-export function fakeClock(): Clock & { sleeps: number[] } {
-  let t = Date.UTC(2026, 0, 1);
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      t += ms;
-    },
-  };
-}
+/** The virtual clock at 2026-01-01 (sleeps advance it and are recorded in `sleeps`). */
+export const fakeClock = () => virtualClock(Date.UTC(2026, 0, 1));
 
 export function harness(seed: ObservedRule[] = []) {
   const firewall = new MemoryFirewall(seed);

@@ -11,7 +11,7 @@ import { handleEgressMessage } from '../../../shared/usecases/applyChange';
 import { runDrift } from '../../../shared/usecases/drift';
 import { predictWrites } from '../../../shared/usecases/planEvent';
 import { loadBucketManifests, replay, replayEvent } from '../../../shared/usecases/replay';
-import { memoryManifestStore, memoryPublisher } from '../../support/memory';
+import { memoryManifestStore, memoryPublisher } from '../../../shared/adapters/memory';
 import { testPolicy } from '../firewall/testPolicy';
 import { harness } from './applyHarness';
 

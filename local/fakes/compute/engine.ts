@@ -1,0 +1,447 @@
+/**
+ * The one semantic engine of the fake Compute: global network firewall policies keyed by (project, policy), with the
+ * rule-level methods of `NetworkFirewallPolicies` (get, getRule, addRule, patchRule, removeRule) and the global
+ * operations they create (get, wait). The fake client and the fake REST server are thin shells over it, so the two
+ * exposures cannot diverge. No HTTP and no jest here: it is compiled into dist/ for the local pipeline.
+ *
+ * Model (see docs/fake-compute.md for what is verified and what is assumed):
+ * - a write is validated when it is received (400/404/409/403 thrown synchronously, no operation created); accepted
+ *   writes become operations whose effect lands when the operation completes (immediately, after N polls, or after a
+ *   delay on the injectable clock); operations on one policy complete in order; reads see only completed effects;
+ * - `requestId` (a UUID) makes a write idempotent: the same id returns the same operation and has no second effect;
+ * - every applied write changes the policy fingerprint.
+ */
+import { type Clock, systemClock } from '../../../shared/ports/clock';
+import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
+import { Faults } from './faults';
+import {
+  addPriority,
+  checkAttributeQuota,
+  checkPriority,
+  checkRequestId,
+  completeThrough,
+  noRule,
+  priorityParam,
+  projectedRules,
+  storedRule,
+} from './rules';
+import { decodeState, type EngineState, encodeState, readStateFile, requestKey, writeStateFile } from './state';
+import {
+  type AddRuleRequest,
+  type Completion,
+  type Counters,
+  type Effect,
+  type EngineOptions,
+  emptyCounters,
+  type FailureFault,
+  type GetPolicyRequest,
+  type GetRuleRequest,
+  type IOperation,
+  type IPolicy,
+  type IRule,
+  type Method,
+  type OperationFault,
+  type OperationRecord,
+  type OperationRequest,
+  type PatchRuleRequest,
+  type PolicyRecord,
+  type RemoveRuleRequest,
+} from './types';
+import { DEFAULT_RULE_LIMITS, type RuleLimits, validateRule } from './validate';
+import {
+  clone,
+  defaultPolicyRules,
+  operationRecord,
+  operationView,
+  policyKey,
+  policyView,
+  wireNormalize,
+} from './wire';
+
+export * from './state';
+export * from './types';
+export { defaultPolicyRules, wireNormalize } from './wire';
+
+const WRITES: ReadonlySet<Method> = new Set<Method>(['addRule', 'patchRule', 'removeRule']);
+const READS: ReadonlySet<Method> = new Set<Method>(['get', 'getRule']);
+
+/** A faithful in-memory model of Compute's global network firewall policies. */
+export class FirewallPolicyEngine {
+  private readonly clock: Clock;
+  private completion: Completion;
+  private readonly limits: RuleLimits;
+  private ruleAttributeQuota: number;
+  private readonly requestIdTtlMs: number;
+  private readonly strictRequestId: boolean;
+  private readonly maxWaitMs: number;
+  private readonly stateFile: string | undefined;
+
+  // Persisted fields (read by encodeState), not API.
+  nextId = 1;
+  readonly policies = new Map<string, PolicyRecord>();
+  readonly operations: OperationRecord[] = [];
+  readonly requestIds = new Map<string, { operation: string; at: number }>();
+  private counts = emptyCounters();
+
+  private readonly faults: Faults;
+
+  constructor(options: EngineOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.completion = options.completion ?? { afterPolls: 1 };
+    this.limits = { ...DEFAULT_RULE_LIMITS, ...options.limits };
+    this.ruleAttributeQuota = options.ruleAttributeQuota ?? 20000;
+    this.requestIdTtlMs = options.requestIdTtlMs ?? 60 * 60 * 1000;
+    this.strictRequestId = options.strictRequestId ?? true;
+    this.maxWaitMs = options.maxWaitMs ?? 120_000;
+    this.stateFile = options.stateFile;
+    this.faults = new Faults(this.clock);
+  }
+
+  // ---------------------------------------------------------------- set-up and inspection (not API calls)
+
+  /** Creates a policy (with Google's four default rules unless `defaultRules: false`) plus any seed rules. */
+  createPolicy(
+    project: string,
+    name: string,
+    opts: { rules?: IRule[]; defaultRules?: boolean; description?: string } = {},
+  ): void {
+    const key = policyKey(project, name);
+    if (this.policies.has(key)) throw new Error(`fake compute: policy ${key} already exists`);
+    const rec: PolicyRecord = {
+      project,
+      name,
+      id: this.newId(),
+      description: opts.description ?? '',
+      createdAt: this.clock.now(),
+      generation: 1,
+      rules: new Map(),
+    };
+    for (const r of [...(opts.defaultRules === false ? [] : defaultPolicyRules()), ...(opts.rules ?? [])]) {
+      const stored = storedRule(wireNormalize(r), r.priority ?? 0);
+      const err = validateRule(stored, this.limits);
+      if (err) throw new Error(`fake compute: seed rule ${r.priority} is invalid: ${err.message}`);
+      rec.rules.set(stored.priority!, stored);
+    }
+    this.policies.set(key, rec);
+    this.persist();
+  }
+
+  /** The committed rules of a policy, by ascending priority (a copy; no call is counted). */
+  rules(project: string, name: string): IRule[] {
+    const rec = this.policies.get(policyKey(project, name));
+    if (!rec) throw new Error(`fake compute: no policy ${policyKey(project, name)}`);
+    return [...rec.rules.values()].sort((a, b) => a.priority! - b.priority!).map(clone);
+  }
+
+  /** A copy of the call counters. */
+  counters(): Counters {
+    return clone(this.counts);
+  }
+
+  /** Zeroes the call counters (e.g. after seeding, before the call under test). */
+  resetCounters(): void {
+    this.counts = emptyCounters();
+  }
+
+  /** Operations not yet DONE (for assertions about half-applied plans). */
+  pendingOperations(): string[] {
+    return this.operations.filter((o) => o.status !== 'DONE').map((o) => o.name);
+  }
+
+  /** Changes when future writes complete. */
+  setCompletion(completion: Completion): void {
+    this.completion = completion;
+  }
+
+  /** Changes the per-policy attribute quota. */
+  setRuleAttributeQuota(quota: number): void {
+    this.ruleAttributeQuota = quota;
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** The next `count` matching calls fail with `status`/`reason` before any effect. Faults queue in order. */
+  failNext(fault: FailureFault): void {
+    this.faults.failNext(fault);
+  }
+
+  /** The next `count` accepted writes get an operation that ends DONE with an error and no effect. */
+  failOperations(fault: OperationFault): void {
+    this.faults.failOperations(fault);
+  }
+
+  /** Every call first sleeps `ms` on the engine clock. */
+  setLatency(ms: number): void {
+    this.faults.latencyMs = ms;
+  }
+
+  /** After `k` more accepted writes, every write fails with 503 backendError and no effect (until `clearFaults`). */
+  crashAfterWrites(k: number): void {
+    this.faults.crashAfterWrites(k);
+  }
+
+  /** At most `perMinute` writes in any 60 s of the clock; more fail with 403 (or 429) rateLimitExceeded. */
+  setWriteQuota(perMinute: number, status: 403 | 429 = 403): void {
+    this.faults.setWriteQuota(perMinute, status);
+  }
+
+  /** Removes every injected fault, the latency and the write quota. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---------------------------------------------------------------- API: NetworkFirewallPolicies
+
+  /** `networkFirewallPolicies.get`: the policy with its committed rules, fingerprint and ruleTupleCount. */
+  async get(req: GetPolicyRequest): Promise<IPolicy> {
+    return this.call('get', () => policyView(this.policy(req.project, req.firewallPolicy)));
+  }
+
+  /** `networkFirewallPolicies.getRule`. A priority without a rule is 400 invalid. */
+  async getRule(req: GetRuleRequest): Promise<IRule> {
+    return this.call('getRule', () => {
+      const rec = this.policy(req.project, req.firewallPolicy);
+      const priority = priorityParam(req.priority);
+      const rule = rec.rules.get(priority);
+      if (!rule) throw noRule(priority);
+      return clone(rule);
+    });
+  }
+
+  /** `networkFirewallPolicies.addRule` (fixed `priority` in the body, or a `minPriority`/`maxPriority` window). */
+  async addRule(req: AddRuleRequest): Promise<IOperation> {
+    return this.write('addRule', req.project, req.requestId, () => {
+      const rec = this.policy(req.project, req.firewallPolicy);
+      const body = wireNormalize(req.firewallPolicyRuleResource ?? {});
+      if (!req.firewallPolicyRuleResource) throw requiredField('resource');
+      const projected = projectedRules(rec, this.operations);
+      const priority = addPriority(req, body, projected, rec.name);
+      const rule = storedRule(body, priority);
+      this.checkRule(rec, projected, rule, undefined);
+      return { rec, effect: { kind: 'add', rule } };
+    });
+  }
+
+  /**
+   * `networkFirewallPolicies.patchRule`: fields present in the body replace the rule's (top-level merge; lists and
+   * `match` are replaced whole); a body `priority` different from the query `priority` moves the rule.
+   */
+  async patchRule(req: PatchRuleRequest): Promise<IOperation> {
+    return this.write('patchRule', req.project, req.requestId, () => {
+      const rec = this.policy(req.project, req.firewallPolicy);
+      const from = priorityParam(req.priority);
+      const projected = projectedRules(rec, this.operations);
+      const old = projected.get(from);
+      if (!old) throw noRule(from);
+      const body = wireNormalize(req.firewallPolicyRuleResource ?? {});
+      const to = body.priority ?? from;
+      checkPriority('resource.priority', to);
+      if (to !== from && projected.has(to)) {
+        throw new ComputeApiError(
+          409,
+          'alreadyExists',
+          `A rule with priority ${to} already exists in firewall policy '${rec.name}'.`,
+        );
+      }
+      const { kind: _k, ruleTupleCount: _t, ...oldFields } = old;
+      const rule = storedRule({ ...oldFields, ...body }, to);
+      this.checkRule(rec, projected, rule, from);
+      return { rec, effect: { kind: 'patch', from, rule } };
+    });
+  }
+
+  /** `networkFirewallPolicies.removeRule`. The policy's default rules cannot be removed. */
+  async removeRule(req: RemoveRuleRequest): Promise<IOperation> {
+    return this.write('removeRule', req.project, req.requestId, () => {
+      const rec = this.policy(req.project, req.firewallPolicy);
+      const priority = priorityParam(req.priority);
+      if (!projectedRules(rec, this.operations).has(priority)) throw noRule(priority);
+      if (priority >= 2147483644) {
+        throw invalidField('priority', priority, 'The default rules of a firewall policy cannot be removed.');
+      }
+      return { rec, effect: { kind: 'remove', priority } };
+    });
+  }
+
+  // ---------------------------------------------------------------- API: GlobalOperations
+
+  /** `globalOperations.get` by name or numeric id: counts as a poll. */
+  async getOperation(req: OperationRequest): Promise<IOperation> {
+    return this.call('getOperation', () => {
+      const op = this.operation(req.project, req.operation);
+      this.poll(op);
+      return this.view(op);
+    });
+  }
+
+  /**
+   * `globalOperations.wait`: returns when the operation is DONE or after `maxWaitMs` (then possibly still RUNNING,
+   * as the real method may); counts as a poll.
+   */
+  async wait(req: OperationRequest): Promise<IOperation> {
+    return this.call('wait', async () => {
+      const op = this.operation(req.project, req.operation);
+      this.poll(op);
+      if (op.status !== 'DONE' && typeof this.completion === 'object' && 'afterMs' in this.completion) {
+        const due = op.createdAt + this.completion.afterMs - this.clock.now();
+        await this.clock.sleep(Math.max(0, Math.min(due, this.maxWaitMs)));
+        this.advance();
+      }
+      return this.view(op);
+    });
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /** The whole state as JSON-able data (faults and counters are not state). */
+  toJSON(): EngineState {
+    this.pruneRequestIds();
+    return encodeState(this);
+  }
+
+  /** An engine holding `state` (from `toJSON` or a state file). */
+  static fromJSON(state: EngineState, options: EngineOptions = {}): FirewallPolicyEngine {
+    const e = new FirewallPolicyEngine(options);
+    const d = decodeState(state);
+    e.nextId = d.nextId;
+    for (const [k, v] of d.policies) e.policies.set(k, v);
+    e.operations.push(...d.operations);
+    for (const [k, v] of d.requestIds) e.requestIds.set(k, v);
+    return e;
+  }
+
+  /** Writes the state to `file` (atomically: temp file + rename). */
+  save(file: string): void {
+    writeStateFile(file, this.toJSON());
+  }
+
+  /** Reads a state file written by `save` (or by an engine with `stateFile`). */
+  static load(file: string, options: EngineOptions = {}): FirewallPolicyEngine {
+    return FirewallPolicyEngine.fromJSON(readStateFile(file), options);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private newId(): string {
+    // Compute ids are uint64 rendered as decimal strings.
+    return (1_000_000_000_000_000_000n + BigInt(this.nextId++)).toString();
+  }
+
+  private async call<T>(method: Method, fn: () => T | Promise<T>): Promise<T> {
+    this.counts.calls[method]++;
+    if (READS.has(method)) this.counts.reads++;
+    else if (WRITES.has(method)) this.counts.writes++;
+    else this.counts.polls++;
+    if (this.faults.latencyMs > 0) await this.clock.sleep(this.faults.latencyMs);
+    try {
+      this.advance();
+      this.faults.beforeCall(method);
+      return await fn();
+    } catch (err) {
+      if (err instanceof ComputeApiError) this.counts.errors++;
+      throw err;
+    }
+  }
+
+  private async write(
+    method: Method,
+    project: string | null | undefined,
+    requestId: string | null | undefined,
+    accept: () => { rec: PolicyRecord; effect: Effect },
+  ): Promise<IOperation> {
+    return this.call(method, () => {
+      this.faults.beforeWrite();
+      if (requestId != null && requestId !== '') {
+        if (this.strictRequestId) checkRequestId(requestId);
+        this.pruneRequestIds();
+        const seen = this.requestIds.get(requestKey(project, requestId));
+        const op = seen && this.operations.find((o) => o.name === seen.operation);
+        if (op) {
+          this.counts.deduplicated++;
+          return this.view(op);
+        }
+      }
+      const { rec, effect } = accept();
+      const op = this.newOperation(rec, effect, requestId ?? undefined);
+      this.faults.accepted();
+      if (requestId) this.requestIds.set(requestKey(project, requestId), { operation: op.name, at: this.clock.now() });
+      if (this.completion === 'immediate') this.complete(op);
+      this.persist();
+      return this.view(op);
+    });
+  }
+
+  private newOperation(rec: PolicyRecord, effect: Effect, requestId: string | undefined): OperationRecord {
+    const id = this.newId();
+    const now = this.clock.now();
+    const op = operationRecord(id, now, rec, effect, requestId);
+    const error = this.faults.operationError();
+    if (error) {
+      op.error = error;
+      delete op.effect;
+    }
+    this.operations.push(op);
+    return op;
+  }
+
+  private poll(op: OperationRecord): void {
+    op.polls++;
+    if (op.status !== 'DONE' && typeof this.completion === 'object' && 'afterPolls' in this.completion) {
+      if (op.polls >= this.completion.afterPolls) this.complete(op);
+    }
+  }
+
+  /** Completes operations whose delay has passed. */
+  private advance(): void {
+    const c = this.completion;
+    if (typeof c !== 'object' || !('afterMs' in c)) return;
+    const now = this.clock.now();
+    for (const op of this.operations) {
+      if (op.status !== 'DONE' && op.createdAt + c.afterMs <= now) this.complete(op);
+    }
+  }
+
+  /** Completes `op` and, first, every earlier operation on the same policy (operations on a policy are serial). */
+  private complete(op: OperationRecord): void {
+    this.counts.applied += completeThrough(op, this.operations, this.policies, this.clock.now());
+    this.persist();
+  }
+
+  private checkRule(
+    rec: PolicyRecord,
+    projected: Map<number, IRule>,
+    rule: IRule,
+    replacing: number | undefined,
+  ): void {
+    const err = validateRule(rule, this.limits);
+    if (err) throw err;
+    checkAttributeQuota(projected, rule, replacing, this.ruleAttributeQuota, rec.name);
+  }
+
+  private policy(project: string | null | undefined, name: string | null | undefined): PolicyRecord {
+    if (!project) throw requiredField('project');
+    if (!name) throw requiredField('firewallPolicy');
+    const rec = this.policies.get(policyKey(project, name));
+    if (!rec) throw notFound(policyKey(project, name));
+    return rec;
+  }
+
+  private operation(project: string | null | undefined, nameOrId: string | null | undefined): OperationRecord {
+    const op = this.operations.find((o) => o.project === project && (o.name === nameOrId || o.id === nameOrId));
+    if (!op) throw notFound(`projects/${project ?? ''}/global/operations/${nameOrId ?? ''}`);
+    return op;
+  }
+
+  private pruneRequestIds(): void {
+    const cutoff = this.clock.now() - this.requestIdTtlMs;
+    for (const [k, v] of this.requestIds) if (v.at < cutoff) this.requestIds.delete(k);
+  }
+
+  private view(op: OperationRecord): IOperation {
+    return operationView(op, this.policies.get(policyKey(op.project, op.policy)));
+  }
+
+  private persist(): void {
+    if (this.stateFile) this.save(this.stateFile);
+  }
+}

@@ -1,0 +1,155 @@
+/** Rule-level rules of the fake Compute's writes: stored form, priorities, the addRule window, applying an effect. */
+import { ComputeApiError, invalidField, requiredField } from './errors';
+import type { AddRuleRequest, Effect, IRule, OperationRecord, PolicyRecord } from './types';
+import { MAX_PRIORITY, ruleTupleCount } from './validate';
+import { clone, policyKey } from './wire';
+
+/** The rule as the API stores and returns it: output-only fields set, secure tags marked EFFECTIVE. */
+export function storedRule(body: IRule, priority: number): IRule {
+  const { kind: _k, ruleTupleCount: _t, ...fields } = body;
+  const rule: IRule = clone({ ...fields, priority });
+  if (rule.targetSecureTags)
+    rule.targetSecureTags = rule.targetSecureTags.map((t) => ({ name: t.name, state: 'EFFECTIVE' }));
+  return { kind: 'compute#firewallPolicyRule', ...rule, ruleTupleCount: ruleTupleCount(rule) };
+}
+
+/** Throws 400 invalid unless `p` is a priority (0..MAX_PRIORITY). */
+export function checkPriority(field: string, p: unknown): void {
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > MAX_PRIORITY) {
+    throw invalidField(field, p, `Must be an integer between 0 and ${MAX_PRIORITY}.`);
+  }
+}
+
+/** The `priority` query parameter: required, and a priority. */
+export function priorityParam(p: number | null | undefined): number {
+  if (p == null) throw requiredField('priority');
+  checkPriority('priority', p);
+  return p;
+}
+
+/** The 400 of a priority without a rule. */
+export function noRule(priority: number): ComputeApiError {
+  return invalidField('priority', priority, `The firewall policy does not contain a rule at priority ${priority}.`);
+}
+
+/**
+ * The priority of an `addRule`: the body's, or the lowest unused one in the `minPriority`/`maxPriority` window
+ * (exclusive with a body priority); 409 alreadyExists when taken in `projected` (the policy once pending writes land).
+ */
+export function addPriority(
+  req: AddRuleRequest,
+  body: IRule,
+  projected: ReadonlyMap<number, IRule>,
+  policyName: string,
+): number {
+  const priority = windowPriority(req, body, projected);
+  if (projected.has(priority)) {
+    throw new ComputeApiError(
+      409,
+      'alreadyExists',
+      `A rule with priority ${priority} already exists in firewall policy '${policyName}'.`,
+    );
+  }
+  return priority;
+}
+
+function windowPriority(req: AddRuleRequest, body: IRule, projected: ReadonlyMap<number, IRule>): number {
+  const windowed = req.minPriority != null || req.maxPriority != null;
+  if (body.priority != null && windowed) {
+    throw invalidField(
+      'minPriority',
+      req.minPriority ?? req.maxPriority,
+      'minPriority/maxPriority are exclusive with rule.priority.',
+    );
+  }
+  if (windowed) {
+    const lo = req.minPriority ?? 0;
+    const hi = req.maxPriority ?? MAX_PRIORITY;
+    checkPriority('minPriority', lo);
+    checkPriority('maxPriority', hi);
+    if (lo > hi) throw invalidField('minPriority', lo, `minPriority must not exceed maxPriority (${hi}).`);
+    let p = lo;
+    while (p <= hi && projected.has(p)) p++;
+    if (p > hi) throw invalidField('maxPriority', hi, `No unused priority between ${lo} and ${hi}.`);
+    return p;
+  } else {
+    if (body.priority == null) throw requiredField('resource.priority');
+    checkPriority('resource.priority', body.priority);
+    return body.priority;
+  }
+}
+
+/** Applies a write's effect to a priority → rule map. */
+export function applyEffect(rules: Map<number, IRule>, effect: Effect): void {
+  if (effect.kind === 'add') rules.set(effect.rule.priority!, effect.rule);
+  else if (effect.kind === 'remove') rules.delete(effect.priority);
+  else {
+    rules.delete(effect.from);
+    rules.set(effect.rule.priority!, effect.rule);
+  }
+}
+
+/** 403 quotaExceeded when the policy's rule attributes (with `rule` in place of `replacing`) exceed `quota`. */
+export function checkAttributeQuota(
+  projected: ReadonlyMap<number, IRule>,
+  rule: IRule,
+  replacing: number | undefined,
+  quota: number,
+  policyName: string,
+): void {
+  let total = rule.ruleTupleCount ?? 0;
+  for (const [p, r] of projected) if (p !== replacing) total += r.ruleTupleCount ?? 0;
+  if (total > quota) {
+    throw new ComputeApiError(
+      403,
+      'quotaExceeded',
+      `Quota 'FIREWALL_POLICY_RULE_ATTRIBUTES' exceeded. Limit: ${quota} in policy '${policyName}' (would be ${total}).`,
+      'usageLimits',
+    );
+  }
+}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** 400 invalid unless `requestId` is a UUID other than the zero UUID (as the API documents). */
+export function checkRequestId(requestId: string): void {
+  if (!UUID.test(requestId) || requestId === ZERO_UUID)
+    throw invalidField('requestId', requestId, 'Request ID must be a valid UUID (not the zero UUID).');
+}
+
+/** The policy's rules as they will be once every accepted operation completes (what new writes validate against). */
+export function projectedRules(rec: PolicyRecord, operations: readonly OperationRecord[]): Map<number, IRule> {
+  const rules = new Map(rec.rules);
+  for (const o of operations) {
+    if (o.status !== 'DONE' && o.effect && o.project === rec.project && o.policy === rec.name)
+      applyEffect(rules, o.effect);
+  }
+  return rules;
+}
+
+/**
+ * Completes `op` and, first, every earlier operation on the same policy (operations on a policy are serial); returns
+ * how many effects were applied.
+ */
+export function completeThrough(
+  op: OperationRecord,
+  operations: readonly OperationRecord[],
+  policies: ReadonlyMap<string, PolicyRecord>,
+  now: number,
+): number {
+  let applied = 0;
+  for (const o of operations) {
+    if (o.status === 'DONE' || o.project !== op.project || o.policy !== op.policy) continue;
+    const rec = policies.get(policyKey(o.project, o.policy));
+    if (rec && o.effect) {
+      applyEffect(rec.rules, o.effect);
+      rec.generation++;
+      applied++;
+    }
+    o.status = 'DONE';
+    o.endedAt = now;
+    if (o === op) break;
+  }
+  return applied;
+}

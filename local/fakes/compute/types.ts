@@ -1,0 +1,136 @@
+/** The fake Compute's types: the real client's shapes, the engine's options, counters, faults and records. */
+import type { protos } from '@google-cloud/compute';
+import type { Clock } from '../../../shared/ports/clock';
+import type { RuleLimits } from './validate';
+
+/** A rule as the real client types it. */
+export type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
+/** A policy as the real client types it. */
+export type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
+/** An operation as the real client types it. */
+export type IOperation = protos.google.cloud.compute.v1.IOperation;
+
+/** A rule, policy and operation as the real client types them. */
+export type { IOperation as Operation, IPolicy as FirewallPolicy, IRule as FirewallPolicyRule };
+
+/** Request shapes, as the real client's `protos.google.cloud.compute.v1.I…Request` types. */
+export type GetPolicyRequest = protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest;
+/** getRule request. */
+export type GetRuleRequest = protos.google.cloud.compute.v1.IGetRuleNetworkFirewallPolicyRequest;
+/** addRule request. */
+export type AddRuleRequest = protos.google.cloud.compute.v1.IAddRuleNetworkFirewallPolicyRequest;
+/** patchRule request. */
+export type PatchRuleRequest = protos.google.cloud.compute.v1.IPatchRuleNetworkFirewallPolicyRequest;
+/** removeRule request. */
+export type RemoveRuleRequest = protos.google.cloud.compute.v1.IRemoveRuleNetworkFirewallPolicyRequest;
+/** globalOperations.get / wait request. */
+export type OperationRequest = protos.google.cloud.compute.v1.IWaitGlobalOperationRequest;
+
+/** When an accepted write's operation becomes DONE. */
+export type Completion = 'immediate' | { afterPolls: number } | { afterMs: number };
+
+/** The API methods the engine serves (keys of the call counters). */
+export type Method = 'get' | 'getRule' | 'addRule' | 'patchRule' | 'removeRule' | 'getOperation' | 'wait';
+
+/** Engine configuration; every field optional. */
+export interface EngineOptions {
+  /** Time source for operation delays, write quota and request-id retention (default: the wall clock). */
+  clock?: Clock;
+  /** Default `{afterPolls: 1}`: the write returns RUNNING and the first get/wait of the operation sees DONE. */
+  completion?: Completion;
+  /** Attribute ("tuple") quota per policy (sum of `ruleTupleCount`); exceeding it is 403 quotaExceeded. */
+  ruleAttributeQuota?: number;
+  /** Per-rule limits (defaults: the documented ones). */
+  limits?: Partial<RuleLimits>;
+  /** How long a requestId is remembered (Google guarantees at least 60 minutes). */
+  requestIdTtlMs?: number;
+  /** Refuse request ids that are not UUIDs (the API documents that they must be). Default true. */
+  strictRequestId?: boolean;
+  /** The longest a `wait` blocks before returning a not-yet-DONE operation (the API's ~2 minute deadline). */
+  maxWaitMs?: number;
+  /** If set, the state is written to this JSON file after every change (for the local pipeline and `--state`). */
+  stateFile?: string;
+}
+
+/** Per-method call counts and aggregates, for API-economy assertions. */
+export interface Counters {
+  calls: Record<Method, number>;
+  /** get + getRule calls. */
+  reads: number;
+  /** addRule + patchRule + removeRule calls (failed and deduplicated ones included). */
+  writes: number;
+  /** getOperation + wait calls. */
+  polls: number;
+  /** Write effects applied to a policy. */
+  applied: number;
+  /** Writes answered from the requestId cache (no second effect). */
+  deduplicated: number;
+  /** Calls that threw an API error (injected or real). */
+  errors: number;
+}
+
+/** An injected failure of the next `count` calls (optionally only of some methods), before any effect. */
+export interface FailureFault {
+  count: number;
+  status: number;
+  reason: string;
+  message?: string;
+  methods?: Method[];
+}
+
+/** Accepted writes whose operation ends DONE with `error` and no effect. */
+export interface OperationFault {
+  count: number;
+  /** Operation error code, e.g. `INTERNAL_ERROR`, `RESOURCE_NOT_READY`. */
+  code?: string;
+  message?: string;
+  /** `httpErrorStatusCode` of the operation (default 500). */
+  httpStatus?: number;
+}
+
+/** What an accepted write does once its operation completes. */
+export type Effect =
+  | { kind: 'add'; rule: IRule }
+  | { kind: 'patch'; from: number; rule: IRule }
+  | { kind: 'remove'; priority: number };
+
+/** One operation, as the engine keeps (and persists) it. */
+export interface OperationRecord {
+  id: string;
+  name: string;
+  project: string;
+  policy: string;
+  operationType: string;
+  requestId?: string;
+  createdAt: number;
+  polls: number;
+  status: 'RUNNING' | 'DONE';
+  endedAt?: number;
+  effect?: Effect;
+  error?: { code: string; message: string; httpStatus: number };
+}
+
+/** One policy, as the engine keeps it. */
+export interface PolicyRecord {
+  project: string;
+  name: string;
+  id: string;
+  description: string;
+  createdAt: number;
+  /** Bumped by every applied write; the fingerprint is derived from it. */
+  generation: number;
+  rules: Map<number, IRule>;
+}
+
+/** Counters at zero. */
+export function emptyCounters(): Counters {
+  return {
+    calls: { get: 0, getRule: 0, addRule: 0, patchRule: 0, removeRule: 0, getOperation: 0, wait: 0 },
+    reads: 0,
+    writes: 0,
+    polls: 0,
+    applied: 0,
+    deduplicated: 0,
+    errors: 0,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The local stack: the whole pipeline on one machine, shared by the e2e tests, `npm start` and the bench.
+ *
+ *   fake GCS ──storage CloudEvent (binary mode, Eventarc-like)──▶ egressValidator (functions framework, 127.0.0.1)
+ *   egressValidator ──publish──▶ Pub/Sub emulator topic egress-changes ──push (ordering on)──▶ egressApplier
+ *   egressApplier ──REST (the real @google-cloud/compute client)──▶ fake Compute server (one firewall policy)
+ *   both functions ──publish──▶ egress-status ──pull──▶ whoever waits (tests, `npm start`)
+ *
+ * The functions run either in this process (`mode: 'in-process'`: composed from the same EGRESS_* environment by
+ * their composition roots, then given a recording logger; fast, used by the e2e tests) or as child processes
+ * (`mode: 'child'`: `local/functionHost` over `dist/functions/index.js` with the EGRESS_* environment, logs
+ * to files; used by `npm start` and the cold-start bench). Either way each function is served by the functions
+ * framework on its own 127.0.0.1 port, and a tap records every delivery (to count redeliveries).
+ * The fakes always run in this process, so callers can read and fault the firewall engine directly.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { fromApiRule } from '../../shared/adapters/compute';
+import { gcsManifestStore } from '../../shared/adapters/storage';
+import { ownedRules } from '../../shared/core/firewall';
+import { startPubsubEmulator } from '../emulator';
+import { startFakeComputeServer } from '../fakes/compute/server';
+import { stateFileIn } from '../fakes/compute/state';
+import { startFakeGcs } from '../fakes/gcs';
+import { EmulatorPubsub, LOCAL_PROJECT } from '../pubsub';
+import { defaultFunctionsSource, startFunctionChild } from './children';
+import { firewallEngine } from './firewall';
+import { startInProcess } from './inProcess';
+import type { LocalStack, LocalStackOptions, LogEntry } from './types';
+
+export type { Delivery } from '../functionHost';
+export { childScript, defaultFunctionsSource, type FunctionChild, REPO_ROOT, startFunctionChild } from './children';
+export { baselineRules } from './firewall';
+export type { FunctionsMode, LocalStack, LocalStackOptions, LogEntry } from './types';
+
+/**
+ * Starts the stack. Reuses the emulator named by PUBSUB_EMULATOR_HOST (the e2e globalSetup's), otherwise starts one
+ * (throws EmulatorSetupError naming what to install when Java or the jar is missing). On any failure, whatever was
+ * started is stopped again before the error propagates.
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const mode = opts.mode ?? 'in-process';
+  const projectId = opts.projectId ?? LOCAL_PROJECT;
+  const sfx = opts.suffix ? `-${opts.suffix}` : '';
+  const bucket = opts.bucket ?? 'egress-manifests';
+  const prefix = opts.prefix ?? 'manifests/';
+  const hostProject = opts.hostProject ?? 'infrastream-host';
+  const firewallPolicy = opts.firewallPolicy ?? 'egress-zero-trust';
+  const topics = { changes: `egress-changes${sfx}`, status: `egress-status${sfx}` };
+  const subscriptions = { push: `egress-applier-push${sfx}`, status: `egress-status-watch${sfx}` };
+  const step = opts.onStep ?? (() => undefined);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const deliveries: LocalStack['deliveries'] = { validator: [], applier: [] };
+  const logs: LogEntry[] = [];
+  const pids: number[] = [];
+  if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
+
+  const stopAll = async () => {
+    // Reverse start order: the push subscription goes first (the emulator re-pushes failures forever), the emulator last.
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  };
+
+  try {
+    const emulator = await startPubsubEmulator();
+    cleanups.push(() => emulator.stop());
+    step(`Pub/Sub emulator on ${emulator.host}${emulator.reused ? ' (reused)' : ` (pid ${emulator.pid})`}`);
+    const pubsub = new EmulatorPubsub(projectId, emulator.host);
+    await pubsub.createTopic(topics.changes);
+    await pubsub.createTopic(topics.status);
+    await pubsub.createPullSubscription(topics.status, subscriptions.status);
+    cleanups.push(() => pubsub.deleteSubscription(subscriptions.status));
+
+    const engine = firewallEngine({
+      hostProject,
+      firewallPolicy,
+      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    });
+    const compute = await startFakeComputeServer({ engine });
+    cleanups.push(() => compute.close());
+    step(`fake Compute on ${compute.url}${opts.stateDir ? ` (state ${stateFileIn(opts.stateDir)})` : ''}`);
+
+    // Deliveries start once the validator listens (setNotifyUrl below); uploads before that are only recorded.
+    const gcs = await startFakeGcs({ buckets: [bucket] });
+    cleanups.push(() => gcs.close());
+    step(`fake GCS on ${gcs.url} (bucket ${bucket})`);
+    const storage = new Storage({ apiEndpoint: gcs.url, projectId });
+    const store = gcsManifestStore(bucket, storage);
+
+    const env: Record<string, string> = {
+      EGRESS_PUBSUB_PROJECT: projectId,
+      EGRESS_CHANGES_TOPIC: topics.changes,
+      EGRESS_STATUS_TOPIC: topics.status,
+      EGRESS_MANIFEST_PREFIX: prefix,
+      EGRESS_HOST_PROJECT: hostProject,
+      EGRESS_FIREWALL_POLICY: firewallPolicy,
+      EGRESS_COMPUTE_ENDPOINT: compute.url,
+      EGRESS_MANIFEST_BUCKET: bucket,
+      GOOGLE_CLOUD_PROJECT: projectId,
+      PUBSUB_EMULATOR_HOST: emulator.host,
+      // storage@7 uses this verbatim as the JSON API base (no /storage/v1); the fake accepts that form.
+      STORAGE_EMULATOR_HOST: gcs.url,
+      // The Google clients must not probe the GCE metadata server (a slow timeout off GCP).
+      METADATA_SERVER_DETECTION: 'none',
+      ...opts.env,
+    };
+
+    let validatorUrl: string;
+    let applierUrl: string;
+    if (mode === 'in-process') {
+      ({ validatorUrl, applierUrl } = await startInProcess(opts, env, logs, deliveries, cleanups));
+    } else {
+      const source = opts.functionsSource ?? defaultFunctionsSource();
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, NODE_ENV: 'production' };
+      const start = (target: string, name: 'validator' | 'applier') =>
+        startFunctionChild({
+          target,
+          source,
+          env: childEnv,
+          tap: true,
+          onDelivery: (d) => deliveries[name].push(d),
+          ...(opts.logDir ? { logFile: join(opts.logDir, `${name}.log`) } : {}),
+        });
+      const [v, a] = await Promise.all([start('egressValidator', 'validator'), start('egressApplier', 'applier')]);
+      cleanups.push(
+        () => v.stop(),
+        () => a.stop(),
+      );
+      pids.push(v.child.pid ?? 0, a.child.pid ?? 0);
+      validatorUrl = v.url;
+      applierUrl = a.url;
+    }
+    step(`egressValidator on ${validatorUrl}, egressApplier on ${applierUrl} (${mode})`);
+
+    await pubsub.createPushSubscription(topics.changes, subscriptions.push, applierUrl);
+    cleanups.push(() => pubsub.deleteSubscription(subscriptions.push));
+    gcs.setNotifyUrl(validatorUrl);
+    cleanups.push(async () => gcs.setNotifyUrl(undefined));
+
+    const allRules = () => engine.rules(hostProject, firewallPolicy).map(fromApiRule);
+    let stopped: Promise<void> | undefined;
+    return {
+      mode,
+      projectId,
+      bucket,
+      prefix,
+      hostProject,
+      firewallPolicy,
+      topics,
+      subscriptions,
+      emulator,
+      pubsub,
+      gcs,
+      compute,
+      engine,
+      store,
+      storage,
+      validatorUrl,
+      applierUrl,
+      env,
+      deliveries,
+      logs,
+      pids,
+      allRules,
+      rules: (project) => ownedRules(allRules(), project),
+      waitForStatus: (predicate, timeoutMs) => pubsub.waitForStatus(subscriptions.status, predicate, timeoutMs),
+      stop() {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

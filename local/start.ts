@@ -1,0 +1,307 @@
+/**
+ * `npm start`: the whole pipeline on this machine (see docs/local.md). Starts the Pub/Sub emulator, the fake GCS,
+ * the fake Compute (state in `.local/compute.json`) and both functions as child processes of the functions framework
+ * (logs in `.local/logs/`); uploads the example manifests (or `--manifests DIR`) with the same upload module as
+ * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
+ * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
+ */
+import { existsSync, type FSWatcher, rmSync, statSync, watch } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
+import { parseMarker } from '../shared/core/firewall';
+import { SyncInputError } from '../shared/usecases/sync';
+import { type Round, syncAndWait } from './converge';
+import { EmulatorSetupError } from './emulator';
+import { stateFileIn } from './fakes/compute/state';
+import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
+import { type LocalStack, REPO_ROOT, startLocalStack } from './stack';
+
+const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
+
+Runs the egress pipeline locally: Pub/Sub emulator, fake GCS, fake Compute, egressValidator and egressApplier.
+Uploads the manifests, prints the resulting firewall rules and rejections, then watches the folder for edits.
+
+options:
+  --manifests DIR   folder of Project manifests (default: examples/manifests)
+  --once            exit after the first convergence: 0 when every manifest reached an outcome
+                    (applied or rejected), 1 otherwise
+  --state-dir DIR   where the fake firewall state and the function logs live (default: .local)
+  --fresh           forget the fake firewall state of earlier runs first
+  --timeout SEC     how long to wait for the outcome of a change (default: 30)
+  --verbose         print each start-up step
+  -h, --help        this help
+
+Function logs: <state-dir>/logs/validator.log and applier.log. Ctrl-C stops everything.`;
+
+/** Parsed command line. */
+export interface LocalPipelineArgs {
+  manifests: string;
+  once: boolean;
+  stateDir: string;
+  fresh: boolean;
+  timeoutMs: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** Parses argv; throws an Error with a usage hint for bad values. */
+export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      manifests: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      'state-dir': { type: 'string' },
+      fresh: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '30' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds`);
+  return {
+    manifests: resolve(values.manifests ?? join(REPO_ROOT, 'examples/manifests')),
+    once: values.once ?? false,
+    stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.local')),
+    fresh: values.fresh ?? false,
+    timeoutMs: timeout * 1000,
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
+  };
+}
+
+const rel = (p: string) => relative(process.cwd(), p) || '.';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const time = () => new Date().toTimeString().slice(0, 8);
+
+/** Notes for projects without rules in the table: why they have none. */
+function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
+  const notes = new Map<string, string>();
+  for (const o of outcomes) {
+    const s = o.status?.data;
+    if (!s) notes.set(o.project, 'no outcome yet (see .local/logs)');
+    else if (s.outcome === 'rejected') notes.set(o.project, 'manifest REJECTED: firewall left as it was');
+    else if (s.outcome === 'apply-failed') notes.set(o.project, `apply FAILED: ${s.reason ?? ''} ${s.error ?? ''}`);
+    else if (o.change === 'delete' && s.outcome === 'applied') notes.set(o.project, 'manifest deleted: rules revoked');
+  }
+  return notes;
+}
+
+function printRound(stack: LocalStack, round: Round, first: boolean): void {
+  const { report } = round;
+  const outcomes = round.outcomes.map((o) => (o.file ? { ...o, file: rel(o.file) } : o));
+  const projects = [...new Set(outcomes.map((o) => o.project))].sort();
+  if (first) {
+    out(
+      `Uploaded ${report.summary.uploaded} manifest(s) to gs://${stack.bucket}/${stack.prefix}` +
+        `${report.summary.unchanged ? ` (${report.summary.unchanged} unchanged)` : ''}:`,
+    );
+  } else {
+    out(`[${time()}] ${outcomes.length} change(s):`);
+  }
+  for (const o of outcomes) out(renderOutcome(o));
+  if (!projects.length) return;
+  out();
+  // The first round shows every project with rules; an edit shows only the projects it touched.
+  out(renderRulesTable(first ? stack.rules() : projects.flatMap((p) => stack.rules(p)), projects, notesFor(outcomes)));
+  const rejections = renderRejections(outcomes);
+  if (rejections.length) {
+    out();
+    out('Rejections:');
+    for (const line of rejections) out(`  ${line.replace(/\n/g, '\n  ')}`);
+  }
+}
+
+/** Projects with owned rules in the (persisted) fake firewall that have no manifest in this run. */
+function orphans(stack: LocalStack, outcomes: readonly Outcome[]): string[] {
+  const known = new Set(outcomes.map((o) => o.project));
+  const owned = new Set(stack.rules().map((r) => parseMarker(r.description)?.project));
+  return [...owned].filter((p): p is string => !!p && !known.has(p)).sort();
+}
+
+/** Runs the local pipeline; resolves with the exit code (the watch mode resolves when stopped by a signal). */
+export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number> {
+  if (!existsSync(args.manifests) || !statSync(args.manifests).isDirectory()) {
+    process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
+    return 2;
+  }
+  if (args.fresh) rmSync(stateFileIn(args.stateDir), { force: true });
+
+  let stack: LocalStack | undefined;
+  let watcher: FolderWatcher | undefined;
+  let stopping: Promise<void> | undefined;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => {
+    resolveDone = r;
+  });
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      // A second Ctrl-C: leave now; the exit hooks kill the emulator and the function hosts see their parent go.
+      process.exit(1);
+    }
+    out(`\n${signal}: stopping the local pipeline…`);
+    watcher?.close();
+    stopping = (stack?.stop() ?? Promise.resolve()).then(() => {
+      out('stopped: emulator, fakes and functions are down.');
+      resolveDone(0);
+    });
+  };
+  const onSigint = () => shutdown('SIGINT');
+  const onSigterm = () => shutdown('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+
+  try {
+    out(`Starting the local egress pipeline (state and logs in ${rel(args.stateDir)}/)…`);
+    try {
+      stack = await startLocalStack({
+        mode: 'child',
+        stateDir: args.stateDir,
+        logDir: join(args.stateDir, 'logs'),
+        ...(args.verbose ? { onStep: (m: string) => out(`  ${m}`) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof EmulatorSetupError) {
+        process.stderr.write(`npm start: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    if (stopping) {
+      await stack.stop();
+      return 0;
+    }
+    out(
+      `  emulator ${stack.emulator.host}, fake GCS ${stack.gcs.url}, fake Compute ${stack.compute.url}, ` +
+        `validator ${stack.validatorUrl}, applier ${stack.applierUrl}`,
+    );
+    out(`  firewall policy projects/${stack.hostProject}/global/firewallPolicies/${stack.firewallPolicy}`);
+    out();
+
+    const t0 = performance.now();
+    const first = await syncAndWait(stack, args.manifests, args.timeoutMs);
+    printRound(stack, first, true);
+    out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+    const stale = orphans(stack, first.outcomes);
+    if (stale.length)
+      out(
+        `\nnote: ${rel(stateFileIn(args.stateDir))} still has rules of ${stale.join(', ')} from an earlier run ` +
+          '(no manifest here); start with --fresh to begin with an empty firewall.',
+      );
+    const ok = first.outcomes.every(converged);
+    if (args.once) {
+      if (!ok) process.stderr.write('\nnpm start: some changes did not converge (see .local/logs/*.log)\n');
+      await stack.stop();
+      return ok ? 0 : 1;
+    }
+
+    watcher = watchFolder(args.manifests, async () => {
+      if (!stack || stopping) return;
+      try {
+        const round = await syncAndWait(stack, args.manifests, args.timeoutMs);
+        if (round.outcomes.length) printRound(stack, round, false);
+      } catch (err) {
+        const msg = err instanceof SyncInputError || err instanceof ManifestDirError ? err.message : String(err);
+        out(`[${time()}] ${msg}`);
+      }
+    });
+    // Printed once the watchers are in place: an edit from now on is seen.
+    out(`\nWatching ${rel(args.manifests)} for changes (Ctrl-C to stop)…`);
+    return await done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    watcher?.close();
+    await stopping;
+    await stack?.stop();
+  }
+}
+
+/** A folder watcher; `close()` stops every underlying watcher and the pending debounce. */
+export interface FolderWatcher {
+  close(): void;
+}
+
+/**
+ * Calls `onChange` after the folder changed (debounced: an editor's save is several events), never twice at once:
+ * changes during a round trigger one more round after it. One plain (inotify) watcher per folder, re-scanned after
+ * each round: Node 20's `recursive` option on Linux sets its watchers up asynchronously and can miss an early edit.
+ */
+export function watchFolder(dir: string, onChange: () => Promise<void>, debounceMs = 80): FolderWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  let closed = false;
+  const watchers = new Map<string, FSWatcher>();
+  const trigger = () => {
+    if (closed) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void run(), debounceMs);
+  };
+  const rescan = () => {
+    const now = new Set(manifestFolders(dir));
+    for (const [d, w] of watchers)
+      if (!now.has(d)) {
+        w.close();
+        watchers.delete(d);
+      }
+    for (const d of now)
+      if (!watchers.has(d)) {
+        try {
+          const w = watch(d, trigger);
+          w.on('error', () => undefined);
+          watchers.set(d, w);
+        } catch {
+          // Vanished between the scan and the watch: the next rescan settles it.
+        }
+      }
+  };
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await onChange();
+        if (!closed) rescan();
+      } while (again && !closed);
+    } finally {
+      running = false;
+    }
+  };
+  rescan();
+  return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+    },
+  };
+}
+
+if (require.main === module) {
+  let args: LocalPipelineArgs;
+  try {
+    args = parseLocalPipelineArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`npm start: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  runLocalPipeline(args).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`npm start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
