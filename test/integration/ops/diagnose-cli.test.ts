@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { DEFAULT_DNS_TABLE } from '../../../shared/core/diagnose/dns';
@@ -13,7 +14,6 @@ import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { ProbeResult } from '../../../shared/usecases/probe';
-import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { runCli } from '../../support/cli';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1

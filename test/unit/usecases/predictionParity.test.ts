@@ -4,6 +4,8 @@
  * makes for the event replay publishes, including a target-kind change (replaced, not patched), a re-stamp, a
  * tombstone, and the events the stale-event guard skips (0 writes, and why).
  */
+
+import { memoryManifestStore, memoryPublisher } from '../../../shared/adapters/memory';
 import { compileProject, policyView, tombstoneRule } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
@@ -11,7 +13,6 @@ import { handleEgressMessage } from '../../../shared/usecases/applyChange';
 import { runDrift } from '../../../shared/usecases/drift';
 import { predictWrites } from '../../../shared/usecases/planEvent';
 import { loadBucketManifests, replay, replayEvent } from '../../../shared/usecases/replay';
-import { memoryManifestStore, memoryPublisher } from '../../../shared/adapters/memory';
 import { testPolicy } from '../firewall/testPolicy';
 import { harness } from './applyHarness';
 
