@@ -116,7 +116,7 @@ describe('egress explain', () => {
   it('exits 2 with a hint for a bad destination or a missing directory', async () => {
     const bad = await runCli('explain', 'payment-gateway', 'not a host', '--manifests', dir);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address \(hint: /);
+    expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address: it contains whitespace \(hint: /);
     const nodir = await runCli('explain', 'payment-gateway', 'api.x.com', '--manifests', '/nonexistent');
     expect(nodir.code).toBe(2);
     expect(nodir.err).toContain('--manifests /nonexistent: no such directory');
