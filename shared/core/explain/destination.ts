@@ -144,7 +144,8 @@ export function checkProjectKey(project: string): void {
   if (isValidProjectName(project)) return;
   if (/[/\\]|\.ya?ml$/i.test(project)) {
     const key = projectKeyFromPath(project).replace(/\.ya?ml$/i, '');
-    const dir = project.slice(0, Math.max(project.lastIndexOf('/'), project.lastIndexOf('\\')));
+    const slash = Math.max(project.lastIndexOf('/'), project.lastIndexOf('\\'));
+    const dir = slash > 0 ? project.slice(0, slash) : '';
     throw new ExplainArgumentError(
       `"${project}" is a path; explain takes the project key (the manifest's metadata.name)`,
       isValidProjectName(key)

@@ -66,6 +66,12 @@ export function explain(input: ExplainInput): ExplainResult {
       `rule ${firstDns.ruleName || firstDns.priority} (priority ${firstDns.priority}, ${firstDns.action}) may match first, depending on what ${dest.value} resolves to`,
     );
   const firewallAllowed = decidedBy ? decidedBy.action !== 'deny' : null;
+  // "Not allowed" is about the range as a whole; the parts that are open are said, not hidden.
+  const partial = (fw?.partial ?? []).filter((p) => !decidedBy || p.priority < decidedBy.priority);
+  if (firewallAllowed === false && partial.length)
+    notes.push(
+      `parts of ${dest.value} are allowed: ${partial.map((p) => `${p.range} (rule ${p.ruleName || p.priority})`).join(', ')}`,
+    );
   if (consulted && !decidedBy)
     notes.push(
       'no rule of the policy matched: the baseline deny-all egress rule was not found or does not cover this destination',

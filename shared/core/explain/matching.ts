@@ -126,6 +126,8 @@ export interface FirewallEvidence {
   dnsRules: { priority: number; action: string; ranges: string[] }[];
   /** Whether the project's own target could be filled (platform rules that target it are considered only then). */
   targetKnown: boolean;
+  /** For a range: narrower ranges inside it that allow rules open (the range as a whole is not allowed). */
+  partial: { ruleName: string; priority: number; range: string }[];
 }
 
 /** Evaluates the rules that apply to the project's workloads in priority order; the first match decides. */
@@ -143,6 +145,7 @@ export function evaluateFirewall(
     owned: [],
     dnsRules: [],
     targetKnown: true,
+    partial: [],
   };
   const target = projectTarget(project, policy, hostProject);
   ev.targetKnown = target !== undefined || !policy.firewall.target.template.includes('{hostProject}');
@@ -155,6 +158,10 @@ export function evaluateFirewall(
     const applies = ours || (!marker && (targets.length === 0 || (target !== undefined && targets.includes(target))));
     if (!applies) continue;
     const hit = matchRule(rule, dest, policy);
+    if (dest.kind === 'range' && rule.action === 'allow')
+      for (const range of rule.match.destIpRanges ?? [])
+        if (range !== dest.value && rangeCovers(dest.value, range))
+          ev.partial.push({ ruleName: rule.ruleName ?? '', priority: rule.priority, range });
     if (hit === null) continue;
     if (hit === 'dns') {
       ev.undetermined.push({ priority: rule.priority, ruleName: rule.ruleName ?? '', action: rule.action });
