@@ -280,7 +280,7 @@ function checkEntries(
     if (description) entry.description = description;
     seen.set(r.entry.value, { index: i, entry });
     out.push(entry);
-    layout.entries.push(pos());
+    layout.entries.push(raw?.range ? posOf(src, raw) : pos());
   });
   return out;
 }
