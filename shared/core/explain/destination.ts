@@ -5,8 +5,9 @@
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { parseRange } from '../firewall/ranges';
-import { nonPublicSpace, normalizeHostname } from '../manifest/egress';
+import { normalizeHostname } from '../manifest/egress';
 import { explainProjectName, isValidProjectName, projectKeyFromPath } from '../manifest/names';
+import { nonPublicSpace } from '../manifest/publicSpace';
 import { DestinationError, ExplainArgumentError, type ParsedDestination } from './types';
 
 function isIpv4(s: string): boolean {
