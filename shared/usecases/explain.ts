@@ -1,10 +1,16 @@
 /**
  * The explain use case: find the project's manifest (a local directory or the bucket), validate it, read the policy
- * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain.ts).
+ * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain/).
  */
 import { join } from 'node:path';
 import { defaultObjectName, keyListPrefix, manifestsOf } from '../core/bucket/layout';
-import { type ExplainFirewall, type ExplainManifest, type ExplainResult, explain } from '../core/explain';
+import {
+  checkProjectKey,
+  type ExplainFirewall,
+  type ExplainManifest,
+  type ExplainResult,
+  explain,
+} from '../core/explain';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
@@ -23,10 +29,10 @@ function toExplainManifest(path: string, text: string, policy: PlatformPolicy, g
   const r = validateManifest(text, { path, policy });
   return {
     path,
-    text,
     valid: r.valid,
     project: r.project,
     entries: r.egress,
+    ...(r.layout ? { layout: r.layout } : {}),
     ...(generation ? { generation } : {}),
     errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
   };
@@ -71,6 +77,8 @@ export async function explainProject(args: {
   hostProject?: string;
   why?: string;
 }): Promise<ExplainResult> {
+  // Before any read: a path or an invalid key must not become a file or object name.
+  checkProjectKey(args.project);
   const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
   const firewall = args.firewall ? await args.firewall() : undefined;
   return explain({

@@ -1,13 +1,14 @@
 /**
  * `egress explain PROJECT DESTINATION [--manifests DIR | --bucket gs://…] [--state FILE | --live] [--format text|json]`
  * answers "may project P reach host or IP D?" from the manifest and the firewall, and prints the line to add when it
- * may not. Exit codes: 0 answered (whatever the answer), 1 error, 2 usage (bad destination, missing source).
+ * may not. Exit codes: 0 answered (whatever the answer), 1 error, 2 usage (bad project key or destination, missing
+ * source).
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { readProjectManifest } from '../../adapters/manifestDir';
-import { DestinationError, type ExplainFirewall, renderExplainText } from '../../core/explain';
+import { checkProjectKey, ExplainArgumentError, type ExplainFirewall, renderExplainText } from '../../core/explain';
 import {
   bucketStore,
   CliConfigError,
@@ -54,6 +55,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (project: string, destination: string, flags: ExplainFlags) => {
       const cfg = readConfig();
       try {
+        checkProjectKey(project);
         if (flags.manifests && flags.bucket) throw new CliConfigError('--manifests and --bucket exclude each other');
         if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
         const policy = resolvePolicy(flags, cfg);
@@ -98,7 +100,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
-        if (e instanceof DestinationError) throw new UsageError(`${e.message} (hint: ${e.hint})`);
+        if (e instanceof ExplainArgumentError) throw new UsageError(`${e.message} (hint: ${e.hint})`);
         throw e;
       }
     });

@@ -236,3 +236,6 @@ export function normalizeRangeSyntax(s: string): { value: string } | { error: st
   if (network !== text(addr)) return { error: `\`${s}\` has host bits set`, hint: `use \`${network}/${p}\`` };
   return { value: `${network}/${p}` };
 }
+
+/** The special-purpose tables and wording, shared with publicSpace.ts (is a destination wholly non-public?). */
+export const SPECIAL_SPACE = { SPECIAL_V4, SPECIAL_V6, GLOBAL_UNICAST_V6, describeRange, overlaps };

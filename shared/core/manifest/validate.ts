@@ -12,7 +12,7 @@ import { explainProjectName, isValidProjectName } from './names';
 import { KNOWN_REGIONS } from './regions';
 import { EgressEntrySchema, ENVIRONMENT_PATTERN, ProjectManifestSchema, REGION_PATTERN } from './schema';
 import { didYouMean, type JsonSchema, type Located, walkSchema } from './schemaWalk';
-import type { EgressEntry, ManifestResult, ProjectMeta } from './types';
+import type { EgressEntry, EgressLayout, ManifestResult, ProjectMeta } from './types';
 import { diag, type Pos, parseSingleDocument, posOf, resolveNode, type SourceDoc } from './yamlSource';
 
 /** Options of {@link validateManifest}: `path` is the file path or GCS object name the manifest was read from. */
@@ -72,11 +72,13 @@ function finish(
   egress: EgressEntry[],
   diagnostics: Diagnostic[],
   namePosition?: Pos,
+  layout?: EgressLayout,
 ): ManifestResult {
   // Source order reads best; the sort is stable, so findings on one position keep their order.
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   const r: ManifestResult = { path, valid: !hasErrors(diagnostics), project, egress, diagnostics };
   if (namePosition) r.namePosition = namePosition;
+  if (layout) r.layout = layout;
   return r;
 }
 
@@ -182,7 +184,12 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
       );
   }
 
-  const egress = checkEntries(src, at.get('spec.allowedEgress'), policy, diags);
+  const layout: EgressLayout = { entries: [] };
+  const specAt = at.get('spec');
+  if (specAt?.path === 'spec' && specAt.node) layout.spec = specAt.pos;
+  const listAt = at.get('spec.allowedEgress');
+  if (listAt?.path === 'spec.allowedEgress') layout.key = listAt.pos;
+  const egress = checkEntries(src, listAt, policy, diags, layout);
 
   let project: ProjectMeta | null = null;
   if (name !== undefined && environment !== undefined) {
@@ -193,7 +200,7 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
     if (typeof spec.description === 'string') project.description = spec.description;
     if (region !== undefined) project.region = region;
   }
-  return finish(path, project, egress, diags, nameOk ? where('metadata.name').pos : undefined);
+  return finish(path, project, egress, diags, nameOk ? where('metadata.name').pos : undefined, layout);
 }
 
 function locPos(src: SourceDoc, l: Located): Pos {
@@ -219,9 +226,16 @@ function checkEntries(
   loc: Located | undefined,
   policy: PlatformPolicy,
   diags: Diagnostic[],
+  layout: EgressLayout,
 ): EgressEntry[] {
   const seq = resolveNode(src, loc?.node);
   if (!loc || !seq || !isSeq(seq)) return [];
+  if (seq.range) {
+    const start = posOf(src, seq);
+    const last = seq.items.at(-1) as YNode | undefined;
+    const lastLine = last?.range ? posOf(src, last).line : start.line;
+    layout.list = { flow: !!seq.flow, line: start.line, column: start.column, lastLine };
+  }
   const out: EgressEntry[] = [];
   const seen = new Map<string, { index: number; entry: EgressEntry; node: YNode | null }>();
   const max = policy.manifest.maxEntries;
@@ -241,7 +255,7 @@ function checkEntries(
     const node = resolveNode(src, raw);
     if (raw && isAlias(raw) && !node) return; // an unresolved alias was reported by the parser step
     const itemPath = `${loc.path}[${i}]`;
-    // Positions are computed only for findings: a valid entry costs no line lookup.
+    // One line-start table per file (built on the first position asked for), then a binary search per entry.
     const pos = () => posOf(src, raw, locPos(src, loc));
     const value = node && isScalar(node) ? node.value : node && isMap(node) ? {} : node && isSeq(node) ? [] : null;
     const r = normalizeEgressValue(value, policy);
@@ -278,6 +292,7 @@ function checkEntries(
     if (description) entry.description = description;
     seen.set(r.entry.value, { index: i, entry, node: raw });
     out.push(entry);
+    layout.entries.push(raw?.range ? posOf(src, raw) : pos());
   });
   return out;
 }

@@ -116,10 +116,45 @@ describe('egress explain', () => {
   it('exits 2 with a hint for a bad destination or a missing directory', async () => {
     const bad = await runCli('explain', 'payment-gateway', 'not a host', '--manifests', dir);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address \(hint: /);
+    expect(bad.err).toMatch(/"not a host" is not a hostname or an IP address: it contains whitespace \(hint: /);
     const nodir = await runCli('explain', 'payment-gateway', 'api.x.com', '--manifests', '/nonexistent');
     expect(nodir.code).toBe(2);
     expect(nodir.err).toContain('--manifests /nonexistent: no such directory');
+  });
+
+  it('0.0.0.0/0 is not allowed and cannot be listed, in JSON and in text alike', async () => {
+    const json = await runCli(
+      'explain',
+      'payment-gateway',
+      '0.0.0.0/0',
+      '--manifests',
+      dir,
+      '--state',
+      state,
+      '--format',
+      'json',
+    );
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({
+      allowed: false,
+      status: 'not-allowed',
+      fix: null,
+      cannotList: { entry: '0.0.0.0/0', code: 'CIDR_ALL_ADDRESSES' },
+    });
+    const text = await runCli('explain', 'payment-gateway', '0.0.0.0/0', '--manifests', dir, '--state', state);
+    expect(text.out.split('\n')[0]).toMatch(/^NOT ALLOWED \(cannot be listed\): /);
+  });
+
+  it('exits 2 with the key to use when the project argument is a path or not a key', async () => {
+    const path = await runCli('explain', join(dir, 'payment-gateway.yaml'), 'api.x.com', '--manifests', dir);
+    expect(path.code).toBe(2);
+    expect(path.out).toBe('');
+    expect(path.err).toContain(
+      `is a path; explain takes the project key (the manifest's metadata.name) (hint: use payment-gateway --manifests ${dir})`,
+    );
+    const bad = await runCli('explain', 'Payment_Gateway', 'api.x.com', '--manifests', dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/"Payment_Gateway" is not a project key: .*\(hint: use `payment-gateway`\)/);
   });
 });
 

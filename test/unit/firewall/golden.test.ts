@@ -16,7 +16,8 @@ const FORMATS: [string, PlanFormat][] = [
   ['expected.json', 'json'],
 ];
 const cases = readdirSync(GOLDEN, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  // test/golden/explain holds the explain JSON contract (test/unit/ops/explain-golden.test.ts), not a plan case.
+  .filter((d) => d.isDirectory() && d.name !== 'explain')
   .map((d) => d.name)
   .sort();
 

@@ -1,4 +1,5 @@
 import { normalizeEgressValue } from '../../../shared/core/manifest';
+import { nonPublicSpace } from '../../../shared/core/manifest/publicSpace';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 
 const norm = (v: unknown, policy = DEFAULT_POLICY) => normalizeEgressValue(v, policy);
@@ -166,4 +167,23 @@ describe('normalizeEgressValue: rejected entries', () => {
     expect(norm('151.101.1.0/24', policy)).toMatchObject({ ok: true });
     expect(norm('2600:2d00::/32', policy)).toMatchObject({ ok: false, code: 'CIDR_TOO_BROAD' });
   });
+});
+
+describe('nonPublicSpace: wholly non-public, never merely overlapping', () => {
+  it.each([
+    ['10.0.0.0/8', /RFC 1918/],
+    ['10.1.2.3', /RFC 1918/],
+    ['169.254.169.254', /link-local/],
+    ['fd00::/8', /unique-local/],
+    ['4000::/3', /outside global unicast/],
+  ])('%s is non-public', (range, why) => {
+    expect(nonPublicSpace(range)).toMatch(why);
+  });
+
+  it.each(['0.0.0.0/0', '::/0', '0.0.0.0/1', '10.0.0.0/7', '8.8.8.8', '2600:2d00:2:2000::1', 'not a range'])(
+    '%s contains public space (or is not a range)',
+    (range) => {
+      expect(nonPublicSpace(range)).toBeUndefined();
+    },
+  );
 });

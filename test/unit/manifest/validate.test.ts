@@ -4,6 +4,29 @@ import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { check, codes, FIRST_ENTRY_LINE, manifest, withCode } from './helpers';
 
 describe('validateManifest: a valid manifest', () => {
+  it('reports where spec, allowedEgress and each kept entry are (first occurrence of a repeat)', () => {
+    const r = check(manifest(['"api.stripe.com"', 'not valid!', '"API.Stripe.com"', '"*.googleapis.com"']));
+    expect(r.egress.map((e) => e.value)).toEqual(['api.stripe.com', '*.googleapis.com']);
+    expect(r.layout).toEqual({
+      spec: { line: 6, column: 1 },
+      key: { line: 8, column: 3 },
+      list: { flow: false, line: 9, column: 5, lastLine: 12 },
+      entries: [
+        { line: 9, column: 7 },
+        { line: 12, column: 7 },
+      ],
+    });
+    const flow = check(manifest([]));
+    expect(flow.layout).toEqual({
+      spec: { line: 6, column: 1 },
+      key: { line: 8, column: 3 },
+      list: { flow: true, line: 8, column: 18, lastLine: 8 },
+      entries: [],
+    });
+    const bare = check(manifest([]).replace(' []', ''));
+    expect(bare.layout).toEqual({ spec: { line: 6, column: 1 }, key: { line: 8, column: 3 }, entries: [] });
+  });
+
   it('returns the project, the normalized entries with comment descriptions, and no diagnostics', () => {
     const r = check(
       manifest(['"api.stripe.com" # Payment processor API', 'Hooks.Slack.com.', '"*.googleapis.com"  #  Google APIs ']),

@@ -1,65 +1,8 @@
-import {
-  DestinationError,
-  type ExplainInput,
-  explain,
-  parseDestination,
-  rangeContains,
-  renderExplainText,
-} from '../../../shared/core/explain';
-import { compileProject } from '../../../shared/core/firewall/compiler';
+import { DestinationError, explain, parseDestination, renderExplainText } from '../../../shared/core/explain';
 import { tombstoneRule } from '../../../shared/core/firewall/tombstone';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
-
-const TEXT = `apiVersion: lowops.manifests.v1
-kind: Project
-metadata:
-  name: payment-gateway
-  environment: production
-spec:
-  description: "Payment processing"
-  allowedEgress:
-    - "api.stripe.com"  # Payment processor API
-    - "hooks.slack.com"  # Notification webhooks
-    - "*.googleapis.com"  # Google Cloud APIs
-    - "34.117.59.0/24"  # Partner range
-`;
-const project = { name: 'payment-gateway', environment: 'production' };
-const entries: EgressEntry[] = [
-  { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
-  { value: 'hooks.slack.com', type: 'hostname', description: 'Notification webhooks' },
-  { value: '*.googleapis.com', type: 'wildcard', description: 'Google Cloud APIs' },
-  { value: '34.117.59.0/24', type: 'cidr', description: 'Partner range' },
-];
-const policy = DEFAULT_POLICY;
-const DENY_ALL: ObservedRule = {
-  priority: 2100000000,
-  ruleName: 'baseline-deny-all-egress',
-  description: 'zero-trust baseline',
-  direction: 'EGRESS',
-  action: 'deny' as 'allow',
-  enableLogging: true,
-  match: { destIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] },
-};
-
-function rulesFor(es: EgressEntry[], generation: string, name = project.name, start = 1000): ObservedRule[] {
-  return compileProject({ ...project, name }, es, { policy, generation }).map((r, i) => ({
-    ...r,
-    priority: start + i,
-  }));
-}
-
-function input(over: Partial<ExplainInput> = {}): ExplainInput {
-  return {
-    project: 'payment-gateway',
-    destination: 'api.stripe.com',
-    policy,
-    manifest: { path: 'manifests/payment-gateway.yaml', text: TEXT, valid: true, project, entries, generation: '5' },
-    firewall: { source: 'state file s.json', rules: [...rulesFor(entries, '5'), DENY_ALL] },
-    ...over,
-  };
-}
+import { DENY_ALL, entries, input, manifestOf, project, rulesFor, TEXT } from './explainFixtures';
 
 describe('parseDestination', () => {
   it.each([
@@ -111,20 +54,6 @@ describe('parseDestination', () => {
     expect(err).toBeInstanceOf(DestinationError);
     expect((err as Error).message).toMatch(msg);
     expect((err as DestinationError).hint).not.toBe('');
-  });
-});
-
-describe('rangeContains', () => {
-  it('handles addresses, nested ranges and families', () => {
-    expect(rangeContains('34.117.59.0/24', '34.117.59.200')).toBe(true);
-    expect(rangeContains('34.117.59.0/24', '34.117.60.1')).toBe(false);
-    expect(rangeContains('34.117.0.0/16', '34.117.59.0/24')).toBe(true);
-    expect(rangeContains('34.117.59.0/24', '34.117.0.0/16')).toBe(false);
-    expect(rangeContains('199.36.153.8/30', '199.36.153.11')).toBe(true);
-    expect(rangeContains('199.36.153.8/30', '199.36.153.12')).toBe(false);
-    expect(rangeContains('0.0.0.0/0', '2600::1')).toBe(false);
-    expect(rangeContains('2600:2d00:2:2000::/64', '2600:2d00:2:2000::abcd')).toBe(true);
-    expect(rangeContains('garbage', '1.2.3.4')).toBe(false);
   });
 });
 
@@ -229,7 +158,8 @@ describe('explain', () => {
     expect(r.fix?.line).toBe('    - "34.120.1.1"  # why this project needs it');
     const wide = explain(input({ destination: '34.0.0.0/8' }));
     expect(wide.fix).toBeNull();
-    expect(wide.notes.join('\n')).toMatch(/cannot be listed/);
+    expect(wide.cannotList).toMatchObject({ entry: '34.0.0.0/8', code: 'CIDR_TOO_BROAD' });
+    expect(wide.summary).toMatch(/no manifest entry can allow it: `34\.0\.0\.0\/8` is broader than/);
   });
 
   it('reports a pending apply: listed in the manifest, not yet in the firewall', () => {
@@ -381,7 +311,7 @@ describe('explain', () => {
     );
     expect(r.manifest.found).toBe(false);
     expect(r.fix?.file).toBe('manifests/payment-gateway.yaml');
-    expect(r.fix?.block).toBe('spec:\n  allowedEgress:\n    - "api.example.com"  # why this project needs it');
+    expect(r.fix?.block).toMatch(/^apiVersion: lowops\.manifests\.v1\n/); // a whole manifest (explain-reach.test.ts)
     expect(r.agreement.status).toBe('revoke-pending');
   });
 
@@ -391,7 +321,7 @@ describe('explain', () => {
     const r = explain(
       input({
         destination: 'api.example.com',
-        manifest: { path: 'p.yaml', text, valid: true, project, entries: [] },
+        manifest: manifestOf(text.replace('payment-gateway', 'p'), 'p.yaml'),
         firewall: undefined,
       }),
     );
@@ -402,7 +332,7 @@ describe('explain', () => {
     const flow = explain(
       input({
         destination: 'api.example.com',
-        manifest: { path: 'p.yaml', text: `${text}  allowedEgress: []\n`, valid: true, project, entries: [] },
+        manifest: manifestOf(`${text.replace('payment-gateway', 'p')}  allowedEgress: []\n`, 'p.yaml'),
         firewall: undefined,
       }),
     );
@@ -429,7 +359,7 @@ describe('explain', () => {
       { value: '151.101.0.0/16', type: 'cidr', description: 'CDN' },
     ];
     const text = TEXT.replace(/ {4}- "hooks[\s\S]*$/, '    - "151.101.0.0/16"  # CDN\n');
-    const m = { ...input().manifest!, text, entries: es };
+    const m = manifestOf(text, 'manifests/payment-gateway.yaml', '5');
     const r = explain(
       input({
         destination: 'api.github.com',
@@ -478,6 +408,7 @@ describe('explain', () => {
       [
         'agreement',
         'allowed',
+        'cannotList',
         'dependsOnDns',
         'destination',
         'disagree',
