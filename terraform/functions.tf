@@ -32,7 +32,7 @@ resource "google_cloudfunctions2_function" "validator" {
   labels      = var.labels
 
   build_config {
-    runtime               = "nodejs20"
+    runtime               = "nodejs24"
     entry_point           = "egressValidator"
     environment_variables = local.function_build_env
     service_account       = var.build_service_account
@@ -116,7 +116,7 @@ resource "google_cloudfunctions2_function" "applier" {
   labels      = var.labels
 
   build_config {
-    runtime               = "nodejs20"
+    runtime               = "nodejs24"
     entry_point           = "egressApplier"
     environment_variables = local.function_build_env
     service_account       = var.build_service_account

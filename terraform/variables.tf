@@ -309,7 +309,7 @@ variable "secure_tag_key_ids" {
 # --- Drift schedule ----------------------------------------------------------------------------------------------
 
 variable "drift_image" {
-  description = "Container image built from this repository (Node 20) that the drift Cloud Run job runs; pin it by digest or an exact tag."
+  description = "Container image built from this repository (Node 24) that the drift Cloud Run job runs; pin it by digest or an exact tag."
   type        = string
 
   validation {
