@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { trimProtos } from './package/trimProtos';
 
@@ -120,6 +120,8 @@ async function packageOne(root: string, out: string, p: (typeof PACKAGES)[number
     ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'],
     {
       cwd: dir,
+      // npm itself runs on this Node (what npm scripts put first on PATH: node_modules/.bin).
+      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
