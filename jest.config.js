@@ -2,11 +2,20 @@
  * Projects: `unit` is the product core (shared/); `fakes` the local fakes (local/fakes); `deploy` terraform and
  * Cloud Build; `integration` adapters against the fakes; `functions` the entry points; `e2e` the whole pipeline.
  * Jest runs TypeScript through @swc/jest (fast, no type-check); `npm run typecheck` is the type gate. */
-const swc = [
-  '@swc/jest',
-  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
-];
-const base = { transform: { '^.+\\.ts$': swc }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const swc = (syntax) => ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax } }, module: { type: 'commonjs' } }];
+/**
+ * The Google clients fetch through node-fetch 3 (ESM only), loaded with `import()` from CommonJS (gaxios,
+ * teeny-request). Jest's module runtime cannot run `import()` without --experimental-vm-modules, so these few
+ * packages go through swc too: `import()` becomes `require()` and node-fetch's ESM becomes CommonJS. Production
+ * (plain Node and the esbuild bundles) runs the same code untransformed.
+ */
+const ESM_FETCH = ['gaxios', 'teeny-request', 'node-fetch', 'data-uri-to-buffer', 'fetch-blob', 'formdata-polyfill'];
+const base = {
+  transform: { '^.+\\.ts$': swc('typescript'), [`/node_modules/(${ESM_FETCH.join('|')})/.+\\.js$`]: swc('ecmascript') },
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_FETCH.join('|')})/).*/node_modules/`],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

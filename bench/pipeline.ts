@@ -6,26 +6,18 @@
  *   status subscription, for 50 sequential changes that each rewrite one rule (after a warm-up change per project,
  *   so the functions' cold starts are not counted). The status subscription is polled every 25 ms, which bounds the
  *   resolution.
- * - cold start: a fresh child process per measurement, from spawn to the response of its first invocation (node
- *   start + module load + first invocation, i.e. lazy client composition and the real I/O of one event), for the
- *   validator, the applier and a bare functions-framework function served by the same host; the median of 3 runs
- *   each, interleaved, and each function's ratio to the bare one.
+ * - cold start (bench/coldstart.ts): the packaged functions (`npm run package`) served by the real functions-framework
+ *   CLI, from spawn to the answer to their first real event, against a bare function, in paired rounds.
  */
 
 import { cloudEventHeaders } from '../local/fakes/gcs';
-import {
-  childScript,
-  defaultFunctionsSource,
-  type LocalStack,
-  startFunctionChild,
-  startLocalStack,
-} from '../local/stack';
+import { type LocalStack, REPO_ROOT, startLocalStack } from '../local/stack';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { StatusEvent } from '../shared/core/events/types';
+import { coldStartFigures } from './coldstart';
 
 const PROJECTS = ['bench-alpha', 'bench-beta', 'bench-gamma', 'bench-delta', 'bench-epsilon'];
 const CHANGES = 50;
-const COLD_RUNS = 3;
 
 function manifest(name: string, i: number): string {
   return [
@@ -60,33 +52,6 @@ async function change(stack: LocalStack, project: string, i: number): Promise<{ 
   if (status.data.outcome !== 'applied')
     throw new Error(`${object} ended ${status.data.outcome}: ${status.data.reason ?? ''} ${status.data.error ?? ''}`);
   return { ms, status };
-}
-
-/** Spawns a fresh host for `target`, invokes it once with `request`, and returns spawn→first response in ms. */
-async function coldStart(
-  stack: LocalStack,
-  target: string,
-  source: string,
-  request: { path: string; headers: Record<string, string>; body: string },
-): Promise<number> {
-  const t0 = performance.now();
-  const fn = await startFunctionChild({
-    target,
-    source,
-    env: { ...process.env, ...stack.env, NODE_ENV: 'production' },
-  });
-  try {
-    const res = await fetch(`${fn.url}${request.path}`, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-    });
-    await res.arrayBuffer();
-    if (res.status >= 300) throw new Error(`${target}: first invocation answered HTTP ${res.status}`);
-    return performance.now() - t0;
-  } finally {
-    await fn.stop();
-  }
 }
 
 /** Runs the pipeline figures; resolves with the report lines. */
@@ -134,22 +99,19 @@ export async function benchPipeline(): Promise<string[]> {
         },
       }),
     };
-    const functions = defaultFunctionsSource();
-    const bare = childScript('local/bareFunction.ts').file;
-    const runs = { validator: [] as number[], applier: [] as number[], bare: [] as number[] };
-    for (let i = 0; i < COLD_RUNS; i++) {
-      runs.bare.push(await coldStart(stack, 'bareCloudEvent', bare, pushRequest));
-      runs.validator.push(await coldStart(stack, 'egressValidator', functions, storageRequest));
-      runs.applier.push(await coldStart(stack, 'egressApplier', functions, pushRequest));
-    }
     const med = (xs: number[]) => quantile(xs, 0.5);
-    const b = med(runs.bare);
     const f = (ms: number) => ms.toFixed(0);
+    const cold = await coldStartFigures(
+      REPO_ROOT,
+      { ...process.env, ...stack.env, NODE_ENV: 'production' },
+      {
+        storage: storageRequest,
+        push: pushRequest,
+      },
+    );
     return [
-      `pipeline: upload->applied p50 ${f(quantile(latencies, 0.5))} ms, p95 ${f(quantile(latencies, 0.95))} ms (${CHANGES} changes, functions in child processes)`,
-      `cold start: validator ${f(med(runs.validator))} ms (${(med(runs.validator) / b).toFixed(1)}x bare), ` +
-        `applier ${f(med(runs.applier))} ms (${(med(runs.applier) / b).toFixed(1)}x bare), bare ${f(b)} ms ` +
-        `(spawn to first response, median of ${COLD_RUNS})`,
+      `pipeline: upload->applied p50 ${f(med(latencies))} ms, p95 ${f(quantile(latencies, 0.95))} ms (${CHANGES} changes, functions in child processes)`,
+      ...cold,
     ];
   } finally {
     await stack.stop();

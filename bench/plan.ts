@@ -37,22 +37,48 @@ export function projectEntries(i: number, n = 12): EgressEntry[] {
 
 const meta = (i: number): ProjectMeta => ({ name: `project-${i}`, environment: 'production' });
 
-function ms(t0: number): string {
-  return `${(performance.now() - t0).toFixed(0)} ms`;
+/** Warm-up runs (JIT) before the measured rounds, and the measured rounds (the figure is their median). */
+export const WARMUP = 1;
+export const ROUNDS = 5;
+
+/**
+ * Runs `fn` WARMUP times unmeasured, then ROUNDS times; the median time and the last result. `setup` (not timed)
+ * makes each run's input.
+ */
+export function timed<I, T>(setup: () => I, fn: (input: I) => T): { ms: number; value: T } {
+  let value = fn(setup());
+  for (let i = 1; i < WARMUP; i++) value = fn(setup());
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const input = setup();
+    const t0 = performance.now();
+    value = fn(input);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)]!, value };
 }
+
+const fmt = (x: number): string => `${x.toFixed(0)} ms`;
 
 /** Runs the measurements; one line per figure. */
 export async function benchPlan(): Promise<string[]> {
   const out: string[] = [];
   const policy = DEFAULT_POLICY;
   const projects = 5000;
+  const how = `median of ${ROUNDS} after ${WARMUP} warm-up`;
 
   // Desired state of every project, then a "current" policy that already holds all of it.
-  let t0 = performance.now();
-  const desired = new Map<string, DesiredRule[]>();
-  for (let i = 0; i < projects; i++)
-    desired.set(meta(i).name, compileProject(meta(i), projectEntries(i), { policy, generation: '1' }));
-  const compileTime = ms(t0);
+  const compiled = timed(
+    () => undefined,
+    () => {
+      const d = new Map<string, DesiredRule[]>();
+      for (let i = 0; i < projects; i++)
+        d.set(meta(i).name, compileProject(meta(i), projectEntries(i), { policy, generation: '1' }));
+      return d;
+    },
+  );
+  const desired = compiled.value;
   const taken = new Set<number>();
   const current: ObservedRule[] = [];
   for (const [name, rules] of desired) {
@@ -62,12 +88,18 @@ export async function benchPlan(): Promise<string[]> {
       current.push({ ...r, priority: prios[k]! });
     });
   }
-  out.push(`plan: ${projects} projects × 12 entries = ${current.length} rules; compile ${compileTime}`);
+  out.push(`plan: ${projects} projects × 12 entries = ${current.length} rules; compile ${fmt(compiled.ms)} (${how})`);
 
-  t0 = performance.now();
-  const same = planMany(current, desired);
+  // Each round plans fresh copies of the rules (made untimed), so ruleContent's per-rule memo starts empty, as in a
+  // real plan.
+  const fresh = <T extends object>(xs: readonly T[]): T[] => xs.map((x) => ({ ...x }));
+  const freshMap = (m: Map<string, DesiredRule[]>) => new Map([...m].map(([k, v]) => [k, fresh(v)]));
+  const same = timed(
+    () => [fresh(current), freshMap(desired)] as const,
+    ([c, d]) => planMany(c, d),
+  );
   out.push(
-    `plan: all ${projects} projects, nothing changed: ${ms(t0)} (${same.unchanged} unchanged, 0 writes planned)`,
+    `plan: all ${projects} projects, nothing changed: ${fmt(same.ms)} (${same.value.unchanged} unchanged, 0 writes planned; ${how})`,
   );
 
   // One entry changed in 1% of the projects.
@@ -77,10 +109,13 @@ export async function benchPlan(): Promise<string[]> {
     es[0] = { ...es[0]!, value: `new-endpoint.example-${i}.com` };
     changed.set(meta(i).name, compileProject(meta(i), es, { policy, generation: '2' }));
   }
-  t0 = performance.now();
-  const p = planMany(current, changed);
+  const one = timed(
+    () => [fresh(current), freshMap(changed)] as const,
+    ([c, d]) => planMany(c, d),
+  );
+  const p = one.value;
   out.push(
-    `plan: all ${projects} projects, 1 entry changed in ${projects / 100}: ${ms(t0)} (${p.update.length} updates, ${p.create.length} creates, ${p.delete.length} deletes)`,
+    `plan: all ${projects} projects, 1 entry changed in ${projects / 100}: ${fmt(one.ms)} (${p.update.length} updates, ${p.create.length} creates, ${p.delete.length} deletes; ${how})`,
   );
 
   // API economy on the fake engine: 50 projects already applied, then a redelivery and a one-entry change.

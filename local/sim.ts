@@ -25,7 +25,6 @@ import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shar
 import { isRateLimited, Pacer } from '../shared/usecases/pacer';
 import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
 import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient, FirewallPolicyEngine } from './fakes/compute';
-
 /** The host project and policy of the simulated Shared VPC. */
 export const SIM_HOST = 'host-project';
 export const SIM_POLICY = 'egress-policy';
@@ -51,8 +50,8 @@ export interface SimPipeline {
   store: MemoryManifestStore;
   /** The port the applier and replay use (adapter over the fake clients; reads from the mirror when `mirror`). */
   firewall: FirewallPolicyPort;
-  /** Hands every published change to the applier in-process. */
-  publisher: EventPublisher & { outcomes: ApplyOutcome[]; escaped: number };
+  /** Hands every published change to the applier in-process (inline, or to `instances` parallel appliers). */
+  publisher: EventPublisher & { outcomes: ApplyOutcome[]; escaped: number; drain(): Promise<void> };
   /** Writes that Compute answered with 403 rateLimitExceeded (retried inside the applier, or escaped). */
   rateLimited(): number;
   policy: PlatformPolicy;
@@ -69,8 +68,16 @@ export async function simPipeline(opts: {
   projects: number;
   writeQuota?: number;
   mirror?: boolean;
+  /** The clock (default: a virtual clock where a sleep just moves time on; see bench/resync.ts for parallel runs). */
+  clock?: Clock & { slept: number };
+  /** Mirror only: how long a write's operation takes to finish (ms, sampled per write); default 0. */
+  writeLatencyMs?: () => number;
+  /** With writeLatencyMs: the policy runs one mutation at a time, so writes queue behind each other. */
+  serializedWrites?: boolean;
+  /** Applier instances handling published events in parallel; undefined: each publish applies inline. */
+  instances?: number;
 }): Promise<SimPipeline> {
-  const clock = virtualClock(Date.UTC(2025, 0, 1));
+  const clock = opts.clock ?? virtualClock(Date.UTC(2025, 0, 1));
   // The per-policy rule-attribute quota is raised: 5,000 projects need far more than a default policy allows (see
   // docs/operations.md, "Scale limits"); the bench measures pacing, not that quota.
   const engine = new FirewallPolicyEngine({ clock, completion: 'immediate', ruleAttributeQuota: 1e9 });
@@ -102,6 +109,7 @@ export async function simPipeline(opts: {
     return mirror;
   };
   const counts = { rateLimited: 0 };
+  let busyUntil = 0;
   const counted = async (op: () => Promise<void>) => {
     try {
       await op();
@@ -109,54 +117,105 @@ export async function simPipeline(opts: {
       if (isRateLimited(err)) counts.rateLimited++;
       throw err;
     }
+    // The accepted write's operation runs (after the one in flight, when the policy serializes mutations); the
+    // applier waits for it before its next write.
+    const latency = opts.writeLatencyMs?.() ?? 0;
+    if (latency > 0) {
+      const start = opts.serializedWrites ? Math.max(clock.now(), busyUntil) : clock.now();
+      busyUntil = start + latency;
+      await clock.sleep(busyUntil - clock.now());
+    }
   };
-  let forProject: string | undefined;
-  const firewall: FirewallPolicyPort = opts.mirror
-    ? {
-        getPolicy: async () => ({
-          rules: [...current().values()].map((e) =>
-            forProject === undefined || e.owner === forProject ? e.rule : e.stub,
-          ),
-        }),
-        addRule: async (r, id) => {
-          await counted(() => adapter.addRule(r, id));
-          current().set(r.priority, entry({ ...r }));
-        },
-        patchRule: async (p, r, id) => {
-          await counted(() => adapter.patchRule(p, r, id));
-          current().set(p, entry({ ...r, priority: p }));
-        },
-        removeRule: async (p, id) => {
-          await counted(() => adapter.removeRule(p, id));
-          current().delete(p);
-        },
-      }
-    : adapter;
+  // Which project the applier using a port is handling (one context per applier instance).
+  const portFor = (ctx: { project?: string }): FirewallPolicyPort =>
+    opts.mirror
+      ? {
+          getPolicy: async () => ({
+            rules: [...current().values()].map((e) =>
+              ctx.project === undefined || e.owner === ctx.project ? e.rule : e.stub,
+            ),
+          }),
+          addRule: async (r, id) => {
+            await counted(() => adapter.addRule(r, id));
+            current().set(r.priority, entry({ ...r }));
+          },
+          patchRule: async (p, r, id) => {
+            await counted(() => adapter.patchRule(p, r, id));
+            current().set(p, entry({ ...r, priority: p }));
+          },
+          removeRule: async (p, id) => {
+            await counted(() => adapter.removeRule(p, id));
+            current().delete(p);
+          },
+        }
+      : adapter;
+  const inline = { project: undefined as string | undefined };
+  const firewall = portFor(inline);
   const policy = DEFAULT_POLICY;
   const outcomes: ApplyOutcome[] = [];
   let n = 0;
+  // Parallel instances: each takes the next published message (Pub/Sub push, one request per instance at a time).
+  const queue: PubSubMessage[] = [];
+  const idle: (() => void)[] = [];
+  let busy = 0;
+  const drained: (() => void)[] = [];
+  const worker = async (): Promise<never> => {
+    const ctx = { project: undefined as string | undefined };
+    const port = portFor(ctx);
+    for (;;) {
+      const message = queue.shift();
+      if (!message) {
+        if (busy === 0) for (const d of drained.splice(0)) d();
+        await new Promise<void>((r) => idle.push(r));
+        continue;
+      }
+      busy++;
+      ctx.project = message.attributes['ce-subject'];
+      await apply(message, port);
+      ctx.project = undefined;
+      busy--;
+    }
+  };
+  const apply = async (message: PubSubMessage, port: FirewallPolicyPort) => {
+    try {
+      outcomes.push(
+        await handleEgressMessage(
+          { firewall: port, policy, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
+          { data: message.data, attributes: message.attributes },
+        ),
+      );
+    } catch (err) {
+      // Thrown out of the applier = Pub/Sub would redeliver: the failure "escaped" the in-process retries.
+      if (!(err instanceof RetryLaterError)) throw err;
+      publisher.escaped++;
+    }
+  };
   const publisher = {
     outcomes,
     escaped: 0,
     async publish(_topic: string, message: PubSubMessage) {
-      forProject = message.attributes['ce-subject'];
+      if (opts.instances) {
+        queue.push(message);
+        idle.shift()?.();
+        return String(++n);
+      }
+      inline.project = message.attributes['ce-subject'];
       try {
-        outcomes.push(
-          await handleEgressMessage(
-            { firewall, policy, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
-            { data: message.data, attributes: message.attributes },
-          ),
-        );
-      } catch (err) {
-        // Thrown out of the applier = Pub/Sub would redeliver: the failure "escaped" the in-process retries.
-        if (!(err instanceof RetryLaterError)) throw err;
-        publisher.escaped++;
+        await apply(message, firewall);
       } finally {
-        forProject = undefined;
+        inline.project = undefined;
       }
       return String(++n);
     },
+    /** Resolves once every published message has been applied (parallel instances). */
+    drain: () =>
+      queue.length === 0 && busy === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => {
+            drained.push(r);
+          }),
   };
+  for (let i = 0; i < (opts.instances ?? 0); i++) void worker();
   return {
     clock,
     engine,

@@ -1,5 +1,7 @@
-# The two gen2 functions. Both are built from one archive (dist/functions/index.js registers both entry points);
-# the entry point selects which one a deployment runs.
+# The two gen2 functions on Node.js 24 (`nodejs24`; docs/deploy.md cites Google's runtime table). Each deploys its
+# own directory built by `npm run package` (build/functions/<name>/: the esbuild bundle with source map, package.json,
+# package-lock.json and the one dependency it cannot bundle, the Functions Framework); Terraform zips it and uploads
+# it under a content-addressed name, so a new bundle redeploys that function only.
 #
 # Triggers:
 # - validator: storage object finalized, deleted and archived on the manifest bucket. The bucket is versioned, so
@@ -11,17 +13,32 @@
 # Retries are on (RETRY_POLICY_RETRY): the functions throw only for transient failures; bad input is acknowledged.
 
 locals {
-  # Built and uploaded by CI (see docs/deploy.md): dist/ is compiled already, so the platform build must not run
-  # `npm run build` (GOOGLE_NODE_RUN_SCRIPTS="") nor the `prepare` lifecycle (it needs the TypeScript dev dependency).
+  # The bundle is built already: the platform build only installs the package's dependencies, and runs no scripts.
   function_build_env = {
     GOOGLE_NODE_RUN_SCRIPTS   = ""
     NPM_CONFIG_IGNORE_SCRIPTS = "true"
   }
 
+  packaged_functions = toset(["validator", "applier"])
+
   validator_extra_events = [
     "google.cloud.storage.object.v1.deleted",
     "google.cloud.storage.object.v1.archived",
   ]
+}
+
+data "archive_file" "function" {
+  for_each    = local.packaged_functions
+  type        = "zip"
+  source_dir  = "${path.module}/../build/functions/${each.key}"
+  output_path = "${path.module}/.build/egress-${each.key}.zip"
+}
+
+resource "google_storage_bucket_object" "function_source" {
+  for_each = data.archive_file.function
+  bucket   = var.function_source_bucket
+  name     = "egress-${each.key}-${each.value.output_md5}.zip"
+  source   = each.value.output_path
 }
 
 resource "google_cloudfunctions2_function" "validator" {
@@ -32,15 +49,15 @@ resource "google_cloudfunctions2_function" "validator" {
   labels      = var.labels
 
   build_config {
-    runtime               = "nodejs20"
+    runtime               = "nodejs24"
     entry_point           = "egressValidator"
     environment_variables = local.function_build_env
     service_account       = var.build_service_account
 
     source {
       storage_source {
-        bucket = var.function_source_bucket
-        object = var.function_source_object
+        bucket = google_storage_bucket_object.function_source["validator"].bucket
+        object = google_storage_bucket_object.function_source["validator"].name
       }
     }
   }
@@ -116,15 +133,15 @@ resource "google_cloudfunctions2_function" "applier" {
   labels      = var.labels
 
   build_config {
-    runtime               = "nodejs20"
+    runtime               = "nodejs24"
     entry_point           = "egressApplier"
     environment_variables = local.function_build_env
     service_account       = var.build_service_account
 
     source {
       storage_source {
-        bucket = var.function_source_bucket
-        object = var.function_source_object
+        bucket = google_storage_bucket_object.function_source["applier"].bucket
+        object = google_storage_bucket_object.function_source["applier"].name
       }
     }
   }

@@ -171,18 +171,8 @@ variable "configure_dead_letter_with_gcloud" {
 # --- Functions ---------------------------------------------------------------------------------------------------
 
 variable "function_source_bucket" {
-  description = "Bucket holding the function source archive (zip of package.json, package-lock.json, dist/ and bin/; see docs/deploy.md)."
+  description = "Bucket Terraform uploads the function archives to (zips of build/functions/<name>/ from `npm run package`; see docs/deploy.md)."
   type        = string
-}
-
-variable "function_source_object" {
-  description = "Object name of the function source archive; use a content-addressed name (e.g. egress-<git sha>.zip) so a new archive redeploys."
-  type        = string
-
-  validation {
-    condition     = endswith(var.function_source_object, ".zip")
-    error_message = "function_source_object must name a .zip archive, e.g. \"egress-3f2a9c1.zip\"."
-  }
 }
 
 variable "validator_max_instances" {
@@ -309,7 +299,7 @@ variable "secure_tag_key_ids" {
 # --- Drift schedule ----------------------------------------------------------------------------------------------
 
 variable "drift_image" {
-  description = "Container image built from this repository (Node 20) that the drift Cloud Run job runs; pin it by digest or an exact tag."
+  description = "Container image built from this repository (Node 24) that the drift Cloud Run job runs; pin it by digest or an exact tag."
   type        = string
 
   validation {

@@ -9,6 +9,11 @@ terraform {
       source  = "hashicorp/google"
       version = "~> 6.0"
     }
+    # archive_file zips the packaged function directories (build/functions/<name>/).
+    archive = {
+      source  = "hashicorp/archive"
+      version = "~> 2.4"
+    }
   }
 }
 

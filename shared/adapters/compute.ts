@@ -3,10 +3,13 @@
  * `GlobalOperationsClient` to wait for each write's operation. Also talks to the fake Compute REST server
  * (`EGRESS_COMPUTE_ENDPOINT=http://127.0.0.1:PORT`) and, in unit tests, to the fake client pair.
  *
- * Facts this adapter is built on (Compute v1 REST, client 6.x): a write resolves to `[op]` where `op` is a plain
- * object whose `latestResponse` is the Operation (`op.promise()` does not exist); `GlobalOperationsClient.wait`
- * returns when the operation is DONE or after a deadline (~2 min), so we loop; a DONE operation may carry `error`.
- * Errors in REST mode carry the HTTP status in `code`/`status` and the JSON error body in `message`.
+ * Facts this adapter is built on (Compute v1 REST, client 7.x / google-gax 6): a write resolves to `[op]` where `op`
+ * is a plain object whose `latestResponse` is the Operation (`op.promise()` does not exist);
+ * `GlobalOperationsClient.wait` returns when the operation is DONE or after a deadline (~2 min), so we loop; a DONE
+ * operation may carry `error`. Errors in REST mode are GoogleErrors: `httpStatusCode` = the HTTP status, `code` = the
+ * gRPC code mapped from it, `message` = the body's `error.message`; the legacy `errors[].reason` is dropped and only
+ * an `ErrorInfo` detail sets `reason`. Compute's rate-limit body has no ErrorInfo (docs/applier.md cites it), so a
+ * 403 is a rate limit by its message. Client 6.x (code = HTTP status, message = the JSON body) is still understood.
  */
 import type { protos } from '@google-cloud/compute';
 import type { DesiredRule, ObservedRule } from '../core/firewall/types';
@@ -50,6 +53,13 @@ export interface ComputeFirewallOptions {
   operationTimeoutMs?: number;
 }
 
+/** ErrorInfo reasons (google-gax 6 `reason`) and the legacy reasons they stand for. */
+const ERROR_INFO_REASONS: Record<string, string> = {
+  RATE_LIMIT_EXCEEDED: 'rateLimitExceeded',
+};
+/** Compute's wording of a rate-limit 403 ("Rate Limit Exceeded", "Quota exceeded for quota metric …"). */
+const RATE_MESSAGE = /rate limit exceeded|quota exceeded for quota metric/i;
+
 /** True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0). */
 export function isTransientStatus(status: number, reason: string): boolean {
   return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_LIMIT_REASONS.has(reason));
@@ -61,7 +71,14 @@ const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 0, 5: 404, 6: 409, 7: 
 /** Maps whatever the client threw to a classified FirewallApiError (already classified errors pass through). */
 export function toFirewallError(err: unknown, what: string): FirewallApiError {
   if (err instanceof FirewallApiError) return err;
-  const e = (err ?? {}) as { code?: unknown; status?: unknown; message?: unknown; response?: { status?: number } };
+  const e = (err ?? {}) as {
+    code?: unknown;
+    status?: unknown;
+    httpStatusCode?: unknown;
+    reason?: unknown;
+    message?: unknown;
+    response?: { status?: number };
+  };
   const message = typeof err === 'string' ? err : typeof e.message === 'string' ? e.message : String(err);
   let status = 0;
   let reason = '';
@@ -75,6 +92,12 @@ export function toFirewallError(err: unknown, what: string): FirewallApiError {
     }
   } catch {
     // not a JSON error body: fall back to the numeric fields
+  }
+  if (!status && typeof e.httpStatusCode === 'number' && e.httpStatusCode >= 100) {
+    // google-gax 6 GoogleError: `code` is the gRPC code, the HTTP status is here.
+    status = e.httpStatusCode;
+    if (typeof e.reason === 'string') reason = ERROR_INFO_REASONS[e.reason] ?? e.reason;
+    if (!reason && status === 403 && RATE_MESSAGE.test(message)) reason = 'rateLimitExceeded';
   }
   if (!status) {
     const s = typeof e.status === 'number' ? e.status : e.response?.status;
@@ -262,8 +285,6 @@ export function computeClients(opts: ComputeClientOptions = {}): {
       protocol: u.protocol.replace(':', ''),
       apiKey: 'fake',
       fallback: true,
-      // gaxios 7 loads node-fetch with a dynamic import() that jest cannot run; Node 20's fetch does the same job.
-      clientOptions: { transporterOptions: { fetchImplementation: fetch } },
     } as typeof clientOpts;
   }
   const policies = new compute.NetworkFirewallPoliciesClient(clientOpts);

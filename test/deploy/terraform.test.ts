@@ -23,6 +23,8 @@ import {
 
 const ROOT = join(__dirname, '..', '..');
 const TF_DIR = join(ROOT, 'terraform');
+/** The runtime major every deployed piece names (.nvmrc holds the exact version). */
+const NODE_MAJOR = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().split('.')[0];
 
 /** Options only the local pipeline sets: the functions talk to the real Compute API. */
 const LOCAL_ONLY = new Set(['EGRESS_COMPUTE_ENDPOINT', 'EGRESS_LOGGING_ENDPOINT']);
@@ -129,11 +131,30 @@ describe('terraform/ parses', () => {
 });
 
 describe('functions agree with the code', () => {
-  test('two gen2 Node 20 functions, one service account each, entry points egressValidator and egressApplier', () => {
+  test('each function deploys its own npm run package directory, zipped under a content-addressed name', () => {
+    const { PACKAGES } = require('../../scripts/package') as typeof import('../../scripts/package');
+    const archive = tf.data.archive_file?.function?.[0] as Block;
+    expect(archive.source_dir).toBe('${path.module}/../build/functions/${each.key}');
+    expect(tf.locals.packaged_functions).toBe(
+      `\${toset(${JSON.stringify(PACKAGES.map((p) => p.name))})}`.replace(/,/g, ', '),
+    );
+    const object = resource(tf, 'google_storage_bucket_object', 'function_source');
+    expect(object.name).toMatch(/\$\{each\.value\.output_md5\}\.zip$/);
+    for (const [name, f] of functions()) {
+      const pkg = PACKAGES.find((p) => p.target === nested(f, 'build_config').entry_point);
+      const source = nested(f, 'build_config', 'source', 'storage_source');
+      expect({ name, object: source.object }).toEqual({
+        name,
+        object: `\${google_storage_bucket_object.function_source["${pkg?.name}"].name}`,
+      });
+    }
+  });
+
+  test('two gen2 functions on the Node major of .nvmrc, one service account each, entry points egressValidator and egressApplier', () => {
     const fns = functions();
     const entryPoints = fns.map(([, f]) => nested(f, 'build_config').entry_point).sort();
     expect(entryPoints).toEqual(['egressApplier', 'egressValidator']);
-    for (const [, f] of fns) expect(nested(f, 'build_config').runtime).toBe('nodejs20');
+    for (const [, f] of fns) expect(nested(f, 'build_config').runtime).toBe(`nodejs${NODE_MAJOR}`);
     const accounts = fns.map(([, f]) => nested(f, 'service_config').service_account_email);
     expect(new Set(accounts).size).toBe(fns.length);
   });

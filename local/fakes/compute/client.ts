@@ -1,5 +1,5 @@
 /**
- * In-process stand-ins for `NetworkFirewallPoliciesClient` and `GlobalOperationsClient` of @google-cloud/compute@6,
+ * In-process stand-ins for `NetworkFirewallPoliciesClient` and `GlobalOperationsClient` of @google-cloud/compute@7,
  * over the `FirewallPolicyEngine`. Same method names, request and response shapes as the real REST client:
  * - requests go through the real protobuf types (`fromObject`), so unknown fields and empty lists are dropped exactly
  *   as the real client's encoder drops them;
@@ -7,13 +7,13 @@
  *   repeated field, `_field` oneof markers) as what the real client returns;
  * - writes resolve to `[{latestResponse, done: false, name: <operation id>, metadata: null, result: {}}, …]` (a plain
  *   object: no `promise()`), as the real client's writes do;
- * - failures throw what the real client throws in REST mode (verified against 6.15.0 / google-gax 5.0.8): an Error
- *   whose `code` and `status` are the HTTP status (not a gRPC code) and whose `message` is the JSON error body.
+ * - failures throw what the real client throws in REST mode (verified against 7.8.0 / google-gax 6.17.0): a
+ *   GoogleError whose `code` is the gRPC code, `httpStatusCode` the HTTP status and `message` the body's message.
  */
 import { protos } from '@google-cloud/compute';
 import type { CallOptions, LROperation } from 'google-gax';
 import type { FirewallPolicyEngine, OperationRequest } from './engine';
-import { ComputeApiError, statusText } from './errors';
+import { ComputeApiError } from './errors';
 
 const v1 = protos.google.cloud.compute.v1;
 type IOperation = protos.google.cloud.compute.v1.IOperation;
@@ -37,22 +37,13 @@ function through<I>(type: MessageType<I>, value: I, options: object): I {
   return type.toObject(type.fromObject(value as { [k: string]: unknown }) as never, options) as I;
 }
 
-/** The error the real client throws for an HTTP error response in REST mode (a GaxiosError: code = HTTP status). */
-export class FakeRestError extends Error {
-  /** HTTP status, as `GaxiosError.code` carries it in google-auth-library 10 / gaxios 7. */
-  readonly code: number;
-  readonly status: number;
-  readonly response: { status: number; statusText: string; headers: Record<string, string> };
-  constructor(err: ComputeApiError) {
-    super(JSON.stringify(err.restBody()));
-    this.code = err.status;
-    this.status = err.status;
-    this.response = {
-      status: err.status,
-      statusText: statusText(err.status),
-      headers: { 'content-type': 'application/json; charset=UTF-8' },
-    };
-  }
+/**
+ * The error the real client throws for an HTTP error response in REST mode: google-gax 6 parses the JSON body with
+ * `GoogleError.parseHttpError` (code = gRPC code, message = `error.message`) and adds `httpStatusCode`.
+ */
+export function fakeRestError(err: ComputeApiError): Error {
+  const { GoogleError } = require('google-gax') as typeof import('google-gax');
+  return Object.assign(GoogleError.parseHttpError(err.restBody()), { httpStatusCode: err.status });
 }
 
 type Cb<T> = (err: Error | null, value?: T | null) => void;
@@ -63,7 +54,7 @@ async function translate<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof ComputeApiError) throw new FakeRestError(err);
+    if (err instanceof ComputeApiError) throw fakeRestError(err);
     throw err;
   }
 }

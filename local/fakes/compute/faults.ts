@@ -48,7 +48,9 @@ export class Faults {
     const f = this.failures[i];
     if (!f) return;
     if (--f.count <= 0) this.failures.splice(i, 1);
-    throw new ComputeApiError(f.status, f.reason, f.message ?? `Injected failure: ${statusText(f.status)}`);
+    // A rate limit carries Compute's own wording (clients since google-gax 6 classify a 403 by it).
+    const text = f.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected failure: ${statusText(f.status)}`;
+    throw new ComputeApiError(f.status, f.reason, f.message ?? text);
   }
 
   /** Throws rateLimitExceeded over the write quota, or backendError once crashed; else counts the write. */

@@ -13,7 +13,7 @@ import type { EgressEntry, ProjectMeta } from '../manifest/types';
 import type { PlatformPolicy, TargetMapping } from '../policy/types';
 import { formatMarker, MANAGED_BY, MARKER_SEPARATOR } from './marker';
 import { type RuleKind, ruleName } from './naming';
-import { mergeRanges, parseRange } from './ranges';
+import { mergeParsed, type ParsedRange, parseRange, parseRangeList } from './ranges';
 import { tombstoneRule } from './tombstone';
 import type { DesiredRule } from './types';
 
@@ -137,20 +137,21 @@ export function compileProject(
   const targets = resolveTargets(policy.firewall.target, key, opts.hostProject ?? policy.firewall.hostProject);
 
   const hostEntries = new Map<string, EgressEntry>();
-  const rangeSources: { entry: EgressEntry; ranges: string[] }[] = [];
+  // CIDR entries are parsed per project; a wildcard's expansion once per policy (parseRangeList).
+  const rangeSources: { entry: EgressEntry; ranges: () => readonly ParsedRange[] }[] = [];
   for (const e of entries) {
     if (e.type === 'hostname') {
       const v = e.value.toLowerCase();
       if (!hostEntries.has(v)) hostEntries.set(v, { ...e, value: v });
     } else if (e.type === 'cidr') {
-      rangeSources.push({ entry: e, ranges: [e.value] });
+      rangeSources.push({ entry: e, ranges: () => [parseRange(e.value)] });
     } else {
       const exp = policy.wildcards[e.value];
       if (!exp)
         throw new CompileError(
           `wildcard ${e.value} of project ${key} is not expanded by the platform policy (policy.wildcards)`,
         );
-      rangeSources.push({ entry: e, ranges: exp.ranges });
+      rangeSources.push({ entry: e, ranges: () => parseRangeList(exp.ranges) });
     }
   }
 
@@ -172,8 +173,10 @@ export function compileProject(
   });
 
   let merged: { v4: string[]; v6: string[] };
+  let parsed: { entry: EgressEntry; ranges: readonly ParsedRange[] }[];
   try {
-    merged = mergeRanges(rangeSources.flatMap((s) => s.ranges));
+    parsed = rangeSources.map((s) => ({ entry: s.entry, ranges: s.ranges() }));
+    merged = mergeParsed(parsed.flatMap((s) => s.ranges));
   } catch (err) {
     throw new CompileError(`project ${key}: ${(err as Error).message}`);
   }
@@ -185,8 +188,8 @@ export function compileProject(
     const sets = chunks.map((c) => new Set(c));
     // An entry is described on the chunk holding one of its ranges, or on chunk 1 when a broader range covered all.
     const describedBy: EgressEntry[][] = chunks.map(() => []);
-    for (const s of rangeSources) {
-      const canon = s.ranges.map((r) => parseRange(r)).filter((r) => `v${r.family}` === kind);
+    for (const s of parsed) {
+      const canon = s.ranges.filter((r) => `v${r.family}` === kind);
       if (canon.length === 0) continue;
       const at = sets.findIndex((set) => canon.some((r) => set.has(r.text)));
       describedBy[Math.max(at, 0)]?.push(s.entry);

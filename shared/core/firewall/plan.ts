@@ -72,8 +72,22 @@ export function staleEventReason(owned: readonly ObservedRule[], project: string
 
 const sorted = (xs: readonly string[] | undefined): string[] => [...(xs ?? [])].sort();
 
-/** The rule's content in canonical form: what must be equal for two rules to enforce the same thing. */
+const contents = new WeakMap<DesiredRule, string>();
+
+/**
+ * The rule's content in canonical form: what must be equal for two rules to enforce the same thing. Memoized per
+ * rule object (a plan compares each rule several times); rules are never mutated once compiled or observed.
+ */
 export function ruleContent(r: DesiredRule): string {
+  let c = contents.get(r);
+  if (c === undefined) {
+    c = canonicalContent(r);
+    contents.set(r, c);
+  }
+  return c;
+}
+
+function canonicalContent(r: DesiredRule): string {
   return JSON.stringify([
     r.ruleName,
     humanPart(r.description),

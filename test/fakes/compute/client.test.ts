@@ -1,9 +1,5 @@
 import type { protos } from '@google-cloud/compute';
-import {
-  FakeGlobalOperationsClient,
-  FakeNetworkFirewallPoliciesClient,
-  FakeRestError,
-} from '../../../local/fakes/compute/client';
+import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient } from '../../../local/fakes/compute/client';
 import { FirewallPolicyEngine } from '../../../local/fakes/compute/engine';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
@@ -67,20 +63,14 @@ test('request fields unknown to the proto are dropped by the client encoder, not
   expect(engine.rules(P, FP)[0]).not.toHaveProperty('targetTags');
 });
 
-test('API errors are thrown as the REST client throws them: code/status = HTTP status, message = JSON body', async () => {
+test('API errors are thrown as the REST client throws them: a GoogleError with gRPC code, HTTP status, message', async () => {
   const { policies } = setup();
   const err = (await policies
     .addRule({ project: P, firewallPolicy: FP, firewallPolicyRuleResource: rule({ priority: -1 }) })
-    .catch((e: unknown) => e)) as FakeRestError;
-  expect(err).toBeInstanceOf(FakeRestError);
-  expect(err).toMatchObject({ code: 400, status: 400, response: { status: 400, statusText: 'Bad Request' } });
-  expect(JSON.parse(err.message)).toEqual({
-    error: {
-      code: 400,
-      message: expect.stringContaining("Invalid value for field 'resource.priority'"),
-      errors: [{ domain: 'global', reason: 'invalid', message: expect.any(String) }],
-    },
-  });
+    .catch((e: unknown) => e)) as Error & { code: number; httpStatusCode: number };
+  expect(err.constructor.name).toBe('GoogleError');
+  expect(err).toMatchObject({ code: 3, httpStatusCode: 400 });
+  expect(err.message).toContain("Invalid value for field 'resource.priority'");
 });
 
 test('callback overloads work like the promise ones', async () => {
@@ -93,7 +83,7 @@ test('callback overloads work like the promise ones', async () => {
   const err = await new Promise<Error | null>((resolve) =>
     policies.get({ project: P, firewallPolicy: 'nope' }, {}, (e) => resolve(e)),
   );
-  expect(err).toMatchObject({ code: 404 });
+  expect(err).toMatchObject({ code: 5, httpStatusCode: 404 });
 });
 
 test("a closed client rejects with the real client's string", async () => {

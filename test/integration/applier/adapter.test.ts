@@ -27,6 +27,26 @@ describe('toFirewallError', () => {
     expect(e.message).toBe('addRule x: m');
   });
 
+  /** What @google-cloud/compute 7 (google-gax 6) throws for a Compute error body: GoogleError.parseHttpError. */
+  const gaxError = (status: number, message: string, reason: string) => {
+    const { GoogleError } = require('google-gax') as typeof import('google-gax');
+    const body = { error: { code: status, message, errors: [{ message, domain: 'global', reason }] } };
+    return Object.assign(GoogleError.parseHttpError(body), { httpStatusCode: status });
+  };
+
+  it.each([
+    [503, 'The service is currently unavailable.', 'backendError', true],
+    [403, 'Rate Limit Exceeded', 'rateLimitExceeded', true],
+    [403, "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute'", 'x', true],
+    [403, "Required 'compute.firewallPolicies.update' permission", 'forbidden', false],
+    [409, 'A rule with priority 1000 already exists', 'alreadyExists', false],
+    [400, "Invalid value for field 'resource.priority'", 'invalid', false],
+  ])('classifies a google-gax 6 error %i "%s" by HTTP status and message', (status, message, reason, transient) => {
+    const e = toFirewallError(gaxError(status, message, reason), 'addRule x');
+    expect([e.status, e.transient, e.message]).toEqual([status, transient, `addRule x: ${message}`]);
+    if (transient && status === 403) expect(e.reason).toBe('rateLimitExceeded');
+  });
+
   it('treats timeouts and dropped connections as transient, gRPC codes by their HTTP meaning', () => {
     expect(toFirewallError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'get').transient).toBe(
       true,

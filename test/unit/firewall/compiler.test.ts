@@ -166,3 +166,29 @@ describe('mergeRanges', () => {
     ).toEqual({ v4: ['10.1.0.0/16', '192.0.2.1/32'], v6: ['2001:db8::/32'] });
   });
 });
+
+describe('parseRangeList (a wildcard expansion parsed once per policy)', () => {
+  it('parses a list once per list object and returns the canonical ranges', () => {
+    const { parseRangeList } =
+      require('../../../shared/core/firewall/ranges') as typeof import('../../../shared/core/firewall/ranges');
+    const list = ['34.126.0.0/18', '2001:4860:8040::/42'];
+    const first = parseRangeList(list);
+    expect(first.map((r) => r.text)).toEqual(['34.126.0.0/18', '2001:4860:8040::/42']);
+    expect(parseRangeList(list)).toBe(first);
+    expect(parseRangeList([...list])).not.toBe(first);
+    expect(() => parseRangeList(['not-a-range'])).toThrow('not an address range: not-a-range');
+  });
+
+  it('two projects with the same wildcard compile as before the cache (same ranges, own descriptions)', () => {
+    const policy = testPolicy();
+    const wildcard = Object.keys(policy.wildcards)[0]!;
+    const compile = (name: string) =>
+      compileProject({ name, environment: 'e' }, [{ value: wildcard, type: 'wildcard' }], { policy, generation: '1' });
+    const [a, b] = [compile('alpha'), compile('beta')];
+    expect(a.map((r) => r.match.destIpRanges)).toEqual(b.map((r) => r.match.destIpRanges));
+    expect(a.flatMap((r) => r.match.destIpRanges)).toEqual([
+      ...mergeRanges(policy.wildcards[wildcard]!.ranges).v4,
+      ...mergeRanges(policy.wildcards[wildcard]!.ranges).v6,
+    ]);
+  });
+});
