@@ -9,6 +9,27 @@ import { PortError } from '../ports/errors';
 /** gRPC codes worth a retry: CANCELLED, UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const GRPC_TRANSIENT = new Set([1, 2, 4, 8, 10, 13, 14]);
 
+/** The canonical gRPC status names by code (google.rpc.Code), as Google's REST errors spell them in `status`. */
+export const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
 /** errno codes of a dropped or refused connection (transient; no HTTP status was received). */
 export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',

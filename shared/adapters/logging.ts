@@ -5,6 +5,7 @@
  */
 import type { LogEntryJson } from '../core/diagnose/logEntries';
 import { type LogQuery, LogsApiError, type LogsPort } from '../ports/logs';
+import { GRPC_STATUS_NAMES } from './clientErrors';
 
 /** Options of `cloudLogging`. */
 export interface LoggingClientOptions {
@@ -16,11 +17,19 @@ export interface LoggingClientOptions {
 
 const PAGE = 1000;
 
-/** The client's error → LogsApiError with the API's message (REST errors arrive as the JSON body in `message`). */
+/**
+ * The client's error → LogsApiError with the API's message. google-gax 6 parses REST error bodies itself (gRPC `code`
+ * number, the API's message); older clients left the JSON body in `message`, which is still read when present.
+ */
 function apiError(e: unknown): LogsApiError {
   const x = e as { message?: string; code?: number; status?: unknown; details?: string };
   let message = String(x?.message ?? e);
-  let status = typeof x?.status === 'string' ? x.status : 'UNKNOWN';
+  let status =
+    typeof x?.status === 'string'
+      ? x.status
+      : typeof x?.code === 'number' && x.code < 100
+        ? (GRPC_STATUS_NAMES[x.code] ?? 'UNKNOWN')
+        : 'UNKNOWN';
   try {
     const body = JSON.parse(message) as { error?: { message?: string; status?: string } };
     if (body.error?.message) message = body.error.message;
@@ -86,6 +95,9 @@ export function cloudLogging(opts: LoggingClientOptions): LogsPort {
             e.jsonPayload,
           ),
         ),
+        // Every entry names its own resource. A write-level default keeps the client from detecting one from the
+        // environment (a GCE metadata-server probe that prints a MetadataLookupWarning off Google Cloud).
+        { resource: list[0]!.resource },
       );
     }
   }
