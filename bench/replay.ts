@@ -149,7 +149,14 @@ export async function simPipeline(opts: {
       try {
         outcomes.push(
           await handleEgressMessage(
-            { firewall, policy, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
+            {
+              firewall,
+              policy,
+              logger: nullLogger,
+              clock,
+              retry: { attempts: 5, random: () => 0.5 },
+              manifestPrefix: PREFIX,
+            },
             { data: message.data, attributes: message.attributes },
           ),
         );

@@ -4,9 +4,11 @@
  * may not. Exit codes: 0 answered (whatever the answer), 1 error, 2 usage (bad destination, missing source).
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
+
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { readProjectManifest } from '../../adapters/manifestDir';
+import { prefixWarning } from '../../core/bucket/layout';
 import { DestinationError, type ExplainFirewall, renderExplainText } from '../../core/explain';
 import {
   bucketStore,
@@ -67,6 +69,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
           source = { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
         } else {
           const { bucket, prefix } = resolveBucket(flags, cfg);
+          const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
+          if (elsewhere) process.stderr.write(`${elsewhere}\n`);
           source = { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
         }
         let close: (() => Promise<void>) | undefined;
