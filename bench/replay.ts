@@ -75,6 +75,8 @@ export async function simPipeline(opts: {
   projects: number;
   writeQuota?: number;
   mirror?: boolean;
+  /** The platform policy of the applier and of replay (default DEFAULT_POLICY). */
+  policy?: PlatformPolicy;
 }): Promise<SimPipeline> {
   const clock = virtualClock(Date.UTC(2025, 0, 1));
   // The per-policy rule-attribute quota is raised: 5,000 projects need far more than a default policy allows (see
@@ -138,7 +140,7 @@ export async function simPipeline(opts: {
         },
       }
     : adapter;
-  const policy = DEFAULT_POLICY;
+  const policy = opts.policy ?? DEFAULT_POLICY;
   const outcomes: ApplyOutcome[] = [];
   let n = 0;
   const publisher = {
