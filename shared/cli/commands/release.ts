@@ -49,41 +49,47 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--all', 'every project with owned rules and no manifest')
     .option('--dry-run', 'list what would be released; publish nothing');
   addBucketOption(cmd);
-  addOpsOptions(cmd).action(async (projects: string[], flags: ReleaseFlags) => {
-    const cfg = readConfig();
-    try {
-      if (!flags.all && projects.length === 0) throw new CliConfigError('say what to release: PROJECT… or --all');
-      if (flags.all && projects.length) throw new CliConfigError('--all and project names exclude each other');
-      const { bucket, prefix } = resolveBucket(flags, cfg);
-      const policy = resolvePolicy(flags, cfg);
-      const fw = liveFirewall(flags, policy, cfg);
-      const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
+  addOpsOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nOnly projects with owned rules and no live manifest under the watched prefix are released.\n' +
+        'Exit codes: 0 ok, 1 a publish failed, a named project was not held, or the run was refused, 2 usage error.',
+    )
+    .action(async (projects: string[], flags: ReleaseFlags) => {
+      const cfg = readConfig();
       try {
-        const r = await releaseRevocations(
-          {
-            store: bucketStore(bucket),
-            bucket,
-            prefix,
-            firewall: fw.port,
-            publisher: publisher ?? { publish: async () => 'dry-run' },
-            changesTopic: cfg.changesTopic,
-            policy,
-            clock: systemClock,
-            watchedPrefix: cfg.manifestPrefix,
-            logger: jsonLogger({ component: 'egress-release' }, (l) => process.stderr.write(`${l}\n`)),
-          },
-          { projects, all: !!flags.all, dryRun: !!flags.dryRun },
-        );
-        if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-        else process.stdout.write(releaseText(r, !!flags.dryRun));
-        const notHeld = r.items.some((i) => i.status === 'not-held');
-        setExit(r.refused || r.failed || notHeld ? EXIT_INVALID : EXIT_OK);
-      } finally {
-        await Promise.all([fw.close(), publisher?.close()]);
+        if (!flags.all && projects.length === 0) throw new CliConfigError('say what to release: PROJECT… or --all');
+        if (flags.all && projects.length) throw new CliConfigError('--all and project names exclude each other');
+        const { bucket, prefix } = resolveBucket(flags, cfg);
+        const policy = resolvePolicy(flags, cfg);
+        const fw = liveFirewall(flags, policy, cfg);
+        const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
+        try {
+          const r = await releaseRevocations(
+            {
+              store: bucketStore(bucket),
+              bucket,
+              prefix,
+              firewall: fw.port,
+              publisher: publisher ?? { publish: async () => 'dry-run' },
+              changesTopic: cfg.changesTopic,
+              policy,
+              clock: systemClock,
+              watchedPrefix: cfg.manifestPrefix,
+              logger: jsonLogger({ component: 'egress-release' }, (l) => process.stderr.write(`${l}\n`)),
+            },
+            { projects, all: !!flags.all, dryRun: !!flags.dryRun },
+          );
+          if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          else process.stdout.write(releaseText(r, !!flags.dryRun));
+          const notHeld = r.items.some((i) => i.status === 'not-held');
+          setExit(r.refused || r.failed || notHeld ? EXIT_INVALID : EXIT_OK);
+        } finally {
+          await Promise.all([fw.close(), publisher?.close()]);
+        }
+      } catch (e) {
+        if (e instanceof CliConfigError) throw new UsageError(e.message);
+        throw e;
       }
-    } catch (e) {
-      if (e instanceof CliConfigError) throw new UsageError(e.message);
-      throw e;
-    }
-  });
+    });
 }
