@@ -68,6 +68,8 @@ export async function simPipeline(opts: {
   projects: number;
   writeQuota?: number;
   mirror?: boolean;
+  /** The platform policy of the applier and of replay (default DEFAULT_POLICY). */
+  policy?: PlatformPolicy;
   /** The clock (default: a virtual clock where a sleep just moves time on; see bench/resync.ts for parallel runs). */
   clock?: Clock & { slept: number };
   /** Mirror only: how long a write's operation takes to finish (ms, sampled per write); default 0. */
@@ -151,7 +153,7 @@ export async function simPipeline(opts: {
       : adapter;
   const inline = { project: undefined as string | undefined };
   const firewall = portFor(inline);
-  const policy = DEFAULT_POLICY;
+  const policy = opts.policy ?? DEFAULT_POLICY;
   const outcomes: ApplyOutcome[] = [];
   let n = 0;
   // Parallel instances: each takes the next published message (Pub/Sub push, one request per instance at a time).
@@ -180,7 +182,14 @@ export async function simPipeline(opts: {
     try {
       outcomes.push(
         await handleEgressMessage(
-          { firewall: port, policy, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
+          {
+            firewall: port,
+            policy,
+            logger: nullLogger,
+            clock,
+            retry: { attempts: 5, random: () => 0.5 },
+            manifestPrefix: PREFIX,
+          },
           { data: message.data, attributes: message.attributes },
         ),
       );

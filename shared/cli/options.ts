@@ -2,7 +2,24 @@
  * Options shared by the operations commands (replay, drift), declared once so their flags and help texts cannot drift
  * apart. Each helper adds its options in place and returns the command, so the help keeps the declaration order.
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseAllowRevocations } from '../core/safety/revocations';
+
+/** Adds `--allow-revocations <n>` (the blast-radius guard's override, core/safety/revocations.ts). */
+export function addAllowRevocationsOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option(
+      '--allow-revocations <n>',
+      'let this run revoke up to N projects (default limit: safety.maxRevocationsPerRun of the policy, 3)',
+    ).argParser((v) => {
+      try {
+        return parseAllowRevocations(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    }),
+  );
+}
 
 /** Adds `--bucket <url>` (the manifest bucket and prefix, defaulting to the EGRESS_MANIFEST_* variables). */
 export function addBucketOption(cmd: Command): Command {

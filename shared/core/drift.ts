@@ -179,7 +179,8 @@ function extraDetail(
   if (shadowed)
     return (
       `tombstone: ${project} was revoked at generation ${at}, and the live manifest (generation ${manifest.generation}) ` +
-      'is not newer, so the applier skips its replay; upload the manifest again (a new generation) to restore the rules'
+      'is not newer, so the applier skips a plain replay; if that revocation was wrong, `egress replay --restore --project ' +
+      `${project}\` restores the rules (docs/operations.md, "Undo a mass revocation")`
     );
   return `tombstone of the revocation at generation ${at}: the manifest exists again (generation ${manifest.generation}); a replay creates the rules and removes it`;
 }

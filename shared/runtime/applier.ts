@@ -32,6 +32,7 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     logger: jsonLogger({ component: 'applier' }),
     clock: systemClock,
     hostProject: cfg.hostProject,
+    manifestPrefix: cfg.manifestPrefix,
   };
 }
 

@@ -12,15 +12,19 @@
  * (returning normally). A write that fails because the policy changed under us (a concurrent writer took the
  * priority, or removed the rule) is not an error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
  */
+import { isManifestObject, normalizePrefix, projectKeyOf } from '../core/bucket/layout';
 import { decodeEgressChange, encodeEvent, type IncomingMessage, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, StatusData } from '../core/events/types';
 import {
   describeWrite,
   deterministicRequestId,
+  isRevocation,
+  isTombstone,
   type PlannedWrite,
   PriorityBandFullError,
   planWrites,
   policyView,
+  recentRevocations,
   ruleContent,
   summarizePlan,
 } from '../core/firewall';
@@ -62,11 +66,17 @@ export interface ApplyDeps {
   retry?: RetryOptions;
   /** `ce-source` of status events (default APPLIER_SOURCE). */
   statusSource?: string;
+  /**
+   * The prefix the validator watches (EGRESS_MANIFEST_PREFIX). When set, a revocation whose object is not a manifest
+   * of that project directly under it is refused: no tombstone is recorded for an object the pipeline does not watch
+   * (e.g. `drift --repair` run against a wrong prefix, whose delete names the generation of a still-live manifest).
+   */
+  manifestPrefix?: string;
 }
 
 /** The result of one event. `apply-failed` is acknowledged (no redelivery); transient failures throw instead. */
 export interface ApplyOutcome {
-  outcome: 'applied' | 'skipped' | 'apply-failed';
+  outcome: 'applied' | 'skipped' | 'apply-failed' | 'held';
   project: string;
   eventId: string;
   /** The planned changes (all zero when skipped or failed before planning). */
@@ -136,8 +146,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
   };
 
   try {
-    // Entries re-checked, desired rules compiled (a revocation desires the tombstone of this generation).
-    const desired = desiredForEvent(event, deps.policy, deps.hostProject);
+    const outside = outsidePrefix(deps, event);
+    if (outside) throw new PermanentError(outside, 'outside-prefix');
+    // Entries re-checked, desired rules compiled (a revocation desires the tombstone of this generation, stamped with
+    // the time it is applied: the rate guard below counts those stamps).
+    const desired = desiredForEvent(event, deps.policy, deps.hostProject, Math.floor(deps.clock.now() / 1000));
     let snapshot = await read();
     for (let round = 1; ; round++) {
       // The exact writes, or the stale-event decision (writePlan.ts): the same function predicts replay's writes.
@@ -150,6 +163,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
       if (planned.writes.length === 0) {
         log('INFO', 'no changes', { plan: summarizePlan(plan), ...counters });
         return await finish('applied');
+      }
+      const held = holdReason(deps, event, plan, snapshot);
+      if (held) {
+        log('WARNING', held, { plan: summarizePlan(plan) });
+        return await finish('held', { reason: held });
       }
       log('INFO', 'applying plan', { plan: summarizePlan(plan), rules: planNames(plan), round });
       const conflict = await execute(deps, event, snapshot, planned.writes, counters, read, log);
@@ -187,6 +205,36 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     });
     return await finish('apply-failed', { reason: permanent.reason, error: permanent.message });
   }
+}
+
+/** Why a revocation must not be applied because of where its object lies (see ApplyDeps.manifestPrefix); or null. */
+function outsidePrefix(deps: ApplyDeps, event: EgressChangeEvent): string | null {
+  if (deps.manifestPrefix === undefined || !isRevocation(event)) return null;
+  const { object } = event.data.source;
+  if (isManifestObject(object, deps.manifestPrefix) && projectKeyOf(object) === event.data.project.name) return null;
+  return (
+    `revocation of ${event.data.project.name} refused: its object ${object} is not a manifest of that project under ` +
+    `the watched prefix ${JSON.stringify(normalizePrefix(deps.manifestPrefix))} (EGRESS_MANIFEST_PREFIX), so no ` +
+    'tombstone is recorded; check the prefix the command that published it was given'
+  );
+}
+
+/**
+ * Why a revocation is held instead of applied (the rate guard: docs/operations.md, "Held revocations"), or null.
+ * Counted from the tombstones' `at` stamps in the policy just read, so every applier instance sees the same count.
+ * Only a plan that removes access (deletes a rule other than a tombstone) counts or is held; `release` overrides.
+ */
+function holdReason(deps: ApplyDeps, event: EgressChangeEvent, plan: Plan, snapshot: PolicySnapshot): string | null {
+  if (!isRevocation(event) || event.data.release) return null;
+  if (!plan.delete.some((r) => !isTombstone(r))) return null;
+  const { revocationsPerWindow: limit, windowSeconds } = deps.policy.safety;
+  const recent = recentRevocations(snapshot.rules, Math.floor(deps.clock.now() / 1000) - windowSeconds);
+  if (recent.length < limit) return null;
+  return (
+    `revocation of ${event.data.project.name} held: ${recent.length} revocations were applied in the last ` +
+    `${windowSeconds} s (safety.revocationsPerWindow ${limit}); its rules stay until an operator runs ` +
+    `\`egress release ${event.data.project.name}\` (or the window passes and drift --repair re-publishes it)`
+  );
 }
 
 /**

@@ -3,20 +3,22 @@
  * repair events and `drift` status events. It is built to run on a schedule: when nothing drifted it publishes
  * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
  */
-import { defaultObjectName } from '../core/bucket/layout';
 import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
-import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
+import { encodeEvent, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { groupOwnedRules } from '../core/firewall/plan';
+import { isTombstone } from '../core/firewall/tombstone';
 import type { PlatformPolicy } from '../core/policy/types';
+import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicyPort } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { predictWrites } from './planEvent';
-import { loadBucketManifests, predictionSummary, replayEvent, sourceOf } from './replay';
+import { predictWrites, revokesAccess } from './planEvent';
+import { revocationEvent } from './release';
+import { elsewhere, loadBucketManifests, predictionSummary, readWarnings, replayEventOver, sourceOf } from './replay';
 
 /** `ce-source` of the drift status events. */
 export const DRIFT_SOURCE = '//infrastream-egress/drift';
@@ -37,6 +39,8 @@ export interface DriftDeps {
   /** Paces repair events by their expected writes. */
   pacer?: Pacer;
   logger?: Logger;
+  /** The prefix the validator watches (EGRESS_MANIFEST_PREFIX): a different `prefix` is warned about. */
+  watchedPrefix?: string;
 }
 
 /** Options of {@link runDrift}. */
@@ -45,6 +49,8 @@ export interface DriftOptions {
   repair?: boolean;
   /** Publish one `drift` status per drifted project (nothing when clean). */
   reportStatus?: boolean;
+  /** `--allow-revocations N`: the repair may revoke up to N projects (beyond safety.maxRevocationsPerRun). */
+  allowRevocations?: number;
 }
 
 /** The report plus what was published. */
@@ -57,6 +63,15 @@ export interface DriftRun {
   statuses: number;
   /** Projects the repair cannot fix (repair: manual). */
   manual: string[];
+  /**
+   * Projects with owned rules but no manifest: revocations not applied yet, held by the applier's rate guard or
+   * still in flight (the policy cannot tell which). `egress release` applies them; `--repair` re-publishes them.
+   */
+  pendingRevocations: string[];
+  /** Set when the blast-radius guard refused the repair: nothing was published. */
+  refused?: Exclude<RevocationVerdict, { ok: true }>;
+  /** Things the operator should know (a prefix the pipeline does not watch, two manifests of one project). */
+  warnings: string[];
 }
 
 /** A repair event and its predicted effect. */
@@ -69,6 +84,8 @@ export interface DriftRepairEvent {
   skipped?: string;
   /** The applier will refuse the event for good (`reason: message`). */
   willFail?: string;
+  /** The applier will remove access (owned rules other than a tombstone) for it. */
+  revokes?: boolean;
 }
 
 /** A short human reason for a status event: `2 missing, 1 extra`. */
@@ -100,7 +117,17 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
-  const run: DriftRun = { report, repairs: [], forecast: [], statuses: 0, manual: [] };
+  const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
+  for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
+  const run: DriftRun = {
+    report,
+    repairs: [],
+    forecast: [],
+    statuses: 0,
+    manual: [],
+    pendingRevocations: report.drifted.filter((p) => p.repair === 'delete').map((p) => p.project),
+    warnings,
+  };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
   const taken = new Set(snapshot.rules.map((r) => r.priority));
@@ -112,23 +139,18 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     const m = byKey.get(p.project);
     const ev =
       p.repair === 'replay' && m
-        ? replayEvent(deps.bucket, m, time)
-        : makeEgressChange({
-            // No manifest: revoke at the generation the rules record, so the stale-event guard lets it through. The
-            // environment is unknown without a manifest; a delete event carries no entries and only needs the key.
-            project: { name: p.project, environment: 'unknown' },
-            reason: 'delete',
-            entries: [],
-            source: {
-              bucket: deps.bucket,
-              object: defaultObjectName(deps.prefix, p.project),
-              generation: p.appliedGeneration ?? '0',
-            },
+        ? replayEventOver(deps.bucket, m, owned.get(p.project) ?? [], time)
+        : // No manifest: revoke at the generation the rules record, so the stale-event guard lets it through.
+          revocationEvent({
+            bucket: deps.bucket,
+            prefix: deps.prefix,
+            project: p.project,
+            generation: p.appliedGeneration ?? '0',
             time,
           });
     const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const predicted = predictionSummary(predictWrites(ev, view, deps.policy, deps.hostProject));
-    const { writes, ...note } = predicted;
+    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject);
+    const { writes, ...note } = predictionSummary(prediction);
     return {
       ev,
       forecast: {
@@ -137,9 +159,31 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
         eventId: ev.id,
         expectedWrites: writes,
         ...note,
+        ...(revokesAccess(ev, prediction) ? { revokes: true } : {}),
       },
     };
   };
+  const repairs = new Map(report.drifted.map((p) => [p.project, repairEvent(p)]));
+  // The blast-radius guard decides on the whole repair BEFORE anything is published (core/safety/revocations.ts).
+  const ownedProjects = [...owned.entries()].filter(([, rs]) => rs.some((r) => !isTombstone(r))).length;
+  const verdict = checkRevocations({
+    command: 'drift --repair',
+    where: `gs://${deps.bucket}/${deps.prefix}`,
+    projects: [...repairs.values()].filter((r) => r?.forecast.revokes).map((r) => r!.forecast.project),
+    manifests: manifests.length,
+    ownedProjects,
+    max: deps.policy.safety.maxRevocationsPerRun,
+    allow: opts.allowRevocations,
+    watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
+  });
+  if (!verdict.ok) {
+    run.refused = verdict;
+    if (opts.repair) {
+      run.forecast = [...repairs.values()].flatMap((r) => (r ? [r.forecast] : []));
+      log.log('ERROR', verdict.message, { projects: verdict.projects });
+      return run;
+    }
+  }
 
   for (const p of report.drifted) {
     if (opts.reportStatus) {
@@ -158,7 +202,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
       await deps.publisher!.publish(deps.statusTopic!, encodeEvent(ev));
       run.statuses++;
     }
-    const repair = repairEvent(p);
+    const repair = repairs.get(p.project);
     if (repair) run.forecast.push(repair.forecast);
     if (!opts.repair) continue;
     if (!repair) {

@@ -8,6 +8,8 @@ import type { EgressChangeEvent } from '../core/events/types';
 import {
   CompileError,
   desiredRules,
+  isRevocation,
+  isTombstone,
   type PolicyView,
   PriorityBandFullError,
   planWrites,
@@ -53,7 +55,12 @@ export function recheckEntries(event: EgressChangeEvent, policy: PlatformPolicy)
 }
 
 /** The rules the event desires. Throws PermanentError for bad entries or a manifest the policy cannot compile. */
-export function desiredForEvent(event: EgressChangeEvent, policy: PlatformPolicy, hostProject?: string): DesiredRule[] {
+export function desiredForEvent(
+  event: EgressChangeEvent,
+  policy: PlatformPolicy,
+  hostProject?: string,
+  revokedAt?: number,
+): DesiredRule[] {
   const entries = recheckEntries(event, policy);
   try {
     return desiredRules(event.data.project, entries, {
@@ -61,6 +68,7 @@ export function desiredForEvent(event: EgressChangeEvent, policy: PlatformPolicy
       generation: event.data.source.generation,
       reason: event.data.reason,
       ...(hostProject ? { hostProject } : {}),
+      ...(revokedAt !== undefined ? { revokedAt } : {}),
     });
   } catch (err) {
     if (err instanceof CompileError) throw new PermanentError(err.message, 'compile-failed');
@@ -88,4 +96,10 @@ export function predictWrites(
     if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
     throw err;
   }
+}
+
+/** True when the applier, given `prediction` for `event`, revokes access: removes an owned rule other than a tombstone. */
+export function revokesAccess(event: EgressChangeEvent, prediction: WritePrediction): boolean {
+  if (!isRevocation(event) || 'failed' in prediction || prediction.skip) return false;
+  return prediction.plan.delete.some((r) => !isTombstone(r));
 }

@@ -9,21 +9,43 @@
  * no quota time at all. Event ids are deterministic (bucket, object, generation, reason): an interrupted replay can be
  * run again; the events it re-sends are recognisable duplicates and the applier's plan makes them no-ops.
  */
-import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
+import { isManifestObject, manifestsOf, normalizePrefix, prefixWarning, projectKeyOf } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
-import { groupOwnedRules } from '../core/firewall/plan';
+import { groupOwnedRules, supersededGeneration } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
+import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicyPort, PolicySnapshot } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { predictWrites, type WritePrediction } from './planEvent';
+import { predictWrites, revokesAccess, type WritePrediction } from './planEvent';
+
+/** The watched prefix when a run reads another one (normalised), else undefined. */
+export function elsewhere(prefix: string, watched: string | undefined): string | undefined {
+  return watched !== undefined && normalizePrefix(watched) !== normalizePrefix(prefix)
+    ? normalizePrefix(watched)
+    : undefined;
+}
+
+/** Warnings about what an operator command read: a prefix the pipeline does not watch, duplicate manifests. */
+export function readWarnings(prefix: string, watched: string | undefined, manifests: readonly BucketManifest[]) {
+  const out: string[] = [];
+  const w = watched === undefined ? null : prefixWarning(prefix, watched);
+  if (w) out.push(w);
+  for (const m of manifests)
+    if (m.spellings.length > 1)
+      out.push(
+        `warning: ${m.key} has ${m.spellings.length} live manifests (${m.spellings.map((o) => o.name).join(', ')}); ` +
+          `${m.object.name} is used, delete the other(s)`,
+      );
+  return out;
+}
 
 /** A live manifest of the bucket, read and validated. */
 export interface BucketManifest {
@@ -35,6 +57,11 @@ export interface BucketManifest {
   entries: EgressEntry[];
   /** `CODE message` of each error, for invalid manifests. */
   errors: string[];
+  /**
+   * Every live manifest object of the key, preferred spelling first (layout.ts `manifestsOf`: `.yaml`, `.yml`, other
+   * cases); `object` is the first. More than one is a rename in progress or a duplicate.
+   */
+  spellings: StoredObject[];
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
@@ -66,12 +93,17 @@ export async function loadBucketManifests(
   opts: { projects?: readonly string[]; concurrency?: number } = {},
 ): Promise<BucketManifest[]> {
   const wanted = opts.projects?.length ? new Set(opts.projects) : undefined;
-  const objects = (await store.list(prefix))
+  const listed = (await store.list(prefix))
     // The validator's rule of what counts as a manifest (directly under the prefix), so replay never publishes for an
     // object the pipeline itself ignores (`manifests/team/x.yaml`).
-    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(projectKeyOf(o.name))))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const loaded = await mapLimit(objects, opts.concurrency ?? 16, async (o) => {
+    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(projectKeyOf(o.name))));
+  // One manifest per project: of several spellings, the layout's preferred one (the others are kept as `spellings`).
+  const byKey = new Map<string, StoredObject[]>();
+  for (const o of listed) byKey.set(projectKeyOf(o.name), [...(byKey.get(projectKeyOf(o.name)) ?? []), o]);
+  const objects = [...byKey.entries()]
+    .map(([key, os]) => ({ o: manifestsOf(os, prefix, key)[0]!, spellings: manifestsOf(os, prefix, key) }))
+    .sort((a, b) => (a.o.name < b.o.name ? -1 : a.o.name > b.o.name ? 1 : 0));
+  const loaded = await mapLimit(objects, opts.concurrency ?? 16, async ({ o, spellings }) => {
     const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));
     if (!got) return null; // deleted meanwhile: its delete event revokes it
     const r = validateManifest(got.text, { path: o.name, policy });
@@ -83,6 +115,7 @@ export async function loadBucketManifests(
       project: r.project,
       entries: r.egress,
       errors,
+      spellings,
     } satisfies BucketManifest;
   });
   return loaded.filter((x): x is BucketManifest => x !== null);
@@ -100,14 +133,32 @@ export function sourceOf(bucket: string, o: StoredObject): ManifestSource {
 }
 
 /** The replay event of a live manifest (its id is deterministic: bucket, object, generation, reason). */
-export function replayEvent(bucket: string, m: BucketManifest, time: Date): EgressChangeEvent {
+export function replayEvent(
+  bucket: string,
+  m: BucketManifest,
+  time: Date,
+  supersedes?: string | undefined,
+): EgressChangeEvent {
   return makeEgressChange({
     project: m.project!,
     reason: 'replay',
     entries: m.entries,
     source: sourceOf(bucket, m.object),
     time,
+    // Which object the superseded generation belonged to is not known here (it is gone, or it is a wrong tombstone's).
+    ...(supersedes ? { supersedes: { generation: supersedes } } : {}),
   });
+}
+
+/** The replay event of `m` over `owned` (read before the listing): superseding what the firewall records when safe. */
+export function replayEventOver(
+  bucket: string,
+  m: BucketManifest,
+  owned: readonly ObservedRule[],
+  time: Date,
+  opts: { restore?: boolean } = {},
+): EgressChangeEvent {
+  return replayEvent(bucket, m, time, supersededGeneration(owned, m.object, m.spellings, opts));
 }
 
 /** The expected writes of a prediction, and why the applier will write nothing when it will skip or refuse. */
@@ -146,6 +197,8 @@ export interface ReplayDeps {
   concurrency?: number;
   logger?: Logger;
   onProgress?: (p: Progress) => void;
+  /** The prefix the validator watches (EGRESS_MANIFEST_PREFIX): a different `prefix` is warned about. */
+  watchedPrefix?: string;
 }
 
 /** Options of {@link replay}. */
@@ -153,6 +206,13 @@ export interface ReplayOptions {
   /** Only these projects; empty or absent with `all` means every manifest. */
   projects?: string[];
   dryRun?: boolean;
+  /** `--allow-revocations N`: the run may revoke up to N projects (beyond safety.maxRevocationsPerRun). */
+  allowRevocations?: number;
+  /**
+   * `--restore`: also supersede tombstones recorded at (or above) a live manifest's generation, so the replay
+   * re-creates the rules a wrong revocation removed (docs/operations.md, "Undo a mass revocation").
+   */
+  restore?: boolean;
 }
 
 /** The fate of one project. */
@@ -181,15 +241,31 @@ export interface ReplayReport {
   /** Policy reads made (0 or 1). */
   reads: number;
   elapsedMs: number;
+  /** Set when the blast-radius guard refused the run: nothing was published. */
+  refused?: Exclude<RevocationVerdict, { ok: true }>;
+  /** Things the operator should know (a prefix the pipeline does not watch, two manifests of one project). */
+  warnings: string[];
 }
 
 /** Re-publishes replay events for the live manifests (all, or `opts.projects`). Never throws for one bad project. */
 export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promise<ReplayReport> {
   const log = deps.logger ?? nullLogger;
   const t0 = deps.clock.now();
+  // The policy is read BEFORE the bucket is listed: a tombstone seen then was written after its object was gone, so
+  // a live object listed afterwards at that generation proves the tombstone wrong (supersededGeneration, plan.ts).
+  let byProject: Map<string, ObservedRule[]> | undefined;
+  let snapshot: PolicySnapshot = { rules: [] };
+  let reads = 0;
+  if (deps.firewall) {
+    snapshot = await deps.firewall.getPolicy();
+    byProject = groupOwnedRules(snapshot.rules);
+    reads++;
+  }
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
     ...(opts.projects ? { projects: opts.projects } : {}),
   });
+  const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
+  for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
   const items: ReplayItem[] = [];
   for (const p of opts.projects ?? [])
     if (!manifests.some((m) => m.key === p))
@@ -199,34 +275,57 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
         error: `no manifest ${deps.prefix}${p}.yaml in gs://${deps.bucket}`,
       });
 
-  // One read; owned rules grouped by project once (parsing every marker per project would be quadratic). Each
-  // project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier writes.
-  // Without a read, every compiled rule counts as a write (planned against an empty policy).
-  let byProject: Map<string, ObservedRule[]> | undefined;
-  let snapshot: PolicySnapshot = { rules: [] };
-  let reads = 0;
-  if (deps.firewall) {
-    snapshot = await deps.firewall.getPolicy();
-    byProject = groupOwnedRules(snapshot.rules);
-    reads++;
-  }
+  // One read (above); owned rules grouped by project once (parsing every marker per project would be quadratic).
+  // Each project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier
+  // writes. Without a read, every compiled rule counts as a write (planned against an empty policy).
   const taken = new Set(snapshot.rules.map((r) => r.priority));
-  const todo: { m: BucketManifest; writes: number; note: Pick<ReplayItem, 'skipped' | 'willFail'> }[] = [];
+  const todo: {
+    m: BucketManifest;
+    ev: EgressChangeEvent;
+    writes: number;
+    note: Pick<ReplayItem, 'skipped' | 'willFail'>;
+  }[] = [];
+  const revoking: string[] = [];
   for (const m of manifests) {
     const base = { project: m.project?.name ?? m.key, object: m.object.name, generation: m.object.generation };
     if (!m.valid || !m.project) {
       items.push({ ...base, status: 'invalid', error: m.errors.join('; ') });
       continue;
     }
-    const ev = replayEvent(deps.bucket, m, new Date(deps.clock.now()));
-    const view = { owned: byProject?.get(m.project.name) ?? [], fingerprint: snapshot.fingerprint, taken };
+    const owned = byProject?.get(m.project.name) ?? [];
+    const ev = replayEventOver(deps.bucket, m, owned, new Date(deps.clock.now()), { restore: !!opts.restore });
+    const view = { owned, fingerprint: snapshot.fingerprint, taken };
     const prediction = predictWrites(ev, view, deps.policy, deps.hostProject);
+    if (revokesAccess(ev, prediction)) revoking.push(m.project.name);
     if ('failed' in prediction && prediction.reason === 'compile-failed') {
       items.push({ ...base, status: 'invalid', error: prediction.failed });
       continue;
     }
     const { writes, ...note } = predictionSummary(prediction);
-    todo.push({ m, writes, note });
+    todo.push({ m, ev, writes, note });
+  }
+  const verdict = checkRevocations({
+    command: 'replay',
+    where: `gs://${deps.bucket}/${deps.prefix}`,
+    projects: revoking,
+    max: deps.policy.safety.maxRevocationsPerRun,
+    allow: opts.allowRevocations,
+    watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
+  });
+  if (!verdict.ok && !opts.dryRun) {
+    log.log('ERROR', verdict.message, { projects: verdict.projects });
+    const invalid = items.length;
+    return {
+      items,
+      published: 0,
+      invalid,
+      failed: 0,
+      expectedWrites: 0,
+      reads,
+      elapsedMs: deps.clock.now() - t0,
+      refused: verdict,
+      warnings,
+    };
   }
 
   let done = 0;
@@ -234,9 +333,10 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
   const total = todo.length;
   const inflight = new Set<Promise<void>>();
   const limit = deps.concurrency ?? 32;
-  for (const { m, writes, note } of todo) {
+  for (const { m, ev: planned, writes, note } of todo) {
     const project = m.project!;
-    const ev = replayEvent(deps.bucket, m, new Date(deps.clock.now()));
+    // Stamped when published (after the pacer's wait); the id does not depend on the time.
+    const ev = { ...planned, time: new Date(deps.clock.now()).toISOString() };
     const item: ReplayItem = {
       project: project.name,
       object: m.object.name,
@@ -290,6 +390,8 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     expectedWrites: writesSoFar,
     reads,
     elapsedMs: deps.clock.now() - t0,
+    warnings,
+    ...(!verdict.ok ? { refused: verdict } : {}),
   };
   log.log('INFO', opts.dryRun ? 'replay dry run' : 'replay done', {
     published: report.published,

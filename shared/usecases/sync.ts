@@ -3,10 +3,11 @@
  * then upload only what differs and optionally delete what was removed, each write guarded by a generation
  * precondition so a concurrent writer is detected instead of overwritten. See docs/sync.md.
  */
-import { isManifestObject, normalizePrefix, objectNameOf } from '../core/bucket/layout';
+import { isManifestObject, normalizePrefix, objectNameOf, projectKeyOf } from '../core/bucket/layout';
 import { crc32cBase64, md5Base64 } from '../core/checksums';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
+import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import { PortError } from '../ports/errors';
 import { type ManifestStore, PreconditionFailedError, StorageApiError, type StoredObject } from '../ports/storage';
 import { validateManifestFiles } from './validateFiles';
@@ -60,6 +61,8 @@ export interface SyncReport {
   extraneous: string[];
   summary: { uploaded: number; unchanged: number; deleted: number };
   error?: SyncFailure;
+  /** Set when the blast-radius guard refused the deletions: nothing was uploaded or deleted. */
+  refused?: Exclude<RevocationVerdict, { ok: true }>;
 }
 
 /** Options of {@link syncManifests}. */
@@ -80,6 +83,11 @@ export interface SyncManifestsOptions {
   concurrency?: number;
   /** Called after each object is settled (unchanged ones included), for progress bars. */
   onProgress?: (done: number, total: number, item: SyncItem) => void;
+  /**
+   * The blast-radius guard of `--delete`: at most `max` projects revoked (default: the validation policy's
+   * safety.maxRevocationsPerRun; no limit with `validation: 'skip'`), or up to `allow` (`--allow-revocations N`).
+   */
+  safety?: { max?: number; allow?: number | undefined };
 }
 
 /** A problem with the sync's inputs (not the manifests' content): the CLI maps it to a usage error. */
@@ -205,6 +213,29 @@ export async function syncManifests(opts: SyncManifestsOptions): Promise<SyncRep
     };
   }
   const { items, extraneous } = planSync(opts.files, remote, prefix, opts.deleteRemoved ?? false);
+  // A deletion revokes its project unless a local file of the same key stays (a rename `p.yml` -> `p.yaml`).
+  const staying = new Set(opts.files.map((f) => projectKeyOf(f.objectName)));
+  const revoked = [...new Set(items.filter((i) => i.action === 'delete').map((i) => projectKeyOf(i.object)))].filter(
+    (k) => !staying.has(k),
+  );
+  const verdict = checkRevocations({
+    command: 'sync --delete',
+    where: `the local folder and ${prefix || "'' (the bucket root)"}`,
+    projects: revoked,
+    max:
+      opts.safety?.max ??
+      (opts.validation === 'skip' ? Number.POSITIVE_INFINITY : opts.validation.policy.safety.maxRevocationsPerRun),
+    allow: opts.safety?.allow,
+  });
+  if (!verdict.ok)
+    return {
+      ...base,
+      valid: true,
+      items: items.map((i) => (i.action === 'unchanged' ? i : { ...i, done: false })),
+      extraneous,
+      summary: { uploaded: 0, unchanged: items.filter((i) => i.action === 'unchanged').length, deleted: 0 },
+      refused: verdict,
+    };
   const total = items.length;
   let settled = 0;
   const progress = (item: SyncItem) => opts.onProgress?.(++settled, total, item);

@@ -77,7 +77,12 @@ function summary(diags: readonly Diagnostic[]): string[] {
   return diags.slice(0, 5).map((d) => `${d.line}:${d.column} ${d.code}: ${d.message}`);
 }
 
-async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Record<string, unknown>) {
+async function finalized(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  ctx: Record<string, unknown>,
+  supersedes?: { object: string; generation: string },
+) {
   const { logger, policy } = deps;
   const max = policy.manifest.maxFileBytes;
   const store = deps.storeFor(ev.bucket);
@@ -130,7 +135,13 @@ async function finalized(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: 
   }
 
   if (result.valid && result.project) {
-    const event = makeEgressChange({ project: result.project, reason: 'upsert', entries: result.egress, source });
+    const event = makeEgressChange({
+      project: result.project,
+      reason: 'upsert',
+      entries: result.egress,
+      source,
+      ...(supersedes ? { supersedes } : {}),
+    });
     const pub = await io(`publish to ${deps.changesTopic}`, () =>
       deps.publisher.publish(deps.changesTopic, encodeEvent(event)),
     );
@@ -202,7 +213,7 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
         project: key,
         changeId: changeEventId(source, 'delete'),
         source,
-        reason: `the project still has a live manifest ${sibling}; nothing revoked`,
+        reason: `the project still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
       },
       VALIDATOR_SOURCE,
     );
@@ -210,13 +221,29 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
       deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
     );
     if (!pub.ok) return failed(deps, pub.error, ctx);
-    deps.logger.log('INFO', `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked`, {
-      ...ctx,
-      liveObject: sibling,
-      liveGeneration: other.generation,
-      statusId: status.id,
-    });
-    return { kind: 'superseded', liveGeneration: other.generation } as const;
+    deps.logger.log(
+      'INFO',
+      `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
+      { ...ctx, liveObject: sibling, liveGeneration: other.generation, statusId: status.id },
+    );
+    // The firewall may reflect the removed object (its rules, its generation): re-publish the live one, naming the
+    // removed object and generation it replaces, so the applier follows it even when its generation is older
+    // (generations order one object's changes, not two objects'). docs/events.md, "Two files, one project".
+    return finalized(
+      deps,
+      {
+        kind: 'finalized',
+        id: ev.id,
+        bucket: ev.bucket,
+        name: other.name,
+        generation: other.generation,
+        size: other.size,
+        ...(other.md5Hash ? { md5Hash: other.md5Hash } : {}),
+        ...(other.crc32c ? { crc32c: other.crc32c } : {}),
+      },
+      { ...ctx, object: other.name, generation: other.generation, replacing: ev.name },
+      { object: ev.name, generation: ev.generation },
+    );
   }
   const event = makeEgressChange({
     // Only the key is known once the object is gone; the applier needs nothing else to revoke.

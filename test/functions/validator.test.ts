@@ -224,14 +224,19 @@ describe('egressValidator: extensions in any letter case (the bucket layout rule
     expect(logger.entries.some((e) => /ignored/.test(e.message))).toBe(false);
   });
 
-  it('does not revoke when p.yaml is deleted while p.YAML is live', async () => {
+  it('does not revoke when p.yaml is deleted while p.YAML is live: it re-publishes p.YAML instead', async () => {
     const old = await upload(OBJECT, VALID);
-    await upload('manifests/payment-gateway.YAML', VALID_V2);
+    const live = await upload('manifests/payment-gateway.YAML', VALID_V2);
     await store.delete(OBJECT);
     const res = await deliver(event('deleted', OBJECT, old.generation));
 
     expect(res.status).toBe(204);
-    expect(changes()).toHaveLength(0);
+    expect(changes()).toHaveLength(1);
+    expect(decodedChange(0).data).toMatchObject({
+      reason: 'upsert',
+      source: { object: 'manifests/payment-gateway.YAML', generation: live.generation },
+      supersedes: { object: OBJECT, generation: old.generation },
+    });
     expect(logger.at('INFO').some((e) => e.fields.liveObject === 'manifests/payment-gateway.YAML')).toBe(true);
   });
 
@@ -261,14 +266,20 @@ describe('egressValidator: size limit without a size in the event', () => {
 });
 
 describe.each(['deleted', 'archived'] as const)('egressValidator: %s', (kind) => {
-  it('does not revoke a project renamed from .yml to .yaml (the other spelling is live)', async () => {
+  it('does not revoke a project renamed from .yml to .yaml (the other spelling is live, and is re-published)', async () => {
     const old = await upload('manifests/payment-gateway.yml', VALID);
-    await upload(OBJECT, VALID_V2);
+    const live = await upload(OBJECT, VALID_V2);
     await store.delete('manifests/payment-gateway.yml');
     const res = await deliver(event(kind, 'manifests/payment-gateway.yml', old.generation));
 
     expect(res.status).toBe(204);
-    expect(changes()).toHaveLength(0);
+    // The live spelling is re-published (naming what it replaces), so the firewall follows it: never a delete.
+    expect(changes()).toHaveLength(1);
+    expect(decodedChange(0).data).toMatchObject({
+      reason: 'upsert',
+      source: { object: OBJECT, generation: live.generation },
+      supersedes: { object: 'manifests/payment-gateway.yml', generation: old.generation },
+    });
     expect(logger.at('INFO').some((e) => e.fields.liveObject === OBJECT)).toBe(true);
     // Reported as skipped under the id the delete would have had, so a waiter on the status topic gets an answer.
     expect(statuses()).toHaveLength(1);

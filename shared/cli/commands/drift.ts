@@ -24,17 +24,19 @@ import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/d
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { plural } from '../format';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
 
 interface DriftFlags extends OpsFlags {
   repair?: boolean;
   reportStatus?: boolean;
   detailedExitcode?: boolean;
+  allowRevocations?: number;
   format: 'text' | 'json';
 }
 
 /** The exit code of a drift run (see the module comment). */
-export function driftExitCode(run: DriftRun, detailed: boolean): number {
+export function driftExitCode(run: DriftRun, detailed: boolean, repair = false): number {
+  if (repair && run.refused) return EXIT_INVALID;
   if (run.report.errors.length || run.report.unchecked.length) return EXIT_INVALID;
   if (detailed && run.report.drifted.length) return EXIT_USAGE; // 2 = "changes present", as plan/terraform
   return EXIT_OK;
@@ -62,6 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     '--write-quota <n>',
     'Compute write quota per minute that repairs are paced to (default 1500)',
   );
+  addAllowRevocationsOption(cmd);
   addOpsOptions(cmd)
     .addHelpText(
       'after',
@@ -90,13 +93,30 @@ export function register(program: Command, setExit: (code: number) => void): voi
               statusTopic: cfg.statusTopic,
               pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock: systemClock }),
               logger: jsonLogger({ component: 'egress-drift' }, (l) => process.stderr.write(`${l}\n`)),
+              watchedPrefix: cfg.manifestPrefix,
               ...(publisher ? { publisher } : {}),
             },
-            { repair: !!flags.repair, reportStatus: !!flags.reportStatus },
+            {
+              repair: !!flags.repair,
+              reportStatus: !!flags.reportStatus,
+              ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
+            },
           );
           if (flags.format === 'json') process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
           else {
+            for (const w of run.warnings) process.stdout.write(`${w}\n`);
+            if (run.refused && flags.repair) {
+              process.stdout.write(`${run.refused.message}\n`);
+              setExit(EXIT_INVALID);
+              return;
+            }
             process.stdout.write(renderDriftText(run.report));
+            if (run.pendingRevocations.length)
+              process.stdout.write(
+                `revocations not applied (held by the applier's rate guard, or in flight): ${run.pendingRevocations.join(', ')}; ` +
+                  `\`egress release ${run.pendingRevocations.join(' ')}\` applies them\n`,
+              );
+            if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
             if (run.repairs.length)
               process.stdout.write(
                 `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
@@ -108,7 +128,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
             if (run.statuses)
               process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
           }
-          setExit(driftExitCode(run, !!flags.detailedExitcode));
+          setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
         } finally {
           await Promise.all([fw.close(), publisher?.close()]);
         }

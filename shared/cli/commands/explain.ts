@@ -5,9 +5,11 @@
  * source).
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
+
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { readProjectManifest } from '../../adapters/manifestDir';
+import { prefixWarning } from '../../core/bucket/layout';
 import { checkProjectKey, ExplainArgumentError, type ExplainFirewall, renderExplainText } from '../../core/explain';
 import {
   bucketStore,
@@ -69,6 +71,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
           source = { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
         } else {
           const { bucket, prefix } = resolveBucket(flags, cfg);
+          const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
+          if (elsewhere) process.stderr.write(`${elsewhere}\n`);
           source = { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
         }
         let close: (() => Promise<void>) | undefined;

@@ -24,7 +24,7 @@ import { redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
 import { progressBar } from '../progress';
 
 interface ReplayFlags extends OpsFlags {
@@ -33,6 +33,8 @@ interface ReplayFlags extends OpsFlags {
   rate?: string;
   dryRun?: boolean;
   deadLetter?: string;
+  allowRevocations?: number;
+  restore?: boolean;
   format: 'text' | 'json';
   live: boolean;
 }
@@ -60,7 +62,9 @@ export function progressReporter(title: string, stream: NodeJS.WriteStream = pro
 }
 
 function toText(r: ReplayReport, dryRun: boolean): string {
-  const lines: string[] = [];
+  const lines: string[] = [...r.warnings];
+  if (r.refused && !dryRun) return `${[...lines, r.refused.message].join('\n')}\n`;
+  if (r.refused) lines.push(`note: without --dry-run this would be refused: ${r.refused.message}`);
   for (const i of r.items) {
     if (i.status === 'published' || i.status === 'would-publish') {
       // What the applier will do with it: its writes, or nothing and why (the same planner as the applier's).
@@ -95,7 +99,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--write-quota <n>', 'Compute write quota in writes per minute (default EGRESS_WRITE_QUOTA or 1500)')
     .option('--dry-run', 'plan and list what would be published; publish nothing')
     .option('--dead-letter <subscription>', 're-drive the messages of this dead-letter subscription instead')
-    .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)');
+    .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)')
+    .option(
+      '--restore',
+      'also undo revocations recorded at a live generation (a wrong mass revocation): docs/operations.md, "Undo a mass revocation"',
+    );
+  addAllowRevocationsOption(cmd);
   addOpsOptions(cmd)
     .addHelpText(
       'after',
@@ -162,13 +171,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
               ...(fw ? { firewall: fw.port, hostProject: fw.hostProject } : {}),
               logger,
               onProgress: (p) => progress.update(p),
+              watchedPrefix: cfg.manifestPrefix,
             },
-            { ...(flags.project ? { projects: flags.project } : {}), dryRun: !!flags.dryRun },
+            {
+              ...(flags.project ? { projects: flags.project } : {}),
+              dryRun: !!flags.dryRun,
+              restore: !!flags.restore,
+              ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
+            },
           );
           progress.done();
           if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
           else process.stdout.write(toText(r, !!flags.dryRun));
-          setExit(r.invalid || r.failed ? EXIT_INVALID : EXIT_OK);
+          setExit(r.invalid || r.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
         } finally {
           progress.done();
           await Promise.all([fw?.close(), publisher?.close()]);

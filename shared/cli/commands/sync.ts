@@ -3,6 +3,7 @@ import { Storage } from '@google-cloud/storage';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ManifestDirError, readManifestDir } from '../../adapters/manifestDir';
 import { gcsManifestStore } from '../../adapters/storage';
+import { prefixWarning } from '../../core/bucket/layout';
 import type { ManifestResult } from '../../core/manifest/types';
 import type { ManifestStore } from '../../ports/storage';
 import { readConfig } from '../../runtime/config';
@@ -17,6 +18,7 @@ import {
 } from '../../usecases/sync';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
+import { addAllowRevocationsOption } from '../options';
 import { progressBar } from '../progress';
 
 interface SyncFlags {
@@ -26,6 +28,7 @@ interface SyncFlags {
   policy?: string;
   endpoint?: string;
   concurrency: number;
+  allowRevocations?: number;
 }
 
 /** Output sinks (process streams in the CLI). */
@@ -108,6 +111,10 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
     return;
   }
   for (const l of warnings) io.err(`${l}\n`);
+  if (r.refused) {
+    io.out(`${r.refused.message}\n`);
+    return;
+  }
   if (r.error && r.items.length === 0) {
     // The listing failed: nothing was compared, so a "0 to upload" summary would claim a result that does not exist.
     io.err(`error: ${r.error.message}\nnothing was compared or written to ${where}\n`);
@@ -162,6 +169,8 @@ export async function runSync(
     io.err(`error: no *.yaml or *.yml files under ${dir}; nothing to sync\n`);
     return EXIT_INVALID;
   }
+  const watched = prefixWarning(prefix, readConfig().manifestPrefix);
+  if (watched) io.err(`${watched}\n`);
   const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: io.stderr });
   const report = await syncManifests({
     store,
@@ -171,6 +180,7 @@ export async function runSync(
     deleteRemoved: flags.delete ?? false,
     dryRun: flags.dryRun ?? false,
     concurrency: flags.concurrency,
+    safety: { allow: flags.allowRevocations },
     onProgress: (done, total, item) => bar.update(done, total, item.object),
   });
   bar.done();
@@ -180,12 +190,12 @@ export async function runSync(
   } else {
     renderText(report, bucket, io);
   }
-  return report.valid && !report.error ? EXIT_OK : EXIT_INVALID;
+  return report.valid && !report.error && !report.refused ? EXIT_OK : EXIT_INVALID;
 }
 
 /** Registers `egress sync`. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('sync')
     .description(
       'Validate every manifest in DIR, then upload the changed ones to gs://BUCKET[/PREFIX] (object = PREFIX + file name); refuses to sync anything if one manifest is invalid',
@@ -196,7 +206,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'gs://BUCKET/PREFIX (gs://BUCKET alone = EGRESS_MANIFEST_PREFIX, default manifests/; gs://BUCKET/ = the bucket root)',
     )
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
-    .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
+    .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed');
+  addAllowRevocationsOption(cmd)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
     .option(

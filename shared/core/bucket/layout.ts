@@ -77,3 +77,18 @@ export function manifestsOf<T extends { name: string }>(objects: readonly T[], p
     .filter((o) => isManifestObject(o.name, prefix) && projectKeyOf(o.name) === key)
     .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/**
+ * A warning when an operator command reads `given` while the pipeline (the validator) watches `watched`
+ * (EGRESS_MANIFEST_PREFIX): what the command sees is then not what the pipeline acts on. Null when they agree.
+ */
+export function prefixWarning(given: string, watched: string): string | null {
+  const g = normalizePrefix(given);
+  const w = normalizePrefix(watched);
+  if (g === w) return null;
+  const show = (p: string) => (p === '' ? "'' (the bucket root)" : `'${p}'`);
+  return (
+    `warning: this command reads the prefix ${show(g)}, but the pipeline watches ${show(w)} (EGRESS_MANIFEST_PREFIX); ` +
+    'its answers are about objects the validator ignores. Pass gs://BUCKET (no path) to use the watched prefix.'
+  );
+}

@@ -46,11 +46,16 @@ export function makeEgressChange(args: {
   entries: EgressEntry[];
   source: ManifestSource;
   time?: Date;
+  supersedes?: { generation: string; object?: string } | undefined;
+  release?: boolean;
 }): EgressChangeEvent {
   const entries = args.reason === 'delete' ? [] : args.entries;
+  // A release or a superseding event is another decision than the plain change: it gets its own (deterministic) id.
+  const variant = args.release ? ':release' : args.supersedes ? `:supersedes=${args.supersedes.generation}` : '';
+  const id = changeEventId(args.source, args.reason);
   return {
     specversion: '1.0',
-    id: changeEventId(args.source, args.reason),
+    id: variant ? createHash('sha256').update(`${id}${variant}`).digest('hex').slice(0, 32) : id,
     type: EGRESS_CHANGED_TYPE,
     source: eventSource(args.source.bucket),
     subject: args.project.name,
@@ -62,6 +67,8 @@ export function makeEgressChange(args: {
       entries,
       source: args.source,
       desiredHash: desiredHash(args.project.name, entries),
+      ...(args.supersedes ? { supersedes: args.supersedes } : {}),
+      ...(args.release ? { release: true as const } : {}),
     },
   };
 }
@@ -178,6 +185,16 @@ export function decodeEgressChange(msg: IncomingMessage): { ok: true; event: Egr
   if (!isObj(s) || !isStr(s.bucket) || !isStr(s.object) || !isStr(s.generation) || !/^\d+$/.test(s.generation))
     errors.push('data.source must have string bucket, object and a decimal generation');
   if (!isStr(d.desiredHash)) errors.push('data.desiredHash must be a string');
+  const sup = d.supersedes;
+  if (
+    sup !== undefined &&
+    (!isObj(sup) ||
+      (sup.object !== undefined && !isStr(sup.object)) ||
+      !isStr(sup.generation) ||
+      !/^\d+$/.test(sup.generation))
+  )
+    errors.push('data.supersedes must have a decimal generation (and optionally a string object)');
+  if (d.release !== undefined && d.release !== true) errors.push('data.release must be true when present');
   if (isObj(d.project) && isStr(d.project.name) && env.subject !== d.project.name)
     errors.push(`ce-subject ${env.subject} does not match data.project.name ${d.project.name}`);
   if (errors.length) return { ok: false, errors };

@@ -31,6 +31,15 @@ export interface EgressChangeData {
   source: ManifestSource;
   /** Hash of the desired state (project key + entries); equal hashes mean equal rules. */
   desiredHash: string;
+  /**
+   * The generation of another object (or of a wrong tombstone) this event replaces: the firewall may record it, and
+   * it is newer, yet it is not live (a deleted sibling spelling `p.yaml` of `p.yml`, or a revocation recorded at a
+   * live generation). The stale-event guard lets the event through only while the firewall records exactly that
+   * generation (object+generation, not generation alone). Set by the validator, replay and drift, never by hand.
+   */
+  supersedes?: { generation: string; object?: string };
+  /** On a `delete` re-published by `egress release`: apply it even beyond the applier's revocation rate. */
+  release?: true;
 }
 
 /** A CloudEvent (binary mode on Pub/Sub: the ce-* attributes, JSON data). */
@@ -46,7 +55,7 @@ export interface CloudEventEnvelope<T> {
 
 export type EgressChangeEvent = CloudEventEnvelope<EgressChangeData>;
 
-export type StatusOutcome = 'rejected' | 'applied' | 'apply-failed' | 'skipped' | 'drift';
+export type StatusOutcome = 'rejected' | 'applied' | 'apply-failed' | 'skipped' | 'drift' | 'held';
 
 /** The JSON data of a status event. */
 export interface StatusData {

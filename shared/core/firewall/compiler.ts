@@ -209,8 +209,9 @@ export function compileProject(
 export function desiredRules(
   project: ProjectMeta,
   entries: readonly EgressEntry[],
-  opts: CompileOptions & { reason?: ChangeReason },
+  opts: CompileOptions & { reason?: ChangeReason; revokedAt?: number },
 ): DesiredRule[] {
-  if (opts.reason === 'delete' || entries.length === 0) return [tombstoneRule(project.name, opts.generation)];
+  if (opts.reason === 'delete' || entries.length === 0)
+    return [tombstoneRule(project.name, opts.generation, opts.revokedAt)];
   return compileProject(project, entries, opts);
 }

@@ -5,7 +5,8 @@
  *
  * Format (one line, space separated, fields in this order):
  *   `managed-by=infrastream-egress project=<key> generation=<decimal> hash=<hex>`, then ` state=deleted` on a
- *   tombstone only (tombstone.ts), then optionally ` | <human text>`. Any other `state` value is not parsed, so a rule
+ *   tombstone only (tombstone.ts), optionally followed by ` at=<unix seconds>` (when the revocation was applied: the
+ *   applier's rate guard counts these), then optionally ` | <human text>`. Any other `state` value is not parsed, so a rule
  *   written by a newer version with a state this one does not know is left alone (read as foreign), never rewritten.
  */
 import type { OwnershipMarker } from './types';
@@ -17,11 +18,11 @@ export const MANAGED_BY = 'infrastream-egress';
 export const MARKER_SEPARATOR = ' | ';
 
 const MARKER_RE =
-  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?: state=(deleted))?(?:$| \| )/;
+  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?: state=(deleted)(?: at=(\d{1,12}))?)?(?:$| \| )/;
 
 /** Renders a marker (without the human part). */
 export function formatMarker(m: OwnershipMarker): string {
-  const state = m.state ? ` state=${m.state}` : '';
+  const state = m.state ? ` state=${m.state}${m.at !== undefined ? ` at=${m.at}` : ''}` : '';
   return `managed-by=${m.managedBy} project=${m.project} generation=${m.generation} hash=${m.hash}${state}`;
 }
 
@@ -32,6 +33,7 @@ export function parseMarker(description: string | undefined | null): OwnershipMa
   if (!m) return null;
   const marker: OwnershipMarker = { managedBy: m[1]!, project: m[2]!, generation: m[3]!, hash: m[4]! };
   if (m[5] === 'deleted') marker.state = 'deleted';
+  if (m[6] !== undefined) marker.at = Number(m[6]);
   return marker;
 }
 

@@ -49,6 +49,8 @@ export interface GuardedEvent {
   reason: ChangeReason;
   /** True for a revocation: a `delete`, or a manifest listing no entries (both desire only the tombstone). */
   revocation: boolean;
+  /** The generation the event replaces (EgressChangeData.supersedes): not stale while the firewall records exactly it. */
+  supersedes?: string | undefined;
 }
 
 /**
@@ -59,13 +61,16 @@ export interface GuardedEvent {
  */
 export function staleEventReason(owned: readonly ObservedRule[], project: string, event: GuardedEvent): string | null {
   const deleted = deletedGeneration(owned);
-  if (!event.revocation && deleted !== null && compareGenerations(event.generation, deleted) <= 0)
+  // Generations order the changes of ONE object. An event that names the generation it replaces (another object's,
+  // or a tombstone recorded at a live generation) is compared with exactly that, not by order.
+  const replaced = (g: string) => event.supersedes !== undefined && g === event.supersedes;
+  if (!event.revocation && deleted !== null && compareGenerations(event.generation, deleted) <= 0 && !replaced(deleted))
     return (
       `stale event: ${project} was revoked at generation ${deleted} (tombstone), so this ${event.reason} of ` +
       `generation ${event.generation} cannot restore its rules; upload the manifest again to re-create them`
     );
   const applied = appliedGeneration(owned);
-  if (applied !== null && compareGenerations(applied, event.generation) > 0)
+  if (applied !== null && compareGenerations(applied, event.generation) > 0 && !replaced(applied))
     return `stale event: the firewall already reflects generation ${applied} of ${project}`;
   return null;
 }
@@ -213,4 +218,28 @@ export function planMany(
 /** Counts for logs and status events; `unchanged` defaults to the plan's own count. */
 export function summarizePlan(plan: Plan, unchanged: number = plan.unchanged ?? 0): PlanSummary {
   return { create: plan.create.length, update: plan.update.length, delete: plan.delete.length, unchanged };
+}
+
+/**
+ * The generation a replay of a live manifest must name as superseded (EgressChangeData.supersedes) to be applied,
+ * or undefined when none is needed or none is safe. `owned` must be read BEFORE the bucket was listed (so a tombstone
+ * seen was written after its object was gone), `live` is every live manifest object of the project.
+ *
+ * - The firewall records a newer generation that belongs to no live object of the project (a deleted sibling
+ *   spelling, `p.yaml` gone while `p.yml` lives): the live manifest is the truth, supersede it.
+ * - A tombstone at or above the live generation (a revocation recorded at a live generation: a wrong prefix, or a
+ *   mass revocation by hand): only with `restore` (`egress replay --restore`, docs/operations.md).
+ */
+export function supersededGeneration(
+  owned: readonly ObservedRule[],
+  manifest: { generation: string },
+  live: readonly { generation: string }[],
+  opts: { restore?: boolean } = {},
+): string | undefined {
+  const deleted = deletedGeneration(owned);
+  if (deleted !== null && compareGenerations(manifest.generation, deleted) <= 0)
+    return opts.restore ? deleted : undefined;
+  const applied = appliedGeneration(owned);
+  if (applied === null || compareGenerations(applied, manifest.generation) <= 0) return undefined;
+  return live.some((o) => o.generation === applied) ? undefined : applied;
 }

@@ -31,14 +31,18 @@ export const TOMBSTONE_NOTE =
   'tombstone: manifest deleted; disabled deny rule that allows nothing, kept so that a late event of an older ' +
   'generation cannot restore the rules';
 
-/** The tombstone recording that `project`'s manifest was deleted at `generation`. */
-export function tombstoneRule(project: string, generation: string): DesiredRule {
+/**
+ * The tombstone recording that `project`'s manifest was deleted at `generation`; `at` (unix seconds, the applier's
+ * clock) stamps when, so the rate guard ({@link recentRevocations}) can count revocations across applier instances.
+ */
+export function tombstoneRule(project: string, generation: string, at?: number): DesiredRule {
   const marker = formatMarker({
     managedBy: MANAGED_BY,
     project,
     generation,
     hash: desiredHash(project, []),
     state: 'deleted',
+    ...(at !== undefined ? { at } : {}),
   });
   return {
     ruleName: tombstoneRuleName(project),
@@ -65,4 +69,19 @@ export function deletedGeneration(owned: readonly ObservedRule[]): string | null
     if (best === null || compareGenerations(m.generation, best) > 0) best = m.generation;
   }
   return best;
+}
+
+/**
+ * Revocations applied since `sinceSeconds` (unix seconds): the tombstones among `rules` (the whole policy) whose `at`
+ * stamp is that recent. The policy is the one store every applier instance reads, so the count is shared without any
+ * other record (docs/operations.md, "Held revocations").
+ */
+export function recentRevocations(rules: readonly ObservedRule[], sinceSeconds: number): string[] {
+  const out: string[] = [];
+  for (const r of rules) {
+    const m = parseMarker(r.description);
+    if (m?.managedBy === MANAGED_BY && m.state === 'deleted' && m.at !== undefined && m.at >= sinceSeconds)
+      out.push(m.project);
+  }
+  return out.sort();
 }

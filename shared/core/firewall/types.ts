@@ -44,6 +44,8 @@ export interface OwnershipMarker {
   hash: string;
   /** `deleted` on the tombstone a `delete` event leaves (tombstone.ts); absent on every ordinary rule. */
   state?: 'deleted';
+  /** On a tombstone: when the revocation was applied (unix seconds), for the applier's rate guard. */
+  at?: number;
 }
 
 /** What must change for one project (or many). Pure data; printable. */

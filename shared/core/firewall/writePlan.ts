@@ -86,6 +86,7 @@ export function planWrites(
     generation,
     reason: event.data.reason,
     revocation: isRevocation(event),
+    supersedes: event.data.supersedes?.generation,
   });
   if (skip)
     return { skip, plan: { create: [], update: [], delete: [], unchanged: 0 }, writes: [], appliedGeneration: applied };

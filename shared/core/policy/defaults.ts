@@ -27,4 +27,5 @@ export const DEFAULT_POLICY: PlatformPolicy = Object.freeze({
     maxRangesPerRule: 5000,
     enableLogging: true,
   }),
+  safety: Object.freeze({ maxRevocationsPerRun: 3, revocationsPerWindow: 10, windowSeconds: 600 }),
 }) as PlatformPolicy;

@@ -17,6 +17,7 @@ type FileShape = {
   manifest?: Partial<PlatformPolicy['manifest']>;
   wildcards?: Record<string, WildcardExpansion | null | undefined>;
   firewall?: Partial<Omit<PlatformPolicy['firewall'], 'target'>> & { target?: TargetMapping };
+  safety?: Partial<PlatformPolicy['safety']>;
 };
 
 /**
@@ -134,6 +135,9 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
         );
       else policy.firewall.target = { mode: f.target.mode, template: f.target.template };
     }
+    const sf = file.safety ?? {};
+    for (const k of ['maxRevocationsPerRun', 'revocationsPerWindow', 'windowSeconds'] as const)
+      if (typeof sf[k] === 'number') policy.safety[k] = sf[k];
     if (policy.firewall.priorityMin >= policy.firewall.priorityMax) {
       const p = walked.at.has('firewall.priorityMax') ? at('firewall.priorityMax') : at('firewall.priorityMin');
       diagnostics.push(

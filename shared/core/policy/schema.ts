@@ -54,6 +54,20 @@ export const PolicyFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    safety: Type.Optional(
+      Type.Object(
+        {
+          maxRevocationsPerRun: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100000, description: 'Revocations one operator run may publish.' }),
+          ),
+          revocationsPerWindow: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 100000, description: 'Revocations the applier applies per window.' }),
+          ),
+          windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, title: 'infrastream-egress platform policy (overrides of the defaults)' },
 );

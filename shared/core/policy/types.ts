@@ -42,4 +42,13 @@ export interface PlatformPolicy {
     /** Log matched connections (Cloud NGFW rule logging). */
     enableLogging: boolean;
   };
+  /** Blast-radius guards: how many revocations a run or the applier may make before a human confirms (docs/policy.md). */
+  safety: {
+    /** `drift --repair`, `replay` and `sync --delete` refuse a run that would revoke more projects than this. */
+    maxRevocationsPerRun: number;
+    /** The applier holds a revocation when this many were already applied within `windowSeconds`. */
+    revocationsPerWindow: number;
+    /** The window of `revocationsPerWindow`, in seconds. */
+    windowSeconds: number;
+  };
 }

@@ -175,8 +175,16 @@ describe('egress replay / drift usage', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/the live firewall needs --host-project .* and --firewall-policy/);
   });
+  it('release asks what to release; --allow-revocations must be a whole number', async () => {
+    const r = await runCli('release', '--bucket', 'gs://b/manifests');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('say what to release: PROJECT… or --all');
+    const bad = await runCli('drift', '--repair', '--allow-revocations', 'many', '--bucket', 'gs://b');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--allow-revocations 'many' is not a whole number");
+  });
   it('has help on every command', async () => {
-    for (const c of ['replay', 'drift', 'explain']) {
+    for (const c of ['replay', 'drift', 'explain', 'release']) {
       const r = await runCli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/Exit codes/);
@@ -206,6 +214,17 @@ describe('egress replay --dry-run against the fake GCS', () => {
     expect(r.out).toMatch(/would publish payment-gateway \(manifests\/payment-gateway.yaml#\d+\): 3 expected writes/);
     expect(r.out).toMatch(/invalid broken \(manifests\/broken.yaml\): /);
     expect(r.code).toBe(1);
+  });
+
+  it('warns when the prefix given is not the one the pipeline watches (replay, explain --bucket)', async () => {
+    const r = await runCli('replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests/');
+    expect(r.out).toContain(
+      "warning: this command reads the prefix '' (the bucket root), but the pipeline watches 'manifests/'",
+    );
+    const e = await runCli('explain', 'payment-gateway', 'api.stripe.com', '--bucket', 'gs://egress-manifests/');
+    expect(e.err).toContain("but the pipeline watches 'manifests/' (EGRESS_MANIFEST_PREFIX)");
+    const ok = await runCli('replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests');
+    expect(ok.out).not.toContain('warning: this command reads the prefix');
   });
 
   it('explain reads the manifest from the bucket with its generation', async () => {

@@ -17,5 +17,6 @@ export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): Plat
       enableLogging: true,
       ...over,
     },
+    safety: { maxRevocationsPerRun: 3, revocationsPerWindow: 10, windowSeconds: 600 },
   };
 }

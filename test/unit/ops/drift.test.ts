@@ -217,7 +217,9 @@ describe('detectDrift with tombstones', () => {
   it('a live manifest no newer than the revocation cannot be replayed: manual, with what to do', () => {
     const r = detectDrift({ manifests: [manifest('alpha', A, '12')], rules: [tomb('alpha', '12')], policy });
     expect(r.drifted[0]!.repair).toBe('manual');
-    expect(r.drifted[0]!.findings.at(-1)!.detail).toMatch(/is not newer, so the applier skips its replay; upload/);
+    expect(r.drifted[0]!.findings.at(-1)!.detail).toMatch(
+      /is not newer, so the applier skips a plain replay; if that revocation was wrong, `egress replay --restore --project alpha`/,
+    );
   });
 
   it('a tombstone enabled by hand is changed; a marked deleted-state rule under another name is foreign', () => {

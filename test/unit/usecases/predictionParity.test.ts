@@ -12,7 +12,7 @@ import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { handleEgressMessage } from '../../../shared/usecases/applyChange';
 import { runDrift } from '../../../shared/usecases/drift';
 import { predictWrites } from '../../../shared/usecases/planEvent';
-import { loadBucketManifests, replay, replayEvent } from '../../../shared/usecases/replay';
+import { loadBucketManifests, replay, replayEventOver } from '../../../shared/usecases/replay';
 import { testPolicy } from '../firewall/testPolicy';
 import { harness } from './applyHarness';
 
@@ -41,7 +41,12 @@ const newer = (g: string) => String(BigInt(g) + 5n);
 const secureTags = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
 
 /** Each case: the live manifest's values, and the firewall as it is when replay and the applier read it. */
-const cases: [string, string[], (gen: string) => ObservedRule[], { writes: number; skipped?: boolean }][] = [
+const cases: [
+  string,
+  string[],
+  (gen: string, sibling?: string) => ObservedRule[],
+  { writes: number; skipped?: boolean; sibling?: boolean },
+][] = [
   ['a plain create (empty firewall)', ['api.stripe.com', '34.117.59.0/24'], () => [], { writes: 2 }],
   [
     'an update (one range changed)',
@@ -65,11 +70,19 @@ const cases: [string, string[], (gen: string) => ObservedRule[], { writes: numbe
     (g) => applied(older(g), entries, secureTags),
     { writes: 4 },
   ],
+  // A newer generation of a live object (the other spelling `.yml`, uploaded later) stays newer: stale.
   [
-    'a stale event (the firewall reflects a newer generation)',
+    'a stale event (the firewall reflects a newer generation of a live object)',
+    entries.map((e) => e.value),
+    (g, sibling) => applied(sibling ?? newer(g), entries.slice(0, 1)),
+    { writes: 0, skipped: true, sibling: true },
+  ],
+  // A newer generation no live object has (a deleted sibling spelling): the replay supersedes it (object+generation).
+  [
+    'a newer generation of an object that is gone (superseded, applied)',
     entries.map((e) => e.value),
     (g) => applied(newer(g), entries.slice(0, 1)),
-    { writes: 0, skipped: true },
+    { writes: 2 },
   ],
   [
     'a stale event (revoked by a tombstone at a generation not older than the manifest)',
@@ -89,7 +102,10 @@ describe('replay and drift predict exactly what the applier writes', () => {
   it.each(cases)('%s', async (_what, values, seed, want) => {
     const store = memoryManifestStore('manifests');
     const { generation } = await store.write(`manifests/${PROJECT.name}.yaml`, Buffer.from(yaml(values)));
-    const h = harness(seed(generation));
+    const sibling = want.sibling
+      ? (await store.write(`manifests/${PROJECT.name}.yml`, Buffer.from(yaml(values)))).generation
+      : undefined;
+    const h = harness(seed(generation, sibling));
     const publisher = memoryPublisher();
     const deps = { store, bucket: 'manifests', prefix: 'manifests/', policy, clock: h.clock, firewall: h.firewall };
 
@@ -101,7 +117,8 @@ describe('replay and drift predict exactly what the applier writes', () => {
 
     // The request ids of the same prediction (what replay counted), from the same policy state.
     const [m] = await loadBucketManifests(store, 'manifests/', policy);
-    const ev = replayEvent('manifests', m!, new Date(h.clock.now()));
+    const snapshot = await h.firewall.getPolicy();
+    const ev = replayEventOver('manifests', m!, policyView(snapshot, PROJECT.name).owned, new Date(h.clock.now()));
     expect(ev.id).toBe(item.eventId);
     const prediction = predictWrites(ev, policyView(await h.firewall.getPolicy(), PROJECT.name), policy);
     if ('failed' in prediction) throw new Error(prediction.failed);
@@ -131,8 +148,9 @@ describe('replay and drift predict exactly what the applier writes', () => {
 
   it('a dry run lists the stale event with 0 expected writes and the reason', async () => {
     const store = memoryManifestStore('manifests');
-    const { generation } = await store.write(`manifests/${PROJECT.name}.yaml`, Buffer.from(yaml(['api.stripe.com'])));
-    const h = harness(applied(newer(generation)));
+    await store.write(`manifests/${PROJECT.name}.yaml`, Buffer.from(yaml(['api.stripe.com'])));
+    const { generation } = await store.write(`manifests/${PROJECT.name}.yml`, Buffer.from(yaml(['api.stripe.com'])));
+    const h = harness(applied(generation));
     const report = await replay(
       {
         store,
@@ -150,7 +168,7 @@ describe('replay and drift predict exactly what the applier writes', () => {
     expect(report.items[0]).toMatchObject({
       status: 'would-publish',
       expectedWrites: 0,
-      skipped: expect.stringContaining(`already reflects generation ${newer(generation)}`),
+      skipped: expect.stringContaining(`already reflects generation ${generation}`),
     });
   });
 });
