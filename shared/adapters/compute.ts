@@ -50,9 +50,19 @@ export interface ComputeFirewallOptions {
 
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
-/** True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0). */
+/**
+ * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and
+ * 400 `resourceNotReady` (the policy is busy with another operation; Google's own Terraform provider retries it:
+ * GoogleCloudPlatform/magic-modules#13881).
+ */
 export function isTransientStatus(status: number, reason: string): boolean {
-  return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_REASONS.has(reason));
+  return (
+    status === 0 ||
+    status === 429 ||
+    status >= 500 ||
+    (status === 403 && RATE_REASONS.has(reason)) ||
+    (status === 400 && reason === 'resourceNotReady')
+  );
 }
 
 /** gRPC codes seen when the client is used over gRPC instead of REST. */
