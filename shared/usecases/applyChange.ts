@@ -335,10 +335,11 @@ async function execute(
       if (isTransient(err)) throw new RetryLaterError(`${w.what}: ${(err as Error).message}`, err);
       // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
       // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
-      // definition, wherever the change landed: re-read and re-plan, then ask for a redelivery if it persists.
+      // definition, wherever the change landed; so is a refusal about the slot itself (taken, or holding no rule),
+      // even when the read does not show it yet (another writer's operation still in flight): re-read and re-plan,
+      // then ask for a redelivery if it persists.
       const fresh = await read();
-      const precondition = err instanceof FirewallApiError && err.status === 412;
-      if (precondition || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
+      if (raceAnswer(err) || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
         log('NOTICE', `${w.what} raced with another writer`, { error: String(err) });
         return fresh;
       }
@@ -346,6 +347,15 @@ async function execute(
     }
   }
   return undefined;
+}
+
+/** Compute's "does not contain a rule at priority N" (400 invalid on getRule/patchRule/removeRule). */
+const NO_RULE_AT = /does not contain a rule at priority/;
+
+/** True for answers that mean the policy moved under us: 412 conditionNotMet, 409 alreadyExists, no rule at the slot. */
+function raceAnswer(err: unknown): boolean {
+  if (!(err instanceof FirewallApiError)) return false;
+  return err.status === 412 || err.status === 409 || (err.status === 400 && NO_RULE_AT.test(err.message));
 }
 
 /** Publishes a status event when a publisher and topic are configured. A failure propagates (redelivery resends). */
