@@ -5,6 +5,7 @@
  */
 export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   FILE_TOO_LARGE: 'the file exceeds manifest.maxFileBytes and was not parsed',
+  TOO_MANY_LINES: 'the file has more lines than a manifest of manifest.maxEntries entries needs and was not parsed',
   NOT_TEXT: 'the input was not text',
   EMPTY_DOCUMENT: 'the file has no YAML document, or the document is empty',
   MULTIPLE_DOCUMENTS: 'the file has more than one YAML document',

@@ -6,6 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
 import { type Diagnostic, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
+import { countLinesUpTo, maxManifestLines } from './bounds';
 import { normalizeEgressValue } from './egress';
 import { explainProjectName, isValidProjectName, projectKeyFromPath } from './names';
 import { KNOWN_REGIONS } from './regions';
@@ -65,6 +66,17 @@ function tooLarge(bytes: number, policy: PlatformPolicy): Diagnostic {
   );
 }
 
+function tooManyLines(maxLines: number, policy: PlatformPolicy): Diagnostic {
+  return diag(
+    'error',
+    'TOO_MANY_LINES',
+    `the file has more than ${maxLines} lines; a manifest of at most ${policy.manifest.maxEntries} entries needs far fewer (not parsed)`,
+    { line: maxLines + 1, column: 1 },
+    '',
+    'a manifest lists one project: remove the extra lines (a pasted log or data file?)',
+  );
+}
+
 function finish(
   path: string,
   project: ProjectMeta | null,
@@ -85,6 +97,9 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
   const max = policy.manifest.maxFileBytes;
   if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text, 'utf8') > max))
     return finish(path, null, [], [tooLarge(Buffer.byteLength(text, 'utf8'), policy)]);
+
+  const maxLines = maxManifestLines(policy);
+  if (countLinesUpTo(text, maxLines) > maxLines) return finish(path, null, [], [tooManyLines(maxLines, policy)]);
 
   const src = parseSingleDocument(text);
   const diags = src.diagnostics;
