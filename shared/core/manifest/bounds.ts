@@ -11,16 +11,9 @@ export function maxManifestLines(policy: PlatformPolicy): number {
   return Math.max(2_000, 4 * policy.manifest.maxEntries + 100);
 }
 
-/** The number of lines of `text` (CR, LF and CRLF end a line, as in YAML), counting no further than `limit + 1`. */
+/** The number of lines of `text` (LF ends a line, as the positions of diagnostics count them), at most `limit + 1`. */
 export function countLinesUpTo(text: string, limit: number): number {
   let lines = 1;
-  for (let i = 0; i < text.length && lines <= limit; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) lines++;
-    else if (c === 13) {
-      lines++;
-      if (text.charCodeAt(i + 1) === 10) i++;
-    }
-  }
+  for (let i = text.indexOf('\n'); i >= 0 && lines <= limit; i = text.indexOf('\n', i + 1)) lines++;
   return lines;
 }
