@@ -17,3 +17,14 @@ export interface Diagnostic {
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped here
+const RAW_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every raw control character (C0 but tab, DEL, C1) and bidi override written as a `\uXXXX` escape, so a
+ * value quoted in a message or kept as a rule description cannot break a line, hide text or reorder it on screen.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

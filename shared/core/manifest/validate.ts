@@ -3,7 +3,7 @@
  * normalization. Collects every diagnostic; never throws.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
-import { type Diagnostic, hasErrors } from '../diagnostics';
+import { type Diagnostic, escapeControls, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
 import { countLinesUpTo, maxManifestLines } from './bounds';
@@ -216,7 +216,8 @@ function lineComment(text: string, end: number): string | undefined {
   const rest = text.slice(end, eol).replace(/\r$/, '');
   const m = COMMENT_RE.exec(rest);
   const c = m?.[1]?.trim();
-  return c ? c : undefined;
+  // The comment becomes a firewall rule description: no raw control characters or bidi overrides in it.
+  return c ? escapeControls(c) : undefined;
 }
 
 function checkEntries(

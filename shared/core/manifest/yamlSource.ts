@@ -13,7 +13,7 @@ import {
   visit,
   type Node as YNode,
 } from 'yaml';
-import type { Diagnostic, Severity } from '../diagnostics';
+import { type Diagnostic, escapeControls, type Severity } from '../diagnostics';
 
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
 export const MAX_ALIAS_COUNT = 100;
@@ -50,8 +50,16 @@ export function diag(
   path: string,
   hint?: string,
 ): Diagnostic {
-  const d: Diagnostic = { severity, code, message, line: pos.line, column: pos.column, path };
-  if (hint !== undefined) d.hint = hint;
+  // Messages quote what the file says; a raw control character there would reach a terminal or a PR comment.
+  const d: Diagnostic = {
+    severity,
+    code,
+    message: escapeControls(message),
+    line: pos.line,
+    column: pos.column,
+    path: escapeControls(path),
+  };
+  if (hint !== undefined) d.hint = escapeControls(hint);
   return d;
 }
 
