@@ -129,14 +129,24 @@ export interface FuzzReport {
 }
 
 /** Runs inputs `from .. from+runs-1` of `seed` (the whole run, or one `--case`). */
-export function runFuzz(opts: { runs: number; seed: number; from?: number }): FuzzReport {
+export function runFuzz(opts: {
+  runs: number;
+  seed: number;
+  from?: number;
+  /** Cut every input to this many bytes (the in-suite run: huge inputs cost seconds each on a loaded machine). */
+  maxBytes?: number;
+  /** Called every 5,000 inputs (the CLI prints a progress line). */
+  onProgress?: (r: FuzzReport) => void;
+}): FuzzReport {
   const seeds = exampleSeeds();
   const report: FuzzReport = { seed: opts.seed, inputs: 0, crashes: [], maxMs: 0, slowest: null };
   const from = opts.from ?? 0;
   for (let index = from; index < from + opts.runs; index++) {
-    const input = fuzzInput(Rng.forCase(opts.seed, index), seeds);
+    const made = fuzzInput(Rng.forCase(opts.seed, index), seeds);
+    const input = opts.maxBytes === undefined ? made : { ...made, bytes: made.bytes.subarray(0, opts.maxBytes) };
     const { problems, ms } = checkInput(input);
     report.inputs++;
+    if (report.inputs % 5_000 === 0) opts.onProgress?.(report);
     if (ms > report.maxMs) {
       report.maxMs = ms;
       report.slowest = { index, kind: input.kind, bytes: input.bytes.length, ms };
@@ -169,7 +179,13 @@ function main(argv: string[]): number {
   process.stderr.write(
     `fuzz: seed ${seed}${only === undefined ? '' : `, case ${only}`} (repeat with --seed ${seed})\n`,
   );
-  const report = runFuzz({ runs, seed, ...(only === undefined ? {} : { from: only }) });
+  const report = runFuzz({
+    runs,
+    seed,
+    ...(only === undefined ? {} : { from: only }),
+    onProgress: (r) =>
+      process.stderr.write(`  ${r.inputs}/${runs}: ${r.crashes.length} crashes, max ${Math.ceil(r.maxMs)} ms\n`),
+  });
   if (report.crashes.length) mkdirSync(out, { recursive: true });
   for (const c of report.crashes.slice(0, 20)) {
     const file = join(out, `crash-${c.seed}-${c.index}.bin`);
