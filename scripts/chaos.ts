@@ -7,7 +7,7 @@
  * exit 1 unless K = S and U = 0. A failing schedule is printed in one line with the flags that replay it.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { computeFirewall, type PoliciesApi } from '../shared/adapters/compute';
+import { computeFirewall } from '../shared/adapters/compute';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { PubSubMessage, StatusData } from '../shared/core/events/types';
 import {
@@ -21,16 +21,16 @@ import {
 import type { ObservedRule } from '../shared/core/firewall/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
 import type { PlatformPolicy } from '../shared/core/policy/types';
-import type { Clock } from '../shared/ports/clock';
-import type { FirewallPolicyPort } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import { type ApplyDeps, handleEgressMessage } from '../shared/usecases/applyChange';
 import {
+  type Completion,
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FirewallPolicyEngine,
   type FirewallPolicyRule,
 } from '../test/fakes/compute';
+import { CALL_BUDGET, foreignRule, Transport, virtualClock } from './reliability/faults';
 import { intFlag, parseFlags, Rng, randomSeed, UsageError } from './reliability/rng';
 import {
   chaosPolicy,
@@ -45,91 +45,6 @@ const HOST = 'host';
 const POLICY = 'egress';
 /** Deliveries after the faults stop before a schedule is declared not to converge. */
 const QUIESCE_LIMIT = 400;
-
-/** A virtual clock: sleeps advance time at once, so backoffs and operation delays cost nothing. */
-function virtualClock(): Clock {
-  let t = Date.UTC(2026, 11, 1);
-  return {
-    now: () => t,
-    sleep: async (ms) => {
-      t += Math.max(0, ms);
-      await new Promise<void>((r) => setImmediate(r));
-    },
-  };
-}
-
-/** The applier process dies between two writes: no status, no acknowledgement; Pub/Sub redelivers. */
-class ProcessCrash extends Error {}
-
-/** Client-side faults the engine does not model: a timeout seen by the caller (after the write took effect or not). */
-class Transport {
-  timeouts: { count: number; afterEffect: boolean }[] = [];
-  crashAfter: number | undefined;
-  wrap(inner: FakeNetworkFirewallPoliciesClient): PoliciesApi {
-    const timed = async <T>(write: boolean, call: () => Promise<T>): Promise<T> => {
-      const t = this.timeouts[0];
-      if (t && (write || !t.afterEffect)) {
-        if (--t.count <= 0) this.timeouts.shift();
-        if (t.afterEffect) await call();
-        throw Object.assign(new Error('request to https://compute.googleapis.com/compute/v1/... timed out'), {
-          code: 'ETIMEDOUT',
-        });
-      }
-      return call();
-    };
-    return {
-      get: (req) => timed(false, () => inner.get(req)),
-      addRule: (req) => timed(true, () => inner.addRule(req)),
-      patchRule: (req) => timed(true, () => inner.patchRule(req)),
-      removeRule: (req) => timed(true, () => inner.removeRule(req)),
-    } as PoliciesApi;
-  }
-  /** The port, with the process crash between writes. */
-  port(inner: FirewallPolicyPort): FirewallPolicyPort {
-    const beforeWrite = () => {
-      if (this.crashAfter === undefined) return;
-      if (this.crashAfter-- <= 0) {
-        this.crashAfter = undefined;
-        throw new ProcessCrash('applier process crashed between writes');
-      }
-    };
-    return {
-      getPolicy: () => inner.getPolicy(),
-      addRule: async (r, id) => {
-        beforeWrite();
-        return inner.addRule(r, id);
-      },
-      patchRule: async (p, r, id) => {
-        beforeWrite();
-        return inner.patchRule(p, r, id);
-      },
-      removeRule: async (p, id) => {
-        beforeWrite();
-        return inner.removeRule(p, id);
-      },
-    };
-  }
-}
-
-const FOREIGN_DESCRIPTIONS = [
-  'corp proxy, owned by netops',
-  'managed-by=terraform project=chaos-p0 generation=1 hash=ab',
-  'managed-by=infrastream-egress project=chaos-p0 generation=99999999999999999 hash=ab state=archived',
-  'Managed-By=infrastream-egress project=chaos-p1 generation=1 hash=ab',
-  '',
-];
-
-function foreignRule(priority: number, k: number): FirewallPolicyRule {
-  return {
-    priority,
-    ruleName: ['netops-proxy', 'egress-chaos-p0-fqdn-1', 'egress-chaos-p1-tombstone', 'legacy'][k % 4]!,
-    description: FOREIGN_DESCRIPTIONS[k % FOREIGN_DESCRIPTIONS.length]!,
-    direction: 'EGRESS',
-    action: k % 2 ? 'deny' : 'allow',
-    match: { destIpRanges: [`198.51.100.${k % 250}/32`], layer4Configs: [{ ipProtocol: 'tcp', ports: ['443'] }] },
-  };
-}
-
 /** The outcome of one schedule. */
 export interface ScheduleResult {
   converged: boolean;
@@ -149,7 +64,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
     project: HOST,
     policy: POLICY,
     policies: transport.wrap(new FakeNetworkFirewallPoliciesClient(engine)),
-    operations: new FakeGlobalOperationsClient(engine),
+    operations: transport.operations(new FakeGlobalOperationsClient(engine)),
     clock,
     operationTimeoutMs: 60_000,
   });
@@ -202,7 +117,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
         transport.timeouts.push({ count: f.count, afterEffect: f.afterEffect });
         return;
       case 'slow-operations':
-        engine.setCompletion({ afterMs: f.afterMs });
+        await finishOperations(engine, { afterMs: f.afterMs });
         ends.push({ at: f.until, fault: f });
         return;
       case 'outage':
@@ -232,9 +147,9 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
       }
     }
   };
-  const stopAll = () => {
+  const stopAll = async () => {
     engine.clearFaults();
-    engine.setCompletion(s.completion);
+    await finishOperations(engine, s.completion);
     transport.timeouts = [];
     transport.crashAfter = undefined;
     calm = true;
@@ -245,7 +160,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
   let deliveries = 0;
   const worker = async () => {
     for (;;) {
-      if (!calm && step > s.deliveries.length + 6) stopAll();
+      if (!calm && step > s.deliveries.length + 6) await stopAll();
       const k = queue.findIndex((q) => s.sameProject || !busy.has(s.versions[q.i]!.project));
       if (k < 0) {
         if (queue.length === 0 && active === 0) return;
@@ -260,13 +175,13 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
         for (const f of s.faults) if (f.step === step) await inject(f);
         for (const e of ends.filter((x) => x.at === step)) {
           engine.clearFaults();
-          engine.setCompletion(s.completion);
+          await finishOperations(engine, s.completion);
           ends.splice(ends.indexOf(e), 1);
         }
       }
       // Redeliveries after the faults stopped come after Pub/Sub's backoff (10 s or more): by then Compute has
       // finished every accepted operation, polled or not (the fake completes them only when polled).
-      if (calm) await drainOperations(engine);
+      if (calm) await finishOperations(engine, s.completion);
       step++;
       deliveries++;
       try {
@@ -287,8 +202,9 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
     }
   };
   await Promise.all(Array.from({ length: s.workers }, () => worker()));
-  if (!calm) stopAll();
+  if (!calm) await stopAll();
 
+  if (transport.budget < 0) problems.push(`runaway: more than ${CALL_BUDGET} API calls`);
   const rules = engine.rules(HOST, POLICY);
   problems.push(...convergenceProblems(s, policy, rules, statuses));
   let touched = 0;
@@ -302,13 +218,15 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
   return { converged: problems.length === 0, unmanagedTouched: touched, problems, deliveries };
 }
 
-/** Polls every operation still RUNNING until it is DONE, as time passing would on Compute. */
-async function drainOperations(engine: FirewallPolicyEngine): Promise<void> {
-  for (let round = 0; round < 10; round++) {
-    const pending = engine.pendingOperations();
-    if (pending.length === 0) return;
-    for (const operation of pending) await engine.wait({ project: HOST, operation });
-  }
+/**
+ * Finishes every operation still RUNNING, as time passing would on Compute, then switches the engine to `next`
+ * completion. (The fake completes an operation only in the mode it was created for: one created while operations
+ * were slow would never finish in `immediate` mode, and a waiting adapter would poll it forever.)
+ */
+async function finishOperations(engine: FirewallPolicyEngine, next: Completion): Promise<void> {
+  engine.setCompletion({ afterPolls: 1 });
+  for (const operation of engine.pendingOperations()) await engine.wait({ project: HOST, operation });
+  engine.setCompletion(next);
 }
 
 function ours(r: FirewallPolicyRule): boolean {
