@@ -60,9 +60,19 @@ const ERROR_INFO_REASONS: Record<string, string> = {
 /** Compute's wording of a rate-limit 403 ("Rate Limit Exceeded", "Quota exceeded for quota metric …"). */
 const RATE_MESSAGE = /rate limit exceeded|quota exceeded for quota metric/i;
 
-/** True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0). */
+/**
+ * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and
+ * 400 `resourceNotReady` (the policy is busy with another operation; Google's own Terraform provider retries it:
+ * GoogleCloudPlatform/magic-modules#13881).
+ */
 export function isTransientStatus(status: number, reason: string): boolean {
-  return status === 0 || status === 429 || status >= 500 || (status === 403 && RATE_LIMIT_REASONS.has(reason));
+  return (
+    status === 0 ||
+    status === 429 ||
+    status >= 500 ||
+    (status === 403 && RATE_LIMIT_REASONS.has(reason)) ||
+    (status === 400 && reason === 'resourceNotReady')
+  );
 }
 
 /** gRPC codes seen when the client is used over gRPC instead of REST. */

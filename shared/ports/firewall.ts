@@ -49,6 +49,18 @@ export class FirewallApiError extends PortError {
     return this.status === 412;
   }
 
+  /**
+   * The policy moved under the caller: 412 conditionNotMet, 409 alreadyExists (the slot is taken), or 400 "does not
+   * contain a rule at priority N" (the slot holds no rule) — possibly by another writer's operation still in flight.
+   */
+  get slotRace(): boolean {
+    return (
+      this.precondition ||
+      this.status === 409 ||
+      (this.status === 400 && /does not contain a rule at priority/.test(this.message))
+    );
+  }
+
   /** `403 quotaExceeded: message`, for logs and status events. */
   get detail(): string {
     return `${this.status} ${this.reason}: ${this.message}`;

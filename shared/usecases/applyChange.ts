@@ -287,10 +287,12 @@ async function execute(
       if (isTransient(err)) throw new RetryLaterError(`${what}: ${(err as Error).message}`, err);
       // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
       // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
-      // definition, wherever the change landed: re-read and re-plan, then ask for a redelivery if it persists.
+      // definition, wherever the change landed; so is a refusal about the slot itself (taken, or holding no rule),
+      // even when the read does not show it yet (another writer's operation still in flight): re-read and re-plan,
+      // then ask for a redelivery if it persists.
       const fresh = await read();
-      const precondition = err instanceof FirewallApiError && err.precondition;
-      if (precondition || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
+      const race = err instanceof FirewallApiError && err.slotRace;
+      if (race || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
         log('NOTICE', `${what} raced with another writer`, { error: String(err) });
         return fresh;
       }

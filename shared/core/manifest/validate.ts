@@ -4,9 +4,10 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
 import { projectKeyOf } from '../bucket/layout';
-import { type Diagnostic, hasErrors } from '../diagnostics';
+import { type Diagnostic, escapeControls, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
+import { countLinesUpTo, maxManifestLines } from './bounds';
 import { normalizeEgressValue } from './egress';
 import { explainProjectName, isValidProjectName } from './names';
 import { KNOWN_REGIONS } from './regions';
@@ -66,6 +67,17 @@ function tooLarge(bytes: number, policy: PlatformPolicy): Diagnostic {
   );
 }
 
+function tooManyLines(maxLines: number, policy: PlatformPolicy): Diagnostic {
+  return diag(
+    'error',
+    'TOO_MANY_LINES',
+    `the file has more than ${maxLines} lines; a manifest of at most ${policy.manifest.maxEntries} entries needs far fewer (not parsed)`,
+    { line: maxLines + 1, column: 1 },
+    '',
+    'a manifest lists one project: remove the extra lines (a pasted log or data file?)',
+  );
+}
+
 function finish(
   path: string,
   project: ProjectMeta | null,
@@ -88,6 +100,9 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
   const max = policy.manifest.maxFileBytes;
   if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text, 'utf8') > max))
     return finish(path, null, [], [tooLarge(Buffer.byteLength(text, 'utf8'), policy)]);
+
+  const maxLines = maxManifestLines(policy);
+  if (countLinesUpTo(text, maxLines) > maxLines) return finish(path, null, [], [tooManyLines(maxLines, policy)]);
 
   const src = parseSingleDocument(text);
   const diags = src.diagnostics;
@@ -218,7 +233,8 @@ function lineComment(text: string, end: number): string | undefined {
   const rest = text.slice(end, eol).replace(/\r$/, '');
   const m = COMMENT_RE.exec(rest);
   const c = m?.[1]?.trim();
-  return c ? c : undefined;
+  // The comment becomes a firewall rule description: no raw control characters or bidi overrides in it.
+  return c ? escapeControls(c) : undefined;
 }
 
 function checkEntries(

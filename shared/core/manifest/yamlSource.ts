@@ -13,7 +13,7 @@ import {
   visit,
   type Node as YNode,
 } from 'yaml';
-import type { Diagnostic, Severity } from '../diagnostics';
+import { type Diagnostic, escapeControls, type Severity } from '../diagnostics';
 import { CODE_HINTS } from './codes';
 
 /** Aliases may expand to at most this many nodes (yaml's `maxAliasCount`): manifests have no use for more. */
@@ -42,18 +42,6 @@ export interface Pos {
   column: number;
 }
 
-/** Control and invisible format characters (NUL, ESC, bidi overrides, zero-width): never printed raw. */
-const UNSAFE_RE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
-
-/** `\x00`, `\x1b`, `\u202e`: a message can never carry a control character to a terminal or a log. */
-export function escapeControls(s: string): string {
-  return s.replace(UNSAFE_RE, (c) => {
-    const cp = c.codePointAt(0)!;
-    const hex = cp.toString(16);
-    return cp < 0x100 ? `\\x${hex.padStart(2, '0')}` : cp < 0x10000 ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
-  });
-}
-
 /**
  * Builds a diagnostic. Control characters in the message and hint are escaped; a code's default hint
  * (codes.ts CODE_HINTS) applies when no more specific one is given.
@@ -66,7 +54,15 @@ export function diag(
   path: string,
   hint?: string,
 ): Diagnostic {
-  const d: Diagnostic = { severity, code, message: escapeControls(message), line: pos.line, column: pos.column, path };
+  // Messages quote what the file says; a raw control character there would reach a terminal or a PR comment.
+  const d: Diagnostic = {
+    severity,
+    code,
+    message: escapeControls(message),
+    line: pos.line,
+    column: pos.column,
+    path: escapeControls(path),
+  };
   const h = hint ?? CODE_HINTS[code];
   if (h !== undefined) d.hint = escapeControls(h);
   return d;

@@ -18,6 +18,7 @@ describe('toFirewallError', () => {
     [403, 'rateLimitExceeded', true],
     [403, 'quotaExceeded', false],
     [400, 'invalid', false],
+    [400, 'resourceNotReady', true],
     [409, 'alreadyExists', false],
     [404, 'notFound', false],
   ])('classifies a REST %i %s (transient: %s)', (status, reason, transient) => {

@@ -264,6 +264,22 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     expect(engine.counters().errors).toBe(3);
   });
 
+  it('retries a write refused with 400 resourceNotReady (the policy is busy) in-process, as a transient error', async () => {
+    // Found by `npm run chaos`: Compute answers a write on a policy with an operation in flight with
+    // `400 resourceNotReady`; it was acknowledged as apply-failed and the manifest never applied.
+    engine.failNext({
+      count: 2,
+      status: 400,
+      reason: 'resourceNotReady',
+      message: `The resource 'projects/${HOST}/global/firewallPolicies/${FP}' is not ready`,
+      methods: ['addRule', 'patchRule', 'removeRule'],
+    });
+    const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out.outcome).toBe('applied');
+    expect(owned('payment-gateway')).toHaveLength(3);
+    expect(engine.counters().errors).toBe(2);
+  });
+
   it('retries a failed operation with a new requestId', async () => {
     engine.failOperations({ count: 1, code: 'INTERNAL_ERROR', httpStatus: 500 });
     const out = await applyChange(deps, change(pg, '100', entries));

@@ -117,8 +117,8 @@ describe('files that are not UTF-8 text', () => {
 
 describe('control characters are never echoed raw', () => {
   it.each([
-    ['"api\\0.com"', '\\x00'],
-    ['"api\\e[31m.com"', '\\x1b'],
+    ['"api\\0.com"', '\\u0000'],
+    ['"api\\e[31m.com"', '\\u001b'],
     ['"api\u202e.com"', '\\u202e'],
   ])('%s is shown escaped', (item, shown) => {
     const r = check(manifest([item]));

@@ -111,3 +111,24 @@ describe('null entries', () => {
     expect(withCode(r, 'ENTRY_NOT_STRING').map((d) => d.hint)).toEqual([general, general, general]);
   });
 });
+
+// Found by `npm run fuzz` (docs/reliability.md): raw control characters reached messages and rule descriptions.
+describe('raw control characters never leave the validator', () => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear
+  const RAW = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('quotes a control character of a value as an escape in the message', () => {
+    const r = check(manifest(['"a\\0b.example.com"', '"x\u001b[31m.com"', '"evil\u202e.com"']));
+    const messages = r.diagnostics.map((d) => `${d.message} ${d.hint ?? ''}`);
+    expect(messages).toHaveLength(3);
+    for (const m of messages) expect(m).not.toMatch(RAW);
+    expect(messages.join('\n')).toContain('a\\u0000b.example.com');
+    expect(messages.join('\n')).toContain('\\u202e');
+  });
+
+  it('escapes them in a comment that becomes a rule description', () => {
+    const r = check(manifest(['"api.stripe.com" # pay \u202emoc.live\u202c ok\u0085']));
+    expect(r.valid).toBe(true);
+    expect(r.egress[0]!.description).toBe('pay \\u202emoc.live\\u202c ok\\u0085');
+  });
+});

@@ -93,6 +93,22 @@ describe('document rules', () => {
     expect(tooLargeResult('x.yaml', 5_000_000, DEFAULT_POLICY).diagnostics[0]!.message).toContain('5000000 bytes');
   });
 
+  it('refuses a file with more lines than a manifest needs before parsing (one diagnostic, not one per line)', () => {
+    // Found by `npm run fuzz`: ~800,000 broken short lines (under the 1 MiB bound) gave as many YAML errors and took
+    // the validator tens of seconds.
+    const r = check(`${manifest()}${'- a\n'.repeat(5_000)}`);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ code: 'TOO_MANY_LINES', severity: 'error', line: 2_001, column: 1, path: '' }),
+    ]);
+    expect(r.diagnostics[0]!.hint).toBeTruthy();
+    expect(r.project).toBeNull();
+    // A long manifest under the bound is parsed as usual; the bound follows manifest.maxEntries.
+    const commented = `${manifest()}${'# a comment line\n'.repeat(1_900)}`;
+    expect(check(commented).valid).toBe(true);
+    const generous = { ...DEFAULT_POLICY, manifest: { ...DEFAULT_POLICY.manifest, maxEntries: 2_000 } };
+    expect(codes(check(`${manifest()}${'# x\n'.repeat(5_000)}`, undefined, generous))).toEqual([]);
+  });
+
   it('counts bytes, not characters, for the size bound', () => {
     const policy = { ...DEFAULT_POLICY, manifest: { ...DEFAULT_POLICY.manifest, maxFileBytes: 400 } };
     const text = `${manifest()}# ${'é'.repeat(150)}\n`;

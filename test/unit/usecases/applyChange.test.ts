@@ -415,6 +415,53 @@ describe('applyChange: request ids', () => {
     expect(stuck.statuses().map((s) => s.outcome)).not.toContain('apply-failed');
   });
 
+  it('treats a slot refusal the read cannot see yet (an operation still in flight) as a race, not a refusal', async () => {
+    // Found by `npm run chaos`: another writer's accepted, not yet DONE operation holds the priority (409) or has
+    // removed the rule (400 "does not contain a rule"), while a read still shows the old state. The applier
+    // acknowledged apply-failed and the manifest was never applied; it now re-plans and, if it persists, redelivers.
+    const inFlight = (c: { method: string; priority?: number }) =>
+      c.method === 'add'
+        ? new FirewallApiError(`A rule with priority ${c.priority} already exists`, 409, 'alreadyExists', false)
+        : new FirewallApiError(
+            `Invalid value for field 'priority': '${c.priority}'. The firewall policy does not contain a rule at priority ${c.priority}.`,
+            400,
+            'invalid',
+            false,
+          );
+    // add: a new project (creates); remove: the v6 range is dropped (its rule is deleted).
+    const seed = (method: 'add' | 'remove') =>
+      method === 'add'
+        ? [foreign]
+        : [foreign, ...applied('9', [...entries, { value: '2606:4700::/32', type: 'cidr' }])];
+    for (const method of ['add', 'remove'] as const) {
+      const h = harness(seed(method));
+      let failures = 1;
+      h.firewall.before = (c) => {
+        if (c.method === method && failures-- > 0) throw inFlight(c);
+      };
+      expect(await applyChange(h.deps, change('10', entries))).toMatchObject({ outcome: 'applied' });
+      // one read, then the re-read after the refusal that the second round plans from
+      expect(h.firewall.calls.filter((c) => c.method === 'get')).toHaveLength(2);
+
+      const stuck = harness(seed(method));
+      stuck.firewall.before = (c) => {
+        if (c.method === method) throw inFlight(c);
+      };
+      await expect(applyChange(stuck.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
+      expect(stuck.statuses().map((s) => s.outcome)).not.toContain('apply-failed');
+    }
+  });
+
+  it('still acknowledges a 400 that is not about the slot (a bad field) as apply-failed', async () => {
+    const h = harness([foreign]);
+    h.firewall.before = (c) => {
+      if (c.method === 'add')
+        throw new FirewallApiError("Invalid value for field 'resource.match'", 400, 'invalid', false);
+    };
+    const out = await applyChange(h.deps, change('10', entries));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'api-refused' });
+  });
+
   it('without a fingerprint, falls back to the owned rules: new ids once the project rules changed', async () => {
     const h = harness([foreign]);
     h.firewall.fingerprints = false;
