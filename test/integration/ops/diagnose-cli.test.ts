@@ -13,6 +13,7 @@ import { compileProject } from '../../../shared/core/firewall/compiler';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import type { DenialsResult } from '../../../shared/usecases/denials';
+import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import type { ProbeResult } from '../../../shared/usecases/probe';
 import { runCli } from '../../support/cli';
 
@@ -175,6 +176,33 @@ describe('egress probe, then egress denials', () => {
     const other = await runCli('denials', 'data-pipeline', '--state', state, '--logging-endpoint', fake.url);
     expect(other).toMatchObject({ code: 0 });
     expect(other.out).toMatch(/^no denied connections from data-pipeline since /);
+  });
+
+  it('explain --evidence attaches the matching denials (JSON field and text section in denials words)', async () => {
+    const args = ['payment-gateway', 'https://cdn.example.com/app.js', '--manifests', dir, '--state', state];
+    const ev = ['--evidence', '--logging-endpoint', fake.url];
+    const j = JSON.parse((await runCli('explain', ...args, ...ev, '--format', 'json')).out) as ExplainAnswer;
+    // The explain contract is unchanged (cdn.example.com is listed and programmed); the evidence says why it times out.
+    expect(j).toMatchObject({ allowed: true, destination: { value: 'cdn.example.com' } });
+    expect(j.evidence).toMatchObject({ destination: 'cdn.example.com', schemaVersion: 1 });
+    expect(j.evidence!.groups).toEqual([
+      expect.objectContaining({ hostname: 'cdn.example.com', class: 'LISTED_DNS_MISMATCH' }),
+    ]);
+    const plain = JSON.parse((await runCli('explain', ...args, '--format', 'json')).out) as ExplainAnswer;
+    expect(plain.evidence).toBeUndefined();
+    const { evidence, ...rest } = j;
+    expect(rest).toEqual(plain);
+    const t = await runCli('explain', ...args, ...ev);
+    expect(t).toMatchObject({ code: 0, err: '' });
+    expect(t.out).toContain('evidence (firewall logs):');
+    expect(t.out).toContain(`LISTED_DNS_MISMATCH  cdn.example.com (198.51.100.40):443`);
+    expect(t.out).toContain(evidence!.groups[0]!.detail);
+    const none = JSON.parse(
+      (await runCli('explain', 'payment-gateway', 'api.stripe.com', ...args.slice(2), ...ev, '--format', 'json')).out,
+    ) as ExplainAnswer;
+    expect(none.evidence).toMatchObject({ groups: [], read: { firewall: expect.any(Number) } });
+    const range = await runCli('explain', 'payment-gateway', '203.0.113.0/24', ...args.slice(2), ...ev);
+    expect(range).toMatchObject({ code: 2, err: expect.stringContaining('--evidence needs a hostname or an address') });
   });
 });
 
