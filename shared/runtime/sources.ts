@@ -10,9 +10,13 @@ import { DEFAULT_INTERNAL_RANGES } from '../core/diagnose/denials';
 import { checkProjectKey, type ExplainFirewall } from '../core/explain';
 import { parseMarker } from '../core/firewall';
 import type { PlatformPolicy } from '../core/policy/types';
+import { systemClock } from '../ports/clock';
 import type { FirewallPolicyPort } from '../ports/firewall';
 import { type DenialsResult, listDenials } from '../usecases/denials';
+import { type DraftResult, draftEgressChange } from '../usecases/draftChange';
+import { type DriftRun, runDrift } from '../usecases/drift';
 import { type ExplainAnswer, explainProject, findManifest, type ManifestSourceSpec } from '../usecases/explain';
+import { type ProjectEgressResult, projectEgress } from '../usecases/projectEgress';
 import {
   bucketStore,
   CliConfigError,
@@ -210,4 +214,81 @@ export async function denialsFor(
   } finally {
     await logs.close();
   }
+}
+
+/** `egress drift` (check only, no repair) over the flags' sources: the bucket or a folder, the live policy or a state file. */
+export async function driftFor(
+  flags: SourceFlags,
+  cfg: RuntimeConfig = readConfig(),
+  project?: string,
+): Promise<DriftRun> {
+  if (project !== undefined) checkProjectKey(project);
+  const policy = resolvePolicy(flags, cfg);
+  const source = manifestSource(flags, cfg)!;
+  if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
+  if (!flags.state && !flags.live)
+    throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
+  const live = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
+  const fw = live ?? stateFilePort(flags, policy, cfg);
+  try {
+    const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
+    const run = await runDrift(
+      {
+        store: store.store,
+        bucket: store.bucket,
+        prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
+        firewall: fw.port,
+        hostProject: fw.hostProject,
+        policy,
+        clock: systemClock,
+      },
+      {},
+    );
+    return project === undefined ? run : driftOfProject(run, project);
+  } finally {
+    await live?.close();
+  }
+}
+
+/** The run narrowed to one project: its findings, errors and forecast; clean when none of them names it. */
+export function driftOfProject(run: DriftRun, project: string): DriftRun {
+  const r = run.report;
+  const drifted = r.drifted.filter((p) => p.project === project);
+  const errors = r.errors.filter((e) => e.project === project);
+  const unchecked = r.unchecked.filter((k) => k === project);
+  return {
+    ...run,
+    report: { clean: !drifted.length && !errors.length, checked: r.checked, drifted, errors, unchecked },
+    repairs: run.repairs.filter((x) => x.project === project),
+    forecast: run.forecast.filter((x) => x.project === project),
+    manual: run.manual.filter((x) => x === project),
+  };
+}
+
+/** `get_project_egress` over the flags' sources (the manifest, and the owned rules when a firewall is named). */
+export async function projectEgressFor(
+  project: string,
+  flags: SourceFlags,
+  cfg: RuntimeConfig = readConfig(),
+): Promise<ProjectEgressResult> {
+  checkProjectKey(project);
+  const policy = resolvePolicy(flags, cfg);
+  const source = manifestSource(flags, cfg)!;
+  const fw = firewallSource(flags, policy, cfg);
+  try {
+    return await projectEgress({ project, policy, source, ...(fw.read ? { firewall: fw.read } : {}) });
+  } finally {
+    await fw.close();
+  }
+}
+
+/** `draft_egress_change` over the flags' manifest source (the firewall is not needed: it writes nothing). */
+export async function draftFor(
+  args: { project: string; destination: string; reason: string },
+  flags: SourceFlags,
+  cfg: RuntimeConfig = readConfig(),
+): Promise<DraftResult> {
+  checkProjectKey(args.project);
+  const policy = resolvePolicy(flags, cfg);
+  return draftEgressChange({ ...args, policy, source: manifestSource(flags, cfg)! });
 }

@@ -5,12 +5,12 @@
  * (whatever was found), 1 error, 2 usage. The JSON shape is documented in docs/diagnose.md.
  */
 import { type Command, Option } from 'commander';
-import { CliConfigError } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { denialsFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderDenialsText } from '../../usecases/denials';
-import { EXIT_OK, UsageError } from '../exit';
+import { asUsageError } from '../errors';
+import { EXIT_OK } from '../exit';
 
 interface DenialsFlags extends SourceFlags {
   since: string;
@@ -52,8 +52,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderDenialsText(r));
         setExit(EXIT_OK);
       } catch (e) {
-        if (e instanceof CliConfigError) throw new UsageError(e.message);
-        throw e;
+        throw asUsageError(e) ?? e;
       }
     });
 }

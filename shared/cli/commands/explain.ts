@@ -7,13 +7,12 @@
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
 import { type Command, Option } from 'commander';
-import { ExplainArgumentError } from '../../core/explain';
-import { CliConfigError } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderExplainAnswer } from '../../usecases/explain';
-import { EXIT_OK, UsageError } from '../exit';
+import { asUsageError } from '../errors';
+import { EXIT_OK } from '../exit';
 
 interface ExplainFlags extends SourceFlags {
   why?: string;
@@ -65,9 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderExplainAnswer(r));
         setExit(EXIT_OK);
       } catch (e) {
-        if (e instanceof CliConfigError) throw new UsageError(e.message);
-        if (e instanceof ExplainArgumentError) throw new UsageError(`${e.message} (hint: ${e.hint})`);
-        throw e;
+        throw asUsageError(e) ?? e;
       }
     });
 }

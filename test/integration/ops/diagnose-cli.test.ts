@@ -2,71 +2,18 @@
  * `egress probe` and `egress denials` through `main()`: a fake-Compute state file with the product's rules, a foreign
  * deny rule and the logged baseline; a local DNS table beside it; the fake Cloud Logging over HTTP (real client).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
-import { toApiRule } from '../../../shared/adapters/compute';
-import { DEFAULT_DNS_TABLE } from '../../../shared/core/diagnose/dns';
-import { compileProject } from '../../../shared/core/firewall/compiler';
-import { validateManifest } from '../../../shared/core/manifest/validate';
-import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import type { ProbeResult } from '../../../shared/usecases/probe';
 import { runCli } from '../../support/cli';
-
-const MANIFEST = `apiVersion: lowops.manifests.v1
-kind: Project
-metadata:
-  name: payment-gateway
-  environment: production
-spec:
-  allowedEgress:
-    - "api.stripe.com"  # Payment processor API
-    - "cdn.example.com"  # assets
-    - "*.googleapis.com"  # Google Cloud APIs
-`;
-
-function fixture(): { dir: string; state: string } {
-  const root = mkdtempSync(join(tmpdir(), 'egress-diagnose-'));
-  const dir = join(root, 'manifests');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'payment-gateway.yaml'), MANIFEST);
-  const m = validateManifest(MANIFEST, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
-  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
-    toApiRule(r, 1000 + i),
-  );
-  const deny = (priority: number, ruleName: string, range: string) => ({
-    priority,
-    action: 'deny',
-    direction: 'EGRESS',
-    description: `${ruleName} (not infrastream-egress)`,
-    ruleName,
-    enableLogging: true,
-    match: { destIpRanges: [range], layer4Configs: [{ ipProtocol: 'all' }] },
-  });
-  const engine = new FirewallPolicyEngine();
-  engine.createPolicy('host', 'egress', {
-    rules: [
-      deny(500, 'security-block', '192.0.2.0/24'),
-      ...rules,
-      deny(2147483010, 'egress-baseline-deny-all-v4', '0.0.0.0/0'),
-      deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
-    ],
-  });
-  const state = join(root, 'compute.json');
-  engine.save(state);
-  writeFileSync(
-    join(root, 'dns.json'),
-    JSON.stringify({ version: 1, names: { ...DEFAULT_DNS_TABLE, 'blocked.example': { a: ['192.0.2.10'] } } }),
-  );
-  return { dir, state };
-}
+import { diagnoseFixture } from '../../support/diagnoseFixture';
 
 let fake: FakeLoggingServer;
-const { dir, state } = fixture();
+const { dir, state } = diagnoseFixture();
 beforeAll(async () => {
   fake = await startFakeLogging();
 });
