@@ -48,6 +48,12 @@ export function parseSince(raw: string): number {
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
+/** The flags that exclude each other (checked where they are read, and by `egress mcp` before it serves). */
+export function checkSourceFlags(flags: SourceFlags): void {
+  if (flags.manifests && flags.bucket) throw new CliConfigError('--manifests and --bucket exclude each other');
+  if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
+}
+
 function dirSource(dir: string): ManifestSourceSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliConfigError(`--manifests ${dir}: no such directory`);
@@ -64,7 +70,7 @@ export function manifestSource(
   cfg: RuntimeConfig = readConfig(),
   optional = false,
 ): ManifestSourceSpec | undefined {
-  if (flags.manifests && flags.bucket) throw new CliConfigError('--manifests and --bucket exclude each other');
+  checkSourceFlags(flags);
   const dir =
     flags.manifests ?? (!flags.bucket && !cfg.manifestBucket && existsSync('manifests') ? 'manifests' : undefined);
   if (dir) return dirSource(dir);
@@ -87,7 +93,7 @@ export function firewallSource(
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
 ): FirewallSource {
-  if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
+  checkSourceFlags(flags);
   const hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || undefined;
   const named = { ...(hostProject ? { hostProject } : {}), close: async () => undefined };
   if (flags.state) {
@@ -225,7 +231,7 @@ export async function driftFor(
   if (project !== undefined) checkProjectKey(project);
   const policy = resolvePolicy(flags, cfg);
   const source = manifestSource(flags, cfg)!;
-  if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
+  checkSourceFlags(flags);
   if (!flags.state && !flags.live)
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
   const live = flags.live ? liveFirewall(flags, policy, cfg) : undefined;

@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK } from '../../runtime/diagnose';
-import type { SourceFlags } from '../../runtime/sources';
+import { checkSourceFlags, type SourceFlags } from '../../runtime/sources';
 import { asUsageError } from '../errors';
-import { EXIT_OK, UsageError } from '../exit';
+import { EXIT_OK } from '../exit';
 
 /** The product's version, from its package.json (found upward: the sources and dist/ sit at different depths). */
 function productVersion(): string {
@@ -46,9 +46,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .action(async (flags: SourceFlags) => {
       const cfg = readConfig();
-      if (flags.manifests && flags.bucket) throw new UsageError('--manifests and --bucket exclude each other');
-      if (flags.state && flags.live) throw new UsageError('--state and --live exclude each other');
       try {
+        checkSourceFlags(flags);
         // Required here: the SDK is loaded only by this command.
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
