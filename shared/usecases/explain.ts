@@ -10,10 +10,12 @@ import {
   type ExplainManifest,
   type ExplainResult,
   explain,
+  renderExplainText,
 } from '../core/explain';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
+import { type DenialsResult, renderDenialsText } from './denials';
 
 /** Where the manifest comes from. */
 export type ManifestSourceSpec =
@@ -46,10 +48,10 @@ export async function findManifest(
   project: string,
   source: ManifestSourceSpec,
   policy: PlatformPolicy,
-): Promise<{ manifest: ExplainManifest | null; suggestedPath: string }> {
+): Promise<{ manifest: ExplainManifest | null; suggestedPath: string; text?: string }> {
   if (source.kind === 'dir') {
     const f = source.find(project);
-    if (f) return { manifest: toExplainManifest(f.path, f.text, policy), suggestedPath: f.path };
+    if (f) return { manifest: toExplainManifest(f.path, f.text, policy), suggestedPath: f.path, text: f.text };
     return { manifest: null, suggestedPath: join(source.dir, `${project}.yaml`) };
   }
   const listed = await source.store.list(keyListPrefix(source.prefix, project));
@@ -59,6 +61,7 @@ export async function findManifest(
       return {
         manifest: toExplainManifest(`gs://${source.bucket}/${o.name}`, got.text, policy, got.object.generation),
         suggestedPath: `gs://${source.bucket}/${o.name}`,
+        text: got.text,
       };
   }
   return {
@@ -91,4 +94,18 @@ export async function explainProject(args: {
     ...(args.hostProject ? { hostProject: args.hostProject } : {}),
     ...(args.why ? { why: args.why } : {}),
   });
+}
+
+/** Explain's answer with `--evidence`: the matching denials (`egress denials --destination`), additive to the contract. */
+export type ExplainAnswer = ExplainResult & { evidence?: DenialsResult };
+
+/** The text form: explain's text, then the evidence section in `egress denials`' own words. */
+export function renderExplainAnswer(r: ExplainAnswer): string {
+  const text = renderExplainText(r);
+  if (!r.evidence) return text;
+  const denials = renderDenialsText(r.evidence)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`);
+  return `${text}\nevidence (firewall logs):\n${denials.join('\n')}\n`;
 }

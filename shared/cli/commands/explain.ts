@@ -1,34 +1,23 @@
 /**
- * `egress explain PROJECT DESTINATION [--manifests DIR | --bucket gs://…] [--state FILE | --live] [--format text|json]`
+ * `egress explain PROJECT DESTINATION [--manifests DIR | --bucket gs://…] [--state FILE | --live] [--evidence [--since 1h]]
+ * [--format text|json]`
  * answers "may project P reach host or IP D?" from the manifest and the firewall, and prints the line to add when it
  * may not. Exit codes: 0 answered (whatever the answer), 1 error, 2 usage (bad project key or destination, missing
  * source).
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
-
-import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { readProjectManifest } from '../../adapters/manifestDir';
-import { prefixWarning } from '../../core/bucket/layout';
-import { checkProjectKey, ExplainArgumentError, type ExplainFirewall, renderExplainText } from '../../core/explain';
-import {
-  bucketStore,
-  CliConfigError,
-  liveFirewall,
-  type OpsFlags,
-  resolveBucket,
-  resolvePolicy,
-  stateFileRules,
-} from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
-import { explainProject, type ManifestSourceSpec } from '../../usecases/explain';
-import { EXIT_OK, UsageError } from '../exit';
+import { DEFAULT_NETWORK } from '../../runtime/diagnose';
+import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources';
+import { renderExplainAnswer } from '../../usecases/explain';
+import { asUsageError } from '../errors';
+import { EXIT_OK } from '../exit';
 
-interface ExplainFlags extends OpsFlags {
-  manifests?: string;
-  state?: string;
-  live?: boolean;
+interface ExplainFlags extends SourceFlags {
   why?: string;
+  evidence?: boolean;
+  since: string;
   format: 'text' | 'json';
 }
 
@@ -43,6 +32,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--bucket <url>', 'read the manifest from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
     .option('--state <file>', 'read the firewall from a fake-Compute state file (npm start keeps one)')
     .option('--live', 'read the live firewall policy (Application Default Credentials)')
+    .option('--evidence', 'attach the matching denied connections from the firewall logs (as `egress denials`)')
+    .option('--since <duration>', 'with --evidence: how far back (s, m, h, d)', '1h')
+    .option('--dns <file>', 'with --evidence: the local DNS table (default: dns.json beside --state)')
+    .option('--logging-endpoint <url>', 'with --evidence: the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
+    .option('--network <name>', 'with --evidence: the Shared VPC network name in log references', DEFAULT_NETWORK)
     .option('--why <text>', 'the comment of the suggested line (why the project needs the destination)')
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
@@ -57,55 +51,20 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (project: string, destination: string, flags: ExplainFlags) => {
       const cfg = readConfig();
       try {
-        checkProjectKey(project);
-        if (flags.manifests && flags.bucket) throw new CliConfigError('--manifests and --bucket exclude each other');
-        if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
-        const policy = resolvePolicy(flags, cfg);
-        let source: ManifestSourceSpec;
-        const dir =
-          flags.manifests ??
-          (!flags.bucket && !cfg.manifestBucket && existsSync('manifests') ? 'manifests' : undefined);
-        if (dir) {
-          if (!existsSync(dir) || !statSync(dir).isDirectory())
-            throw new CliConfigError(`--manifests ${dir}: no such directory`);
-          source = { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
-        } else {
-          const { bucket, prefix } = resolveBucket(flags, cfg);
-          const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
-          if (elsewhere) process.stderr.write(`${elsewhere}\n`);
-          source = { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
-        }
-        let close: (() => Promise<void>) | undefined;
-        let firewall: (() => Promise<ExplainFirewall>) | undefined;
-        let hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || undefined;
-        if (flags.state) {
-          const s = stateFileRules(flags.state, flags, policy, cfg);
-          firewall = async () => s;
-        } else if (flags.live) {
-          const fw = liveFirewall(flags, policy, cfg);
-          hostProject = fw.hostProject;
-          close = fw.close;
-          firewall = async () => ({ source: fw.source, rules: (await fw.port.getPolicy()).rules });
-        }
-        try {
-          const r = await explainProject({
-            project,
-            destination,
-            policy,
-            source,
-            ...(firewall ? { firewall } : {}),
-            ...(hostProject ? { hostProject } : {}),
+        const r = await explainFor(
+          project,
+          destination,
+          {
             ...(flags.why ? { why: flags.why } : {}),
-          });
-          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderExplainText(r));
-          setExit(EXIT_OK);
-        } finally {
-          await close?.();
-        }
+            ...(flags.evidence ? { evidenceSinceMs: parseSince(flags.since) } : {}),
+          },
+          flags,
+          cfg,
+        );
+        process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderExplainAnswer(r));
+        setExit(EXIT_OK);
       } catch (e) {
-        if (e instanceof CliConfigError) throw new UsageError(e.message);
-        if (e instanceof ExplainArgumentError) throw new UsageError(`${e.message} (hint: ${e.hint})`);
-        throw e;
+        throw asUsageError(e) ?? e;
       }
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import * as denials from './denials';
 import * as drift from './drift';
 import * as explain from './explain';
+import * as mcp from './mcp';
 import * as plan from './plan';
 import * as probe from './probe';
 import * as release from './release';
@@ -14,5 +15,6 @@ import * as validate from './validate';
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  for (const m of [validate, plan, sync, replay, release, drift, explain, denials, probe]) m.register(program, setExit);
+  for (const m of [validate, plan, sync, replay, release, drift, explain, denials, probe, mcp])
+    m.register(program, setExit);
 }

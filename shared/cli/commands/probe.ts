@@ -9,8 +9,9 @@ import { systemClock } from '../../ports/clock';
 import { CliConfigError, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK, logsFor, networkPolicy, probeWorkload, resolveDnsTable } from '../../runtime/diagnose';
-import { ProbeDestinationError, probe, renderProbeText } from '../../usecases/probe';
-import { EXIT_OK, UsageError } from '../exit';
+import { probe, renderProbeText } from '../../usecases/probe';
+import { asUsageError } from '../errors';
+import { EXIT_OK } from '../exit';
 
 interface ProbeFlags extends OpsFlags {
   state?: string;
@@ -71,8 +72,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           await logs.close();
         }
       } catch (e) {
-        if (e instanceof CliConfigError || e instanceof ProbeDestinationError) throw new UsageError(e.message);
-        throw e;
+        throw asUsageError(e) ?? e;
       }
     });
 }

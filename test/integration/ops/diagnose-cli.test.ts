@@ -2,70 +2,18 @@
  * `egress probe` and `egress denials` through `main()`: a fake-Compute state file with the product's rules, a foreign
  * deny rule and the logged baseline; a local DNS table beside it; the fake Cloud Logging over HTTP (real client).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
-import { toApiRule } from '../../../shared/adapters/compute';
-import { DEFAULT_DNS_TABLE } from '../../../shared/core/diagnose/dns';
-import { compileProject } from '../../../shared/core/firewall/compiler';
-import { validateManifest } from '../../../shared/core/manifest/validate';
-import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import type { DenialsResult } from '../../../shared/usecases/denials';
+import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import type { ProbeResult } from '../../../shared/usecases/probe';
 import { runCli } from '../../support/cli';
-
-const MANIFEST = `apiVersion: lowops.manifests.v1
-kind: Project
-metadata:
-  name: payment-gateway
-  environment: production
-spec:
-  allowedEgress:
-    - "api.stripe.com"  # Payment processor API
-    - "cdn.example.com"  # assets
-    - "*.googleapis.com"  # Google Cloud APIs
-`;
-
-function fixture(): { dir: string; state: string } {
-  const root = mkdtempSync(join(tmpdir(), 'egress-diagnose-'));
-  const dir = join(root, 'manifests');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'payment-gateway.yaml'), MANIFEST);
-  const m = validateManifest(MANIFEST, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
-  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
-    toApiRule(r, 1000 + i),
-  );
-  const deny = (priority: number, ruleName: string, range: string) => ({
-    priority,
-    action: 'deny',
-    direction: 'EGRESS',
-    description: `${ruleName} (not infrastream-egress)`,
-    ruleName,
-    enableLogging: true,
-    match: { destIpRanges: [range], layer4Configs: [{ ipProtocol: 'all' }] },
-  });
-  const engine = new FirewallPolicyEngine();
-  engine.createPolicy('host', 'egress', {
-    rules: [
-      deny(500, 'security-block', '192.0.2.0/24'),
-      ...rules,
-      deny(2147483010, 'egress-baseline-deny-all-v4', '0.0.0.0/0'),
-      deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
-    ],
-  });
-  const state = join(root, 'compute.json');
-  engine.save(state);
-  writeFileSync(
-    join(root, 'dns.json'),
-    JSON.stringify({ version: 1, names: { ...DEFAULT_DNS_TABLE, 'blocked.example': { a: ['192.0.2.10'] } } }),
-  );
-  return { dir, state };
-}
+import { diagnoseFixture } from '../../support/diagnoseFixture';
 
 let fake: FakeLoggingServer;
-const { dir, state } = fixture();
+const { dir, state } = diagnoseFixture();
 beforeAll(async () => {
   fake = await startFakeLogging();
 });
@@ -175,6 +123,33 @@ describe('egress probe, then egress denials', () => {
     const other = await runCli('denials', 'data-pipeline', '--state', state, '--logging-endpoint', fake.url);
     expect(other).toMatchObject({ code: 0 });
     expect(other.out).toMatch(/^no denied connections from data-pipeline since /);
+  });
+
+  it('explain --evidence attaches the matching denials (JSON field and text section in denials words)', async () => {
+    const args = ['payment-gateway', 'https://cdn.example.com/app.js', '--manifests', dir, '--state', state];
+    const ev = ['--evidence', '--logging-endpoint', fake.url];
+    const j = JSON.parse((await runCli('explain', ...args, ...ev, '--format', 'json')).out) as ExplainAnswer;
+    // The explain contract is unchanged (cdn.example.com is listed and programmed); the evidence says why it times out.
+    expect(j).toMatchObject({ allowed: true, destination: { value: 'cdn.example.com' } });
+    expect(j.evidence).toMatchObject({ destination: 'cdn.example.com', schemaVersion: 1 });
+    expect(j.evidence!.groups).toEqual([
+      expect.objectContaining({ hostname: 'cdn.example.com', class: 'LISTED_DNS_MISMATCH' }),
+    ]);
+    const plain = JSON.parse((await runCli('explain', ...args, '--format', 'json')).out) as ExplainAnswer;
+    expect(plain.evidence).toBeUndefined();
+    const { evidence, ...rest } = j;
+    expect(rest).toEqual(plain);
+    const t = await runCli('explain', ...args, ...ev);
+    expect(t).toMatchObject({ code: 0, err: '' });
+    expect(t.out).toContain('evidence (firewall logs):');
+    expect(t.out).toContain(`LISTED_DNS_MISMATCH  cdn.example.com (198.51.100.40):443`);
+    expect(t.out).toContain(evidence!.groups[0]!.detail);
+    const none = JSON.parse(
+      (await runCli('explain', 'payment-gateway', 'api.stripe.com', ...args.slice(2), ...ev, '--format', 'json')).out,
+    ) as ExplainAnswer;
+    expect(none.evidence).toMatchObject({ groups: [], read: { firewall: expect.any(Number) } });
+    const range = await runCli('explain', 'payment-gateway', '203.0.113.0/24', ...args.slice(2), ...ev);
+    expect(range).toMatchObject({ code: 2, err: expect.stringContaining('--evidence needs a hostname or an address') });
   });
 });
 

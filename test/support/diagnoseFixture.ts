@@ -1,0 +1,75 @@
+/**
+ * The offline diagnosis world of the probe/denials/explain/MCP tests: a manifests folder (payment-gateway, and
+ * data-pipeline with no rules yet), a fake-Compute state file with the product's rules of payment-gateway, a foreign
+ * deny rule (`security-block`, 192.0.2.0/24) and the logged baseline, and a DNS table beside it (the defaults plus
+ * `blocked.example` → 192.0.2.10).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FirewallPolicyEngine } from '../../local/fakes/compute';
+import { toApiRule } from '../../shared/adapters/compute';
+import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
+import { compileProject } from '../../shared/core/firewall/compiler';
+import { validateManifest } from '../../shared/core/manifest/validate';
+import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
+
+export const PAYMENT_GATEWAY = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: payment-gateway
+  environment: production
+spec:
+  allowedEgress:
+    - "api.stripe.com"  # Payment processor API
+    - "cdn.example.com"  # assets
+    - "*.googleapis.com"  # Google Cloud APIs
+`;
+
+export const DATA_PIPELINE = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: data-pipeline
+  environment: production
+spec:
+  allowedEgress:
+    - "feeds.partner-data.com"  # partner feed
+`;
+
+/** Creates the world in a fresh temporary folder: `dir` (manifests), `state` (compute.json; dns.json beside it). */
+export function diagnoseFixture(): { root: string; dir: string; state: string } {
+  const root = mkdtempSync(join(tmpdir(), 'egress-diagnose-'));
+  const dir = join(root, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'payment-gateway.yaml'), PAYMENT_GATEWAY);
+  writeFileSync(join(dir, 'data-pipeline.yaml'), DATA_PIPELINE);
+  const m = validateManifest(PAYMENT_GATEWAY, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
+  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
+    toApiRule(r, 1000 + i),
+  );
+  const deny = (priority: number, ruleName: string, range: string) => ({
+    priority,
+    action: 'deny',
+    direction: 'EGRESS',
+    description: `${ruleName} (not infrastream-egress)`,
+    ruleName,
+    enableLogging: true,
+    match: { destIpRanges: [range], layer4Configs: [{ ipProtocol: 'all' }] },
+  });
+  const engine = new FirewallPolicyEngine();
+  engine.createPolicy('host', 'egress', {
+    rules: [
+      deny(500, 'security-block', '192.0.2.0/24'),
+      ...rules,
+      deny(2147483010, 'egress-baseline-deny-all-v4', '0.0.0.0/0'),
+      deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
+    ],
+  });
+  const state = join(root, 'compute.json');
+  engine.save(state);
+  writeFileSync(
+    join(root, 'dns.json'),
+    JSON.stringify({ version: 1, names: { ...DEFAULT_DNS_TABLE, 'blocked.example': { a: ['192.0.2.10'] } } }),
+  );
+  return { root, dir, state };
+}
