@@ -1,4 +1,5 @@
 /** The documented defaults of the platform policy (docs/policy.md); an override file is merged over them. */
+import { DEFAULT_CAPACITY } from './capacity';
 import type { PlatformPolicy } from './types';
 
 /**
@@ -27,4 +28,5 @@ export const DEFAULT_POLICY: PlatformPolicy = Object.freeze({
     maxRangesPerRule: 5000,
     enableLogging: true,
   }),
+  capacity: DEFAULT_CAPACITY,
 }) as PlatformPolicy;

@@ -17,5 +17,12 @@ export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): Plat
       enableLogging: true,
       ...over,
     },
+    capacity: {
+      attributesPerPolicy: 2000,
+      fqdnsPerPolicy: 1000,
+      fqdnAttributes: 1,
+      secureTagAttributes: 1,
+      serviceAccountAttributes: 1,
+    },
   };
 }
