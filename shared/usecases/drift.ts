@@ -4,6 +4,7 @@
  * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
  */
 import { defaultObjectName } from '../core/bucket/layout';
+import { CAPACITY_WARN_RATIO, type PolicyCapacity, policyCapacity, usageAbove } from '../core/capacity/report';
 import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
@@ -36,6 +37,8 @@ export interface DriftDeps {
   statusTopic?: string;
   /** Paces repair events by their expected writes. */
   pacer?: Pacer;
+  /** The policy's name in the capacity figures (default `firewall policy`). */
+  policyName?: string;
   logger?: Logger;
 }
 
@@ -57,6 +60,10 @@ export interface DriftRun {
   statuses: number;
   /** Projects the repair cannot fix (repair: manual). */
   manual: string[];
+  /** The policy's quota usage (as `egress capacity` reports it). */
+  capacity: PolicyCapacity;
+  /** The quotas used above 80% (`attributes 1700/2000 (85.0%)`): reported in the output and the drift statuses. */
+  capacityWarnings: string[];
 }
 
 /** A repair event and its predicted effect. */
@@ -100,7 +107,19 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
-  const run: DriftRun = { report, repairs: [], forecast: [], statuses: 0, manual: [] };
+  const capacity = policyCapacity(
+    deps.policyName ?? 'firewall policy',
+    snapshot.rules,
+    deps.policy.capacity,
+    snapshot.ruleTupleCount,
+  );
+  const capacityWarnings = usageAbove(capacity, CAPACITY_WARN_RATIO);
+  if (capacityWarnings.length)
+    log.log('WARNING', `firewall policy above ${CAPACITY_WARN_RATIO * 100}% of a quota`, {
+      capacity,
+      capacityWarnings,
+    });
+  const run: DriftRun = { report, repairs: [], forecast: [], statuses: 0, manual: [], capacity, capacityWarnings };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
   const taken = new Set(snapshot.rules.map((r) => r.priority));
@@ -151,6 +170,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
           plan: p.plan,
           reason: driftReason(p),
           ...(m ? { source: sourceOf(deps.bucket, m.object) } : {}),
+          ...(capacityWarnings.length ? { capacity: { attributes: capacity.attributes, fqdns: capacity.fqdns } } : {}),
         },
         DRIFT_SOURCE,
         new Date(deps.clock.now()),
