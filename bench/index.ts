@@ -2,6 +2,7 @@
  * `npm run bench`: every figure the issues ask for, measured in one run on this machine. Each section prints its
  * lines as soon as it finishes; `npm run bench -- validate plan` runs only the named sections.
  */
+import { benchCapacity } from './capacity';
 import { benchPipeline } from './pipeline';
 import { benchPlan } from './plan';
 import { benchReplay } from './replay';
@@ -12,6 +13,7 @@ const SECTIONS: Record<string, () => Promise<string[]>> = {
   plan: benchPlan,
   replay: () => benchReplay(),
   pipeline: benchPipeline,
+  capacity: benchCapacity,
 };
 
 async function run(names: string[]): Promise<number> {

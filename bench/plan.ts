@@ -119,7 +119,10 @@ export async function benchPlan(): Promise<string[]> {
   );
 
   // API economy on the fake engine: 50 projects already applied, then a redelivery and a one-entry change.
-  const engine = new FirewallPolicyEngine({ completion: { afterPolls: 1 }, ruleAttributeQuota: 1_000_000 });
+  const engine = new FirewallPolicyEngine({
+    completion: { afterPolls: 1 },
+    capacity: { attributesPerPolicy: 1_000_000, fqdnsPerPolicy: 1_000_000 },
+  });
   engine.createPolicy('host', 'egress', { rules: current.slice(0, 150) });
   const deps = {
     firewall: computeFirewall({

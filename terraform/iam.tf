@@ -55,10 +55,11 @@ resource "google_service_account" "ci_main" {
 }
 
 # --- Custom roles on the host project ------------------------------------------------------------------------------
-# The applier calls NetworkFirewallPoliciesClient get/getRule (compute.networkFirewallPolicies.get),
-# addRule/patchRule/removeRule (compute.networkFirewallPolicies.update) and waits on the returned global operations
-# (GlobalOperationsClient.wait/get: compute.globalOperations.get). Nothing else: it cannot create, delete or
-# re-associate policies, nor touch VPC firewall rules.
+# The applier calls NetworkFirewallPoliciesClient get/getRule (compute.firewallPolicies.get), addRule/patchRule/
+# removeRule (compute.firewallPolicies.update) and waits on the returned global operations (GlobalOperationsClient.wait/
+# get: compute.globalOperations.get). Global network firewall policies use the compute.firewallPolicies.* permissions:
+# there is no compute.networkFirewallPolicies.* permission (https://docs.cloud.google.com/firewall/docs/configure-batch-updates;
+# docs/deploy.md). Nothing else: it cannot create, delete or re-associate policies, nor touch VPC firewall rules.
 
 resource "google_project_iam_custom_role" "firewall_writer" {
   project     = var.host_project_id
@@ -67,8 +68,8 @@ resource "google_project_iam_custom_role" "firewall_writer" {
   description = "Read a network firewall policy and add/patch/remove its rules; wait on the global operations."
   permissions = [
     "compute.globalOperations.get",
-    "compute.networkFirewallPolicies.get",
-    "compute.networkFirewallPolicies.update",
+    "compute.firewallPolicies.get",
+    "compute.firewallPolicies.update",
   ]
 
   depends_on = [google_project_service.host]
@@ -80,7 +81,7 @@ resource "google_project_iam_custom_role" "firewall_reader" {
   title       = "egress firewall rule reader"
   description = "Read a network firewall policy and its rules (drift check, plan --live)."
   permissions = [
-    "compute.networkFirewallPolicies.get",
+    "compute.firewallPolicies.get",
   ]
 
   depends_on = [google_project_service.host]

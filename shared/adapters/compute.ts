@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../ports/clock';
 import {
   FirewallApiError,
   type FirewallPolicyPort,
+  NOT_READY_REASONS,
   OperationFailedError,
   type PolicySnapshot,
   RATE_LIMIT_REASONS,
@@ -59,11 +60,14 @@ const ERROR_INFO_REASONS: Record<string, string> = {
 };
 /** Compute's wording of a rate-limit 403 ("Rate Limit Exceeded", "Quota exceeded for quota metric …"). */
 const RATE_MESSAGE = /rate limit exceeded|quota exceeded for quota metric/i;
+/** Compute's wording of a busy resource (400 `resourceNotReady`: "The resource '…' is not ready"). */
+const NOT_READY_MESSAGE = /^The resource '[^']*' is not ready/;
 
 /**
- * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and
- * 400 `resourceNotReady` (the policy is busy with another operation; Google's own Terraform provider retries it:
- * GoogleCloudPlatform/magic-modules#13881).
+ * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and a busy
+ * policy (400 `resourceNotReady`: a write racing a running operation, or an operation that failed with
+ * `RESOURCE_NOT_READY`; docs/fake-compute.md). Google's own Terraform provider retries it:
+ * GoogleCloudPlatform/magic-modules#13881.
  */
 export function isTransientStatus(status: number, reason: string): boolean {
   return (
@@ -71,7 +75,7 @@ export function isTransientStatus(status: number, reason: string): boolean {
     status === 429 ||
     status >= 500 ||
     (status === 403 && RATE_LIMIT_REASONS.has(reason)) ||
-    (status === 400 && reason === 'resourceNotReady')
+    NOT_READY_REASONS.has(reason)
   );
 }
 
@@ -108,6 +112,7 @@ export function toFirewallError(err: unknown, what: string): FirewallApiError {
     status = e.httpStatusCode;
     if (typeof e.reason === 'string') reason = ERROR_INFO_REASONS[e.reason] ?? e.reason;
     if (!reason && status === 403 && RATE_MESSAGE.test(message)) reason = 'rateLimitExceeded';
+    if (!reason && status === 400 && NOT_READY_MESSAGE.test(message)) reason = 'resourceNotReady';
   }
   if (!status) {
     const s = typeof e.status === 'number' ? e.status : e.response?.status;
@@ -197,7 +202,7 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
     if (first0) {
       const status = op.httpErrorStatusCode ?? 500;
       const reason = first0.code ?? 'operationFailed';
-      const transient = isTransientStatus(status, reason) || reason === 'RESOURCE_NOT_READY';
+      const transient = isTransientStatus(status, reason);
       throw new OperationFailedError(
         `${what}: operation ${name} failed: ${reason}: ${first0.message ?? op.httpErrorMessage ?? ''}`,
         status,
@@ -226,6 +231,7 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
         return {
           rules: (p.rules ?? []).map(fromApiRule),
           ...(p.fingerprint ? { fingerprint: String(p.fingerprint) } : {}),
+          ...(typeof p.ruleTupleCount === 'number' ? { ruleTupleCount: p.ruleTupleCount } : {}),
         };
       } catch (err) {
         throw toFirewallError(err, `reading firewall policy ${firewallPolicy} of ${project}`);

@@ -6,6 +6,8 @@ import { PortError } from './errors';
 export interface PolicySnapshot {
   rules: ObservedRule[];
   fingerprint?: string;
+  /** The API's `FirewallPolicy.ruleTupleCount` (Google's count of the policy's rule attributes), when reported. */
+  ruleTupleCount?: number;
 }
 
 /** Writes wait for their long-running operation to be DONE and throw `FirewallApiError` if it failed. */
@@ -20,6 +22,15 @@ export interface FirewallPolicyPort {
 
 /** Compute's answers to a rate quota: 403 `rateLimitExceeded`/`userRateLimitExceeded`, and 429. */
 export const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+/**
+ * The policy is busy: a write raced an operation still running on it (400 `resourceNotReady`, synchronous) or an
+ * operation ended so. Transient: the policy serializes its mutations, a retry after the running one succeeds.
+ */
+export const NOT_READY_REASONS = new Set(['resourceNotReady', 'RESOURCE_NOT_READY']);
+
+/** A per-policy resource quota refused the write (the operation's `QUOTA_EXCEEDED`): permanent until it is raised. */
+export const QUOTA_REASONS = new Set(['QUOTA_EXCEEDED', 'quotaExceeded']);
 
 /**
  * A Compute API failure, classified by the adapter (ports/errors.ts). `transient` failures are retried (429, 403
@@ -42,6 +53,11 @@ export class FirewallApiError extends PortError {
   /** The write quota refused the call (403 rate limit or 429): the caller should slow down, not just retry. */
   get rateLimited(): boolean {
     return this.status === 429 || RATE_LIMIT_REASONS.has(this.reason);
+  }
+
+  /** A resource quota (rule attributes, FQDNs per policy) refused the write: reported as reason `capacity`. */
+  get quotaExceeded(): boolean {
+    return QUOTA_REASONS.has(this.reason);
   }
 
   /** 412 `conditionNotMet`: Compute's optimistic-locking answer (the policy changed under the caller). */

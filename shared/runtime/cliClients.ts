@@ -123,16 +123,25 @@ export function liveFirewall(
   };
 }
 
+/** One policy of a fake-Compute state file, its rules as the core reads them. */
+export interface StatePolicy {
+  hostProject: string;
+  policy: string;
+  rules: ObservedRule[];
+  /** The sum of the stored rules' `ruleTupleCount` (the fake's `FirewallPolicy.ruleTupleCount`). */
+  ruleTupleCount: number;
+}
+
 /**
- * The rules of a fake-Compute state file (`npm start` keeps one; `egress plan --state` reads the same). With several
- * policies in the file, `--host-project`/`--firewall-policy` choose one.
+ * The policies of a fake-Compute state file (`npm start` keeps one) that match `--host-project`/`--firewall-policy`
+ * (flags, env, policy file), all of them when none is set.
  */
-export function stateFileRules(
+export function stateFilePolicies(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
-): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
+): { all: string[]; matching: StatePolicy[] } {
   // The file's format is defined once, with the fake Compute that writes it (local/fakes/compute/state.ts).
   const { readStateFile, StateFileError } =
     require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
@@ -145,20 +154,42 @@ export function stateFileRules(
   }
   const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
   const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
-  const candidates = state.policies.filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp));
-  if (candidates.length !== 1)
-    throw new CliConfigError(
-      `--state ${file}: ${candidates.length === 0 ? 'no' : 'several'} matching policies (${state.policies
-        .map((p) => `${p.project}/${p.name}`)
-        .join(', ')}); choose with --host-project and --firewall-policy`,
-    );
-  const chosen = candidates[0]!;
   const { fromApiRule } = require('../adapters/compute') as typeof import('../adapters/compute');
   return {
-    rules: (chosen.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
-    source: `state file ${file} (${chosen.project}/${chosen.name})`,
-    hostProject: chosen.project,
-    policy: chosen.name,
+    all: state.policies.map((p) => `${p.project}/${p.name}`),
+    matching: state.policies
+      .filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp))
+      .map((p) => ({
+        hostProject: p.project,
+        policy: p.name,
+        rules: (p.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
+        ruleTupleCount: (p.rules ?? []).reduce((n, r) => n + (r.ruleTupleCount ?? 0), 0),
+      })),
+  };
+}
+
+/**
+ * The rules of a fake-Compute state file (`npm start` keeps one; `egress plan --state` reads the same). With several
+ * policies in the file, `--host-project`/`--firewall-policy` choose one.
+ */
+export function stateFileRules(
+  file: string,
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
+  const { all, matching } = stateFilePolicies(file, flags, policy, cfg);
+  if (matching.length !== 1)
+    throw new CliConfigError(
+      `--state ${file}: ${matching.length === 0 ? 'no' : 'several'} matching policies (${all.join(', ')}); ` +
+        'choose with --host-project and --firewall-policy',
+    );
+  const chosen = matching[0]!;
+  return {
+    rules: chosen.rules,
+    source: `state file ${file} (${chosen.hostProject}/${chosen.policy})`,
+    hostProject: chosen.hostProject,
+    policy: chosen.policy,
   };
 }
 

@@ -9,10 +9,13 @@
  *
  * Failure policy: transient API errors are retried in-process (retry.ts) and then rethrown as RetryLaterError, so
  * Pub/Sub redelivers; permanent ones are logged at ERROR with the plan, reported as `apply-failed`, and acknowledged
- * (returning normally). A write that fails because the policy changed under us (a concurrent writer took the
- * priority, or removed the rule) is not an error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
+ * (returning normally). A change that cannot fit the policy's quotas (core/capacity/headroom.ts) is `apply-failed`
+ * with reason `capacity` before any write; a revocation over the rate guard is `held` before that check. A write that
+ * fails because the policy changed under us (a concurrent writer took the priority, or removed the rule) is not an
+ * error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
  */
 import { isManifestObject, normalizePrefix, projectKeyOf } from '../core/bucket/layout';
+import { checkHeadroom, headroomMessage } from '../core/capacity/headroom';
 import { decodeEgressChange, encodeEvent, type IncomingMessage, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, StatusData } from '../core/events/types';
 import {
@@ -169,6 +172,9 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         log('WARNING', held, { plan: summarizePlan(plan) });
         return await finish('held', { reason: held });
       }
+      // Headroom before the first write: a change that cannot fit the policy's quotas writes nothing (capacity).
+      const room = checkHeadroom(snapshot, planned.writes, deps.policy.capacity);
+      if (!room.fits) throw new PermanentError(headroomMessage(room), 'capacity');
       log('INFO', 'applying plan', { plan: summarizePlan(plan), rules: planNames(plan), round });
       const conflict = await execute(deps, event, snapshot, planned.writes, counters, read, log);
       if (!conflict) break;
@@ -193,7 +199,7 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         : err instanceof PriorityBandFullError
           ? new PermanentError(err.message, 'priority-band-full')
           : err instanceof FirewallApiError
-            ? new PermanentError(err.detail, 'api-refused')
+            ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
             : undefined;
     if (!permanent) throw err;
     log('ERROR', `apply failed: ${permanent.message}`, {

@@ -3,6 +3,7 @@
  * repair events and `drift` status events. It is built to run on a schedule: when nothing drifted it publishes
  * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
  */
+import { CAPACITY_WARN_RATIO, type PolicyCapacity, policyCapacity, usageAbove } from '../core/capacity/report';
 import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
@@ -38,6 +39,8 @@ export interface DriftDeps {
   statusTopic?: string;
   /** Paces repair events by their expected writes. */
   pacer?: Pacer;
+  /** The policy's name in the capacity figures (default `firewall policy`). */
+  policyName?: string;
   logger?: Logger;
   /** The prefix the validator watches (EGRESS_MANIFEST_PREFIX): a different `prefix` is warned about. */
   watchedPrefix?: string;
@@ -72,6 +75,10 @@ export interface DriftRun {
   refused?: Exclude<RevocationVerdict, { ok: true }>;
   /** Things the operator should know (a prefix the pipeline does not watch, two manifests of one project). */
   warnings: string[];
+  /** The policy's quota usage (as `egress capacity` reports it). */
+  capacity: PolicyCapacity;
+  /** The quotas used above 80% (`attributes 1700/2000 (85.0%)`): reported in the output and the drift statuses. */
+  capacityWarnings: string[];
 }
 
 /** A repair event and its predicted effect. */
@@ -119,6 +126,18 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   });
   const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
   for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
+  const capacity = policyCapacity(
+    deps.policyName ?? 'firewall policy',
+    snapshot.rules,
+    deps.policy.capacity,
+    snapshot.ruleTupleCount,
+  );
+  const capacityWarnings = usageAbove(capacity, CAPACITY_WARN_RATIO);
+  if (capacityWarnings.length)
+    log.log('WARNING', `firewall policy above ${CAPACITY_WARN_RATIO * 100}% of a quota`, {
+      capacity,
+      capacityWarnings,
+    });
   const run: DriftRun = {
     report,
     repairs: [],
@@ -127,6 +146,8 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     manual: [],
     pendingRevocations: report.drifted.filter((p) => p.repair === 'delete').map((p) => p.project),
     warnings,
+    capacity,
+    capacityWarnings,
   };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
@@ -195,6 +216,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
           plan: p.plan,
           reason: driftReason(p),
           ...(m ? { source: sourceOf(deps.bucket, m.object) } : {}),
+          ...(capacityWarnings.length ? { capacity: { attributes: capacity.attributes, fqdns: capacity.fqdns } } : {}),
         },
         DRIFT_SOURCE,
         new Date(deps.clock.now()),

@@ -395,13 +395,15 @@ describe('IAM', () => {
   test('the applier custom role holds only the permissions of get/getRule/addRule/patchRule/removeRule + operation waits', () => {
     const writer = resource(tf, 'google_project_iam_custom_role', 'firewall_writer');
     expect([...(writer.permissions as string[])].sort()).toEqual([
+      'compute.firewallPolicies.get',
+      'compute.firewallPolicies.update',
       'compute.globalOperations.get',
-      'compute.networkFirewallPolicies.get',
-      'compute.networkFirewallPolicies.update',
     ]);
+    // Google has no compute.networkFirewallPolicies.* permission (the API collection name is not the permission name).
+    expect(JSON.stringify(tf)).not.toContain('compute.networkFirewallPolicies.');
     expect(writer.project).toBe('${var.host_project_id}');
     const reader = resource(tf, 'google_project_iam_custom_role', 'firewall_reader');
-    expect(reader.permissions).toEqual(['compute.networkFirewallPolicies.get']);
+    expect(reader.permissions).toEqual(['compute.firewallPolicies.get']);
     const grant = resource(tf, 'google_project_iam_member', 'applier_writes_firewall');
     expect(grant).toMatchObject({
       project: '${var.host_project_id}',

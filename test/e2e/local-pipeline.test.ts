@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../support/cli';
 
 jest.setTimeout(60_000);
 
@@ -197,6 +198,16 @@ it('--once exits 0 after convergence, and a second run on the saved state change
   const first = run(args);
   expect(await first.exit).toEqual({ code: 0, signal: null });
   expect(first.output()).toMatch(/fraud-scoring\.yaml: applied \(\+1 ~0 -0 =0\)/);
+  // `egress capacity --state` reads the state file `npm start` leaves (docs/capacity.md).
+  const capacity = await runCli('capacity', '--state', join(work, 'state', 'compute.json'), '--format', 'json');
+  expect(capacity.code).toBe(0);
+  const report = JSON.parse(capacity.out) as {
+    policies: { rules: number; projects: number; attributes: { used: number } }[];
+  };
+  expect(report.policies).toHaveLength(1);
+  expect(report.policies[0]).toMatchObject({ projects: 1, attributes: { limit: 2000 }, fqdns: { limit: 1000 } });
+  // Four default rules (8) and the local baseline (4) come before the project's own rule.
+  expect(report.policies[0]!.attributes.used).toBeGreaterThan(12);
   const second = run(args);
   expect(await second.exit).toEqual({ code: 0, signal: null });
   // Same rules; the one update re-stamps the marker with the new generation (the stale-event guard needs it).

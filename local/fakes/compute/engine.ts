@@ -4,19 +4,19 @@
  * operations they create (get, wait). The fake client and the fake REST server are thin shells over it, so the two
  * exposures cannot diverge. No HTTP and no jest here: it is compiled into dist/ for the local pipeline.
  *
- * Model (see docs/fake-compute.md for what is verified and what is assumed):
- * - a write is validated when it is received (400/404/409/403 thrown synchronously, no operation created); accepted
- *   writes become operations whose effect lands when the operation completes (immediately, after N polls, or after a
- *   delay on the injectable clock); operations on one policy complete in order; reads see only completed effects;
- * - `requestId` (a UUID) makes a write idempotent: the same id returns the same operation and has no second effect;
- * - every applied write changes the policy fingerprint.
+ * Model (docs/fake-compute.md has the table of what is confirmed and what is assumed): a write is validated when
+ * received (400/404/409 thrown, no operation; 400 resourceNotReady while another operation on the policy runs);
+ * accepted writes become operations whose effect lands when they complete (a quota failure: DONE with QUOTA_EXCEEDED,
+ * quotas.ts); operations on one policy complete in order; `requestId` makes a write idempotent.
  */
+
+import { type CapacitySettings, DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { type Clock, systemClock } from '../../../shared/ports/clock';
 import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
 import { Faults } from './faults';
+import { checkReady, quotaError } from './quotas';
 import {
   addPriority,
-  checkAttributeQuota,
   checkPriority,
   checkRequestId,
   completeThrough,
@@ -70,7 +70,8 @@ export class FirewallPolicyEngine {
   private readonly clock: Clock;
   private completion: Completion;
   private readonly limits: RuleLimits;
-  private ruleAttributeQuota: number;
+  private capacity: CapacitySettings;
+  private readonly serializeWrites: boolean;
   private readonly requestIdTtlMs: number;
   private readonly strictRequestId: boolean;
   private readonly maxWaitMs: number;
@@ -89,7 +90,9 @@ export class FirewallPolicyEngine {
     this.clock = options.clock ?? systemClock;
     this.completion = options.completion ?? { afterPolls: 1 };
     this.limits = { ...DEFAULT_RULE_LIMITS, ...options.limits };
-    this.ruleAttributeQuota = options.ruleAttributeQuota ?? 20000;
+    this.capacity = { ...DEFAULT_CAPACITY, ...options.capacity };
+    if (options.ruleAttributeQuota !== undefined) this.capacity.attributesPerPolicy = options.ruleAttributeQuota;
+    this.serializeWrites = options.serializeWrites ?? true;
     this.requestIdTtlMs = options.requestIdTtlMs ?? 60 * 60 * 1000;
     this.strictRequestId = options.strictRequestId ?? true;
     this.maxWaitMs = options.maxWaitMs ?? 120_000;
@@ -117,7 +120,7 @@ export class FirewallPolicyEngine {
       rules: new Map(),
     };
     for (const r of [...(opts.defaultRules === false ? [] : defaultPolicyRules()), ...(opts.rules ?? [])]) {
-      const stored = storedRule(wireNormalize(r), r.priority ?? 0);
+      const stored = storedRule(wireNormalize(r), r.priority ?? 0, this.capacity);
       const err = validateRule(stored, this.limits);
       if (err) throw new Error(`fake compute: seed rule ${r.priority} is invalid: ${err.message}`);
       rec.rules.set(stored.priority!, stored);
@@ -153,9 +156,9 @@ export class FirewallPolicyEngine {
     this.completion = completion;
   }
 
-  /** Changes the per-policy attribute quota. */
-  setRuleAttributeQuota(quota: number): void {
-    this.ruleAttributeQuota = quota;
+  /** Changes the per-policy quotas (and attribute weights) of later writes. */
+  setCapacity(capacity: Partial<CapacitySettings>): void {
+    this.capacity = { ...this.capacity, ...capacity };
   }
 
   // ---------------------------------------------------------------- faults
@@ -216,9 +219,8 @@ export class FirewallPolicyEngine {
       if (!req.firewallPolicyRuleResource) throw requiredField('resource');
       const projected = projectedRules(rec, this.operations);
       const priority = addPriority(req, body, projected, rec.name);
-      const rule = storedRule(body, priority);
-      this.checkRule(rec, projected, rule, undefined);
-      return { rec, effect: { kind: 'add', rule } };
+      const rule = storedRule(body, priority, this.capacity);
+      return { rec, effect: { kind: 'add', rule }, error: this.checkRule(projected, rule) };
     });
   }
 
@@ -244,9 +246,8 @@ export class FirewallPolicyEngine {
         );
       }
       const { kind: _k, ruleTupleCount: _t, ...oldFields } = old;
-      const rule = storedRule({ ...oldFields, ...body }, to);
-      this.checkRule(rec, projected, rule, from);
-      return { rec, effect: { kind: 'patch', from, rule } };
+      const rule = storedRule({ ...oldFields, ...body }, to, this.capacity);
+      return { rec, effect: { kind: 'patch', from, rule }, error: this.checkRule(projected, rule, from) };
     });
   }
 
@@ -274,10 +275,7 @@ export class FirewallPolicyEngine {
     });
   }
 
-  /**
-   * `globalOperations.wait`: returns when the operation is DONE or after `maxWaitMs` (then possibly still RUNNING,
-   * as the real method may); counts as a poll.
-   */
+  /** `globalOperations.wait`: returns when DONE or after `maxWaitMs` (then maybe still RUNNING); counts as a poll. */
   async wait(req: OperationRequest): Promise<IOperation> {
     return this.call('wait', async () => {
       const op = this.operation(req.project, req.operation);
@@ -347,7 +345,7 @@ export class FirewallPolicyEngine {
     method: Method,
     project: string | null | undefined,
     requestId: string | null | undefined,
-    accept: () => { rec: PolicyRecord; effect: Effect },
+    accept: () => { rec: PolicyRecord; effect: Effect; error?: OperationRecord['error'] },
   ): Promise<IOperation> {
     return this.call(method, () => {
       this.faults.beforeWrite();
@@ -361,8 +359,9 @@ export class FirewallPolicyEngine {
           return this.view(op);
         }
       }
-      const { rec, effect } = accept();
-      const op = this.newOperation(rec, effect, requestId ?? undefined);
+      const { rec, effect, error } = accept();
+      if (this.serializeWrites) checkReady(rec, this.operations);
+      const op = this.newOperation(rec, effect, requestId ?? undefined, error);
       this.faults.accepted();
       if (requestId) this.requestIds.set(requestKey(project, requestId), { operation: op.name, at: this.clock.now() });
       if (this.completion === 'immediate') this.complete(op);
@@ -371,11 +370,16 @@ export class FirewallPolicyEngine {
     });
   }
 
-  private newOperation(rec: PolicyRecord, effect: Effect, requestId: string | undefined): OperationRecord {
+  private newOperation(
+    rec: PolicyRecord,
+    effect: Effect,
+    requestId: string | undefined,
+    quota: OperationRecord['error'],
+  ): OperationRecord {
     const id = this.newId();
     const now = this.clock.now();
     const op = operationRecord(id, now, rec, effect, requestId);
-    const error = this.faults.operationError();
+    const error = quota ?? this.faults.operationError();
     if (error) {
       op.error = error;
       delete op.effect;
@@ -407,15 +411,11 @@ export class FirewallPolicyEngine {
     this.persist();
   }
 
-  private checkRule(
-    rec: PolicyRecord,
-    projected: Map<number, IRule>,
-    rule: IRule,
-    replacing: number | undefined,
-  ): void {
+  /** Throws the rule's validation error; returns the quota error its operation will end with, if any. */
+  private checkRule(projected: Map<number, IRule>, rule: IRule, replacing?: number): OperationRecord['error'] {
     const err = validateRule(rule, this.limits);
     if (err) throw err;
-    checkAttributeQuota(projected, rule, replacing, this.ruleAttributeQuota, rec.name);
+    return quotaError(projected, rule, replacing, this.capacity);
   }
 
   private policy(project: string | null | undefined, name: string | null | undefined): PolicyRecord {

@@ -1,16 +1,17 @@
 /** Rule-level rules of the fake Compute's writes: stored form, priorities, the addRule window, applying an effect. */
+import type { Counting } from '../../../shared/core/capacity/count';
 import { ComputeApiError, invalidField, requiredField } from './errors';
 import type { AddRuleRequest, Effect, IRule, OperationRecord, PolicyRecord } from './types';
 import { MAX_PRIORITY, ruleTupleCount } from './validate';
 import { clone, policyKey } from './wire';
 
 /** The rule as the API stores and returns it: output-only fields set, secure tags marked EFFECTIVE. */
-export function storedRule(body: IRule, priority: number): IRule {
+export function storedRule(body: IRule, priority: number, counting?: Counting): IRule {
   const { kind: _k, ruleTupleCount: _t, ...fields } = body;
   const rule: IRule = clone({ ...fields, priority });
   if (rule.targetSecureTags)
     rule.targetSecureTags = rule.targetSecureTags.map((t) => ({ name: t.name, state: 'EFFECTIVE' }));
-  return { kind: 'compute#firewallPolicyRule', ...rule, ruleTupleCount: ruleTupleCount(rule) };
+  return { kind: 'compute#firewallPolicyRule', ...rule, ruleTupleCount: ruleTupleCount(rule, counting) };
 }
 
 /** Throws 400 invalid unless `p` is a priority (0..MAX_PRIORITY). */
@@ -86,26 +87,6 @@ export function applyEffect(rules: Map<number, IRule>, effect: Effect): void {
   else {
     rules.delete(effect.from);
     rules.set(effect.rule.priority!, effect.rule);
-  }
-}
-
-/** 403 quotaExceeded when the policy's rule attributes (with `rule` in place of `replacing`) exceed `quota`. */
-export function checkAttributeQuota(
-  projected: ReadonlyMap<number, IRule>,
-  rule: IRule,
-  replacing: number | undefined,
-  quota: number,
-  policyName: string,
-): void {
-  let total = rule.ruleTupleCount ?? 0;
-  for (const [p, r] of projected) if (p !== replacing) total += r.ruleTupleCount ?? 0;
-  if (total > quota) {
-    throw new ComputeApiError(
-      403,
-      'quotaExceeded',
-      `Quota 'FIREWALL_POLICY_RULE_ATTRIBUTES' exceeded. Limit: ${quota} in policy '${policyName}' (would be ${total}).`,
-      'usageLimits',
-    );
   }
 }
 

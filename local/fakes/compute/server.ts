@@ -47,6 +47,8 @@ export interface FaultRequest {
   writeQuota?: { perMinute: number; status?: 403 | 429 };
   completion?: Completion;
   ruleAttributeQuota?: number;
+  /** Per-policy FQDN quota. */
+  fqdnQuota?: number;
   /** Clears every fault first. */
   clear?: boolean;
 }
@@ -179,7 +181,8 @@ async function control(
     if (f.crashAfterWrites !== undefined) engine.crashAfterWrites(f.crashAfterWrites);
     if (f.writeQuota) engine.setWriteQuota(f.writeQuota.perMinute, f.writeQuota.status);
     if (f.completion) engine.setCompletion(f.completion);
-    if (f.ruleAttributeQuota !== undefined) engine.setRuleAttributeQuota(f.ruleAttributeQuota);
+    if (f.ruleAttributeQuota !== undefined) engine.setCapacity({ attributesPerPolicy: f.ruleAttributeQuota });
+    if (f.fqdnQuota !== undefined) engine.setCapacity({ fqdnsPerPolicy: f.fqdnQuota });
     return send(res, 200, {});
   }
   throw new ComputeApiError(404, 'notFound', `Unknown control path ${method} ${path}.`);

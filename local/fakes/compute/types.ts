@@ -1,5 +1,6 @@
 /** The fake Compute's types: the real client's shapes, the engine's options, counters, faults and records. */
 import type { protos } from '@google-cloud/compute';
+import type { CapacitySettings } from '../../../shared/core/policy/capacity';
 import type { Clock } from '../../../shared/ports/clock';
 import type { RuleLimits } from './validate';
 
@@ -38,8 +39,15 @@ export interface EngineOptions {
   clock?: Clock;
   /** Default `{afterPolls: 1}`: the write returns RUNNING and the first get/wait of the operation sees DONE. */
   completion?: Completion;
-  /** Attribute ("tuple") quota per policy (sum of `ruleTupleCount`); exceeding it is 403 quotaExceeded. */
+  /**
+   * Per-policy quotas and attribute weights (default: the policy's documented defaults, shared/core/policy/capacity.ts).
+   * A write over a quota is accepted and its operation ends DONE with `QUOTA_EXCEEDED` (quotas.ts).
+   */
+  capacity?: Partial<CapacitySettings>;
+  /** Shorthand for `capacity.attributesPerPolicy`. */
   ruleAttributeQuota?: number;
+  /** A write while an operation on the same policy is running is 400 `resourceNotReady` (default true). */
+  serializeWrites?: boolean;
   /** Per-rule limits (defaults: the documented ones). */
   limits?: Partial<RuleLimits>;
   /** How long a requestId is remembered (Google guarantees at least 60 minutes). */

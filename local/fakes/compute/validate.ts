@@ -5,6 +5,8 @@
  */
 import type { protos } from '@google-cloud/compute';
 import ipaddr from 'ipaddr.js';
+import { type Counting, ruleAttributes } from '../../../shared/core/capacity/count';
+import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { type ComputeApiError, invalidField, requiredField } from './errors';
 
 type Rule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
@@ -267,30 +269,10 @@ export function validateRule(rule: Rule, limits: RuleLimits = DEFAULT_RULE_LIMIT
   return checkMatch(rule.match, rule.direction, limits);
 }
 
-const len = (a: readonly unknown[] | null | undefined): number => a?.length ?? 0;
-
 /**
- * The rule's attribute count, this fake's model of `ruleTupleCount` (Google does not publish the formula): one per
- * IP range, FQDN, region code, threat-intelligence list, address group, secure tag, service account and network,
- * plus one per layer-4 config and one per port entry.
+ * The rule's attribute count, the fake's `ruleTupleCount`: the core's one count (shared/core/capacity/count.ts: each
+ * range, protocol and port range 1; target service accounts 1 together; FQDNs and tags per the capacity settings).
  */
-export function ruleTupleCount(rule: Rule): number {
-  const m = rule.match ?? {};
-  let n =
-    len(m.destIpRanges) +
-    len(m.srcIpRanges) +
-    len(m.destFqdns) +
-    len(m.srcFqdns) +
-    len(m.destRegionCodes) +
-    len(m.srcRegionCodes) +
-    len(m.destThreatIntelligences) +
-    len(m.srcThreatIntelligences) +
-    len(m.destAddressGroups) +
-    len(m.srcAddressGroups) +
-    len(m.srcSecureTags) +
-    len(m.srcNetworks) +
-    len(rule.targetSecureTags) +
-    len(rule.targetServiceAccounts);
-  for (const c of m.layer4Configs ?? []) n += 1 + len(c.ports);
-  return n;
+export function ruleTupleCount(rule: Rule, counting: Counting = DEFAULT_CAPACITY): number {
+  return ruleAttributes(rule, counting);
 }

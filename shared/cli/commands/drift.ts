@@ -6,6 +6,7 @@
  * and Cloud Run does not retry the job (which would re-publish the repairs). See docs/operations.md.
  */
 import type { Command } from 'commander';
+import { CAPACITY_WARN_RATIO } from '../../core/capacity/report';
 import { renderDriftText } from '../../core/drift';
 import { systemClock } from '../../ports/clock';
 import {
@@ -15,11 +16,13 @@ import {
   type OpsFlags,
   publisherFor,
   resolveBucket,
+  resolveFirewallTarget,
   resolvePolicy,
   resolveWriteQuota,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
+import { policyPath } from '../../usecases/capacity';
 import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/drift';
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
@@ -87,6 +90,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               prefix,
               firewall: fw.port,
               hostProject: fw.hostProject,
+              policyName: policyPath(fw.hostProject, resolveFirewallTarget(flags, policy, cfg).firewallPolicy),
               policy,
               clock: systemClock,
               changesTopic: cfg.changesTopic,
@@ -127,6 +131,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
               process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
             if (run.statuses)
               process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
+            if (run.capacityWarnings.length)
+              process.stdout.write(
+                `capacity: ${run.capacity.policy} is above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`,
+              );
           }
           setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
         } finally {

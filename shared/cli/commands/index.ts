@@ -1,5 +1,6 @@
 /** The command table: each command lives in its own module and registers itself on the program. */
 import type { Command } from 'commander';
+import * as capacity from './capacity';
 import * as denials from './denials';
 import * as drift from './drift';
 import * as explain from './explain';
@@ -15,6 +16,6 @@ import * as validate from './validate';
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  for (const m of [validate, plan, sync, replay, release, drift, explain, denials, probe, mcp])
+  for (const m of [validate, plan, sync, replay, release, drift, explain, denials, probe, mcp, capacity])
     m.register(program, setExit);
 }

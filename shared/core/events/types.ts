@@ -70,6 +70,8 @@ export interface StatusData {
   /** For skipped/apply-failed: why. */
   reason?: string;
   error?: string;
+  /** On `drift` statuses when the policy uses over 80% of a quota (core/capacity/report.ts): usage and limits. */
+  capacity?: { attributes: { used: number; limit: number }; fqdns: { used: number; limit: number } };
 }
 
 export type StatusEvent = CloudEventEnvelope<StatusData>;

@@ -1,4 +1,5 @@
 /** The documented defaults of the platform policy (docs/policy.md); an override file is merged over them. */
+import { DEFAULT_CAPACITY } from './capacity';
 import type { PlatformPolicy } from './types';
 
 /**
@@ -28,4 +29,5 @@ export const DEFAULT_POLICY: PlatformPolicy = Object.freeze({
     enableLogging: true,
   }),
   safety: Object.freeze({ maxRevocationsPerRun: 3, revocationsPerWindow: 10, windowSeconds: 600 }),
+  capacity: DEFAULT_CAPACITY,
 }) as PlatformPolicy;

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics';
 import { normalizeRangeSyntax, normalizeWildcardSyntax } from '../manifest/egress';
 import { childPath, type JsonSchema, walkSchema } from '../manifest/schemaWalk';
 import { diag, type Pos, parseSingleDocument, posOf } from '../manifest/yamlSource';
+import { type CapacitySettings, mergeCapacity } from './capacity';
 import { DEFAULT_POLICY } from './defaults';
 import { PolicyFileSchema } from './schema';
 import type { PlatformPolicy, TargetMapping, WildcardExpansion } from './types';
@@ -18,6 +19,7 @@ type FileShape = {
   wildcards?: Record<string, WildcardExpansion | null | undefined>;
   firewall?: Partial<Omit<PlatformPolicy['firewall'], 'target'>> & { target?: TargetMapping };
   safety?: Partial<PlatformPolicy['safety']>;
+  capacity?: Partial<CapacitySettings>;
 };
 
 /**
@@ -111,6 +113,7 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
     for (const k of ['priorityMin', 'priorityMax', 'maxFqdnsPerRule', 'maxRangesPerRule'] as const)
       if (typeof f[k] === 'number') policy.firewall[k] = f[k];
     if (typeof f.enableLogging === 'boolean') policy.firewall.enableLogging = f.enableLogging;
+    mergeCapacity(policy.capacity, file.capacity);
     if (f.target && typeof f.target.mode === 'string' && typeof f.target.template === 'string') {
       const t = at('firewall.target.template');
       if (!f.target.template.includes('{project}'))

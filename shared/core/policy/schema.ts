@@ -1,5 +1,6 @@
 /** The structure of a platform policy override file (every field optional; merged over DEFAULT_POLICY). */
 import { Type } from '@sinclair/typebox';
+import { CapacityFileSchema } from './capacity';
 
 /** Cloud NGFW rule priorities are 0..2147483647; the top of the range is kept for the implied default rules. */
 export const MAX_RULE_PRIORITY = 2147483547;
@@ -68,6 +69,7 @@ export const PolicyFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    capacity: Type.Optional(CapacityFileSchema),
   },
   { additionalProperties: false, title: 'infrastream-egress platform policy (overrides of the defaults)' },
 );

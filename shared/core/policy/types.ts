@@ -1,4 +1,5 @@
 /** The platform policy: limits and mappings the platform team sets once, read alike by the CLI and the functions. */
+import type { CapacitySettings } from './capacity';
 
 /** How a project maps to the firewall targets that cover all of its workloads. `{project}` is the project key. */
 export type TargetMapping =
@@ -51,4 +52,6 @@ export interface PlatformPolicy {
     /** The window of `revocationsPerWindow`, in seconds. */
     windowSeconds: number;
   };
+  /** Per-policy quotas and attribute counting (capacity.ts, docs/capacity.md). */
+  capacity: CapacitySettings;
 }

@@ -110,7 +110,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     bucket = `manifests-${n}`;
     engine.createPolicy(HOST, FP, { rules: [foreign] });
     engine.clearFaults();
-    engine.setRuleAttributeQuota(20000);
+    engine.setCapacity({ attributesPerPolicy: 20000 });
     engine.resetCounters();
     deps = {
       firewall: t.port(FP),
@@ -259,6 +259,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     engine.failNext({ count: 1, status: 429, reason: 'rateLimitExceeded', methods: ['addRule'] });
     engine.failNext({ count: 1, status: 403, reason: 'rateLimitExceeded', methods: ['addRule'] });
     const out = await applyChange(deps, change(pg, '100', entries));
+    expect(out.error).toBeUndefined();
     expect(out.outcome).toBe('applied');
     expect(owned('payment-gateway')).toHaveLength(3);
     expect(engine.counters().errors).toBe(3);
@@ -298,14 +299,47 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     expect(owned('payment-gateway')).toHaveLength(3);
   });
 
-  it('acknowledges a permanent refusal (quota) with apply-failed and keeps the old rules', async () => {
+  it('a quota refusal in the operation (QUOTA_EXCEEDED) is apply-failed with reason capacity, old rules kept', async () => {
     await applyChange(deps, change(pg, '100', entries));
     const before = owned('payment-gateway');
-    engine.setRuleAttributeQuota(1);
+    // Google's quota is lower than the policy file says: the headroom check passes, the operation is refused.
+    engine.setCapacity({ attributesPerPolicy: 1 });
     const bigger = [...entries, { value: '2606:4700::/32', type: 'cidr' as const }];
     const out = await applyChange(deps, change(pg, '101', bigger));
-    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'api-refused' });
-    expect(out.error).toMatch(/403|quota/i);
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'capacity' });
+    expect(out.error).toContain("QUOTA_EXCEEDED: Quota 'RULE_ATTRIBUTES_PER_GLOBAL_NETWORK_FIREWALL_POLICY' exceeded");
     expect(owned('payment-gateway')).toEqual(before);
+  });
+
+  it('a change that cannot fit the policy quotas is apply-failed/capacity before any write', async () => {
+    await applyChange(deps, change(pg, '100', entries));
+    const before = owned('payment-gateway');
+    const used = (await t.port(FP).getPolicy()).ruleTupleCount!;
+    engine.resetCounters();
+    // No room left: the new range grows the project's IPv6 rule by one attribute.
+    deps.policy = { ...deps.policy, capacity: { ...deps.policy.capacity, attributesPerPolicy: used } };
+    const bigger = [...entries, { value: '2606:4700::/32', type: 'cidr' as const }];
+    const out = await applyChange(deps, change(pg, '101', bigger));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'capacity', writes: 0 });
+    expect(out.error).toContain(`rule attributes: ${used} used`);
+    expect(out.error).toContain(`${used + 1} during this change, limit ${used}`);
+    expect(engine.counters().writes).toBe(0);
+    expect(owned('payment-gateway')).toEqual(before);
+    // The same change fits once the quota is raised.
+    deps.policy = { ...deps.policy, capacity: { ...deps.policy.capacity, attributesPerPolicy: used + 1 } };
+    expect(await applyChange(deps, change(pg, '101', bigger))).toMatchObject({ outcome: 'applied' });
+  });
+
+  it('resourceNotReady (a write racing a running operation) is retried as transient: two projects at once', async () => {
+    const [a, b] = await Promise.all([
+      applyChange(deps, change(pg, '100', entries)),
+      applyChange(deps, change(ledger, '200', entries)),
+    ]);
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect([a.outcome, b.outcome]).toEqual(['applied', 'applied']);
+    expect(owned('payment-gateway')).toHaveLength(3);
+    expect(owned('ledger')).toHaveLength(3);
+    // The race happened (the policy serializes its mutations) and cost retries, not failures.
+    expect(engine.counters().errors).toBeGreaterThan(0);
   });
 });

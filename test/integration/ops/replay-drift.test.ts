@@ -190,6 +190,46 @@ describe('drift', () => {
   });
 });
 
+describe('drift reports quota usage above 80%', () => {
+  it('a line of figures in its run (JSON) and a capacity field on its drift statuses; nothing below 80%', async () => {
+    const sim = await simPipeline({ projects: 4 });
+    await sim.upsertAll();
+    const used = (await sim.firewall.getPolicy()).ruleTupleCount!;
+    const status = memoryPublisher();
+    const deps = {
+      store: sim.store,
+      bucket: 'egress-manifests',
+      prefix: 'manifests/',
+      firewall: sim.firewall,
+      clock: sim.clock,
+      publisher: status,
+      statusTopic: 'egress-status',
+      policyName: 'projects/host-project/global/firewallPolicies/egress-policy',
+    };
+    const withLimit = (attributesPerPolicy: number) => ({
+      ...sim.policy,
+      capacity: { ...sim.policy.capacity, attributesPerPolicy },
+    });
+    const roomy = await runDrift({ ...deps, policy: withLimit(used * 2) }, { reportStatus: true });
+    expect(roomy.capacityWarnings).toEqual([]);
+    expect(roomy.capacity.attributes).toEqual({ used, limit: used * 2 });
+
+    const gone = sim.rules().find((r) => r.ruleName === 'egress-proj-00000-fqdn-1')!;
+    await sim.firewall.removeRule(gone.priority, '00000000-0000-4000-8000-000000000009');
+    const now = (await sim.firewall.getPolicy()).ruleTupleCount!;
+    const limit = Math.ceil(now / 0.85);
+    const tight = await runDrift({ ...deps, policy: withLimit(limit) }, { reportStatus: true });
+    expect(tight.capacity).toMatchObject({ policy: deps.policyName, attributes: { used: now, limit } });
+    expect(tight.capacityWarnings).toEqual([`attributes ${now}/${limit} (${((100 * now) / limit).toFixed(1)}%)`]);
+    const statuses = status
+      .on('egress-status')
+      .map((p) => decodeStatus({ data: p.message.data, attributes: p.message.attributes }));
+    expect(statuses.map((s) => s.ok && [s.event.data.project, s.event.data.capacity?.attributes])).toEqual([
+      ['proj-00000', { used: now, limit }],
+    ]);
+  });
+});
+
 it('simManifest is deterministic', () => {
   expect(simManifest(7)).toEqual(simManifest(7));
 });

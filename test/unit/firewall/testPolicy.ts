@@ -18,5 +18,12 @@ export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): Plat
       ...over,
     },
     safety: { maxRevocationsPerRun: 3, revocationsPerWindow: 10, windowSeconds: 600 },
+    capacity: {
+      attributesPerPolicy: 2000,
+      fqdnsPerPolicy: 1000,
+      fqdnAttributes: 1,
+      secureTagAttributes: 1,
+      serviceAccountAttributes: 1,
+    },
   };
 }

@@ -1,0 +1,51 @@
+/**
+ * The fake's per-policy quotas and write serialization (docs/fake-compute.md): rule attributes and FQDNs per policy
+ * counted with the core's one count (shared/core/capacity), reported where Google reports them, in the OPERATION's
+ * error (`QUOTA_EXCEEDED`), not synchronously; and the synchronous 400 `resourceNotReady` of a write that arrives
+ * while another operation on the same policy is still running.
+ */
+import { policyUsage } from '../../../shared/core/capacity/count';
+import type { CapacitySettings } from '../../../shared/core/policy/capacity';
+import { ComputeApiError } from './errors';
+import type { IRule, OperationRecord, PolicyRecord } from './types';
+import { policyKey } from './wire';
+
+/**
+ * The error of the operation of a write that would put the policy (with `rule` in place of `replacing`) over a quota;
+ * undefined when it fits. The quota names are the metric names upper-cased (ASSUMED); the message form is the one
+ * Google's operations carry (`Quota 'X' exceeded.  Limit: N globally.`).
+ */
+export function quotaError(
+  projected: ReadonlyMap<number, IRule>,
+  rule: IRule,
+  replacing: number | undefined,
+  capacity: CapacitySettings,
+): OperationRecord['error'] {
+  const rules = [...projected].filter(([p]) => p !== replacing).map(([, r]) => r);
+  const before = policyUsage([...projected.values()], capacity);
+  const after = policyUsage([...rules, rule], capacity);
+  const over = (name: string, limit: number) => ({
+    code: 'QUOTA_EXCEEDED',
+    message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} globally.`,
+    httpStatus: 403,
+  });
+  // A write that does not grow a figure is not refused by it (a patch that shrinks a rule of an over-quota policy).
+  if (after.attributes > capacity.attributesPerPolicy && after.attributes > before.attributes)
+    return over('RULE_ATTRIBUTES_PER_GLOBAL_NETWORK_FIREWALL_POLICY', capacity.attributesPerPolicy);
+  if (after.fqdns > capacity.fqdnsPerPolicy && after.fqdns > before.fqdns)
+    return over('FQDNS_PER_GLOBAL_NETWORK_FIREWALL_POLICY', capacity.fqdnsPerPolicy);
+  return undefined;
+}
+
+/**
+ * 400 `resourceNotReady` when an operation on `rec` is still running: the policy serializes its mutations, and a write
+ * racing an in-flight operation is refused (the message follows Compute's `The resource '…' is not ready`).
+ */
+export function checkReady(rec: PolicyRecord, operations: readonly OperationRecord[]): void {
+  if (operations.some((o) => o.status !== 'DONE' && o.project === rec.project && o.policy === rec.name))
+    throw new ComputeApiError(
+      400,
+      'resourceNotReady',
+      `The resource '${policyKey(rec.project, rec.name)}' is not ready`,
+    );
+}

@@ -1,0 +1,82 @@
+/**
+ * The applier's headroom check (before its first write): the planned writes replayed, in order, over the policy as
+ * read; the peak usage must stay within the `capacity` quotas. A change that does not grow a figure always fits (a
+ * revocation can go through a policy already over a lowered quota). Pure.
+ */
+import type { PlannedWrite } from '../firewall/writePlan';
+import type { CapacitySettings } from '../policy/capacity';
+import { type CountableRule, policyUsage, ruleAttributes, ruleFqdns } from './count';
+
+/** One figure of the check: as read, at the peak of the write sequence, and its quota. */
+export interface Headroom {
+  used: number;
+  peak: number;
+  limit: number;
+}
+
+/** The check's result; `problems` name each quota the change would exceed (empty when it fits). */
+export interface HeadroomCheck {
+  fits: boolean;
+  attributes: Headroom;
+  fqdns: Headroom;
+  problems: string[];
+}
+
+/** The policy as one read saw it. */
+export interface CapacitySnapshot {
+  rules: readonly (CountableRule & { priority: number })[];
+  /** The API's `FirewallPolicy.ruleTupleCount`, when it reported one. */
+  ruleTupleCount?: number | undefined;
+}
+
+/** Checks `writes` (the write planner's list) against the quotas of `settings`. */
+export function checkHeadroom(
+  snapshot: CapacitySnapshot,
+  writes: readonly PlannedWrite[],
+  settings: CapacitySettings,
+): HeadroomCheck {
+  const used = policyUsage(snapshot.rules, settings, snapshot.ruleTupleCount);
+  const byPriority = new Map<number, CountableRule>(snapshot.rules.map((r) => [r.priority, r]));
+  let attributes = used.attributes;
+  let fqdns = used.fqdns;
+  let peakA = attributes;
+  let peakF = fqdns;
+  for (const w of writes) {
+    const old = w.verb === 'add' ? undefined : byPriority.get(w.priority);
+    if (old) {
+      attributes -= ruleAttributes(old, settings);
+      fqdns -= ruleFqdns(old);
+    }
+    if (w.verb === 'remove') byPriority.delete(w.priority);
+    else {
+      attributes += ruleAttributes(w.rule, settings);
+      fqdns += ruleFqdns(w.rule);
+      byPriority.set(w.priority, w.rule);
+    }
+    peakA = Math.max(peakA, attributes);
+    peakF = Math.max(peakF, fqdns);
+  }
+  const a: Headroom = { used: used.attributes, peak: peakA, limit: settings.attributesPerPolicy };
+  const f: Headroom = { used: used.fqdns, peak: peakF, limit: settings.fqdnsPerPolicy };
+  const problems: string[] = [];
+  const over = (h: Headroom) => h.peak > h.limit && h.peak > h.used;
+  if (over(a))
+    problems.push(
+      `rule attributes: ${h(a)} (quota rule_attributes_per_global_network_firewall_policy; capacity.attributesPerPolicy)`,
+    );
+  if (over(f))
+    problems.push(`FQDNs: ${h(f)} (quota fqdns_per_global_network_firewall_policy; capacity.fqdnsPerPolicy)`);
+  return { fits: problems.length === 0, attributes: a, fqdns: f, problems };
+}
+
+function h(x: Headroom): string {
+  return `${x.used} used, ${x.peak} during this change, limit ${x.limit}`;
+}
+
+/** The `apply-failed` message of a change that does not fit, with the hint. */
+export function headroomMessage(check: HeadroomCheck): string {
+  return (
+    `the change does not fit the firewall policy: ${check.problems.join('; ')}; nothing was written ` +
+    '(hint: raise the quota with Google and set the new limit in the policy file, or move projects to another policy)'
+  );
+}

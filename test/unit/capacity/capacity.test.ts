@@ -1,0 +1,143 @@
+/** The one attribute count, the applier's headroom check and the capacity report (shared/core/capacity). */
+
+import { policyUsage, ruleAttributes, ruleFqdns } from '../../../shared/core/capacity/count';
+import { checkHeadroom, headroomMessage } from '../../../shared/core/capacity/headroom';
+import { policyCapacity, renderCapacityText, usageAbove } from '../../../shared/core/capacity/report';
+import { compileProject } from '../../../shared/core/firewall/compiler';
+import type { ObservedRule } from '../../../shared/core/firewall/types';
+import type { PlannedWrite } from '../../../shared/core/firewall/writePlan';
+import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
+import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
+
+const C = DEFAULT_CAPACITY;
+const l4 = [{ ipProtocol: 'all' }];
+
+describe('ruleAttributes (Google: each range, protocol and port range 1)', () => {
+  test('the documented and recorded examples', () => {
+    // Google's example: one source range, tcp, one port range = 3.
+    expect(
+      ruleAttributes({ match: { srcIpRanges: ['10.100.0.1/32'], layer4Configs: [{ ports: ['5000-6000'] }] } }, C),
+    ).toBe(3);
+    // A default rule: ::/0 + all = 2.
+    expect(ruleAttributes({ match: { destIpRanges: ['::/0'], layer4Configs: l4 } }, C)).toBe(2);
+    // Recorded: 1 range + tcp + two service accounts = 3, as with one.
+    const sa = (n: number) => Array.from({ length: n }, (_, i) => `w${i}@p.iam.gserviceaccount.com`);
+    const r = (n: number) => ({
+      match: { destIpRanges: ['10.0.0.1/32'], layer4Configs: l4 },
+      targetServiceAccounts: sa(n),
+    });
+    expect(ruleAttributes(r(2), C)).toBe(3);
+    expect(ruleAttributes(r(1), C)).toBe(3);
+  });
+
+  test('FQDNs and secure tags weigh what the settings say (assumed 1)', () => {
+    const rule = {
+      match: { destFqdns: ['a.com', 'b.com'], layer4Configs: l4 },
+      targetSecureTags: [{ name: 'tagValues/1' }],
+    };
+    expect(ruleAttributes(rule, C)).toBe(2 + 1 + 1);
+    expect(ruleAttributes(rule, { ...C, fqdnAttributes: 2, secureTagAttributes: 0 })).toBe(4 + 1);
+    expect(ruleFqdns(rule)).toBe(2);
+  });
+
+  test("the API's ruleTupleCount, when reported, is the policy's attribute figure", () => {
+    const rules = [{ match: { destFqdns: ['a.com'], layer4Configs: l4 } }];
+    expect(policyUsage(rules, C)).toEqual({ rules: 1, attributes: 2, fqdns: 1 });
+    expect(policyUsage(rules, C, 40)).toEqual({ rules: 1, attributes: 40, fqdns: 1 });
+  });
+});
+
+const rule = (priority: number, fqdns: string[]): ObservedRule => ({
+  priority,
+  ruleName: `r${priority}`,
+  description: '',
+  direction: 'EGRESS',
+  action: 'allow',
+  enableLogging: false,
+  match: { destFqdns: fqdns, layer4Configs: l4 },
+});
+
+describe('checkHeadroom: the planned writes replayed over the policy as read', () => {
+  const snapshot = { rules: [rule(1, ['a.com', 'b.com'])] }; // 3 attributes, 2 FQDNs
+  const add = (p: number, fqdns: string[]): PlannedWrite => ({
+    verb: 'add',
+    priority: p,
+    ruleName: `r${p}`,
+    rule: rule(p, fqdns),
+    requestId: 'x',
+  });
+  test('fits within the quotas; a patch counts its new size in place of the old', () => {
+    const patch: PlannedWrite = {
+      verb: 'patch',
+      priority: 1,
+      ruleName: 'r1',
+      rule: rule(1, ['a.com']),
+      requestId: 'x',
+    };
+    const c = checkHeadroom(snapshot, [add(2, ['c.com']), patch], { ...C, attributesPerPolicy: 5 });
+    expect(c).toMatchObject({ fits: true, attributes: { used: 3, peak: 5, limit: 5 }, problems: [] });
+  });
+  test('the peak counts: adds land before removes, so a swap needs room for both', () => {
+    const remove: PlannedWrite = { verb: 'remove', priority: 1, ruleName: 'r1', requestId: 'x' };
+    const c = checkHeadroom(snapshot, [add(2, ['c.com', 'd.com']), remove], { ...C, attributesPerPolicy: 5 });
+    expect(c.fits).toBe(false);
+    expect(c.attributes).toEqual({ used: 3, peak: 6, limit: 5 });
+    expect(headroomMessage(c)).toContain('rule attributes: 3 used, 6 during this change, limit 5');
+    expect(headroomMessage(c)).toContain('nothing was written');
+  });
+  test('the FQDN quota is checked on its own', () => {
+    const c = checkHeadroom(snapshot, [add(2, ['c.com'])], { ...C, fqdnsPerPolicy: 2 });
+    expect(c.fits).toBe(false);
+    expect(c.problems[0]).toMatch(/^FQDNs: 2 used, 3 during this change, limit 2/);
+  });
+  test('a change that does not grow usage fits a policy already over a lowered quota (revocations go through)', () => {
+    const remove: PlannedWrite = { verb: 'remove', priority: 1, ruleName: 'r1', requestId: 'x' };
+    expect(checkHeadroom(snapshot, [remove], { ...C, attributesPerPolicy: 1 }).fits).toBe(true);
+  });
+});
+
+describe('the capacity report', () => {
+  const meta = { name: 'payments', environment: 'production' as const };
+  const compiled = compileProject(meta, [{ value: 'api.stripe.com', type: 'hostname' }], {
+    policy: { ...DEFAULT_POLICY, firewall: { ...DEFAULT_POLICY.firewall, hostProject: 'h' } },
+    generation: '1',
+  }).map((r, i) => ({ ...r, priority: 1000 + i }));
+  test('rules, projects, attributes and FQDNs against the limits; text says the same numbers', () => {
+    const p = policyCapacity('projects/h/global/firewallPolicies/fp', compiled, { ...C, attributesPerPolicy: 3 });
+    expect(p).toEqual({
+      policy: 'projects/h/global/firewallPolicies/fp',
+      rules: 1,
+      projects: 1,
+      attributes: { used: 3, limit: 3 },
+      fqdns: { used: 1, limit: 1000 },
+    });
+    expect(usageAbove(p, 0.9)).toEqual(['attributes 3/3 (100.0%)']);
+    expect(renderCapacityText({ policies: [p] })).toBe(
+      'projects/h/global/firewallPolicies/fp: 1 rules, 1 projects, attributes 3/3 (100.0%), fqdns 1/1000 (0.1%)\n' +
+        'over 90%: projects/h/global/firewallPolicies/fp: attributes 3/3 (100.0%)\n',
+    );
+  });
+});
+
+describe('the capacity section of the policy file', () => {
+  test('defaults (assumed where Google publishes none) and overrides', () => {
+    expect(DEFAULT_POLICY.capacity).toEqual({
+      attributesPerPolicy: 2000,
+      fqdnsPerPolicy: 1000,
+      fqdnAttributes: 1,
+      secureTagAttributes: 1,
+      serviceAccountAttributes: 1,
+    });
+    const { policy, diagnostics } = parsePolicy('capacity:\n  attributesPerPolicy: 20000\n', 'p.yaml');
+    expect(diagnostics).toEqual([]);
+    expect(policy.capacity.attributesPerPolicy).toBe(20000);
+    expect(policy.capacity.fqdnsPerPolicy).toBe(1000);
+  });
+  test('a bad value is a positioned error', () => {
+    const { diagnostics } = parsePolicy('capacity:\n  fqdnsPerPolicy: 0\n  bogus: 1\n', 'p.yaml');
+    expect(diagnostics.map((d) => [d.line, d.path])).toEqual([
+      [2, 'capacity.fqdnsPerPolicy'],
+      [3, 'capacity.bogus'],
+    ]);
+  });
+});
