@@ -12,6 +12,7 @@ import { changeEventId, compareGenerations, encodeEvent, makeEgressChange } from
 import type { StatusEvent } from '../../shared/core/events/types';
 import { isTombstone, parseMarker } from '../../shared/core/firewall';
 import type { ObservedRule } from '../../shared/core/firewall/types';
+import { eventually } from '../support/eventually';
 import { manifestYaml } from '../support/manifests';
 
 jest.setTimeout(30_000);
@@ -263,7 +264,12 @@ it('the same event delivered twice → one effect', async () => {
   expect(c1.writes - c0.writes).toBe(0);
   expect(c1.reads - c0.reads).toBe(1);
   expect(stack.rules(project)).toEqual(rules);
-  expect(stack.deliveries.applier.filter((d) => d.changeId === first.data.changeId)).toHaveLength(2);
+  // The tap records a delivery after the function answered, which is after it published the status: wait for it.
+  const twice = await eventually('the second applier delivery', () => {
+    const d = stack.deliveries.applier.filter((x) => x.changeId === first.data.changeId);
+    return d.length >= 2 && d;
+  });
+  expect(twice).toHaveLength(2);
 });
 
 it('an older generation delivered after a newer one → the newer one wins', async () => {
