@@ -14,6 +14,7 @@ import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { type RuntimeConfig, readConfig } from '../../runtime/config';
 import { type CurrentRules, planManifests } from '../../usecases/plan';
+import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
 import { collectManifestFiles, validateFiles } from './validate';
@@ -99,7 +100,7 @@ export async function runPlan(
   if (r.kind === 'compile-error') return { stdout: '', stderr: `${r.errors.join('\n')}\n`, code: EXIT_INVALID };
   if (r.kind === 'unreadable') {
     if (r.error instanceof CliConfigError) throw new UsageError(r.error.message);
-    return { stdout: '', stderr: `error: ${(r.error as Error).message}\n`, code: EXIT_INVALID };
+    return { stdout: '', stderr: `error: ${describeFailure(r.error)}\n`, code: EXIT_INVALID };
   }
   return {
     stdout: render(r.plan, r.source, r.projects, opts.format),

@@ -15,6 +15,7 @@ import {
   syncManifests,
   toLocalManifests,
 } from '../../usecases/sync';
+import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
 import { progressBar } from '../progress';
@@ -110,7 +111,7 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
   for (const l of warnings) io.err(`${l}\n`);
   if (r.error && r.items.length === 0) {
     // The listing failed: nothing was compared, so a "0 to upload" summary would claim a result that does not exist.
-    io.err(`error: ${r.error.message}\nnothing was compared or written to ${where}\n`);
+    io.err(`error: ${describeFailure(r.error)}\nnothing was compared or written to ${where}\n`);
     return;
   }
   for (const i of r.items) io.out(`${itemLine(i, r.dryRun, r.error?.object)}\n`);
@@ -126,7 +127,7 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
   } else {
     io.out(`${where}: ${s.uploaded} uploaded, ${s.unchanged} unchanged, ${s.deleted} deleted\n`);
   }
-  if (r.error) io.err(`error: ${r.error.message}\n`);
+  if (r.error) io.err(`error: ${describeFailure(r.error)}\n`);
 }
 
 /** Runs the command; resolves with the exit code. `makeStore` lets tests inject a store. */
