@@ -30,8 +30,8 @@ import { startInProcess } from './inProcess';
 import type { LocalStack, LocalStackOptions, LogEntry } from './types';
 
 export type { Delivery } from '../functionHost';
+export { BASELINE, BASELINE_PRIORITY, type BaselineRule, baselineRules } from './baseline';
 export { childScript, defaultFunctionsSource, type FunctionChild, REPO_ROOT, startFunctionChild } from './children';
-export { baselineRules } from './firewall';
 export type { FunctionsMode, LocalStack, LocalStackOptions, LogEntry } from './types';
 
 /**
