@@ -19,12 +19,18 @@ const NO_CREDENTIALS = [
   /Unable to detect a Project Id in the current environment/i,
 ];
 
+/** The message of an Error or of an `{message}` record (a sync report's error), else the value as text. */
+function messageOf(e: unknown): string {
+  const m = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof m === 'string' ? m : String(e);
+}
+
 function messageChain(err: unknown): string[] {
   const out: string[] = [];
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
-    out.push(e instanceof Error ? e.message : String(e));
-    e = e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+    out.push(messageOf(e));
+    e = typeof e === 'object' && e !== null ? (e as { cause?: unknown }).cause : undefined;
   }
   return out;
 }
@@ -37,7 +43,7 @@ export function isMissingCredentials(err: unknown): boolean {
 /** The one line printed for a failure: the first line of its message, or the credentials fix. */
 export function describeFailure(err: unknown): string {
   if (isMissingCredentials(err)) return `no Google credentials found: ${CREDENTIALS_HINT}`;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = messageOf(err);
   const first = msg.split('\n').find((l) => l.trim()) ?? msg;
   return first.trim() || (err instanceof Error ? err.name : 'unknown error');
 }

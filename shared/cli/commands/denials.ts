@@ -45,8 +45,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--since <duration>', 'how far back (s, m, h, d)', '1h')
     .option('--destination <host-or-ip>', 'only this destination')
     .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
-    .option('--state <file>', 'the fake-Compute state file: names the rules and finds the local DNS table')
-    .option('--dns <file>', "the local DNS table: the firewall resolver's view (default: dns.json beside --state)")
+    .option(
+      '--state <file>',
+      'the fake-Compute state file: names the rules and finds the local DNS table (default EGRESS_STATE_FILE)',
+    )
+    .option(
+      '--dns <file>',
+      "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
+    )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
     .option('--network <name>', 'the Shared VPC network name in log references', DEFAULT_NETWORK)
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
@@ -62,6 +68,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const cfg = readConfig();
       try {
         const sinceMs = parseSince(flags.since);
+        // npm start's cli.env: its state file and DNS table are the local defaults.
+        flags.state ??= cfg.stateFile || undefined;
+        flags.dns ??= cfg.dnsTable || undefined;
         const policy = resolvePolicy(flags, cfg);
         const fw = flags.state ? stateFileRules(flags.state, flags, policy, cfg) : undefined;
         const hostProject = fw?.hostProject || flags.hostProject || cfg.hostProject || policy.firewall.hostProject;

@@ -24,7 +24,7 @@ import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/d
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { plural } from '../format';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
 
 interface DriftFlags extends OpsFlags {
   repair?: boolean;
@@ -79,7 +79,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         try {
           const run = await runDrift(
             {
-              store: bucketStore(bucket),
+              store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
               firewall: fw.port,

@@ -21,6 +21,7 @@ import {
 import { readConfig } from '../../runtime/config';
 import { explainProject, type ManifestSourceSpec } from '../../usecases/explain';
 import { EXIT_OK, UsageError } from '../exit';
+import { addComputeEndpointOption, addStorageEndpointOption, storageEndpointOf } from '../options';
 
 interface ExplainFlags extends OpsFlags {
   manifests?: string;
@@ -32,20 +33,24 @@ interface ExplainFlags extends OpsFlags {
 
 /** Registers `explain` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('explain')
     .description('May PROJECT reach DESTINATION? By which entry and rule; and if not, the exact line to add')
     .argument('<project>', 'the project key (metadata.name)')
     .argument('<destination>', 'hostname, IP address, range, URL or host:port (ports and paths are stripped)')
     .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
     .option('--bucket <url>', 'read the manifest from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
-    .option('--state <file>', 'read the firewall from a fake-Compute state file (npm start keeps one)')
+    .option(
+      '--state <file>',
+      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
+    )
     .option('--live', 'read the live firewall policy (Application Default Credentials)')
     .option('--why <text>', 'the comment of the suggested line (why the project needs the destination)')
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',
       '\nExamples:\n  egress explain payment-gateway https://api.stripe.com/v1/charges --manifests manifests --state .local/compute.json\n' +
@@ -58,6 +63,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         checkProjectKey(project);
         if (flags.manifests && flags.bucket) throw new CliConfigError('--manifests and --bucket exclude each other');
         if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
+        // npm start's cli.env names its state file: the default firewall unless --live is asked for.
+        if (!flags.live && !flags.state && cfg.stateFile) flags.state = cfg.stateFile;
         const policy = resolvePolicy(flags, cfg);
         let source: ManifestSourceSpec;
         const dir =
@@ -69,7 +76,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           source = { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
         } else {
           const { bucket, prefix } = resolveBucket(flags, cfg);
-          source = { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
+          source = { kind: 'bucket', store: bucketStore(bucket, storageEndpointOf(flags)), bucket, prefix };
         }
         let close: (() => Promise<void>) | undefined;
         let firewall: (() => Promise<ExplainFirewall>) | undefined;

@@ -17,6 +17,7 @@ import { type CurrentRules, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
+import { addComputeEndpointOption } from '../options';
 import { collectManifestFiles, validateFiles } from './validate';
 
 /** Exit code of `--detailed-exitcode` when the plan has changes. */
@@ -65,11 +66,14 @@ export async function runPlan(
   opts: PlanCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlanCommandResult> {
-  if (!!opts.state === !!opts.live)
-    throw new UsageError(
-      'choose where the current rules come from: --state FILE (a fake-Compute state file) or --live',
-    );
   const cfg = readConfig(env);
+  if (opts.state && opts.live) throw new UsageError('--state and --live exclude each other');
+  // npm start's cli.env names its state file (EGRESS_STATE_FILE): the default source unless --live is asked for.
+  if (!opts.live && !opts.state && cfg.stateFile) opts = { ...opts, state: cfg.stateFile };
+  if (!opts.state && !opts.live)
+    throw new UsageError(
+      'choose where the current rules come from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
+    );
   const flags: OpsFlags = {
     ...(opts.policy ? { policy: opts.policy } : {}),
     ...(opts.hostProject ? { hostProject: opts.hostProject } : {}),
@@ -123,18 +127,21 @@ function render(plan: Plan, source: string, projects: string[], format: PlanForm
 
 /** Registers `plan` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('plan')
     .description('Show what the applier would change in the firewall for these manifests (creates, updates, deletes)')
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
-    .option('--state <file>', 'plan against a fake-Compute state file (as `npm start` keeps in .local/)')
+    .option(
+      '--state <file>',
+      'plan against a fake-Compute state file (default EGRESS_STATE_FILE, as `npm start` keeps in .local/)',
+    )
     .option('--live', 'plan against the live firewall policy (Application Default Credentials)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
     .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults (EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (EGRESS_HOST_PROJECT)')
-    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)')
-    .option('--compute-endpoint <url>', 'Compute API endpoint, e.g. the fake REST server (EGRESS_COMPUTE_ENDPOINT)')
+    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)');
+  addComputeEndpointOption(cmd)
     .addHelpText(
       'after',
       [

@@ -24,7 +24,7 @@ import { redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
 import { progressBar } from '../progress';
 
 interface ReplayFlags extends OpsFlags {
@@ -150,7 +150,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         try {
           const r = await replay(
             {
-              store: bucketStore(bucket),
+              store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
               publisher: publisher ?? { publish: async () => 'dry-run' },

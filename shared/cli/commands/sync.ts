@@ -18,6 +18,7 @@ import {
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
+import { addStorageEndpointOption, storageEndpointOf } from '../options';
 import { progressBar } from '../progress';
 
 interface SyncFlags {
@@ -25,6 +26,8 @@ interface SyncFlags {
   delete?: boolean;
   format: 'text' | 'json';
   policy?: string;
+  /** `--storage-endpoint` (sync's old `--endpoint` is its hidden alias). */
+  storageEndpoint?: string;
   endpoint?: string;
   concurrency: number;
 }
@@ -43,7 +46,7 @@ const processIo = (): SyncIo => ({
 });
 
 /**
- * The storage client: `--endpoint` wins, else the client's own STORAGE_EMULATOR_HOST handling, else Google (ADC).
+ * The storage client: `--storage-endpoint` wins, else the client's own STORAGE_EMULATOR_HOST handling, else Google (ADC).
  * storage@7 uses STORAGE_EMULATOR_HOST verbatim as its base URL, so a value without `http://` cannot work.
  */
 export function storageFor(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): Storage {
@@ -53,7 +56,7 @@ export function storageFor(endpoint: string | undefined, env: NodeJS.ProcessEnv 
       `STORAGE_EMULATOR_HOST='${emulator}' has no scheme: set it to http://${emulator} (the storage client uses it as a URL)`,
     );
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
-    throw new SyncInputError(`--endpoint '${endpoint}' is not a URL: use e.g. http://127.0.0.1:4443`);
+    throw new SyncInputError(`--storage-endpoint '${endpoint}' is not a URL: use e.g. http://127.0.0.1:4443`);
   return new Storage(endpoint ? { apiEndpoint: endpoint } : {});
 }
 
@@ -136,7 +139,8 @@ export async function runSync(
   target: string,
   flags: SyncFlags,
   io: SyncIo = processIo(),
-  makeStore: (bucket: string) => ManifestStore = (bucket) => gcsManifestStore(bucket, storageFor(flags.endpoint)),
+  makeStore: (bucket: string) => ManifestStore = (bucket) =>
+    gcsManifestStore(bucket, storageFor(storageEndpointOf(flags))),
 ): Promise<number> {
   let bucket: string;
   let prefix: string;
@@ -186,7 +190,7 @@ export async function runSync(
 
 /** Registers `egress sync`. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('sync')
     .description(
       'Validate every manifest in DIR, then upload the changed ones to gs://BUCKET[/PREFIX] (object = PREFIX + file name); refuses to sync anything if one manifest is invalid',
@@ -200,18 +204,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
-    .option(
-      '--endpoint <url>',
-      'storage API endpoint, e.g. the fake GCS http://127.0.0.1:PORT (default: STORAGE_EMULATOR_HOST, else Google)',
-    )
     .addOption(
       new Option('--concurrency <n>', 'parallel uploads').default(8).argParser((v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected an integer from 1 to 64');
         return n;
       }),
-    )
-    .action(async (dir: string, target: string, flags: SyncFlags) => {
-      setExit(await runSync(dir, target, flags));
-    });
+    );
+  addStorageEndpointOption(cmd).action(async (dir: string, target: string, flags: SyncFlags) => {
+    setExit(await runSync(dir, target, flags));
+  });
 }
