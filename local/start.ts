@@ -121,7 +121,10 @@ function printRound(stack: LocalStack, round: Round, first: boolean): void {
 
 /** Projects with owned rules in the (persisted) fake firewall that have no manifest in this run. */
 function orphans(stack: LocalStack, round: Round): string[] {
-  const known = new Set([...round.outcomes.map((o) => o.project), ...round.report.items.map((i) => projectKeyOf(i.object))]);
+  const known = new Set([
+    ...round.outcomes.map((o) => o.project),
+    ...round.report.items.map((i) => projectKeyOf(i.object)),
+  ]);
   const owned = new Set(stack.rules().map((r) => parseMarker(r.description)?.project));
   return [...owned].filter((p): p is string => !!p && !known.has(p)).sort();
 }

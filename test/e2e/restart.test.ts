@@ -53,7 +53,10 @@ test('the state dir holds the seeded DNS table and the fake Cloud Logging’s en
     dns: join(stateDir, 'dns.json'),
     logging: join(stateDir, 'logging.json'),
   });
-  expect(JSON.parse(readFileSync(join(stateDir, 'dns.json'), 'utf8'))).toEqual({ version: 1, names: DEFAULT_DNS_TABLE });
+  expect(JSON.parse(readFileSync(join(stateDir, 'dns.json'), 'utf8'))).toEqual({
+    version: 1,
+    names: DEFAULT_DNS_TABLE,
+  });
   const res = await fetch(`${stack!.logging.url}/v2/entries:write`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
