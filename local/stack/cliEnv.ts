@@ -23,7 +23,7 @@ export function cliEnv(stack: LocalStack, opts: { policyFile?: string } = {}): R
     GOOGLE_CLOUD_PROJECT: stack.projectId,
     EGRESS_CHANGES_TOPIC: stack.topics.changes,
     EGRESS_STATUS_TOPIC: stack.topics.status,
-    EGRESS_STATUS_SUBSCRIPTION: stack.subscriptions.status,
+    EGRESS_STATUS_SUBSCRIPTION: stack.subscriptions.operators,
     ...(opts.policyFile || e.EGRESS_POLICY_FILE
       ? { EGRESS_POLICY_FILE: opts.policyFile || e.EGRESS_POLICY_FILE! }
       : {}),

@@ -71,7 +71,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const hostProject = opts.hostProject ?? 'infrastream-host';
   const firewallPolicy = opts.firewallPolicy ?? 'egress-zero-trust';
   const topics = { changes: `egress-changes${sfx}`, status: `egress-status${sfx}` };
-  const subscriptions = { push: `egress-applier-push${sfx}`, status: `egress-status-watch${sfx}` };
+  // `operators` is terraform's egress-status-operators: never acknowledged here, read by `egress status`.
+  const subscriptions = {
+    push: `egress-applier-push${sfx}`,
+    status: `egress-status-watch${sfx}`,
+    operators: `egress-status-operators${sfx}`,
+  };
   const step = opts.onStep ?? (() => undefined);
   const cleanups: (() => Promise<unknown>)[] = [];
   const deliveries: LocalStack['deliveries'] = { validator: [], applier: [] };
@@ -94,6 +99,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await pubsub.createTopic(topics.status);
     await pubsub.createPullSubscription(topics.status, subscriptions.status);
     cleanups.push(() => pubsub.deleteSubscription(subscriptions.status));
+    await pubsub.createPullSubscription(topics.status, subscriptions.operators);
+    cleanups.push(() => pubsub.deleteSubscription(subscriptions.operators));
 
     const engine = firewallEngine({
       hostProject,

@@ -69,7 +69,8 @@ export interface LocalStack {
   hostProject: string;
   firewallPolicy: string;
   topics: { changes: string; status: string };
-  subscriptions: { push: string; status: string };
+  /** `status` is consumed by waitForStatus; `operators` is never acknowledged (read by `egress status`). */
+  subscriptions: { push: string; status: string; operators: string };
   emulator: PubsubEmulator;
   pubsub: EmulatorPubsub;
   gcs: FakeGcs;

@@ -274,6 +274,20 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
     expect({ code: ex.code, err: ex.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(ex.out)).toMatchObject({ allowed: true });
   }
+  // status: the live rules, their generation, in sync with the bucket's manifest, the last status event `applied`.
+  const st = egressWithEnvFile(envFile, work, 'status', 'checkout', '--format', 'json');
+  expect({ code: st.code, err: st.err }).toEqual({ code: 0, err: '' });
+  const status = JSON.parse(st.out);
+  expect(status).toMatchObject({
+    project: 'checkout',
+    agreement: 'in-sync',
+    rules: [expect.objectContaining({ ruleName: 'egress-checkout-fqdn-1', destinations: ['api.stripe.com'] })],
+    lastStatus: { event: { data: { outcome: 'applied', project: 'checkout' } } },
+  });
+  expect(status.rules[0].generation).toBe(status.manifest.generation);
+  // Read-only: a second look sees the same event.
+  const again = JSON.parse(egressWithEnvFile(envFile, work, 'status', 'checkout', '--format', 'json').out);
+  expect(again.lastStatus.event.id).toBe(status.lastStatus.event.id);
   // plan against the state file named in cli.env: nothing to change.
   const plan = egressWithEnvFile(envFile, work, 'plan', dir, '--detailed-exitcode');
   expect({ code: plan.code, err: plan.err }).toEqual({ code: 0, err: '' });

@@ -6,6 +6,7 @@ import * as explain from './explain';
 import * as plan from './plan';
 import * as probe from './probe';
 import * as replay from './replay';
+import * as status from './status';
 import * as sync from './sync';
 import * as validate from './validate';
 
@@ -13,5 +14,5 @@ import * as validate from './validate';
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  for (const m of [validate, plan, sync, replay, drift, explain, denials, probe]) m.register(program, setExit);
+  for (const m of [validate, plan, sync, replay, drift, status, explain, denials, probe]) m.register(program, setExit);
 }
