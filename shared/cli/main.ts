@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
 import { describeFailure, failureDetail, guardRun } from './errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './exit';
+import { setVerbose } from './output';
 
 // Re-exported for callers of the CLI; command modules import them from './exit' (no import cycle through main).
 export { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError };
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = wantsVerbose(argv);
   const err = (s: string) => process.stderr.write(s);
   const guard = guardRun(verbose, err);
+  setVerbose(verbose);
   const program = buildProgram((c) => {
     code = c;
   });
@@ -61,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     failed = e;
   }
   const stray = await guard.restore();
+  setVerbose(false);
   if (failed === undefined) {
     // A background promise of a client failed (e.g. a Google client's stub without credentials): the command has
     // reported the same failure already when it exited non-zero; after a "success" it is the failure to report.

@@ -19,6 +19,7 @@ import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
 import { addStorageEndpointOption, storageEndpointOf } from '../options';
+import { progressStream } from '../output';
 import { progressBar } from '../progress';
 
 interface SyncFlags {
@@ -167,7 +168,7 @@ export async function runSync(
     io.err(`error: no *.yaml or *.yml files under ${dir}; nothing to sync\n`);
     return EXIT_INVALID;
   }
-  const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: io.stderr });
+  const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
   const report = await syncManifests({
     store,
     prefix,
