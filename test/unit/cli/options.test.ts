@@ -10,15 +10,21 @@ const program = buildProgram(() => undefined);
 const command = (name: string): Command => program.commands.find((c) => c.name() === name)!;
 const option = (name: string, flag: string) => command(name).options.find((o) => o.long === flag);
 
-test.each(['plan', 'drift', 'replay', 'explain'])('%s has --compute-endpoint, described once', (name) => {
-  const o = option(name, '--compute-endpoint');
-  expect(o?.description).toBe(option('plan', '--compute-endpoint')?.description);
-  expect(o?.description).toContain('EGRESS_COMPUTE_ENDPOINT');
-});
+test.each(['plan', 'drift', 'replay', 'release', 'explain', 'status', 'mcp'])(
+  '%s has --compute-endpoint, described once',
+  (name) => {
+    const o = option(name, '--compute-endpoint');
+    expect(o?.description).toBe(option('plan', '--compute-endpoint')?.description);
+    expect(o?.description).toContain('EGRESS_COMPUTE_ENDPOINT');
+  },
+);
 
-test.each(['sync', 'drift', 'replay', 'explain'])('%s has --storage-endpoint, described once', (name) => {
-  expect(option(name, '--storage-endpoint')?.description).toBe(option('sync', '--storage-endpoint')?.description);
-});
+test.each(['sync', 'drift', 'replay', 'release', 'explain', 'denials', 'status', 'mcp'])(
+  '%s has --storage-endpoint, described once',
+  (name) => {
+    expect(option(name, '--storage-endpoint')?.description).toBe(option('sync', '--storage-endpoint')?.description);
+  },
+);
 
 test('sync keeps --endpoint as a hidden alias: parsed, not shown in the help', () => {
   const alias = option('sync', '--endpoint');
@@ -31,4 +37,15 @@ test('the program has --version (the package version) and --verbose', () => {
   expect(program.version()).toBe(packageVersion());
   expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
   expect(program.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--version', '--verbose']));
+});
+
+test('every command is registered once', () => {
+  const names = program.commands.map((c) => c.name());
+  expect([...names].sort()).toEqual(
+    ['denials', 'drift', 'explain', 'mcp', 'plan', 'probe', 'release', 'replay', 'status', 'sync', 'validate'].sort(),
+  );
+});
+
+test('sync, replay and drift keep --allow-revocations', () => {
+  for (const name of ['sync', 'replay', 'drift']) expect(option(name, '--allow-revocations')).toBeDefined();
 });
