@@ -59,6 +59,11 @@ const ERROR_INFO_REASONS: Record<string, string> = {
 };
 /** Compute's wording of a rate-limit 403 ("Rate Limit Exceeded", "Quota exceeded for quota metric …"). */
 const RATE_MESSAGE = /rate limit exceeded|quota exceeded for quota metric/i;
+/**
+ * Compute's wording of a 400 resourceNotReady ("The resource '…/firewallPolicies/…' is not ready"): google-gax 6
+ * keeps only ErrorInfo reasons, not the REST body's legacy `errors[].reason`, so the message names it.
+ */
+const NOT_READY_MESSAGE = /^The resource '[^']+' is not ready/i;
 
 /**
  * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and
@@ -108,6 +113,7 @@ export function toFirewallError(err: unknown, what: string): FirewallApiError {
     status = e.httpStatusCode;
     if (typeof e.reason === 'string') reason = ERROR_INFO_REASONS[e.reason] ?? e.reason;
     if (!reason && status === 403 && RATE_MESSAGE.test(message)) reason = 'rateLimitExceeded';
+    if (!reason && status === 400 && NOT_READY_MESSAGE.test(message)) reason = 'resourceNotReady';
   }
   if (!status) {
     const s = typeof e.status === 'number' ? e.status : e.response?.status;
