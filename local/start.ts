@@ -5,17 +5,18 @@
  * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
  * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
  */
-import { existsSync, type FSWatcher, rmSync, statSync, watch } from 'node:fs';
+import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
+import { projectKeyOf } from '../shared/core/bucket/layout';
 import { parseMarker } from '../shared/core/firewall';
 import { SyncInputError } from '../shared/usecases/sync';
 import { type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
 import { stateFileIn } from './fakes/compute/state';
 import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
-import { type LocalStack, REPO_ROOT, startLocalStack } from './stack';
+import { CLI_ENV_FILE, cliEnv, type LocalStack, REPO_ROOT, renderCliEnv, startLocalStack } from './stack';
 
 const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
 
@@ -92,11 +93,15 @@ function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
 function printRound(stack: LocalStack, round: Round, first: boolean): void {
   const { report } = round;
   const outcomes = round.outcomes.map((o) => (o.file ? { ...o, file: rel(o.file) } : o));
-  const projects = [...new Set(outcomes.map((o) => o.project))].sort();
+  // The first round shows every project of the folder (unchanged ones too: a restart uploads nothing unchanged).
+  const unchanged = first
+    ? report.items.filter((i) => i.action === 'unchanged').map((i) => projectKeyOf(i.object))
+    : [];
+  const projects = [...new Set([...outcomes.map((o) => o.project), ...unchanged])].sort();
   if (first) {
     out(
       `Uploaded ${report.summary.uploaded} manifest(s) to gs://${stack.bucket}/${stack.prefix}` +
-        `${report.summary.unchanged ? ` (${report.summary.unchanged} unchanged)` : ''}:`,
+        `${report.summary.unchanged ? ` (${report.summary.unchanged} unchanged since the last run, not re-applied)` : ''}:`,
     );
   } else {
     out(`[${time()}] ${outcomes.length} change(s):`);
@@ -115,8 +120,11 @@ function printRound(stack: LocalStack, round: Round, first: boolean): void {
 }
 
 /** Projects with owned rules in the (persisted) fake firewall that have no manifest in this run. */
-function orphans(stack: LocalStack, outcomes: readonly Outcome[]): string[] {
-  const known = new Set(outcomes.map((o) => o.project));
+function orphans(stack: LocalStack, round: Round): string[] {
+  const known = new Set([
+    ...round.outcomes.map((o) => o.project),
+    ...round.report.items.map((i) => projectKeyOf(i.object)),
+  ]);
   const owned = new Set(stack.rules().map((r) => parseMarker(r.description)?.project));
   return [...owned].filter((p): p is string => !!p && !known.has(p)).sort();
 }
@@ -127,7 +135,10 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
     return 2;
   }
+  // --fresh forgets the firewall; the stack then forgets the bucket too (local/stack: prepareStateDir).
   if (args.fresh) rmSync(stateFileIn(args.stateDir), { force: true });
+  // Removed when the stack stops: its ports are gone with it.
+  const envFile = join(args.stateDir, CLI_ENV_FILE);
 
   let stack: LocalStack | undefined;
   let watcher: FolderWatcher | undefined;
@@ -178,13 +189,17 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
         `validator ${stack.validatorUrl}, applier ${stack.applierUrl}`,
     );
     out(`  firewall policy projects/${stack.hostProject}/global/firewallPolicies/${stack.firewallPolicy}`);
+    writeFileSync(envFile, renderCliEnv(cliEnv(stack), rel(envFile)));
+    out(
+      `  CLI against this stack: set -a; . ${rel(envFile)}; set +a   (then e.g. egress drift, egress explain P HOST)`,
+    );
     out();
 
     const t0 = performance.now();
     const first = await syncAndWait(stack, args.manifests, args.timeoutMs);
     printRound(stack, first, true);
     out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
-    const stale = orphans(stack, first.outcomes);
+    const stale = orphans(stack, first);
     if (stale.length)
       out(
         `\nnote: ${rel(stateFileIn(args.stateDir))} still has rules of ${stale.join(', ')} from an earlier run ` +
@@ -216,6 +231,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     watcher?.close();
     await stopping;
     await stack?.stop();
+    rmSync(envFile, { force: true });
   }
 }
 

@@ -1,22 +1,29 @@
 /** The fake firewall of the local stack: the policy terraform would create, persisted in the state dir if given. */
 import { existsSync, mkdirSync } from 'node:fs';
-import { FirewallPolicyEngine, type FirewallPolicyRule } from '../fakes/compute/engine';
-import { stateFileIn } from '../fakes/compute/state';
+import { FirewallPolicyEngine } from '../fakes/compute/engine';
+import { type EngineState, readStateFile, stateFileIn } from '../fakes/compute/state';
+import { BASELINE, BASELINE_PRIORITY, baselineRules } from './baseline';
 
-/** The zero-trust baseline terraform puts at the bottom of the policy (deny all egress, logged); never touched. */
-export function baselineRules(basePriority = 2147483000): FirewallPolicyRule[] {
-  return [
-    { range: '0.0.0.0/0', offset: 10 },
-    { range: '::/0', offset: 11 },
-  ].map(({ range, offset }) => ({
-    priority: basePriority + offset,
-    ruleName: `zero-trust-deny-egress-${offset === 10 ? 'v4' : 'v6'}`,
-    description: 'Zero-trust default: egress not allowed by a higher-priority rule is denied and logged.',
-    direction: 'EGRESS',
-    action: 'deny',
-    enableLogging: true,
-    match: { destIpRanges: [range], layer4Configs: [{ ipProtocol: 'all' }] },
-  }));
+export { baselineRules } from './baseline';
+
+const inBaseline = (priority: number | null | undefined) =>
+  priority != null && priority >= BASELINE_PRIORITY && priority <= BASELINE_PRIORITY + 11;
+
+/**
+ * A state file from before the baseline was terraform's (2 deny rules named zero-trust-*) gets terraform's baseline in
+ * their place, as a `terraform apply` would: only the baseline band is replaced, owned rules are kept as they are.
+ */
+function withTerraformBaseline(state: EngineState, hostProject: string, firewallPolicy: string): EngineState {
+  const p = state.policies.find((x) => x.project === hostProject && x.name === firewallPolicy);
+  if (!p) return state;
+  const have = p.rules.filter((r) => inBaseline(r.priority)).map((r) => `${r.priority} ${r.ruleName}`);
+  const want = BASELINE.map((b) => `${BASELINE_PRIORITY + b.offset} ${b.ruleName}`);
+  if (have.join('\n') === want.join('\n')) return state;
+  const fresh = new FirewallPolicyEngine();
+  fresh.createPolicy(hostProject, firewallPolicy, { rules: baselineRules(), defaultRules: false });
+  const rules = [...p.rules.filter((r) => !inBaseline(r.priority)), ...fresh.rules(hostProject, firewallPolicy)];
+  p.rules = rules.sort((a, b) => a.priority! - b.priority!);
+  return state;
 }
 
 /** The engine of the stack: loaded from `<stateDir>/compute.json` when it exists, the policy seeded when absent. */
@@ -36,9 +43,11 @@ export function firewallEngine(opts: {
   if (!opts.stateDir) return seed(new FirewallPolicyEngine());
   mkdirSync(opts.stateDir, { recursive: true });
   const stateFile = stateFileIn(opts.stateDir);
-  return seed(
-    existsSync(stateFile)
-      ? FirewallPolicyEngine.load(stateFile, { stateFile })
-      : new FirewallPolicyEngine({ stateFile }),
-  );
+  if (!existsSync(stateFile)) return seed(new FirewallPolicyEngine({ stateFile }));
+  const before = JSON.stringify(readStateFile(stateFile));
+  const state = withTerraformBaseline(JSON.parse(before), opts.hostProject, opts.firewallPolicy);
+  const engine = seed(FirewallPolicyEngine.fromJSON(state, { stateFile }));
+  // An upgraded baseline is written back at once, so `--state` readers (plan, explain, probe) see it too.
+  if (JSON.stringify(state) !== before) engine.save(stateFile);
+  return engine;
 }

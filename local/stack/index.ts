@@ -13,16 +13,18 @@
  * framework on its own 127.0.0.1 port, and a tap records every delivery (to count redeliveries).
  * The fakes always run in this process, so callers can read and fault the firewall engine directly.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { fromApiRule } from '../../shared/adapters/compute';
 import { gcsManifestStore } from '../../shared/adapters/storage';
+import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
 import { ownedRules } from '../../shared/core/firewall';
 import { startPubsubEmulator } from '../emulator';
 import { startFakeComputeServer } from '../fakes/compute/server';
 import { stateFileIn } from '../fakes/compute/state';
 import { startFakeGcs } from '../fakes/gcs';
+import { startFakeLogging } from '../fakes/logging';
 import { EmulatorPubsub, LOCAL_PROJECT } from '../pubsub';
 import { defaultFunctionsSource, startFunctionChild } from './children';
 import { firewallEngine } from './firewall';
@@ -30,9 +32,30 @@ import { startInProcess } from './inProcess';
 import type { LocalStack, LocalStackOptions, LogEntry } from './types';
 
 export type { Delivery } from '../functionHost';
+export { BASELINE, BASELINE_PRIORITY, type BaselineRule, baselineRules } from './baseline';
 export { childScript, defaultFunctionsSource, type FunctionChild, REPO_ROOT, startFunctionChild } from './children';
-export { baselineRules } from './firewall';
-export type { FunctionsMode, LocalStack, LocalStackOptions, LogEntry } from './types';
+export { cliEnv, renderCliEnv } from './cliEnv';
+export type { FunctionsMode, LocalStack, LocalStackOptions, LogEntry, StackFiles } from './types';
+
+/** The files of a state dir (next to `compute.json`, whose one definition is local/fakes/compute/state.ts). */
+export const GCS_STATE_FILE = 'gcs-state.json';
+export const LOGGING_STATE_FILE = 'logging.json';
+export const DNS_TABLE_FILE = 'dns.json';
+export const CLI_ENV_FILE = 'cli.env';
+
+/**
+ * Prepares a state dir: seeds `dns.json` from the default DNS table when absent, and forgets the fake bucket when
+ * the fake firewall is gone (a bucket whose manifests were applied to a firewall that no longer exists would never
+ * be re-applied: nothing changed in it). Returns the files the stack uses.
+ */
+function prepareStateDir(dir: string): { state: string; dns: string; logging: string } {
+  mkdirSync(dir, { recursive: true });
+  const files = { state: stateFileIn(dir), dns: join(dir, DNS_TABLE_FILE), logging: join(dir, LOGGING_STATE_FILE) };
+  if (!existsSync(files.state)) rmSync(join(dir, GCS_STATE_FILE), { force: true });
+  if (!existsSync(files.dns))
+    writeFileSync(files.dns, `${JSON.stringify({ version: 1, names: DEFAULT_DNS_TABLE }, null, 2)}\n`);
+  return files;
+}
 
 /**
  * Starts the stack. Reuses the emulator named by PUBSUB_EMULATOR_HOST (the e2e globalSetup's), otherwise starts one
@@ -48,13 +71,19 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const hostProject = opts.hostProject ?? 'infrastream-host';
   const firewallPolicy = opts.firewallPolicy ?? 'egress-zero-trust';
   const topics = { changes: `egress-changes${sfx}`, status: `egress-status${sfx}` };
-  const subscriptions = { push: `egress-applier-push${sfx}`, status: `egress-status-watch${sfx}` };
+  // `operators` is terraform's egress-status-operators: never acknowledged here, read by `egress status`.
+  const subscriptions = {
+    push: `egress-applier-push${sfx}`,
+    status: `egress-status-watch${sfx}`,
+    operators: `egress-status-operators${sfx}`,
+  };
   const step = opts.onStep ?? (() => undefined);
   const cleanups: (() => Promise<unknown>)[] = [];
   const deliveries: LocalStack['deliveries'] = { validator: [], applier: [] };
   const logs: LogEntry[] = [];
   const pids: number[] = [];
   if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
+  const files = opts.stateDir ? prepareStateDir(opts.stateDir) : undefined;
 
   const stopAll = async () => {
     // Reverse start order: the push subscription goes first (the emulator re-pushes failures forever), the emulator last.
@@ -70,6 +99,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await pubsub.createTopic(topics.status);
     await pubsub.createPullSubscription(topics.status, subscriptions.status);
     cleanups.push(() => pubsub.deleteSubscription(subscriptions.status));
+    await pubsub.createPullSubscription(topics.status, subscriptions.operators);
+    cleanups.push(() => pubsub.deleteSubscription(subscriptions.operators));
 
     const engine = firewallEngine({
       hostProject,
@@ -81,9 +112,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     step(`fake Compute on ${compute.url}${opts.stateDir ? ` (state ${stateFileIn(opts.stateDir)})` : ''}`);
 
     // Deliveries start once the validator listens (setNotifyUrl below); uploads before that are only recorded.
-    const gcs = await startFakeGcs({ buckets: [bucket] });
+    // With a state dir the bucket persists (gcs-state.json): a restart uploads, and so writes, nothing unchanged.
+    const gcs = await startFakeGcs({ buckets: [bucket], ...(opts.stateDir ? { persistDir: opts.stateDir } : {}) });
     cleanups.push(() => gcs.close());
-    step(`fake GCS on ${gcs.url} (bucket ${bucket})`);
+    step(
+      `fake GCS on ${gcs.url} (bucket ${bucket}${opts.stateDir ? `, state ${join(opts.stateDir, GCS_STATE_FILE)}` : ''})`,
+    );
+    const logging = await startFakeLogging(files ? { stateFile: files.logging } : {});
+    cleanups.push(() => logging.close());
+    step(`fake Cloud Logging on ${logging.url}${files ? ` (state ${files.logging})` : ''}`);
     const storage = new Storage({ apiEndpoint: gcs.url, projectId });
     const store = gcsManifestStore(bucket, storage);
 
@@ -95,6 +132,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       EGRESS_HOST_PROJECT: hostProject,
       EGRESS_FIREWALL_POLICY: firewallPolicy,
       EGRESS_COMPUTE_ENDPOINT: compute.url,
+      EGRESS_LOGGING_ENDPOINT: logging.url,
       EGRESS_MANIFEST_BUCKET: bucket,
       GOOGLE_CLOUD_PROJECT: projectId,
       PUBSUB_EMULATOR_HOST: emulator.host,
@@ -152,7 +190,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       pubsub,
       gcs,
       compute,
+      logging,
       engine,
+      ...(files ? { files } : {}),
       store,
       storage,
       validatorUrl,

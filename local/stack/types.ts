@@ -9,6 +9,7 @@ import type { PubsubEmulator } from '../emulator';
 import type { FirewallPolicyEngine } from '../fakes/compute/engine';
 import type { FakeComputeServer } from '../fakes/compute/server';
 import type { FakeGcs } from '../fakes/gcs';
+import type { FakeLoggingServer } from '../fakes/logging';
 import type { Delivery } from '../functionHost';
 import type { EmulatorPubsub } from '../pubsub';
 
@@ -49,6 +50,16 @@ export interface LogEntry {
   fields: Record<string, unknown>;
 }
 
+/** The files of a stack with a state dir. */
+export interface StackFiles {
+  /** The fake firewall (`compute.json`; `--state`). */
+  state: string;
+  /** The local DNS table (`dns.json`; `--dns`), seeded from the default table. */
+  dns: string;
+  /** The fake Cloud Logging's entries (`logging.json`). */
+  logging: string;
+}
+
 /** A running local stack. */
 export interface LocalStack {
   mode: FunctionsMode;
@@ -58,11 +69,16 @@ export interface LocalStack {
   hostProject: string;
   firewallPolicy: string;
   topics: { changes: string; status: string };
-  subscriptions: { push: string; status: string };
+  /** `status` is consumed by waitForStatus; `operators` is never acknowledged (read by `egress status`). */
+  subscriptions: { push: string; status: string; operators: string };
   emulator: PubsubEmulator;
   pubsub: EmulatorPubsub;
   gcs: FakeGcs;
   compute: FakeComputeServer;
+  /** The fake Cloud Logging (its entries in `files.logging` with a state dir). */
+  logging: FakeLoggingServer;
+  /** With a state dir: its files. */
+  files?: StackFiles;
   engine: FirewallPolicyEngine;
   /** The manifest store over the fake bucket (the same adapter the validator uses). */
   store: ManifestStore;

@@ -60,8 +60,11 @@ const ERROR_INFO_REASONS: Record<string, string> = {
 };
 /** Compute's wording of a rate-limit 403 ("Rate Limit Exceeded", "Quota exceeded for quota metric …"). */
 const RATE_MESSAGE = /rate limit exceeded|quota exceeded for quota metric/i;
-/** Compute's wording of a busy resource (400 `resourceNotReady`: "The resource '…' is not ready"). */
-const NOT_READY_MESSAGE = /^The resource '[^']*' is not ready/;
+/**
+ * Compute's wording of a 400 resourceNotReady ("The resource '…/firewallPolicies/…' is not ready"): google-gax 6
+ * keeps only ErrorInfo reasons, not the REST body's legacy `errors[].reason`, so the message names it.
+ */
+const NOT_READY_MESSAGE = /^The resource '[^']+' is not ready/i;
 
 /**
  * True for failures worth a retry: 429, 403 rate limits, 5xx, timeouts and dropped connections (status 0), and a busy

@@ -29,8 +29,13 @@ export function addBucketOption(cmd: Command): Command {
   );
 }
 
-/** Adds `--policy`, `--host-project`, `--firewall-policy`, `--pubsub-project` and `--format text|json`. */
+/**
+ * Adds `--policy`, `--host-project`, `--firewall-policy`, `--compute-endpoint`, `--storage-endpoint`,
+ * `--pubsub-project` and `--format text|json`.
+ */
 export function addOpsOptions(cmd: Command): Command {
+  addComputeEndpointOption(cmd);
+  addStorageEndpointOption(cmd);
   return cmd
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
@@ -41,3 +46,27 @@ export function addOpsOptions(cmd: Command): Command {
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
 }
+
+/** Adds `--compute-endpoint <url>`: the one name of the Compute endpoint on every command that reads or writes rules. */
+export function addComputeEndpointOption(cmd: Command): Command {
+  return cmd.option(
+    '--compute-endpoint <url>',
+    'Compute API endpoint, e.g. the fake REST server of npm start (default EGRESS_COMPUTE_ENDPOINT, else Google)',
+  );
+}
+
+/**
+ * Adds `--storage-endpoint <url>` (and sync's old `--endpoint` as a hidden alias): the one name of the Cloud Storage
+ * endpoint on every command that reads or writes the bucket. Read it with `storageEndpointOf`.
+ */
+export function addStorageEndpointOption(cmd: Command): Command {
+  return cmd
+    .option(
+      '--storage-endpoint <url>',
+      'Cloud Storage endpoint, e.g. the fake GCS of npm start (default STORAGE_EMULATOR_HOST, else Google)',
+    )
+    .addOption(new Option('--endpoint <url>', 'old name of --storage-endpoint').hideHelp());
+}
+
+/** The storage endpoint of parsed flags (decided in runtime/cliClients.ts, where the bucket client is built). */
+export { storageEndpointOf } from '../runtime/cliClients';

@@ -28,6 +28,9 @@ export interface OpsFlags {
   hostProject?: string;
   firewallPolicy?: string;
   computeEndpoint?: string;
+  /** `--storage-endpoint` (or sync's old `--endpoint`). */
+  storageEndpoint?: string;
+  endpoint?: string;
   pubsubProject?: string;
   writeQuota?: string;
 }
@@ -193,11 +196,21 @@ export function stateFileRules(
   };
 }
 
-/** The manifest store of a bucket (STORAGE_EMULATOR_HOST is honoured by the client itself). */
-export function bucketStore(bucket: string): ManifestStore {
+/** The storage endpoint of parsed flags (`--storage-endpoint`, else sync's old `--endpoint`). */
+export function storageEndpointOf(flags: { storageEndpoint?: string; endpoint?: string }): string | undefined {
+  return flags.storageEndpoint ?? flags.endpoint;
+}
+
+/**
+ * The manifest store of a bucket: `endpoint` (`--storage-endpoint`) when given, else the client's own
+ * STORAGE_EMULATOR_HOST handling, else Google.
+ */
+export function bucketStore(bucket: string, endpoint?: string): ManifestStore {
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
+    throw new CliConfigError(`--storage-endpoint '${endpoint}' is not a URL (hint: http://127.0.0.1:4443)`);
   const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
   const { gcsManifestStore } = require('../adapters/storage') as typeof import('../adapters/storage');
-  return gcsManifestStore(bucket, new Storage());
+  return gcsManifestStore(bucket, new Storage(endpoint ? { apiEndpoint: endpoint } : {}));
 }
 
 /** A publisher to the configured Pub/Sub project (PUBSUB_EMULATOR_HOST is honoured by the client itself). */

@@ -26,6 +26,12 @@ export interface RuntimeConfig {
   manifestBucket?: string;
   /** The Compute write quota (mutations per minute) that replay and drift --repair pace to; default 1500. */
   writeQuota?: string;
+  /** CLI only: the fake-Compute state file the commands read by default (`--state`; `npm start` writes it to cli.env). */
+  stateFile?: string;
+  /** CLI only: the local DNS table (`--dns`). */
+  dnsTable?: string;
+  /** CLI only: the pull subscription of the status topic that `egress status` reads (default none). */
+  statusSubscription?: string;
 }
 
 interface Option<K extends keyof RuntimeConfig> {
@@ -49,6 +55,9 @@ export const OPTIONS: Option<keyof RuntimeConfig>[] = [
   { key: 'loggingEndpoint', env: 'EGRESS_LOGGING_ENDPOINT', default: '', required: false },
   { key: 'manifestBucket', env: 'EGRESS_MANIFEST_BUCKET', default: '', required: false },
   { key: 'writeQuota', env: 'EGRESS_WRITE_QUOTA', default: '1500', required: false },
+  { key: 'stateFile', env: 'EGRESS_STATE_FILE', default: '', required: false },
+  { key: 'dnsTable', env: 'EGRESS_DNS_TABLE', default: '', required: false },
+  { key: 'statusSubscription', env: 'EGRESS_STATUS_SUBSCRIPTION', default: '', required: false },
 ];
 
 /** Reads the configuration from `env`; `pubsubProject` falls back to GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */

@@ -25,6 +25,7 @@ import {
   resolveBucket,
   resolvePolicy,
   stateFileRules,
+  storageEndpointOf,
 } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
 import { DEFAULT_NETWORK, logsFor, resolveDnsTable } from './diagnose';
@@ -54,6 +55,16 @@ export function checkSourceFlags(flags: SourceFlags): void {
   if (flags.state && flags.live) throw new CliConfigError('--state and --live exclude each other');
 }
 
+/**
+ * npm start's cli.env defaults, applied once for every reader of these sources (explain, denials, status, probe, mcp):
+ * EGRESS_STATE_FILE is the firewall unless `--live` is asked for, EGRESS_DNS_TABLE the DNS table. Flags win.
+ */
+export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeConfig = readConfig()): F {
+  const state = flags.state ?? (flags.live ? undefined : cfg.stateFile || undefined);
+  const dns = flags.dns ?? (cfg.dnsTable || undefined);
+  return { ...flags, ...(state ? { state } : {}), ...(dns ? { dns } : {}) };
+}
+
 function dirSource(dir: string): ManifestSourceSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliConfigError(`--manifests ${dir}: no such directory`);
@@ -79,7 +90,7 @@ export function manifestSource(
   // Read elsewhere than the pipeline watches: say so (stderr; stdout is the answer, or MCP's protocol stream).
   const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
   if (elsewhere) process.stderr.write(`${elsewhere}\n`);
-  return { kind: 'bucket', store: bucketStore(bucket), bucket, prefix };
+  return { kind: 'bucket', store: bucketStore(bucket, storageEndpointOf(flags)), bucket, prefix };
 }
 
 /** The firewall explain reads: the state file, the live policy, or none (a manifest-only answer). */
@@ -142,9 +153,10 @@ export async function explainFor(
   project: string,
   destination: string,
   opts: { why?: string; evidenceSinceMs?: number },
-  flags: SourceFlags,
+  given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<ExplainAnswer> {
+  const flags = withCliDefaults(given, cfg);
   // Before any read: a path or an invalid key must not become a file or object name.
   checkProjectKey(project);
   const policy = resolvePolicy(flags, cfg);
@@ -181,9 +193,10 @@ export async function explainFor(
 export async function denialsFor(
   project: string,
   query: { sinceMs: number; destination?: string },
-  flags: SourceFlags,
+  given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<DenialsResult> {
+  const flags = withCliDefaults(given, cfg);
   const policy = resolvePolicy(flags, cfg);
   const fw = flags.state ? stateFileRules(flags.state, flags, policy, cfg) : undefined;
   const hostProject = fw?.hostProject || flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
@@ -227,10 +240,11 @@ export async function denialsFor(
 
 /** `egress drift` (check only, no repair) over the flags' sources: the bucket or a folder, the live policy or a state file. */
 export async function driftFor(
-  flags: SourceFlags,
+  given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
   project?: string,
 ): Promise<DriftRun> {
+  const flags = withCliDefaults(given, cfg);
   if (project !== undefined) checkProjectKey(project);
   const policy = resolvePolicy(flags, cfg);
   const source = manifestSource(flags, cfg)!;
@@ -277,9 +291,10 @@ export function driftOfProject(run: DriftRun, project: string): DriftRun {
 /** `get_project_egress` over the flags' sources (the manifest, and the owned rules when a firewall is named). */
 export async function projectEgressFor(
   project: string,
-  flags: SourceFlags,
+  given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<ProjectEgressResult> {
+  const flags = withCliDefaults(given, cfg);
   checkProjectKey(project);
   const policy = resolvePolicy(flags, cfg);
   const source = manifestSource(flags, cfg)!;

@@ -3,7 +3,7 @@
  * or the live policy) → the plan. Only the projects named by the manifests are planned; other projects' rules and
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
-import { CompileError, desiredRules, planMany } from '../core/firewall';
+import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -22,6 +22,12 @@ export interface PlanInput {
   hostProject?: string;
   /** Reads the current rules; called only when every manifest is valid and compiles. */
   currentRules: () => Promise<CurrentRules>;
+  /**
+   * `plan --all-live`: the manifests are the whole fleet. Every project with owned rules in the current rules but no
+   * manifest here is planned as a revocation (its manifest is deleted in this change); a project already revoked
+   * (only its tombstone left) plans nothing.
+   */
+  allLive?: boolean;
 }
 
 /** The outcome: refused (invalid or not compilable), the rules unreadable, or the plan. */
@@ -29,7 +35,7 @@ export type PlanOutcome =
   | { kind: 'invalid'; invalid: ManifestResult[] }
   | { kind: 'compile-error'; errors: string[] }
   | { kind: 'unreadable'; error: unknown }
-  | { kind: 'planned'; plan: Plan; source: string; projects: string[]; changed: boolean };
+  | { kind: 'planned'; plan: Plan; source: string; projects: string[]; changed: boolean; revoked: string[] };
 
 /** The manifests' desired rules by project key; compile errors are collected per file. */
 export function desiredByProject(
@@ -75,6 +81,13 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
   } catch (error) {
     return { kind: 'unreadable', error };
   }
+  const revoked: string[] = [];
+  if (input.allLive)
+    for (const [project, rules] of groupOwnedRules(current.rules))
+      if (!desired.has(project) && rules.some((r) => !isTombstone(r))) {
+        desired.set(project, []);
+        revoked.push(project);
+      }
   const plan = planMany(current.rules, desired);
   return {
     kind: 'planned',
@@ -82,5 +95,6 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
     source: current.source,
     projects: [...desired.keys()].sort(),
     changed: planHasChanges(plan),
+    revoked: revoked.sort(),
   };
 }

@@ -27,7 +27,14 @@ const TF_DIR = join(ROOT, 'terraform');
 const NODE_MAJOR = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().split('.')[0];
 
 /** Options only the local pipeline sets: the functions talk to the real Compute API. */
-const LOCAL_ONLY = new Set(['EGRESS_COMPUTE_ENDPOINT', 'EGRESS_LOGGING_ENDPOINT']);
+const LOCAL_ONLY = new Set([
+  'EGRESS_COMPUTE_ENDPOINT',
+  'EGRESS_LOGGING_ENDPOINT',
+  // The CLI's defaults for the local stack (npm start writes them to .local/cli.env); the functions never read them.
+  'EGRESS_STATE_FILE',
+  'EGRESS_DNS_TABLE',
+  'EGRESS_STATUS_SUBSCRIPTION',
+]);
 /** Only the drift job lists the bucket; the functions learn the bucket from each event. */
 const DRIFT_ONLY = new Set(['EGRESS_MANIFEST_BUCKET']);
 

@@ -3,8 +3,18 @@
  * processes (here from the TypeScript sources through the swc require hook; `npm start` runs the same code from
  * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
@@ -190,7 +200,7 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
   expect(state.policies[0]!.rules.map((x) => x.ruleName)).toContain('egress-checkout-fqdn-1');
 });
 
-it('--once exits 0 after convergence, and a second run on the saved state changes nothing but the stamps', async () => {
+it('--once exits 0 after convergence, and a second run on the saved state uploads and writes nothing', async () => {
   const dir = join(work, 'manifests');
   mkdirSync(dir);
   cpSync(join(ROOT, 'examples/manifests/fraud-scoring.yaml'), join(dir, 'fraud-scoring.yaml'));
@@ -206,11 +216,94 @@ it('--once exits 0 after convergence, and a second run on the saved state change
   };
   expect(report.policies).toHaveLength(1);
   expect(report.policies[0]).toMatchObject({ projects: 1, attributes: { limit: 2000 }, fqdns: { limit: 1000 } });
-  // Four default rules (8) and the local baseline (4) come before the project's own rule.
+  // The four default rules (8) and the local baseline (terraform's) come before the project's own rule.
   expect(report.policies[0]!.attributes.used).toBeGreaterThan(12);
+  const stateBefore = readFileSync(join(work, 'state/compute.json'), 'utf8');
   const second = run(args);
   expect(await second.exit).toEqual({ code: 0, signal: null });
-  // Same rules; the one update re-stamps the marker with the new generation (the stale-event guard needs it).
-  expect(second.output()).toMatch(/fraud-scoring\.yaml: applied \(\+0 ~1 -0 =0\)/);
+  // The bucket persisted: the unchanged file is not uploaded again, so nothing is re-applied or re-stamped.
+  expect(second.output()).toMatch(/Uploaded 0 manifest\(s\) .*\(1 unchanged since the last run/);
+  expect(second.output()).not.toMatch(/applied \(/);
+  expect(second.output()).toMatch(/fraud-scoring\s+egress-fraud-scoring-fqdn-1/);
+  expect(second.output()).not.toMatch(/still has rules of fraud-scoring/);
+  expect(readFileSync(join(work, 'state/compute.json'), 'utf8')).toBe(stateBefore);
   expect(functionHosts(work)).toEqual([]);
 });
+
+/** `egress ARGS` in a shell that sourced cli.env the documented way; no Google credentials, no other EGRESS_*. */
+function egressWithEnvFile(envFile: string, cwd: string, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(EGRESS_|GOOGLE_|GCLOUD_|STORAGE_EMULATOR|PUBSUB_EMULATOR|METADATA_SERVER)/.test(k)) env[k] = v;
+  env.HOME = cwd;
+  const cli = `require(${JSON.stringify(join(ROOT, 'shared/cli/main.ts'))}).main(['node', ...process.argv.slice(1)]).then((c) => { process.exitCode = c; })`;
+  const quoted = ['egress', ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const script = `set -a; . '${envFile}'; set +a; exec '${process.execPath}' -r '${REGISTER}' -e "$CLI" ${quoted}`;
+  const r = spawnSync('sh', ['-c', script], { cwd, env: { ...env, CLI: cli }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+it('writes <state-dir>/cli.env: sourced, every egress command talks to the running stack; removed on stop', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  const r = run(['--manifests', dir, '--state-dir', join(work, 'state')]);
+  await r.waitFor(/Watching .* for changes/);
+  expect(r.output()).toMatch(/set -a; \. .*cli\.env; set \+a/);
+  const envFile = join(work, 'state/cli.env');
+  const lines = readFileSync(envFile, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
+  expect(lines.every((l) => /^[A-Z_]+=\S*$/.test(l))).toBe(true);
+  const vars = Object.fromEntries(lines.map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  expect(Object.keys(vars)).toEqual(
+    expect.arrayContaining([
+      'STORAGE_EMULATOR_HOST',
+      'PUBSUB_EMULATOR_HOST',
+      'EGRESS_COMPUTE_ENDPOINT',
+      'EGRESS_LOGGING_ENDPOINT',
+      'EGRESS_MANIFEST_BUCKET',
+      'EGRESS_MANIFEST_PREFIX',
+      'EGRESS_HOST_PROJECT',
+      'EGRESS_FIREWALL_POLICY',
+      'EGRESS_PUBSUB_PROJECT',
+      'EGRESS_CHANGES_TOPIC',
+      'EGRESS_STATUS_TOPIC',
+      'EGRESS_STATE_FILE',
+      'EGRESS_DNS_TABLE',
+    ]),
+  );
+  expect(vars.EGRESS_STATE_FILE).toBe(join(work, 'state/compute.json'));
+
+  // drift reads the fake bucket and the fake Compute: clean.
+  const drift = egressWithEnvFile(envFile, work, 'drift', '--format', 'json');
+  expect({ code: drift.code, err: drift.err }).toEqual({ code: 0, err: expect.any(String) });
+  expect(drift.err).not.toMatch(/^\s+at /m);
+  // explain: the manifest from the bucket, the firewall from the state file (the default), then --live.
+  for (const extra of [[], ['--live']]) {
+    const ex = egressWithEnvFile(envFile, work, 'explain', 'checkout', 'api.stripe.com', '--format', 'json', ...extra);
+    expect({ code: ex.code, err: ex.err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(ex.out)).toMatchObject({ allowed: true });
+  }
+  // status: the live rules, their generation, in sync with the bucket's manifest, the last status event `applied`.
+  const st = egressWithEnvFile(envFile, work, 'status', 'checkout', '--format', 'json');
+  expect({ code: st.code, err: st.err }).toEqual({ code: 0, err: '' });
+  const status = JSON.parse(st.out);
+  expect(status).toMatchObject({
+    project: 'checkout',
+    agreement: 'in-sync',
+    rules: [expect.objectContaining({ ruleName: 'egress-checkout-fqdn-1', destinations: ['api.stripe.com'] })],
+    lastStatus: { event: { data: { outcome: 'applied', project: 'checkout' } } },
+  });
+  expect(status.rules[0].generation).toBe(status.manifest.generation);
+  // Read-only: a second look sees the same event.
+  const again = JSON.parse(egressWithEnvFile(envFile, work, 'status', 'checkout', '--format', 'json').out);
+  expect(again.lastStatus.event.id).toBe(status.lastStatus.event.id);
+  // plan against the state file named in cli.env: nothing to change.
+  const plan = egressWithEnvFile(envFile, work, 'plan', dir, '--detailed-exitcode');
+  expect({ code: plan.code, err: plan.err }).toEqual({ code: 0, err: '' });
+
+  r.child.kill('SIGINT');
+  expect(await r.exit).toEqual({ code: 0, signal: null });
+  expect(existsSync(envFile)).toBe(false);
+}, 120_000);

@@ -11,6 +11,7 @@ import { denialsFor, parseSince, type SourceFlags } from '../../runtime/sources'
 import { renderDenialsText } from '../../usecases/denials';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
+import { addStorageEndpointOption } from '../options';
 
 interface DenialsFlags extends SourceFlags {
   since: string;
@@ -20,21 +21,28 @@ interface DenialsFlags extends SourceFlags {
 
 /** Registers `denials` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('denials')
     .description("PROJECT's denied connections from the firewall logs, grouped, named by DNS and classified")
     .argument('<project>', 'the project key (metadata.name)')
     .option('--since <duration>', 'how far back (s, m, h, d)', '1h')
     .option('--destination <host-or-ip>', 'only this destination')
     .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
-    .option('--state <file>', 'the fake-Compute state file: names the rules and finds the local DNS table')
-    .option('--dns <file>', "the local DNS table: the firewall resolver's view (default: dns.json beside --state)")
+    .option(
+      '--state <file>',
+      'the fake-Compute state file: names the rules and finds the local DNS table (default EGRESS_STATE_FILE)',
+    )
+    .option(
+      '--dns <file>',
+      "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
+    )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
     .option('--network <name>', 'the Shared VPC network name in log references', DEFAULT_NETWORK)
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project, where the logs are (default EGRESS_HOST_PROJECT)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addStorageEndpointOption(cmd)
     .addHelpText(
       'after',
       '\nExample:\n  egress denials payment-gateway --since 1h --manifests examples/manifests --state .local/compute.json --format json\n' +

@@ -21,13 +21,13 @@ import {
   resolveWriteQuota,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
-import { jsonLogger } from '../../runtime/logger';
 import { policyPath } from '../../usecases/capacity';
 import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/drift';
 import { Pacer } from '../../usecases/pacer';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { cliLogger } from '../output';
 
 interface DriftFlags extends OpsFlags {
   repair?: boolean;
@@ -85,7 +85,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         try {
           const run = await runDrift(
             {
-              store: bucketStore(bucket),
+              store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
               firewall: fw.port,
@@ -96,7 +96,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               changesTopic: cfg.changesTopic,
               statusTopic: cfg.statusTopic,
               pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock: systemClock }),
-              logger: jsonLogger({ component: 'egress-drift' }, (l) => process.stderr.write(`${l}\n`)),
+              logger: cliLogger('egress-drift'),
               watchedPrefix: cfg.manifestPrefix,
               ...(publisher ? { publisher } : {}),
             },

@@ -13,6 +13,7 @@ import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources'
 import { renderExplainAnswer } from '../../usecases/explain';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
+import { addComputeEndpointOption, addStorageEndpointOption } from '../options';
 
 interface ExplainFlags extends SourceFlags {
   why?: string;
@@ -23,25 +24,32 @@ interface ExplainFlags extends SourceFlags {
 
 /** Registers `explain` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('explain')
     .description('May PROJECT reach DESTINATION? By which entry and rule; and if not, the exact line to add')
     .argument('<project>', 'the project key (metadata.name)')
     .argument('<destination>', 'hostname, IP address, range, URL or host:port (ports and paths are stripped)')
     .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
     .option('--bucket <url>', 'read the manifest from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
-    .option('--state <file>', 'read the firewall from a fake-Compute state file (npm start keeps one)')
+    .option(
+      '--state <file>',
+      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
+    )
     .option('--live', 'read the live firewall policy (Application Default Credentials)')
     .option('--evidence', 'attach the matching denied connections from the firewall logs (as `egress denials`)')
     .option('--since <duration>', 'with --evidence: how far back (s, m, h, d)', '1h')
-    .option('--dns <file>', 'with --evidence: the local DNS table (default: dns.json beside --state)')
+    .option(
+      '--dns <file>',
+      'with --evidence: the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside --state)',
+    )
     .option('--logging-endpoint <url>', 'with --evidence: the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
     .option('--network <name>', 'with --evidence: the Shared VPC network name in log references', DEFAULT_NETWORK)
     .option('--why <text>', 'the comment of the suggested line (why the project needs the destination)')
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',
       '\nExamples:\n  egress explain payment-gateway https://api.stripe.com/v1/charges --manifests manifests --state .local/compute.json\n' +

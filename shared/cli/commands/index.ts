@@ -9,6 +9,7 @@ import * as plan from './plan';
 import * as probe from './probe';
 import * as release from './release';
 import * as replay from './replay';
+import * as status from './status';
 import * as sync from './sync';
 import * as validate from './validate';
 
@@ -16,6 +17,6 @@ import * as validate from './validate';
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
-  for (const m of [validate, plan, sync, replay, release, drift, explain, denials, probe, mcp, capacity])
+  for (const m of [validate, plan, sync, replay, release, drift, status, explain, denials, probe, mcp, capacity])
     m.register(program, setExit);
 }

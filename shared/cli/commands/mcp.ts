@@ -3,41 +3,40 @@
  * serves the MCP tools (cli/mcp/server.ts) over stdio until the client closes the input. stdout carries the protocol
  * only; diagnostics go to stderr. Read-only: no tool writes anything. Exit codes: 0 closed, 1 error, 2 usage.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { checkSourceFlags, type SourceFlags } from '../../runtime/sources';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
-
-/** The product's version, from its package.json (found upward: the sources and dist/ sit at different depths). */
-function productVersion(): string {
-  for (let d = __dirname; d !== dirname(d); d = dirname(d)) {
-    const f = join(d, 'package.json');
-    if (!existsSync(f)) continue;
-    const p = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
-    if (p.name === 'infrastream-egress') return p.version ?? '0.0.0';
-  }
-  return '0.0.0';
-}
+import { addComputeEndpointOption, addStorageEndpointOption } from '../options';
+import { packageVersion } from '../version';
 
 /** Registers `mcp` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('mcp')
     .description('Serve the diagnosis tools to an AI assistant over MCP (stdio); read-only')
     .option('--manifests <dir>', 'read manifests from this directory (default: ./manifests if it exists)')
     .option('--bucket <url>', 'read manifests from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
-    .option('--state <file>', 'read the firewall from a fake-Compute state file (npm start keeps .local/compute.json)')
+    .option(
+      '--state <file>',
+      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
+    )
     .option('--live', 'read the live firewall policy (Application Default Credentials)')
-    .option('--dns <file>', "the local DNS table: the firewall resolver's view (default: dns.json beside --state)")
+    .option(
+      '--dns <file>',
+      "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
+    )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
     .option('--network <name>', 'the Shared VPC network name in log references', DEFAULT_NETWORK)
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
+    .option(
+      '--firewall-policy <name>',
+      'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)',
+    );
+  addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',
       '\nTools: get_project_egress, explain_egress, list_denied_connections, check_drift, draft_egress_change.\n' +
@@ -52,7 +51,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
         const { createEgressMcpServer } = require('../mcp/server') as typeof import('../mcp/server');
-        const server = createEgressMcpServer({ flags, cfg, version: productVersion() });
+        const server = createEgressMcpServer({ flags, cfg, version: packageVersion() });
         const closed = new Promise<void>((resolve) => {
           server.server.onclose = resolve;
         });

@@ -14,8 +14,10 @@ import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { type RuntimeConfig, readConfig } from '../../runtime/config';
 import { type CurrentRules, planManifests } from '../../usecases/plan';
+import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
+import { addComputeEndpointOption } from '../options';
 import { collectManifestFiles, validateFiles } from './validate';
 
 /** Exit code of `--detailed-exitcode` when the plan has changes. */
@@ -26,6 +28,8 @@ export interface PlanCommandOptions {
   paths: string[];
   state?: string;
   live?: boolean;
+  /** Compare the folder with every owned project: a project owned live but absent from the folder plans its delete. */
+  allLive?: boolean;
   format: PlanFormat;
   detailedExitcode?: boolean;
   policy?: string;
@@ -64,11 +68,13 @@ export async function runPlan(
   opts: PlanCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlanCommandResult> {
+  const cfg = readConfig(env);
+  // npm start's cli.env names its state file (EGRESS_STATE_FILE): the default source unless --live is asked for.
+  if (!opts.live && !opts.state && cfg.stateFile) opts = { ...opts, state: cfg.stateFile };
   if (!!opts.state === !!opts.live)
     throw new UsageError(
-      'choose where the current rules come from: --state FILE (a fake-Compute state file) or --live',
+      'choose where the current rules come from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
     );
-  const cfg = readConfig(env);
   const flags: OpsFlags = {
     ...(opts.policy ? { policy: opts.policy } : {}),
     ...(opts.hostProject ? { hostProject: opts.hostProject } : {}),
@@ -88,6 +94,7 @@ export async function runPlan(
     policy,
     hostProject: opts.hostProject || cfg.hostProject || policy.firewall.hostProject,
     currentRules: () => currentRules(opts, flags, policy, cfg),
+    ...(opts.allLive ? { allLive: true } : {}),
   });
   if (r.kind === 'invalid') {
     const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));
@@ -99,22 +106,28 @@ export async function runPlan(
   if (r.kind === 'compile-error') return { stdout: '', stderr: `${r.errors.join('\n')}\n`, code: EXIT_INVALID };
   if (r.kind === 'unreadable') {
     if (r.error instanceof CliConfigError) throw new UsageError(r.error.message);
-    return { stdout: '', stderr: `error: ${(r.error as Error).message}\n`, code: EXIT_INVALID };
+    return { stdout: '', stderr: `error: ${describeFailure(r.error)}\n`, code: EXIT_INVALID };
   }
   return {
-    stdout: render(r.plan, r.source, r.projects, opts.format),
+    stdout: render(r.plan, r.source, r.projects, opts.format, opts.allLive ? r.revoked : undefined),
     stderr: '',
     code: opts.detailedExitcode && r.changed ? EXIT_CHANGES : EXIT_OK,
     plan: r.plan,
   };
 }
 
-/** The plan in `format`, with the scope it was planned in (the current-rules source and the projects). */
-function render(plan: Plan, source: string, projects: string[], format: PlanFormat): string {
-  const scope = `against ${source}; only projects named by the given manifests are planned (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
+/**
+ * The plan in `format`, with the scope it was planned in (the current-rules source and the projects). `revoked` is
+ * given with `--all-live`: the scope is the whole fleet, and those projects are planned as deleted manifests.
+ */
+function render(plan: Plan, source: string, projects: string[], format: PlanFormat, revoked?: string[]): string {
+  const which = revoked
+    ? `the folder is the whole fleet (--all-live): every project owned in the firewall is planned, ${plural(revoked.length, 'project')} without a manifest here planned as deleted${revoked.length ? ` (${revoked.join(', ')})` : ''}`
+    : 'only projects named by the given manifests are planned';
+  const scope = `against ${source}; ${which} (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
   if (format === 'json') {
     const doc = JSON.parse(renderPlan(plan, 'json')) as Record<string, unknown>;
-    return `${JSON.stringify({ source, plannedProjects: projects, ...doc }, null, 2)}\n`;
+    return `${JSON.stringify({ source, plannedProjects: projects, ...(revoked ? { revokedProjects: revoked } : {}), ...doc }, null, 2)}\n`;
   }
   if (format === 'markdown') return `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
   return `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;
@@ -122,18 +135,25 @@ function render(plan: Plan, source: string, projects: string[], format: PlanForm
 
 /** Registers `plan` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('plan')
     .description('Show what the applier would change in the firewall for these manifests (creates, updates, deletes)')
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
-    .option('--state <file>', 'plan against a fake-Compute state file (as `npm start` keeps in .local/)')
+    .option(
+      '--state <file>',
+      'plan against a fake-Compute state file (default EGRESS_STATE_FILE, as `npm start` keeps in .local/)',
+    )
     .option('--live', 'plan against the live firewall policy (Application Default Credentials)')
+    .option(
+      '--all-live',
+      'PATH is the whole fleet: also plan the revocation of every project owned in the firewall that has no manifest here (a manifest deleted in the change)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
     .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults (EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (EGRESS_HOST_PROJECT)')
-    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)')
-    .option('--compute-endpoint <url>', 'Compute API endpoint, e.g. the fake REST server (EGRESS_COMPUTE_ENDPOINT)')
+    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)');
+  addComputeEndpointOption(cmd)
     .addHelpText(
       'after',
       [

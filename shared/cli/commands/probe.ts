@@ -9,6 +9,7 @@ import { systemClock } from '../../ports/clock';
 import { CliConfigError, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { DEFAULT_NETWORK, logsFor, networkPolicy, probeWorkload, resolveDnsTable } from '../../runtime/diagnose';
+import { withCliDefaults } from '../../runtime/sources';
 import { probe, renderProbeText } from '../../usecases/probe';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
@@ -29,8 +30,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description('Offline: would the firewall let PROJECT reach DEST? Writes the log entries Google would write')
     .argument('<project>', 'the project key (metadata.name)')
     .argument('<destination>', 'hostname or address, optionally :PORT (default 443)')
-    .option('--state <file>', 'the fake-Compute state file to evaluate (npm start keeps .local/compute.json)')
-    .option('--dns <file>', 'the local DNS table (default: dns.json beside the state file, else built-in defaults)')
+    .option(
+      '--state <file>',
+      'the fake-Compute state file to evaluate (default EGRESS_STATE_FILE; npm start keeps .local/compute.json)',
+    )
+    .option(
+      '--dns <file>',
+      'the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside the state file, else built-in defaults)',
+    )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
     .option('--source-ip <ip>', 'the address of the probing workload', '10.128.0.2')
     .option('--network <name>', 'the Shared VPC network name used in log references', DEFAULT_NETWORK)
@@ -43,10 +50,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
       '\nExample:\n  egress probe payment-gateway api.unlisted.example --state .local/compute.json --logging-endpoint http://127.0.0.1:8085\n' +
         'Exit codes: 0 probed (allowed or denied), 1 error, 2 usage error.',
     )
-    .action(async (project: string, destination: string, flags: ProbeFlags) => {
+    .action(async (project: string, destination: string, given: ProbeFlags) => {
       const cfg = readConfig();
       try {
-        if (!flags.state) throw new CliConfigError('probe needs --state FILE (the fake firewall to evaluate)');
+        const flags = withCliDefaults(given, cfg);
+        if (!flags.state)
+          throw new CliConfigError('probe needs --state FILE or EGRESS_STATE_FILE (the fake firewall to evaluate)');
         if (!flags.loggingEndpoint && !cfg.loggingEndpoint)
           throw new CliConfigError(
             'probe writes log entries to the fake Cloud Logging only: pass --logging-endpoint or set EGRESS_LOGGING_ENDPOINT (never Google)',

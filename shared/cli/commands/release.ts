@@ -18,7 +18,7 @@ import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
 import { type ReleaseReport, releaseRevocations } from '../../usecases/release';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
 
 interface ReleaseFlags extends OpsFlags {
   all?: boolean;
@@ -67,7 +67,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         try {
           const r = await releaseRevocations(
             {
-              store: bucketStore(bucket),
+              store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
               firewall: fw.port,

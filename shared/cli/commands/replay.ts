@@ -18,13 +18,13 @@ import {
   resolveWriteQuota,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
-import { jsonLogger } from '../../runtime/logger';
 import { Pacer } from '../../usecases/pacer';
 import { redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { cliLogger, progressStream } from '../output';
 import { progressBar } from '../progress';
 
 interface ReplayFlags extends OpsFlags {
@@ -41,7 +41,7 @@ interface ReplayFlags extends OpsFlags {
 
 /** Progress on stderr: a bar on a terminal, a line every 10 % (and at the end) otherwise. */
 export function progressReporter(title: string, stream: NodeJS.WriteStream = process.stderr) {
-  const bar = progressBar({ title, stream });
+  const bar = progressBar({ title, stream: progressStream(stream) });
   let lastDecile = -1;
   return {
     update(p: Progress) {
@@ -113,7 +113,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .action(async (flags: ReplayFlags) => {
       const cfg = readConfig();
-      const logger = jsonLogger({ component: 'egress-replay' }, (l) => process.stderr.write(`${l}\n`));
+      const logger = cliLogger('egress-replay');
       try {
         const rate = flags.rate ? parseRate(flags.rate) : undefined;
         const eventPacer = rate ? new Pacer({ perMinute: rate, headroom: 0, clock: systemClock }) : undefined;
@@ -159,7 +159,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         try {
           const r = await replay(
             {
-              store: bucketStore(bucket),
+              store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
               publisher: publisher ?? { publish: async () => 'dry-run' },

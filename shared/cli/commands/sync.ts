@@ -16,9 +16,11 @@ import {
   syncManifests,
   toLocalManifests,
 } from '../../usecases/sync';
+import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
-import { addAllowRevocationsOption } from '../options';
+import { addAllowRevocationsOption, addStorageEndpointOption, storageEndpointOf } from '../options';
+import { progressStream } from '../output';
 import { progressBar } from '../progress';
 
 interface SyncFlags {
@@ -26,6 +28,8 @@ interface SyncFlags {
   delete?: boolean;
   format: 'text' | 'json';
   policy?: string;
+  /** `--storage-endpoint` (sync's old `--endpoint` is its hidden alias). */
+  storageEndpoint?: string;
   endpoint?: string;
   concurrency: number;
   allowRevocations?: number;
@@ -45,7 +49,7 @@ const processIo = (): SyncIo => ({
 });
 
 /**
- * The storage client: `--endpoint` wins, else the client's own STORAGE_EMULATOR_HOST handling, else Google (ADC).
+ * The storage client: `--storage-endpoint` wins, else the client's own STORAGE_EMULATOR_HOST handling, else Google (ADC).
  * storage@7 uses STORAGE_EMULATOR_HOST verbatim as its base URL, so a value without `http://` cannot work.
  */
 export function storageFor(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): Storage {
@@ -55,7 +59,7 @@ export function storageFor(endpoint: string | undefined, env: NodeJS.ProcessEnv 
       `STORAGE_EMULATOR_HOST='${emulator}' has no scheme: set it to http://${emulator} (the storage client uses it as a URL)`,
     );
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
-    throw new SyncInputError(`--endpoint '${endpoint}' is not a URL: use e.g. http://127.0.0.1:4443`);
+    throw new SyncInputError(`--storage-endpoint '${endpoint}' is not a URL: use e.g. http://127.0.0.1:4443`);
   return new Storage(endpoint ? { apiEndpoint: endpoint } : {});
 }
 
@@ -117,7 +121,7 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
   }
   if (r.error && r.items.length === 0) {
     // The listing failed: nothing was compared, so a "0 to upload" summary would claim a result that does not exist.
-    io.err(`error: ${r.error.message}\nnothing was compared or written to ${where}\n`);
+    io.err(`error: ${describeFailure(r.error)}\nnothing was compared or written to ${where}\n`);
     return;
   }
   for (const i of r.items) io.out(`${itemLine(i, r.dryRun, r.error?.object)}\n`);
@@ -133,7 +137,7 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
   } else {
     io.out(`${where}: ${s.uploaded} uploaded, ${s.unchanged} unchanged, ${s.deleted} deleted\n`);
   }
-  if (r.error) io.err(`error: ${r.error.message}\n`);
+  if (r.error) io.err(`error: ${describeFailure(r.error)}\n`);
 }
 
 /** Runs the command; resolves with the exit code. `makeStore` lets tests inject a store. */
@@ -142,7 +146,8 @@ export async function runSync(
   target: string,
   flags: SyncFlags,
   io: SyncIo = processIo(),
-  makeStore: (bucket: string) => ManifestStore = (bucket) => gcsManifestStore(bucket, storageFor(flags.endpoint)),
+  makeStore: (bucket: string) => ManifestStore = (bucket) =>
+    gcsManifestStore(bucket, storageFor(storageEndpointOf(flags))),
 ): Promise<number> {
   let bucket: string;
   let prefix: string;
@@ -171,7 +176,7 @@ export async function runSync(
   }
   const watched = prefixWarning(prefix, readConfig().manifestPrefix);
   if (watched) io.err(`${watched}\n`);
-  const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: io.stderr });
+  const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
   const report = await syncManifests({
     store,
     prefix,
@@ -210,18 +215,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
   addAllowRevocationsOption(cmd)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
-    .option(
-      '--endpoint <url>',
-      'storage API endpoint, e.g. the fake GCS http://127.0.0.1:PORT (default: STORAGE_EMULATOR_HOST, else Google)',
-    )
     .addOption(
       new Option('--concurrency <n>', 'parallel uploads').default(8).argParser((v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected an integer from 1 to 64');
         return n;
       }),
-    )
-    .action(async (dir: string, target: string, flags: SyncFlags) => {
-      setExit(await runSync(dir, target, flags));
-    });
+    );
+  addStorageEndpointOption(cmd).action(async (dir: string, target: string, flags: SyncFlags) => {
+    setExit(await runSync(dir, target, flags));
+  });
 }

@@ -9,7 +9,7 @@ import type { PlatformPolicy } from './types';
  */
 export const DEFAULT_POLICY: PlatformPolicy = Object.freeze({
   manifest: Object.freeze({
-    maxFileBytes: 1024 * 1024,
+    maxFileBytes: 128 * 1024,
     maxEntries: 250,
     minPrefixV4: 16,
     minPrefixV6: 32,

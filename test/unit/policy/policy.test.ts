@@ -7,7 +7,7 @@ import { loadPolicyFile } from '../../../shared/runtime/policy';
 describe('DEFAULT_POLICY', () => {
   it('has the documented defaults', () => {
     expect(DEFAULT_POLICY.manifest).toEqual({
-      maxFileBytes: 1048576,
+      maxFileBytes: 131072,
       maxEntries: 250,
       minPrefixV4: 16,
       minPrefixV6: 32,
@@ -54,7 +54,7 @@ firewall:
       'policy.yaml',
     );
     expect(diagnostics).toEqual([]);
-    expect(policy.manifest).toEqual({ maxFileBytes: 1048576, maxEntries: 100, minPrefixV4: 24, minPrefixV6: 32 });
+    expect(policy.manifest).toEqual({ maxFileBytes: 131072, maxEntries: 100, minPrefixV4: 24, minPrefixV6: 32 });
     expect(policy.wildcards['*.stripe.com']).toEqual({
       ranges: ['54.187.174.169/32', '2600:1f14::/32'],
       note: 'Stripe webhooks',
