@@ -42,10 +42,10 @@ function stateFile(e: FirewallPolicyEngine): string {
   return file;
 }
 
-/** 8 (default rules) + 4 (baseline) + 2 × (fqdn rule 3 + range rule 3) = 24 attributes; 2 FQDNs. */
+/** 8 (default rules) + 17 (terraform's baseline: 6 rules) + 2 × (fqdn rule 3 + range rule 3) = 37 attributes; 2 FQDNs. */
 const EXPECTED = {
   policies: [
-    { policy: PATH, rules: 10, projects: 2, attributes: { used: 24, limit: 2000 }, fqdns: { used: 2, limit: 1000 } },
+    { policy: PATH, rules: 14, projects: 2, attributes: { used: 37, limit: 2000 }, fqdns: { used: 2, limit: 1000 } },
   ],
 };
 
@@ -55,16 +55,16 @@ test('--state FILE --format json prints the documented shape; text agrees; exit 
   expect(json.code).toBe(0);
   expect(JSON.parse(json.out)).toEqual(EXPECTED);
   const text = await runCli('capacity', '--state', file);
-  expect(text.out).toBe(`${PATH}: 10 rules, 2 projects, attributes 24/2000 (1.2%), fqdns 2/1000 (0.2%)\n`);
+  expect(text.out).toBe(`${PATH}: 14 rules, 2 projects, attributes 37/2000 (1.9%), fqdns 2/1000 (0.2%)\n`);
 });
 
 test('exit 1 when a policy uses over 90% of a quota (the quota from the policy file)', async () => {
   const file = stateFile(engineWithProjects());
   const policyFile = join(mkdtempSync(join(tmpdir(), 'egress-capacity-')), 'policy.yaml');
-  writeFileSync(policyFile, 'capacity:\n  attributesPerPolicy: 26\n');
+  writeFileSync(policyFile, 'capacity:\n  attributesPerPolicy: 40\n');
   const run = await runCli('capacity', '--state', file, '--policy', policyFile);
   expect(run.code).toBe(1);
-  expect(run.out).toContain(`over 90%: ${PATH}: attributes 24/26 (92.3%)`);
+  expect(run.out).toContain(`over 90%: ${PATH}: attributes 37/40 (92.5%)`);
 });
 
 test('usage errors: neither or both sources, a missing file (exit 2, no stack trace)', async () => {

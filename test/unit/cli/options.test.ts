@@ -42,7 +42,20 @@ test('the program has --version (the package version) and --verbose', () => {
 test('every command is registered once', () => {
   const names = program.commands.map((c) => c.name());
   expect([...names].sort()).toEqual(
-    ['denials', 'drift', 'explain', 'mcp', 'plan', 'probe', 'release', 'replay', 'status', 'sync', 'validate'].sort(),
+    [
+      'capacity',
+      'denials',
+      'drift',
+      'explain',
+      'mcp',
+      'plan',
+      'probe',
+      'release',
+      'replay',
+      'status',
+      'sync',
+      'validate',
+    ].sort(),
   );
 });
 
