@@ -79,6 +79,9 @@ export const DEFAULT_DNS_TABLE: DnsTable = {
   'hooks.slack.com': { a: ['203.0.113.20'] },
   'smtp.sendgrid.net': { a: ['203.0.113.30'] },
   'api.unlisted.example': { a: ['198.51.100.7'], aaaa: ['2001:db8::7'] },
+  // A public-looking partner API no example manifest lists: the README's probe -> denials walk-through (a `.example`
+  // name is special-use, so the validator would refuse the line denials proposes for it).
+  'api.newpartner.com': { a: ['198.51.100.8'] },
   // A CDN host whose answers rotate: the firewall's resolution got another address than the application's.
   'cdn.example.com': { a: ['198.51.100.40'], firewall: { a: ['198.51.100.41'] } },
   // A name the firewall's resolver cannot resolve (split horizon): Cloud NGFW ignores it.

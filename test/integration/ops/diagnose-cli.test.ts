@@ -57,6 +57,33 @@ describe('egress probe, then egress denials', () => {
     expect(blocked).toMatchObject({ disposition: 'DENIED', decidedBy: { ruleName: 'security-block', priority: 500 } });
   });
 
+  it('the README walk-through: a public partner host the manifest lacks is NOT_LISTED with a line the validator accepts', async () => {
+    expect((await probe('api.newpartner.com')).out).toMatch(
+      /^DENIED payment-gateway → api\.newpartner\.com .* by rule egress-baseline-deny-all-v4/,
+    );
+    const r = await runCli(
+      'denials',
+      'payment-gateway',
+      '--destination',
+      'api.newpartner.com',
+      '--manifests',
+      dir,
+      '--state',
+      state,
+      '--logging-endpoint',
+      fake.url,
+      '--format',
+      'json',
+    );
+    const j = JSON.parse(r.out) as DenialsResult;
+    expect(j.groups).toHaveLength(1);
+    expect(j.groups[0]).toMatchObject({
+      class: 'NOT_LISTED',
+      hostname: 'api.newpartner.com',
+      fix: { file: join(dir, 'payment-gateway.yaml'), line: '- "api.newpartner.com"', valid: true },
+    });
+  });
+
   it('denials --format json: NOT_LISTED with the line and file, LISTED_DNS_MISMATCH with why, DENIED_ELSEWHERE naming the rule', async () => {
     const r = await runCli(
       'denials',
@@ -87,7 +114,8 @@ describe('egress probe, then egress denials', () => {
       class: 'DENIED_ELSEWHERE',
       rule: { priority: 500, ruleName: 'security-block' },
     });
-    expect(j.groups).toHaveLength(3);
+    // The walk-through test above probed one more host.
+    expect(j.groups.filter((g) => g.hostname !== 'api.newpartner.com')).toHaveLength(3);
     // Text and JSON agree.
     const t = await runCli(
       'denials',
