@@ -319,7 +319,11 @@ it('a Compute outage → retried (in-process, then by Pub/Sub redelivery) until 
     expect(status.data).toMatchObject({ outcome: 'applied', plan: { create: 1 } });
     expect(allowed(stack.rules(project))).toEqual(['api.segment.io']);
     expect(stack.engine.counters().errors - errors0).toBe(3);
-    const tries = stack.deliveries.applier.filter((d) => d.changeId === status.data.changeId);
+    // The tap records a delivery after the function answered (after the status it published): wait for the record.
+    const tries = await eventually('the successful applier delivery', () => {
+      const d = stack.deliveries.applier.filter((x) => x.changeId === status.data.changeId);
+      return d.some((x) => x.ok) && d;
+    });
     expect(tries.length).toBeGreaterThanOrEqual(2);
     expect(tries[0]!.ok).toBe(false);
     expect(tries[tries.length - 1]!.ok).toBe(true);
