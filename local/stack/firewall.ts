@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { FirewallPolicyEngine, type FirewallPolicyRule } from '../fakes/compute/engine';
 import { stateFileIn } from '../fakes/compute/state';
+import { seedExampleSubnetworks } from '../fakes/compute/subnets';
 
 /** The zero-trust baseline terraform puts at the bottom of the policy (deny all egress, logged); never touched. */
 export function baselineRules(basePriority = 2147483000): FirewallPolicyRule[] {
@@ -31,6 +32,7 @@ export function firewallEngine(opts: {
     } catch {
       e.createPolicy(opts.hostProject, opts.firewallPolicy, { rules: baselineRules() });
     }
+    seedExampleSubnetworks(e, opts.hostProject); // B1: the example Shared VPC subnets (target mode subnets)
     return e;
   };
   if (!opts.stateDir) return seed(new FirewallPolicyEngine());

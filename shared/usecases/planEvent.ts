@@ -14,6 +14,7 @@ import {
   type WritePlan,
 } from '../core/firewall';
 import type { DesiredRule } from '../core/firewall/types';
+import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
 
@@ -53,7 +54,12 @@ export function recheckEntries(event: EgressChangeEvent, policy: PlatformPolicy)
 }
 
 /** The rules the event desires. Throws PermanentError for bad entries or a manifest the policy cannot compile. */
-export function desiredForEvent(event: EgressChangeEvent, policy: PlatformPolicy, hostProject?: string): DesiredRule[] {
+export function desiredForEvent(
+  event: EgressChangeEvent,
+  policy: PlatformPolicy,
+  hostProject?: string,
+  workloads?: Workloads,
+): DesiredRule[] {
   const entries = recheckEntries(event, policy);
   try {
     return desiredRules(event.data.project, entries, {
@@ -61,9 +67,11 @@ export function desiredForEvent(event: EgressChangeEvent, policy: PlatformPolicy
       generation: event.data.source.generation,
       reason: event.data.reason,
       ...(hostProject ? { hostProject } : {}),
+      ...(workloads ? { workloads } : {}),
     });
   } catch (err) {
-    if (err instanceof CompileError) throw new PermanentError(err.message, 'compile-failed');
+    // `no-subnets`, `tag-value-missing`, `workloads-unread` or `compile-failed`: nothing is written.
+    if (err instanceof CompileError) throw new PermanentError(err.message, err.reason);
     throw err;
   }
 }
@@ -80,9 +88,10 @@ export function predictWrites(
   view: PolicyView,
   policy: PlatformPolicy,
   hostProject?: string,
+  workloads?: Workloads,
 ): WritePrediction {
   try {
-    return planWrites(event, desiredForEvent(event, policy, hostProject), view, policy);
+    return planWrites(event, desiredForEvent(event, policy, hostProject, workloads), view, policy);
   } catch (err) {
     if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
     if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };

@@ -132,7 +132,7 @@ it('upload → rules: a new manifest becomes the project’s firewall rules', as
     'egress-shop-api-v4-1',
     'egress-shop-api-v6-1',
   ]);
-  expect(allowed(rules)).toEqual(['199.36.153.8/30', '2600:2d00:2:2000::/64', 'api.stripe.com', 'hooks.slack.com']);
+  expect(allowed(rules)).toEqual(['199.36.153.8/30', '2600:2d00:2:2000::/56', 'api.stripe.com', 'hooks.slack.com']);
   for (const r of rules) {
     expect(r).toMatchObject({ direction: 'EGRESS', action: 'allow' });
     expect(r.targetServiceAccounts).toEqual(['workload@shop-api.iam.gserviceaccount.com']);

@@ -12,6 +12,7 @@
  * - every applied write changes the policy fingerprint.
  */
 import { type Clock, systemClock } from '../../../shared/ports/clock';
+import { Directory } from './directory';
 import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
 import { Faults } from './faults';
 import {
@@ -81,6 +82,8 @@ export class FirewallPolicyEngine {
   readonly policies = new Map<string, PolicyRecord>();
   readonly operations: OperationRecord[] = [];
   readonly requestIds = new Map<string, { operation: string; at: number }>();
+  /** Subnetworks and tag values (directory.ts), for the target modes; persisted with the policies. */
+  readonly directory = new Directory();
   private counts = emptyCounters();
 
   private readonly faults: Faults;
@@ -307,6 +310,7 @@ export class FirewallPolicyEngine {
     for (const [k, v] of d.policies) e.policies.set(k, v);
     e.operations.push(...d.operations);
     for (const [k, v] of d.requestIds) e.requestIds.set(k, v);
+    e.directory.load(state);
     return e;
   }
 
@@ -441,7 +445,8 @@ export class FirewallPolicyEngine {
     return operationView(op, this.policies.get(policyKey(op.project, op.policy)));
   }
 
-  private persist(): void {
+  /** Writes the state file, if any (also after a change of the directory). */
+  persist(): void {
     if (this.stateFile) this.save(this.stateFile);
   }
 }

@@ -81,6 +81,7 @@ export function ruleContent(r: DesiredRule): string {
     r.action,
     !!r.enableLogging,
     !!r.disabled,
+    sorted(r.match.srcIpRanges),
     sorted(r.match.destFqdns?.map((f) => f.toLowerCase())),
     sorted(r.match.destIpRanges),
     (r.match.layer4Configs ?? []).map((l) => `${l.ipProtocol.toLowerCase()}:${sorted(l.ports).join(',')}`).sort(),
