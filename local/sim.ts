@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { computeFirewall, fromApiRule } from '../shared/adapters/compute';
 import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
+import { computeSubnetSource } from '../shared/adapters/subnets';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { PubSubMessage } from '../shared/core/events/types';
 import { parseMarker } from '../shared/core/firewall/marker';
@@ -21,10 +22,26 @@ import { virtualClock } from '../shared/ports/clock';
 import type { FirewallPolicyPort } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
+import type { SubnetSource } from '../shared/ports/workloads';
 import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
 import { isRateLimited, Pacer } from '../shared/usecases/pacer';
 import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
-import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient, FirewallPolicyEngine } from './fakes/compute';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+  fakeSubnetworksClient,
+} from './fakes/compute';
+
+/** One subnet per simulated project (`proj-00042-usc1`, 10.x.y.0/24), under the default naming template. */
+export function simSubnets(projects: number) {
+  return Array.from({ length: projects }, (_, i) => ({
+    name: `${simManifest(i).name}-usc1`,
+    region: 'us-central1',
+    network: `https://www.googleapis.com/compute/v1/projects/${SIM_HOST}/global/networks/shared-vpc`,
+    ipCidrRange: `10.${i >> 8}.${i & 255}.0/24`,
+  }));
+}
 
 /** The host project and policy of the simulated Shared VPC. */
 export const SIM_HOST = 'host-project';
@@ -56,6 +73,8 @@ export interface SimPipeline {
   /** Writes that Compute answered with 403 rateLimitExceeded (retried inside the applier, or escaped). */
   rateLimited(): number;
   policy: PlatformPolicy;
+  /** The applier's subnet reads (target mode subnets): the engine's subnetworks through the adapter. */
+  workloads: { subnets: SubnetSource };
   /** Our rules as the engine holds them (priority order). */
   rules(): ObservedRule[];
   /** Publishes an `upsert` per manifest, as the validator does after each upload (the normal way rules appear). */
@@ -81,6 +100,9 @@ export async function simPipeline(opts: {
     const m = simManifest(i);
     await store.write(`${PREFIX}${m.name}.yaml`, Buffer.from(m.text));
   }
+  // Target mode subnets (the default): one Shared VPC subnet per project, read by the applier at each event.
+  engine.directory.putSubnetworks(SIM_HOST, simSubnets(opts.projects));
+  const workloads = { subnets: computeSubnetSource(SIM_HOST, fakeSubnetworksClient(engine.directory)) };
   const adapter = computeFirewall({
     project: SIM_HOST,
     policy: SIM_POLICY,
@@ -143,7 +165,7 @@ export async function simPipeline(opts: {
       try {
         outcomes.push(
           await handleEgressMessage(
-            { firewall, policy, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
+            { firewall, policy, workloads, logger: nullLogger, clock, retry: { attempts: 5, random: () => 0.5 } },
             { data: message.data, attributes: message.attributes },
           ),
         );
@@ -164,6 +186,7 @@ export async function simPipeline(opts: {
     firewall,
     publisher,
     policy,
+    workloads,
     rateLimited: () => counts.rateLimited,
     rules: () =>
       engine
@@ -194,6 +217,7 @@ export async function simPipeline(opts: {
           policy,
           clock,
           firewall,
+          workloads,
           pacer: new Pacer({ perMinute: o.quotaPerMinute ?? 1500, clock }),
           concurrency: 1,
         },

@@ -164,11 +164,18 @@ function listDiff(
 
 /** What differs between an observed rule and the desired one, in words (the firewall's side is "after": `+x` is extra). */
 export function describeChange(observed: ObservedRule, desired: DesiredRule): string {
-  const src = listDiff('srcIpRanges', desired.match.srcIpRanges, observed.match.srcIpRanges);
+  const want = new Set(desired.match.srcIpRanges ?? []);
+  const have = new Set(observed.match.srcIpRanges ?? []);
+  const lacks = [...want].filter((x) => !have.has(x)).sort();
+  const stale = [...have].filter((x) => !want.has(x)).sort();
+  const src = [
+    ...(lacks.length ? [`missing ${lacks.join(', ')}`] : []),
+    ...(stale.length ? [`no longer the project's ${stale.join(', ')}`] : []),
+  ];
   const parts = [
     // Target mode subnets: the sources follow the project's subnets; a difference means they are out of date.
     ...(src.length
-      ? [`sources out of date (${src.join(', ')})${desired.coverage ? `; now ${desired.coverage}` : ''}`]
+      ? [`sources out of date (${src.join('; ')})${desired.coverage ? `; now ${desired.coverage}` : ''}`]
       : []),
     ...listDiff('destFqdns', desired.match.destFqdns, observed.match.destFqdns),
     ...listDiff('destIpRanges', desired.match.destIpRanges, observed.match.destIpRanges),

@@ -16,7 +16,8 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import type { Pacer } from './pacer';
 import { predictWrites } from './planEvent';
-import { loadBucketManifests, predictionSummary, replayEvent, sourceOf } from './replay';
+import { loadBucketManifests, predictionSummary, replayEvent, sourceOf, workloadsFor } from './replay';
+import type { WorkloadDeps } from './workloads';
 
 /** `ce-source` of the drift status events. */
 export const DRIFT_SOURCE = '//infrastream-egress/drift';
@@ -34,6 +35,8 @@ export interface DriftDeps {
   publisher?: EventPublisher;
   changesTopic?: string;
   statusTopic?: string;
+  /** The reads of the target mode (subnets, tag values): drift compares the sources with the subnets as they are now. */
+  workloads?: Omit<WorkloadDeps, 'hostProject'>;
   /** Paces repair events by their expected writes. */
   pacer?: Pacer;
   logger?: Logger;
@@ -88,7 +91,9 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   const snapshot = await deps.firewall.getPolicy();
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const valid = manifests.filter((m) => m.valid && m.project);
+  const known = await workloadsFor(deps, valid);
   const report = detectDrift({
+    workloads: known.workloads,
     manifests: valid.map((m) => ({
       project: m.project!,
       entries: m.entries,
@@ -100,6 +105,10 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
+  // A project whose workloads cannot be resolved (no subnet, a missing tag value) is an error of the report.
+  report.errors = report.errors.filter((e) => !known.errors.has(e.project));
+  for (const [project, err] of known.errors) report.errors.push({ project, message: err.message });
+  if (known.errors.size) report.clean = false;
   const run: DriftRun = { report, repairs: [], forecast: [], statuses: 0, manual: [] };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
@@ -127,7 +136,9 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
             time,
           });
     const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const predicted = predictionSummary(predictWrites(ev, view, deps.policy, deps.hostProject));
+    const predicted = predictionSummary(
+      predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project)),
+    );
     const { writes, ...note } = predicted;
     return {
       ev,

@@ -17,6 +17,7 @@ import {
   resolveBucket,
   resolvePolicy,
   resolveWriteQuota,
+  workloadDeps,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { jsonLogger } from '../../runtime/logger';
@@ -84,6 +85,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               prefix,
               firewall: fw.port,
               hostProject: fw.hostProject,
+              workloads: workloadDeps(flags, policy, cfg),
               policy,
               clock: systemClock,
               changesTopic: cfg.changesTopic,
