@@ -377,10 +377,20 @@ describe('IAM', () => {
       'compute.globalOperations.get',
       'compute.networkFirewallPolicies.get',
       'compute.networkFirewallPolicies.update',
+      // target mode subnets: the host project's subnetworks (aggregatedList), read only
+      'compute.subnetworks.list',
     ]);
     expect(writer.project).toBe('${var.host_project_id}');
     const reader = resource(tf, 'google_project_iam_custom_role', 'firewall_reader');
-    expect(reader.permissions).toEqual(['compute.networkFirewallPolicies.get']);
+    expect(reader.permissions).toEqual(['compute.networkFirewallPolicies.get', 'compute.subnetworks.list']);
+    // target mode secureTags: only resourcemanager.tagValues.get, on the listed tag keys only
+    expect(resource(tf, 'google_organization_iam_custom_role', 'tag_value_reader').permissions).toEqual([
+      'resourcemanager.tagValues.get',
+    ]);
+    expect(resource(tf, 'google_tags_tag_key_iam_member', 'applier_reads_tag_values')).toMatchObject({
+      for_each: '${toset(var.secure_tag_key_ids)}',
+      member: '${google_service_account.applier.member}',
+    });
     const grant = resource(tf, 'google_project_iam_member', 'applier_writes_firewall');
     expect(grant).toMatchObject({
       project: '${var.host_project_id}',
