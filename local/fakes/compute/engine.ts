@@ -82,8 +82,7 @@ export class FirewallPolicyEngine {
   readonly policies = new Map<string, PolicyRecord>();
   readonly operations: OperationRecord[] = [];
   readonly requestIds = new Map<string, { operation: string; at: number }>();
-  /** Subnetworks and tag values (directory.ts), for the target modes; persisted with the policies. */
-  readonly directory = new Directory();
+  readonly directory = new Directory(); // subnetworks and tag values (directory.ts), persisted with the policies
   private counts = emptyCounters();
 
   private readonly faults: Faults;
@@ -445,7 +444,6 @@ export class FirewallPolicyEngine {
     return operationView(op, this.policies.get(policyKey(op.project, op.policy)));
   }
 
-  /** Writes the state file, if any (also after a change of the directory). */
   persist(): void {
     if (this.stateFile) this.save(this.stateFile);
   }

@@ -192,6 +192,7 @@ export function evaluateFirewall(
       ...(hit.matched ? { matched: hit.matched } : {}),
       owned: ours,
       ...(ours && marker ? { generation: marker.generation, hash: marker.hash } : {}),
+      covers: ruleCoverage(rule),
     };
     ev.matches.push(rm);
     if (!ev.decidedBy && rm.action !== 'goto_next') ev.decidedBy = rm;
