@@ -1,7 +1,9 @@
 /**
  * The default example subnets of the local stack (target mode `subnets`, docs/policy.md): the Shared VPC subnets the
  * network team would assign to each example project under the default naming template `{project}-*`, with GKE Pods
- * and Services secondary ranges where a project runs GKE and a dual-stack subnet with an internal IPv6 prefix for one.
+ * and Services secondary ranges where a project runs GKE and a dual-stack subnet with an internal IPv6 prefix for one
+ * (`checkout` is the project of the local pipeline's own test). Another project needs its subnet first:
+ * `curl -XPOST $FAKE/__fake/subnetworks -d '{"project":HOST,"subnetworks":[…]}'` (docs/fake-compute.md).
  */
 import type { FakeSubnetwork } from './directory';
 import type { FirewallPolicyEngine } from './engine';
@@ -43,6 +45,7 @@ export function exampleSubnetworks(hostProject: string): FakeSubnetwork[] {
     },
     { name: 'internal-wiki-euw1', region: 'europe-west1', network, ipCidrRange: '10.14.0.0/26' },
     { name: 'legacy-reports-usc1', region: 'us-central1', network, ipCidrRange: '10.15.0.0/27' },
+    { name: 'checkout-usc1', region: 'us-central1', network, ipCidrRange: '10.16.0.0/24' },
     // Not a project's: a shared subnet the template `{project}-*` must not give to anyone.
     { name: 'shared-proxy-only-usc1', region: 'us-central1', network, ipCidrRange: '10.129.0.0/23' },
   ];
