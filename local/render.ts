@@ -36,12 +36,27 @@ function destinations(rule: ObservedRule): string {
   return `${[what, rng].filter(Boolean).join(' + ')}: ${shown}${more}`;
 }
 
+/** Which workloads the rule covers: its sources (target mode subnets), its accounts or its tags. */
+function covers(rule: ObservedRule): string {
+  if (isTombstone(rule)) return '-';
+  const list = (kind: string, xs: readonly string[]) =>
+    `${kind} ${xs.slice(0, 3).join(', ')}${xs.length > 3 ? `, +${xs.length - 3} more` : ''}`;
+  if (rule.match.srcIpRanges?.length) return list('sources', rule.match.srcIpRanges);
+  if (rule.targetServiceAccounts?.length) return list('accounts', rule.targetServiceAccounts);
+  if (rule.targetSecureTags?.length)
+    return list(
+      'tags',
+      rule.targetSecureTags.map((t) => t.name),
+    );
+  return 'every workload';
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
 /**
- * The rules table: one row per owned rule (name, priority, destination count and values), grouped by project, in
+ * The rules table: one row per owned rule (name, priority, the workloads it covers, destination count and values), grouped by project, in
  * the order of `projects` (then any other project with owned rules). A project without rules gets one row saying why
  * (`notes`, e.g. "rejected: firewall unchanged"). A tombstone is shown as what it means (allows nothing).
  */
@@ -59,23 +74,23 @@ export function renderRulesTable(
     byProject.set(p, list);
   }
   const order = [...new Set([...projects, ...[...byProject.keys()].sort()])];
-  const rows: [string, string, string, string][] = [];
+  const rows: [string, string, string, string, string][] = [];
   for (const p of order) {
     const list = (byProject.get(p) ?? []).sort((a, b) => a.priority - b.priority);
     const note = notes.get(p);
     if (!list.length) {
-      rows.push([p, '-', '-', note ?? 'no rules']);
+      rows.push([p, '-', '-', '-', note ?? 'no rules']);
       continue;
     }
     list.forEach((r, i) => {
-      rows.push([i === 0 ? p : '', r.ruleName, String(r.priority), destinations(r)]);
+      rows.push([i === 0 ? p : '', r.ruleName, String(r.priority), covers(r), destinations(r)]);
     });
-    if (note) rows.push(['', '', '', note]);
+    if (note) rows.push(['', '', '', '', note]);
   }
-  const head: [string, string, string, string] = ['PROJECT', 'RULE', 'PRIORITY', 'DESTINATIONS'];
-  const w = [0, 1, 2].map((i) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length)));
+  const head: [string, string, string, string, string] = ['PROJECT', 'RULE', 'PRIORITY', 'COVERS', 'DESTINATIONS'];
+  const w = [0, 1, 2, 3].map((i) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows]
-    .map((r) => `${pad(r[0], w[0]!)}  ${pad(r[1], w[1]!)}  ${pad(r[2], w[2]!)}  ${r[3]}`.trimEnd())
+    .map((r) => `${pad(r[0], w[0]!)}  ${pad(r[1], w[1]!)}  ${pad(r[2], w[2]!)}  ${pad(r[3], w[3]!)}  ${r[4]}`.trimEnd())
     .join('\n');
 }
 

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { computeFirewall, fromApiRule } from '../shared/adapters/compute';
 import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
+import { computeSubnetSource } from '../shared/adapters/subnets';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { PubSubMessage } from '../shared/core/events/types';
 import { parseMarker } from '../shared/core/firewall/marker';
@@ -22,10 +23,27 @@ import { virtualClock } from '../shared/ports/clock';
 import type { FirewallPolicyPort } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
+import type { SubnetSource } from '../shared/ports/workloads';
 import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
 import { isRateLimited, Pacer } from '../shared/usecases/pacer';
 import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
-import { FakeGlobalOperationsClient, FakeNetworkFirewallPoliciesClient, FirewallPolicyEngine } from './fakes/compute';
+import {
+  FakeGlobalOperationsClient,
+  FakeNetworkFirewallPoliciesClient,
+  FirewallPolicyEngine,
+  fakeSubnetworksClient,
+} from './fakes/compute';
+
+/** One subnet per simulated project (`proj-00042-usc1`, 10.x.y.0/24), under the default naming template. */
+export function simSubnets(projects: number) {
+  return Array.from({ length: projects }, (_, i) => ({
+    name: `${simManifest(i).name}-usc1`,
+    region: 'us-central1',
+    network: `https://www.googleapis.com/compute/v1/projects/${SIM_HOST}/global/networks/shared-vpc`,
+    ipCidrRange: `10.${i >> 8}.${i & 255}.0/24`,
+  }));
+}
+
 /** Per-policy quotas no simulated fleet reaches (the simulation measures pacing, not capacity). */
 export const UNLIMITED_CAPACITY = { ...DEFAULT_CAPACITY, attributesPerPolicy: 1e9, fqdnsPerPolicy: 1e9 };
 
@@ -59,6 +77,8 @@ export interface SimPipeline {
   /** Writes that Compute answered with 403 rateLimitExceeded (retried inside the applier, or escaped). */
   rateLimited(): number;
   policy: PlatformPolicy;
+  /** The applier's subnet reads (target mode subnets): the engine's subnetworks through the adapter. */
+  workloads: { subnets: SubnetSource };
   /** Our rules as the engine holds them (priority order). */
   rules(): ObservedRule[];
   /** Publishes an `upsert` per manifest, as the validator does after each upload (the normal way rules appear). */
@@ -94,6 +114,9 @@ export async function simPipeline(opts: {
     const m = simManifest(i);
     await store.write(`${PREFIX}${m.name}.yaml`, Buffer.from(m.text));
   }
+  // Target mode subnets (the default): one Shared VPC subnet per project, read by the applier at each event.
+  engine.directory.putSubnetworks(SIM_HOST, simSubnets(opts.projects));
+  const workloads = { subnets: computeSubnetSource(SIM_HOST, fakeSubnetworksClient(engine.directory)) };
   const adapter = computeFirewall({
     project: SIM_HOST,
     policy: SIM_POLICY,
@@ -189,6 +212,7 @@ export async function simPipeline(opts: {
           {
             firewall: port,
             policy,
+            workloads,
             logger: nullLogger,
             clock,
             retry: { attempts: 5, random: () => 0.5 },
@@ -236,6 +260,7 @@ export async function simPipeline(opts: {
     firewall,
     publisher,
     policy,
+    workloads,
     rateLimited: () => counts.rateLimited,
     rules: () =>
       engine
@@ -266,6 +291,7 @@ export async function simPipeline(opts: {
           policy,
           clock,
           firewall,
+          workloads,
           pacer: new Pacer({ perMinute: o.quotaPerMinute ?? 1500, clock }),
           concurrency: 1,
         },

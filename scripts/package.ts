@@ -24,10 +24,11 @@ export const PACKAGES = [
   { name: 'applier', entry: 'functions/applier/index.ts', target: 'egressApplier', forbid: '' },
 ] as const;
 
-/** The Compute services the applier's adapter uses (shared/adapters/compute.ts). */
+/** The Compute services the applier's adapters use (shared/adapters/compute.ts; subnets.ts for target mode subnets). */
 export const COMPUTE_SERVICES = [
   'google.cloud.compute.v1.NetworkFirewallPolicies',
   'google.cloud.compute.v1.GlobalOperations',
+  'google.cloud.compute.v1.Subnetworks',
 ];
 
 /** Deployed directories are refused at or above this size. */

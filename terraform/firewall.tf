@@ -12,10 +12,11 @@
 # IPv4 and IPv6 ranges are kept in separate rules, as the applier does.
 
 locals {
-  # private.googleapis.com (https://cloud.google.com/vpc/docs/configure-private-google-access, "Domain options").
+  # private.googleapis.com (https://cloud.google.com/vpc/docs/configure-private-google-access, "Domain options":
+  # "private.googleapis.com: 199.36.153.8/30 and 2600:2d00:0002:2000::/56"). The AAAA record stays the first address.
   pga_v4_range     = "199.36.153.8/30"
   pga_v4_addresses = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"]
-  pga_v6_range     = "2600:2d00:2:2000::/64"
+  pga_v6_range     = "2600:2d00:2:2000::/56"
   pga_v6_address   = "2600:2d00:2:2000::"
 
   baseline_rules_v4 = {

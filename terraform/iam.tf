@@ -60,6 +60,9 @@ resource "google_service_account" "ci_main" {
 # get: compute.globalOperations.get). Global network firewall policies use the compute.firewallPolicies.* permissions:
 # there is no compute.networkFirewallPolicies.* permission (https://docs.cloud.google.com/firewall/docs/configure-batch-updates;
 # docs/deploy.md). Nothing else: it cannot create, delete or re-associate policies, nor touch VPC firewall rules.
+# Target mode subnets (docs/policy.md): the applier and the drift check list the host project's subnetworks
+# (SubnetworksClient.aggregatedList: compute.subnetworks.list,
+# https://cloud.google.com/compute/docs/reference/rest/v1/subnetworks/aggregatedList). Read only.
 
 resource "google_project_iam_custom_role" "firewall_writer" {
   project     = var.host_project_id
@@ -70,6 +73,7 @@ resource "google_project_iam_custom_role" "firewall_writer" {
     "compute.globalOperations.get",
     "compute.firewallPolicies.get",
     "compute.firewallPolicies.update",
+    "compute.subnetworks.list",
   ]
 
   depends_on = [google_project_service.host]
@@ -82,9 +86,32 @@ resource "google_project_iam_custom_role" "firewall_reader" {
   description = "Read a network firewall policy and its rules (drift check, plan --live)."
   permissions = [
     "compute.firewallPolicies.get",
+    "compute.subnetworks.list",
   ]
 
   depends_on = [google_project_service.host]
+}
+
+# Target mode secureTags (docs/policy.md): the applier resolves `{org}/{key}/{project}` to tagValues/N with
+# tagValues.getNamespaced, which needs resourcemanager.tagValues.get on the values ("To view tag definitions ...
+# resourcemanager.tagValues.get", https://cloud.google.com/vpc/docs/create-manage-tags-vpc-resources). Granted on the
+# tag keys only (their values inherit), through an organization custom role holding that one permission. (Whether
+# roles/resourcemanager.tagUser below already includes it is not confirmed: granted explicitly.)
+resource "google_organization_iam_custom_role" "tag_value_reader" {
+  count       = length(var.secure_tag_key_ids) == 0 ? 0 : 1
+  org_id      = var.organization_id
+  role_id     = "egressTagValueReader"
+  title       = "egress tag value reader"
+  description = "Resolve namespaced tag values to tagValues/N (target mode secureTags)."
+  permissions = ["resourcemanager.tagValues.get"]
+}
+
+resource "google_tags_tag_key_iam_member" "applier_reads_tag_values" {
+  for_each = toset(var.secure_tag_key_ids)
+
+  tag_key = each.value
+  role    = google_organization_iam_custom_role.tag_value_reader[0].id
+  member  = google_service_account.applier.member
 }
 
 # --- Validator -----------------------------------------------------------------------------------------------------

@@ -367,3 +367,9 @@ variable "pr_comment_secret_id" {
   type        = string
   default     = ""
 }
+
+variable "organization_id" {
+  description = "Target mode secureTags only (with secure_tag_key_ids): the numeric organization id of the tag keys, for the tag value reader role."
+  type        = string
+  default     = ""
+}

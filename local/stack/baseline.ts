@@ -46,7 +46,7 @@ export const BASELINE: readonly BaselineRule[] = [
     key: 'pga-v6',
     offset: 1,
     action: 'allow',
-    ranges: ['2600:2d00:2:2000::/64'],
+    ranges: ['2600:2d00:2:2000::/56'],
     protocol: 'tcp',
     ports: ['443'],
     logging: false,

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { FirewallPolicyEngine } from '../fakes/compute/engine';
 import { type EngineState, readStateFile, stateFileIn } from '../fakes/compute/state';
+import { seedExampleSubnetworks } from '../fakes/compute/subnets';
 import { BASELINE, BASELINE_PRIORITY, baselineRules } from './baseline';
 
 export { baselineRules } from './baseline';
@@ -38,6 +39,7 @@ export function firewallEngine(opts: {
     } catch {
       e.createPolicy(opts.hostProject, opts.firewallPolicy, { rules: baselineRules() });
     }
+    seedExampleSubnetworks(e, opts.hostProject); // B1: the example Shared VPC subnets (target mode subnets)
     return e;
   };
   if (!opts.stateDir) return seed(new FirewallPolicyEngine());

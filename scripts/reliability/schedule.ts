@@ -47,7 +47,10 @@ export interface Schedule {
 /** The band of the chaos policy: small, so projects, tombstones and foreign rules compete for priorities. */
 export const BAND = { min: 1000, max: 1079 } as const;
 
-/** The platform policy of the chaos runs: the defaults with a narrow band and small chunks (rules move between them). */
+/**
+ * The platform policy of the chaos runs: the defaults with a narrow band and small chunks (rules move between them),
+ * target mode serviceAccounts.
+ */
 export function chaosPolicy(base: PlatformPolicy): PlatformPolicy {
   return {
     ...base,
@@ -58,6 +61,8 @@ export function chaosPolicy(base: PlatformPolicy): PlatformPolicy {
       priorityMax: BAND.max,
       maxFqdnsPerRule: 3,
       maxRangesPerRule: 3,
+      // Chaos measures delivery, retries and priorities, not workload reads: the mode with nothing to read.
+      target: { mode: 'serviceAccounts', templates: ['workload@{project}.iam.gserviceaccount.com'] },
     },
   };
 }

@@ -147,8 +147,10 @@ export function fromApiRule(r: IRule): ObservedRule {
     },
   };
   if (r.disabled) out.disabled = true;
+  const sources = nonEmpty(r.match?.srcIpRanges);
   const fqdns = nonEmpty(r.match?.destFqdns);
   const ranges = nonEmpty(r.match?.destIpRanges);
+  if (sources) out.match.srcIpRanges = sources;
   if (fqdns) out.match.destFqdns = fqdns;
   if (ranges) out.match.destIpRanges = ranges;
   const sas = nonEmpty(r.targetServiceAccounts);
@@ -169,6 +171,7 @@ export function toApiRule(rule: DesiredRule, priority?: number): IRule {
     enableLogging: rule.enableLogging,
     disabled: !!rule.disabled,
     match: {
+      ...(rule.match.srcIpRanges ? { srcIpRanges: rule.match.srcIpRanges } : {}),
       ...(rule.match.destFqdns ? { destFqdns: rule.match.destFqdns } : {}),
       ...(rule.match.destIpRanges ? { destIpRanges: rule.match.destIpRanges } : {}),
       layer4Configs: rule.match.layer4Configs.map((c) => ({
@@ -275,6 +278,19 @@ export interface ComputeClientOptions {
   endpoint?: string;
 }
 
+/** The options of every Compute client of the product: REST (`fallback`), and the fake server for an endpoint URL. */
+export function restClientOptions(opts: ComputeClientOptions): Record<string, unknown> {
+  if (!opts.endpoint) return { fallback: true };
+  const u = new URL(opts.endpoint);
+  return {
+    apiEndpoint: u.hostname,
+    port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+    protocol: u.protocol.replace(':', ''),
+    apiKey: 'fake',
+    fallback: true,
+  };
+}
+
 /** Builds the real clients (REST transport); an endpoint URL points them at the fake server with a dummy API key. */
 export function computeClients(opts: ComputeClientOptions = {}): {
   policies: PoliciesApi;
@@ -295,17 +311,7 @@ export function computeClients(opts: ComputeClientOptions = {}): {
       require('@google-cloud/compute/build/src/v1/global_operations_client') as Pick<Compute, 'GlobalOperationsClient'>
     ).GlobalOperationsClient,
   };
-  let clientOpts: ConstructorParameters<typeof compute.NetworkFirewallPoliciesClient>[0] = { fallback: true };
-  if (opts.endpoint) {
-    const u = new URL(opts.endpoint);
-    clientOpts = {
-      apiEndpoint: u.hostname,
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
-      protocol: u.protocol.replace(':', ''),
-      apiKey: 'fake',
-      fallback: true,
-    } as typeof clientOpts;
-  }
+  const clientOpts = restClientOptions(opts) as ConstructorParameters<typeof compute.NetworkFirewallPoliciesClient>[0];
   const policies = new compute.NetworkFirewallPoliciesClient(clientOpts);
   const operations = new compute.GlobalOperationsClient(clientOpts);
   return {

@@ -4,7 +4,8 @@
  * generation stamping), and classifies every difference:
  *
  * - `missing`: a rule the manifest compiles to does not exist;
- * - `changed`: it exists with other content (ranges, FQDNs, targets, logging, description…);
+ * - `changed`: it exists with other content (ranges, FQDNs, targets, logging, description…), including source ranges
+ *   that are out of date (target mode `subnets`: a subnet of the project was added, resized or removed);
  * - `extra`: an owned rule the manifest does not compile to, including every owned rule of a project without manifest;
  * - `foreign-marker`: a rule that carries our marker but that we would never have written (a name that is not one of
  *   the project's rule names, a second rule of the same name, a priority outside the band, not an EGRESS allow, or a
@@ -20,12 +21,14 @@
  * nothing.
  */
 import { compareGenerations } from './events/codec';
-import { CompileError, desiredRules, resolveTargets } from './firewall/compiler';
+import { CompileError, desiredRules, projectWorkloadFields } from './firewall/compiler';
 import { MANAGED_BY, parseMarker } from './firewall/marker';
 import { ruleName as nameOf, type RuleKind, tombstoneRuleName } from './firewall/naming';
 import { appliedGeneration, isEmptyPlan, planProject, summarizePlan } from './firewall/plan';
 import { deletedGeneration, isTombstone, tombstoneRule } from './firewall/tombstone';
 import type { DesiredRule, ObservedRule, PlanSummary } from './firewall/types';
+import type { Workloads } from './firewall/workloads';
+import { workloadKind } from './firewall/writePlan';
 import type { EgressEntry, ProjectMeta } from './manifest/types';
 import type { PlatformPolicy } from './policy/types';
 
@@ -46,6 +49,8 @@ export interface DriftInput {
   rules: ObservedRule[];
   policy: PlatformPolicy;
   hostProject?: string;
+  /** Each manifest project's workloads as read now (subnets, tag values): required by those target modes. */
+  workloads?: ReadonlyMap<string, Workloads>;
 }
 
 /** Kinds of difference. */
@@ -96,7 +101,7 @@ export interface DriftReport {
   unchecked: string[];
 }
 
-const KIND_RE = /-(fqdn|v4|v6)-([1-9]\d*)$/;
+const KIND_RE = /-(fqdn6|fqdn|v4|v6)-([1-9]\d*)$/;
 
 /** Why a marked rule is one we would never have written; null when it could be ours. */
 export function foreignReason(
@@ -104,6 +109,7 @@ export function foreignReason(
   project: string,
   policy: PlatformPolicy,
   hostProject: string | undefined,
+  workloads?: Workloads,
 ): string | null {
   const { priorityMin, priorityMax } = policy.firewall;
   if (rule.priority < priorityMin || rule.priority > priorityMax)
@@ -118,13 +124,25 @@ export function foreignReason(
   const m = KIND_RE.exec(rule.ruleName ?? '');
   if (!m || nameOf(project, m[1] as RuleKind, Number(m[2])) !== rule.ruleName)
     return `name ${rule.ruleName || '(none)'} is not a rule name of project ${project}`;
+  // Targets of the mode's kind must be the project's own; source ranges are content (`changed` when out of date),
+  // and a rule of another mode's kind is the replacement a mode switch plans, not foreign.
   try {
-    const want = resolveTargets(policy.firewall.target, project, hostProject ?? policy.firewall.hostProject);
-    const got = JSON.stringify([rule.targetServiceAccounts ?? [], (rule.targetSecureTags ?? []).map((t) => t.name)]);
-    const exp = JSON.stringify([want.targetServiceAccounts ?? [], (want.targetSecureTags ?? []).map((t) => t.name)]);
-    if (got !== exp) return `targets ${got} are not the project's own ${exp}`;
+    const fields = projectWorkloadFields(project, {
+      policy,
+      generation: '0',
+      ...(hostProject ? { hostProject } : {}),
+      ...(workloads ? { workloads } : {}),
+    });
+    const want = fields[0]?.fields;
+    const kind = workloadKind(rule);
+    if (want && (kind === 'accounts' || kind === 'tags') && policy.firewall.target.mode !== 'subnets') {
+      const got = JSON.stringify([rule.targetServiceAccounts ?? [], (rule.targetSecureTags ?? []).map((t) => t.name)]);
+      const exp = JSON.stringify([want.targetServiceAccounts ?? [], (want.targetSecureTags ?? []).map((t) => t.name)]);
+      if (got !== exp && kind === (want.targetServiceAccounts ? 'accounts' : 'tags'))
+        return `targets ${got} are not the project's own ${exp}`;
+    }
   } catch {
-    // Target template not resolvable here (no host project): skip this check rather than guess.
+    // Workloads not resolvable here (no host project, no subnets read): skip this check rather than guess.
   }
   return null;
 }
@@ -146,7 +164,19 @@ function listDiff(
 
 /** What differs between an observed rule and the desired one, in words (the firewall's side is "after": `+x` is extra). */
 export function describeChange(observed: ObservedRule, desired: DesiredRule): string {
+  const want = new Set(desired.match.srcIpRanges ?? []);
+  const have = new Set(observed.match.srcIpRanges ?? []);
+  const lacks = [...want].filter((x) => !have.has(x)).sort();
+  const stale = [...have].filter((x) => !want.has(x)).sort();
+  const src = [
+    ...(lacks.length ? [`missing ${lacks.join(', ')}`] : []),
+    ...(stale.length ? [`no longer the project's ${stale.join(', ')}`] : []),
+  ];
   const parts = [
+    // Target mode subnets: the sources follow the project's subnets; a difference means they are out of date.
+    ...(src.length
+      ? [`sources out of date (${src.join('; ')})${desired.coverage ? `; now ${desired.coverage}` : ''}`]
+      : []),
     ...listDiff('destFqdns', desired.match.destFqdns, observed.match.destFqdns),
     ...listDiff('destIpRanges', desired.match.destIpRanges, observed.match.destIpRanges),
     ...listDiff('targetServiceAccounts', desired.targetServiceAccounts, observed.targetServiceAccounts),
@@ -217,10 +247,12 @@ export function detectDrift(input: DriftInput): DriftReport {
     if (manifest) {
       try {
         // As the applier desires it: a manifest listing no entries is a revocation too (its tombstone).
+        const workloads = input.workloads?.get(project);
         desired = desiredRules(manifest.project, manifest.entries, {
           policy,
           generation: manifest.generation,
           ...(input.hostProject ? { hostProject: input.hostProject } : {}),
+          ...(workloads ? { workloads } : {}),
         });
       } catch (err) {
         if (!(err instanceof CompileError)) throw err;
@@ -236,7 +268,7 @@ export function detectDrift(input: DriftInput): DriftReport {
     const foreign = new Set<ObservedRule>();
     const seenNames = new Set<string>();
     for (const r of owned) {
-      let why = foreignReason(r, project, policy, input.hostProject);
+      let why = foreignReason(r, project, policy, input.hostProject, input.workloads?.get(project));
       if (!why && seenNames.has(r.ruleName)) why = `a second rule named ${r.ruleName}`;
       seenNames.add(r.ruleName);
       if (why) {

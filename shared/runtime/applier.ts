@@ -5,12 +5,34 @@
  * EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT), EGRESS_COMPUTE_ENDPOINT (the fake REST server, locally).
  */
 import type { IncomingMessage } from '../core/events/codec';
+import type { PlatformPolicy } from '../core/policy/types';
 import { systemClock } from '../ports/clock';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
 import { jsonLogger } from './logger';
 
 let deps: Promise<ApplyDeps> | undefined;
+
+/**
+ * The reads of the policy's target mode, built once per instance: the host project's subnetworks (`subnets`, read
+ * at each event) or the Resource Manager tag values (`secureTags`, cached). The CLI builds the same (cliClients.ts).
+ */
+export async function workloadReaders(
+  policy: PlatformPolicy,
+  hostProject: string,
+  endpoint: { endpoint?: string },
+): Promise<NonNullable<ApplyDeps['workloads']>> {
+  const mode = policy.firewall.target.mode;
+  if (mode === 'subnets') {
+    const { computeSubnetSource, subnetworksClient } = await import('../adapters/subnets');
+    return { subnets: computeSubnetSource(hostProject, subnetworksClient(endpoint).api) };
+  }
+  if (mode === 'secureTags') {
+    const { resourceManagerTags, tagValuesClient } = await import('../adapters/tags');
+    return { tags: resourceManagerTags(tagValuesClient(endpoint).api) };
+  }
+  return {};
+}
 
 /** Builds the applier's dependencies from `env` (see runtime/config); throws naming any missing variable. */
 export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Promise<ApplyDeps> {
@@ -23,8 +45,10 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   ]);
   // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
   const policy = loadPolicyFile(cfg.policyFile);
-  const clients = computeClients(cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {});
+  const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
+  const clients = computeClients(endpoint);
   return {
+    workloads: await workloadReaders(policy, cfg.hostProject, endpoint),
     firewall: computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients }),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,

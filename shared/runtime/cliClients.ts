@@ -10,6 +10,7 @@ import type { FirewallPolicyPort } from '../ports/firewall';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
+import type { WorkloadDeps } from '../usecases/workloads';
 import { type RuntimeConfig, readConfig } from './config';
 import { loadPolicyFile } from './policy';
 
@@ -193,6 +194,51 @@ export function stateFileRules(
     source: `state file ${file} (${chosen.hostProject}/${chosen.policy})`,
     hostProject: chosen.hostProject,
     policy: chosen.policy,
+  };
+}
+
+/**
+ * The reads of the policy's target mode from the same source as the rules: a state file's subnetworks and tag values
+ * (the fake's `subnetworks`/`tagValues`, of the chosen host project), or the live APIs (the applier's readers).
+ */
+export function workloadDeps(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+  stateFile?: string,
+): WorkloadDeps {
+  if (!stateFile) {
+    const hostProject = resolveFirewallTarget(flags, policy, cfg).hostProject;
+    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const mode = policy.firewall.target.mode;
+    if (mode === 'subnets') {
+      const { computeSubnetSource, subnetworksClient } =
+        require('../adapters/subnets') as typeof import('../adapters/subnets');
+      return {
+        subnets: computeSubnetSource(hostProject, subnetworksClient(endpoint ? { endpoint } : {}).api),
+        hostProject,
+      };
+    }
+    if (mode === 'secureTags') {
+      const { resourceManagerTags, tagValuesClient } = require('../adapters/tags') as typeof import('../adapters/tags');
+      return { tags: resourceManagerTags(tagValuesClient(endpoint ? { endpoint } : {}).api), hostProject };
+    }
+    return { hostProject };
+  }
+  const { readStateFile } =
+    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
+  const { toSubnetRanges } = require('../adapters/subnets') as typeof import('../adapters/subnets');
+  const chosen = stateFileRules(stateFile, flags, policy, cfg);
+  const state = readStateFile(stateFile);
+  return {
+    hostProject: chosen.hostProject,
+    subnets: {
+      listSubnets: async () =>
+        (state.subnetworks ?? []).filter((s) => s.project === chosen.hostProject).map((s) => toSubnetRanges(s)),
+    },
+    tags: {
+      lookup: async (n) => (state.tagValues ?? []).find((t) => t.namespacedName === n)?.name ?? null,
+    },
   };
 }
 

@@ -78,11 +78,19 @@ export function networkPolicy(name: string, network: string, rules: ObservedRule
 /** The workload a probe starts from: the project's target identity under the policy's target mode. */
 export function probeWorkload(project: string, policy: PlatformPolicy, hostProject: string, ip: string): Workload {
   const t = policy.firewall.target;
-  const filled = t.template.replaceAll('{project}', project).replaceAll('{hostProject}', hostProject);
+  // subnets mode: the probe is identified by its address alone; secureTags: the namespaced value (not its number).
+  const filled = (t.mode === 'subnets' ? '' : (t.templates[0] ?? ''))
+    .replaceAll('{project}', project)
+    .replaceAll('{hostProject}', hostProject)
+    .replaceAll('{org}', t.mode === 'secureTags' ? (t.org ?? '') : '');
   return {
     project,
     ip,
-    ...(t.mode === 'serviceAccount' ? { serviceAccount: filled } : { secureTags: [filled] }),
+    ...(t.mode === 'serviceAccounts'
+      ? { serviceAccount: filled }
+      : t.mode === 'secureTags'
+        ? { secureTags: [filled] }
+        : {}),
     vmName: `${project}-probe`,
     zone: 'us-central1-a',
     region: 'us-central1',

@@ -32,6 +32,7 @@ import {
   summarizePlan,
 } from '../core/firewall';
 import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
+import { WorkloadError } from '../core/firewall/workloads';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import { isTransient, RetryLaterError } from '../ports/errors';
@@ -45,6 +46,7 @@ import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import { desiredForEvent, PermanentError } from './planEvent';
 import { type RetryOptions, withRetry } from './retry';
+import { needsWorkloadRead, resolveProjectWorkloads, WorkloadConfigError, type WorkloadDeps } from './workloads';
 
 /** Re-exported: the one "retry later" error (ports/errors.ts), which the applier function rethrows. */
 export { RetryLaterError };
@@ -75,6 +77,8 @@ export interface ApplyDeps {
    * (e.g. `drift --repair` run against a wrong prefix, whose delete names the generation of a still-live manifest).
    */
   manifestPrefix?: string;
+  /** The reads of the target modes `subnets` (host project's subnets) and `secureTags` (tag value ids). */
+  workloads?: Omit<WorkloadDeps, 'hostProject'>;
 }
 
 /** The result of one event. `apply-failed` is acknowledged (no redelivery); transient failures throw instead. */
@@ -129,6 +133,31 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     return { outcome, project, eventId: event.id, plan: summary, ...counters, ...extra } as ApplyOutcome;
   };
 
+  const readWorkloads = async (p: string) => {
+    try {
+      return await withRetry(
+        () => {
+          counters.reads++;
+          return resolveProjectWorkloads(deps.policy, p, {
+            ...deps.workloads,
+            ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
+          });
+        },
+        {
+          ...retry,
+          onRetry: (err, attempt, delayMs) =>
+            log('WARNING', 'workload read failed, retrying', { error: String(err), attempt, delayMs }),
+        },
+      );
+    } catch (err) {
+      if (err instanceof WorkloadError) throw new PermanentError(err.message, err.reason);
+      if (err instanceof WorkloadConfigError) throw new PermanentError(err.message, 'workloads-unread');
+      if (isTransient(err))
+        throw new RetryLaterError(`reading the project's workloads: ${(err as Error).message}`, err);
+      throw err;
+    }
+  };
+
   const read = async (): Promise<PolicySnapshot> => {
     try {
       return await withRetry(
@@ -151,9 +180,14 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
   try {
     const outside = outsidePrefix(deps, event);
     if (outside) throw new PermanentError(outside, 'outside-prefix');
+    // The project's workloads as they are now (subnets mode: the current ranges of its subnets, at each event).
+    const workloads = needsWorkloadRead(deps.policy) && !isRevocation(event) ? await readWorkloads(project) : undefined;
     // Entries re-checked, desired rules compiled (a revocation desires the tombstone of this generation, stamped with
     // the time it is applied: the rate guard below counts those stamps).
-    const desired = desiredForEvent(event, deps.policy, deps.hostProject, Math.floor(deps.clock.now() / 1000));
+    const desired = desiredForEvent(event, deps.policy, deps.hostProject, {
+      ...(workloads ? { workloads } : {}),
+      revokedAt: Math.floor(deps.clock.now() / 1000),
+    });
     let snapshot = await read();
     for (let round = 1; ; round++) {
       // The exact writes, or the stale-event decision (writePlan.ts): the same function predicts replay's writes.

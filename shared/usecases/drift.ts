@@ -19,7 +19,16 @@ import type { ManifestStore } from '../ports/storage';
 import type { Pacer } from './pacer';
 import { predictWrites, revokesAccess } from './planEvent';
 import { revocationEvent } from './release';
-import { elsewhere, loadBucketManifests, predictionSummary, readWarnings, replayEventOver, sourceOf } from './replay';
+import {
+  elsewhere,
+  loadBucketManifests,
+  predictionSummary,
+  readWarnings,
+  replayEventOver,
+  sourceOf,
+  workloadsFor,
+} from './replay';
+import type { WorkloadDeps } from './workloads';
 
 /** `ce-source` of the drift status events. */
 export const DRIFT_SOURCE = '//infrastream-egress/drift';
@@ -37,6 +46,8 @@ export interface DriftDeps {
   publisher?: EventPublisher;
   changesTopic?: string;
   statusTopic?: string;
+  /** The reads of the target mode (subnets, tag values): drift compares the sources with the subnets as they are now. */
+  workloads?: Omit<WorkloadDeps, 'hostProject'>;
   /** Paces repair events by their expected writes. */
   pacer?: Pacer;
   /** The policy's name in the capacity figures (default `firewall policy`). */
@@ -112,7 +123,9 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   const snapshot = await deps.firewall.getPolicy();
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const valid = manifests.filter((m) => m.valid && m.project);
+  const known = await workloadsFor(deps, valid);
   const report = detectDrift({
+    workloads: known.workloads,
     manifests: valid.map((m) => ({
       project: m.project!,
       entries: m.entries,
@@ -124,6 +137,10 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
+  // A project whose workloads cannot be resolved (no subnet, a missing tag value) is an error of the report.
+  report.errors = report.errors.filter((e) => !known.errors.has(e.project));
+  for (const [project, err] of known.errors) report.errors.push({ project, message: err.message });
+  if (known.errors.size) report.clean = false;
   const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
   for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
   const capacity = policyCapacity(
@@ -170,7 +187,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
             time,
           });
     const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject);
+    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
     const { writes, ...note } = predictionSummary(prediction);
     return {
       ev,

@@ -5,8 +5,10 @@
  */
 import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
+import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
 import type { PlatformPolicy } from '../core/policy/types';
+import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The current rules and where they were read (shown in the plan's footer). */
 export interface CurrentRules {
@@ -28,6 +30,8 @@ export interface PlanInput {
    * (only its tombstone left) plans nothing.
    */
   allLive?: boolean;
+  /** The reads of the target mode (subnets, tag values), from the same source as the rules; built when needed. */
+  workloads?: () => WorkloadDeps;
 }
 
 /** The outcome: refused (invalid or not compilable), the rules unreadable, or the plan. */
@@ -42,16 +46,23 @@ export function desiredByProject(
   results: readonly ManifestResult[],
   policy: PlatformPolicy,
   hostProject: string | undefined,
+  workloads?: ReadonlyMap<string, Workloads>,
 ): { desired: Map<string, DesiredRule[]>; errors: string[] } {
   const desired = new Map<string, DesiredRule[]>();
   const errors: string[] = [];
   for (const r of results) {
     if (!r.project) continue;
     try {
+      const w = workloads?.get(r.project.name);
       // A working copy has no object generation: '0'. Plans compare content, never the marker's generation.
       desired.set(
         r.project.name,
-        desiredRules(r.project, r.egress, { policy, generation: '0', ...(hostProject ? { hostProject } : {}) }),
+        desiredRules(r.project, r.egress, {
+          policy,
+          generation: '0',
+          ...(hostProject ? { hostProject } : {}),
+          ...(w ? { workloads: w } : {}),
+        }),
       );
     } catch (err) {
       if (!(err instanceof CompileError)) throw err;
@@ -73,7 +84,26 @@ export function planHasChanges(plan: Plan): boolean {
 export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
   const invalid = input.manifests.filter((r) => !r.valid);
   if (invalid.length) return { kind: 'invalid', invalid };
-  const { desired, errors } = desiredByProject(input.manifests, input.policy, input.hostProject);
+  let workloads: Map<string, Workloads> | undefined;
+  if (needsWorkloadRead(input.policy)) {
+    const projects = input.manifests.flatMap((m) => (m.project && m.egress.length ? [m.project.name] : []));
+    try {
+      const read = await resolveWorkloads(input.policy, projects, {
+        ...input.workloads?.(),
+        ...(input.hostProject ? { hostProject: input.hostProject } : {}),
+      });
+      workloads = read.workloads;
+      const failed = input.manifests.filter((m) => m.project && read.errors.has(m.project.name));
+      if (failed.length)
+        return {
+          kind: 'compile-error',
+          errors: failed.map((m) => `${m.path}: ${read.errors.get(m.project!.name)!.message}`),
+        };
+    } catch (error) {
+      return { kind: 'unreadable', error };
+    }
+  }
+  const { desired, errors } = desiredByProject(input.manifests, input.policy, input.hostProject, workloads);
   if (errors.length) return { kind: 'compile-error', errors };
   let current: CurrentRules;
   try {

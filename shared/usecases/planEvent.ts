@@ -16,6 +16,7 @@ import {
   type WritePlan,
 } from '../core/firewall';
 import type { DesiredRule } from '../core/firewall/types';
+import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
 
@@ -54,12 +55,15 @@ export function recheckEntries(event: EgressChangeEvent, policy: PlatformPolicy)
   return out;
 }
 
-/** The rules the event desires. Throws PermanentError for bad entries or a manifest the policy cannot compile. */
+/**
+ * The rules the event desires (`at`: the project's workloads as read now; a revocation's tombstone stamp). Throws
+ * PermanentError for bad entries or a manifest the policy cannot compile.
+ */
 export function desiredForEvent(
   event: EgressChangeEvent,
   policy: PlatformPolicy,
   hostProject?: string,
-  revokedAt?: number,
+  at: { workloads?: Workloads; revokedAt?: number } = {},
 ): DesiredRule[] {
   const entries = recheckEntries(event, policy);
   try {
@@ -68,10 +72,12 @@ export function desiredForEvent(
       generation: event.data.source.generation,
       reason: event.data.reason,
       ...(hostProject ? { hostProject } : {}),
-      ...(revokedAt !== undefined ? { revokedAt } : {}),
+      ...(at.revokedAt !== undefined ? { revokedAt: at.revokedAt } : {}),
+      ...(at.workloads ? { workloads: at.workloads } : {}),
     });
   } catch (err) {
-    if (err instanceof CompileError) throw new PermanentError(err.message, 'compile-failed');
+    // `no-subnets`, `tag-value-missing`, `workloads-unread` or `compile-failed`: nothing is written.
+    if (err instanceof CompileError) throw new PermanentError(err.message, err.reason);
     throw err;
   }
 }
@@ -88,9 +94,10 @@ export function predictWrites(
   view: PolicyView,
   policy: PlatformPolicy,
   hostProject?: string,
+  workloads?: Workloads,
 ): WritePrediction {
   try {
-    return planWrites(event, desiredForEvent(event, policy, hostProject), view, policy);
+    return planWrites(event, desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {}), view, policy);
   } catch (err) {
     if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
     if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };

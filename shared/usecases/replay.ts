@@ -14,6 +14,7 @@ import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
 import { groupOwnedRules, supersededGeneration } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
+import type { WorkloadError, Workloads } from '../core/firewall/workloads';
 import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -25,6 +26,7 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
 import { predictWrites, revokesAccess, type WritePrediction } from './planEvent';
+import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The watched prefix when a run reads another one (normalised), else undefined. */
 export function elsewhere(prefix: string, watched: string | undefined): string | undefined {
@@ -189,6 +191,9 @@ export interface ReplayDeps {
   /** Read once to plan each project's expected writes; without it every compiled rule counts as a write. */
   firewall?: FirewallPolicyPort;
   hostProject?: string;
+  /** The reads of the target mode (subnets, tag values) for the predictions; without them a subnets-mode
+   * prediction says `workloads-unread` and counts nothing (the applier still reads them at each event). */
+  workloads?: Omit<WorkloadDeps, 'hostProject'>;
   /** Paces publishes by expected writes (the Compute write quota). */
   pacer?: Pacer;
   /** Caps events per second (`--rate N/s`), whatever their writes. */
@@ -199,6 +204,39 @@ export interface ReplayDeps {
   onProgress?: (p: Progress) => void;
   /** The prefix the validator watches (EGRESS_MANIFEST_PREFIX): a different `prefix` is warned about. */
   watchedPrefix?: string;
+}
+
+/**
+ * The workloads of the valid manifests' projects when the target mode needs a read and the reads are wired (one
+ * subnet listing for all); empty maps otherwise.
+ */
+export async function workloadsFor(
+  deps: { policy: PlatformPolicy; hostProject?: string; workloads?: Omit<WorkloadDeps, 'hostProject'> },
+  manifests: readonly BucketManifest[],
+): Promise<{ workloads: Map<string, Workloads>; errors: Map<string, WorkloadError> }> {
+  if (!needsWorkloadRead(deps.policy)) return { workloads: new Map(), errors: new Map() };
+  const projects = manifests.flatMap((m) => (m.valid && m.project && m.entries.length ? [m.project.name] : []));
+  if (!deps.workloads) {
+    // Nothing read (`replay --no-live`): count the writes as if every project had IPv4 and IPv6 sources (or its
+    // tags), the most rules the applier can write for it; the applier reads the real ones at each event.
+    const unread = policyPlaceholder(deps.policy);
+    return { workloads: new Map(projects.map((p) => [p, unread])), errors: new Map() };
+  }
+  return resolveWorkloads(deps.policy, projects, {
+    ...deps.workloads,
+    ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
+  });
+}
+
+/** Workloads standing in for unread ones, only to count writes (documentation ranges, RFC 5737 / RFC 3849). */
+function policyPlaceholder(policy: PlatformPolicy): Workloads {
+  const t = policy.firewall.target;
+  if (t.mode === 'secureTags')
+    return { mode: 'secureTags', tags: t.templates.map((n) => ({ name: 'tagValues/0', namespaced: n })) };
+  if (t.mode === 'serviceAccounts')
+    return { mode: 'serviceAccounts', accounts: ['unread@example.iam.gserviceaccount.com'] };
+  const unread = { name: '(not read)', region: '', network: '', primary: '192.0.2.0/32', secondary: [] };
+  return { mode: 'subnets', subnets: [{ ...unread, ipv6: ['2001:db8::/128'] }] };
 }
 
 /** Options of {@link replay}. */
@@ -279,6 +317,7 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
   // Each project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier
   // writes. Without a read, every compiled rule counts as a write (planned against an empty policy).
   const taken = new Set(snapshot.rules.map((r) => r.priority));
+  const known = await workloadsFor(deps, manifests);
   const todo: {
     m: BucketManifest;
     ev: EgressChangeEvent;
@@ -295,7 +334,10 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     const owned = byProject?.get(m.project.name) ?? [];
     const ev = replayEventOver(deps.bucket, m, owned, new Date(deps.clock.now()), { restore: !!opts.restore });
     const view = { owned, fingerprint: snapshot.fingerprint, taken };
-    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject);
+    const failure = known.errors.get(m.project.name);
+    const prediction = failure
+      ? { failed: failure.message, reason: failure.reason }
+      : predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
     if (revokesAccess(ev, prediction)) revoking.push(m.project.name);
     if ('failed' in prediction && prediction.reason === 'compile-failed') {
       items.push({ ...base, status: 'invalid', error: prediction.failed });

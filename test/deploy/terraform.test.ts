@@ -57,7 +57,7 @@ function policyDefaults(): { priorityMin: number; priorityMax: number; googleapi
       googleapis: [...(p.wildcards['*.googleapis.com']?.ranges ?? [])],
     };
   } catch {
-    return { priorityMin: 1000, priorityMax: 2000000000, googleapis: ['199.36.153.8/30', '2600:2d00:0002:2000::/64'] };
+    return { priorityMin: 1000, priorityMax: 2000000000, googleapis: ['199.36.153.8/30', '2600:2d00:0002:2000::/56'] };
   }
 }
 
@@ -405,12 +405,22 @@ describe('IAM', () => {
       'compute.firewallPolicies.get',
       'compute.firewallPolicies.update',
       'compute.globalOperations.get',
+      // target mode subnets: the host project's subnetworks (aggregatedList), read only
+      'compute.subnetworks.list',
     ]);
     // Google has no compute.networkFirewallPolicies.* permission (the API collection name is not the permission name).
     expect(JSON.stringify(tf)).not.toContain('compute.networkFirewallPolicies.');
     expect(writer.project).toBe('${var.host_project_id}');
     const reader = resource(tf, 'google_project_iam_custom_role', 'firewall_reader');
-    expect(reader.permissions).toEqual(['compute.firewallPolicies.get']);
+    expect(reader.permissions).toEqual(['compute.firewallPolicies.get', 'compute.subnetworks.list']);
+    // target mode secureTags: only resourcemanager.tagValues.get, on the listed tag keys only
+    expect(resource(tf, 'google_organization_iam_custom_role', 'tag_value_reader').permissions).toEqual([
+      'resourcemanager.tagValues.get',
+    ]);
+    expect(resource(tf, 'google_tags_tag_key_iam_member', 'applier_reads_tag_values')).toMatchObject({
+      for_each: '${toset(var.secure_tag_key_ids)}',
+      member: '${google_service_account.applier.member}',
+    });
     const grant = resource(tf, 'google_project_iam_member', 'applier_writes_firewall');
     expect(grant).toMatchObject({
       project: '${var.host_project_id}',

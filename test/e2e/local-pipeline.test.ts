@@ -159,9 +159,11 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
 
   await r.waitFor(/Watching .* for changes/);
   const out = r.output();
-  expect(out).toMatch(/checkout\s+egress-checkout-fqdn-1\s+\d+\s+1 fqdn: api\.stripe\.com/);
-  expect(out).toMatch(/payment-gateway\s+egress-payment-gateway-fqdn-1\s+\d+\s+3 fqdns: api\.stripe\.com/);
-  expect(out).toMatch(/broken-feed\s+-\s+-\s+manifest REJECTED/);
+  expect(out).toMatch(/checkout\s+egress-checkout-fqdn-1\s+\d+\s+sources 10\.16\.0\.0\/24\s+1 fqdn: api\.stripe\.com/);
+  expect(out).toMatch(
+    /payment-gateway\s+egress-payment-gateway-fqdn-1\s+\d+\s+sources 10\.10\.0\.0\/24, 10\.64\.0\.0\/14, 10\.68\.0\.0\/20\s+3 fqdns: api\.stripe\.com/,
+  );
+  expect(out).toMatch(/broken-feed\s+-\s+-\s+-\s+manifest REJECTED/);
   expect(out).toMatch(/broken-feed\.yaml:8:7: error ENTRY_URL /);
   // Function logs go to files, not the terminal.
   expect(out).not.toMatch(/"severity"/);
@@ -173,7 +175,7 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
     VALID.replace('    - "api.stripe.com"', '    - "api.adyen.com"\n    - "api.stripe.com"'),
   );
   await r.waitFor(
-    /checkout\.yaml: applied \(\+0 ~1 -0 =0\)\n\nPROJECT.*\ncheckout\s+egress-checkout-fqdn-1\s+\d+\s+2 fqdns: api\.adyen\.com, api\.stripe\.com/,
+    /checkout\.yaml: applied \(\+0 ~1 -0 =0\)\n\nPROJECT.*\ncheckout\s+egress-checkout-fqdn-1\s+\d+\s+sources 10\.16\.0\.0\/24\s+2 fqdns: api\.adyen\.com, api\.stripe\.com/,
   );
 
   // A rename .yaml -> .yml: the new object applies, the deletion of the old one revokes nothing and says so (no

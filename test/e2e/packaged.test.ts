@@ -53,6 +53,10 @@ beforeAll(async () => {
   const compute = await startFakeComputeServer({ engine });
   cleanups.push(() => compute.close());
   engine.createPolicy(HOST, POLICY);
+  // target mode subnets (the default): the project's Shared VPC subnet, which the packaged applier lists
+  engine.directory.putSubnetworks(HOST, [
+    { name: 'payment-gateway-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.10.0.0/24' },
+  ]);
   await pubsub.createTopic(CHANGES);
   await pubsub.createTopic(STATUS);
   await pubsub.createPullSubscription(CHANGES, `${CHANGES}-pull`);
@@ -130,6 +134,7 @@ test('validator → egress-change on Pub/Sub, applier → rule written and opera
   );
   expect({ status: a.status, output: a.status < 300 ? '' : applier.output() }).toEqual({ status: 204, output: '' });
   expect(engine.rules(HOST, POLICY).map((r) => r.match?.destFqdns)).toEqual([['api.stripe.com']]);
+  expect(engine.rules(HOST, POLICY)[0]?.match?.srcIpRanges).toEqual(['10.10.0.0/24']);
   expect(engine.counters().calls.addRule).toBe(1);
   expect(engine.counters().polls).toBeGreaterThanOrEqual(1);
   expect(applier.output()).toContain('"message":"applied"');

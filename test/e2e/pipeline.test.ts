@@ -28,6 +28,29 @@ beforeAll(async () => {
     // Two quick in-process tries, so the outage case also exercises a Pub/Sub redelivery within a second or two.
     applierRetry: { attempts: 2, baseMs: 20, capMs: 50 },
   });
+  // Target mode subnets (the default): each project of these tests has its Shared VPC subnet in the host project.
+  const projects = [
+    'poison-target',
+    'shop-api',
+    'upper-api',
+    'ledger-sync',
+    'old-batch',
+    'partner-feed',
+    'twice-told',
+    'late-mail',
+    'outage-proof',
+  ];
+  stack.engine.directory.putSubnetworks(
+    stack.hostProject,
+    projects.map((p, i) => ({
+      name: `${p}-usc1`,
+      region: 'us-central1',
+      network: `https://www.googleapis.com/compute/v1/projects/${stack.hostProject}/global/networks/shared-vpc`,
+      ipCidrRange: `10.40.${i}.0/24`,
+      // shop-api is dual-stack: its IPv6 rules get the IPv6 sources
+      ...(p === 'shop-api' ? { stackType: 'IPV4_IPV6', internalIpv6Prefix: 'fd20:40:1::/64' } : {}),
+    })),
+  );
 });
 
 afterAll(async () => {
@@ -125,18 +148,27 @@ it('upload → rules: a new manifest becomes the project’s firewall rules', as
 
   const status = await outcomeOf('shop-api', gen);
   expect(status.data.outcome).toBe('applied');
-  expect(status.data.plan).toMatchObject({ create: 3, update: 0, delete: 0 });
+  expect(status.data.plan).toMatchObject({ create: 4, update: 0, delete: 0 });
 
   const rules = stack.rules('shop-api');
   expect(rules.map((r) => r.ruleName).sort()).toEqual([
     'egress-shop-api-fqdn-1',
+    'egress-shop-api-fqdn6-1',
     'egress-shop-api-v4-1',
     'egress-shop-api-v6-1',
   ]);
-  expect(allowed(rules)).toEqual(['199.36.153.8/30', '2600:2d00:2:2000::/64', 'api.stripe.com', 'hooks.slack.com']);
+  expect([...new Set(allowed(rules))]).toEqual([
+    '199.36.153.8/30',
+    '2600:2d00:2:2000::/56',
+    'api.stripe.com',
+    'hooks.slack.com',
+  ]);
   for (const r of rules) {
     expect(r).toMatchObject({ direction: 'EGRESS', action: 'allow' });
-    expect(r.targetServiceAccounts).toEqual(['workload@shop-api.iam.gserviceaccount.com']);
+    // target mode subnets (the default): the project's sources of the rule's family, no target accounts
+    const v6 = r.ruleName.includes('-fqdn6-') || r.ruleName.includes('-v6-');
+    expect(r.match.srcIpRanges).toEqual([v6 ? 'fd20:40:1::/64' : '10.40.1.0/24']);
+    expect(r.targetServiceAccounts).toBeUndefined();
     expect(r.description).toContain(gen);
   }
   // Rules the applier does not own (the zero-trust baseline, Google's defaults) are untouched.

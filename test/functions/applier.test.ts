@@ -8,11 +8,14 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import '../../functions/applier';
 import {
+  exampleSubnetworks,
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FirewallPolicyEngine,
+  fakeSubnetworksClient,
 } from '../../local/fakes/compute';
 import { computeFirewall } from '../../shared/adapters/compute';
+import { computeSubnetSource } from '../../shared/adapters/subnets';
 import { decodeStatus, encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
 import type { PubSubMessage } from '../../shared/core/events/types';
 import { parseMarker } from '../../shared/core/firewall';
@@ -44,6 +47,8 @@ let logs: { severity: LogSeverity; message: string }[];
 beforeEach(() => {
   engine = new FirewallPolicyEngine({ completion: 'immediate' });
   engine.createPolicy(HOST, FP);
+  // Target mode subnets (the default): the example Shared VPC subnets, read through the adapter at each event.
+  engine.directory.putSubnetworks(HOST, exampleSubnetworks(HOST));
   published = [];
   logs = [];
   setApplierDeps({
@@ -61,6 +66,7 @@ beforeEach(() => {
     },
     statusTopic: 'egress-status',
     policy: DEFAULT_POLICY,
+    workloads: { subnets: computeSubnetSource(HOST, fakeSubnetworksClient(engine.directory)) },
     logger: { log: (severity, message) => logs.push({ severity, message }) },
     clock: { now: () => Date.now(), sleep: async () => undefined },
     hostProject: HOST,
@@ -118,7 +124,11 @@ describe('egressApplier', () => {
         .map((r) => r.ruleName)
         .sort(),
     ).toEqual(['egress-payment-gateway-fqdn-1', 'egress-payment-gateway-v4-1']);
-    expect(owned()[0]!.targetServiceAccounts).toEqual(['workload@payment-gateway.iam.gserviceaccount.com']);
+    // Target mode subnets: every rule matches the project's subnet ranges (primary + GKE Pods + Services).
+    for (const r of owned()) {
+      expect(r.match?.srcIpRanges).toEqual(['10.10.0.0/24', '10.64.0.0/14', '10.68.0.0/20']);
+      expect(r.targetServiceAccounts).toBeUndefined();
+    }
     expect(statuses()).toEqual([
       expect.objectContaining({
         outcome: 'applied',

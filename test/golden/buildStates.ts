@@ -4,16 +4,37 @@
  * state format or of the compiler:  node -r ./local/registerTs.js test/golden/buildStates.ts
  */
 import { join } from 'node:path';
+import { type FakeSubnetwork, FirewallPolicyEngine, type FirewallPolicyRule } from '../../local/fakes/compute';
+import { toSubnetRanges } from '../../shared/adapters/subnets';
 import { compileProject } from '../../shared/core/firewall';
+import { assignedSubnets } from '../../shared/core/firewall/workloads';
 import type { DesiredRule } from '../../shared/core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
 import type { PlatformPolicy } from '../../shared/core/policy/types';
-import { FirewallPolicyEngine, type FirewallPolicyRule } from '../../local/fakes/compute';
 
 /** Host project and policy of every golden state. */
 export const GOLDEN_HOST = 'net-host-prod';
 export const GOLDEN_POLICY = 'egress-policy';
+
+/** The host project's subnets (target mode subnets, the default): GKE ranges and IPv6 for payment-gateway. */
+const NETWORK = `https://www.googleapis.com/compute/v1/projects/${GOLDEN_HOST}/global/networks/shared-vpc`;
+export const GOLDEN_SUBNETS: FakeSubnetwork[] = [
+  {
+    name: 'payment-gateway-usc1',
+    region: 'us-central1',
+    network: NETWORK,
+    ipCidrRange: '10.10.0.0/24',
+    secondaryIpRanges: [
+      { rangeName: 'pods', ipCidrRange: '10.64.0.0/14' },
+      { rangeName: 'services', ipCidrRange: '10.68.0.0/20' },
+    ],
+    stackType: 'IPV4_IPV6',
+    internalIpv6Prefix: 'fd20:a:b:1000::/64',
+  },
+  { name: 'ledger-usc1', region: 'us-central1', network: NETWORK, ipCidrRange: '10.20.0.0/24' },
+  { name: 'billing-euw1', region: 'europe-west1', network: NETWORK, ipCidrRange: '10.30.0.0/24' },
+];
 
 const pg: ProjectMeta = { name: 'payment-gateway', environment: 'production' };
 const pgEntries: EgressEntry[] = [
@@ -41,10 +62,18 @@ function placed(
   from: number,
   policy: PlatformPolicy = DEFAULT_POLICY,
 ): FirewallPolicyRule[] {
-  return compileProject(project, entries, { policy, generation }).map((r: DesiredRule, i) => ({
-    ...r,
-    priority: from + i,
-  }));
+  const target = policy.firewall.target;
+  const workloads =
+    target.mode === 'subnets'
+      ? {
+          mode: 'subnets' as const,
+          subnets: assignedSubnets(target, project.name, GOLDEN_SUBNETS.map((s) => toSubnetRanges(s))),
+        }
+      : undefined;
+  return compileProject(project, entries, { policy, generation, ...(workloads ? { workloads } : {}) }).map(
+    // `coverage` is the compiler's words for plans, never part of a stored rule.
+    ({ coverage: _, ...r }: DesiredRule, i) => ({ ...r, priority: from + i }),
+  );
 }
 
 /** Seed rules per case. */
@@ -121,6 +150,7 @@ export function buildStates(root: string = __dirname): void {
       clock: { now: () => Date.UTC(2026, 0, 1), sleep: async () => undefined },
     });
     engine.createPolicy(GOLDEN_HOST, GOLDEN_POLICY, { rules });
+    engine.directory.putSubnetworks(GOLDEN_HOST, GOLDEN_SUBNETS);
     engine.save(join(root, name, 'state.json'));
   }
 }

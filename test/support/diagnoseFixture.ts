@@ -44,9 +44,24 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
   writeFileSync(join(dir, 'payment-gateway.yaml'), PAYMENT_GATEWAY);
   writeFileSync(join(dir, 'data-pipeline.yaml'), DATA_PIPELINE);
   const m = validateManifest(PAYMENT_GATEWAY, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
-  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
-    toApiRule(r, 1000 + i),
-  );
+  const rules = compileProject(m.project!, m.egress, {
+    policy: DEFAULT_POLICY,
+    generation: '3',
+    // target mode subnets (the default): the project's subnet as the applier reads it
+    workloads: {
+      mode: 'subnets',
+      subnets: [
+        {
+          name: 'payment-gateway-usc1',
+          region: 'us-central1',
+          network: 'shared-vpc',
+          primary: '10.128.0.0/20',
+          secondary: [],
+          ipv6: ['fd20:a:b:1000::/64'],
+        },
+      ],
+    },
+  }).map((r, i) => toApiRule(r, 1000 + i));
   const deny = (priority: number, ruleName: string, range: string) => ({
     priority,
     action: 'deny',

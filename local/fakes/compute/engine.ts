@@ -12,6 +12,7 @@
 
 import { type CapacitySettings, DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { type Clock, systemClock } from '../../../shared/ports/clock';
+import { Directory } from './directory';
 import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
 import { Faults } from './faults';
 import { checkReady, quotaError } from './quotas';
@@ -82,6 +83,7 @@ export class FirewallPolicyEngine {
   readonly policies = new Map<string, PolicyRecord>();
   readonly operations: OperationRecord[] = [];
   readonly requestIds = new Map<string, { operation: string; at: number }>();
+  readonly directory = new Directory(); // subnetworks and tag values (directory.ts), persisted with the policies
   private counts = emptyCounters();
 
   private readonly faults: Faults;
@@ -305,6 +307,7 @@ export class FirewallPolicyEngine {
     for (const [k, v] of d.policies) e.policies.set(k, v);
     e.operations.push(...d.operations);
     for (const [k, v] of d.requestIds) e.requestIds.set(k, v);
+    e.directory.load(state);
     return e;
   }
 
@@ -441,7 +444,7 @@ export class FirewallPolicyEngine {
     return operationView(op, this.policies.get(policyKey(op.project, op.policy)));
   }
 
-  private persist(): void {
+  persist(): void {
     if (this.stateFile) this.save(this.stateFile);
   }
 }

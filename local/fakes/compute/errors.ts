@@ -16,7 +16,9 @@ export type ComputeReason =
   | 'quotaExceeded'
   | 'backendError'
   | 'internalError'
-  | 'resourceNotReady';
+  | 'resourceNotReady'
+  /** Resource Manager's PERMISSION_DENIED (a tag value that does not exist, directory.ts). */
+  | 'forbidden';
 
 /** A Compute API failure: HTTP status + legacy reason + message (+ domain, `global` unless a quota/rate error). */
 export class ComputeApiError extends Error {

@@ -10,8 +10,11 @@
  *   POST /compute/v1/projects/P/global/firewallPolicies/FP/patchRule?priority=N&requestId=                 (body: rule)
  *   POST /compute/v1/projects/P/global/firewallPolicies/FP/removeRule?priority=N&requestId=
  *   GET  /compute/v1/projects/P/global/operations/OP           POST …/operations/OP/wait   (OP: name or numeric id)
+ *   GET  /compute/v1/projects/P/aggregated/subnetworks   GET /compute/v1/projects/P/regions/R/subnetworks
+ *   GET  /v3/tagValues/namespaced?name=PARENT/KEY/VALUE   (Resource Manager, for @google-cloud/resource-manager)
  * and a small control surface for the local pipeline and tests: GET /__fake/state, GET /__fake/counters,
- * POST /__fake/policies {project, name, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters.
+ * POST /__fake/policies {project, name, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters,
+ * POST /__fake/subnetworks {project, subnetworks, replace?}, POST /__fake/tagValues {tagValues: [{namespacedName}]}.
  *
  * CLI: `node dist/local/fakes/compute/server.js --port 8089 --state .local/compute.json [--project P --policy FP]
  * [--completion immediate|polls:N|ms:N]` prints one JSON line `{"url":…,"port":…}` and serves until SIGINT/SIGTERM.
@@ -19,6 +22,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FakeSubnetwork } from './directory';
 import {
   type Completion,
   type EngineOptions,
@@ -56,6 +60,7 @@ export interface FaultRequest {
 const POLICY =
   /^\/compute\/v1\/projects\/([^/]+)\/global\/firewallPolicies\/([^/]+)(?:\/(getRule|addRule|patchRule|removeRule))?$/;
 const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/global\/operations\/([^/]+?)(\/wait)?$/;
+const SUBNETS = /^\/compute\/v1\/projects\/([^/]+)\/(?:aggregated|regions\/([^/]+))\/subnetworks$/;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -136,6 +141,13 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
       );
     }
   }
+  const sn = SUBNETS.exec(path);
+  if (sn && method === 'GET') {
+    const [, project, region] = sn;
+    return send(res, 200, region ? engine.directory.list(project!, region) : engine.directory.aggregated(project!));
+  }
+  if (path === '/v3/tagValues/namespaced' && method === 'GET')
+    return send(res, 200, engine.directory.namespaced(q.get('name') ?? ''));
   const o = OPERATION.exec(path);
   if (o) {
     const [, project, operation, wait] = o;
@@ -171,6 +183,18 @@ async function control(
       throw new ComputeApiError(409, 'alreadyExists', (err as Error).message);
     }
     return send(res, 200, {});
+  }
+  if (method === 'POST' && path === '/__fake/subnetworks') {
+    const b = (await readBody(req)) as { project: string; subnetworks: FakeSubnetwork[]; replace?: boolean };
+    engine.directory.putSubnetworks(b.project, b.subnetworks ?? [], !!b.replace);
+    engine.persist();
+    return send(res, 200, {});
+  }
+  if (method === 'POST' && path === '/__fake/tagValues') {
+    const b = (await readBody(req)) as { tagValues: { namespacedName: string; name?: string }[] };
+    const tagValues = engine.directory.putTagValues(b.tagValues ?? []);
+    engine.persist();
+    return send(res, 200, { tagValues });
   }
   if (method === 'POST' && path === '/__fake/faults') {
     const f = ((await readBody(req)) ?? {}) as FaultRequest;

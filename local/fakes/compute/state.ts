@@ -4,6 +4,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Directory, DirectoryState } from './directory';
 import type { IRule, OperationRecord, PolicyRecord } from './types';
 import { policyKey } from './wire';
 
@@ -15,8 +16,8 @@ export function stateFileIn(dir: string): string {
   return join(dir, STATE_FILE_NAME);
 }
 
-/** The persisted JSON form (`version: 1`). Read with `readStateFile`. */
-export interface EngineState {
+/** The persisted JSON form (`version: 1`). Read with `readStateFile`. `subnetworks`/`tagValues`: directory.ts. */
+export interface EngineState extends DirectoryState {
   version: 1;
   nextId: number;
   /** The policies, each with its rules as a list by ascending priority. */
@@ -63,6 +64,7 @@ export interface EngineData {
   policies: ReadonlyMap<string, PolicyRecord>;
   operations: readonly OperationRecord[];
   requestIds: ReadonlyMap<string, { operation: string; at: number }>;
+  directory?: Directory;
 }
 
 /** The engine's key of a remembered request id (per project). */
@@ -89,6 +91,7 @@ export function encodeState(d: EngineData): EngineState {
       const [project, requestId] = JSON.parse(k) as [string, string];
       return { project, requestId, operation: v.operation, at: v.at };
     }),
+    ...(d.directory ? d.directory.toState() : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   resolveFirewallTarget,
   resolvePolicy,
   resolveWriteQuota,
+  workloadDeps,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { policyPath } from '../../usecases/capacity';
@@ -91,6 +92,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               firewall: fw.port,
               hostProject: fw.hostProject,
               policyName: policyPath(fw.hostProject, resolveFirewallTarget(flags, policy, cfg).firewallPolicy),
+              workloads: workloadDeps(flags, policy, cfg),
               policy,
               clock: systemClock,
               changesTopic: cfg.changesTopic,

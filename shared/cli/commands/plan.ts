@@ -11,7 +11,14 @@ import { type Command, Option } from 'commander';
 import { type PlanFormat, renderPlan } from '../../core/firewall';
 import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
-import { CliConfigError, liveFirewall, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
+import {
+  CliConfigError,
+  liveFirewall,
+  type OpsFlags,
+  resolvePolicy,
+  stateFileRules,
+  workloadDeps,
+} from '../../runtime/cliClients';
 import { type RuntimeConfig, readConfig } from '../../runtime/config';
 import { type CurrentRules, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
@@ -95,6 +102,7 @@ export async function runPlan(
     hostProject: opts.hostProject || cfg.hostProject || policy.firewall.hostProject,
     currentRules: () => currentRules(opts, flags, policy, cfg),
     ...(opts.allLive ? { allLive: true } : {}),
+    workloads: () => workloadDeps(flags, policy, cfg, opts.state),
   });
   if (r.kind === 'invalid') {
     const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));

@@ -16,6 +16,7 @@ import {
   resolveBucket,
   resolvePolicy,
   resolveWriteQuota,
+  workloadDeps,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { Pacer } from '../../usecases/pacer';
@@ -168,7 +169,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
               clock: systemClock,
               pacer: new Pacer({ perMinute: quota, clock: systemClock }),
               ...(eventPacer ? { eventPacer } : {}),
-              ...(fw ? { firewall: fw.port, hostProject: fw.hostProject } : {}),
+              ...(fw
+                ? { firewall: fw.port, hostProject: fw.hostProject, workloads: workloadDeps(flags, policy, cfg) }
+                : {}),
               logger,
               onProgress: (p) => progress.update(p),
               watchedPrefix: cfg.manifestPrefix,

@@ -6,6 +6,7 @@ import { parseMarker } from '../firewall/marker';
 import { parseRange, rangeCovers } from '../firewall/ranges';
 import type { ObservedRule, OwnershipMarker } from '../firewall/types';
 import type { EgressEntry, EgressLayout } from '../manifest/types';
+import { fillTemplate } from '../policy/target';
 import type { PlatformPolicy } from '../policy/types';
 import type { EntryMatch, ExplainResult, ParsedDestination, RuleMatch, RuleMatchHow } from './types';
 
@@ -75,15 +76,30 @@ function targetsOf(rule: ObservedRule): string[] {
   return [...(rule.targetServiceAccounts ?? []), ...(rule.targetSecureTags ?? []).map((t) => t.name)];
 }
 
-/** The project's own target (service account or tag) from the policy template, when it can be filled. */
-export function projectTarget(project: string, policy: PlatformPolicy, hostProject?: string): string | undefined {
-  let v = policy.firewall.target.template.replaceAll('{project}', project);
-  const hp = hostProject ?? policy.firewall.hostProject;
-  if (v.includes('{hostProject}')) {
-    if (!hp) return undefined;
-    v = v.replaceAll('{hostProject}', hp);
+/**
+ * The project's own targets under the policy's target mode, as rules name them: the service accounts (undefined when
+ * `{hostProject}` is needed but unknown); none for `subnets` (its rules match sources) and `secureTags` (numeric tag
+ * values are known only through Resource Manager).
+ */
+export function projectTargets(project: string, policy: PlatformPolicy, hostProject?: string): string[] | undefined {
+  const t = policy.firewall.target;
+  if (t.mode !== 'serviceAccounts') return [];
+  const out: string[] = [];
+  for (const tpl of t.templates) {
+    const r = fillTemplate(tpl, { project, hostProject: hostProject ?? policy.firewall.hostProject });
+    if ('missing' in r) return undefined;
+    out.push(r.value);
   }
-  return /\{[^}]*\}/.test(v) ? undefined : v;
+  return out;
+}
+
+/** Which workloads a rule covers, in words: its sources (subnets mode), its targets, or every workload. */
+export function ruleCoverage(rule: ObservedRule): string {
+  const src = rule.match.srcIpRanges ?? [];
+  if (src.length) return `workloads with source addresses in ${src.join(', ')}`;
+  if (rule.targetServiceAccounts?.length) return `instances running as ${rule.targetServiceAccounts.join(', ')}`;
+  if (rule.targetSecureTags?.length) return `instances tagged ${rule.targetSecureTags.map((t) => t.name).join(', ')}`;
+  return 'every workload of the network';
 }
 
 function matchRule(
@@ -147,15 +163,15 @@ export function evaluateFirewall(
     targetKnown: true,
     partial: [],
   };
-  const target = projectTarget(project, policy, hostProject);
-  ev.targetKnown = target !== undefined || !policy.firewall.target.template.includes('{hostProject}');
+  const own = projectTargets(project, policy, hostProject);
+  ev.targetKnown = own !== undefined;
   for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
     const marker = parseMarker(rule.description);
     const ours = marker?.project === project;
     if (ours && marker) ev.owned.push({ rule, marker });
     if (rule.direction !== 'EGRESS' || rule.disabled) continue;
     const targets = targetsOf(rule);
-    const applies = ours || (!marker && (targets.length === 0 || (target !== undefined && targets.includes(target))));
+    const applies = ours || (!marker && (targets.length === 0 || (own ?? []).some((t) => targets.includes(t))));
     if (!applies) continue;
     const hit = matchRule(rule, dest, policy);
     if (dest.kind === 'range' && rule.action === 'allow')
@@ -176,6 +192,7 @@ export function evaluateFirewall(
       ...(hit.matched ? { matched: hit.matched } : {}),
       owned: ours,
       ...(ours && marker ? { generation: marker.generation, hash: marker.hash } : {}),
+      covers: ruleCoverage(rule),
     };
     ev.matches.push(rm);
     if (!ev.decidedBy && rm.action !== 'goto_next') ev.decidedBy = rm;

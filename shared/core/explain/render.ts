@@ -93,6 +93,7 @@ function firewallLines(r: ExplainResult): string[] {
     const star = x === f.decidedBy ? '*' : '-';
     out.push(
       `  ${star} priority ${x.priority} ${x.ruleName || '(unnamed)'} ${x.action}: ${how}${x.owned ? ` [owned, generation ${x.generation}]` : ''}`,
+      `      covers ${x.covers}`,
     );
   }
   out.push(`agreement    ${r.agreement.status}: ${r.agreement.detail}`);

@@ -114,6 +114,8 @@ export interface RuleMatch {
   /** The marker's generation and hash, for owned rules. */
   generation?: string;
   hash?: string;
+  /** Which workloads the rule covers, in words (its sources, accounts or tags; docs/policy.md, "Target modes"). */
+  covers: string;
 }
 
 /** Whether the manifest and the firewall tell the same story for the project as a whole. */

@@ -5,17 +5,20 @@
  * Layout per project (see docs/applier.md): hostnames go to `destFqdns` rules (Cloud NGFW re-resolves them), chunked
  * by `maxFqdnsPerRule`; CIDR entries and the policy's expansions of wildcards go to `destIpRanges` rules, IPv4 and
  * IPv6 apart (the API refuses mixed families), merged, deduplicated and chunked by `maxRangesPerRule`. Every rule is an
- * EGRESS allow for all protocols, targeted at the project's workloads through the platform's target mapping.
+ * EGRESS allow for all protocols that covers the project's workloads as the policy's target mode says (workloads.ts):
+ * in `subnets` mode each rule matches the project's source ranges of its family (FQDN rules: `fqdn-N` with the IPv4
+ * sources, `fqdn6-N` with the IPv6 sources), in the other modes it targets the accounts or tag values.
  */
 import { desiredHash } from '../events/codec';
 import type { ChangeReason } from '../events/types';
 import type { EgressEntry, ProjectMeta } from '../manifest/types';
-import type { PlatformPolicy, TargetMapping } from '../policy/types';
+import type { PlatformPolicy } from '../policy/types';
 import { formatMarker, MANAGED_BY, MARKER_SEPARATOR } from './marker';
 import { type RuleKind, ruleName } from './naming';
 import { mergeParsed, type ParsedRange, parseRange, parseRangeList } from './ranges';
 import { tombstoneRule } from './tombstone';
 import type { DesiredRule } from './types';
+import { serviceAccounts, type WorkloadError, type WorkloadFields, type Workloads, workloadFields } from './workloads';
 
 /**
  * Longest description we write. The Compute reference states no limit for `FirewallPolicyRule.description`; 1024
@@ -37,39 +40,64 @@ export interface CompileOptions {
   generation: string;
   /** Fills `{hostProject}` in the target template; falls back to `policy.firewall.hostProject`. */
   hostProject?: string;
+  /**
+   * The project's workloads as read for this compile (usecases/workloads.ts). Required in the `subnets` and
+   * `secureTags` modes (they need a read); the `serviceAccounts` mode is filled from the templates when absent.
+   */
+  workloads?: Workloads;
 }
 
-/** The input cannot be compiled (bad policy template, unknown wildcard): a permanent error, never worth a retry. */
+/** The input cannot be compiled (bad policy template, unknown wildcard, no workloads): permanent, never retried. */
 export class CompileError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The apply-failed reason (`compile-failed`, or a WorkloadError's: `no-subnets`, `tag-value-missing`…). */
+    readonly reason: string = 'compile-failed',
+  ) {
     super(message);
     this.name = 'CompileError';
   }
+
+  static of(err: WorkloadError): CompileError {
+    return new CompileError(err.message, err.reason);
+  }
 }
 
-/** Fills the target template for `project`; throws a CompileError naming the missing value. */
-export function resolveTargets(
-  target: TargetMapping,
-  project: string,
-  hostProject: string | undefined,
-): Pick<DesiredRule, 'targetServiceAccounts' | 'targetSecureTags'> {
-  let value = target.template.replaceAll('{project}', project);
-  if (value.includes('{hostProject}')) {
-    if (!hostProject)
-      throw new CompileError(
-        `the target template "${target.template}" needs {hostProject}: set firewall.hostProject in the policy file, ` +
-          'EGRESS_HOST_PROJECT, or --host-project',
-      );
-    value = value.replaceAll('{hostProject}', hostProject);
+/**
+ * The project's workloads: `opts.workloads`, or for the `serviceAccounts` mode the filled templates. Throws a
+ * CompileError when a mode that needs a read has none, or a template cannot be filled.
+ */
+export function projectWorkloads(project: string, opts: CompileOptions): Workloads {
+  const target = opts.policy.firewall.target;
+  if (opts.workloads) {
+    if (opts.workloads.mode !== target.mode)
+      throw new CompileError(`workloads of mode ${opts.workloads.mode} given for target mode ${target.mode}`);
+    return opts.workloads;
   }
-  const left = /\{[^}]*\}/.exec(value);
-  if (left)
+  if (target.mode !== 'serviceAccounts')
     throw new CompileError(
-      `the target template "${target.template}" has an unknown placeholder ${left[0]} (known: {project}, {hostProject})`,
+      `target mode ${target.mode} needs the project's ${target.mode === 'subnets' ? 'subnets' : 'tag values'} read from ` +
+        'Google Cloud (or a state file); none were given',
+      'workloads-unread',
     );
-  return target.mode === 'serviceAccount'
-    ? { targetServiceAccounts: [value] }
-    : { targetSecureTags: [{ name: value }] };
+  try {
+    return {
+      mode: 'serviceAccounts',
+      accounts: serviceAccounts(target, project, opts.hostProject ?? opts.policy.firewall.hostProject),
+    };
+  } catch (err) {
+    throw CompileError.of(err as WorkloadError);
+  }
+}
+
+/** The workload fields of each source family of the project's rules (workloads.ts); CompileError when none. */
+export function projectWorkloadFields(project: string, opts: CompileOptions) {
+  const w = projectWorkloads(project, opts);
+  try {
+    return workloadFields(w, project);
+  } catch (err) {
+    throw CompileError.of(err as WorkloadError);
+  }
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -134,7 +162,9 @@ export function compileProject(
     hash: desiredHash(key, entries),
   });
   if (entries.length === 0) return [];
-  const targets = resolveTargets(policy.firewall.target, key, opts.hostProject ?? policy.firewall.hostProject);
+  const families = projectWorkloadFields(key, opts);
+  const forFamily = (f: 4 | 6): WorkloadFields | undefined =>
+    families.find((x) => x.family === f || x.family === 'any')?.fields;
 
   const hostEntries = new Map<string, EgressEntry>();
   // CIDR entries are parsed per project; a wildcard's expansion once per policy (parseRangeList).
@@ -155,22 +185,37 @@ export function compileProject(
     }
   }
 
-  const base = (kind: RuleKind, n: number, described: EgressEntry[]): Omit<DesiredRule, 'match'> => ({
-    ruleName: ruleName(key, kind, n),
-    description: buildDescription(marker, described),
-    direction: 'EGRESS',
-    action: 'allow',
-    enableLogging: policy.firewall.enableLogging,
-    ...targets,
-  });
   const l4 = () => [{ ipProtocol: 'all' }];
   const rules: DesiredRule[] = [];
+  /** One rule: the workload fields split into the match (sources) and the targets. */
+  const rule = (
+    kind: RuleKind,
+    n: number,
+    described: EgressEntry[],
+    dest: { destFqdns: string[] } | { destIpRanges: string[] },
+    w: WorkloadFields,
+  ): DesiredRule => {
+    const { srcIpRanges, coverage, ...targets } = w;
+    return {
+      ruleName: ruleName(key, kind, n),
+      description: buildDescription(marker, described),
+      direction: 'EGRESS',
+      action: 'allow',
+      enableLogging: policy.firewall.enableLogging,
+      match: { ...(srcIpRanges ? { srcIpRanges } : {}), ...dest, layer4Configs: l4() },
+      ...targets,
+      ...(coverage ? { coverage } : {}),
+    };
+  };
 
   const hosts = [...hostEntries.keys()].sort();
-  chunk(hosts, Math.min(policy.firewall.maxFqdnsPerRule, API_MAX_FQDNS_PER_RULE)).forEach((fqdns, i) => {
-    const described = fqdns.map((h) => hostEntries.get(h)!);
-    rules.push({ ...base('fqdn', i + 1, described), match: { destFqdns: fqdns, layer4Configs: l4() } });
-  });
+  const hostChunks = chunk(hosts, Math.min(policy.firewall.maxFqdnsPerRule, API_MAX_FQDNS_PER_RULE));
+  // FQDN rules once per source family (subnets mode), once otherwise: `fqdn-N`, then `fqdn6-N` for IPv6 sources.
+  for (const { family, fields } of families)
+    hostChunks.forEach((fqdns, i) => {
+      const described = fqdns.map((h) => hostEntries.get(h)!);
+      rules.push(rule(family === 6 ? 'fqdn6' : 'fqdn', i + 1, described, { destFqdns: fqdns }, fields));
+    });
 
   let merged: { v4: string[]; v6: string[] };
   let parsed: { entry: EgressEntry; ranges: readonly ParsedRange[] }[];
@@ -184,6 +229,9 @@ export function compileProject(
     ['v4', merged.v4],
     ['v6', merged.v6],
   ] as const) {
+    const fields = forFamily(kind === 'v4' ? 4 : 6);
+    // No sources of this family (subnets mode, no IPv6 ranges): nothing of the project can send it, no rule.
+    if (!fields) continue;
     const chunks = chunk(list, Math.min(policy.firewall.maxRangesPerRule, API_MAX_RANGES_PER_RULE));
     const sets = chunks.map((c) => new Set(c));
     // An entry is described on the chunk holding one of its ranges, or on chunk 1 when a broader range covered all.
@@ -195,7 +243,7 @@ export function compileProject(
       describedBy[Math.max(at, 0)]?.push(s.entry);
     }
     chunks.forEach((ranges, i) => {
-      rules.push({ ...base(kind, i + 1, describedBy[i] ?? []), match: { destIpRanges: ranges, layer4Configs: l4() } });
+      rules.push(rule(kind, i + 1, describedBy[i] ?? [], { destIpRanges: ranges }, fields));
     });
   }
   return rules;

@@ -1,13 +1,16 @@
 /**
- * Deterministic rule names: `egress-<project>-fqdn-<n>`, `egress-<project>-v4-<n>`, `egress-<project>-v6-<n>`
+ * Deterministic rule names: `egress-<project>-fqdn-<n>`, `egress-<project>-fqdn6-<n>`, `egress-<project>-v4-<n>`, `egress-<project>-v6-<n>`
  * (n from 1, in chunk order), and `egress-<project>-tombstone` for the record of a deletion. Names are RFC 1035 labels of at most 63 characters, as the API requires of `ruleName`;
  * a project key too long to fit is cut and suffixed with 6 hex chars of its hash so names stay distinct.
  * `ruleName` is not unique in the API: identity is (marker project, ruleName), see plan.ts.
  */
 import { createHash } from 'node:crypto';
 
-/** Kinds of rules per project: FQDN objects, IPv4 ranges, IPv6 ranges (never mixed in one rule). */
-export type RuleKind = 'fqdn' | 'v4' | 'v6';
+/**
+ * Kinds of rules per project: FQDN objects, IPv4 ranges, IPv6 ranges (never mixed in one rule), and in the `subnets`
+ * target mode FQDN objects for the IPv6 sources (`fqdn6`; `fqdn` rules then carry the IPv4 sources).
+ */
+export type RuleKind = 'fqdn' | 'fqdn6' | 'v4' | 'v6';
 
 /** Maximum length of a `ruleName` (RFC 1035 label). */
 export const MAX_RULE_NAME = 63;

@@ -100,6 +100,7 @@ function canonicalContent(r: DesiredRule): string {
     r.action,
     !!r.enableLogging,
     !!r.disabled,
+    sorted(r.match.srcIpRanges),
     sorted(r.match.destFqdns?.map((f) => f.toLowerCase())),
     sorted(r.match.destIpRanges),
     (r.match.layer4Configs ?? []).map((l) => `${l.ipProtocol.toLowerCase()}:${sorted(l.ports).join(',')}`).sort(),

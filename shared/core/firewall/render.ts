@@ -49,6 +49,8 @@ const targets = (r: DesiredRule): string[] => [
 /** The printable fields of a rule, as (name, values) pairs; empty lists omitted. */
 function fields(r: DesiredRule): [string, string[]][] {
   const out: [string, string[]][] = [
+    // Target mode subnets: the project's source ranges, the one thing that says which workloads the rule covers.
+    ['sources', list(r.match.srcIpRanges)],
     ['destFqdns', list(r.match.destFqdns)],
     ['destIpRanges', list(r.match.destIpRanges)],
     ['layer4Configs', l4(r)],
@@ -68,6 +70,7 @@ function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   const before = new Map(fields(u.old));
   const after = new Map(fields(u.new));
   const lines: string[] = [];
+  if (u.new.coverage && !isTombstone(u.new)) lines.push(`covers: ${u.new.coverage}`);
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(name) ?? [];
     const a = after.get(name) ?? [];
@@ -83,9 +86,21 @@ function updateLines(u: { old: ObservedRule; new: DesiredRule }): string[] {
   const mo = parseMarker(u.old.description);
   const mn = parseMarker(u.new.description);
   // Only a stamp-only update (the stale-event guard's bookkeeping) shows the marker; otherwise it is noise.
-  if (lines.length === 0 && mo && mn && (mo.generation !== mn.generation || mo.hash !== mn.hash))
+  if (
+    lines.length <= (u.new.coverage && !isTombstone(u.new) ? 1 : 0) &&
+    mo &&
+    mn &&
+    (mo.generation !== mn.generation || mo.hash !== mn.hash)
+  )
     lines.push(`marker: generation ${mo.generation} -> ${mn.generation}`);
   return lines;
+}
+
+/** ` (subnet p-usc1: primary + pods)` after the sources (or the targets) of a rule the compiler described. */
+function coverageOf(field: string, r: DesiredRule): string {
+  if (!r.coverage) return '';
+  const on = r.match.srcIpRanges?.length ? 'sources' : 'targets';
+  return field === on ? ` (${r.coverage})` : '';
 }
 
 const generationOf = (r: DesiredRule): string => parseMarker(r.description)?.generation ?? '?';
@@ -103,7 +118,7 @@ function projectLines(c: ProjectChanges, sign: { create: string; update: string;
   for (const r of c.create) {
     out.push(`${sign.create} create ${r.ruleName} (priority assigned at apply)`);
     if (isTombstone(r)) out.push(`${sign.create}     ${tombstoneText(r)}`);
-    else for (const [n, v] of fields(r)) out.push(`${sign.create}     ${n}: ${v.join(', ')}`);
+    else for (const [n, v] of fields(r)) out.push(`${sign.create}     ${n}: ${v.join(', ')}${coverageOf(n, r)}`);
   }
   for (const u of c.update) {
     out.push(`${sign.update} update ${u.new.ruleName} (priority ${u.old.priority})`);

@@ -21,12 +21,19 @@ export interface DesiredRule {
   enableLogging: boolean;
   disabled?: boolean;
   match: {
+    /** The project's source ranges (target mode `subnets`); one address family per rule. */
+    srcIpRanges?: string[];
     destFqdns?: string[];
     destIpRanges?: string[];
     layer4Configs: Layer4Config[];
   };
   targetServiceAccounts?: string[];
   targetSecureTags?: { name: string }[];
+  /**
+   * Which workloads the rule covers, in words (`subnet payment-gateway-usc1: primary + pods + services`). Set by the
+   * compiler for plans and explain; never sent to the API, never part of the rule's content.
+   */
+  coverage?: string;
 }
 
 /** A rule as it exists in the policy: priority is its identity. Foreign rules may have any shape. */

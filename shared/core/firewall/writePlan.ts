@@ -5,7 +5,7 @@
  * predict with the same function, so a prediction is what the applier then does (docs/applier.md, "Writes").
  *
  * Order: creates (new allowances first), then updates (a value moving between chunks is added before it is removed,
- * writeOrder.ts), then deletes. A rule whose target kind changes (service accounts <-> secure tags) cannot be patched:
+ * writeOrder.ts), then deletes. A rule whose target kind changes (service accounts <-> secure tags <-> source ranges) cannot be patched:
  * a patch cannot clear a list field (empty lists are dropped on the wire), so it is replaced: the new rule is created
  * with the creates, the old one removed with the deletes (two writes, not one).
  */
@@ -59,9 +59,20 @@ export function describeWrite(w: PlannedWrite): string {
   return `${w.verb} ${w.ruleName}@${w.priority}`;
 }
 
-/** True when an update must be a replacement (create + remove): the target kind changes. */
+/** How a rule selects its workloads: target accounts, target tags, source ranges (subnets mode), or nothing. */
+export function workloadKind(r: DesiredRule): 'accounts' | 'tags' | 'sources' | 'none' {
+  if (r.targetServiceAccounts?.length) return 'accounts';
+  if (r.targetSecureTags?.length) return 'tags';
+  return r.match.srcIpRanges?.length ? 'sources' : 'none';
+}
+
+/**
+ * True when an update must be a replacement (create + remove): the way it selects workloads changes (a switch of
+ * target mode), since a patch cannot clear the old mode's list field. From a rule selecting nothing, a patch adds.
+ */
 export function isReplacement(u: { old: DesiredRule; new: DesiredRule }): boolean {
-  return !!u.old.targetServiceAccounts !== !!u.new.targetServiceAccounts;
+  const before = workloadKind(u.old);
+  return before !== 'none' && before !== workloadKind(u.new);
 }
 
 /** A revocation desires only the tombstone: a delete, or a manifest listing no entries. */

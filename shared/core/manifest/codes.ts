@@ -52,7 +52,8 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   DUPLICATE_ENTRY: 'an entry repeats an earlier one after normalization (warning; kept once)',
   POLICY_INVALID_WILDCARD: 'a policy wildcard key is not a valid wildcard or covers a public suffix',
   POLICY_INVALID_RANGE: 'a policy wildcard range is not a valid CIDR (or the list is empty)',
-  POLICY_TARGET_TEMPLATE: 'firewall.target.template lacks `{project}` or is not a service account e-mail',
+  POLICY_TARGET_TEMPLATE:
+    'firewall.target does not fit its mode (a template without `{project}`, a bad e-mail or tag name)',
   POLICY_PRIORITY_ORDER: 'firewall.priorityMin is not below firewall.priorityMax',
   INTERNAL_ERROR: 'a bug in the validator (reported instead of crashing)',
 };
@@ -112,8 +113,7 @@ export const CODE_HINTS: Readonly<Record<string, string>> = {
   DUPLICATE_ENTRY: 'remove the repeated entry',
   POLICY_INVALID_WILDCARD: 'write `*.` and a domain below a public suffix, such as `*.googleapis.com`',
   POLICY_INVALID_RANGE: "list the provider's published ranges as network/prefix",
-  POLICY_TARGET_TEMPLATE:
-    'use a service account e-mail with `{project}`, such as `egress@{project}.iam.gserviceaccount.com`',
+  POLICY_TARGET_TEMPLATE: 'see docs/policy.md "Target modes": e.g. {mode: subnets, subnets: "{project}-*"}',
   POLICY_PRIORITY_ORDER: 'set firewall.priorityMin below firewall.priorityMax',
   INTERNAL_ERROR: 'this is a bug in the validator: report it with the file; nothing was applied for this file',
 };

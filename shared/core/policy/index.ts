@@ -3,4 +3,5 @@ export { CAPACITY_KEYS, type CapacitySettings, DEFAULT_CAPACITY } from './capaci
 export { DEFAULT_POLICY } from './defaults';
 export { parsePolicy } from './parse';
 export { MAX_RULE_PRIORITY, PolicyFileSchema, policyJsonSchema } from './schema';
-export type { PlatformPolicy, TargetMapping, WildcardExpansion } from './types';
+export { fillTemplate, readTarget, subnetNameMatcher } from './target';
+export type { PlatformPolicy, TargetMapping, TargetMode, WildcardExpansion } from './types';

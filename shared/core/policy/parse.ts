@@ -7,7 +7,8 @@ import { diag, type Pos, parseSingleDocument, posOf } from '../manifest/yamlSour
 import { type CapacitySettings, mergeCapacity } from './capacity';
 import { DEFAULT_POLICY } from './defaults';
 import { PolicyFileSchema } from './schema';
-import type { PlatformPolicy, TargetMapping, WildcardExpansion } from './types';
+import { readTarget, type TargetInput } from './target';
+import type { PlatformPolicy, WildcardExpansion } from './types';
 
 /** A deep copy of the defaults (callers may not mutate DEFAULT_POLICY). */
 function copyDefaults(): PlatformPolicy {
@@ -17,7 +18,7 @@ function copyDefaults(): PlatformPolicy {
 type FileShape = {
   manifest?: Partial<PlatformPolicy['manifest']>;
   wildcards?: Record<string, WildcardExpansion | null | undefined>;
-  firewall?: Partial<Omit<PlatformPolicy['firewall'], 'target'>> & { target?: TargetMapping };
+  firewall?: Partial<Omit<PlatformPolicy['firewall'], 'target'>> & { target?: TargetInput };
   safety?: Partial<PlatformPolicy['safety']>;
   capacity?: Partial<CapacitySettings>;
 };
@@ -114,29 +115,15 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
       if (typeof f[k] === 'number') policy.firewall[k] = f[k];
     if (typeof f.enableLogging === 'boolean') policy.firewall.enableLogging = f.enableLogging;
     mergeCapacity(policy.capacity, file.capacity);
-    if (f.target && typeof f.target.mode === 'string' && typeof f.target.template === 'string') {
-      const t = at('firewall.target.template');
-      if (!f.target.template.includes('{project}'))
+    if (f.target && typeof f.target.mode === 'string') {
+      const read = readTarget(f.target);
+      for (const p of read.problems) {
+        const l = at(`firewall.target.${p.key}`);
         diagnostics.push(
-          diag(
-            'error',
-            'POLICY_TARGET_TEMPLATE',
-            `firewall.target.template \`${f.target.template}\` must contain \`{project}\`: each project's rules must target only that project's workloads`,
-            t.pos,
-            t.path,
-          ),
+          diag('error', 'POLICY_TARGET_TEMPLATE', `firewall.target.${p.key}: ${p.message}`, l.pos, l.path, p.hint),
         );
-      else if (f.target.mode === 'serviceAccount' && !/^[^@\s]+@[^@\s]+\.gserviceaccount\.com$/.test(f.target.template))
-        diagnostics.push(
-          diag(
-            'error',
-            'POLICY_TARGET_TEMPLATE',
-            `firewall.target.template \`${f.target.template}\` is not a service account e-mail (NAME@PROJECT.iam.gserviceaccount.com)`,
-            t.pos,
-            t.path,
-          ),
-        );
-      else policy.firewall.target = { mode: f.target.mode, template: f.target.template };
+      }
+      if (read.target) policy.firewall.target = read.target;
     }
     const sf = file.safety ?? {};
     for (const k of ['maxRevocationsPerRun', 'revocationsPerWindow', 'windowSeconds'] as const)

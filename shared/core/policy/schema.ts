@@ -41,8 +41,31 @@ export const PolicyFileSchema = Type.Object(
           target: Type.Optional(
             Type.Object(
               {
-                mode: Type.Union([Type.Literal('serviceAccount'), Type.Literal('secureTag')]),
-                template: Type.String({ minLength: 1 }),
+                mode: Type.Union([
+                  Type.Literal('subnets'),
+                  Type.Literal('serviceAccounts'),
+                  Type.Literal('secureTags'),
+                  // The pre-issue-10 single-account form; read as serviceAccounts with one template.
+                  Type.Literal('serviceAccount'),
+                ]),
+                subnets: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    description: 'subnets mode: subnet names of a project, a glob (`{project}-*`) or `/regex/`.',
+                  }),
+                ),
+                network: Type.Optional(
+                  Type.String({ minLength: 1, description: 'subnets mode: only subnetworks of this VPC network.' }),
+                ),
+                templates: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1 }), {
+                    description: 'serviceAccounts / secureTags mode: one template per account or tag value.',
+                  }),
+                ),
+                org: Type.Optional(
+                  Type.String({ minLength: 1, description: 'secureTags mode: the numeric organization id for {org}.' }),
+                ),
+                template: Type.Optional(Type.String({ minLength: 1, description: 'serviceAccount mode (legacy).' })),
               },
               { additionalProperties: false },
             ),

@@ -1,12 +1,30 @@
 /** The platform policy: limits and mappings the platform team sets once, read alike by the CLI and the functions. */
 import type { CapacitySettings } from './capacity';
 
-/** How a project maps to the firewall targets that cover all of its workloads. `{project}` is the project key. */
+/**
+ * How a project maps to the workloads its rules cover (docs/policy.md, "Target modes"). `{project}` is the project key.
+ * - `subnets` (default): the rules match the project's source ranges (`srcIpRanges`): every primary, secondary (GKE
+ *   Pods/Services) and IPv6 range of the Shared VPC subnets assigned to the project by the `subnets` naming template,
+ *   read from the host project at each event. Covers VMs under any service account, GKE, Dataflow, Cloud Run Direct VPC.
+ * - `serviceAccounts`: the rules target instances running as one of the listed accounts (several per project).
+ * - `secureTags`: the rules target instances bound to one of the namespaced tag values (`{org}/{key}/{project}`),
+ *   resolved to numeric `tagValues/N` through Resource Manager.
+ */
 export type TargetMapping =
-  /** e.g. `egress-{project}@{hostProject}.iam.gserviceaccount.com` (`{hostProject}` is filled from firewall.hostProject). */
-  | { mode: 'serviceAccount'; template: string }
-  /** e.g. `tagValues/{project}` resolved by the platform, or a literal template such as `{tagValuePrefix}/{project}`. */
-  | { mode: 'secureTag'; template: string };
+  | {
+      mode: 'subnets';
+      /** Subnet names assigned to a project: a glob (`{project}-*`) or a regular expression (`/^{project}-.+$/`). */
+      subnets: string;
+      /** Only subnetworks of this Shared VPC network (name or self-link); unset: every network of the host project. */
+      network?: string;
+    }
+  /** e.g. `workload@{project}.iam.gserviceaccount.com`, `egress-{project}@{hostProject}.iam.gserviceaccount.com`. */
+  | { mode: 'serviceAccounts'; templates: string[] }
+  /** e.g. `{org}/egress-project/{project}`: `{org}` is `org` (the numeric organization id parenting the tag key). */
+  | { mode: 'secureTags'; templates: string[]; org?: string };
+
+/** The modes, in the order docs/policy.md lists them. */
+export type TargetMode = TargetMapping['mode'];
 
 /** A wildcard the platform knows how to enforce, expanded to address ranges. */
 export interface WildcardExpansion {

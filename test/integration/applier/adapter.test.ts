@@ -67,17 +67,30 @@ describe('toFirewallError', () => {
 
 describe('rule mapping', () => {
   it('round-trips a compiled rule through the API shape, [] and absent alike', () => {
-    const [rule] = compileProject({ name: 'p', environment: 'e' }, [{ value: 'api.stripe.com', type: 'hostname' }], {
-      policy: DEFAULT_POLICY,
-      generation: '1',
-    });
+    const [{ coverage, ...rule }] = compileProject(
+      { name: 'p', environment: 'e' },
+      [{ value: 'api.stripe.com', type: 'hostname' }],
+      {
+        policy: DEFAULT_POLICY,
+        generation: '1',
+        workloads: {
+          mode: 'subnets',
+          subnets: [
+            { name: 'p-usc1', region: 'us-central1', network: 'n', primary: '10.1.0.0/24', secondary: [], ipv6: [] },
+          ],
+        },
+      },
+    ) as [ReturnType<typeof compileProject>[number]];
+    // `coverage` is for plans and explain only: never sent, never read back.
+    expect(coverage).toBe('subnet p-usc1: primary');
+    expect(toApiRule({ ...rule, coverage }, 1)).not.toHaveProperty('coverage');
     const api = {
       ...toApiRule(rule!, 1000),
       targetSecureTags: [],
       kind: 'compute#firewallPolicyRule',
       ruleTupleCount: 3,
     };
-    api.match = { ...api.match, destIpRanges: [], srcIpRanges: [] };
+    api.match = { ...api.match, destIpRanges: [] };
     expect(fromApiRule(api)).toEqual({ ...rule, priority: 1000 });
   });
 });

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { runPlan } from '../../../shared/cli/commands/plan';
-import { CASES, GOLDEN_HOST, GOLDEN_POLICY } from '../../golden/buildStates';
+import { CASES, GOLDEN_HOST, GOLDEN_POLICY, GOLDEN_SUBNETS } from '../../golden/buildStates';
 
 jest.setTimeout(30_000);
 
@@ -11,6 +11,8 @@ let server: FakeComputeServer;
 beforeAll(async () => {
   const engine = new FirewallPolicyEngine();
   engine.createPolicy(GOLDEN_HOST, GOLDEN_POLICY, { rules: CASES.update! });
+  // Served to the real SubnetworksClient (aggregatedList over REST): target mode subnets, the default.
+  engine.directory.putSubnetworks(GOLDEN_HOST, GOLDEN_SUBNETS);
   server = await startFakeComputeServer({ engine });
 });
 afterAll(async () => server.close());

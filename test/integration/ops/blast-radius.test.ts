@@ -45,6 +45,7 @@ function opsDeps(sim: Sim, prefix = 'manifests/') {
     prefix,
     firewall: sim.firewall,
     policy: sim.policy,
+    workloads: sim.workloads,
     clock: sim.clock,
     publisher,
     changesTopic: 'egress-changes',
@@ -239,6 +240,10 @@ describe('two files for one project', () => {
 
   async function twoFiles() {
     const sim = await simPipeline({ projects: 0 });
+    // target mode subnets (the default): pay's Shared VPC subnet, read by the applier at each event
+    sim.engine.directory.putSubnetworks('host-project', [
+      { name: 'pay-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.9.0.0/24' },
+    ]);
     const yml = await sim.store.write('manifests/pay.yml', Buffer.from(yamlOf(['api.stripe.com'])));
     const yaml = await sim.store.write(
       'manifests/pay.yaml',

@@ -29,7 +29,24 @@ function engineWithProjects(): FirewallPolicyEngine {
         { value: `api.${name}.example.com`, type: 'hostname' },
         { value: '34.117.59.0/24', type: 'cidr' },
       ],
-      { policy, generation: '1' },
+      {
+        policy,
+        generation: '1',
+        // target mode subnets (the default): each rule's one source range (srcIpRanges) costs 1 attribute
+        workloads: {
+          mode: 'subnets',
+          subnets: [
+            {
+              name: `${name}-usc1`,
+              region: 'us-central1',
+              network: 'shared-vpc',
+              primary: `10.0.${k}.0/24`,
+              secondary: [],
+              ipv6: [],
+            },
+          ],
+        },
+      },
     ).map((r, i) => ({ ...toApiRule(r), priority: 1000 + 10 * k + i })),
   );
   e.createPolicy(HOST, FP, { rules: [...baselineRules(), ...rules] });
@@ -42,7 +59,7 @@ function stateFile(e: FirewallPolicyEngine): string {
   return file;
 }
 
-/** 8 (default rules) + 17 (terraform's baseline: 6 rules) + 2 × (fqdn rule 3 + range rule 3) = 37 attributes; 2 FQDNs. */
+/** 8 (default rules) + 17 (terraform's baseline: 6 rules) + 2 × (fqdn rule 3 + range rule 3, each: 1 source range + 1 FQDN or destination + all) = 37 attributes; 2 FQDNs. */
 const EXPECTED = {
   policies: [
     { policy: PATH, rules: 14, projects: 2, attributes: { used: 37, limit: 2000 }, fqdns: { used: 2, limit: 1000 } },

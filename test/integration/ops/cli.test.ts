@@ -27,9 +27,24 @@ function fixture(): { dir: string; state: string } {
   mkdirSync(dir);
   writeFileSync(join(dir, 'payment-gateway.yaml'), MANIFEST);
   const m = validateManifest(MANIFEST, { path: 'payment-gateway.yaml', policy: DEFAULT_POLICY });
-  const rules = compileProject(m.project!, m.egress, { policy: DEFAULT_POLICY, generation: '3' }).map((r, i) =>
-    toApiRule(r, 1000 + i),
-  );
+  const rules = compileProject(m.project!, m.egress, {
+    policy: DEFAULT_POLICY,
+    generation: '3',
+    // target mode subnets (the default): the project's subnet as the applier reads it
+    workloads: {
+      mode: 'subnets',
+      subnets: [
+        {
+          name: 'payment-gateway-usc1',
+          region: 'us-central1',
+          network: 'shared-vpc',
+          primary: '10.10.0.0/24',
+          secondary: [],
+          ipv6: ['fd20:a:b:1000::/64'],
+        },
+      ],
+    },
+  }).map((r, i) => toApiRule(r, 1000 + i));
   const engine = new FirewallPolicyEngine();
   engine.createPolicy('host', 'egress', {
     rules: [
@@ -211,7 +226,8 @@ describe('egress replay --dry-run against the fake GCS', () => {
 
   it('lists what it would publish and the invalid manifests; exit 1 for the invalid one', async () => {
     const r = await runCli('replay', '--all', '--dry-run', '--no-live', '--bucket', 'gs://egress-manifests/manifests/');
-    expect(r.out).toMatch(/would publish payment-gateway \(manifests\/payment-gateway.yaml#\d+\): 3 expected writes/);
+    // --no-live reads no subnets: counted as if the project had IPv4 and IPv6 sources (fqdn, fqdn6, v4, v6).
+    expect(r.out).toMatch(/would publish payment-gateway \(manifests\/payment-gateway.yaml#\d+\): 4 expected writes/);
     expect(r.out).toMatch(/invalid broken \(manifests\/broken.yaml\): /);
     expect(r.code).toBe(1);
   });

@@ -105,6 +105,7 @@ describe('drift', () => {
       prefix: 'manifests/',
       firewall: sim.firewall,
       policy: sim.policy,
+      workloads: sim.workloads,
       clock: sim.clock,
       publisher: {
         publish: async (topic: string, m: Parameters<typeof status.publish>[1]) =>
@@ -201,6 +202,7 @@ describe('drift reports quota usage above 80%', () => {
       bucket: 'egress-manifests',
       prefix: 'manifests/',
       firewall: sim.firewall,
+      workloads: sim.workloads,
       clock: sim.clock,
       publisher: status,
       statusTopic: 'egress-status',
@@ -229,6 +231,81 @@ describe('drift reports quota usage above 80%', () => {
     ]);
   });
 });
+
+describe('drift: target mode subnets (the default)', () => {
+  it('reports sources out of date when a subnet grows, and the repair (the applier at the event) catches up', async () => {
+    const sim = await simPipeline({ projects: 3 });
+    await sim.upsertAll();
+    const deps = {
+      store: sim.store,
+      bucket: 'egress-manifests',
+      prefix: 'manifests/',
+      firewall: sim.firewall,
+      policy: sim.policy,
+      workloads: sim.workloads,
+      clock: sim.clock,
+      publisher: sim.publisher,
+      changesTopic: 'egress-changes',
+    };
+    expect((await runDrift(deps)).report.clean).toBe(true);
+    const own = sim.rules().filter((r) => r.ruleName.startsWith('egress-proj-00001-'));
+    expect(own.length).toBeGreaterThan(0);
+    for (const r of own) expect(r.match.srcIpRanges).toEqual(['10.0.1.0/24']);
+
+    // the network team adds a GKE Pods range to proj-00001's subnet
+    sim.engine.directory.putSubnetworks('host-project', [
+      {
+        ...simSubnetsOf(sim, 'proj-00001-usc1'),
+        secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '10.200.0.0/14' }],
+      },
+    ]);
+    const found = await runDrift(deps);
+    expect(found.report.drifted.map((p) => p.project)).toEqual(['proj-00001']);
+    for (const f of found.report.drifted[0]!.findings) {
+      expect(f.kind).toBe('changed');
+      expect(f.detail).toMatch(
+        /^sources out of date \(missing 10\.200\.0\.0\/14\); now subnet proj-00001-usc1: primary \+ pods/,
+      );
+    }
+    await runDrift(deps, { repair: true });
+    expect((await runDrift(deps)).report.clean).toBe(true);
+    for (const r of sim.rules().filter((x) => x.ruleName.startsWith('egress-proj-00001-')))
+      expect(r.match.srcIpRanges).toEqual(['10.0.1.0/24', '10.200.0.0/14']);
+  });
+
+  it('a project whose subnet is gone: the applier refuses (no-subnets), writes nothing, drift reports the error', async () => {
+    const sim = await simPipeline({ projects: 2 });
+    await sim.upsertAll();
+    sim.engine.directory.putSubnetworks('host-project', [simSubnetsOf(sim, 'proj-00000-usc1')], true);
+    sim.engine.resetCounters();
+    await sim.replayAll();
+    const failed = sim.publisher.outcomes.filter((o) => o.outcome === 'apply-failed');
+    expect(failed.map((o) => [o.project, o.reason])).toEqual([['proj-00001', 'no-subnets']]);
+    expect(failed[0]!.error).toMatch(/proj-00001 has no subnet assigned/);
+    const r = await runDrift({ ...deps(sim) });
+    expect(r.report.errors).toEqual([{ project: 'proj-00001', message: expect.stringMatching(/no subnet assigned/) }]);
+  });
+});
+
+/** One of the sim's subnets by name, as the engine serves it. */
+function simSubnetsOf(sim: Awaited<ReturnType<typeof simPipeline>>, name: string) {
+  const s = sim.engine.directory
+    .aggregated('host-project')
+    .items['regions/us-central1']!.subnetworks.find((x) => x.name === name)!;
+  return { ...s, region: 'us-central1' };
+}
+
+function deps(sim: Awaited<ReturnType<typeof simPipeline>>) {
+  return {
+    store: sim.store,
+    bucket: 'egress-manifests',
+    prefix: 'manifests/',
+    firewall: sim.firewall,
+    policy: sim.policy,
+    workloads: sim.workloads,
+    clock: sim.clock,
+  };
+}
 
 it('simManifest is deterministic', () => {
   expect(simManifest(7)).toEqual(simManifest(7));

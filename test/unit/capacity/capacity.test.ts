@@ -8,6 +8,7 @@ import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { PlannedWrite } from '../../../shared/core/firewall/writePlan';
 import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
 import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
+import { testPolicy } from '../firewall/testPolicy';
 
 const C = DEFAULT_CAPACITY;
 const l4 = [{ ipProtocol: 'all' }];
@@ -38,6 +39,47 @@ describe('ruleAttributes (Google: each range, protocol and port range 1)', () =>
     expect(ruleAttributes(rule, C)).toBe(2 + 1 + 1);
     expect(ruleAttributes(rule, { ...C, fqdnAttributes: 2, secureTagAttributes: 0 })).toBe(4 + 1);
     expect(ruleFqdns(rule)).toBe(2);
+  });
+
+  test('target mode subnets: each source range of a compiled rule (srcIpRanges, per family) costs 1', () => {
+    const policy = testPolicy({ target: { mode: 'subnets', subnets: '{project}-*', network: 'shared-vpc' } });
+    const compiled = (secondary: { name: string; range: string }[]) =>
+      compileProject(
+        { name: 'payment-gateway', environment: 'production' },
+        [
+          { value: 'api.stripe.com', type: 'hostname' },
+          { value: '34.117.59.0/24', type: 'cidr' },
+        ],
+        {
+          policy,
+          generation: '1',
+          workloads: {
+            mode: 'subnets',
+            subnets: [
+              {
+                name: 'payment-gateway-usc1',
+                region: 'us-central1',
+                network: 'projects/host-prj/global/networks/shared-vpc',
+                primary: '10.10.0.0/24',
+                secondary,
+                ipv6: [],
+              },
+            ],
+          },
+        },
+      );
+    const one = compiled([]);
+    const three = compiled([
+      { name: 'pods', range: '10.64.0.0/14' },
+      { name: 'services', range: '10.68.0.0/20' },
+    ]);
+    expect(one.map((r) => r.match.srcIpRanges)).toEqual([['10.10.0.0/24'], ['10.10.0.0/24']]);
+    for (const [i, r] of three.entries()) {
+      expect(r.match.srcIpRanges).toHaveLength(3);
+      expect(ruleAttributes(r, C)).toBe(ruleAttributes(one[i]!, C) + 2);
+    }
+    // fqdn rule: 1 source + 1 FQDN + all; v4 rule: 1 source + 1 destination + all
+    expect(one.map((r) => ruleAttributes(r, C))).toEqual([3, 3]);
   });
 
   test("the API's ruleTupleCount, when reported, is the policy's attribute figure", () => {
@@ -101,6 +143,20 @@ describe('the capacity report', () => {
   const compiled = compileProject(meta, [{ value: 'api.stripe.com', type: 'hostname' }], {
     policy: { ...DEFAULT_POLICY, firewall: { ...DEFAULT_POLICY.firewall, hostProject: 'h' } },
     generation: '1',
+    // target mode subnets (the default): one source range, 1 attribute like the FQDN and the protocol
+    workloads: {
+      mode: 'subnets',
+      subnets: [
+        {
+          name: 'payments-usc1',
+          region: 'us-central1',
+          network: 'shared-vpc',
+          primary: '10.0.0.0/24',
+          secondary: [],
+          ipv6: [],
+        },
+      ],
+    },
   }).map((r, i) => ({ ...r, priority: 1000 + i }));
   test('rules, projects, attributes and FQDNs against the limits; text says the same numbers', () => {
     const p = policyCapacity('projects/h/global/firewallPolicies/fp', compiled, { ...C, attributesPerPolicy: 3 });

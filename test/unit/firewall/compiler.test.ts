@@ -9,7 +9,7 @@ import {
   ruleName,
 } from '../../../shared/core/firewall';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import { testPolicy } from './testPolicy';
+import { TAG_WORKLOADS, testPolicy } from './testPolicy';
 
 const project = { name: 'payment-gateway', environment: 'production' };
 const entries: EgressEntry[] = [
@@ -33,7 +33,7 @@ describe('compileProject', () => {
       layer4Configs: [{ ipProtocol: 'all' }],
     });
     expect(rules[1]!.match.destIpRanges).toEqual(['34.117.59.0/24', '199.36.153.8/30']);
-    expect(rules[2]!.match.destIpRanges).toEqual(['2600:2d00:2:2000::/64']);
+    expect(rules[2]!.match.destIpRanges).toEqual(['2600:2d00:2:2000::/56']);
     for (const r of rules) {
       expect(r).toMatchObject({ direction: 'EGRESS', action: 'allow', enableLogging: true });
       expect(r.targetServiceAccounts).toEqual(['egress-payment-gateway@host-prj.iam.gserviceaccount.com']);
@@ -85,7 +85,8 @@ describe('compileProject', () => {
   it('uses secure tags when the policy says so', () => {
     const [r] = compileProject(project, entries.slice(0, 1), {
       ...opts,
-      policy: testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } }),
+      policy: testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } }),
+      workloads: TAG_WORKLOADS,
     });
     expect(r!.targetSecureTags).toEqual([{ name: 'tagValues/payment-gateway' }]);
     expect(r!.targetServiceAccounts).toBeUndefined();

@@ -5,13 +5,13 @@ export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): Plat
   return {
     manifest: { maxFileBytes: 65536, maxEntries: 100, minPrefixV4: 16, minPrefixV6: 32 },
     wildcards: {
-      '*.googleapis.com': { ranges: ['199.36.153.8/30', '2600:2d00:0002:2000::/64'], note: 'private.googleapis.com' },
+      '*.googleapis.com': { ranges: ['199.36.153.8/30', '2600:2d00:0002:2000::/56'], note: 'private.googleapis.com' },
     },
     firewall: {
       hostProject: 'host-prj',
       priorityMin: 1000,
       priorityMax: 1999,
-      target: { mode: 'serviceAccount', template: 'egress-{project}@{hostProject}.iam.gserviceaccount.com' },
+      target: { mode: 'serviceAccounts', templates: ['egress-{project}@{hostProject}.iam.gserviceaccount.com'] },
       maxFqdnsPerRule: 100,
       maxRangesPerRule: 5000,
       enableLogging: true,
@@ -27,3 +27,9 @@ export function testPolicy(over: Partial<PlatformPolicy['firewall']> = {}): Plat
     },
   };
 }
+
+/** The workloads of a secure-tags policy as the applier resolves them (numeric tag values, here a readable one). */
+export const TAG_WORKLOADS = {
+  mode: 'secureTags' as const,
+  tags: [{ name: 'tagValues/payment-gateway', namespaced: '42/egress/payment-gateway' }],
+};

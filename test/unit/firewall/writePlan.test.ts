@@ -10,7 +10,7 @@ import {
 } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import { testPolicy } from './testPolicy';
+import { TAG_WORKLOADS, testPolicy } from './testPolicy';
 
 const policy = testPolicy();
 const pg = { name: 'payment-gateway', environment: 'production' };
@@ -33,8 +33,8 @@ const view = (rules: ObservedRule[], fingerprint = 'f1'): PolicyView => policyVi
 
 describe('planWrites (the applier writes exactly this list)', () => {
   it('replaces a rule whose target kind changes: creates first (free priorities), removals last', () => {
-    const tags = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
-    const old = at(compileProject(pg, entries, { policy: tags, generation: '1' }));
+    const tags = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
+    const old = at(compileProject(pg, entries, { policy: tags, generation: '1', workloads: TAG_WORKLOADS }));
     const w = planWrites(event('2'), desired('2'), view(old), policy);
     expect(w.skip).toBeNull();
     expect(w.writes.map((x) => x.verb)).toEqual(['add', 'add', 'remove', 'remove']);

@@ -4,8 +4,16 @@ import { tombstoneRule } from '../../../shared/core/firewall/tombstone';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import type { PlatformPolicy } from '../../../shared/core/policy/types';
 
-const policy = DEFAULT_POLICY;
+/** The defaults with service-account targets; the subnets mode has its own tests below. */
+const policy: PlatformPolicy = {
+  ...DEFAULT_POLICY,
+  firewall: {
+    ...DEFAULT_POLICY.firewall,
+    target: { mode: 'serviceAccounts', templates: ['workload@{project}.iam.gserviceaccount.com'] },
+  },
+};
 const A: EgressEntry[] = [
   { value: 'api.stripe.com', type: 'hostname' },
   { value: 'hooks.slack.com', type: 'hostname' },

@@ -98,7 +98,7 @@ describe('explain', () => {
     expect(r.manifest.matches[0]).toMatchObject({
       entry: '*.googleapis.com',
       how: 'wildcard',
-      expandsTo: ['199.36.153.8/30', '2600:2d00:2:2000::/64'],
+      expandsTo: ['199.36.153.8/30', '2600:2d00:2:2000::/56'],
       line: 11,
     });
     expect(r.firewall.decidedBy).toMatchObject({ how: 'wildcard-expansion', matched: '199.36.153.8/30', owned: true });

@@ -5,6 +5,7 @@ import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import type { PlatformPolicy } from '../../../shared/core/policy/types';
 
 /** The payment-gateway manifest (entries on lines 9-12). */
 export const TEXT = `apiVersion: lowops.manifests.v1
@@ -29,8 +30,14 @@ export const entries: EgressEntry[] = [
   { value: '*.googleapis.com', type: 'wildcard', description: 'Google Cloud APIs' },
   { value: '34.117.59.0/24', type: 'cidr', description: 'Partner range' },
 ];
-/** The platform policy of the tests. */
-export const policy = DEFAULT_POLICY;
+/** The platform policy of the tests: the defaults with service-account targets (no subnet read). */
+export const policy: PlatformPolicy = {
+  ...DEFAULT_POLICY,
+  firewall: {
+    ...DEFAULT_POLICY.firewall,
+    target: { mode: 'serviceAccounts', templates: ['workload@{project}.iam.gserviceaccount.com'] },
+  },
+};
 /** The baseline deny-all egress rule (IPv4). */
 export const DENY_ALL: ObservedRule = {
   priority: 2100000000,

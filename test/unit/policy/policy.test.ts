@@ -14,14 +14,14 @@ describe('DEFAULT_POLICY', () => {
     });
     expect(DEFAULT_POLICY.wildcards).toEqual({
       '*.googleapis.com': {
-        ranges: ['199.36.153.8/30', '2600:2d00:2:2000::/64'],
+        ranges: ['199.36.153.8/30', '2600:2d00:2:2000::/56'],
         note: 'Private Google Access (private.googleapis.com)',
       },
     });
     expect(DEFAULT_POLICY.firewall).toEqual({
       priorityMin: 1000,
       priorityMax: 2000000000,
-      target: { mode: 'serviceAccount', template: 'workload@{project}.iam.gserviceaccount.com' },
+      target: { mode: 'subnets', subnets: '{project}-*' },
       maxFqdnsPerRule: 100,
       maxRangesPerRule: 5000,
       enableLogging: true,
@@ -48,7 +48,7 @@ wildcards:
 firewall:
   hostProject: net-host
   policy: egress-policy
-  target: {mode: secureTag, template: "tagValues/{project}"}
+  target: {mode: secureTags, org: "42", templates: ["{org}/egress-project/{project}"]}
   enableLogging: false
 `,
       'policy.yaml',
@@ -63,7 +63,7 @@ firewall:
     expect(policy.firewall).toMatchObject({
       hostProject: 'net-host',
       policy: 'egress-policy',
-      target: { mode: 'secureTag', template: 'tagValues/{project}' },
+      target: { mode: 'secureTags', org: '42', templates: ['{org}/egress-project/{project}'] },
       enableLogging: false,
       priorityMin: 1000,
     });
@@ -183,5 +183,43 @@ describe('loadPolicyFile', () => {
 
   it('names the file when it cannot be read', () => {
     expect(() => loadPolicyFile(join(dir, 'missing.yaml'))).toThrow(/cannot read platform policy file .*missing\.yaml/);
+  });
+});
+
+describe('parsePolicy: target modes (docs/policy.md, "Target modes")', () => {
+  const target = (yaml: string) => parsePolicy(`firewall:\n  target: ${yaml}\n`, 'p.yaml');
+
+  it('reads each mode and the legacy single service account', () => {
+    expect(target('{mode: subnets, subnets: "{project}-*", network: shared-vpc}').policy.firewall.target).toEqual({
+      mode: 'subnets',
+      subnets: '{project}-*',
+      network: 'shared-vpc',
+    });
+    expect(
+      target(
+        '{mode: serviceAccounts, templates: ["a@{project}.iam.gserviceaccount.com", "b-{project}@h.iam.gserviceaccount.com"]}',
+      ).policy.firewall.target,
+    ).toEqual({
+      mode: 'serviceAccounts',
+      templates: ['a@{project}.iam.gserviceaccount.com', 'b-{project}@h.iam.gserviceaccount.com'],
+    });
+    expect(
+      target('{mode: serviceAccount, template: "w@{project}.iam.gserviceaccount.com"}').policy.firewall.target,
+    ).toEqual({ mode: 'serviceAccounts', templates: ['w@{project}.iam.gserviceaccount.com'] });
+  });
+
+  it.each([
+    ['{mode: subnets}', /needs `subnets`/],
+    ['{mode: subnets, subnets: "shared-*"}', /must contain `\{project\}`/],
+    ['{mode: subnets, subnets: "/{project}-(/"}', /not a valid regular expression/],
+    ['{mode: subnets, subnets: "{project}-*", templates: ["x"]}', /does not apply to target mode subnets/],
+    ['{mode: serviceAccounts, templates: ["{project}"]}', /not a service account e-mail/],
+    ['{mode: secureTags, templates: ["tagValues/{project}"]}', /not a namespaced tag value/],
+    ['{mode: secureTags, templates: ["{org}/egress/{project}"]}', /set firewall.target.org/],
+  ])('refuses %s with a positioned POLICY_TARGET_TEMPLATE', (yaml, message) => {
+    const { diagnostics, policy } = target(yaml);
+    expect(diagnostics[0]).toMatchObject({ code: 'POLICY_TARGET_TEMPLATE', severity: 'error', line: 2 });
+    expect(diagnostics[0]!.message).toMatch(message);
+    expect(policy.firewall.target).toEqual(DEFAULT_POLICY.firewall.target);
   });
 });

@@ -190,7 +190,8 @@ describe('applyChange', () => {
   });
   it('replaces (create, then remove) a rule whose target kind changes, since a patch cannot clear a list', async () => {
     const h = harness(applied('10'));
-    h.deps.policy = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
+    h.deps.policy = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
+    h.deps.workloads = { tags: { lookup: async () => 'tagValues/payment-gateway' } };
     const out = await applyChange(h.deps, change('11', entries));
     expect(out.outcome).toBe('applied');
     const methods = h.firewall.calls.filter((c) => c.method !== 'get').map((c) => c.method);
@@ -205,7 +206,8 @@ describe('applyChange', () => {
 
   it('finishes an interrupted replace on redelivery without duplicating rules', async () => {
     const h = harness(applied('10'));
-    h.deps.policy = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
+    h.deps.policy = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
+    h.deps.workloads = { tags: { lookup: async () => 'tagValues/payment-gateway' } };
     h.deps.retry = { attempts: 1 };
     h.firewall.before = (c) => {
       if (c.method === 'remove') throw unavailable();

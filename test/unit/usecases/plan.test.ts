@@ -3,10 +3,18 @@ import { desiredRules } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import { validateManifest } from '../../../shared/core/manifest';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
+import type { PlatformPolicy } from '../../../shared/core/policy/types';
 import { planManifests } from '../../../shared/usecases/plan';
 import { manifest } from '../manifest/helpers';
 
-const policy = DEFAULT_POLICY;
+/** The defaults with service-account targets (no subnet read). */
+const policy: PlatformPolicy = {
+  ...DEFAULT_POLICY,
+  firewall: {
+    ...DEFAULT_POLICY.firewall,
+    target: { mode: 'serviceAccounts', templates: ['workload@{project}.iam.gserviceaccount.com'] },
+  },
+};
 const hostProject = 'net-host';
 const valid = (name: string, entries = ['"api.stripe.com"']) =>
   validateManifest(manifest(entries, name), { path: `m/${name}.yaml`, policy });

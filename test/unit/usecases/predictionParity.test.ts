@@ -13,7 +13,7 @@ import { handleEgressMessage } from '../../../shared/usecases/applyChange';
 import { runDrift } from '../../../shared/usecases/drift';
 import { predictWrites } from '../../../shared/usecases/planEvent';
 import { loadBucketManifests, replay, replayEventOver } from '../../../shared/usecases/replay';
-import { testPolicy } from '../firewall/testPolicy';
+import { TAG_WORKLOADS, testPolicy } from '../firewall/testPolicy';
 import { harness } from './applyHarness';
 
 const PROJECT = { name: 'payment-gateway', environment: 'production' };
@@ -35,10 +35,12 @@ ${values.map((v) => `    - "${v}"`).join('\n')}
 
 /** The rules the applier would have written for `es` at `generation`, at priorities from 1000. */
 const applied = (generation: string, es: EgressEntry[] = entries, p = policy): ObservedRule[] =>
-  compileProject(PROJECT, es, { policy: p, generation }).map((r, i) => ({ ...r, priority: 1000 + i }));
+  compileProject(PROJECT, es, { policy: p, generation, ...(p === secureTags ? { workloads: TAG_WORKLOADS } : {}) }).map(
+    (r, i) => ({ ...r, priority: 1000 + i }),
+  );
 const older = (g: string) => String(BigInt(g) - 5n);
 const newer = (g: string) => String(BigInt(g) + 5n);
-const secureTags = testPolicy({ target: { mode: 'secureTag', template: 'tagValues/{project}' } });
+const secureTags = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
 
 /** Each case: the live manifest's values, and the firewall as it is when replay and the applier read it. */
 const cases: [
