@@ -148,6 +148,17 @@ export async function folderAsStore(dir: string): Promise<{ store: import('../po
   return { store };
 }
 
+/**
+ * Where every project-scoped answer starts: the CLI defaults applied, the project key checked before any read (a path
+ * or an invalid key must not become a file or object name), the policy and the manifest source.
+ */
+function projectSources(project: string | undefined, given: SourceFlags, cfg: RuntimeConfig) {
+  const flags = withCliDefaults(given, cfg);
+  if (project !== undefined) checkProjectKey(project);
+  const policy = resolvePolicy(flags, cfg);
+  return { flags, policy, source: manifestSource(flags, cfg)! };
+}
+
 /** `egress explain` composed; with `evidenceSinceMs`, the matching denials are attached (`--evidence`). */
 export async function explainFor(
   project: string,
@@ -156,11 +167,7 @@ export async function explainFor(
   given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<ExplainAnswer> {
-  const flags = withCliDefaults(given, cfg);
-  // Before any read: a path or an invalid key must not become a file or object name.
-  checkProjectKey(project);
-  const policy = resolvePolicy(flags, cfg);
-  const source = manifestSource(flags, cfg)!;
+  const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
   try {
     const r = await explainProject({
@@ -244,10 +251,7 @@ export async function driftFor(
   cfg: RuntimeConfig = readConfig(),
   project?: string,
 ): Promise<DriftRun> {
-  const flags = withCliDefaults(given, cfg);
-  if (project !== undefined) checkProjectKey(project);
-  const policy = resolvePolicy(flags, cfg);
-  const source = manifestSource(flags, cfg)!;
+  const { flags, policy, source } = projectSources(project, given, cfg);
   checkSourceFlags(flags);
   if (!flags.state && !flags.live)
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
@@ -294,10 +298,7 @@ export async function projectEgressFor(
   given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<ProjectEgressResult> {
-  const flags = withCliDefaults(given, cfg);
-  checkProjectKey(project);
-  const policy = resolvePolicy(flags, cfg);
-  const source = manifestSource(flags, cfg)!;
+  const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
   try {
     return await projectEgress({ project, policy, source, ...(fw.read ? { firewall: fw.read } : {}) });
@@ -309,10 +310,9 @@ export async function projectEgressFor(
 /** `draft_egress_change` over the flags' manifest source (the firewall is not needed: it writes nothing). */
 export async function draftFor(
   args: { project: string; destination: string; reason: string },
-  flags: SourceFlags,
+  given: SourceFlags,
   cfg: RuntimeConfig = readConfig(),
 ): Promise<DraftResult> {
-  checkProjectKey(args.project);
-  const policy = resolvePolicy(flags, cfg);
-  return draftEgressChange({ ...args, policy, source: manifestSource(flags, cfg)! });
+  const { policy, source } = projectSources(args.project, given, cfg);
+  return draftEgressChange({ ...args, policy, source });
 }
