@@ -58,6 +58,16 @@ async function change(stack: LocalStack, project: string, i: number): Promise<{ 
 export async function benchPipeline(): Promise<string[]> {
   const stack = await startLocalStack({ mode: 'child' });
   try {
+    // Target mode subnets (the default): each bench project gets its own Shared VPC subnet first.
+    stack.compute.engine.directory.putSubnetworks(
+      stack.hostProject,
+      PROJECTS.map((p, k) => ({
+        name: `${p}-usc1`,
+        region: 'us-central1',
+        network: `https://www.googleapis.com/compute/v1/projects/${stack.hostProject}/global/networks/shared-vpc`,
+        ipCidrRange: `10.200.${k}.0/24`,
+      })),
+    );
     // Warm-up: one change per project (cold functions, first rules of each project); not measured.
     for (const [k, p] of PROJECTS.entries()) await change(stack, p, 1000 + k);
     const latencies: number[] = [];
