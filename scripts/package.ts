@@ -1,16 +1,20 @@
 /**
- * `npm run package`: the deploy artifact. One esbuild bundle per function into build/functions/<name>/ (index.js +
- * index.js.map, package.json, node_modules of what cannot be bundled), which Terraform zips and deploys:
+ * `npm run package`: the deploy artifact. One esbuild bundle per function into build/functions/<name>/ (bundle.js +
+ * bundle.js.map, the loader index.js with the V8 code cache bundle.js.cache (package/codeCache.ts), package.json,
+ * node_modules of what cannot be bundled), which Terraform zips and deploys:
  * - the Functions Framework stays external: the runtime loads `main` with its own copy of the framework and looks
  *   the entry point up in that copy's registry, so a bundled copy would register into the wrong one;
- * - @google-cloud/compute's protos.json is replaced by the services the applier calls and the types they reach;
+ * - the protos.json of @google-cloud/compute and Pub/Sub's generated clients are trimmed to the services called and the
+ *   types they reach; the libraries' static protobufjs modules load on first use (package/lazyProtos.ts);
  * - the validator's bundle must not contain @google-cloud/compute (checked here from esbuild's metafile).
  * Options: `--policy FILE` copies the platform policy file (EGRESS_POLICY_FILE, relative) into both directories.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { BUNDLE, ENTRY, GCP_BUILD, LOADER, recordCodeCache } from './package/codeCache';
+import { lazyProtos } from './package/lazyProtos';
 import { trimProtos } from './package/trimProtos';
 
 /** The functions, their entry modules and what their bundle must never contain. */
@@ -46,27 +50,40 @@ export function dirBytes(dir: string): number {
   return total;
 }
 
-/** Serves the trimmed descriptor wherever @google-cloud/compute requires its protos.json. */
-function trimmedComputeProtos(root: string): Plugin {
-  let cached: string | undefined;
+/**
+ * The clients whose `protos.json` is trimmed, and to what: the services the functions call and the types they reach
+ * (the generated clients build a protobufjs Root from the whole descriptor on construction). Pub/Sub: the functions
+ * only publish (the CLI's subscriber is not bundled).
+ */
+export const TRIMMED_PROTOS: Record<string, string[]> = {
+  '@google-cloud/compute': COMPUTE_SERVICES,
+  '@google-cloud/pubsub-api': ['google.pubsub.v1.Publisher'],
+};
+
+/** Serves the trimmed descriptor wherever a package of TRIMMED_PROTOS requires its protos.json. */
+function trimmedProtos(root: string): Plugin {
+  const cached = new Map<string, string>();
+  const packageOf = (importer: string) =>
+    Object.keys(TRIMMED_PROTOS).find((p) => importer.includes(`/node_modules/${p}/`.replace(/\//g, sep)));
   return {
-    name: 'trim-compute-protos',
+    name: 'trim-protos',
     setup(b) {
-      b.onResolve({ filter: /protos[\\/]protos\.json$/ }, (args) =>
-        /[\\/]@google-cloud[\\/]compute[\\/]/.test(args.importer)
-          ? { path: args.path, namespace: 'compute-protos' }
-          : null,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'compute-protos' }, () => {
-        if (!cached) {
+      b.onResolve({ filter: /protos[\\/]protos\.json$/ }, (args) => {
+        const pkg = packageOf(args.importer);
+        return pkg ? { path: pkg, namespace: 'trimmed-protos' } : null;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'trimmed-protos' }, (args) => {
+        let text = cached.get(args.path);
+        if (!text) {
           const full = JSON.parse(
-            readFileSync(join(root, 'node_modules/@google-cloud/compute/build/protos/protos.json'), 'utf8'),
+            readFileSync(join(root, 'node_modules', args.path, 'build/protos/protos.json'), 'utf8'),
           );
-          const { json, kept } = trimProtos(full, COMPUTE_SERVICES);
-          cached = JSON.stringify(json);
-          console.log(`package: compute protos trimmed to ${kept} types and enums (${cached.length} bytes)`);
+          const { json, kept } = trimProtos(full, TRIMMED_PROTOS[args.path]!);
+          text = JSON.stringify(json);
+          cached.set(args.path, text);
+          console.log(`package: ${args.path} protos trimmed to ${kept} types and enums (${text.length} bytes)`);
         }
-        return { contents: cached, loader: 'json' };
+        return { contents: text, loader: 'json' };
       });
     },
   };
@@ -79,7 +96,7 @@ async function packageOne(root: string, out: string, p: (typeof PACKAGES)[number
   mkdirSync(dir, { recursive: true });
   const result = await build({
     entryPoints: [join(root, p.entry)],
-    outfile: join(dir, 'index.js'),
+    outfile: join(dir, BUNDLE),
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -92,7 +109,7 @@ async function packageOne(root: string, out: string, p: (typeof PACKAGES)[number
     external: EXTERNAL,
     metafile: true,
     logLevel: 'warning',
-    plugins: [trimmedComputeProtos(root)],
+    plugins: [trimmedProtos(root), lazyProtos()],
   });
   const inputs = Object.keys(result.metafile.inputs);
   if (p.forbid && inputs.some((i) => i.includes(`node_modules/${p.forbid}/`)))
@@ -105,9 +122,9 @@ async function packageOne(root: string, out: string, p: (typeof PACKAGES)[number
     version: rootPkg.version,
     private: true,
     description: `${rootPkg.description} (${p.name} function, bundled by npm run package)`,
-    main: 'index.js',
+    main: ENTRY,
     engines: rootPkg.engines,
-    scripts: { start: `functions-framework --target=${p.target}` },
+    scripts: { start: `functions-framework --target=${p.target}`, 'gcp-build': GCP_BUILD },
     dependencies: Object.fromEntries(EXTERNAL.map((d) => [d, rootPkg.dependencies[d]])),
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
@@ -127,10 +144,12 @@ async function packageOne(root: string, out: string, p: (typeof PACKAGES)[number
     },
   );
   if (npm.status !== 0) throw new Error(`package: npm install in ${relative(root, dir)} failed`);
+  writeFileSync(join(dir, ENTRY), LOADER);
+  const codeCacheBytes = recordCodeCache(dir);
   const bytes = dirBytes(dir);
   if (bytes >= MAX_PACKAGE_BYTES)
     throw new Error(`package: ${relative(root, dir)} is ${(bytes / 1048576).toFixed(1)} MB, over the 40 MB limit`);
-  return { dir, bytes, inputs: inputs.length };
+  return { dir, bytes, inputs: inputs.length, codeCacheBytes };
 }
 
 /** Builds every function's directory under `out`. */
@@ -150,7 +169,7 @@ if (require.main === module) {
     (made) => {
       for (const m of made)
         console.log(
-          `package: ${relative(root, m.dir)} ${(m.bytes / 1048576).toFixed(1)} MB (${m.inputs} modules bundled)`,
+          `package: ${relative(root, m.dir)} ${(m.bytes / 1048576).toFixed(1)} MB (${m.inputs} modules bundled, code cache ${(m.codeCacheBytes / 1048576).toFixed(1)} MB)`,
         );
     },
     (err: Error) => {
