@@ -1,9 +1,26 @@
-/** EventPublisher over @google-cloud/pubsub. The client itself honours PUBSUB_EMULATOR_HOST; no emulator branch here. */
-import { PubSub, type Topic, v1 } from '@google-cloud/pubsub';
+/** EventPublisher and MessagePuller over @google-cloud/pubsub (the client itself honours PUBSUB_EMULATOR_HOST). */
+import { type ClientConfig, PubSub, type Topic, v1 } from '@google-cloud/pubsub';
 import type { PubSubMessage } from '../core/events/types';
 import { type EventPublisher, PublishError } from '../ports/publisher';
 import type { MessagePuller } from '../ports/puller';
 import { classifyClientError } from './clientErrors';
+
+/**
+ * The product's Pub/Sub client: the REST transport (JSON over HTTP/1.1, google-gax `fallback`) instead of gRPC, which
+ * answers a cold instance's first publish sooner (no gRPC channel, no proto-loader descriptors; docs/deploy.md,
+ * "Cold start"). Pub/Sub's REST API has every RPC the product calls (Publish, Pull, Acknowledge). Against the emulator
+ * (`emulatorHost`, whose address the client takes from PUBSUB_EMULATOR_HOST itself) the calls are plain HTTP with a
+ * placeholder API key: the emulator has no authentication, and without a key the REST transport would look for
+ * Application Default Credentials.
+ */
+export function pubsubClient(projectId: string, emulatorHost = process.env.PUBSUB_EMULATOR_HOST): PubSub {
+  // gax's client options, which PubSub hands to its generated clients as they are (its ClientConfig type omits them).
+  const rest: { fallback: boolean; protocol?: string; apiKey?: string } = {
+    fallback: true,
+    ...(emulatorHost ? { protocol: 'http', apiKey: 'emulator' } : {}),
+  };
+  return new PubSub({ projectId, ...rest } as ClientConfig);
+}
 
 /**
  * Publishes with message ordering enabled (ordering key = project key); one Topic object per topic name.
@@ -12,7 +29,7 @@ import { classifyClientError } from './clientErrors';
  */
 export function pubsubPublisher(
   projectId: string,
-  client: PubSub = new PubSub({ projectId }),
+  client: PubSub = pubsubClient(projectId),
   timeoutMs = 20_000,
 ): EventPublisher & {
   close(): Promise<void>;
@@ -61,7 +78,7 @@ export function pubsubPublisher(
 export function pubsubPuller(
   projectId: string,
   subscription: string,
-  client: PubSub = new PubSub({ projectId }),
+  client: PubSub = pubsubClient(projectId),
 ): Required<MessagePuller> & { close(): Promise<void> } {
   const name = client.subscription(subscription).name;
   // ClientConfig and ClientOptions are the same gax options under two names.
