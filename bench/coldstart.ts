@@ -5,12 +5,14 @@
  * CloudEvent (node start, module load, lazy composition of the clients, the event's real I/O on the local stack).
  *
  * Variants (`EGRESS_BENCH_COLD_VARIANTS=1`, for docs/deploy.md): the unbundled build (dist/, the repository's
- * node_modules), and the packaged bundles with Node's compile cache (NODE_COMPILE_CACHE, warmed by one run).
+ * node_modules), and the packaged directories without their V8 code cache (what an instance whose V8 differs from the
+ * recording's gets: scripts/package/codeCache.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageFunctions } from '../scripts/package';
+import { BUNDLE, ENTRY } from '../scripts/package/codeCache';
 import { invoke, servePackaged } from '../scripts/package/serve';
 
 /** At least 7 paired rounds (issue 9). */
@@ -74,6 +76,14 @@ function bareDir(frameworkDir: string): string {
   return dir;
 }
 
+/** A copy of the packaged `dir` without its code cache (the bundle, entry and package.json; node_modules linked). */
+function withoutCodeCache(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'egress-no-cache-'));
+  for (const f of [ENTRY, BUNDLE, 'package.json']) copyFileSync(join(dir, f), join(copy, f));
+  symlinkSync(join(dir, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}
+
 /** The report lines: the required `cold start:` line first, then mins and the variants. */
 export async function coldStartFigures(
   root: string,
@@ -99,7 +109,7 @@ export async function coldStartFigures(
     const a = stat('applier');
     const lines = [
       `cold start: validator ${f(v.med)} ms (${(v.med / b.med).toFixed(1)}x bare), applier ${f(a.med)} ms (${(a.med / b.med).toFixed(1)}x bare), bare ${f(b.med)} ms`,
-      `cold start detail: packaged bundles, ${n} paired rounds, median (min): validator ${f(v.med)} (${f(v.min)}) ms, applier ${f(a.med)} (${f(a.min)}) ms, bare ${f(b.med)} (${f(b.min)}) ms; bundles ${made.map((m) => `${m.name} ${(m.bytes / 1048576).toFixed(1)} MB`).join(', ')}`,
+      `cold start detail: packaged bundles, ${n} paired rounds, median (min): validator ${f(v.med)} (${f(v.min)}) ms, applier ${f(a.med)} (${f(a.min)}) ms, bare ${f(b.med)} (${f(b.min)}) ms; directories ${made.map((m) => `${m.name} ${(m.bytes / 1048576).toFixed(1)} MB (code cache ${(m.codeCacheBytes / 1048576).toFixed(1)} MB)`).join(', ')}`,
     ];
     if (env.EGRESS_BENCH_COLD_VARIANTS === '1') {
       // Unbundled: dist/ with the repository's node_modules, served by the repository's framework copy.
@@ -109,25 +119,15 @@ export async function coldStartFigures(
         join(unbundled, 'index.js'),
         `module.exports = require(${JSON.stringify(join(root, 'dist/functions/index.js'))});\n`,
       );
-      const cache = mkdtempSync(join(tmpdir(), 'egress-compile-cache-'));
-      mkdirSync(cache, { recursive: true });
-      cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
-      const cached = { NODE_COMPILE_CACHE: cache };
+      const noCache = made.map((m) => withoutCodeCache(m.dir));
+      for (const d of noCache) cleanups.push(() => rmSync(d, { recursive: true, force: true }));
       const variants: Subject[] = [
         { label: 'bare', dir: bare, target: 'bareCloudEvent', request: requests.push },
         { label: 'validator dist', dir: unbundled, target: 'egressValidator', request: requests.storage },
         { label: 'applier dist', dir: unbundled, target: 'egressApplier', request: requests.push },
-        {
-          label: 'validator cache',
-          dir: dirOf('validator'),
-          target: 'egressValidator',
-          request: requests.storage,
-          env: cached,
-        },
-        { label: 'applier cache', dir: dirOf('applier'), target: 'egressApplier', request: requests.push, env: cached },
+        { label: 'validator no code cache', dir: noCache[0]!, target: 'egressValidator', request: requests.storage },
+        { label: 'applier no code cache', dir: noCache[1]!, target: 'egressApplier', request: requests.push },
       ];
-      // One run of each cached subject fills the compile cache.
-      for (const s of variants.filter((x) => x.env)) await once(s, env);
       const vr = await rounds(variants, env, n);
       const bm = median(vr.get('bare')!);
       lines.push(

@@ -13,9 +13,11 @@
 # Retries are on (RETRY_POLICY_RETRY): the functions throw only for transient failures; bad input is acknowledged.
 
 locals {
-  # The bundle is built already: the platform build only installs the package's dependencies, and runs no scripts.
+  # The bundle is built already: the platform build installs the package's dependencies (running none of their
+  # install scripts) and runs one script of ours, `gcp-build`, which records the bundle's V8 code cache on the
+  # runtime's own Node (scripts/package/codeCache.ts; it never fails the build).
   function_build_env = {
-    GOOGLE_NODE_RUN_SCRIPTS   = ""
+    GOOGLE_NODE_RUN_SCRIPTS   = "gcp-build"
     NPM_CONFIG_IGNORE_SCRIPTS = "true"
   }
 

@@ -12,3 +12,6 @@ cloudEvent(APPLIER_FUNCTION, async (event: CloudEvent<unknown>) => {
   // Resolving acknowledges (the outcome is in the logs and on the status topic); a rejection makes Pub/Sub redeliver.
   await runApplier(event);
 });
+
+/** The first event's code paths without I/O, for the code cache `npm run package` records (scripts/package/codeCache.ts). */
+export { warmUpApplier as warmUp } from '../../shared/runtime/warmUp/applier';

@@ -12,3 +12,6 @@ cloudEvent(VALIDATOR_FUNCTION, async (event: CloudEvent<unknown>) => {
   // Resolve with nothing: any 2xx acknowledges; the outcome is in the logs, not the response.
   await runValidator(event);
 });
+
+/** The first event's code paths without I/O, for the code cache `npm run package` records (scripts/package/codeCache.ts). */
+export { warmUpValidator as warmUp } from '../../shared/runtime/warmUp/validator';

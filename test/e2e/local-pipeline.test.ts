@@ -241,7 +241,7 @@ function egressWithEnvFile(envFile: string, cwd: string, ...args: string[]) {
   const cli = `require(${JSON.stringify(join(ROOT, 'shared/cli/main.ts'))}).main(['node', ...process.argv.slice(1)]).then((c) => { process.exitCode = c; })`;
   const quoted = ['egress', ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const script = `set -a; . '${envFile}'; set +a; exec '${process.execPath}' -r '${REGISTER}' -e "$CLI" ${quoted}`;
-  const r = spawnSync('sh', ['-c', script], { cwd, env: { ...env, CLI: cli }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('sh', ['-c', script], { cwd, env: { ...env, CLI: cli }, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

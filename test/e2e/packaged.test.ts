@@ -6,13 +6,15 @@
  * - applier: the Pub/Sub push of that change → the owned rule written on the fake Compute REST server, its operation
  *   waited on (the bundle's trimmed Compute protos), and the HTTP answer only after that.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../local/fakes/compute';
 import { startFakeGcs } from '../../local/fakes/gcs';
 import { emulatorPubsub, LOCAL_PROJECT } from '../../local/pubsub';
 import { MAX_PACKAGE_BYTES, packageFunctions } from '../../scripts/package';
+import { CODE_CACHE, ENTRY } from '../../scripts/package/codeCache';
 import { invoke, type ServedFunction, servePackaged } from '../../scripts/package/serve';
 import { encodeEvent } from '../../shared/core/events/codec';
 import type { EgressChangeEvent } from '../../shared/core/events/types';
@@ -93,6 +95,36 @@ test('each directory is deployable and under 40 MB; the validator bundle has no 
     Object.keys((require(join(out, `${name}.meta.json`)) as { inputs: Record<string, unknown> }).inputs);
   expect(meta('validator').some((i) => i.includes('@google-cloud/compute/'))).toBe(false);
   expect(meta('applier').some((i) => i.includes('@google-cloud/compute/'))).toBe(true);
+});
+
+/** How `dir`'s entry loaded its bundle on this Node: accepted, rejected or absent code cache. */
+const codeCacheOf = (dir: string) =>
+  execFileSync(process.execPath, ['-p', `require(${JSON.stringify(join(dir, ENTRY))}).codeCache`], {
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1);
+
+test('each entry runs its bundle with the code cache recorded by the warm-up; a foreign cache is only ignored', () => {
+  for (const m of made) {
+    expect(m.codeCacheBytes).toBeGreaterThan(100_000);
+    expect(codeCacheOf(m.dir)).toBe('accepted');
+  }
+  // The gcp-build script (Google's build) records it again, on the Node that runs it.
+  const dir = made[0]!.dir;
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  expect(pkg.scripts['gcp-build']).toContain('--record-code-cache');
+  rmSync(join(dir, CODE_CACHE));
+  expect(codeCacheOf(dir)).toBe('absent');
+  execFileSync(process.execPath, [join(dir, ENTRY), '--record-code-cache'], { env: { PATH: process.env.PATH } });
+  expect(codeCacheOf(dir)).toBe('accepted');
+  // A cache V8 refuses (another V8 version, or damaged) is rejected and the bundle still runs.
+  const good = readFileSync(join(dir, CODE_CACHE));
+  writeFileSync(join(dir, CODE_CACHE), Buffer.concat([good.subarray(0, 64), Buffer.alloc(1024, 7)]));
+  expect(codeCacheOf(dir)).toBe('rejected');
+  writeFileSync(join(dir, CODE_CACHE), good);
 });
 
 test('validator → egress-change on Pub/Sub, applier → rule written and operation waited on', async () => {

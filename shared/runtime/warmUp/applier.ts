@@ -1,0 +1,63 @@
+/** The applier's warm-up (example.ts): its composition, then the example's egress change on an in-memory policy. */
+import { memoryLogger, memoryPublisher } from '../../adapters/memory';
+import { encodeEvent, makeEgressChange } from '../../core/events/codec';
+import type { ObservedRule } from '../../core/firewall/types';
+import type { SubnetRanges } from '../../core/firewall/workloads';
+import { validateManifest } from '../../core/manifest';
+import type { FirewallPolicyPort } from '../../ports/firewall';
+import { composeApplier } from '../applier';
+import { WARM_UP_BUCKET, WARM_UP_ENV, WARM_UP_MANIFEST, WARM_UP_OBJECT } from './example';
+
+/** A policy held in memory: the writes land, so the applier's own reads see them. */
+function memoryFirewall(): FirewallPolicyPort {
+  const rules: ObservedRule[] = [];
+  const at = (priority: number) => rules.findIndex((r) => r.priority === priority);
+  return {
+    getPolicy: async () => ({ rules: rules.map((r) => ({ ...r })) }),
+    addRule: async (rule) => {
+      rules.push({ ...rule });
+    },
+    patchRule: async (priority, rule) => {
+      rules.splice(at(priority), 1, { ...rule, priority });
+    },
+    removeRule: async (priority) => {
+      rules.splice(at(priority), 1);
+    },
+  };
+}
+
+const SUBNET: SubnetRanges = {
+  name: 'warm-up-usc1',
+  region: 'us-central1',
+  network: 'shared-vpc',
+  primary: '10.0.0.0/24',
+  secondary: [{ name: 'pods', range: '10.64.0.0/14' }],
+  ipv6: [],
+};
+
+/** Applies the example manifest's change as its Pub/Sub message; throws unless the rules were written. */
+export async function warmUpApplier(): Promise<void> {
+  const applier = await composeApplier(WARM_UP_ENV);
+  const manifest = validateManifest(WARM_UP_MANIFEST, { path: WARM_UP_OBJECT, policy: applier.policy });
+  if (!manifest.valid || !manifest.project) throw new Error('warm-up: the example manifest is not valid');
+  const message = encodeEvent(
+    makeEgressChange({
+      project: manifest.project,
+      reason: 'upsert',
+      entries: manifest.egress,
+      source: { bucket: WARM_UP_BUCKET, object: WARM_UP_OBJECT, generation: '1' },
+    }),
+  );
+  const { handleEgressMessage } = await import('../../usecases/applyChange');
+  const outcome = await handleEgressMessage(
+    {
+      ...applier,
+      firewall: memoryFirewall(),
+      publisher: memoryPublisher(),
+      logger: memoryLogger(),
+      workloads: { subnets: { listSubnets: async () => [SUBNET] } },
+    },
+    message,
+  );
+  if (outcome.outcome !== 'applied') throw new Error(`warm-up: the applier ended ${outcome.outcome}`);
+}
