@@ -6,6 +6,7 @@
 export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   FILE_TOO_LARGE: 'the file exceeds manifest.maxFileBytes and was not parsed',
   TOO_MANY_LINES: 'the file has more lines than a manifest of manifest.maxEntries entries needs and was not parsed',
+  TOO_DEEP: 'the file nests collections far deeper than a manifest does and was not parsed',
   NOT_TEXT: 'the input is not UTF-8 text (invalid UTF-8, a NUL byte: Latin-1, UTF-16 or binary)',
   EMPTY_DOCUMENT: 'the file has no YAML document, or the document is empty',
   MULTIPLE_DOCUMENTS: 'the file has more than one YAML document',
@@ -65,6 +66,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
 export const CODE_HINTS: Readonly<Record<string, string>> = {
   FILE_TOO_LARGE: 'a manifest lists one project; split unrelated projects into their own files',
   TOO_MANY_LINES: 'a manifest needs far fewer lines: remove what is not part of the Project (generated or pasted text)',
+  TOO_DEEP: 'a manifest is a flat list under spec.allowedEgress: remove the nested brackets or dashes',
   NOT_TEXT: 'save the file as UTF-8 text (for a Latin-1 file: `iconv -f latin1 -t utf-8`)',
   EMPTY_DOCUMENT: 'start from the example in docs/manifest.md (apiVersion, kind, metadata, spec)',
   MULTIPLE_DOCUMENTS: 'split it into one file per project, named after metadata.name',

@@ -7,7 +7,7 @@ import { projectKeyOf } from '../bucket/layout';
 import { type Diagnostic, escapeControls, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
 import type { PlatformPolicy } from '../policy/types';
-import { countLinesUpTo, maxManifestLines } from './bounds';
+import { countLinesUpTo, firstTooDeep, MAX_NESTING, maxManifestLines, type TooDeep } from './bounds';
 import { normalizeEgressValue } from './egress';
 import { explainProjectName, isValidProjectName } from './names';
 import { KNOWN_REGIONS } from './regions';
@@ -78,6 +78,17 @@ function tooManyLines(maxLines: number, policy: PlatformPolicy): Diagnostic {
   );
 }
 
+function tooDeep(at: TooDeep): Diagnostic {
+  return diag(
+    'error',
+    'TOO_DEEP',
+    `the file nests collections more than ${MAX_NESTING} levels deep here (not parsed); a manifest has three: spec, allowedEgress and its entries`,
+    { line: at.line, column: at.column },
+    '',
+    'list each destination as its own `- "value"` line under spec.allowedEgress, without nested brackets or dashes',
+  );
+}
+
 function finish(
   path: string,
   project: ProjectMeta | null,
@@ -103,6 +114,8 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
 
   const maxLines = maxManifestLines(policy);
   if (countLinesUpTo(text, maxLines) > maxLines) return finish(path, null, [], [tooManyLines(maxLines, policy)]);
+  const deep = firstTooDeep(text);
+  if (deep) return finish(path, null, [], [tooDeep(deep)]);
 
   const src = parseSingleDocument(text);
   const diags = src.diagnostics;

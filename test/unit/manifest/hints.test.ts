@@ -33,6 +33,7 @@ const throwing = new Proxy(DEFAULT_POLICY, {
 const PRODUCERS: Record<string, () => Diagnostic[]> = {
   FILE_TOO_LARGE: () => tooLargeResult('x.yaml', 5_000_000, DEFAULT_POLICY).diagnostics,
   TOO_MANY_LINES: () => check(`${manifest()}${'#\n'.repeat(5_000)}`).diagnostics,
+  TOO_DEEP: () => check(`${manifest()}x: ${'{'.repeat(100)}\n`).diagnostics,
   NOT_TEXT: () => check(manifest(['"b\ufffdcher.de"'])).diagnostics,
   EMPTY_DOCUMENT: () => check('').diagnostics,
   MULTIPLE_DOCUMENTS: () => check(`${manifest()}---\n${manifest()}`).diagnostics,

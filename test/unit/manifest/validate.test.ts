@@ -109,6 +109,22 @@ describe('document rules', () => {
     expect(codes(check(`${manifest()}${'# x\n'.repeat(5_000)}`, undefined, generous))).toEqual([]);
   });
 
+  it('refuses nesting far deeper than a manifest has before parsing, naming where (fuzz: 14 KB of braces took 1 s)', () => {
+    const braces = check(`${manifest()}   ${'{'.repeat(14_000)}\n`);
+    expect(braces.diagnostics).toEqual([
+      expect.objectContaining({ code: 'TOO_DEEP', severity: 'error', line: manifest().split('\n').length, column: 68 }),
+    ]);
+    expect(braces.diagnostics[0]!.hint).toBeTruthy();
+    expect(braces.project).toBeNull();
+    // Block chains on one line count too; flow collections count across lines.
+    expect(codes(check(`${manifest()}    ${'- '.repeat(100)}x\n`))).toEqual(['TOO_DEEP']);
+    expect(codes(check(`${manifest()}x: ${'[\n'.repeat(70)}`))).toEqual(['TOO_DEEP']);
+    // Brackets and dashes inside quotes and comments are text; a manifest near the bound is parsed as usual.
+    const quoted = manifest([`"${'['.repeat(200)}" # ${'{'.repeat(200)} - - -`, `'${'{'.repeat(100)}'`]);
+    expect(codes(check(quoted))).not.toContain('TOO_DEEP');
+    expect(codes(check(`${manifest()}x: ${'['.repeat(60)}${']'.repeat(60)}\n`))).not.toContain('TOO_DEEP');
+  });
+
   it('counts bytes, not characters, for the size bound', () => {
     const policy = { ...DEFAULT_POLICY, manifest: { ...DEFAULT_POLICY.manifest, maxFileBytes: 400 } };
     const text = `${manifest()}# ${'é'.repeat(150)}\n`;
