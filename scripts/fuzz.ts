@@ -98,15 +98,23 @@ export interface Checked {
 
 /** Validates one input, timed, and checks the result; a throw is a problem like any broken clause. */
 export function checkInput(input: Pick<FuzzInput, 'bytes' | 'path'>): Checked {
+  // A Node warning (process.emitWarning) would reach the user's stderr beside the CLI's answer: a broken clause too.
+  const warnings: string[] = [];
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((w: string | Error) => {
+    warnings.push(`wrote a Node warning: ${String(w instanceof Error ? w.message : w).slice(0, 200)}`);
+  }) as typeof process.emitWarning;
   const t0 = performance.now();
   let result: ManifestResult;
   try {
     result = validateBytes(input.bytes, input.path);
   } catch (err) {
     return { problems: [`threw: ${(err as Error)?.stack ?? String(err)}`], ms: performance.now() - t0 };
+  } finally {
+    process.emitWarning = emitWarning;
   }
   const ms = performance.now() - t0;
-  return { problems: contractProblems(result, input.bytes.toString('utf8')), ms };
+  return { problems: [...warnings, ...contractProblems(result, input.bytes.toString('utf8'))], ms };
 }
 
 /** A crashing input, with what regenerates it. */

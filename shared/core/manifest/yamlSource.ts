@@ -155,7 +155,9 @@ export function parseSingleDocument(text: string): SourceDoc {
     src.fatal = true;
     return src;
   }
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the parser's warnings (e.g. a mapping key that is a collection, stringified by toJS) would go to
+  // the process's stderr as Node warnings; the schema reports what is wrong with such a document.
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [];
   // A stray `---` before or after the document yields empty documents: only documents with content count.
   const withContent = list.filter((d) => !isNullScalar(d.contents as YNode | null));

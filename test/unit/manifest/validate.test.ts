@@ -125,6 +125,18 @@ describe('document rules', () => {
     expect(codes(check(`${manifest()}x: ${'['.repeat(60)}${']'.repeat(60)}\n`))).not.toContain('TOO_DEEP');
   });
 
+  it('reports a collection used as a key without a Node warning on stderr (fuzz: the parser warned through the process)', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      // With an alias, the reader expands the document (toJS), where the parser stringifies collection keys.
+      const r = check(`${manifest(['&h "api.stripe.com"', '*h'])}? [a, b]\n: c\n`);
+      expect(r.valid).toBe(false);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('counts bytes, not characters, for the size bound', () => {
     const policy = { ...DEFAULT_POLICY, manifest: { ...DEFAULT_POLICY.manifest, maxFileBytes: 400 } };
     const text = `${manifest()}# ${'é'.repeat(150)}\n`;
