@@ -27,7 +27,7 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { policyPath, uncoveredRegions } from './capacity';
 import type { Pacer } from './pacer';
-import { predictWrites, revokesAccess } from './planEvent';
+import { predictPlacedWrites, predictWrites, revokesAccess } from './planEvent';
 import { revocationEvent } from './release';
 import {
   elsewhere,
@@ -257,7 +257,15 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
             time,
           });
     const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
+    const prediction = regional
+      ? predictPlacedWrites(
+          ev,
+          reads.map((r) => ({ ref: r.ref, snapshot: r.snap })),
+          deps.policy,
+          deps.hostProject,
+          known.workloads.get(p.project),
+        )
+      : predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
     const { writes, ...note } = predictionSummary(prediction);
     return {
       ev,

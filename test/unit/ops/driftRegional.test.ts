@@ -91,7 +91,8 @@ describe('drift under regional placement', () => {
       'in global/fw, belongs in regions/us-central1/fw-us-central1 (firewall.placement regional)',
     );
     expect(renderDriftText(run.report)).toContain('2 missing, 0 changed, 0 extra, 0 foreign marker, 2 misplaced');
-    expect(run.forecast).toMatchObject([{ project: 'payments', reason: 'replay' }]);
+    // The repair's forecast is the applier's move: 2 adds in the region, then 2 removes from the global policy.
+    expect(run.forecast).toMatchObject([{ project: 'payments', reason: 'replay', expectedWrites: 4 }]);
   });
 
   it('reports a region with subnets but no regional policy (its egress falls to the implied allow)', async () => {
