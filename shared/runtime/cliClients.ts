@@ -160,6 +160,33 @@ export function livePolicies(
   };
 }
 
+/**
+ * The live rules of every policy of the placement, together (plan, explain, status: a project's owned rules are in
+ * one of them); one read per policy. Under global placement: the global policy's, as `liveFirewall`.
+ */
+export async function liveRules(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): Promise<{ rules: ObservedRule[]; source: string; hostProject: string }> {
+  const live = livePolicies(flags, policy, cfg);
+  try {
+    const refs = live.policies.list();
+    const rules: ObservedRule[] = [];
+    for (const ref of refs) rules.push(...(await live.policies.forPolicy(ref).getPolicy()).rules);
+    const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
+    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const extra = refs.length > 1 ? ` + ${refs.length - 1} regional policies` : '';
+    return {
+      rules,
+      source: `live policy ${firewallPolicy}${extra} of ${live.hostProject}${endpoint ? ` at ${endpoint}` : ''}`,
+      hostProject: live.hostProject,
+    };
+  } finally {
+    await live.close();
+  }
+}
+
 /** One policy of a fake-Compute state file, its rules as the core reads them. */
 export interface StatePolicy {
   hostProject: string;

@@ -22,8 +22,10 @@ import {
   CliConfigError,
   liveFirewall,
   livePolicies,
+  liveRules,
   type OpsFlags,
   resolveBucket,
+  resolveFirewallTarget,
   resolvePolicy,
   stateFilePolicies,
   stateFileRules,
@@ -117,12 +119,16 @@ export function firewallSource(
     return { ...named, read: async () => s, policyName: s.policy };
   }
   if (!flags.live) return named;
-  const fw = liveFirewall(flags, policy, cfg);
+  // Every policy of the placement (regional placement: the global one and each region's), read when asked.
+  const target = resolveFirewallTarget(flags, policy, cfg);
   return {
-    read: async () => ({ source: fw.source, rules: (await fw.port.getPolicy()).rules }),
-    hostProject: fw.hostProject,
+    read: async () => {
+      const live = await liveRules(flags, policy, cfg);
+      return { source: live.source, rules: live.rules };
+    },
+    hostProject: target.hostProject,
     policyName: flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy,
-    close: () => fw.close(),
+    close: async () => undefined,
   };
 }
 
