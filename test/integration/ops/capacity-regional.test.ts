@@ -1,16 +1,19 @@
 /**
  * `egress capacity` under regional placement: one entry per policy of the placement (the global one and each listed
  * region's), from a state file and live through the real global and regional clients; a region with subnets but no
- * regional policy is reported and exits 1; exit 1 over 90% of a regional policy's quota.
+ * regional policy is reported and exits 1; exit 1 over 90% of a regional policy's quota. And `plan --live` reads
+ * every policy of the placement.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { toApiRule } from '../../../shared/adapters/compute';
+import { runPlan } from '../../../shared/cli/commands/plan';
 import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { runCli } from '../../support/cli';
+import { manifestYaml } from '../../support/manifests';
 
 jest.setTimeout(30_000);
 
@@ -95,6 +98,26 @@ test('--live through the real regional clients; exit 1 over 90% of a regional qu
     expect(tight.out).toContain(`over 90%: projects/${HOST}/regions/us-central1/firewallPolicies/${FP}-us-central1`);
   } finally {
     process.env = env;
+    await server.close();
+  }
+});
+
+test('plan --live reads every policy of the placement: a project whose rules are in its regional policy is unchanged', async () => {
+  const server = await startFakeComputeServer({ engine: engine() });
+  const manifests = tmp();
+  writeFileSync(
+    join(manifests, 'payments.yaml'),
+    manifestYaml('payments', ['api.payments.example.com'], { region: 'us-central1' }),
+  );
+  try {
+    const base = { paths: [manifests], live: true, hostProject: HOST, firewallPolicy: FP, computeEndpoint: server.url };
+    const run = await runPlan({ ...base, format: 'json', detailedExitcode: true, policy: policyFile() }, {});
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout).source).toContain(`live policy ${FP} + 2 regional policies of ${HOST}`);
+    expect(run.code).toBe(0);
+    // one read per policy of the placement, nothing written
+    expect(server.engine.counters()).toMatchObject({ reads: 3, writes: 0 });
+  } finally {
     await server.close();
   }
 });
