@@ -211,13 +211,7 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     for (let round = 1; ; round++) {
       // The project's policy (placement.ts), then the exact writes or the stale-event decision (writePlan.ts, over
       // every policy of the placement: placedWrites.ts): the same functions predict replay's writes.
-      let target: PolicyRef;
-      try {
-        target = targetPolicy(deps.policy.firewall, states, event);
-      } catch (err) {
-        if (err instanceof PlacementError) throw new PermanentError(err.message, 'placement');
-        throw err;
-      }
+      const target = targetPolicy(deps.policy.firewall, states, event);
       const planned = planPlacedWrites(event, desired, states, target, deps.policy);
       if (planned.skip) {
         log('INFO', planned.skip, { appliedGeneration: planned.appliedGeneration });
@@ -275,9 +269,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         ? err
         : err instanceof PriorityBandFullError
           ? new PermanentError(err.message, 'priority-band-full')
-          : err instanceof FirewallApiError
-            ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
-            : undefined;
+          : err instanceof PlacementError
+            ? new PermanentError(err.message, 'placement')
+            : err instanceof FirewallApiError
+              ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
+              : undefined;
     if (!permanent) throw err;
     log('ERROR', `apply failed: ${permanent.message}`, {
       failure: permanent.reason,

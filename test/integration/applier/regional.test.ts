@@ -163,4 +163,10 @@ describe('regional placement through the applier (real clients, fake server)', (
     expect(out.error).toContain('spec.region is required');
     expect(engine.counters()).toMatchObject({ writes: 0 });
   });
+
+  it('regional placement without the regional policies wired is apply-failed/placement, never a crash', async () => {
+    const out = await applyChange({ ...deps(global), policy: regional }, change(pg('us-central1'), '1'));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'placement', writes: 0 });
+    expect(out.error).toContain("is not one of the placement's policies");
+  });
 });
