@@ -14,6 +14,7 @@ import type { PlatformPolicy } from '../../../shared/core/policy/types';
 import { virtualClock } from '../../../shared/ports/clock';
 import type { FirewallPolicies, FirewallPolicyPort } from '../../../shared/ports/firewall';
 import { runDrift } from '../../../shared/usecases/drift';
+import { releaseRevocations } from '../../../shared/usecases/release';
 import { manifestYaml } from '../../support/manifests';
 import { testPolicy } from '../firewall/testPolicy';
 
@@ -102,5 +103,30 @@ describe('drift under regional placement', () => {
     ]);
     expect(run.regionsWithoutPolicy).toEqual([{ region: 'asia-east1', subnets: ['payments-ase1'] }]);
     expect(run.report.clean).toBe(false);
+  });
+});
+
+describe('release under regional placement', () => {
+  it('finds a held revocation whose rules are in a regional policy (every policy of the placement read)', async () => {
+    const policies = fleet({ 'regions/europe-west1/fw-europe-west1': rules('ghost') });
+    const store = memoryManifestStore('b');
+    // (an empty bucket would be refused by the blast-radius guard: another project's manifest is live)
+    await store.write('manifests/payments.yaml', Buffer.from(manifestYaml('payments', [], { region: 'us-central1' })));
+    const r = await releaseRevocations(
+      {
+        store,
+        bucket: 'b',
+        prefix: 'manifests/',
+        firewall: policies.forPolicy({ name: 'fw' }),
+        policies,
+        publisher: { publish: async () => 'id' },
+        changesTopic: 'changes',
+        policy,
+        clock: virtualClock(0),
+      },
+      { projects: ['ghost'], dryRun: true },
+    );
+    expect(r.refused).toBeUndefined();
+    expect(r.items).toMatchObject([{ project: 'ghost', status: 'would-release' }]);
   });
 });
