@@ -10,6 +10,27 @@ import type { ObservedRule } from './firewall/types';
 import type { ProjectMeta } from './manifest/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from './policy/placement';
 
+/**
+ * Regional placement: the projects whose assigned subnets lie outside their `spec.region`. Their rules live in the
+ * policy of that one region, which is enforced only there, so their workloads elsewhere get no allowance (that
+ * region's deny-all applies). One warning per project, naming the subnets.
+ */
+export function subnetsOutsideRegion(
+  settings: PlacementSettings,
+  projects: readonly { project: ProjectMeta; subnets: readonly { name: string; region: string }[] }[],
+): string[] {
+  if (settings.placement !== 'regional') return [];
+  return projects.flatMap(({ project, subnets }) => {
+    const outside = subnets.filter((s) => project.region && s.region !== project.region);
+    if (!outside.length) return [];
+    const list = outside.map((s) => `${s.name} (${s.region})`).join(', ');
+    return [
+      `${project.name}: subnets ${list} are outside its spec.region ${project.region}: its rules are in that region's ` +
+        'policy only, so egress from them is denied (one region per project under regional placement)',
+    ];
+  });
+}
+
 /** One policy as read. */
 export interface PlacedRules {
   ref: PolicyRef;

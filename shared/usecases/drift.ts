@@ -16,7 +16,7 @@ import type { EgressChangeEvent } from '../core/events/types';
 import { groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
 import type { ProjectMeta } from '../core/manifest/types';
-import { placeForDrift } from '../core/placementDrift';
+import { placeForDrift, subnetsOutsideRegion } from '../core/placementDrift';
 import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
@@ -197,6 +197,16 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   for (const [project, err] of known.errors) report.errors.push({ project, message: err.message });
   if (known.errors.size) report.clean = false;
   const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
+  if (regional)
+    warnings.push(
+      ...subnetsOutsideRegion(
+        deps.policy.firewall,
+        valid.flatMap((m) => {
+          const w = known.workloads.get(m.project!.name);
+          return w?.mode === 'subnets' ? [{ project: m.project!, subnets: w.subnets }] : [];
+        }),
+      ),
+    );
   for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
   const capacities = reads.map((r, i) =>
     policyCapacity(

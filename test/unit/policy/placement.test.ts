@@ -14,6 +14,7 @@ import {
 } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
+import { subnetsOutsideRegion } from '../../../shared/core/placementDrift';
 import { parsePolicy } from '../../../shared/core/policy';
 import {
   placementPolicies,
@@ -171,5 +172,19 @@ describe('the placed write planner', () => {
       region: 'us-central1',
     });
     expect(targetPolicy(regional.firewall, states([]), event(noRegion, '5', 'delete'))).toEqual({ name: 'fw' });
+  });
+});
+
+describe('drift under regional placement: subnets outside the spec.region', () => {
+  it("warns about a project's subnets in another region (its rules do not cover them); nothing under global", () => {
+    const subnets = [
+      { name: 'payment-gateway-usc1', region: 'us-central1' },
+      { name: 'payment-gateway-euw1', region: 'europe-west1' },
+    ];
+    expect(subnetsOutsideRegion(regional.firewall, [{ project: pg, subnets }])).toEqual([
+      'payment-gateway: subnets payment-gateway-euw1 (europe-west1) are outside its spec.region us-central1: its rules ' +
+        "are in that region's policy only, so egress from them is denied (one region per project under regional placement)",
+    ]);
+    expect(subnetsOutsideRegion(global.firewall, [{ project: pg, subnets }])).toEqual([]);
   });
 });
