@@ -411,7 +411,7 @@ export class FirewallPolicyEngine {
   private checkRule(rec: PolicyRecord, projected: Map<number, IRule>, rule: IRule, from?: number) {
     const err = validateRule(rule, this.limits);
     if (err) throw err;
-    return quotaError(projected, rule, from, this.capacity, !!rec.region);
+    return quotaError(projected, rule, from, this.capacity, rec.region);
   }
 
   private policy(req: GetPolicyRequest): PolicyRecord {

@@ -20,16 +20,16 @@ export function quotaError(
   rule: IRule,
   replacing: number | undefined,
   capacity: CapacitySettings,
-  /** A regional policy's quotas are the `…_PER_REGIONAL_…` metrics (ASSUMED: the same settings as the global ones). */
-  regional = false,
+  /** A regional policy's region: its quotas are the `…_PER_REGIONAL_…` metrics (ASSUMED: the global settings). */
+  region?: string,
 ): OperationRecord['error'] {
-  const scope = regional ? 'REGIONAL' : 'GLOBAL';
+  const scope = region ? 'REGIONAL' : 'GLOBAL';
   const rules = [...projected].filter(([p]) => p !== replacing).map(([, r]) => r);
   const before = policyUsage([...projected.values()], capacity);
   const after = policyUsage([...rules, rule], capacity);
   const over = (name: string, limit: number) => ({
     code: 'QUOTA_EXCEEDED',
-    message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} ${regional ? 'in region' : 'globally'}.`,
+    message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} ${region ? `in region ${region}` : 'globally'}.`,
     httpStatus: 403,
   });
   // A write that does not grow a figure is not refused by it (a patch that shrinks a rule of an over-quota policy).

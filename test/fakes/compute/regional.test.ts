@@ -129,7 +129,7 @@ describe('the real regional clients against the fake server', () => {
     const [done] = await operations.wait({ project: P, region: R, operation: String(op.name) });
     expect(done.error?.errors?.[0]).toMatchObject({
       code: 'QUOTA_EXCEEDED',
-      message: "Quota 'FQDNS_PER_REGIONAL_NETWORK_FIREWALL_POLICY' exceeded.  Limit: 2.0 in region.",
+      message: "Quota 'FQDNS_PER_REGIONAL_NETWORK_FIREWALL_POLICY' exceeded.  Limit: 2.0 in region europe-west1.",
     });
     expect(engine.rules(P, FP, R)).toHaveLength(4);
   });
