@@ -168,17 +168,19 @@ export async function liveRules(
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
-): Promise<{ rules: ObservedRule[]; source: string; hostProject: string }> {
+): Promise<{ rules: ObservedRule[]; source: string; hostProject: string; byPolicy: ByPolicy }> {
   const live = livePolicies(flags, policy, cfg);
   try {
     const refs = live.policies.list();
-    const rules: ObservedRule[] = [];
-    for (const ref of refs) rules.push(...(await live.policies.forPolicy(ref).getPolicy()).rules);
+    const byPolicy: ByPolicy = [];
+    for (const ref of refs) byPolicy.push({ ref, rules: (await live.policies.forPolicy(ref).getPolicy()).rules });
+    const rules = byPolicy.flatMap((p) => p.rules);
     const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
     const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
     const extra = refs.length > 1 ? ` + ${refs.length - 1} regional policies` : '';
     return {
       rules,
+      byPolicy,
       source: `live policy ${firewallPolicy}${extra} of ${live.hostProject}${endpoint ? ` at ${endpoint}` : ''}`,
       hostProject: live.hostProject,
     };
@@ -186,6 +188,9 @@ export async function liveRules(
     await live.close();
   }
 }
+
+/** Each policy's rules, the global policy first (explain's evaluation order under regional placement). */
+export type ByPolicy = { ref: import('../core/policy/placement').PolicyRef; rules: ObservedRule[] }[];
 
 /** One policy of a fake-Compute state file, its rules as the core reads them. */
 export interface StatePolicy {
@@ -251,7 +256,7 @@ export function stateFileRules(
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
-): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
+): { rules: ObservedRule[]; source: string; hostProject: string; policy: string; byPolicy: ByPolicy } {
   const { all, matching: found } = stateFilePolicies(file, flags, policy, cfg);
   const matching = found.filter((p) => !p.region); // the global policy (regional ones: stateFilePolicies)
   if (matching.length !== 1)
@@ -264,6 +269,10 @@ export function stateFileRules(
   const regional = found.filter((p) => p.region && p.hostProject === chosen.hostProject);
   return {
     rules: [chosen, ...regional].flatMap((p) => p.rules),
+    byPolicy: [chosen, ...regional].map((p) => ({
+      ref: p.region ? { name: p.policy, region: p.region } : { name: p.policy },
+      rules: p.rules,
+    })),
     source: `state file ${file} (${chosen.hostProject}/${chosen.policy}${regional.length ? ` + ${regional.length} regional policies` : ''})`,
     hostProject: chosen.hostProject,
     policy: chosen.policy,

@@ -124,7 +124,7 @@ export function firewallSource(
   return {
     read: async () => {
       const live = await liveRules(flags, policy, cfg);
-      return { source: live.source, rules: live.rules };
+      return { source: live.source, rules: live.rules, byPolicy: live.byPolicy };
     },
     hostProject: target.hostProject,
     policyName: flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy,

@@ -74,6 +74,27 @@ export function placeProject(
   return { ref: { name: regionalPolicyName(settings, base, project.region), region: project.region } };
 }
 
+/**
+ * The rules that decide a project's egress, in Cloud NGFW's evaluation order: the global policy's (by priority), then,
+ * under regional placement, its region's policy's (by priority): regional policies are evaluated after the global
+ * one. `byPolicy[0]` is the global policy. Undefined when the project cannot be placed (no usable spec.region).
+ */
+export function evaluationOrder<R extends { priority: number }>(
+  settings: PlacementSettings,
+  byPolicy: readonly { ref: PolicyRef; rules: readonly R[] }[],
+  project: { name: string; region?: string | undefined },
+): { rules: R[]; policies: PolicyRef[] } | undefined {
+  const global = byPolicy[0];
+  if (!global) return undefined;
+  const placed = placeProject(settings, global.ref.name, project);
+  if (!('ref' in placed)) return undefined;
+  const tiers = [global, ...byPolicy.filter((p, i) => i > 0 && sameRef(p.ref, placed.ref))];
+  return {
+    rules: tiers.flatMap((t) => [...t.rules].sort((a, b) => a.priority - b.priority)),
+    policies: tiers.map((t) => t.ref),
+  };
+}
+
 /** A stable key of a policy reference (`global/NAME`, `regions/R/NAME`), for maps and request ids. */
 export function policyRefKey(ref: PolicyRef): string {
   return ref.region ? `regions/${ref.region}/${ref.name}` : `global/${ref.name}`;

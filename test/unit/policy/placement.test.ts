@@ -3,6 +3,8 @@
  * rule (spec.region required and listed under regional placement) and a move re-planned by the placed write planner.
  */
 import { makeEgressChange } from '../../../shared/core/events/codec';
+import { parseDestination } from '../../../shared/core/explain/destination';
+import { evaluateFirewall } from '../../../shared/core/explain/matching';
 import {
   compileProject,
   desiredRules,
@@ -17,6 +19,7 @@ import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/typ
 import { subnetsOutsideRegion } from '../../../shared/core/placementDrift';
 import { parsePolicy } from '../../../shared/core/policy';
 import {
+  evaluationOrder,
   placementPolicies,
   placeProject,
   policyRefPath,
@@ -186,5 +189,38 @@ describe('drift under regional placement: subnets outside the spec.region', () =
         "are in that region's policy only, so egress from them is denied (one region per project under regional placement)",
     ]);
     expect(subnetsOutsideRegion(global.firewall, [{ project: pg, subnets }])).toEqual([]);
+  });
+});
+
+describe('explain under regional placement: the evaluation order', () => {
+  const rule = (priority: number, action: 'allow' | 'deny' | 'goto_next', ruleName: string): ObservedRule => ({
+    priority,
+    ruleName,
+    description: 'platform',
+    direction: 'EGRESS',
+    action: action as 'allow',
+    enableLogging: false,
+    match: { destIpRanges: ['34.117.59.0/24'], layer4Configs: [{ ipProtocol: 'all' }] },
+  });
+  const byPolicy = [
+    { ref: { name: 'fw' }, rules: [rule(5000, 'deny', 'global-deny'), rule(9, 'goto_next', 'global-first')] },
+    { ref: { name: 'fw-us-central1', region: 'us-central1' }, rules: [rule(1000, 'allow', 'usc1-allow')] },
+    { ref: { name: 'fw-europe-west1', region: 'europe-west1' }, rules: [rule(1, 'allow', 'euw1-allow')] },
+  ];
+
+  it("is the global policy's rules, then the project's regional policy's, each by priority", () => {
+    const order = evaluationOrder(regional.firewall, byPolicy, pg)!;
+    expect(order.rules.map((r) => r.ruleName)).toEqual(['global-first', 'global-deny', 'usc1-allow']);
+    expect(order.policies.map((p) => p.name)).toEqual(['fw', 'fw-us-central1']);
+    expect(evaluationOrder(regional.firewall, byPolicy, { name: 'p' })).toBeUndefined();
+  });
+
+  it('a deny in the global policy decides before a regional allow with a smaller priority number', () => {
+    const order = evaluationOrder(regional.firewall, byPolicy, pg)!;
+    const dest = parseDestination('34.117.59.7');
+    const inOrder = evaluateFirewall(order.rules, 'payment-gateway', dest, regional, undefined, true);
+    expect(inOrder.decidedBy?.ruleName).toBe('global-deny');
+    // sorted by priority alone (what a union of the policies would say), the regional allow would wrongly decide
+    expect(evaluateFirewall(order.rules, 'payment-gateway', dest, regional).decidedBy?.ruleName).toBe('usc1-allow');
   });
 });
