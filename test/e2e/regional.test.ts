@@ -9,8 +9,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
 import type { StatusEvent } from '../../shared/core/events/types';
+import { runCli } from '../support/cli';
 import { manifestYaml } from '../support/manifests';
 
 jest.setTimeout(60_000);
@@ -53,6 +54,17 @@ async function upload(s: LocalStack, project: string, text: string): Promise<Sta
   return s.waitForStatus((e) => e.data.source?.object === object && e.data.source.generation === generation, 20_000);
 }
 
+/** The CLI against the running stack, with its cli.env (as `set -a; . .local/cli.env` does). */
+async function cli(s: LocalStack, ...args: string[]) {
+  const saved = { ...process.env };
+  Object.assign(process.env, cliEnv(s));
+  try {
+    return await runCli(...args);
+  } finally {
+    process.env = saved;
+  }
+}
+
 const owned = (s: LocalStack, name: string, region?: string) =>
   s.engine
     .rules(s.hostProject, name, region)
@@ -77,6 +89,22 @@ test('global → regional: the next generation moves the rules into the region p
       .map((r) => r.action);
   expect(actions(fw)).not.toContain('deny');
   expect(actions(`${fw}-us-central1`, 'us-central1')).toContain('deny');
+  // Before the next event: `egress drift` (the CLI, live through the real clients, as against npm start) shows the
+  // project's rules misplaced in the global policy and missing in its region's; capacity has one entry per policy.
+  const drift = await cli(stack, 'drift', '--format', 'json');
+  const found = JSON.parse(drift.out).report.drifted.find((d: { project: string }) => d.project === PROJECT);
+  expect(found.findings.map((f: { kind: string }) => f.kind).sort()).toEqual([
+    'misplaced',
+    'misplaced',
+    'missing',
+    'missing',
+  ]);
+  const capacity = JSON.parse((await cli(stack, 'capacity', '--live', '--format', 'json')).out);
+  expect(capacity.policies.map((p: { policy: string }) => p.policy)).toEqual([
+    `projects/${stack.hostProject}/global/firewallPolicies/${fw}`,
+    `projects/${stack.hostProject}/regions/us-central1/firewallPolicies/${fw}-us-central1`,
+    `projects/${stack.hostProject}/regions/europe-west1/firewallPolicies/${fw}-europe-west1`,
+  ]);
   stack.engine.resetCounters();
   const before = stack.engine.toJSON().operations.length;
   expect((await upload(stack, PROJECT, `${text}# a new generation\n`)).data).toMatchObject({
