@@ -5,10 +5,14 @@
  * shared rules for popular destinations. Counted with the product's own compiler and the one attribute count
  * (shared/core/capacity). docs/capacity.md explains the model and the figures.
  */
-import { ruleAttributes, ruleFqdns } from '../shared/core/capacity/count';
+
+import { defaultPolicyRules } from '../local/fakes/compute/wire';
+import { BASELINE, BASELINE_PRIORITY, baselineRules, globalBaseline } from '../local/stack/baseline';
+import { policyUsage, ruleAttributes, ruleFqdns } from '../shared/core/capacity/count';
 import { compileProject } from '../shared/core/firewall/compiler';
 import type { EgressEntry } from '../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
+import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey } from '../shared/core/policy/placement';
 
 /** The fleet: projects, the destination catalogue and its Zipf exponent, hostnames per project (fixed seed). */
 export const FLEET = { projects: 5000, catalogue: 20_000, zipf: 1.0, hostnames: [4, 14], seed: 42 } as const;
@@ -80,13 +84,86 @@ function fitInPolicy(costs: readonly { attributes: number; fqdns: number }[], at
   };
 }
 
+/** The regions the regional figures use (the first N). */
+const REGIONS = [
+  'us-central1',
+  'europe-west1',
+  'asia-east1',
+  'us-east4',
+  'europe-west4',
+  'asia-northeast1',
+  'us-west1',
+  'europe-west3',
+  'asia-southeast1',
+  'southamerica-east1',
+];
+
+/** What each policy spends before any project: Google's 4 default rules plus terraform's baseline for that policy. */
+function reservedUsage(ref: PolicyRef, placement: PlacementSettings) {
+  const table = ref.region ? BASELINE : globalBaseline(placement.placement);
+  return policyUsage(
+    [...defaultPolicyRules(), ...baselineRules(BASELINE_PRIORITY, table)] as never,
+    DEFAULT_POLICY.capacity,
+  );
+}
+
+/**
+ * Places every project (placeProject: the one decision the applier uses) and fills each policy in fleet order until
+ * its first project that does not fit (attributes or FQDNs at the policy's quotas); per policy: projects and binding.
+ */
+function placeAndCount(
+  costs: readonly { attributes: number; fqdns: number }[],
+  placement: PlacementSettings,
+  regionOf: (i: number) => string | undefined,
+) {
+  const q = DEFAULT_POLICY.capacity;
+  const per = new Map<string, { region?: string; a: number; f: number; projects: number; binding: string }>();
+  costs.forEach((c, i) => {
+    const at = placeProject(placement, 'egress', { name: `proj-${i}`, region: regionOf(i) });
+    if (!('ref' in at)) throw new Error(`bench: proj-${i} cannot be placed: ${at.problem.message}`);
+    const key = policyRefKey(at.ref);
+    let p = per.get(key);
+    if (!p) {
+      const r = reservedUsage(at.ref, placement);
+      p = {
+        ...(at.ref.region ? { region: at.ref.region } : {}),
+        a: r.attributes,
+        f: r.fqdns,
+        projects: 0,
+        binding: 'none',
+      };
+      per.set(key, p);
+    }
+    if (p.binding !== 'none') return;
+    if (p.a + c.attributes > q.attributesPerPolicy) p.binding = 'attributes';
+    else if (p.f + c.fqdns > q.fqdnsPerPolicy) p.binding = 'FQDNs';
+    else {
+      p.a += c.attributes;
+      p.f += c.fqdns;
+      p.projects++;
+    }
+  });
+  return per;
+}
+
+/** A project's one Shared VPC subnet (target mode subnets): one IPv4 primary range, so one source per rule. */
+function subnetOf(name: string, i: number) {
+  const primary = `10.${(i >> 8) & 255}.${i & 255}.0/24`;
+  return { name: `${name}-usc1`, region: 'us-central1', network: 'shared-vpc', primary, secondary: [], ipv6: [] };
+}
+
 /** Runs the estimate; one line per figure. */
 export async function benchCapacity(): Promise<string[]> {
   const q = DEFAULT_POLICY.capacity;
   const policy = { ...DEFAULT_POLICY, firewall: { ...DEFAULT_POLICY.firewall, hostProject: 'host' } };
   const projects = fleet();
-  const costs = projects.map((p) => {
-    const rules = compileProject({ name: p.name, environment: 'production' }, p.entries, { policy, generation: '1' });
+  const costs = projects.map((p, i) => {
+    // Target mode subnets (the default): one IPv4 subnet per project, its primary range the rules' one source.
+    const rules = compileProject({ name: p.name, environment: 'production' }, p.entries, {
+      policy,
+      generation: '1',
+      workloads: { mode: 'subnets', subnets: [subnetOf(p.name, i)] },
+    });
     return {
       attributes: rules.reduce((n, r) => n + ruleAttributes(r, q), 0),
       fqdns: rules.reduce((n, r) => n + ruleFqdns(r), 0),
@@ -100,18 +177,24 @@ export async function benchCapacity(): Promise<string[]> {
     `capacity: fleet of ${FLEET.projects} projects, ${FLEET.hostnames[0]}-${FLEET.hostnames[1]} hostnames each from ${FLEET.catalogue} destinations (Zipf s=${FLEET.zipf}); ` +
       `mean ${mean(costs.map((c) => c.attributes)).toFixed(1)} attributes and ${mean(costs.map((c) => c.fqdns)).toFixed(1)} FQDNs per project`,
   );
-  const global = fitInPolicy(costs, attrBudget, q.fqdnsPerPolicy);
+  // Global placement, through the same placement code: every project in the one global policy.
+  const globalPer = placeAndCount(costs, DEFAULT_POLICY.firewall, () => undefined).get('global/egress')!;
+  const global = { projects: globalPer.projects, binding: globalPer.binding };
   out.push(
     `capacity: one global policy at the defaults (${q.attributesPerPolicy} attributes, ${q.fqdnsPerPolicy} FQDNs, ASSUMED; ` +
       `${RESERVED.defaults + RESERVED.baseline} reserved): ${global.projects} projects fit (bound by ${global.binding})`,
   );
   for (const n of [3, 5, 10]) {
-    // One regional policy per region (its own quotas and its own baseline: the deny must move there), projects spread
-    // evenly by region; the fleet capacity is the sum.
-    const perRegion = Array.from({ length: n }, (_, r) => costs.filter((_, i) => i % n === r));
-    const fits = perRegion.map((cs) => fitInPolicy(cs, attrBudget, q.fqdnsPerPolicy).projects);
+    // Through the product's placement (core/policy/placement.ts): each manifest gets a spec.region (spread evenly over
+    // the N listed regions), is placed in its region's policy, and counted there against that policy's quotas with
+    // that policy's own baseline (terraform's, deny-all included: regional.tf).
+    const regions = REGIONS.slice(0, n);
+    const placement = { placement: 'regional' as const, regions, regionalPolicyName: '{policy}-{region}' };
+    const per = placeAndCount(costs, placement, (i) => regions[i % n]);
+    const fits = [...per.values()].filter((p) => p.region).map((p) => p.projects);
     out.push(
-      `capacity: regional placement over ${n} regions: ${fits.reduce((a, b) => a + b, 0)} projects fit (${Math.min(...fits)}-${Math.max(...fits)} per region)`,
+      `capacity: regional placement over ${n} regions: ${fits.reduce((a, b) => a + b, 0)} projects fit (${Math.min(...fits)}-${Math.max(...fits)} per region; ` +
+        `placed by core/policy/placement.ts, the global policy holds ${per.get('global/egress')?.projects ?? 0})`,
     );
   }
   // Shared rules: each of the top-K destinations is one rule for all its users (1 FQDN, all, the target service

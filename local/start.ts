@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
 import { projectKeyOf } from '../shared/core/bucket/layout';
 import { parseMarker } from '../shared/core/firewall';
+import { policyRefPath } from '../shared/core/policy/placement';
 import { SyncInputError } from '../shared/usecases/sync';
 import { type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
@@ -28,6 +29,8 @@ options:
   --once            exit after the first convergence: 0 when every manifest reached an outcome
                     (applied or rejected), 1 otherwise
   --state-dir DIR   where the fake firewall state and the function logs live (default: .local)
+  --policy FILE     platform policy file of the functions and the CLI (EGRESS_POLICY_FILE); e.g.
+                    examples/policy/regional.yaml for regional placement (one regional policy per region)
   --fresh           forget the fake firewall state of earlier runs first
   --timeout SEC     how long to wait for the outcome of a change (default: 30)
   --verbose         print each start-up step
@@ -40,6 +43,8 @@ export interface LocalPipelineArgs {
   manifests: string;
   once: boolean;
   stateDir: string;
+  /** The platform policy file (absolute), or undefined for the documented defaults. */
+  policyFile?: string;
   fresh: boolean;
   timeoutMs: number;
   verbose: boolean;
@@ -54,6 +59,7 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
       manifests: { type: 'string' },
       once: { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
+      policy: { type: 'string' },
       fresh: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
       verbose: { type: 'boolean', default: false },
@@ -66,6 +72,7 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
     manifests: resolve(values.manifests ?? join(REPO_ROOT, 'examples/manifests')),
     once: values.once ?? false,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.local')),
+    ...(values.policy ? { policyFile: resolve(values.policy) } : {}),
     fresh: values.fresh ?? false,
     timeoutMs: timeout * 1000,
     verbose: values.verbose ?? false,
@@ -171,6 +178,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
         mode: 'child',
         stateDir: args.stateDir,
         logDir: join(args.stateDir, 'logs'),
+        ...(args.policyFile ? { policyFile: args.policyFile } : {}),
         ...(args.verbose ? { onStep: (m: string) => out(`  ${m}`) } : {}),
       });
     } catch (err) {
@@ -188,7 +196,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
       `  emulator ${stack.emulator.host}, fake GCS ${stack.gcs.url}, fake Compute ${stack.compute.url}, ` +
         `validator ${stack.validatorUrl}, applier ${stack.applierUrl}`,
     );
-    out(`  firewall policy projects/${stack.hostProject}/global/firewallPolicies/${stack.firewallPolicy}`);
+    for (const ref of stack.policies) out(`  firewall policy ${policyRefPath(stack.hostProject, ref)}`);
     writeFileSync(envFile, renderCliEnv(cliEnv(stack), rel(envFile)));
     out(
       `  CLI against this stack: set -a; . ${rel(envFile)}; set +a   (then e.g. egress drift, egress explain P HOST)`,

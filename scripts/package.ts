@@ -28,10 +28,15 @@ export const PACKAGES = [
   { name: 'applier', entry: 'functions/applier/index.ts', target: 'egressApplier', forbid: '' },
 ] as const;
 
-/** The Compute services the applier's adapters use (shared/adapters/compute.ts; subnets.ts for target mode subnets). */
+/**
+ * The Compute services the applier's adapters use (shared/adapters/compute.ts; regionalCompute.ts for regional
+ * placement; subnets.ts for target mode subnets).
+ */
 export const COMPUTE_SERVICES = [
   'google.cloud.compute.v1.NetworkFirewallPolicies',
   'google.cloud.compute.v1.GlobalOperations',
+  'google.cloud.compute.v1.RegionNetworkFirewallPolicies',
+  'google.cloud.compute.v1.RegionOperations',
   'google.cloud.compute.v1.Subnetworks',
 ];
 

@@ -4,7 +4,8 @@
 #   product_priority_min .. product_priority_max   allow rules written by the applier (one band, owned by marker)
 #   baseline_priority + 0/1                        Private Google Access allow (IPv4/IPv6), the *.googleapis.com expansion
 #   baseline_priority + 2/3                        internal destinations: goto_next, i.e. decided by VPC firewall rules
-#   baseline_priority + 10/11                      deny all egress (IPv4/IPv6), logged
+#   baseline_priority + 10/11                      deny all egress (IPv4/IPv6), logged; under placement = "regional"
+#                                                  goto_next here and the deny-all in each regional policy (regional.tf)
 #   2147483644 .. 2147483647                       predefined goto_next rules of every policy (cannot be changed)
 #
 # Rules are separate resources on purpose. google_compute_network_firewall_policy_with_rules is authoritative for
@@ -86,6 +87,38 @@ locals {
   }
 
   baseline_rules = merge(local.baseline_rules_v4, var.enable_ipv6 ? local.baseline_rules_v6 : {})
+
+  # Regional placement (regional.tf): regional policies are evaluated AFTER the global one, so a deny-all here would
+  # shadow every allow in them. The global policy hands the rest of egress on (goto_next) instead of denying it; each
+  # regional policy ends in the deny-all baseline.
+  handoff_rules_v4 = {
+    deny-v4 = {
+      priority  = var.baseline_priority + 10
+      action    = "goto_next"
+      ranges    = ["0.0.0.0/0"]
+      protocol  = "all"
+      ports     = []
+      logging   = false
+      rule_name = "egress-baseline-to-regional-v4"
+      note      = "Regional placement: egress not decided above goes on to the region's regional policy, which denies what it does not allow."
+    }
+  }
+  handoff_rules_v6 = {
+    deny-v6 = {
+      priority  = var.baseline_priority + 11
+      action    = "goto_next"
+      ranges    = ["::/0"]
+      protocol  = "all"
+      ports     = []
+      logging   = false
+      rule_name = "egress-baseline-to-regional-v6"
+      note      = "Regional placement: IPv6 egress not decided above goes on to the region's regional policy."
+    }
+  }
+  handoff_rules = merge(local.handoff_rules_v4, var.enable_ipv6 ? local.handoff_rules_v6 : {})
+
+  # The global policy's baseline: the deny-all under global placement, the hand-off under regional placement.
+  global_baseline_rules = var.placement == "regional" ? merge(local.baseline_rules, local.handoff_rules) : local.baseline_rules
 }
 
 resource "google_compute_network_firewall_policy" "egress" {
@@ -104,7 +137,7 @@ resource "google_compute_network_firewall_policy_association" "shared_vpc" {
 }
 
 resource "google_compute_network_firewall_policy_rule" "baseline" {
-  for_each = local.baseline_rules
+  for_each = local.global_baseline_rules
 
   project         = var.host_project_id
   firewall_policy = google_compute_network_firewall_policy.egress.name

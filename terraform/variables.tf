@@ -373,3 +373,38 @@ variable "organization_id" {
   type        = string
   default     = ""
 }
+
+# --- Placement (docs/policy.md "Placement"; platform policy firewall.placement / regions / regionalPolicyName) ------
+
+variable "placement" {
+  description = "Where the applier puts a project's rules: \"global\" (the one global network firewall policy) or \"regional\" (the regional network firewall policy of the manifest's spec.region). Must equal the platform policy's firewall.placement."
+  type        = string
+  default     = "global"
+
+  validation {
+    condition     = contains(["global", "regional"], var.placement)
+    error_message = "placement must be \"global\" or \"regional\"."
+  }
+}
+
+variable "regions" {
+  description = "Regional placement: the regions that get a regional network firewall policy, associated with the Shared VPC (the platform policy's firewall.regions, same list)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.regions : can(regex("^[a-z]+(-[a-z]+)+[0-9]+$", r))]) && length(distinct(var.regions)) == length(var.regions)
+    error_message = "regions must be distinct GCP region names, e.g. [\"us-central1\", \"europe-west1\"]."
+  }
+}
+
+variable "regional_policy_name" {
+  description = "Regional placement: the regional policy name, {policy} = firewall_policy_name, {region} = the region (the platform policy's firewall.regionalPolicyName)."
+  type        = string
+  default     = "{policy}-{region}"
+
+  validation {
+    condition     = strcontains(var.regional_policy_name, "{region}")
+    error_message = "regional_policy_name must contain {region}, e.g. \"{policy}-{region}\"."
+  }
+}

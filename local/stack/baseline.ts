@@ -99,9 +99,48 @@ export const BASELINE: readonly BaselineRule[] = [
   },
 ];
 
+/**
+ * terraform's `local.handoff_rules_v4`/`_v6` (terraform/firewall.tf): under regional placement the global policy's
+ * deny-all rules become these `goto_next` rules (regional policies are evaluated after the global one, so a deny
+ * here would shadow their allows); each regional policy keeps the full BASELINE, deny-all included.
+ */
+export const HANDOFF: readonly BaselineRule[] = [
+  {
+    key: 'deny-v4',
+    offset: 10,
+    action: 'goto_next',
+    ranges: ['0.0.0.0/0'],
+    protocol: 'all',
+    ports: [],
+    logging: false,
+    ruleName: 'egress-baseline-to-regional-v4',
+    note: "Regional placement: egress not decided above goes on to the region's regional policy, which denies what it does not allow.",
+  },
+  {
+    key: 'deny-v6',
+    offset: 11,
+    action: 'goto_next',
+    ranges: ['::/0'],
+    protocol: 'all',
+    ports: [],
+    logging: false,
+    ruleName: 'egress-baseline-to-regional-v6',
+    note: "Regional placement: IPv6 egress not decided above goes on to the region's regional policy.",
+  },
+];
+
+/** The global policy's baseline table: BASELINE, with the deny-all rules handed off under regional placement. */
+export function globalBaseline(placement: 'global' | 'regional' = 'global'): readonly BaselineRule[] {
+  if (placement !== 'regional') return BASELINE;
+  return BASELINE.map((b) => HANDOFF.find((h) => h.key === b.key) ?? b);
+}
+
 /** The baseline as firewall-policy rules, as `google_compute_network_firewall_policy_rule.baseline` writes them. */
-export function baselineRules(basePriority = BASELINE_PRIORITY): FirewallPolicyRule[] {
-  return BASELINE.map((b) => ({
+export function baselineRules(
+  basePriority = BASELINE_PRIORITY,
+  table: readonly BaselineRule[] = BASELINE,
+): FirewallPolicyRule[] {
+  return table.map((b) => ({
     priority: basePriority + b.offset,
     ruleName: b.ruleName,
     description: `infrastream-egress baseline (terraform): ${b.note}`,

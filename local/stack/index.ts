@@ -20,6 +20,8 @@ import { fromApiRule } from '../../shared/adapters/compute';
 import { gcsManifestStore } from '../../shared/adapters/storage';
 import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
 import { ownedRules } from '../../shared/core/firewall';
+import { placementPolicies } from '../../shared/core/policy/placement';
+import { loadPolicyFile } from '../../shared/runtime/policy';
 import { startPubsubEmulator } from '../emulator';
 import { startFakeComputeServer } from '../fakes/compute/server';
 import { stateFileIn } from '../fakes/compute/state';
@@ -102,9 +104,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await pubsub.createPullSubscription(topics.status, subscriptions.operators);
     cleanups.push(() => pubsub.deleteSubscription(subscriptions.operators));
 
+    // The platform policy decides the placement (core/policy/placement.ts): which policies terraform would create.
+    const platform = loadPolicyFile(opts.policyFile ?? opts.env?.EGRESS_POLICY_FILE ?? '');
+    const policyRefs = placementPolicies(platform.firewall, firewallPolicy);
     const engine = firewallEngine({
       hostProject,
       firewallPolicy,
+      placement: platform.firewall,
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     });
     const compute = await startFakeComputeServer({ engine });
@@ -140,6 +146,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       STORAGE_EMULATOR_HOST: gcs.url,
       // The Google clients must not probe the GCE metadata server (a slow timeout off GCP).
       METADATA_SERVER_DETECTION: 'none',
+      ...(opts.policyFile ? { EGRESS_POLICY_FILE: opts.policyFile } : {}),
       ...opts.env,
     };
 
@@ -175,7 +182,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     gcs.setNotifyUrl(validatorUrl);
     cleanups.push(async () => gcs.setNotifyUrl(undefined));
 
-    const allRules = () => engine.rules(hostProject, firewallPolicy).map(fromApiRule);
+    // Every policy of the placement (the global one first): a project's rules are in one of them.
+    const allRules = () => policyRefs.flatMap((r) => engine.rules(hostProject, r.name, r.region).map(fromApiRule));
     let stopped: Promise<void> | undefined;
     return {
       mode,
@@ -184,6 +192,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       prefix,
       hostProject,
       firewallPolicy,
+      policies: policyRefs,
       topics,
       subscriptions,
       emulator,

@@ -2,6 +2,7 @@
 import type { Storage } from '@google-cloud/storage';
 import type { StatusEvent } from '../../shared/core/events/types';
 import type { ObservedRule } from '../../shared/core/firewall/types';
+import type { PolicyRef } from '../../shared/core/policy/placement';
 import type { LogSeverity } from '../../shared/ports/logger';
 import type { ManifestStore } from '../../shared/ports/storage';
 import type { RetryOptions } from '../../shared/usecases/retry';
@@ -38,6 +39,11 @@ export interface LocalStackOptions {
   functionsSource?: string;
   /** Extra environment of the function processes (child mode) or of their composition (in-process). */
   env?: Record<string, string>;
+  /**
+   * The platform policy file of the functions (EGRESS_POLICY_FILE); its firewall.placement decides the seeded policies
+   * (regional: the global one with the goto_next hand-off and one per listed region with the deny-all baseline).
+   */
+  policyFile?: string;
   /** Called with one line per start-up step (for `npm start --verbose`). */
   onStep?: (message: string) => void;
 }
@@ -68,6 +74,8 @@ export interface LocalStack {
   prefix: string;
   hostProject: string;
   firewallPolicy: string;
+  /** Every policy of the placement (the global one first; regional placement adds one per listed region). */
+  policies: PolicyRef[];
   topics: { changes: string; status: string };
   /** `status` is consumed by waitForStatus; `operators` is never acknowledged (read by `egress status`). */
   subscriptions: { push: string; status: string; operators: string };

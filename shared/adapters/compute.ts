@@ -184,9 +184,26 @@ export function toApiRule(rule: DesiredRule, priority?: number): IRule {
   };
 }
 
-/** The FirewallPolicyPort of one global network firewall policy. */
-export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPort {
-  const { project, policy: firewallPolicy, policies, operations } = opts;
+/** The calls of one policy, bound to its client and location: global (here) or regional (regionalCompute.ts). */
+export interface PolicyCalls {
+  /** `firewall policy FP of P` (regional: `regional firewall policy FP (R) of P`), for error messages. */
+  label: string;
+  get(): Promise<[IPolicy, ...unknown[]]>;
+  addRule(rule: IRule, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  patchRule(priority: number, rule: IRule, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  removeRule(priority: number, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  /** Waits for the operation (global or region operations). */
+  wait(operation: string): Promise<[IOperation, ...unknown[]]>;
+}
+
+/**
+ * The FirewallPolicyPort over the calls of one policy: each write waited on to DONE, every failure classified with
+ * `toFirewallError` (the same classification for global and regional policies).
+ */
+export function firewallPortOver(
+  calls: PolicyCalls,
+  opts: { clock?: Clock; operationTimeoutMs?: number } = {},
+): FirewallPolicyPort {
   const clock = opts.clock ?? systemClock;
   const timeoutMs = opts.operationTimeoutMs ?? 5 * 60_000;
 
@@ -199,7 +216,7 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
       if (clock.now() >= deadline)
         throw new FirewallApiError(`${what}: operation ${name} not DONE after ${timeoutMs} ms`, 0, 'timeout', true);
       try {
-        [op] = await operations.wait({ project, operation: name });
+        [op] = await calls.wait(name);
       } catch (err) {
         throw toFirewallError(err, `${what} (waiting for ${name})`);
       }
@@ -233,43 +250,48 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
   return {
     async getPolicy(): Promise<PolicySnapshot> {
       try {
-        const [p] = await policies.get({ project, firewallPolicy });
+        const [p] = await calls.get();
         return {
           rules: (p.rules ?? []).map(fromApiRule),
           ...(p.fingerprint ? { fingerprint: String(p.fingerprint) } : {}),
           ...(typeof p.ruleTupleCount === 'number' ? { ruleTupleCount: p.ruleTupleCount } : {}),
         };
       } catch (err) {
-        throw toFirewallError(err, `reading firewall policy ${firewallPolicy} of ${project}`);
+        throw toFirewallError(err, `reading ${calls.label}`);
       }
     },
     addRule(rule, requestId) {
       return write(`addRule ${rule.ruleName}@${rule.priority}`, () =>
-        policies.addRule({
-          project,
-          firewallPolicy,
-          requestId,
-          firewallPolicyRuleResource: toApiRule(rule, rule.priority),
-        }),
+        calls.addRule(toApiRule(rule, rule.priority), requestId),
       );
     },
     patchRule(priority, rule, requestId) {
       return write(`patchRule ${rule.ruleName}@${priority}`, () =>
-        policies.patchRule({
-          project,
-          firewallPolicy,
-          priority,
-          requestId,
-          firewallPolicyRuleResource: toApiRule(rule, priority),
-        }),
+        calls.patchRule(priority, toApiRule(rule, priority), requestId),
       );
     },
     removeRule(priority, requestId) {
-      return write(`removeRule @${priority}`, () =>
-        policies.removeRule({ project, firewallPolicy, priority, requestId }),
-      );
+      return write(`removeRule @${priority}`, () => calls.removeRule(priority, requestId));
     },
   };
+}
+
+/** The FirewallPolicyPort of one global network firewall policy. */
+export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPort {
+  const { project, policy: firewallPolicy, policies, operations } = opts;
+  return firewallPortOver(
+    {
+      label: `firewall policy ${firewallPolicy} of ${project}`,
+      get: () => policies.get({ project, firewallPolicy }),
+      addRule: (firewallPolicyRuleResource, requestId) =>
+        policies.addRule({ project, firewallPolicy, requestId, firewallPolicyRuleResource }),
+      patchRule: (priority, firewallPolicyRuleResource, requestId) =>
+        policies.patchRule({ project, firewallPolicy, priority, requestId, firewallPolicyRuleResource }),
+      removeRule: (priority, requestId) => policies.removeRule({ project, firewallPolicy, priority, requestId }),
+      wait: (operation) => operations.wait({ project, operation }),
+    },
+    opts,
+  );
 }
 
 /** Options of `computeClients`. */

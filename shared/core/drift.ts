@@ -54,7 +54,8 @@ export interface DriftInput {
 }
 
 /** Kinds of difference. */
-export type DriftKind = 'missing' | 'changed' | 'extra' | 'foreign-marker';
+/** `misplaced`: an owned rule in another policy of the placement than its project's (placementDrift.ts). */
+export type DriftKind = 'missing' | 'changed' | 'extra' | 'foreign-marker' | 'misplaced';
 
 /** One difference. */
 export interface DriftFinding {
@@ -341,12 +342,12 @@ export function renderDriftText(r: DriftReport): string {
   }
   for (const e of r.errors) out.push(`${e.project}: error: ${e.message}`);
   for (const u of r.unchecked) out.push(`${u}: not checked (its manifest in the bucket is invalid)`);
-  const counts = { missing: 0, changed: 0, extra: 0, 'foreign-marker': 0 } as Record<DriftKind, number>;
+  const counts = { missing: 0, changed: 0, extra: 0, 'foreign-marker': 0, misplaced: 0 } as Record<DriftKind, number>;
   for (const p of r.drifted) for (const f of p.findings) counts[f.kind]++;
   out.push(
     r.clean && r.unchecked.length === 0
       ? `no drift: ${r.checked} project(s) match their manifests`
-      : `${r.drifted.length} of ${r.checked} project(s) drifted: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts['foreign-marker']} foreign marker; ${r.errors.length} error(s), ${r.unchecked.length} unchecked`,
+      : `${r.drifted.length} of ${r.checked} project(s) drifted: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts['foreign-marker']} foreign marker${counts.misplaced ? `, ${counts.misplaced} misplaced` : ''}; ${r.errors.length} error(s), ${r.unchecked.length} unchecked`,
   );
   return `${out.join('\n')}\n`;
 }

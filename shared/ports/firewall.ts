@@ -1,5 +1,6 @@
 /** The narrow view of a global network firewall policy that the applier needs. Adapters: compute (real/fake REST), fake client. */
 import type { DesiredRule, ObservedRule } from '../core/firewall/types';
+import type { PolicyRef } from '../core/policy/placement';
 import { PortError } from './errors';
 
 /** Snapshot of the policy: every rule (owned or not), read with one `get`. */
@@ -18,6 +19,20 @@ export interface FirewallPolicyPort {
   /** Replaces the rule at `priority` with `rule` (priority unchanged). */
   patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void>;
   removeRule(priority: number, requestId: string): Promise<void>;
+}
+
+/**
+ * The network firewall policies of the placement (core/policy/placement.ts): the port of each. `list()` is every
+ * policy of the placement, the global one first; under global placement it is that one policy.
+ */
+export interface FirewallPolicies {
+  list(): PolicyRef[];
+  forPolicy(ref: PolicyRef): FirewallPolicyPort;
+}
+
+/** The one-policy set of global placement over an existing port (tests, and callers that only know one policy). */
+export function singlePolicy(port: FirewallPolicyPort, name = 'global'): FirewallPolicies {
+  return { list: () => [{ name }], forPolicy: () => port };
 }
 
 /** Compute's answers to a rate quota: 403 `rateLimitExceeded`/`userRateLimitExceeded`, and 429. */

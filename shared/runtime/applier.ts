@@ -34,6 +34,24 @@ export async function workloadReaders(
   return {};
 }
 
+/** The FirewallPolicies of a regional placement over the real regional clients (the CLI builds the same). */
+export async function placementPolicies(
+  policy: PlatformPolicy,
+  hostProject: string,
+  firewallPolicy: string,
+  global: ApplyDeps['firewall'],
+  endpoint: { endpoint?: string },
+): Promise<NonNullable<ApplyDeps['policies']>> {
+  const { computePolicies, regionalComputeClients } = await import('../adapters/regionalCompute');
+  return computePolicies({
+    hostProject,
+    policy: firewallPolicy,
+    placement: policy.firewall,
+    global,
+    regional: () => regionalComputeClients(endpoint),
+  });
+}
+
 /** Builds the applier's dependencies from `env` (see runtime/config); throws naming any missing variable. */
 export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Promise<ApplyDeps> {
   const cfg = readConfig(env);
@@ -47,9 +65,14 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   const policy = loadPolicyFile(cfg.policyFile);
   const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
   const clients = computeClients(endpoint);
+  const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
   return {
     workloads: await workloadReaders(policy, cfg.hostProject, endpoint),
-    firewall: computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients }),
+    firewall,
+    // Regional placement (core/policy/placement.ts): the project's regional policy, the regional clients built once.
+    ...(policy.firewall.placement === 'regional'
+      ? { policies: await placementPolicies(policy, cfg.hostProject, cfg.firewallPolicy, firewall, endpoint) }
+      : {}),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
     policy,

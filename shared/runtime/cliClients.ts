@@ -6,7 +6,7 @@
 import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
-import type { FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
@@ -127,10 +127,77 @@ export function liveFirewall(
   };
 }
 
+/**
+ * Every live policy of the placement (core/policy/placement.ts): the global one and, under regional placement, each
+ * listed region's over the regional clients (built once, on first use). `liveFirewall` is the global one alone.
+ */
+export function livePolicies(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { policies: FirewallPolicies; hostProject: string; close(): Promise<void> } {
+  const fw = liveFirewall(flags, policy, cfg);
+  const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
+  const { computePolicies, regionalComputeClients } =
+    require('../adapters/regionalCompute') as typeof import('../adapters/regionalCompute');
+  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  let regional: ReturnType<typeof regionalComputeClients> | undefined;
+  return {
+    policies: computePolicies({
+      hostProject: fw.hostProject,
+      policy: firewallPolicy,
+      placement: policy.firewall,
+      global: fw.port,
+      regional: () => {
+        regional ??= regionalComputeClients(endpoint ? { endpoint } : {});
+        return regional;
+      },
+    }),
+    hostProject: fw.hostProject,
+    close: async () => {
+      await Promise.all([fw.close(), regional?.close()]);
+    },
+  };
+}
+
+/**
+ * The live rules of every policy of the placement, together (plan, explain, status: a project's owned rules are in
+ * one of them); one read per policy. Under global placement: the global policy's, as `liveFirewall`.
+ */
+export async function liveRules(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): Promise<{ rules: ObservedRule[]; source: string; hostProject: string; byPolicy: ByPolicy }> {
+  const live = livePolicies(flags, policy, cfg);
+  try {
+    const refs = live.policies.list();
+    const byPolicy: ByPolicy = [];
+    for (const ref of refs) byPolicy.push({ ref, rules: (await live.policies.forPolicy(ref).getPolicy()).rules });
+    const rules = byPolicy.flatMap((p) => p.rules);
+    const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
+    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const extra = refs.length > 1 ? ` + ${refs.length - 1} regional policies` : '';
+    return {
+      rules,
+      byPolicy,
+      source: `live policy ${firewallPolicy}${extra} of ${live.hostProject}${endpoint ? ` at ${endpoint}` : ''}`,
+      hostProject: live.hostProject,
+    };
+  } finally {
+    await live.close();
+  }
+}
+
+/** Each policy's rules, the global policy first (explain's evaluation order under regional placement). */
+export type ByPolicy = { ref: import('../core/policy/placement').PolicyRef; rules: ObservedRule[] }[];
+
 /** One policy of a fake-Compute state file, its rules as the core reads them. */
 export interface StatePolicy {
   hostProject: string;
   policy: string;
+  /** A regional policy's region (regional placement). */
+  region?: string;
   rules: ObservedRule[];
   /** The sum of the stored rules' `ruleTupleCount` (the fake's `FirewallPolicy.ruleTupleCount`). */
   ruleTupleCount: number;
@@ -138,7 +205,8 @@ export interface StatePolicy {
 
 /**
  * The policies of a fake-Compute state file (`npm start` keeps one) that match `--host-project`/`--firewall-policy`
- * (flags, env, policy file), all of them when none is set.
+ * (flags, env, policy file), all of them when none is set. Under regional placement `--firewall-policy` names the
+ * global policy and the regional ones of the placement match too (core/policy/placement.ts).
  */
 export function stateFilePolicies(
   file: string,
@@ -159,13 +227,19 @@ export function stateFilePolicies(
   const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
   const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
   const { fromApiRule } = require('../adapters/compute') as typeof import('../adapters/compute');
+  const { placementPolicies, policyRefKey } =
+    require('../core/policy/placement') as typeof import('../core/policy/placement');
+  const refs = fp ? new Set(placementPolicies(policy.firewall, fp).map(policyRefKey)) : undefined;
+  const inPlacement = (p: { name: string; region?: string }) =>
+    !refs || refs.has(policyRefKey(p.region ? { name: p.name, region: p.region } : { name: p.name }));
   return {
-    all: state.policies.map((p) => `${p.project}/${p.name}`),
+    all: state.policies.map((p) => `${p.project}/${p.region ? `${p.region}/` : ''}${p.name}`),
     matching: state.policies
-      .filter((p) => (!hp || p.project === hp) && (!fp || p.name === fp))
+      .filter((p) => (!hp || p.project === hp) && inPlacement(p))
       .map((p) => ({
         hostProject: p.project,
         policy: p.name,
+        ...(p.region ? { region: p.region } : {}),
         rules: (p.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
         ruleTupleCount: (p.rules ?? []).reduce((n, r) => n + (r.ruleTupleCount ?? 0), 0),
       })),
@@ -174,24 +248,32 @@ export function stateFilePolicies(
 
 /**
  * The rules of a fake-Compute state file (`npm start` keeps one; `egress plan --state` reads the same). With several
- * policies in the file, `--host-project`/`--firewall-policy` choose one.
+ * policies in the file, `--host-project`/`--firewall-policy` choose one; under regional placement its regional
+ * policies' rules come with it (explain, status, probe and plan read a project's owned rules wherever they are).
  */
 export function stateFileRules(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
-): { rules: ObservedRule[]; source: string; hostProject: string; policy: string } {
-  const { all, matching } = stateFilePolicies(file, flags, policy, cfg);
+): { rules: ObservedRule[]; source: string; hostProject: string; policy: string; byPolicy: ByPolicy } {
+  const { all, matching: found } = stateFilePolicies(file, flags, policy, cfg);
+  const matching = found.filter((p) => !p.region); // the global policy (regional ones: stateFilePolicies)
   if (matching.length !== 1)
     throw new CliConfigError(
       `--state ${file}: ${matching.length === 0 ? 'no' : 'several'} matching policies (${all.join(', ')}); ` +
         'choose with --host-project and --firewall-policy',
     );
   const chosen = matching[0]!;
+  // Regional placement: the rules of every policy of the placement (a project's owned rules are in one of them).
+  const regional = found.filter((p) => p.region && p.hostProject === chosen.hostProject);
   return {
-    rules: chosen.rules,
-    source: `state file ${file} (${chosen.hostProject}/${chosen.policy})`,
+    rules: [chosen, ...regional].flatMap((p) => p.rules),
+    byPolicy: [chosen, ...regional].map((p) => ({
+      ref: p.region ? { name: p.policy, region: p.region } : { name: p.policy },
+      rules: p.rules,
+    })),
+    source: `state file ${file} (${chosen.hostProject}/${chosen.policy}${regional.length ? ` + ${regional.length} regional policies` : ''})`,
     hostProject: chosen.hostProject,
     policy: chosen.policy,
   };

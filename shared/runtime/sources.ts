@@ -11,7 +11,7 @@ import { checkProjectKey, type ExplainFirewall } from '../core/explain';
 import { parseMarker } from '../core/firewall';
 import type { PlatformPolicy } from '../core/policy/types';
 import { systemClock } from '../ports/clock';
-import type { FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type DenialsResult, listDenials } from '../usecases/denials';
 import { type DraftResult, draftEgressChange } from '../usecases/draftChange';
 import { type DriftRun, runDrift } from '../usecases/drift';
@@ -21,9 +21,13 @@ import {
   bucketStore,
   CliConfigError,
   liveFirewall,
+  livePolicies,
+  liveRules,
   type OpsFlags,
   resolveBucket,
+  resolveFirewallTarget,
   resolvePolicy,
+  stateFilePolicies,
   stateFileRules,
   storageEndpointOf,
 } from './cliClients';
@@ -115,12 +119,16 @@ export function firewallSource(
     return { ...named, read: async () => s, policyName: s.policy };
   }
   if (!flags.live) return named;
-  const fw = liveFirewall(flags, policy, cfg);
+  // Every policy of the placement (regional placement: the global one and each region's), read when asked.
+  const target = resolveFirewallTarget(flags, policy, cfg);
   return {
-    read: async () => ({ source: fw.source, rules: (await fw.port.getPolicy()).rules }),
-    hostProject: fw.hostProject,
+    read: async () => {
+      const live = await liveRules(flags, policy, cfg);
+      return { source: live.source, rules: live.rules, byPolicy: live.byPolicy };
+    },
+    hostProject: target.hostProject,
     policyName: flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy,
-    close: () => fw.close(),
+    close: async () => undefined,
   };
 }
 
@@ -137,6 +145,41 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
     removeRule: refuse,
   };
   return { port, hostProject: s.hostProject };
+}
+
+/**
+ * The policies of the placement in a state file, read-only (regional placement: the global one and each listed
+ * region's that the file holds; drift reads them one by one to find misplaced rules).
+ */
+export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig = readConfig()) {
+  const { matching } = stateFilePolicies(flags.state!, flags, policy, cfg);
+  const { policyRefKey } = require('../core/policy/placement') as typeof import('../core/policy/placement');
+  const refuse = async (): Promise<never> => {
+    throw new Error(`state file ${flags.state} is read here only; nothing is written`);
+  };
+  const ports = new Map(
+    matching.map((p) => [
+      policyRefKey(p.region ? { name: p.policy, region: p.region } : { name: p.policy }),
+      {
+        getPolicy: async () => ({ rules: p.rules, ruleTupleCount: p.ruleTupleCount }),
+        addRule: refuse,
+        patchRule: refuse,
+        removeRule: refuse,
+      } satisfies FirewallPolicyPort,
+    ]),
+  );
+  const refs = matching
+    .map((p) => (p.region ? { name: p.policy, region: p.region } : { name: p.policy }))
+    .sort((a, b) => Number(!!a.region) - Number(!!b.region));
+  const policies: FirewallPolicies = {
+    list: () => refs,
+    forPolicy: (ref) => {
+      const port = ports.get(policyRefKey(ref));
+      if (!port) throw new CliConfigError(`--state ${flags.state}: no policy ${policyRefKey(ref)}`);
+      return port;
+    },
+  };
+  return policies;
 }
 
 /** The manifests of a folder as a bucket (prefix `manifests/`): drift over `--manifests` reads them as sync would upload them. */
@@ -257,6 +300,9 @@ export async function driftFor(
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
   const live = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
   const fw = live ?? stateFilePort(flags, policy, cfg);
+  const regional = policy.firewall.placement === 'regional';
+  const fleet = regional && flags.live ? livePolicies(flags, policy, cfg) : undefined;
+  const policies = fleet?.policies ?? (regional ? stateFilePolicySet(flags, policy, cfg) : undefined);
   try {
     const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
     const run = await runDrift(
@@ -265,6 +311,7 @@ export async function driftFor(
         bucket: store.bucket,
         prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
         firewall: fw.port,
+        ...(policies ? { policies } : {}),
         hostProject: fw.hostProject,
         policy,
         clock: systemClock,
@@ -273,7 +320,7 @@ export async function driftFor(
     );
     return project === undefined ? run : driftOfProject(run, project);
   } finally {
-    await live?.close();
+    await Promise.all([live?.close(), fleet?.close()]);
   }
 }
 

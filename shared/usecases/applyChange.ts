@@ -23,24 +23,29 @@ import {
   deterministicRequestId,
   isRevocation,
   isTombstone,
-  type PlannedWrite,
+  type PlacedWrite,
+  PlacementError,
+  type PolicyState,
   PriorityBandFullError,
-  planWrites,
-  policyView,
+  planPlacedWrites,
   recentRevocations,
   ruleContent,
   summarizePlan,
+  targetPolicy,
 } from '../core/firewall';
 import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
 import { WorkloadError } from '../core/firewall/workloads';
+import { type PolicyRef, policyRefKey, sameRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import { isTransient, RetryLaterError } from '../ports/errors';
 import {
   FirewallApiError,
+  type FirewallPolicies,
   type FirewallPolicyPort,
   OperationFailedError,
   type PolicySnapshot,
+  singlePolicy,
 } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
@@ -59,7 +64,13 @@ export const MAX_CONFLICT_ROUNDS = 4;
 
 /** What `applyChange` needs; everything with side effects is a port. */
 export interface ApplyDeps {
+  /** The global policy's port (under global placement, the one policy). */
   firewall: FirewallPolicyPort;
+  /**
+   * Every policy of the placement (regional placement: the global one and each region's, core/policy/placement.ts);
+   * absent: `firewall` alone. Each event reads them all and writes into the project's policy (moves included).
+   */
+  policies?: FirewallPolicies;
   /** Publishes the outcome to `statusTopic` when both are set. */
   publisher?: EventPublisher;
   statusTopic?: string;
@@ -158,12 +169,14 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     }
   };
 
-  const read = async (): Promise<PolicySnapshot> => {
+  const fleet = deps.policies ?? singlePolicy(deps.firewall);
+  const refs = fleet.list();
+  const readOne = async (ref: PolicyRef): Promise<PolicySnapshot> => {
     try {
       return await withRetry(
         () => {
           counters.reads++;
-          return deps.firewall.getPolicy();
+          return fleet.forPolicy(ref).getPolicy();
         },
         {
           ...retry,
@@ -175,6 +188,12 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
       if (isTransient(err)) throw new RetryLaterError(`reading the policy: ${(err as Error).message}`, err);
       throw err;
     }
+  };
+  // Every policy of the placement, in order (one read under global placement, as before).
+  const read = async (): Promise<PolicyState[]> => {
+    const states: PolicyState[] = [];
+    for (const ref of refs) states.push({ ref, snapshot: await readOne(ref) });
+    return states;
   };
 
   try {
@@ -188,10 +207,12 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
       ...(workloads ? { workloads } : {}),
       revokedAt: Math.floor(deps.clock.now() / 1000),
     });
-    let snapshot = await read();
+    let states = await read();
     for (let round = 1; ; round++) {
-      // The exact writes, or the stale-event decision (writePlan.ts): the same function predicts replay's writes.
-      const planned = planWrites(event, desired, policyView(snapshot, project), deps.policy);
+      // The project's policy (placement.ts), then the exact writes or the stale-event decision (writePlan.ts, over
+      // every policy of the placement: placedWrites.ts): the same functions predict replay's writes.
+      const target = targetPolicy(deps.policy.firewall, states, event);
+      const planned = planPlacedWrites(event, desired, states, target, deps.policy);
       if (planned.skip) {
         log('INFO', planned.skip, { appliedGeneration: planned.appliedGeneration });
         return await finish('skipped', { reason: planned.skip });
@@ -201,21 +222,37 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         log('INFO', 'no changes', { plan: summarizePlan(plan), ...counters });
         return await finish('applied');
       }
-      const held = holdReason(deps, event, plan, snapshot);
+      const held = holdReason(deps, event, plan, {
+        rules: states.flatMap((st) => st.snapshot.rules),
+      });
       if (held) {
         log('WARNING', held, { plan: summarizePlan(plan) });
         return await finish('held', { reason: held });
       }
       // Headroom before the first write: a change that cannot fit the policy's quotas writes nothing (capacity).
-      const room = checkHeadroom(snapshot, planned.writes, deps.policy.capacity);
-      if (!room.fits) throw new PermanentError(headroomMessage(room), 'capacity');
-      log('INFO', 'applying plan', { plan: summarizePlan(plan), rules: planNames(plan), round });
-      const conflict = await execute(deps, event, snapshot, planned.writes, counters, read, log);
+      // Headroom before the first write, in each policy written: a change that does not fit writes nothing.
+      for (const st of states) {
+        const mine = planned.writes.filter((w) => sameRef(w.policy, st.ref));
+        if (mine.length === 0) continue;
+        const room = checkHeadroom(st.snapshot, mine, deps.policy.capacity, st.ref.region ? 'regional' : 'global');
+        if (!room.fits)
+          throw new PermanentError(
+            headroomMessage(room, refs.length > 1 ? policyRefKey(st.ref) : undefined),
+            'capacity',
+          );
+      }
+      log('INFO', 'applying plan', {
+        plan: summarizePlan(plan),
+        rules: planNames(plan),
+        round,
+        ...(refs.length > 1 ? { policy: policyRefKey(target), movedFrom: planned.movedFrom.map(policyRefKey) } : {}),
+      });
+      const conflict = await execute(deps, fleet, event, states, planned.writes, counters, read, log);
       if (!conflict) break;
       if (round >= MAX_CONFLICT_ROUNDS)
         throw new RetryLaterError(`the policy kept changing during ${round} apply rounds`, undefined);
       log('NOTICE', 'the policy changed under us; re-planning', { round });
-      snapshot = conflict;
+      states = conflict;
     }
     log('INFO', 'applied', { plan: summarizePlan(plan), ...counters });
     return await finish('applied');
@@ -232,9 +269,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         ? err
         : err instanceof PriorityBandFullError
           ? new PermanentError(err.message, 'priority-band-full')
-          : err instanceof FirewallApiError
-            ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
-            : undefined;
+          : err instanceof PlacementError
+            ? new PermanentError(err.message, 'placement')
+            : err instanceof FirewallApiError
+              ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
+              : undefined;
     if (!permanent) throw err;
     log('ERROR', `apply failed: ${permanent.message}`, {
       failure: permanent.reason,
@@ -264,7 +303,12 @@ function outsidePrefix(deps: ApplyDeps, event: EgressChangeEvent): string | null
  * Counted from the tombstones' `at` stamps in the policy just read, so every applier instance sees the same count.
  * Only a plan that removes access (deletes a rule other than a tombstone) counts or is held; `release` overrides.
  */
-function holdReason(deps: ApplyDeps, event: EgressChangeEvent, plan: Plan, snapshot: PolicySnapshot): string | null {
+function holdReason(
+  deps: ApplyDeps,
+  event: EgressChangeEvent,
+  plan: Plan,
+  snapshot: Pick<PolicySnapshot, 'rules'>,
+): string | null {
   if (!isRevocation(event) || event.data.release) return null;
   if (!plan.delete.some((r) => !isTombstone(r))) return null;
   const { revocationsPerWindow: limit, windowSeconds } = deps.policy.safety;
@@ -288,21 +332,25 @@ function holdReason(deps: ApplyDeps, event: EgressChangeEvent, plan: Plan, snaps
  */
 async function execute(
   deps: ApplyDeps,
+  fleet: FirewallPolicies,
   event: EgressChangeEvent,
-  snapshot: PolicySnapshot,
-  writes: readonly PlannedWrite[],
+  states: readonly PolicyState[],
+  writes: readonly PlacedWrite[],
   counters: { writes: number },
-  read: () => Promise<PolicySnapshot>,
+  read: () => Promise<PolicyState[]>,
   log: (sev: Parameters<Logger['log']>[0], msg: string, fields?: Record<string, unknown>) => void,
-): Promise<PolicySnapshot | undefined> {
+): Promise<PolicyState[] | undefined> {
   const project = event.data.project.name;
-  const at = (s: PolicySnapshot, p: number) => s.rules.find((r) => r.priority === p);
-  const run = (w: PlannedWrite, rid: string): Promise<void> =>
-    w.verb === 'add'
-      ? deps.firewall.addRule(w.rule, rid)
+  const at = (s: readonly PolicyState[], w: PlacedWrite) =>
+    s.find((st) => sameRef(st.ref, w.policy))?.snapshot.rules.find((r) => r.priority === w.priority);
+  const run = (w: PlacedWrite, rid: string): Promise<void> => {
+    const port = fleet.forPolicy(w.policy);
+    return w.verb === 'add'
+      ? port.addRule(w.rule, rid)
       : w.verb === 'patch'
-        ? deps.firewall.patchRule(w.priority, w.rule, rid)
-        : deps.firewall.removeRule(w.priority, rid);
+        ? port.patchRule(w.priority, w.rule, rid)
+        : port.removeRule(w.priority, rid);
+  };
   for (const w of writes) {
     const what = describeWrite(w);
     // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
@@ -332,7 +380,7 @@ async function execute(
       // then ask for a redelivery if it persists.
       const fresh = await read();
       const race = err instanceof FirewallApiError && err.slotRace;
-      if (race || !sameAt(at(snapshot, w.priority), at(fresh, w.priority))) {
+      if (race || !sameAt(at(states, w), at(fresh, w))) {
         log('NOTICE', `${what} raced with another writer`, { error: String(err) });
         return fresh;
       }

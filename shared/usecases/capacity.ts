@@ -7,10 +7,12 @@ import {
   type CapacityReport,
   type PolicyCapacity,
   policyCapacity,
+  type UncoveredRegion,
   usageAbove,
 } from '../core/capacity/report';
 import type { ObservedRule } from '../core/firewall/types';
 import type { CapacitySettings } from '../core/policy/capacity';
+import { type PlacementSettings, policyRefPath, regionsWithoutPolicy } from '../core/policy/placement';
 
 /** One policy as read: its resource path, rules and (when the API reported it) `ruleTupleCount`. */
 export interface PolicyRead {
@@ -19,14 +21,43 @@ export interface PolicyRead {
   ruleTupleCount?: number | undefined;
 }
 
-/** The resource path of a global network firewall policy, as reports name it. */
-export function policyPath(hostProject: string, policy: string): string {
-  return `projects/${hostProject}/global/firewallPolicies/${policy}`;
+/** The resource path of a network firewall policy (regional with `region`), as reports name it. */
+export function policyPath(hostProject: string, policy: string, region?: string): string {
+  return policyRefPath(hostProject, region ? { name: policy, region } : { name: policy });
 }
 
-/** The report of every policy read. */
-export function capacityReport(reads: readonly PolicyRead[], settings: CapacitySettings): CapacityReport {
-  return { policies: reads.map((r) => policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount)) };
+/**
+ * The report of every policy read. Under regional placement, `subnets` (the host project's, when read) gives the
+ * regions that hold workloads but have no regional policy of the placement.
+ */
+export function capacityReport(
+  reads: readonly PolicyRead[],
+  settings: CapacitySettings,
+  placement?: { settings: PlacementSettings; subnets?: readonly { name: string; region: string }[] },
+): CapacityReport {
+  const report: CapacityReport = {
+    policies: reads.map((r) => policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount)),
+  };
+  const uncovered = placement ? uncoveredRegions(placement.settings, placement.subnets ?? []) : [];
+  if (uncovered.length) report.regionsWithoutPolicy = uncovered;
+  return report;
+}
+
+/** The regions of `subnets` without a regional policy (regional placement), each with its subnets' names. */
+export function uncoveredRegions(
+  settings: PlacementSettings,
+  subnets: readonly { name: string; region: string }[],
+): UncoveredRegion[] {
+  return regionsWithoutPolicy(
+    settings,
+    subnets.map((s) => s.region),
+  ).map((region) => ({
+    region,
+    subnets: subnets
+      .filter((s) => s.region === region)
+      .map((s) => s.name)
+      .sort(),
+  }));
 }
 
 /** The policies over `CAPACITY_FAIL_RATIO` of a quota (what makes `egress capacity` exit 1). */

@@ -3,21 +3,31 @@
  * repair events and `drift` status events. It is built to run on a schedule: when nothing drifted it publishes
  * nothing and writes nothing (the firewall is never written by this use case at all; repairs go through the applier).
  */
-import { CAPACITY_WARN_RATIO, type PolicyCapacity, policyCapacity, usageAbove } from '../core/capacity/report';
-import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
+import {
+  CAPACITY_WARN_RATIO,
+  type PolicyCapacity,
+  policyCapacity,
+  type UncoveredRegion,
+  usageAbove,
+} from '../core/capacity/report';
+import { type DriftFinding, type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
+import type { ProjectMeta } from '../core/manifest/types';
+import { placeForDrift, subnetsOutsideRegion } from '../core/placementDrift';
+import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies, FirewallPolicyPort, PolicySnapshot } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
+import { policyPath, uncoveredRegions } from './capacity';
 import type { Pacer } from './pacer';
-import { predictWrites, revokesAccess } from './planEvent';
+import { predictPlacedWrites, predictWrites, revokesAccess } from './planEvent';
 import { revocationEvent } from './release';
 import {
   elsewhere,
@@ -39,6 +49,8 @@ export interface DriftDeps {
   bucket: string;
   prefix: string;
   firewall: FirewallPolicyPort;
+  /** Every policy of the placement (regional placement); absent: `firewall` alone. */
+  policies?: FirewallPolicies;
   policy: PlatformPolicy;
   clock: Clock;
   hostProject?: string;
@@ -90,6 +102,9 @@ export interface DriftRun {
   capacity: PolicyCapacity;
   /** The quotas used above 80% (`attributes 1700/2000 (85.0%)`): reported in the output and the drift statuses. */
   capacityWarnings: string[];
+  /** Regional placement: every policy's usage (`capacity` is the global one's), and the regions no policy covers. */
+  capacities?: PolicyCapacity[];
+  regionsWithoutPolicy?: UncoveredRegion[];
 }
 
 /** A repair event and its predicted effect. */
@@ -113,6 +128,32 @@ export function driftReason(p: ProjectDrift): string {
   return [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
+/** Adds the misplaced findings (placementDrift.ts) to the report: a replay moves the rules. */
+function addMisplaced(
+  report: DriftReport,
+  misplaced: ReadonlyMap<string, DriftFinding[]>,
+  valid: readonly { project?: ProjectMeta | null; object: { name: string; generation: string } }[],
+): void {
+  for (const [project, findings] of misplaced) {
+    let p = report.drifted.find((d) => d.project === project);
+    if (!p) {
+      const m = valid.find((v) => v.project?.name === project);
+      p = {
+        project,
+        ...(m ? { object: m.object.name, generation: m.object.generation } : {}),
+        findings: [],
+        plan: { create: 0, update: 0, delete: 0, unchanged: 0 },
+        repair: 'replay',
+      };
+      report.drifted.push(p);
+      report.drifted.sort((a, b) => a.project.localeCompare(b.project));
+    }
+    p.findings.push(...findings);
+    p.plan = { ...p.plan, delete: p.plan.delete + findings.length };
+    report.clean = false;
+  }
+}
+
 /** Runs the check and the requested follow-ups. Throws when a publish fails (the scheduled job then fails loudly). */
 export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promise<DriftRun> {
   const log = deps.logger ?? nullLogger;
@@ -120,9 +161,22 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     throw new Error('drift --repair needs a publisher and the changes topic (EGRESS_CHANGES_TOPIC)');
   if (opts.reportStatus && !deps.statusTopic)
     throw new Error('drift --report-status needs the status topic (EGRESS_STATUS_TOPIC)');
-  const snapshot = await deps.firewall.getPolicy();
+  // Every policy of the placement (one under global placement); each manifest project compared in its own policy.
+  const refs = deps.policies?.list() ?? [{ name: deps.policyName ?? 'firewall policy' }];
+  const reads: { ref: PolicyRef; snap: PolicySnapshot }[] = [];
+  for (const ref of refs)
+    reads.push({ ref, snap: await (deps.policies ? deps.policies.forPolicy(ref) : deps.firewall).getPolicy() });
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const valid = manifests.filter((m) => m.valid && m.project);
+  const regional = reads.length > 1;
+  const placed = regional
+    ? placeForDrift(
+        deps.policy.firewall,
+        reads.map((r) => ({ ref: r.ref, rules: r.snap.rules })),
+        valid.map((m) => ({ project: m.project! })),
+      )
+    : undefined;
+  const snapshot: PolicySnapshot = placed ? { rules: placed.rules } : reads[0]!.snap;
   const known = await workloadsFor(deps, valid);
   const report = detectDrift({
     workloads: known.workloads,
@@ -138,18 +192,42 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
   // A project whose workloads cannot be resolved (no subnet, a missing tag value) is an error of the report.
+  if (placed) addMisplaced(report, placed.misplaced, valid);
   report.errors = report.errors.filter((e) => !known.errors.has(e.project));
   for (const [project, err] of known.errors) report.errors.push({ project, message: err.message });
   if (known.errors.size) report.clean = false;
   const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
+  if (regional)
+    warnings.push(
+      ...subnetsOutsideRegion(
+        deps.policy.firewall,
+        valid.flatMap((m) => {
+          const w = known.workloads.get(m.project!.name);
+          return w?.mode === 'subnets' ? [{ project: m.project!, subnets: w.subnets }] : [];
+        }),
+      ),
+    );
   for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
-  const capacity = policyCapacity(
-    deps.policyName ?? 'firewall policy',
-    snapshot.rules,
-    deps.policy.capacity,
-    snapshot.ruleTupleCount,
+  const capacities = reads.map((r, i) =>
+    policyCapacity(
+      i === 0 ? (deps.policyName ?? r.ref.name) : policyPath(deps.hostProject ?? '', r.ref.name, r.ref.region),
+      r.snap.rules,
+      deps.policy.capacity,
+      r.snap.ruleTupleCount,
+    ),
   );
-  const capacityWarnings = usageAbove(capacity, CAPACITY_WARN_RATIO);
+  const capacity = capacities[0]!;
+  const capacityWarnings = regional
+    ? capacities.flatMap((c) => usageAbove(c, CAPACITY_WARN_RATIO).map((w) => `${c.policy}: ${w}`))
+    : usageAbove(capacity, CAPACITY_WARN_RATIO);
+  const uncovered =
+    regional && deps.workloads?.subnets
+      ? uncoveredRegions(deps.policy.firewall, await deps.workloads.subnets.listSubnets())
+      : [];
+  if (uncovered.length) {
+    report.clean = false;
+    log.log('WARNING', 'regions with subnets but no regional firewall policy', { regionsWithoutPolicy: uncovered });
+  }
   if (capacityWarnings.length)
     log.log('WARNING', `firewall policy above ${CAPACITY_WARN_RATIO * 100}% of a quota`, {
       capacity,
@@ -165,6 +243,8 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
     warnings,
     capacity,
     capacityWarnings,
+    ...(regional ? { capacities } : {}),
+    ...(uncovered.length ? { regionsWithoutPolicy: uncovered } : {}),
   };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
@@ -187,7 +267,15 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
             time,
           });
     const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const prediction = predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
+    const prediction = regional
+      ? predictPlacedWrites(
+          ev,
+          reads.map((r) => ({ ref: r.ref, snapshot: r.snap })),
+          deps.policy,
+          deps.hostProject,
+          known.workloads.get(p.project),
+        )
+      : predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
     const { writes, ...note } = predictionSummary(prediction);
     return {
       ev,

@@ -13,6 +13,7 @@ import {
   renderExplainText,
 } from '../core/explain';
 import { validateManifest } from '../core/manifest/validate';
+import { evaluationOrder, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
 import { type DenialsResult, renderDenialsText } from './denials';
@@ -83,7 +84,20 @@ export async function explainProject(args: {
   // Before any read: a path or an invalid key must not become a file or object name.
   checkProjectKey(args.project);
   const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
-  const firewall = args.firewall ? await args.firewall() : undefined;
+  const read = args.firewall ? await args.firewall() : undefined;
+  // Regional placement: the global policy's rules, then the project's regional policy's (evaluation order).
+  const order =
+    read?.byPolicy && args.policy.firewall.placement === 'regional' && manifest?.project
+      ? evaluationOrder(args.policy.firewall, read.byPolicy, manifest.project)
+      : undefined;
+  const firewall =
+    read && order
+      ? {
+          source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
+          rules: order.rules,
+          ordered: true,
+        }
+      : read;
   return explain({
     project: args.project,
     destination: args.destination,

@@ -10,15 +10,20 @@ import {
   desiredRules,
   isRevocation,
   isTombstone,
+  PlacementError,
+  type PolicyState,
   type PolicyView,
   PriorityBandFullError,
+  planPlacedWrites,
   planWrites,
+  targetPolicy,
   type WritePlan,
 } from '../core/firewall';
 import type { DesiredRule } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
+import type { FirewallPolicies } from '../ports/firewall';
 
 /** A failure no retry can fix (bad entries, policy refusal): the applier reports and acknowledges it. */
 export class PermanentError extends Error {
@@ -99,6 +104,37 @@ export function predictWrites(
   try {
     return planWrites(event, desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {}), view, policy);
   } catch (err) {
+    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
+    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
+    throw err;
+  }
+}
+
+/** Every policy of the placement, read once each, in placement order. */
+export async function readPolicies(policies: FirewallPolicies): Promise<PolicyState[]> {
+  const states: PolicyState[] = [];
+  for (const ref of policies.list()) states.push({ ref, snapshot: await policies.forPolicy(ref).getPolicy() });
+  return states;
+}
+
+/**
+ * The prediction over every policy of the placement (regional placement, core/firewall/placedWrites.ts): the
+ * project's policy, its writes there, and the removals of its rules from the others (a move). One state: exactly
+ * `predictWrites` over it.
+ */
+export function predictPlacedWrites(
+  event: EgressChangeEvent,
+  states: readonly PolicyState[],
+  policy: PlatformPolicy,
+  hostProject?: string,
+  workloads?: Workloads,
+): WritePrediction {
+  try {
+    const target = targetPolicy(policy.firewall, states, event);
+    const desired = desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {});
+    return planPlacedWrites(event, desired, states, target, policy);
+  } catch (err) {
+    if (err instanceof PlacementError) return { failed: err.message, reason: 'placement' };
     if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
     if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
     throw err;

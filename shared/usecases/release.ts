@@ -13,10 +13,11 @@ import { isTombstone } from '../core/firewall/tombstone';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
+import { readPolicies } from './planEvent';
 import { elsewhere, loadBucketManifests } from './replay';
 
 /** The `delete` event that revokes `project` (no manifest left) at `generation`, the one its rules record. */
@@ -45,6 +46,8 @@ export interface ReleaseDeps {
   bucket: string;
   prefix: string;
   firewall: FirewallPolicyPort;
+  /** Regional placement: every policy of the placement (a held project's rules may be in its regional policy). */
+  policies?: FirewallPolicies;
   publisher: EventPublisher;
   changesTopic: string;
   policy: PlatformPolicy;
@@ -79,7 +82,9 @@ export async function releaseRevocations(
   opts: { projects?: string[]; all?: boolean; dryRun?: boolean },
 ): Promise<ReleaseReport> {
   const log = deps.logger ?? nullLogger;
-  const snapshot = await deps.firewall.getPolicy();
+  const snapshot = deps.policies
+    ? { rules: (await readPolicies(deps.policies)).flatMap((st) => st.snapshot.rules) }
+    : await deps.firewall.getPolicy();
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const live = new Map(manifests.map((m) => [m.key, m.object.name]));
   const owned = groupOwnedRules(snapshot.rules);

@@ -12,6 +12,7 @@
 import { isManifestObject, manifestsOf, normalizePrefix, prefixWarning, projectKeyOf } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
+import type { PolicyState } from '../core/firewall/placedWrites';
 import { groupOwnedRules, supersededGeneration } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
 import type { WorkloadError, Workloads } from '../core/firewall/workloads';
@@ -20,12 +21,12 @@ import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicyPort, PolicySnapshot } from '../ports/firewall';
+import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { predictWrites, revokesAccess, type WritePrediction } from './planEvent';
+import { predictPlacedWrites, readPolicies, revokesAccess, type WritePrediction } from './planEvent';
 import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The watched prefix when a run reads another one (normalised), else undefined. */
@@ -190,6 +191,8 @@ export interface ReplayDeps {
   clock: Clock;
   /** Read once to plan each project's expected writes; without it every compiled rule counts as a write. */
   firewall?: FirewallPolicyPort;
+  /** Regional placement: every policy of the placement, read for the predictions (moves included). */
+  policies?: FirewallPolicies;
   hostProject?: string;
   /** The reads of the target mode (subnets, tag values) for the predictions; without them a subnets-mode
    * prediction says `workloads-unread` and counts nothing (the applier still reads them at each event). */
@@ -291,14 +294,13 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
   const t0 = deps.clock.now();
   // The policy is read BEFORE the bucket is listed: a tombstone seen then was written after its object was gone, so
   // a live object listed afterwards at that generation proves the tombstone wrong (supersededGeneration, plan.ts).
-  let byProject: Map<string, ObservedRule[]> | undefined;
-  let snapshot: PolicySnapshot = { rules: [] };
-  let reads = 0;
-  if (deps.firewall) {
-    snapshot = await deps.firewall.getPolicy();
-    byProject = groupOwnedRules(snapshot.rules);
-    reads++;
-  }
+  // Regional placement: every policy of the placement (the predictions include moves, placedWrites.ts).
+  const read = !!(deps.policies || deps.firewall);
+  const states: PolicyState[] = deps.policies
+    ? await readPolicies(deps.policies)
+    : [{ ref: { name: '' }, snapshot: deps.firewall ? await deps.firewall.getPolicy() : { rules: [] } }];
+  const reads = read ? states.length : 0;
+  const byProject = read ? groupOwnedRules(states.flatMap((st) => st.snapshot.rules)) : undefined;
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
     ...(opts.projects ? { projects: opts.projects } : {}),
   });
@@ -316,7 +318,6 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
   // One read (above); owned rules grouped by project once (parsing every marker per project would be quadratic).
   // Each project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier
   // writes. Without a read, every compiled rule counts as a write (planned against an empty policy).
-  const taken = new Set(snapshot.rules.map((r) => r.priority));
   const known = await workloadsFor(deps, manifests);
   const todo: {
     m: BucketManifest;
@@ -333,11 +334,10 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     }
     const owned = byProject?.get(m.project.name) ?? [];
     const ev = replayEventOver(deps.bucket, m, owned, new Date(deps.clock.now()), { restore: !!opts.restore });
-    const view = { owned, fingerprint: snapshot.fingerprint, taken };
     const failure = known.errors.get(m.project.name);
     const prediction = failure
       ? { failed: failure.message, reason: failure.reason }
-      : predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
+      : predictPlacedWrites(ev, states, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
     if (revokesAccess(ev, prediction)) revoking.push(m.project.name);
     if ('failed' in prediction && prediction.reason === 'compile-failed') {
       items.push({ ...base, status: 'invalid', error: prediction.failed });

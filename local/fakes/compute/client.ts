@@ -21,11 +21,11 @@ type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 
 /** google-gax's `defaultToObjectOptions` (what the REST decoder uses). */
-const TO_OBJECT = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true } as const;
+export const TO_OBJECT = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true } as const;
 /** What survives the wire: no defaults, no oneof markers (the engine sees what the real server would parse). */
 const TO_WIRE = { longs: Number, enums: String, defaults: false, oneofs: false } as const;
 
-interface MessageType<I> {
+export interface MessageType<I> {
   fromObject(o: { [k: string]: unknown }): unknown;
   toObject(m: never, o: object): { [k: string]: unknown };
   // biome-ignore lint/suspicious/noExplicitAny: phantom parameter to carry the interface type
@@ -33,7 +33,7 @@ interface MessageType<I> {
   readonly __i?: I;
 }
 
-function through<I>(type: MessageType<I>, value: I, options: object): I {
+export function through<I>(type: MessageType<I>, value: I, options: object): I {
   return type.toObject(type.fromObject(value as { [k: string]: unknown }) as never, options) as I;
 }
 
@@ -46,9 +46,9 @@ export function fakeRestError(err: ComputeApiError): Error {
   return Object.assign(GoogleError.parseHttpError(err.restBody()), { httpStatusCode: err.status });
 }
 
-type Cb<T> = (err: Error | null, value?: T | null) => void;
+export type Cb<T> = (err: Error | null, value?: T | null) => void;
 // biome-ignore lint/complexity/noBannedTypes: the real client's result tuple types its third element as `{}`
-type Result<T, R> = [T, R | undefined, {} | undefined];
+export type Result<T, R> = [T, R | undefined, {} | undefined];
 
 async function translate<T>(p: Promise<T>): Promise<T> {
   try {
@@ -68,7 +68,7 @@ function settle<T, R>(p: Promise<Result<T, R>>, cb: unknown): Promise<Result<T, 
   return undefined;
 }
 
-function lro(op: IOperation): LROperation<IOperation, null> {
+export function lro(op: IOperation): LROperation<IOperation, null> {
   const latestResponse = through(v1.Operation as unknown as MessageType<IOperation>, op, TO_OBJECT);
   // The real client builds exactly this plain object (network_firewall_policies_client.js); `name` is the id.
   return { latestResponse, done: false, name: latestResponse.id, metadata: null, result: {} } as unknown as LROperation<
@@ -78,7 +78,7 @@ function lro(op: IOperation): LROperation<IOperation, null> {
 }
 
 /** What both fake clients share: the closed state and one call path (wire types in, result or callback out). */
-abstract class FakeComputeClient {
+export abstract class FakeComputeClient {
   private closed = false;
   constructor(readonly engine: FirewallPolicyEngine) {}
 

@@ -13,12 +13,13 @@
 import { type CapacitySettings, DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { type Clock, systemClock } from '../../../shared/ports/clock';
 import { Directory } from './directory';
-import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
+import { ComputeApiError, notFound, requiredField } from './errors';
 import { Faults } from './faults';
 import { checkReady, quotaError } from './quotas';
 import {
   addPriority,
-  checkPriority,
+  checkMoveTarget,
+  checkRemovable,
   checkRequestId,
   completeThrough,
   noRule,
@@ -56,6 +57,7 @@ import {
   operationView,
   policyKey,
   policyView,
+  scopeOf,
   wireNormalize,
 } from './wire';
 
@@ -108,12 +110,13 @@ export class FirewallPolicyEngine {
   createPolicy(
     project: string,
     name: string,
-    opts: { rules?: IRule[]; defaultRules?: boolean; description?: string } = {},
+    opts: { rules?: IRule[]; defaultRules?: boolean; description?: string; region?: string } = {},
   ): void {
-    const key = policyKey(project, name);
+    const key = policyKey(project, name, opts.region);
     if (this.policies.has(key)) throw new Error(`fake compute: policy ${key} already exists`);
     const rec: PolicyRecord = {
       project,
+      ...(opts.region ? { region: opts.region } : {}),
       name,
       id: this.newId(),
       description: opts.description ?? '',
@@ -131,10 +134,10 @@ export class FirewallPolicyEngine {
     this.persist();
   }
 
-  /** The committed rules of a policy, by ascending priority (a copy; no call is counted). */
-  rules(project: string, name: string): IRule[] {
-    const rec = this.policies.get(policyKey(project, name));
-    if (!rec) throw new Error(`fake compute: no policy ${policyKey(project, name)}`);
+  /** The committed rules of a policy (regional with `region`), by ascending priority (a copy; no call is counted). */
+  rules(project: string, name: string, region?: string): IRule[] {
+    const rec = this.policies.get(policyKey(project, name, region));
+    if (!rec) throw new Error(`fake compute: no policy ${policyKey(project, name, region)}`);
     return [...rec.rules.values()].sort((a, b) => a.priority! - b.priority!).map(clone);
   }
 
@@ -195,17 +198,17 @@ export class FirewallPolicyEngine {
     this.faults.clear();
   }
 
-  // ---------------------------------------------------------------- API: NetworkFirewallPolicies
+  // ------------------------------------------- API: NetworkFirewallPolicies (RegionNetworkFirewallPolicies: `region`)
 
   /** `networkFirewallPolicies.get`: the policy with its committed rules, fingerprint and ruleTupleCount. */
   async get(req: GetPolicyRequest): Promise<IPolicy> {
-    return this.call('get', () => policyView(this.policy(req.project, req.firewallPolicy)));
+    return this.call('get', () => policyView(this.policy(req)));
   }
 
   /** `networkFirewallPolicies.getRule`. A priority without a rule is 400 invalid. */
   async getRule(req: GetRuleRequest): Promise<IRule> {
     return this.call('getRule', () => {
-      const rec = this.policy(req.project, req.firewallPolicy);
+      const rec = this.policy(req);
       const priority = priorityParam(req.priority);
       const rule = rec.rules.get(priority);
       if (!rule) throw noRule(priority);
@@ -216,13 +219,13 @@ export class FirewallPolicyEngine {
   /** `networkFirewallPolicies.addRule` (fixed `priority` in the body, or a `minPriority`/`maxPriority` window). */
   async addRule(req: AddRuleRequest): Promise<IOperation> {
     return this.write('addRule', req.project, req.requestId, () => {
-      const rec = this.policy(req.project, req.firewallPolicy);
+      const rec = this.policy(req);
       const body = wireNormalize(req.firewallPolicyRuleResource ?? {});
       if (!req.firewallPolicyRuleResource) throw requiredField('resource');
       const projected = projectedRules(rec, this.operations);
       const priority = addPriority(req, body, projected, rec.name);
       const rule = storedRule(body, priority, this.capacity);
-      return { rec, effect: { kind: 'add', rule }, error: this.checkRule(projected, rule) };
+      return { rec, effect: { kind: 'add', rule }, error: this.checkRule(rec, projected, rule) };
     });
   }
 
@@ -232,46 +235,36 @@ export class FirewallPolicyEngine {
    */
   async patchRule(req: PatchRuleRequest): Promise<IOperation> {
     return this.write('patchRule', req.project, req.requestId, () => {
-      const rec = this.policy(req.project, req.firewallPolicy);
+      const rec = this.policy(req);
       const from = priorityParam(req.priority);
       const projected = projectedRules(rec, this.operations);
       const old = projected.get(from);
       if (!old) throw noRule(from);
       const body = wireNormalize(req.firewallPolicyRuleResource ?? {});
       const to = body.priority ?? from;
-      checkPriority('resource.priority', to);
-      if (to !== from && projected.has(to)) {
-        throw new ComputeApiError(
-          409,
-          'alreadyExists',
-          `A rule with priority ${to} already exists in firewall policy '${rec.name}'.`,
-        );
-      }
+      checkMoveTarget(projected, from, to, rec.name);
       const { kind: _k, ruleTupleCount: _t, ...oldFields } = old;
       const rule = storedRule({ ...oldFields, ...body }, to, this.capacity);
-      return { rec, effect: { kind: 'patch', from, rule }, error: this.checkRule(projected, rule, from) };
+      return { rec, effect: { kind: 'patch', from, rule }, error: this.checkRule(rec, projected, rule, from) };
     });
   }
 
   /** `networkFirewallPolicies.removeRule`. The policy's default rules cannot be removed. */
   async removeRule(req: RemoveRuleRequest): Promise<IOperation> {
     return this.write('removeRule', req.project, req.requestId, () => {
-      const rec = this.policy(req.project, req.firewallPolicy);
+      const rec = this.policy(req);
       const priority = priorityParam(req.priority);
-      if (!projectedRules(rec, this.operations).has(priority)) throw noRule(priority);
-      if (priority >= 2147483644) {
-        throw invalidField('priority', priority, 'The default rules of a firewall policy cannot be removed.');
-      }
+      checkRemovable(projectedRules(rec, this.operations), priority);
       return { rec, effect: { kind: 'remove', priority } };
     });
   }
 
-  // ---------------------------------------------------------------- API: GlobalOperations
+  // ---------------------------------------------------------------- API: GlobalOperations (RegionOperations: `region`)
 
   /** `globalOperations.get` by name or numeric id: counts as a poll. */
   async getOperation(req: OperationRequest): Promise<IOperation> {
     return this.call('getOperation', () => {
-      const op = this.operation(req.project, req.operation);
+      const op = this.operation(req);
       this.poll(op);
       return this.view(op);
     });
@@ -280,7 +273,7 @@ export class FirewallPolicyEngine {
   /** `globalOperations.wait`: returns when DONE or after `maxWaitMs` (then maybe still RUNNING); counts as a poll. */
   async wait(req: OperationRequest): Promise<IOperation> {
     return this.call('wait', async () => {
-      const op = this.operation(req.project, req.operation);
+      const op = this.operation(req);
       this.poll(op);
       if (op.status !== 'DONE' && typeof this.completion === 'object' && 'afterMs' in this.completion) {
         const due = op.createdAt + this.completion.afterMs - this.clock.now();
@@ -415,23 +408,25 @@ export class FirewallPolicyEngine {
   }
 
   /** Throws the rule's validation error; returns the quota error its operation will end with, if any. */
-  private checkRule(projected: Map<number, IRule>, rule: IRule, replacing?: number): OperationRecord['error'] {
+  private checkRule(rec: PolicyRecord, projected: Map<number, IRule>, rule: IRule, from?: number) {
     const err = validateRule(rule, this.limits);
     if (err) throw err;
-    return quotaError(projected, rule, replacing, this.capacity);
+    return quotaError(projected, rule, from, this.capacity, rec.region);
   }
 
-  private policy(project: string | null | undefined, name: string | null | undefined): PolicyRecord {
-    if (!project) throw requiredField('project');
-    if (!name) throw requiredField('firewallPolicy');
-    const rec = this.policies.get(policyKey(project, name));
-    if (!rec) throw notFound(policyKey(project, name));
+  private policy(req: GetPolicyRequest): PolicyRecord {
+    if (!req.project) throw requiredField('project');
+    if (!req.firewallPolicy) throw requiredField('firewallPolicy');
+    const rec = this.policies.get(policyKey(req.project, req.firewallPolicy, req.region));
+    if (!rec) throw notFound(policyKey(req.project, req.firewallPolicy, req.region));
     return rec;
   }
 
-  private operation(project: string | null | undefined, nameOrId: string | null | undefined): OperationRecord {
-    const op = this.operations.find((o) => o.project === project && (o.name === nameOrId || o.id === nameOrId));
-    if (!op) throw notFound(`projects/${project ?? ''}/global/operations/${nameOrId ?? ''}`);
+  private operation({ project, region, operation: id }: OperationRequest): OperationRecord {
+    const op = this.operations.find(
+      (o) => o.project === project && (o.region ?? '') === (region ?? '') && (o.name === id || o.id === id),
+    );
+    if (!op) throw notFound(`projects/${project ?? ''}/${scopeOf(region)}/operations/${id ?? ''}`);
     return op;
   }
 
@@ -441,7 +436,7 @@ export class FirewallPolicyEngine {
   }
 
   private view(op: OperationRecord): IOperation {
-    return operationView(op, this.policies.get(policyKey(op.project, op.policy)));
+    return operationView(op, this.policies.get(policyKey(op.project, op.policy, op.region)));
   }
 
   persist(): void {

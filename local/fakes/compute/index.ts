@@ -3,6 +3,7 @@ export * from './client';
 export * from './directory';
 export * from './engine';
 export * from './errors';
+export * from './regionClient';
 export * from './server';
 export * from './subnets';
 export * from './validate';

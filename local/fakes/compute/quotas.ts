@@ -8,7 +8,7 @@ import { policyUsage } from '../../../shared/core/capacity/count';
 import type { CapacitySettings } from '../../../shared/core/policy/capacity';
 import { ComputeApiError } from './errors';
 import type { IRule, OperationRecord, PolicyRecord } from './types';
-import { policyKey } from './wire';
+import { onPolicy, policyKey } from './wire';
 
 /**
  * The error of the operation of a write that would put the policy (with `rule` in place of `replacing`) over a quota;
@@ -20,20 +20,23 @@ export function quotaError(
   rule: IRule,
   replacing: number | undefined,
   capacity: CapacitySettings,
+  /** A regional policy's region: its quotas are the `…_PER_REGIONAL_…` metrics (ASSUMED: the global settings). */
+  region?: string,
 ): OperationRecord['error'] {
+  const scope = region ? 'REGIONAL' : 'GLOBAL';
   const rules = [...projected].filter(([p]) => p !== replacing).map(([, r]) => r);
   const before = policyUsage([...projected.values()], capacity);
   const after = policyUsage([...rules, rule], capacity);
   const over = (name: string, limit: number) => ({
     code: 'QUOTA_EXCEEDED',
-    message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} globally.`,
+    message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} ${region ? `in region ${region}` : 'globally'}.`,
     httpStatus: 403,
   });
   // A write that does not grow a figure is not refused by it (a patch that shrinks a rule of an over-quota policy).
   if (after.attributes > capacity.attributesPerPolicy && after.attributes > before.attributes)
-    return over('RULE_ATTRIBUTES_PER_GLOBAL_NETWORK_FIREWALL_POLICY', capacity.attributesPerPolicy);
+    return over(`RULE_ATTRIBUTES_PER_${scope}_NETWORK_FIREWALL_POLICY`, capacity.attributesPerPolicy);
   if (after.fqdns > capacity.fqdnsPerPolicy && after.fqdns > before.fqdns)
-    return over('FQDNS_PER_GLOBAL_NETWORK_FIREWALL_POLICY', capacity.fqdnsPerPolicy);
+    return over(`FQDNS_PER_${scope}_NETWORK_FIREWALL_POLICY`, capacity.fqdnsPerPolicy);
   return undefined;
 }
 
@@ -42,10 +45,10 @@ export function quotaError(
  * racing an in-flight operation is refused (the message follows Compute's `The resource '…' is not ready`).
  */
 export function checkReady(rec: PolicyRecord, operations: readonly OperationRecord[]): void {
-  if (operations.some((o) => o.status !== 'DONE' && o.project === rec.project && o.policy === rec.name))
+  if (operations.some((o) => o.status !== 'DONE' && onPolicy(o, rec)))
     throw new ComputeApiError(
       400,
       'resourceNotReady',
-      `The resource '${policyKey(rec.project, rec.name)}' is not ready`,
+      `The resource '${policyKey(rec.project, rec.name, rec.region)}' is not ready`,
     );
 }

@@ -3,7 +3,7 @@ import type { Counting } from '../../../shared/core/capacity/count';
 import { ComputeApiError, invalidField, requiredField } from './errors';
 import type { AddRuleRequest, Effect, IRule, OperationRecord, PolicyRecord } from './types';
 import { MAX_PRIORITY, ruleTupleCount } from './validate';
-import { clone, policyKey } from './wire';
+import { clone, onPolicy, policyKey } from './wire';
 
 /** The rule as the API stores and returns it: output-only fields set, secure tags marked EFFECTIVE. */
 export function storedRule(body: IRule, priority: number, counting?: Counting): IRule {
@@ -99,12 +99,29 @@ export function checkRequestId(requestId: string): void {
     throw invalidField('requestId', requestId, 'Request ID must be a valid UUID (not the zero UUID).');
 }
 
+/** patchRule's target priority: a valid priority, and free when the patch moves the rule (409 alreadyExists). */
+export function checkMoveTarget(projected: ReadonlyMap<number, IRule>, from: number, to: number, policy: string): void {
+  checkPriority('resource.priority', to);
+  if (to !== from && projected.has(to))
+    throw new ComputeApiError(
+      409,
+      'alreadyExists',
+      `A rule with priority ${to} already exists in firewall policy '${policy}'.`,
+    );
+}
+
+/** removeRule's priority: it holds a rule, and not one of the policy's default rules (which cannot be removed). */
+export function checkRemovable(projected: ReadonlyMap<number, IRule>, priority: number): void {
+  if (!projected.has(priority)) throw noRule(priority);
+  if (priority >= 2147483644)
+    throw invalidField('priority', priority, 'The default rules of a firewall policy cannot be removed.');
+}
+
 /** The policy's rules as they will be once every accepted operation completes (what new writes validate against). */
 export function projectedRules(rec: PolicyRecord, operations: readonly OperationRecord[]): Map<number, IRule> {
   const rules = new Map(rec.rules);
   for (const o of operations) {
-    if (o.status !== 'DONE' && o.effect && o.project === rec.project && o.policy === rec.name)
-      applyEffect(rules, o.effect);
+    if (o.status !== 'DONE' && o.effect && onPolicy(o, rec)) applyEffect(rules, o.effect);
   }
   return rules;
 }
@@ -121,8 +138,8 @@ export function completeThrough(
 ): number {
   let applied = 0;
   for (const o of operations) {
-    if (o.status === 'DONE' || o.project !== op.project || o.policy !== op.policy) continue;
-    const rec = policies.get(policyKey(o.project, o.policy));
+    if (o.status === 'DONE' || o.project !== op.project || o.policy !== op.policy || o.region !== op.region) continue;
+    const rec = policies.get(policyKey(o.project, o.policy, o.region));
     if (rec && o.effect) {
       applyEffect(rec.rules, o.effect);
       rec.generation++;

@@ -10,10 +10,12 @@
  *   POST /compute/v1/projects/P/global/firewallPolicies/FP/patchRule?priority=N&requestId=                 (body: rule)
  *   POST /compute/v1/projects/P/global/firewallPolicies/FP/removeRule?priority=N&requestId=
  *   GET  /compute/v1/projects/P/global/operations/OP           POST …/operations/OP/wait   (OP: name or numeric id)
+ *   the same under /compute/v1/projects/P/regions/R/firewallPolicies/FP… and …/regions/R/operations/OP (regional
+ *   network firewall policies and region operations, for RegionNetworkFirewallPoliciesClient / RegionOperationsClient)
  *   GET  /compute/v1/projects/P/aggregated/subnetworks   GET /compute/v1/projects/P/regions/R/subnetworks
  *   GET  /v3/tagValues/namespaced?name=PARENT/KEY/VALUE   (Resource Manager, for @google-cloud/resource-manager)
  * and a small control surface for the local pipeline and tests: GET /__fake/state, GET /__fake/counters,
- * POST /__fake/policies {project, name, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters,
+ * POST /__fake/policies {project, name, region?, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters,
  * POST /__fake/subnetworks {project, subnetworks, replace?}, POST /__fake/tagValues {tagValues: [{namespacedName}]}.
  *
  * CLI: `node dist/local/fakes/compute/server.js --port 8089 --state .local/compute.json [--project P --policy FP]
@@ -57,9 +59,11 @@ export interface FaultRequest {
   clear?: boolean;
 }
 
+// `global/…` (NetworkFirewallPolicies, GlobalOperations) or `regions/R/…` (RegionNetworkFirewallPolicies,
+// RegionOperations): the same engine, the region in the request.
 const POLICY =
-  /^\/compute\/v1\/projects\/([^/]+)\/global\/firewallPolicies\/([^/]+)(?:\/(getRule|addRule|patchRule|removeRule))?$/;
-const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/global\/operations\/([^/]+?)(\/wait)?$/;
+  /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/firewallPolicies\/([^/]+)(?:\/(getRule|addRule|patchRule|removeRule))?$/;
+const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/operations\/([^/]+?)(\/wait)?$/;
 const SUBNETS = /^\/compute\/v1\/projects\/([^/]+)\/(?:aggregated|regions\/([^/]+))\/subnetworks$/;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -105,18 +109,18 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
 
   const p = POLICY.exec(path);
   if (p) {
-    const [, project, firewallPolicy, verb] = p;
-    if (!verb && method === 'GET') return send(res, 200, await engine.get({ project, firewallPolicy }));
+    const [, project, region, firewallPolicy, verb] = p;
+    const at = { project, firewallPolicy, ...(region ? { region } : {}) };
+    if (!verb && method === 'GET') return send(res, 200, await engine.get(at));
     if (verb === 'getRule' && method === 'GET') {
-      return send(res, 200, await engine.getRule({ project, firewallPolicy, priority: intParam(q, 'priority') }));
+      return send(res, 200, await engine.getRule({ ...at, priority: intParam(q, 'priority') }));
     }
     if (verb && verb !== 'getRule' && method === 'POST') {
       const body = (await readBody(req)) as FirewallPolicyRule | undefined;
       const requestId = strParam(q, 'requestId');
       if (verb === 'addRule') {
         const op = await engine.addRule({
-          project,
-          firewallPolicy,
+          ...at,
           firewallPolicyRuleResource: body,
           minPriority: intParam(q, 'minPriority'),
           maxPriority: intParam(q, 'maxPriority'),
@@ -126,19 +130,14 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
       }
       if (verb === 'patchRule') {
         const op = await engine.patchRule({
-          project,
-          firewallPolicy,
+          ...at,
           firewallPolicyRuleResource: body ?? {},
           priority: intParam(q, 'priority'),
           requestId,
         });
         return send(res, 200, op);
       }
-      return send(
-        res,
-        200,
-        await engine.removeRule({ project, firewallPolicy, priority: intParam(q, 'priority'), requestId }),
-      );
+      return send(res, 200, await engine.removeRule({ ...at, priority: intParam(q, 'priority'), requestId }));
     }
   }
   const sn = SUBNETS.exec(path);
@@ -150,9 +149,10 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
     return send(res, 200, engine.directory.namespaced(q.get('name') ?? ''));
   const o = OPERATION.exec(path);
   if (o) {
-    const [, project, operation, wait] = o;
-    if (wait && method === 'POST') return send(res, 200, await engine.wait({ project, operation }));
-    if (!wait && method === 'GET') return send(res, 200, await engine.getOperation({ project, operation }));
+    const [, project, region, operation, wait] = o;
+    const req = { project, operation, ...(region ? { region } : {}) };
+    if (wait && method === 'POST') return send(res, 200, await engine.wait(req));
+    if (!wait && method === 'GET') return send(res, 200, await engine.getOperation(req));
   }
   throw new ComputeApiError(404, 'notFound', `The fake Compute server does not serve ${method} ${path}.`);
 }
@@ -174,11 +174,16 @@ async function control(
     const b = (await readBody(req)) as {
       project: string;
       name: string;
+      region?: string;
       rules?: FirewallPolicyRule[];
       defaultRules?: boolean;
     };
     try {
-      engine.createPolicy(b.project, b.name, { rules: b.rules, defaultRules: b.defaultRules });
+      engine.createPolicy(b.project, b.name, {
+        rules: b.rules,
+        defaultRules: b.defaultRules,
+        ...(b.region ? { region: b.region } : {}),
+      });
     } catch (err) {
       throw new ComputeApiError(409, 'alreadyExists', (err as Error).message);
     }

@@ -79,6 +79,7 @@ export function encodeState(d: EngineData): EngineState {
     nextId: d.nextId,
     policies: [...d.policies.values()].map((p) => ({
       project: p.project,
+      ...(p.region ? { region: p.region } : {}),
       name: p.name,
       id: p.id,
       description: p.description,
@@ -102,7 +103,7 @@ export function decodeState(state: EngineState): EngineData {
     nextId: state.nextId,
     policies: new Map(
       state.policies.map((p) => [
-        policyKey(p.project, p.name),
+        policyKey(p.project, p.name, p.region),
         { ...p, rules: new Map(p.rules.map((r) => [r.priority!, r])) },
       ]),
     ),

@@ -14,18 +14,23 @@ export type IOperation = protos.google.cloud.compute.v1.IOperation;
 /** A rule, policy and operation as the real client types them. */
 export type { IOperation as Operation, IPolicy as FirewallPolicy, IRule as FirewallPolicyRule };
 
-/** Request shapes, as the real client's `protos.google.cloud.compute.v1.I…Request` types. */
-export type GetPolicyRequest = protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest;
+/** A regional request's extra field (`RegionNetworkFirewallPolicies`, `RegionOperations`): absent for global ones. */
+type Regional = { region?: string | null };
+/**
+ * Request shapes, as the real client's `protos.google.cloud.compute.v1.I…Request` types; with `region` they are the
+ * `…RegionNetworkFirewallPolicyRequest` / `…RegionOperationRequest` ones (the same fields plus region).
+ */
+export type GetPolicyRequest = protos.google.cloud.compute.v1.IGetNetworkFirewallPolicyRequest & Regional;
 /** getRule request. */
-export type GetRuleRequest = protos.google.cloud.compute.v1.IGetRuleNetworkFirewallPolicyRequest;
+export type GetRuleRequest = protos.google.cloud.compute.v1.IGetRuleNetworkFirewallPolicyRequest & Regional;
 /** addRule request. */
-export type AddRuleRequest = protos.google.cloud.compute.v1.IAddRuleNetworkFirewallPolicyRequest;
+export type AddRuleRequest = protos.google.cloud.compute.v1.IAddRuleNetworkFirewallPolicyRequest & Regional;
 /** patchRule request. */
-export type PatchRuleRequest = protos.google.cloud.compute.v1.IPatchRuleNetworkFirewallPolicyRequest;
+export type PatchRuleRequest = protos.google.cloud.compute.v1.IPatchRuleNetworkFirewallPolicyRequest & Regional;
 /** removeRule request. */
-export type RemoveRuleRequest = protos.google.cloud.compute.v1.IRemoveRuleNetworkFirewallPolicyRequest;
-/** globalOperations.get / wait request. */
-export type OperationRequest = protos.google.cloud.compute.v1.IWaitGlobalOperationRequest;
+export type RemoveRuleRequest = protos.google.cloud.compute.v1.IRemoveRuleNetworkFirewallPolicyRequest & Regional;
+/** globalOperations.get / wait request (regionOperations with `region`). */
+export type OperationRequest = protos.google.cloud.compute.v1.IWaitGlobalOperationRequest & Regional;
 
 /** When an accepted write's operation becomes DONE. */
 export type Completion = 'immediate' | { afterPolls: number } | { afterMs: number };
@@ -107,6 +112,8 @@ export interface OperationRecord {
   id: string;
   name: string;
   project: string;
+  /** A regional policy's operation (a region operation); absent: a global operation. */
+  region?: string;
   policy: string;
   operationType: string;
   requestId?: string;
@@ -121,6 +128,8 @@ export interface OperationRecord {
 /** One policy, as the engine keeps it. */
 export interface PolicyRecord {
   project: string;
+  /** A regional network firewall policy's region; absent: the global policy (state files before regions). */
+  region?: string;
   name: string;
   id: string;
   description: string;

@@ -13,9 +13,23 @@ export const clone = <T>(v: T): T => structuredClone(v);
 /** Compute's timestamp form (RFC 3339 with a -00:00 offset). */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('Z', '-00:00');
 
-/** The resource path of a policy; also the engine's key of it. */
-export function policyKey(project: string | null | undefined, name: string | null | undefined): string {
-  return `projects/${project ?? ''}/global/firewallPolicies/${name ?? ''}`;
+/** `global` or `regions/R`: where a policy or operation lives (regional network firewall policies have a region). */
+export function scopeOf(region: string | null | undefined): string {
+  return region ? `regions/${region}` : 'global';
+}
+
+/** The resource path of a policy (global, or regional with `region`); also the engine's key of it. */
+export function policyKey(
+  project: string | null | undefined,
+  name: string | null | undefined,
+  region?: string | null,
+): string {
+  return `projects/${project ?? ''}/${scopeOf(region)}/firewallPolicies/${name ?? ''}`;
+}
+
+/** True when operation `o` targets policy `rec` (same project, scope and name). */
+export function onPolicy(o: OperationRecord, rec: PolicyRecord): boolean {
+  return o.project === rec.project && o.policy === rec.name && (o.region ?? '') === (rec.region ?? '');
 }
 
 /** The rules Google puts into a new global network firewall policy (lowest priorities, goto_next for both families). */
@@ -60,14 +74,15 @@ export function policyView(rec: PolicyRecord): IPolicy {
   const rules = [...rec.rules.values()].sort((a, b) => a.priority! - b.priority!).map(clone);
   return {
     kind: 'compute#firewallPolicy',
+    ...(rec.region ? { region: `${BASE}/projects/${rec.project}/regions/${rec.region}` } : {}),
     id: rec.id,
     creationTimestamp: rfc3339(rec.createdAt),
     name: rec.name,
     ...(rec.description ? { description: rec.description } : {}),
     rules,
     fingerprint: fingerprint(rec),
-    selfLink: `${BASE}/${policyKey(rec.project, rec.name)}`,
-    selfLinkWithId: `${BASE}/projects/${rec.project}/global/firewallPolicies/${rec.id}`,
+    selfLink: `${BASE}/${policyKey(rec.project, rec.name, rec.region)}`,
+    selfLinkWithId: `${BASE}/${policyKey(rec.project, rec.id, rec.region)}`,
     ruleTupleCount: rules.reduce((n, r) => n + (r.ruleTupleCount ?? 0), 0),
   };
 }
@@ -80,7 +95,7 @@ export function operationView(op: OperationRecord, rec: PolicyRecord | undefined
     id: op.id,
     name: op.name,
     operationType: op.operationType,
-    targetLink: `${BASE}/${policyKey(op.project, op.policy)}`,
+    targetLink: `${BASE}/${policyKey(op.project, op.policy, op.region)}`,
     ...(rec ? { targetId: rec.id } : {}),
     status: op.status,
     user: 'fake-compute@example.com',
@@ -88,7 +103,8 @@ export function operationView(op: OperationRecord, rec: PolicyRecord | undefined
     insertTime: rfc3339(op.createdAt),
     startTime: rfc3339(op.createdAt),
     ...(done && op.endedAt !== undefined ? { endTime: rfc3339(op.endedAt) } : {}),
-    selfLink: `${BASE}/projects/${op.project}/global/operations/${op.name}`,
+    ...(op.region ? { region: `${BASE}/projects/${op.project}/regions/${op.region}` } : {}),
+    selfLink: `${BASE}/projects/${op.project}/${scopeOf(op.region)}/operations/${op.name}`,
     ...(op.requestId ? { clientOperationId: op.requestId } : {}),
     ...(done && op.error
       ? {
@@ -119,6 +135,7 @@ export function operationRecord(
     id,
     name: `operation-${now}-${hex.slice(0, 13)}-${hex.slice(13, 21)}-${hex.slice(21, 29)}`,
     project: rec.project,
+    ...(rec.region ? { region: rec.region } : {}),
     policy: rec.name,
     operationType: OP_TYPES[effect.kind],
     createdAt: now,

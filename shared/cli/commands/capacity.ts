@@ -1,18 +1,19 @@
 /**
  * `egress capacity [--state FILE | --live] [--format text|json]`: each firewall policy's rules, projects and quota
  * usage (rule attributes, FQDNs) against the `capacity` quotas of the platform policy (docs/capacity.md). With
- * `--live` the attribute figure is Google's own `ruleTupleCount`. Exit codes: 0 ok, 1 a policy over 90% of a quota
- * (or an error), 2 usage.
+ * `--live` the attribute figure is Google's own `ruleTupleCount`. Under regional placement: one entry per policy of the
+ * placement (global + each region's), and the regions with subnets but no regional policy. Exit codes: 0 ok, 1 a policy
+ * over 90% of a quota or an uncovered region (or an error), 2 usage.
  */
 import { type Command, Option } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
 import {
   CliConfigError,
-  liveFirewall,
+  livePolicies,
   type OpsFlags,
-  resolveFirewallTarget,
   resolvePolicy,
   stateFilePolicies,
+  workloadDeps,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
@@ -35,45 +36,59 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addHelpText('after', '\nExit codes: 0 ok, 1 a policy uses over 90% of a quota (or an error), 2 usage.')
+    .addHelpText(
+      'after',
+      '\nUnder regional placement (firewall.placement regional) every regional policy of the placement has its entry, and a\n' +
+        'region with subnets but no regional policy is reported.\n' +
+        'Exit codes: 0 ok, 1 a policy uses over 90% of a quota or a region has no regional policy (or an error), 2 usage.',
+    )
     .action(async (flags: CapacityFlags) => {
       if (!!flags.state === !!flags.live)
         throw new UsageError('choose where the policy comes from: --state FILE (a fake-Compute state file) or --live');
       const cfg = readConfig();
       let reads: PolicyRead[];
       let settings: ReturnType<typeof resolvePolicy>['capacity'];
+      let placement: Parameters<typeof capacityReport>[2];
       try {
         const policy = resolvePolicy(flags, cfg);
         settings = policy.capacity;
+        // Regional placement: the regions with subnets but no regional policy are reported too (exit 1).
+        const subnetsOf = async (stateFile?: string) => {
+          if (policy.firewall.placement !== 'regional') return undefined;
+          const reader = workloadDeps(flags, policy, cfg, stateFile).subnets;
+          return { settings: policy.firewall, ...(reader ? { subnets: await reader.listSubnets() } : {}) };
+        };
         if (flags.state) {
           const { all, matching } = stateFilePolicies(flags.state, flags, policy, cfg);
           if (matching.length === 0)
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
-          reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy) }));
+          reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
+          placement = await subnetsOf(flags.state);
         } else {
-          const fw = liveFirewall(flags, policy, cfg);
+          const live = livePolicies(flags, policy, cfg);
           try {
-            const snap = await fw.port.getPolicy();
-            const { hostProject, firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
-            reads = [
-              {
-                policy: policyPath(hostProject, firewallPolicy),
+            reads = [];
+            for (const ref of live.policies.list()) {
+              const snap = await live.policies.forPolicy(ref).getPolicy();
+              reads.push({
+                policy: policyPath(live.hostProject, ref.name, ref.region),
                 rules: snap.rules,
                 ruleTupleCount: snap.ruleTupleCount,
-              },
-            ];
+              });
+            }
+            placement = await subnetsOf();
           } finally {
-            await fw.close();
+            await live.close();
           }
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
         throw e;
       }
-      const report = capacityReport(reads, settings);
+      const report = capacityReport(reads, settings, placement);
       process.stdout.write(
         flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderCapacityText(report),
       );
-      setExit(overCapacity(report).length ? EXIT_INVALID : EXIT_OK);
+      setExit(overCapacity(report).length || report.regionsWithoutPolicy?.length ? EXIT_INVALID : EXIT_OK);
     });
 }

@@ -6,13 +6,14 @@
  * and Cloud Run does not retry the job (which would re-publish the repairs). See docs/operations.md.
  */
 import type { Command } from 'commander';
-import { CAPACITY_WARN_RATIO } from '../../core/capacity/report';
+import { CAPACITY_WARN_RATIO, uncoveredLine } from '../../core/capacity/report';
 import { renderDriftText } from '../../core/drift';
 import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
   liveFirewall,
+  livePolicies,
   type OpsFlags,
   publisherFor,
   resolveBucket,
@@ -41,7 +42,7 @@ interface DriftFlags extends OpsFlags {
 /** The exit code of a drift run (see the module comment). */
 export function driftExitCode(run: DriftRun, detailed: boolean, repair = false): number {
   if (repair && run.refused) return EXIT_INVALID;
-  if (run.report.errors.length || run.report.unchecked.length) return EXIT_INVALID;
+  if (run.report.errors.length || run.report.unchecked.length || run.regionsWithoutPolicy?.length) return EXIT_INVALID;
   if (detailed && run.report.drifted.length) return EXIT_USAGE; // 2 = "changes present", as plan/terraform
   return EXIT_OK;
 }
@@ -82,6 +83,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
         const fw = liveFirewall(flags, policy, cfg);
+        // Regional placement: every policy of the placement (the global port is fw's; regional clients built once).
+        const fleet = policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
         const publisher = flags.repair || flags.reportStatus ? publisherFor(flags, cfg) : undefined;
         try {
           const run = await runDrift(
@@ -90,6 +93,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               bucket,
               prefix,
               firewall: fw.port,
+              ...(fleet ? { policies: fleet.policies } : {}),
               hostProject: fw.hostProject,
               policyName: policyPath(fw.hostProject, resolveFirewallTarget(flags, policy, cfg).firewallPolicy),
               workloads: workloadDeps(flags, policy, cfg),
@@ -135,12 +139,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
               process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
             if (run.capacityWarnings.length)
               process.stdout.write(
-                `capacity: ${run.capacity.policy} is above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`,
+                run.capacities
+                  ? `capacity: above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`
+                  : `capacity: ${run.capacity.policy} is above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`,
               );
+            for (const u of run.regionsWithoutPolicy ?? []) process.stdout.write(`${uncoveredLine(u)}\n`);
           }
           setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
         } finally {
-          await Promise.all([fw.close(), publisher?.close()]);
+          await Promise.all([fw.close(), fleet?.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);

@@ -13,7 +13,7 @@ import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import {
   CliConfigError,
-  liveFirewall,
+  liveRules,
   type OpsFlags,
   resolvePolicy,
   stateFileRules,
@@ -61,13 +61,9 @@ async function currentRules(
   cfg: RuntimeConfig,
 ): Promise<CurrentRules> {
   if (opts.state) return stateFileRules(opts.state, flags, policy, cfg);
-  const live = liveFirewall(flags, policy, cfg);
-  try {
-    const snap = await live.port.getPolicy();
-    return { rules: snap.rules, source: live.source };
-  } finally {
-    await live.close();
-  }
+  // Every policy of the placement (regional placement: the global one and each region's).
+  const live = await liveRules(flags, policy, cfg);
+  return { rules: live.rules, source: live.source };
 }
 
 /** Runs `egress plan`; usage problems throw UsageError (exit 2), everything else is in the result. */

@@ -9,6 +9,7 @@ import {
   bucketStore,
   CliConfigError,
   liveFirewall,
+  livePolicies,
   type OpsFlags,
   publisherFor,
   resolveBucket,
@@ -63,6 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
         const fw = liveFirewall(flags, policy, cfg);
+        const fleet = policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         try {
           const r = await releaseRevocations(
@@ -71,6 +73,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               bucket,
               prefix,
               firewall: fw.port,
+              ...(fleet ? { policies: fleet.policies } : {}),
               publisher: publisher ?? { publish: async () => 'dry-run' },
               changesTopic: cfg.changesTopic,
               policy,
@@ -85,7 +88,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           const notHeld = r.items.some((i) => i.status === 'not-held');
           setExit(r.refused || r.failed || notHeld ? EXIT_INVALID : EXIT_OK);
         } finally {
-          await Promise.all([fw.close(), publisher?.close()]);
+          await Promise.all([fw.close(), fleet?.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);

@@ -9,6 +9,7 @@ import {
   bucketStore,
   CliConfigError,
   liveFirewall,
+  livePolicies,
   type OpsFlags,
   parseRate,
   publisherFor,
@@ -155,6 +156,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const policy = resolvePolicy(flags, cfg);
         const quota = resolveWriteQuota(flags, cfg);
         const fw = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
+        // Regional placement: the predictions read every policy of the placement (moves included).
+        const fleet =
+          flags.live && policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         const progress = progressReporter('replay');
         try {
@@ -170,7 +174,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
               pacer: new Pacer({ perMinute: quota, clock: systemClock }),
               ...(eventPacer ? { eventPacer } : {}),
               ...(fw
-                ? { firewall: fw.port, hostProject: fw.hostProject, workloads: workloadDeps(flags, policy, cfg) }
+                ? {
+                    firewall: fw.port,
+                    ...(fleet ? { policies: fleet.policies } : {}),
+                    hostProject: fw.hostProject,
+                    workloads: workloadDeps(flags, policy, cfg),
+                  }
                 : {}),
               logger,
               onProgress: (p) => progress.update(p),
@@ -189,7 +198,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           setExit(r.invalid || r.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
         } finally {
           progress.done();
-          await Promise.all([fw?.close(), publisher?.close()]);
+          await Promise.all([fw?.close(), fleet?.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);

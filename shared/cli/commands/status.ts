@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { checkProjectKey } from '../../core/explain';
-import { liveFirewall, pullerFor, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
+import { liveRules, pullerFor, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { manifestSource, type SourceFlags, withCliDefaults } from '../../runtime/sources';
 import { projectStatus, renderStatusText } from '../../usecases/status';
@@ -64,10 +64,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
             firewall = s;
             hostProject = s.hostProject;
           } else {
-            const fw = liveFirewall(flags, policy, cfg);
-            closers.push(fw.close);
+            const fw = await liveRules(flags, policy, cfg);
             hostProject = fw.hostProject;
-            firewall = { source: fw.source, rules: (await fw.port.getPolicy()).rules };
+            firewall = { source: fw.source, rules: fw.rules };
           }
           const subscription = flags.statusSubscription || cfg.statusSubscription;
           const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;

@@ -34,6 +34,8 @@ export function checkHeadroom(
   snapshot: CapacitySnapshot,
   writes: readonly PlannedWrite[],
   settings: CapacitySettings,
+  /** The policy's kind, for the quota names (`…_per_regional_network_firewall_policy`); default global. */
+  scope: 'global' | 'regional' = 'global',
 ): HeadroomCheck {
   const used = policyUsage(snapshot.rules, settings, snapshot.ruleTupleCount);
   const byPriority = new Map<number, CountableRule>(snapshot.rules.map((r) => [r.priority, r]));
@@ -62,10 +64,10 @@ export function checkHeadroom(
   const over = (h: Headroom) => h.peak > h.limit && h.peak > h.used;
   if (over(a))
     problems.push(
-      `rule attributes: ${h(a)} (quota rule_attributes_per_global_network_firewall_policy; capacity.attributesPerPolicy)`,
+      `rule attributes: ${h(a)} (quota rule_attributes_per_${scope}_network_firewall_policy; capacity.attributesPerPolicy)`,
     );
   if (over(f))
-    problems.push(`FQDNs: ${h(f)} (quota fqdns_per_global_network_firewall_policy; capacity.fqdnsPerPolicy)`);
+    problems.push(`FQDNs: ${h(f)} (quota fqdns_per_${scope}_network_firewall_policy; capacity.fqdnsPerPolicy)`);
   return { fits: problems.length === 0, attributes: a, fqdns: f, problems };
 }
 
@@ -74,9 +76,9 @@ function h(x: Headroom): string {
 }
 
 /** The `apply-failed` message of a change that does not fit, with the hint. */
-export function headroomMessage(check: HeadroomCheck): string {
+export function headroomMessage(check: HeadroomCheck, policyName?: string): string {
   return (
-    `the change does not fit the firewall policy: ${check.problems.join('; ')}; nothing was written ` +
+    `the change does not fit the firewall policy${policyName ? ` ${policyName}` : ''}: ${check.problems.join('; ')}; nothing was written ` +
     '(hint: raise the quota with Google and set the new limit in the policy file, or move projects to another policy)'
   );
 }

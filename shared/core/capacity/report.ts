@@ -23,9 +23,17 @@ export interface PolicyCapacity {
   fqdns: { used: number; limit: number };
 }
 
+/** A region with workloads (subnets) but no regional policy of the placement: its egress is decided by no rule here. */
+export interface UncoveredRegion {
+  region: string;
+  subnets: string[];
+}
+
 /** The report of `egress capacity --format json`. */
 export interface CapacityReport {
   policies: PolicyCapacity[];
+  /** Regional placement only, when some: regions whose workloads no regional policy covers (placement.ts). */
+  regionsWithoutPolicy?: UncoveredRegion[];
 }
 
 /** The figures of one policy read (`ruleTupleCount`: the API's own attribute count, when reported). */
@@ -74,5 +82,14 @@ export function renderCapacityText(report: CapacityReport): string {
     const over = usageAbove(p, CAPACITY_FAIL_RATIO);
     if (over.length) lines.push(`over ${CAPACITY_FAIL_RATIO * 100}%: ${p.policy}: ${over.join(', ')}`);
   }
+  for (const u of report.regionsWithoutPolicy ?? []) lines.push(uncoveredLine(u));
   return `${lines.join('\n')}\n`;
+}
+
+/** `no regional policy: asia-east1 (subnets a, b): …`, the text of an uncovered region (capacity and drift). */
+export function uncoveredLine(u: UncoveredRegion): string {
+  return (
+    `no regional policy: ${u.region} (subnets ${u.subnets.join(', ')}): its egress falls through the global policy's ` +
+    "goto_next to the implied allow (add the region to firewall.regions and terraform's regions)"
+  );
 }

@@ -52,7 +52,14 @@ export function explain(input: ExplainInput): ExplainResult {
 
   const consulted = !!input.firewall;
   const fw = input.firewall
-    ? evaluateFirewall(input.firewall.rules, input.project, dest, input.policy, input.hostProject)
+    ? evaluateFirewall(
+        input.firewall.rules,
+        input.project,
+        dest,
+        input.policy,
+        input.hostProject,
+        !!input.firewall.ordered,
+      )
     : null;
   const decidedBy = fw?.decidedBy ?? null;
   if (fw && !fw.targetKnown)

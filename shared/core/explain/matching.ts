@@ -153,6 +153,8 @@ export function evaluateFirewall(
   dest: ParsedDestination,
   policy: PlatformPolicy,
   hostProject?: string,
+  /** `rules` are in evaluation order already (ExplainFirewall.ordered): keep it. */
+  ordered = false,
 ): FirewallEvidence {
   const ev: FirewallEvidence = {
     matches: [],
@@ -165,7 +167,7 @@ export function evaluateFirewall(
   };
   const own = projectTargets(project, policy, hostProject);
   ev.targetKnown = own !== undefined;
-  for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
+  for (const rule of ordered ? rules : [...rules].sort((a, b) => a.priority - b.priority)) {
     const marker = parseMarker(rule.description);
     const ours = marker?.project === project;
     if (ours && marker) ev.owned.push({ rule, marker });

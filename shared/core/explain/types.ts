@@ -5,6 +5,7 @@
  */
 import type { ObservedRule } from '../firewall/types';
 import type { EgressEntry, EgressLayout, ProjectMeta } from '../manifest/types';
+import type { PolicyRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 
 /** Explain's JSON contract version. */
@@ -61,6 +62,14 @@ export interface ExplainFirewall {
   /** Human label of where the rules came from (`live policy P in H`, `state file x.json`). */
   source: string;
   rules: ObservedRule[];
+  /**
+   * True when `rules` are in Cloud NGFW's evaluation order already (regional placement: the global policy's rules,
+   * then the project's regional policy's, each by priority: regional policies are evaluated after the global one);
+   * otherwise they are sorted by priority.
+   */
+  ordered?: boolean;
+  /** Regional placement: each policy's rules (the global one first), to build the evaluation order for a project. */
+  byPolicy?: { ref: PolicyRef; rules: ObservedRule[] }[];
 }
 
 /** Input of `explain`. */

@@ -2,6 +2,7 @@
 export * from './compiler';
 export * from './marker';
 export * from './naming';
+export * from './placedWrites';
 export * from './plan';
 export * from './priorities';
 export * from './ranges';

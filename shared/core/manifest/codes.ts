@@ -27,6 +27,8 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   INVALID_ENVIRONMENT: 'metadata.environment is not a lowercase label',
   INVALID_REGION: 'spec.region is not shaped like a GCP region',
   UNKNOWN_REGION: 'spec.region is well-formed but not a region this tool knows (warning)',
+  REGION_REQUIRED: 'spec.region is absent under regional placement (firewall.placement regional)',
+  REGION_NOT_PLACED: 'spec.region has no regional firewall policy (not in firewall.regions)',
   TOO_MANY_ENTRIES: 'allowedEgress has more entries than manifest.maxEntries',
   ENTRY_NOT_STRING: 'an allowedEgress entry is not a string',
   ENTRY_EMPTY: 'an allowedEgress entry is empty',
@@ -55,6 +57,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   POLICY_INVALID_RANGE: 'a policy wildcard range is not a valid CIDR (or the list is empty)',
   POLICY_TARGET_TEMPLATE:
     'firewall.target does not fit its mode (a template without `{project}`, a bad e-mail or tag name)',
+  POLICY_PLACEMENT: 'firewall.placement, regions and regionalPolicyName do not fit together',
   POLICY_PRIORITY_ORDER: 'firewall.priorityMin is not below firewall.priorityMax',
   INTERNAL_ERROR: 'a bug in the validator (reported instead of crashing)',
 };
@@ -89,6 +92,9 @@ export const CODE_HINTS: Readonly<Record<string, string>> = {
   INVALID_ENVIRONMENT: 'use a lowercase label such as `production` or `staging`',
   INVALID_REGION: 'use a region name such as `us-central1` (`gcloud compute regions list`)',
   UNKNOWN_REGION: 'check the spelling (`gcloud compute regions list`); a region newer than this tool is fine',
+  REGION_REQUIRED: "add `region: <region>` under spec, one of the policy file's firewall.regions",
+  REGION_NOT_PLACED:
+    'use one of firewall.regions, or ask the platform team to add the region (policy file and terraform)',
   TOO_MANY_ENTRIES: 'use the narrowest destinations needed, or ask the platform team to raise manifest.maxEntries',
   ENTRY_NOT_STRING: 'write a hostname, wildcard or IP range as a quoted string',
   ENTRY_EMPTY: 'remove the empty item',
@@ -116,6 +122,7 @@ export const CODE_HINTS: Readonly<Record<string, string>> = {
   POLICY_INVALID_WILDCARD: 'write `*.` and a domain below a public suffix, such as `*.googleapis.com`',
   POLICY_INVALID_RANGE: "list the provider's published ranges as network/prefix",
   POLICY_TARGET_TEMPLATE: 'see docs/policy.md "Target modes": e.g. {mode: subnets, subnets: "{project}-*"}',
+  POLICY_PLACEMENT: 'regional placement needs firewall.regions (distinct) and a regionalPolicyName with {region}',
   POLICY_PRIORITY_ORDER: 'set firewall.priorityMin below firewall.priorityMax',
   INTERNAL_ERROR: 'this is a bug in the validator: report it with the file; nothing was applied for this file',
 };

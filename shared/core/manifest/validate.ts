@@ -6,6 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node as YNode } from 'yaml';
 import { projectKeyOf } from '../bucket/layout';
 import { type Diagnostic, escapeControls, hasErrors } from '../diagnostics';
 import { DEFAULT_POLICY } from '../policy/defaults';
+import { placeProject } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 import { countLinesUpTo, firstTooDeep, MAX_NESTING, maxManifestLines, type TooDeep } from './bounds';
 import { normalizeEgressValue } from './egress';
@@ -210,6 +211,21 @@ function run(text: string, path: string, policy: PlatformPolicy): ManifestResult
           best && best !== region ? `did you mean \`${best}\`?` : undefined,
         ),
       );
+  }
+
+  // Regional placement (core/policy/placement.ts): the region chooses the firewall policy, so it is required and
+  // must have a regional policy. The same check runs in the validator function, `egress validate` and the applier.
+  if (region === undefined || REGION_RE.test(region)) {
+    const placed = placeProject(policy.firewall, '', { name: name ?? '', region });
+    if ('problem' in placed) {
+      const w = region === undefined ? where('spec') : where('spec.region');
+      const { message, hint } = placed.problem;
+      diags.push(
+        placed.problem.kind === 'missing'
+          ? diag('error', 'REGION_REQUIRED', message, w.pos, w.path, hint)
+          : diag('error', 'REGION_NOT_PLACED', message, w.pos, w.path, hint),
+      );
+    }
   }
 
   const layout: EgressLayout = { entries: [] };

@@ -10,6 +10,41 @@ import { PolicyFileSchema } from './schema';
 import { readTarget, type TargetInput } from './target';
 import type { PlatformPolicy, WildcardExpansion } from './types';
 
+/** `firewall.placement`, `regions`, `regionalPolicyName`: merged, then checked together (POLICY_PLACEMENT). */
+function readPlacement(
+  f: NonNullable<FileShape['firewall']>,
+  policy: PlatformPolicy,
+  at: (key: string) => { pos: Pos; path: string },
+  has: (key: string) => boolean,
+  diagnostics: Diagnostic[],
+): void {
+  if (f.placement === 'global' || f.placement === 'regional') policy.firewall.placement = f.placement;
+  if (Array.isArray(f.regions)) policy.firewall.regions = f.regions.filter((r) => typeof r === 'string');
+  if (typeof f.regionalPolicyName === 'string') policy.firewall.regionalPolicyName = f.regionalPolicyName;
+  const fw = policy.firewall;
+  const problem = (key: string, message: string, hint: string) => {
+    const l = has(`firewall.${key}`) ? at(`firewall.${key}`) : at('firewall.placement');
+    diagnostics.push(diag('error', 'POLICY_PLACEMENT', message, l.pos, l.path, hint));
+  };
+  fw.regions.forEach((r, i) => {
+    if (fw.regions.indexOf(r) !== i)
+      problem(`regions[${i}]`, `firewall.regions lists \`${r}\` twice`, 'list each region once');
+  });
+  if (fw.placement !== 'regional') return;
+  if (fw.regions.length === 0)
+    problem(
+      'regions',
+      'firewall.placement regional needs firewall.regions: the regions that have a regional firewall policy',
+      "e.g. regions: [us-central1, europe-west1] (the same list as terraform's var.regions)",
+    );
+  if (!fw.regionalPolicyName.includes('{region}'))
+    problem(
+      'regionalPolicyName',
+      `firewall.regionalPolicyName \`${fw.regionalPolicyName}\` does not contain {region}: every region would get the same name`,
+      'e.g. "{policy}-{region}"',
+    );
+}
+
 /** A deep copy of the defaults (callers may not mutate DEFAULT_POLICY). */
 function copyDefaults(): PlatformPolicy {
   return JSON.parse(JSON.stringify(DEFAULT_POLICY)) as PlatformPolicy;
@@ -114,6 +149,7 @@ export function parsePolicy(text: string, path: string): { policy: PlatformPolic
     for (const k of ['priorityMin', 'priorityMax', 'maxFqdnsPerRule', 'maxRangesPerRule'] as const)
       if (typeof f[k] === 'number') policy.firewall[k] = f[k];
     if (typeof f.enableLogging === 'boolean') policy.firewall.enableLogging = f.enableLogging;
+    readPlacement(f, policy, at, walked.at.has.bind(walked.at), diagnostics);
     mergeCapacity(policy.capacity, file.capacity);
     if (f.target && typeof f.target.mode === 'string') {
       const read = readTarget(f.target);

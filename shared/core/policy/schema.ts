@@ -1,5 +1,6 @@
 /** The structure of a platform policy override file (every field optional; merged over DEFAULT_POLICY). */
 import { Type } from '@sinclair/typebox';
+import { REGION_PATTERN } from '../manifest/schema';
 import { CapacityFileSchema } from './capacity';
 
 /** Cloud NGFW rule priorities are 0..2147483647; the top of the range is kept for the implied default rules. */
@@ -74,6 +75,23 @@ export const PolicyFileSchema = Type.Object(
           maxFqdnsPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
           maxRangesPerRule: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
           enableLogging: Type.Optional(Type.Boolean()),
+          placement: Type.Optional(
+            Type.Union([Type.Literal('global'), Type.Literal('regional')], {
+              description:
+                "Which network firewall policy holds a project's rules: the global one, or the regional one of its spec.region.",
+            }),
+          ),
+          regions: Type.Optional(
+            Type.Array(Type.String({ pattern: REGION_PATTERN }), {
+              description: 'regional placement: the regions with a regional network firewall policy.',
+            }),
+          ),
+          regionalPolicyName: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'regional placement: the regional policy name template ({policy}, {region}).',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

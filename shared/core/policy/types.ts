@@ -1,6 +1,9 @@
 /** The platform policy: limits and mappings the platform team sets once, read alike by the CLI and the functions. */
 import type { CapacitySettings } from './capacity';
 
+/** Where a project's rules live: the one global policy, or the regional policy of its region. */
+export type Placement = 'global' | 'regional';
+
 /**
  * How a project maps to the workloads its rules cover (docs/policy.md, "Target modes"). `{project}` is the project key.
  * - `subnets` (default): the rules match the project's source ranges (`srcIpRanges`): every primary, secondary (GKE
@@ -60,6 +63,15 @@ export interface PlatformPolicy {
     maxRangesPerRule: number;
     /** Log matched connections (Cloud NGFW rule logging). */
     enableLogging: boolean;
+    /**
+     * Which network firewall policy holds a project's rules (placement.ts, docs/policy.md "Placement"): `global` (the
+     * one global policy, default) or `regional` (the regional policy of the manifest's `spec.region`, then required).
+     */
+    placement: Placement;
+    /** Regional placement: the regions that have a regional policy (terraform creates and associates them). */
+    regions: string[];
+    /** Regional placement: the regional policy's name; `{policy}` is the global policy's name, `{region}` the region. */
+    regionalPolicyName: string;
   };
   /** Blast-radius guards: how many revocations a run or the applier may make before a human confirms (docs/policy.md). */
   safety: {

@@ -13,6 +13,10 @@ const small = (m: Partial<PlatformPolicy['manifest']>): PlatformPolicy => ({
   ...DEFAULT_POLICY,
   manifest: { ...DEFAULT_POLICY.manifest, ...m },
 });
+const regional: PlatformPolicy = {
+  ...DEFAULT_POLICY,
+  firewall: { ...DEFAULT_POLICY.firewall, placement: 'regional', regions: ['europe-west1'] },
+};
 const laughs = (() => {
   const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   for (let i = 1; i < 9; i++)
@@ -56,6 +60,8 @@ const PRODUCERS: Record<string, () => Diagnostic[]> = {
   INVALID_ENVIRONMENT: () => check(manifest().replace('environment: production', 'environment: "-"')).diagnostics,
   INVALID_REGION: () => check(manifest().replace('us-central1', 'central')).diagnostics,
   UNKNOWN_REGION: () => check(manifest().replace('us-central1', 'mars-north1')).diagnostics,
+  REGION_REQUIRED: () => check(manifest().replace(/^ *region: us-central1\n/m, ''), undefined, regional).diagnostics,
+  REGION_NOT_PLACED: () => check(manifest(), undefined, regional).diagnostics,
   TOO_MANY_ENTRIES: () =>
     check(manifest(['a.example.com', 'b.example.com']), undefined, small({ maxEntries: 1 })).diagnostics,
   ENTRY_NOT_STRING: () => entry('null'),
@@ -83,6 +89,7 @@ const PRODUCERS: Record<string, () => Diagnostic[]> = {
   POLICY_INVALID_WILDCARD: () => policy('wildcards:\n  "api.*.com": {ranges: ["8.8.8.0/24"]}\n'),
   POLICY_INVALID_RANGE: () => policy('wildcards:\n  "*.example.org": {ranges: ["nonsense"]}\n'),
   POLICY_TARGET_TEMPLATE: () => policy('firewall:\n  target: {mode: serviceAccount, template: "x"}\n'),
+  POLICY_PLACEMENT: () => policy('firewall:\n  placement: regional\n'),
   POLICY_PRIORITY_ORDER: () => policy('firewall:\n  priorityMin: 2000\n  priorityMax: 1000\n'),
   INTERNAL_ERROR: () => validateManifest(manifest(), { path: 'payment-gateway.yaml', policy: throwing }).diagnostics,
 };

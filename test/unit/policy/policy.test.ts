@@ -25,6 +25,9 @@ describe('DEFAULT_POLICY', () => {
       maxFqdnsPerRule: 100,
       maxRangesPerRule: 5000,
       enableLogging: true,
+      placement: 'global',
+      regions: [],
+      regionalPolicyName: '{policy}-{region}',
     });
   });
 

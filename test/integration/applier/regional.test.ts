@@ -1,0 +1,172 @@
+/**
+ * Regional placement through the applier with the REAL @google-cloud/compute clients (NetworkFirewallPolicies +
+ * GlobalOperations, RegionNetworkFirewallPolicies + RegionOperations) against the fake REST server: a project's rules
+ * land in its region's policy, a switch global → regional re-plans as a move (adds in the region, then removes from
+ * the global policy), a region change moves again, and a change over a regional policy's quota writes nothing.
+ */
+import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
+import { computeClients, computeFirewall } from '../../../shared/adapters/compute';
+import { computePolicies, regionalComputeClients } from '../../../shared/adapters/regionalCompute';
+import { makeEgressChange } from '../../../shared/core/events/codec';
+import { ownedRules } from '../../../shared/core/firewall';
+import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
+import type { PlatformPolicy } from '../../../shared/core/policy/types';
+import { nullLogger } from '../../../shared/ports/logger';
+import { type ApplyDeps, applyChange } from '../../../shared/usecases/applyChange';
+import { testPolicy } from '../../unit/firewall/testPolicy';
+import { fakeClock } from '../../unit/usecases/applyHarness';
+
+jest.setTimeout(60_000);
+
+const HOST = 'host-prj';
+const FW = 'egress-zero-trust';
+const REGIONS = ['us-central1', 'europe-west1'];
+const regional = testPolicy({ placement: 'regional', regions: REGIONS });
+const global = testPolicy();
+const entries: EgressEntry[] = [
+  { value: 'api.stripe.com', type: 'hostname', description: 'Payment processor API' },
+  { value: '34.117.59.0/24', type: 'cidr' },
+];
+const pg = (region?: string): ProjectMeta => ({
+  name: 'payment-gateway',
+  environment: 'production',
+  ...(region ? { region } : {}),
+});
+const change = (project: ProjectMeta, generation: string, es = entries) =>
+  makeEgressChange({
+    project,
+    reason: 'upsert',
+    entries: es,
+    source: { bucket: 'b', object: 'manifests/payment-gateway.yaml', generation },
+  });
+
+let engine: FirewallPolicyEngine;
+let server: Awaited<ReturnType<typeof startFakeComputeServer>>;
+let clients: ReturnType<typeof computeClients>;
+let regionalClients: ReturnType<typeof regionalComputeClients>;
+
+beforeAll(async () => {
+  engine = new FirewallPolicyEngine();
+  server = await startFakeComputeServer({ engine });
+  clients = computeClients({ endpoint: server.url });
+  regionalClients = regionalComputeClients({ endpoint: server.url });
+});
+
+afterAll(async () => {
+  await clients.close();
+  await regionalClients.close();
+  await server.close();
+});
+
+let seq = 0;
+let fw = '';
+beforeEach(() => {
+  // A fresh set of policies per test (request ids are remembered per host project).
+  fw = `${FW}-${++seq}`;
+  engine.createPolicy(HOST, fw);
+  for (const r of REGIONS) engine.createPolicy(HOST, `${fw}-${r}`, { region: r });
+  engine.setCapacity({ attributesPerPolicy: 2000, fqdnsPerPolicy: 1000 });
+});
+
+function deps(policy: PlatformPolicy): ApplyDeps {
+  const firewall = computeFirewall({ project: HOST, policy: fw, ...clients });
+  return {
+    firewall,
+    ...(policy.firewall.placement === 'regional'
+      ? {
+          policies: computePolicies({
+            hostProject: HOST,
+            policy: fw,
+            placement: policy.firewall,
+            global: firewall,
+            regional: () => regionalClients,
+          }),
+        }
+      : {}),
+    policy,
+    logger: nullLogger,
+    clock: fakeClock(),
+    retry: { attempts: 1 },
+  };
+}
+
+const owned = (name: string, region?: string) =>
+  ownedRules(
+    engine.rules(HOST, name, region).map((r) => ({ ...r, priority: r.priority ?? 0 }) as never),
+    'payment-gateway',
+  ).map((r) => r.ruleName);
+
+describe('regional placement through the applier (real clients, fake server)', () => {
+  it("puts a project's rules in its region's policy; the global and the other regional policy stay untouched", async () => {
+    engine.resetCounters();
+    const out = await applyChange(deps(regional), change(pg('europe-west1'), '1'));
+    expect(out).toMatchObject({ outcome: 'applied', reads: 3, writes: 2, plan: { create: 2 } });
+    expect(owned(`${fw}-europe-west1`, 'europe-west1')).toEqual([
+      'egress-payment-gateway-fqdn-1',
+      'egress-payment-gateway-v4-1',
+    ]);
+    expect(owned(fw)).toEqual([]);
+    expect(owned(`${fw}-us-central1`, 'us-central1')).toEqual([]);
+    expect(engine.counters()).toMatchObject({ reads: 3, writes: 2, applied: 2 });
+    // A redelivery is a no-op: one read per policy, nothing written.
+    engine.resetCounters();
+    expect(await applyChange(deps(regional), change(pg('europe-west1'), '1'))).toMatchObject({ writes: 0 });
+    expect(engine.counters()).toMatchObject({ reads: 3, writes: 0 });
+  });
+
+  it('switching placement global → regional re-plans as a move: adds in the region first, then removes', async () => {
+    expect(await applyChange(deps(global), change(pg('us-central1'), '1'))).toMatchObject({ outcome: 'applied' });
+    expect(owned(fw)).toHaveLength(2);
+    engine.resetCounters();
+    const moved = await applyChange(deps(regional), change(pg('us-central1'), '1'));
+    expect(moved).toMatchObject({ outcome: 'applied', writes: 4, plan: { create: 2, delete: 2 } });
+    expect(engine.counters().calls).toMatchObject({ addRule: 2, removeRule: 2, patchRule: 0 });
+    // Adds before removes: the two region operations come before the two global ones.
+    const ops = engine.toJSON().operations.slice(-4);
+    expect(ops.map((o) => `${o.operationType} ${o.region ?? 'global'}`)).toEqual([
+      'addFirewallRuleToFirewallPolicy us-central1',
+      'addFirewallRuleToFirewallPolicy us-central1',
+      'removeFirewallRuleFromFirewallPolicy global',
+      'removeFirewallRuleFromFirewallPolicy global',
+    ]);
+    expect(owned(fw)).toEqual([]);
+    expect(owned(`${fw}-us-central1`, 'us-central1')).toHaveLength(2);
+    // A region change moves again, regional → regional.
+    const again = await applyChange(deps(regional), change(pg('europe-west1'), '2'));
+    expect(again).toMatchObject({ outcome: 'applied', writes: 4 });
+    expect(owned(`${fw}-us-central1`, 'us-central1')).toEqual([]);
+    expect(owned(`${fw}-europe-west1`, 'europe-west1')).toHaveLength(2);
+  });
+
+  it("a change over a regional policy's quota ends apply-failed/capacity with the fake's write counter unchanged", async () => {
+    const tight = testPolicy({
+      placement: 'regional',
+      regions: REGIONS,
+    });
+    tight.capacity = { ...tight.capacity, fqdnsPerPolicy: 1 };
+    engine.resetCounters();
+    const many: EgressEntry[] = [
+      { value: 'api.stripe.com', type: 'hostname' },
+      { value: 'hooks.slack.com', type: 'hostname' },
+    ];
+    const out = await applyChange(deps(tight), change(pg('us-central1'), '1', many));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'capacity', writes: 0 });
+    expect(out.error).toContain(`regions/us-central1/${fw}-us-central1`);
+    expect(out.error).toContain('fqdns_per_regional_network_firewall_policy');
+    expect(engine.counters()).toMatchObject({ writes: 0 });
+  });
+
+  it('an upsert without a region under regional placement is apply-failed/placement, nothing written', async () => {
+    engine.resetCounters();
+    const out = await applyChange(deps(regional), change(pg(), '1'));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'placement', writes: 0 });
+    expect(out.error).toContain('spec.region is required');
+    expect(engine.counters()).toMatchObject({ writes: 0 });
+  });
+
+  it('regional placement without the regional policies wired is apply-failed/placement, never a crash', async () => {
+    const out = await applyChange({ ...deps(global), policy: regional }, change(pg('us-central1'), '1'));
+    expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'placement', writes: 0 });
+    expect(out.error).toContain("is not one of the placement's policies");
+  });
+});
