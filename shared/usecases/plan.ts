@@ -3,10 +3,11 @@
  * or the live policy) → the plan. Only the projects named by the manifests are planned; other projects' rules and
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
-import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
+import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany, planManyPlaced } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
+import { type PolicyRef, placeProject, sameRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
@@ -14,6 +15,8 @@ import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './worklo
 export interface CurrentRules {
   rules: ObservedRule[];
   source: string;
+  /** The same rules by policy of the placement, the global one first (regional placement: several). */
+  byPolicy?: { ref: PolicyRef; rules: ObservedRule[] }[];
 }
 
 /** What {@link planManifests} needs. */
@@ -72,6 +75,26 @@ export function desiredByProject(
   return { desired, errors };
 }
 
+/**
+ * The plan over the placement's policies: each project in the policy of its `spec.region` (regional placement), its
+ * owned rules in any other policy deleted, so a move shows as the creates in one policy and the deletes in the other.
+ */
+function placedPlan(input: PlanInput, current: CurrentRules, desired: ReadonlyMap<string, DesiredRule[]>): Plan {
+  const policies = current.byPolicy;
+  if (!policies || policies.length < 2) return planMany(current.rules, desired);
+  const base = policies[0]!.ref.name;
+  const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
+  return planManyPlaced(
+    policies,
+    desired,
+    (project) => {
+      const placed = placeProject(input.policy.firewall, base, { name: project, region: region.get(project) });
+      return 'ref' in placed ? placed.ref : null;
+    },
+    sameRef,
+  );
+}
+
 /** True when the plan creates, updates or deletes anything. */
 export function planHasChanges(plan: Plan): boolean {
   return plan.create.length + plan.update.length + plan.delete.length > 0;
@@ -118,7 +141,7 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
         desired.set(project, []);
         revoked.push(project);
       }
-  const plan = planMany(current.rules, desired);
+  const plan = placedPlan(input, current, desired);
   return {
     kind: 'planned',
     plan,

@@ -63,7 +63,7 @@ async function currentRules(
   if (opts.state) return stateFileRules(opts.state, flags, policy, cfg);
   // Every policy of the placement (regional placement: the global one and each region's).
   const live = await liveRules(flags, policy, cfg);
-  return { rules: live.rules, source: live.source };
+  return { rules: live.rules, source: live.source, byPolicy: live.byPolicy };
 }
 
 /** Runs `egress plan`; usage problems throw UsageError (exit 2), everything else is in the result. */

@@ -244,3 +244,31 @@ export function supersededGeneration(
   if (applied === null || compareGenerations(applied, manifest.generation) <= 0) return undefined;
   return live.some((o) => o.generation === applied) ? undefined : applied;
 }
+
+/**
+ * {@link planMany} over the policies of a placement (core/policy/placement.ts): each project is planned in its target
+ * policy (`targetOf`; null: it cannot be placed, so it is planned nowhere new), and its owned rules found in any other
+ * policy are planned as deletes there: a move shows as the creates in the new policy and the deletes in the old one,
+ * as the applier writes it (placedWrites.ts). With one policy this is `planMany` over it.
+ */
+export function planManyPlaced<Ref>(
+  policies: readonly { ref: Ref; rules: readonly ObservedRule[] }[],
+  desired: ReadonlyMap<string, readonly DesiredRule[]>,
+  targetOf: (project: string) => Ref | null,
+  same: (a: Ref, b: Ref) => boolean,
+): Plan {
+  const out = emptyPlan();
+  for (const { ref, rules } of policies) {
+    const here = new Map<string, readonly DesiredRule[]>();
+    for (const [project, want] of desired) {
+      const target = targetOf(project);
+      here.set(project, target !== null && same(target, ref) ? want : []);
+    }
+    const p = planMany(rules, here);
+    out.create.push(...p.create);
+    out.update.push(...p.update);
+    out.delete.push(...p.delete);
+    out.unchanged = (out.unchanged ?? 0) + (p.unchanged ?? 0);
+  }
+  return out;
+}

@@ -74,3 +74,60 @@ describe('planManifests', () => {
     expect(touched.some((c) => c.includes('egress-other-'))).toBe(false);
   });
 });
+
+describe('planManifests over a regional placement', () => {
+  const placed: PlatformPolicy = {
+    ...policy,
+    firewall: { ...policy.firewall, placement: 'regional', regions: ['us-central1', 'europe-west1'] },
+  };
+  const validPlaced = (name: string) =>
+    validateManifest(manifest(['"api.stripe.com"'], name), { path: `m/${name}.yaml`, policy: placed });
+  const refs = [
+    { name: 'fw' },
+    { name: 'fw-us-central1', region: 'us-central1' },
+    { name: 'fw-europe-west1', region: 'europe-west1' },
+  ];
+
+  it('plans a project whose rules sit in the global policy as a move: creates in its region, deletes in the global', async () => {
+    const inGlobal = observedOf('a');
+    const r = await planManifests({
+      manifests: [validPlaced('a')],
+      policy: placed,
+      hostProject,
+      currentRules: async () => ({
+        rules: inGlobal,
+        source: 'state',
+        byPolicy: [
+          { ref: refs[0]!, rules: inGlobal },
+          { ref: refs[1]!, rules: [] },
+          { ref: refs[2]!, rules: [] },
+        ],
+      }),
+    });
+    expect(r.kind).toBe('planned');
+    if (r.kind !== 'planned') return;
+    expect(r.changed).toBe(true);
+    expect(r.plan.create.map((c) => c.ruleName)).toEqual(inGlobal.map((o) => o.ruleName));
+    expect(r.plan.delete.map((d) => d.ruleName)).toEqual(inGlobal.map((o) => o.ruleName));
+    expect(r.plan.update).toEqual([]);
+  });
+
+  it('plans nothing for a project already in its region’s policy (the other policies hold none of its rules)', async () => {
+    const inRegion = observedOf('a');
+    const r = await planManifests({
+      manifests: [validPlaced('a')],
+      policy: placed,
+      hostProject,
+      currentRules: async () => ({
+        rules: inRegion,
+        source: 'state',
+        byPolicy: [
+          { ref: refs[0]!, rules: [] },
+          { ref: refs[1]!, rules: inRegion },
+          { ref: refs[2]!, rules: [] },
+        ],
+      }),
+    });
+    expect(r).toMatchObject({ kind: 'planned', changed: false });
+  });
+});
