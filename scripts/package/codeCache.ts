@@ -45,32 +45,40 @@ const { join } = require('node:path');
 const { Script, constants } = require('node:vm');
 const file = join(__dirname, '${BUNDLE}');
 const cacheFile = join(__dirname, '${CODE_CACHE}');
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {}
-const script = new Script(wrap(readFileSync(file, 'utf8')), {
-  filename: file,
-  cachedData,
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-script.runInThisContext()(exports, require, module, file, __dirname);
-const codeCache = !cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
-module.exports.codeCache = codeCache;
-if (require.main === module && process.argv.includes('${RECORD_FLAG}')) {
-  module.exports.warmUp().then(
-    () => {
-      writeFileSync(cacheFile, script.createCachedData());
-      console.log('code cache recorded on Node ' + process.version + ' (' + codeCache + ' before)');
-      process.exit(0);
-    },
-    (err) => {
-      console.error('code cache not recorded: the warm-up failed:', err);
-      process.exit(1);
-    },
-  );
-} else if (codeCache === 'rejected') {
-  console.log(JSON.stringify({ severity: 'DEBUG', message: 'code cache rejected (recorded on another V8): the bundle compiles without it', node: process.version }));
+const record = require.main === module && process.argv.includes('${RECORD_FLAG}');
+if (process.sourceMapsEnabled && !record) {
+  // NODE_OPTIONS=--enable-source-maps: Node maps the stack frames of modules it loads itself, not those of a vm script,
+  // so the bundle is required as is (TypeScript positions in traces; no code cache).
+  module.exports = require(file);
+  module.exports.codeCache = 'off';
+} else {
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {}
+  const script = new Script(wrap(readFileSync(file, 'utf8')), {
+    filename: file,
+    cachedData,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  script.runInThisContext()(exports, require, module, file, __dirname);
+  const codeCache = !cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  module.exports.codeCache = codeCache;
+  if (record) {
+    module.exports.warmUp().then(
+      () => {
+        writeFileSync(cacheFile, script.createCachedData());
+        console.log('code cache recorded on Node ' + process.version + ' (' + codeCache + ' before)');
+        process.exit(0);
+      },
+      (err) => {
+        console.error('code cache not recorded: the warm-up failed:', err);
+        process.exit(1);
+      },
+    );
+  } else if (codeCache === 'rejected') {
+    console.log(JSON.stringify({ severity: 'DEBUG', message: 'code cache rejected (recorded on another V8): the bundle compiles without it', node: process.version }));
+  }
 }
 `;
 

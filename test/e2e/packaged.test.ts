@@ -98,9 +98,9 @@ test('each directory is deployable and under 40 MB; the validator bundle has no 
 });
 
 /** How `dir`'s entry loaded its bundle on this Node: accepted, rejected or absent code cache. */
-const codeCacheOf = (dir: string) =>
+const codeCacheOf = (dir: string, extraEnv: NodeJS.ProcessEnv = {}) =>
   execFileSync(process.execPath, ['-p', `require(${JSON.stringify(join(dir, ENTRY))}).codeCache`], {
-    env: { PATH: process.env.PATH },
+    env: { PATH: process.env.PATH, ...extraEnv },
     encoding: 'utf8',
   })
     .trim()
@@ -125,6 +125,8 @@ test('each entry runs its bundle with the code cache recorded by the warm-up; a 
   writeFileSync(join(dir, CODE_CACHE), Buffer.concat([good.subarray(0, 64), Buffer.alloc(1024, 7)]));
   expect(codeCacheOf(dir)).toBe('rejected');
   writeFileSync(join(dir, CODE_CACHE), good);
+  // With source maps on (for TypeScript positions in traces) Node must load the bundle itself: no code cache then.
+  expect(codeCacheOf(dir, { NODE_OPTIONS: '--enable-source-maps' })).toBe('off');
 });
 
 test('validator → egress-change on Pub/Sub, applier → rule written and operation waited on', async () => {
