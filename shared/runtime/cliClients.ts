@@ -127,16 +127,13 @@ export function liveFirewall(
   };
 }
 
-/**
- * Every live policy of the placement (core/policy/placement.ts): the global one and, under regional placement, each
- * listed region's over the regional clients (built once, on first use). `liveFirewall` is the global one alone.
- */
-export function livePolicies(
+/** Every policy of the placement over `fw`'s global port; the regional clients are built once, on first use. */
+function policiesOver(
+  fw: ReturnType<typeof liveFirewall>,
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
-): { policies: FirewallPolicies; hostProject: string; close(): Promise<void> } {
-  const fw = liveFirewall(flags, policy, cfg);
+  cfg: RuntimeConfig,
+): { policies: FirewallPolicies; close(): Promise<void> } {
   const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
   const { computePolicies, regionalComputeClients } =
     require('../adapters/regionalCompute') as typeof import('../adapters/regionalCompute');
@@ -153,11 +150,36 @@ export function livePolicies(
         return regional;
       },
     }),
-    hostProject: fw.hostProject,
     close: async () => {
       await Promise.all([fw.close(), regional?.close()]);
     },
   };
+}
+
+/**
+ * Every live policy of the placement (core/policy/placement.ts): the global one and, under regional placement, each
+ * listed region's over the regional clients (built once, on first use). `liveFirewall` is the global one alone.
+ */
+export function livePolicies(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): { policies: FirewallPolicies; hostProject: string; close(): Promise<void> } {
+  const fw = liveFirewall(flags, policy, cfg);
+  return { ...policiesOver(fw, flags, policy, cfg), hostProject: fw.hostProject };
+}
+
+/**
+ * The live global policy (`port`) and, under regional placement only, every policy of the placement over the same
+ * global clients (`policies`): what drift, replay and release hand their use case (one set of clients each).
+ */
+export function liveFleet(
+  flags: OpsFlags,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): ReturnType<typeof liveFirewall> & { policies?: FirewallPolicies } {
+  const fw = liveFirewall(flags, policy, cfg);
+  return policy.firewall.placement === 'regional' ? { ...fw, ...policiesOver(fw, flags, policy, cfg) } : fw;
 }
 
 /**

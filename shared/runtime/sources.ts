@@ -20,8 +20,7 @@ import { type ProjectEgressResult, projectEgress } from '../usecases/projectEgre
 import {
   bucketStore,
   CliConfigError,
-  liveFirewall,
-  livePolicies,
+  liveFleet,
   liveRules,
   type OpsFlags,
   resolveBucket,
@@ -298,11 +297,11 @@ export async function driftFor(
   checkSourceFlags(flags);
   if (!flags.state && !flags.live)
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
-  const live = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
+  const live = flags.live ? liveFleet(flags, policy, cfg) : undefined;
   const fw = live ?? stateFilePort(flags, policy, cfg);
-  const regional = policy.firewall.placement === 'regional';
-  const fleet = regional && flags.live ? livePolicies(flags, policy, cfg) : undefined;
-  const policies = fleet?.policies ?? (regional ? stateFilePolicySet(flags, policy, cfg) : undefined);
+  const policies =
+    live?.policies ??
+    (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(flags, policy, cfg) : undefined);
   try {
     const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
     const run = await runDrift(
@@ -320,7 +319,7 @@ export async function driftFor(
     );
     return project === undefined ? run : driftOfProject(run, project);
   } finally {
-    await Promise.all([live?.close(), fleet?.close()]);
+    await live?.close();
   }
 }
 

@@ -12,8 +12,7 @@ import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
-  liveFirewall,
-  livePolicies,
+  liveFleet,
   type OpsFlags,
   publisherFor,
   resolveBucket,
@@ -82,9 +81,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       try {
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
-        const fw = liveFirewall(flags, policy, cfg);
-        // Regional placement: every policy of the placement (the global port is fw's; regional clients built once).
-        const fleet = policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
+        // Regional placement: every policy of the placement too, over the same global clients.
+        const fw = liveFleet(flags, policy, cfg);
         const publisher = flags.repair || flags.reportStatus ? publisherFor(flags, cfg) : undefined;
         try {
           const run = await runDrift(
@@ -93,7 +91,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               bucket,
               prefix,
               firewall: fw.port,
-              ...(fleet ? { policies: fleet.policies } : {}),
+              ...(fw.policies ? { policies: fw.policies } : {}),
               hostProject: fw.hostProject,
               policyName: policyPath(fw.hostProject, resolveFirewallTarget(flags, policy, cfg).firewallPolicy),
               workloads: workloadDeps(flags, policy, cfg),
@@ -147,7 +145,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           }
           setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
         } finally {
-          await Promise.all([fw.close(), fleet?.close(), publisher?.close()]);
+          await Promise.all([fw.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);

@@ -8,8 +8,7 @@ import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
-  liveFirewall,
-  livePolicies,
+  liveFleet,
   type OpsFlags,
   publisherFor,
   resolveBucket,
@@ -63,8 +62,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (flags.all && projects.length) throw new CliConfigError('--all and project names exclude each other');
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
-        const fw = liveFirewall(flags, policy, cfg);
-        const fleet = policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
+        const fw = liveFleet(flags, policy, cfg);
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         try {
           const r = await releaseRevocations(
@@ -73,7 +71,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               bucket,
               prefix,
               firewall: fw.port,
-              ...(fleet ? { policies: fleet.policies } : {}),
+              ...(fw.policies ? { policies: fw.policies } : {}),
               publisher: publisher ?? { publish: async () => 'dry-run' },
               changesTopic: cfg.changesTopic,
               policy,
@@ -88,7 +86,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           const notHeld = r.items.some((i) => i.status === 'not-held');
           setExit(r.refused || r.failed || notHeld ? EXIT_INVALID : EXIT_OK);
         } finally {
-          await Promise.all([fw.close(), fleet?.close(), publisher?.close()]);
+          await Promise.all([fw.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);

@@ -8,8 +8,7 @@ import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
-  liveFirewall,
-  livePolicies,
+  liveFleet,
   type OpsFlags,
   parseRate,
   publisherFor,
@@ -155,10 +154,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
         const quota = resolveWriteQuota(flags, cfg);
-        const fw = flags.live ? liveFirewall(flags, policy, cfg) : undefined;
         // Regional placement: the predictions read every policy of the placement (moves included).
-        const fleet =
-          flags.live && policy.firewall.placement === 'regional' ? livePolicies(flags, policy, cfg) : undefined;
+        const fw = flags.live ? liveFleet(flags, policy, cfg) : undefined;
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         const progress = progressReporter('replay');
         try {
@@ -176,7 +173,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               ...(fw
                 ? {
                     firewall: fw.port,
-                    ...(fleet ? { policies: fleet.policies } : {}),
+                    ...(fw.policies ? { policies: fw.policies } : {}),
                     hostProject: fw.hostProject,
                     workloads: workloadDeps(flags, policy, cfg),
                   }
@@ -198,7 +195,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           setExit(r.invalid || r.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
         } finally {
           progress.done();
-          await Promise.all([fw?.close(), fleet?.close(), publisher?.close()]);
+          await Promise.all([fw?.close(), publisher?.close()]);
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
