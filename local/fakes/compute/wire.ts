@@ -120,7 +120,7 @@ const OP_TYPES: Record<Effect['kind'], string> = {
   add: 'addFirewallRuleToFirewallPolicy',
   patch: 'patchFirewallRuleInFirewallPolicy',
   remove: 'removeFirewallRuleFromFirewallPolicy',
-  replace: 'patch',
+  replace: 'compute.networkFirewallPolicy.patch', // recorded (k8s-config-connector computenetworkfirewallpolicy)
 };
 
 /** A new RUNNING operation of `effect` on `rec` (its name derived from its id, as Compute's look). */

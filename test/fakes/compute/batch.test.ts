@@ -81,7 +81,7 @@ test('one patch replaces every rule in one operation; ruleTupleCount and the fin
   const before = await read();
   const next = [rule(900, 'api.stripe.com'), rule(901, 'hooks.slack.com'), ...defaultPolicyRules()];
   const [op] = await patch(next, before.fingerprint);
-  expect(op.latestResponse).toMatchObject({ status: 'RUNNING', operationType: 'patch' });
+  expect(op.latestResponse).toMatchObject({ status: 'RUNNING', operationType: 'compute.networkFirewallPolicy.patch' });
   expect(priorities((await read()).rules)).toEqual(priorities(before.rules)); // not before the operation completes
   const [done] = await operations.wait({ project: PROJECT, operation: op.name });
   expect(done.status).toBe('DONE');
