@@ -53,7 +53,10 @@ export interface EngineOptions {
   capacity?: Partial<CapacitySettings>;
   /** Shorthand for `capacity.attributesPerPolicy`. */
   ruleAttributeQuota?: number;
-  /** A write while an operation on the same policy is running is 400 `resourceNotReady` (default true). */
+  /**
+   * A write while an operation on the same policy is running is 400 `resourceNotReady` (default true). With false,
+   * only a running batch update (patch) refuses writes (batch-update-overview).
+   */
   serializeWrites?: boolean;
   /** Per-rule limits (defaults: the documented ones). */
   limits?: Partial<RuleLimits>;

@@ -10,12 +10,8 @@ import {
   RegionNetworkFirewallPoliciesClient,
   RegionOperationsClient,
 } from '@google-cloud/compute';
-import {
-  defaultPolicyRules,
-  type FakeComputeServer,
-  FirewallPolicyEngine,
-  startFakeComputeServer,
-} from '../../../local/fakes/compute';
+import { defaultPolicyRules, FirewallPolicyEngine } from '../../../local/fakes/compute';
+import { withRealClients } from './realClients';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 
@@ -33,27 +29,15 @@ const rule = (priority: number, fqdn = 'api.stripe.com', over: Partial<IRule> = 
 jest.setTimeout(30_000);
 
 const engine = new FirewallPolicyEngine();
-let server: FakeComputeServer;
-let policies: NetworkFirewallPoliciesClient;
-let operations: GlobalOperationsClient;
-let regional: RegionNetworkFirewallPoliciesClient;
-let regionOps: RegionOperationsClient;
+const fake = withRealClients(engine, {
+  policies: NetworkFirewallPoliciesClient,
+  operations: GlobalOperationsClient,
+  regional: RegionNetworkFirewallPoliciesClient,
+  regionOps: RegionOperationsClient,
+});
+const c = fake.clients;
 let POLICY = '';
 let seq = 0;
-
-beforeAll(async () => {
-  server = await startFakeComputeServer({ engine });
-  const opts = { apiEndpoint: '127.0.0.1', port: server.port, protocol: 'http', apiKey: 'fake', fallback: true };
-  policies = new NetworkFirewallPoliciesClient(opts);
-  operations = new GlobalOperationsClient(opts);
-  regional = new RegionNetworkFirewallPoliciesClient(opts);
-  regionOps = new RegionOperationsClient(opts);
-});
-
-afterAll(async () => {
-  await Promise.all([policies.close(), operations.close(), regional.close(), regionOps.close()]);
-  await server.close();
-});
 
 beforeEach(() => {
   POLICY = `batch-policy-${++seq}`;
@@ -62,9 +46,9 @@ beforeEach(() => {
   engine.resetCounters();
 });
 
-const read = async () => (await policies.get({ project: PROJECT, firewallPolicy: POLICY }))[0];
+const read = async () => (await c.policies.get({ project: PROJECT, firewallPolicy: POLICY }))[0];
 const patch = (rules: IRule[] | undefined, fingerprint: string | null | undefined, requestId?: string) =>
-  policies.patch({
+  c.policies.patch({
     project: PROJECT,
     firewallPolicy: POLICY,
     firewallPolicyResource: { ...(rules ? { rules } : {}), fingerprint },
@@ -83,7 +67,7 @@ test('one patch replaces every rule in one operation; ruleTupleCount and the fin
   const [op] = await patch(next, before.fingerprint);
   expect(op.latestResponse).toMatchObject({ status: 'RUNNING', operationType: 'compute.networkFirewallPolicy.patch' });
   expect(priorities((await read()).rules)).toEqual(priorities(before.rules)); // not before the operation completes
-  const [done] = await operations.wait({ project: PROJECT, operation: op.name });
+  const [done] = await c.operations.wait({ project: PROJECT, operation: op.name });
   expect(done.status).toBe('DONE');
   const after = await read();
   expect(priorities(after.rules)).toEqual([900, 901, 2147483644, 2147483645, 2147483646, 2147483647]);
@@ -126,12 +110,12 @@ test.each<[string, (d: IRule[]) => IRule[], string]>([
 
 test('a stale fingerprint is 412 conditionNotMet and changes nothing; a missing one is 400', async () => {
   const stale = (await read()).fingerprint;
-  const [op] = await policies.addRule({
+  const [op] = await c.policies.addRule({
     project: PROJECT,
     firewallPolicy: POLICY,
     firewallPolicyRuleResource: rule(1001),
   });
-  await operations.wait({ project: PROJECT, operation: op.name });
+  await c.operations.wait({ project: PROJECT, operation: op.name });
   const before = await read();
   const err = await failure(patch([rule(900), ...defaultPolicyRules()], stale));
   expect(err).toMatchObject({
@@ -163,13 +147,13 @@ test('quotas are counted over the new list: over the quota the operation fails a
   engine.setCapacity({ attributesPerPolicy: 13 });
   const before = await read(); // 3 + 8 = 11 attributes; the new list 3 + 3 + 8 = 14
   const [op] = await patch([rule(900), rule(901, 'b.example.com'), ...defaultPolicyRules()], before.fingerprint);
-  const [done] = await operations.wait({ project: PROJECT, operation: op.name });
+  const [done] = await c.operations.wait({ project: PROJECT, operation: op.name });
   expect(done).toMatchObject({ status: 'DONE', httpErrorStatusCode: 403 });
   expect(done.error?.errors?.[0]).toMatchObject({ code: 'QUOTA_EXCEEDED' });
   expect((await read()).rules).toEqual(before.rules);
   // A list that fits (one rule replaced by another) passes.
   const [ok] = await patch([rule(900, 'b.example.com'), ...defaultPolicyRules()], before.fingerprint);
-  expect((await operations.wait({ project: PROJECT, operation: ok.name }))[0].error).toBeFalsy();
+  expect((await c.operations.wait({ project: PROJECT, operation: ok.name }))[0].error).toBeFalsy();
   expect(priorities((await read()).rules)).toEqual([900, 2147483644, 2147483645, 2147483646, 2147483647]);
 });
 
@@ -178,14 +162,14 @@ test('a retry with the same requestId answers the same operation (one effect)', 
   const [a] = await patch([rule(900), ...defaultPolicyRules()], fingerprint, RID(1));
   const [b] = await patch([rule(900), ...defaultPolicyRules()], fingerprint, RID(1));
   expect(b.name).toBe(a.name);
-  await operations.wait({ project: PROJECT, operation: a.name });
+  await c.operations.wait({ project: PROJECT, operation: a.name });
   expect(engine.counters()).toMatchObject({ writes: 2, deduplicated: 1, applied: 1 });
 });
 
 test('a patch without rules keeps them (description only)', async () => {
   const before = await read();
   const [op] = await patch(undefined, before.fingerprint);
-  await operations.wait({ project: PROJECT, operation: op.name });
+  await c.operations.wait({ project: PROJECT, operation: op.name });
   expect((await read()).rules).toEqual(before.rules);
 });
 
@@ -193,15 +177,20 @@ test('the regional policy takes the same batch update (region operation)', async
   const name = `regional-${seq}`;
   engine.createPolicy(PROJECT, name, { region: 'us-central1' });
   const at = { project: PROJECT, region: 'us-central1', firewallPolicy: name };
-  const [before] = await regional.get(at);
-  const [op] = await regional.patch({
+  const [before] = await c.regional.get(at);
+  const [op] = await c.regional.patch({
     ...at,
     firewallPolicyResource: { rules: [rule(900), ...defaultPolicyRules()], fingerprint: before.fingerprint },
   });
-  await regionOps.wait({ project: PROJECT, region: 'us-central1', operation: op.name });
-  expect(priorities((await regional.get(at))[0].rules)).toEqual([900, 2147483644, 2147483645, 2147483646, 2147483647]);
+  await c.regionOps.wait({ project: PROJECT, region: 'us-central1', operation: op.name });
+  expect(priorities((await c.regional.get(at))[0].rules)).toEqual([
+    900, 2147483644, 2147483645, 2147483646, 2147483647,
+  ]);
   const stale = await failure(
-    regional.patch({ ...at, firewallPolicyResource: { rules: defaultPolicyRules(), fingerprint: before.fingerprint } }),
+    c.regional.patch({
+      ...at,
+      firewallPolicyResource: { rules: defaultPolicyRules(), fingerprint: before.fingerprint },
+    }),
   );
   expect(stale).toMatchObject({ httpStatusCode: 412 });
 });

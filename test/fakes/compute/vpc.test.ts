@@ -12,7 +12,8 @@ import {
   type protos,
   RegionNetworkFirewallPoliciesClient,
 } from '@google-cloud/compute';
-import { type FakeComputeServer, FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
+import { FirewallPolicyEngine } from '../../../local/fakes/compute';
+import { withRealClients } from './realClients';
 
 type IFirewall = protos.google.cloud.compute.v1.IFirewall;
 
@@ -23,29 +24,18 @@ const NET_URL = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/globa
 jest.setTimeout(30_000);
 
 const engine = new FirewallPolicyEngine();
-let server: FakeComputeServer;
-let firewalls: FirewallsClient;
-let networks: NetworksClient;
-let regional: RegionNetworkFirewallPoliciesClient;
+engine.ensureNetwork(PROJECT, NET);
+engine.createPolicy(PROJECT, 'egress-global');
+engine.createPolicy(PROJECT, 'egress-usc1', { region: 'us-central1' });
+engine.createPolicy(PROJECT, 'egress-euw1', { region: 'europe-west1' });
+const fake = withRealClients(engine, {
+  firewalls: FirewallsClient,
+  networks: NetworksClient,
+  regional: RegionNetworkFirewallPoliciesClient,
+});
+const c = fake.clients;
 let seq = 0;
 let NAME = '';
-
-beforeAll(async () => {
-  engine.ensureNetwork(PROJECT, NET);
-  engine.createPolicy(PROJECT, 'egress-global');
-  engine.createPolicy(PROJECT, 'egress-usc1', { region: 'us-central1' });
-  engine.createPolicy(PROJECT, 'egress-euw1', { region: 'europe-west1' });
-  server = await startFakeComputeServer({ engine });
-  const opts = { apiEndpoint: '127.0.0.1', port: server.port, protocol: 'http', apiKey: 'fake', fallback: true };
-  firewalls = new FirewallsClient(opts);
-  networks = new NetworksClient(opts);
-  regional = new RegionNetworkFirewallPoliciesClient(opts);
-});
-
-afterAll(async () => {
-  await Promise.all([firewalls.close(), networks.close(), regional.close()]);
-  await server.close();
-});
 
 beforeEach(() => {
   NAME = `allow-egress-${++seq}`;
@@ -67,10 +57,10 @@ const failure = (p: Promise<unknown>) =>
 
 describe('VPC firewall rules (global/firewalls)', () => {
   test('insert answers a DONE insert operation; get shows the full network URL and the defaults', async () => {
-    const [op] = await firewalls.insert({ project: PROJECT, firewallResource: egress() });
+    const [op] = await c.firewalls.insert({ project: PROJECT, firewallResource: egress() });
     expect(op.latestResponse).toMatchObject({ operationType: 'insert', status: 'DONE' });
     expect((op.latestResponse as { targetLink?: string }).targetLink).toMatch(`/global/firewalls/${NAME}`);
-    const [fw] = await firewalls.get({ project: PROJECT, firewall: NAME });
+    const [fw] = await c.firewalls.get({ project: PROJECT, firewall: NAME });
     expect(fw).toMatchObject({
       kind: 'compute#firewall',
       name: NAME,
@@ -87,19 +77,19 @@ describe('VPC firewall rules (global/firewalls)', () => {
   });
 
   test('an INGRESS rule without sources gets sourceRanges 0.0.0.0/0 (as recorded)', async () => {
-    await firewalls.insert({
+    await c.firewalls.insert({
       project: PROJECT,
       firewallResource: { name: NAME, network: NET_URL, allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] },
     });
-    const [fw] = await firewalls.get({ project: PROJECT, firewall: NAME });
+    const [fw] = await c.firewalls.get({ project: PROJECT, firewall: NAME });
     expect(fw).toMatchObject({ direction: 'INGRESS', sourceRanges: ['0.0.0.0/0'], priority: 1000 });
   });
 
   test('a taken name is 409 alreadyExists; a missing rule 404 notFound', async () => {
-    await firewalls.insert({ project: PROJECT, firewallResource: egress() });
-    const dup = await failure(firewalls.insert({ project: PROJECT, firewallResource: egress() }));
+    await c.firewalls.insert({ project: PROJECT, firewallResource: egress() });
+    const dup = await failure(c.firewalls.insert({ project: PROJECT, firewallResource: egress() }));
     expect(dup).toMatchObject({ httpStatusCode: 409, message: expect.stringContaining('already exists') });
-    const missing = await failure(firewalls.get({ project: PROJECT, firewall: 'no-such-rule' }));
+    const missing = await failure(c.firewalls.get({ project: PROJECT, firewall: 'no-such-rule' }));
     expect(missing).toMatchObject({
       httpStatusCode: 404,
       message: `The resource 'projects/${PROJECT}/global/firewalls/no-such-rule' was not found`,
@@ -120,40 +110,40 @@ describe('VPC firewall rules (global/firewalls)', () => {
       'targetServiceAccounts',
     ],
   ])('refuses %s with 400', async (_what, over, message) => {
-    const err = await failure(firewalls.insert({ project: PROJECT, firewallResource: egress(over) }));
+    const err = await failure(c.firewalls.insert({ project: PROJECT, firewallResource: egress(over) }));
     expect(err).toMatchObject({ httpStatusCode: 400, message: expect.stringContaining(message) });
     expect(engine.firewalls.list(PROJECT).items.map((f) => f.name)).not.toContain(over.name ?? NAME);
   });
 
   test('a rule on a network that does not exist is 404', async () => {
     const err = await failure(
-      firewalls.insert({ project: PROJECT, firewallResource: egress({ network: 'global/networks/nope' }) }),
+      c.firewalls.insert({ project: PROJECT, firewallResource: egress({ network: 'global/networks/nope' }) }),
     );
     expect(err).toMatchObject({ httpStatusCode: 404, message: expect.stringContaining('global/networks/nope') });
   });
 
   test('patch replaces the fields it carries; list shows the change; delete removes the rule', async () => {
-    await firewalls.insert({ project: PROJECT, firewallResource: egress() });
-    const [op] = await firewalls.patch({
+    await c.firewalls.insert({ project: PROJECT, firewallResource: egress() });
+    const [op] = await c.firewalls.patch({
       project: PROJECT,
       firewall: NAME,
       firewallResource: { priority: 10, disabled: true },
     });
     expect(op.latestResponse).toMatchObject({ operationType: 'patch', status: 'DONE' });
-    const [list] = await firewalls.list({ project: PROJECT });
+    const [list] = await c.firewalls.list({ project: PROJECT });
     expect(list.find((f) => f.name === NAME)).toMatchObject({
       priority: 10,
       disabled: true,
       destinationRanges: ['34.117.59.0/24'],
     });
     const bad = await failure(
-      firewalls.patch({ project: PROJECT, firewall: NAME, firewallResource: { priority: -1 } }),
+      c.firewalls.patch({ project: PROJECT, firewall: NAME, firewallResource: { priority: -1 } }),
     );
     expect(bad).toMatchObject({ httpStatusCode: 400 });
     expect(engine.firewalls.get(PROJECT, NAME).priority).toBe(10);
-    await firewalls.delete({ project: PROJECT, firewall: NAME });
-    expect(await failure(firewalls.get({ project: PROJECT, firewall: NAME }))).toMatchObject({ httpStatusCode: 404 });
-    expect(await failure(firewalls.delete({ project: PROJECT, firewall: NAME }))).toMatchObject({
+    await c.firewalls.delete({ project: PROJECT, firewall: NAME });
+    expect(await failure(c.firewalls.get({ project: PROJECT, firewall: NAME }))).toMatchObject({ httpStatusCode: 404 });
+    expect(await failure(c.firewalls.delete({ project: PROJECT, firewall: NAME }))).toMatchObject({
       httpStatusCode: 404,
     });
   });
@@ -161,33 +151,33 @@ describe('VPC firewall rules (global/firewalls)', () => {
 
 describe('the network (global/networks)', () => {
   test('get answers the network with AFTER_CLASSIC_FIREWALL by default; list holds it', async () => {
-    const [net] = await networks.get({ project: PROJECT, network: NET });
+    const [net] = await c.networks.get({ project: PROJECT, network: NET });
     expect(net).toMatchObject({
       kind: 'compute#network',
       name: NET,
       selfLink: NET_URL,
       networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
     });
-    const [list] = await networks.list({ project: PROJECT });
+    const [list] = await c.networks.list({ project: PROJECT });
     expect(list.map((n) => n.name)).toEqual([NET]);
-    expect(await failure(networks.get({ project: PROJECT, network: 'nope' }))).toMatchObject({ httpStatusCode: 404 });
+    expect(await failure(c.networks.get({ project: PROJECT, network: 'nope' }))).toMatchObject({ httpStatusCode: 404 });
   });
 
   test('patch sets the enforcement order (and refuses an unknown one)', async () => {
     const patch = (order: string) =>
-      networks.patch({
+      c.networks.patch({
         project: PROJECT,
         network: NET,
         networkResource: { networkFirewallPolicyEnforcementOrder: order },
       });
     const [op] = await patch('BEFORE_CLASSIC_FIREWALL');
     expect(op.latestResponse).toMatchObject({ operationType: 'patch', status: 'DONE' });
-    expect((await networks.get({ project: PROJECT, network: NET }))[0].networkFirewallPolicyEnforcementOrder).toBe(
+    expect((await c.networks.get({ project: PROJECT, network: NET }))[0].networkFirewallPolicyEnforcementOrder).toBe(
       'BEFORE_CLASSIC_FIREWALL',
     );
     expect(await failure(patch('FIRST'))).toMatchObject({ httpStatusCode: 400 });
     await patch('AFTER_CLASSIC_FIREWALL');
-    expect((await networks.get({ project: PROJECT, network: NET }))[0].networkFirewallPolicyEnforcementOrder).toBe(
+    expect((await c.networks.get({ project: PROJECT, network: NET }))[0].networkFirewallPolicyEnforcementOrder).toBe(
       'AFTER_CLASSIC_FIREWALL',
     );
   });
@@ -195,8 +185,8 @@ describe('the network (global/networks)', () => {
 
 describe('getEffectiveFirewalls', () => {
   test("the network's: its VPC rules and the global network policies, no regional policy", async () => {
-    await firewalls.insert({ project: PROJECT, firewallResource: egress() });
-    const [res] = await networks.getEffectiveFirewalls({ project: PROJECT, network: NET });
+    await c.firewalls.insert({ project: PROJECT, firewallResource: egress() });
+    const [res] = await c.networks.getEffectiveFirewalls({ project: PROJECT, network: NET });
     expect(res.firewalls?.map((f) => f.name)).toContain(NAME);
     expect(res.firewallPolicys?.map((p) => [p.name, p.type])).toEqual([['egress-global', 'NETWORK']]);
     expect(res.firewallPolicys?.[0]?.rules?.map((r) => r.priority)).toEqual([
@@ -205,7 +195,7 @@ describe('getEffectiveFirewalls', () => {
   });
 
   test("the region's: the same plus that region's regional policies", async () => {
-    const [res] = await regional.getEffectiveFirewalls({ project: PROJECT, region: 'us-central1', network: NET_URL });
+    const [res] = await c.regional.getEffectiveFirewalls({ project: PROJECT, region: 'us-central1', network: NET_URL });
     expect(res.firewallPolicys?.map((p) => [p.name, p.type])).toEqual([
       ['egress-global', 'NETWORK'],
       ['egress-usc1', 'NETWORK_REGIONAL'],
