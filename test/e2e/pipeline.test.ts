@@ -211,7 +211,11 @@ it('overwrite → rules updated in place, with no revoke in between', async () =
     else if (e.kind === 'patch') {
       state.delete(e.from);
       state.set(e.rule.priority!, e.rule);
-    } else state.delete(e.priority);
+    } else if (e.kind === 'remove') state.delete(e.priority);
+    else {
+      state.clear();
+      for (const r of e.rules) state.set(r.priority!, r);
+    }
     const now = [...state.values()].filter((r) => parseMarker(r.description)?.project === project);
     const values = now.flatMap((r) => [...(r.match?.destFqdns ?? []), ...(r.match?.destIpRanges ?? [])]);
     expect(values).toEqual(expect.arrayContaining(['api.stripe.com', '34.117.59.0/24']));

@@ -109,7 +109,7 @@ export abstract class FakeComputeClient {
   }
 }
 
-/** A `NetworkFirewallPoliciesClient` look-alike over an engine (get, getRule, addRule, patchRule, removeRule). */
+/** A `NetworkFirewallPoliciesClient` look-alike over an engine (get, getRule, addRule, patchRule, removeRule, patch). */
 export class FakeNetworkFirewallPoliciesClient extends FakeComputeClient {
   /** `get`: the policy with its rules. */
   get(
@@ -242,6 +242,15 @@ export class FakeNetworkFirewallPoliciesClient extends FakeComputeClient {
       a,
       b,
     );
+  }
+
+  /** `patch` (the batch update: the complete `rules` list with the policy's `fingerprint`): `[operationObject]`. */
+  patch(
+    request: protos.google.cloud.compute.v1.IPatchNetworkFirewallPolicyRequest,
+    _options?: CallOptions,
+  ): Promise<Result<LROperation<IOperation, null>, IOperation>> {
+    const run = async (req: typeof request) => lro(await this.engine.patch(req));
+    return this.call(v1.PatchNetworkFirewallPolicyRequest, request, run, undefined, undefined)!;
   }
 }
 

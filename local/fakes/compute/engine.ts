@@ -1,77 +1,51 @@
 /**
- * The one semantic engine of the fake Compute: global network firewall policies keyed by (project, policy), with the
- * rule-level methods of `NetworkFirewallPolicies` (get, getRule, addRule, patchRule, removeRule) and the global
- * operations they create (get, wait). The fake client and the fake REST server are thin shells over it, so the two
- * exposures cannot diverge. No HTTP and no jest here: it is compiled into dist/ for the local pipeline.
- *
- * Model (docs/fake-compute.md has the table of what is confirmed and what is assumed): a write is validated when
- * received (400/404/409 thrown, no operation; 400 resourceNotReady while another operation on the policy runs);
- * accepted writes become operations whose effect lands when they complete (a quota failure: DONE with QUOTA_EXCEEDED,
- * quotas.ts); operations on one policy complete in order; `requestId` makes a write idempotent.
+ * The one semantic engine of the fake Compute: network firewall policies keyed by (project, scope, policy) with the
+ * methods of `NetworkFirewallPolicies` (get, getRule, addRule, patchRule, removeRule, patch: batch.ts) and their
+ * operations (get, wait); VPC networks (networks.ts) and firewall rules (firewalls.ts) beside them. The fake clients
+ * and the REST server are thin shells over it. Model (docs/fake-compute.md: confirmed and assumed): a write is
+ * validated when received (errors thrown, no operation); accepted writes become operations whose effect lands when
+ * they complete (quotas: DONE with QUOTA_EXCEEDED); operations on one policy complete in order; `requestId` dedupes.
  */
 
 import { type CapacitySettings, DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { type Clock, systemClock } from '../../../shared/ports/clock';
+import { checkFingerprint, patchFields, replacementRules } from './batch';
 import { Directory } from './directory';
 import { ComputeApiError, notFound, requiredField } from './errors';
 import { Faults } from './faults';
-import { checkReady, quotaError } from './quotas';
+import { FirewallStore } from './firewalls';
+import { NetworkStore } from './networks';
+import { checkReady, listQuotaError, quotaError } from './quotas';
 import {
   addPriority,
   checkMoveTarget,
   checkRemovable,
   checkRequestId,
   completeThrough,
+  findOperation,
   noRule,
   priorityParam,
   projectedRules,
+  seedRules,
   storedRule,
 } from './rules';
 import { decodeState, type EngineState, encodeState, readStateFile, requestKey, writeStateFile } from './state';
-import {
-  type AddRuleRequest,
-  type Completion,
-  type Counters,
-  type Effect,
-  type EngineOptions,
-  emptyCounters,
-  type FailureFault,
-  type GetPolicyRequest,
-  type GetRuleRequest,
-  type IOperation,
-  type IPolicy,
-  type IRule,
-  type Method,
-  type OperationFault,
-  type OperationRecord,
-  type OperationRequest,
-  type PatchRuleRequest,
-  type PolicyRecord,
-  type RemoveRuleRequest,
-} from './types';
+import type * as T from './types';
+import { emptyCounters } from './types';
 import { DEFAULT_RULE_LIMITS, type RuleLimits, validateRule } from './validate';
-import {
-  clone,
-  defaultPolicyRules,
-  operationRecord,
-  operationView,
-  policyKey,
-  policyView,
-  scopeOf,
-  wireNormalize,
-} from './wire';
+import { clone, operationRecord, operationView, policyKey, policyView, resourceOperation, wireNormalize } from './wire';
 
 export * from './state';
 export * from './types';
 export { defaultPolicyRules, wireNormalize } from './wire';
 
-const WRITES: ReadonlySet<Method> = new Set<Method>(['addRule', 'patchRule', 'removeRule']);
-const READS: ReadonlySet<Method> = new Set<Method>(['get', 'getRule']);
+const WRITES: ReadonlySet<T.Method> = new Set<T.Method>(['addRule', 'patchRule', 'removeRule', 'patch']);
+const READS: ReadonlySet<T.Method> = new Set<T.Method>(['get', 'getRule']);
 
 /** A faithful in-memory model of Compute's global network firewall policies. */
 export class FirewallPolicyEngine {
   private readonly clock: Clock;
-  private completion: Completion;
+  private completion: T.Completion;
   private readonly limits: RuleLimits;
   private capacity: CapacitySettings;
   private readonly serializeWrites: boolean;
@@ -82,15 +56,17 @@ export class FirewallPolicyEngine {
 
   // Persisted fields (read by encodeState), not API.
   nextId = 1;
-  readonly policies = new Map<string, PolicyRecord>();
-  readonly operations: OperationRecord[] = [];
+  readonly policies = new Map<string, T.PolicyRecord>();
+  readonly operations: T.OperationRecord[] = [];
   readonly requestIds = new Map<string, { operation: string; at: number }>();
   readonly directory = new Directory(); // subnetworks and tag values (directory.ts), persisted with the policies
+  readonly networks: NetworkStore; // VPC networks (networks.ts), persisted as `networks`
+  readonly firewalls: FirewallStore; // VPC firewall rules (firewalls.ts), persisted as `firewalls`
   private counts = emptyCounters();
 
   private readonly faults: Faults;
 
-  constructor(options: EngineOptions = {}) {
+  constructor(options: T.EngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.completion = options.completion ?? { afterPolls: 1 };
     this.limits = { ...DEFAULT_RULE_LIMITS, ...options.limits };
@@ -102,6 +78,15 @@ export class FirewallPolicyEngine {
     this.maxWaitMs = options.maxWaitMs ?? 120_000;
     this.stateFile = options.stateFile;
     this.faults = new Faults(this.clock);
+    const done = (project: string, target: string, targetId: string, type: string) => {
+      const op = resourceOperation(this.newId(), this.clock.now(), project, target, targetId, type);
+      this.operations.push(op);
+      this.persist();
+      return this.view(op);
+    };
+    const host: T.OperationHost = { newId: () => this.newId(), now: () => this.clock.now(), done };
+    this.networks = new NetworkStore(host, this.directory);
+    this.firewalls = new FirewallStore(host, (_project, url) => this.networks.exists(url));
   }
 
   // ---------------------------------------------------------------- set-up and inspection (not API calls)
@@ -110,11 +95,11 @@ export class FirewallPolicyEngine {
   createPolicy(
     project: string,
     name: string,
-    opts: { rules?: IRule[]; defaultRules?: boolean; description?: string; region?: string } = {},
+    opts: { rules?: T.IRule[]; defaultRules?: boolean; description?: string; region?: string } = {},
   ): void {
     const key = policyKey(project, name, opts.region);
     if (this.policies.has(key)) throw new Error(`fake compute: policy ${key} already exists`);
-    const rec: PolicyRecord = {
+    const rec: T.PolicyRecord = {
       project,
       ...(opts.region ? { region: opts.region } : {}),
       name,
@@ -122,27 +107,26 @@ export class FirewallPolicyEngine {
       description: opts.description ?? '',
       createdAt: this.clock.now(),
       generation: 1,
-      rules: new Map(),
+      rules: seedRules(opts.rules ?? [], opts.defaultRules !== false, this.capacity, this.limits),
     };
-    for (const r of [...(opts.defaultRules === false ? [] : defaultPolicyRules()), ...(opts.rules ?? [])]) {
-      const stored = storedRule(wireNormalize(r), r.priority ?? 0, this.capacity);
-      const err = validateRule(stored, this.limits);
-      if (err) throw new Error(`fake compute: seed rule ${r.priority} is invalid: ${err.message}`);
-      rec.rules.set(stored.priority!, stored);
-    }
     this.policies.set(key, rec);
     this.persist();
   }
 
+  /** Makes sure `project`'s VPC network `name` exists (new: `AFTER_CLASSIC_FIREWALL`); the local stack calls it. */
+  ensureNetwork(project: string, name: string): void {
+    if (this.networks.ensure(project, name)) this.persist();
+  }
+
   /** The committed rules of a policy (regional with `region`), by ascending priority (a copy; no call is counted). */
-  rules(project: string, name: string, region?: string): IRule[] {
+  rules(project: string, name: string, region?: string): T.IRule[] {
     const rec = this.policies.get(policyKey(project, name, region));
     if (!rec) throw new Error(`fake compute: no policy ${policyKey(project, name, region)}`);
     return [...rec.rules.values()].sort((a, b) => a.priority! - b.priority!).map(clone);
   }
 
   /** A copy of the call counters. */
-  counters(): Counters {
+  counters(): T.Counters {
     return clone(this.counts);
   }
 
@@ -157,7 +141,7 @@ export class FirewallPolicyEngine {
   }
 
   /** Changes when future writes complete. */
-  setCompletion(completion: Completion): void {
+  setCompletion(completion: T.Completion): void {
     this.completion = completion;
   }
 
@@ -169,12 +153,12 @@ export class FirewallPolicyEngine {
   // ---------------------------------------------------------------- faults
 
   /** The next `count` matching calls fail with `status`/`reason` before any effect. Faults queue in order. */
-  failNext(fault: FailureFault): void {
+  failNext(fault: T.FailureFault): void {
     this.faults.failNext(fault);
   }
 
   /** The next `count` accepted writes get an operation that ends DONE with an error and no effect. */
-  failOperations(fault: OperationFault): void {
+  failOperations(fault: T.OperationFault): void {
     this.faults.failOperations(fault);
   }
 
@@ -201,12 +185,12 @@ export class FirewallPolicyEngine {
   // ------------------------------------------- API: NetworkFirewallPolicies (RegionNetworkFirewallPolicies: `region`)
 
   /** `networkFirewallPolicies.get`: the policy with its committed rules, fingerprint and ruleTupleCount. */
-  async get(req: GetPolicyRequest): Promise<IPolicy> {
+  async get(req: T.GetPolicyRequest): Promise<T.IPolicy> {
     return this.call('get', () => policyView(this.policy(req)));
   }
 
   /** `networkFirewallPolicies.getRule`. A priority without a rule is 400 invalid. */
-  async getRule(req: GetRuleRequest): Promise<IRule> {
+  async getRule(req: T.GetRuleRequest): Promise<T.IRule> {
     return this.call('getRule', () => {
       const rec = this.policy(req);
       const priority = priorityParam(req.priority);
@@ -217,7 +201,7 @@ export class FirewallPolicyEngine {
   }
 
   /** `networkFirewallPolicies.addRule` (fixed `priority` in the body, or a `minPriority`/`maxPriority` window). */
-  async addRule(req: AddRuleRequest): Promise<IOperation> {
+  async addRule(req: T.AddRuleRequest): Promise<T.IOperation> {
     return this.write('addRule', req.project, req.requestId, () => {
       const rec = this.policy(req);
       const body = wireNormalize(req.firewallPolicyRuleResource ?? {});
@@ -233,7 +217,7 @@ export class FirewallPolicyEngine {
    * `networkFirewallPolicies.patchRule`: fields present in the body replace the rule's (top-level merge; lists and
    * `match` are replaced whole); a body `priority` different from the query `priority` moves the rule.
    */
-  async patchRule(req: PatchRuleRequest): Promise<IOperation> {
+  async patchRule(req: T.PatchRuleRequest): Promise<T.IOperation> {
     return this.write('patchRule', req.project, req.requestId, () => {
       const rec = this.policy(req);
       const from = priorityParam(req.priority);
@@ -250,7 +234,7 @@ export class FirewallPolicyEngine {
   }
 
   /** `networkFirewallPolicies.removeRule`. The policy's default rules cannot be removed. */
-  async removeRule(req: RemoveRuleRequest): Promise<IOperation> {
+  async removeRule(req: T.RemoveRuleRequest): Promise<T.IOperation> {
     return this.write('removeRule', req.project, req.requestId, () => {
       const rec = this.policy(req);
       const priority = priorityParam(req.priority);
@@ -259,10 +243,29 @@ export class FirewallPolicyEngine {
     });
   }
 
+  /**
+   * `networkFirewallPolicies.patch` (batch update, batch.ts): with `rules`, the complete new list, validated whole
+   * before anything changes, replacing every rule in one operation (quotas over the new list); the body's
+   * `fingerprint` must be the policy's current one (412 conditionNotMet).
+   */
+  async patch(req: T.PatchPolicyRequest): Promise<T.IOperation> {
+    return this.write('patch', req.project, req.requestId, () => {
+      const rec = this.policy(req);
+      if (!req.firewallPolicyResource) throw requiredField('resource');
+      const body = wireNormalize(req.firewallPolicyResource);
+      checkFingerprint(rec, body.fingerprint);
+      const { rules, description } = patchFields(body);
+      const before = [...projectedRules(rec, this.operations).values()];
+      const after = rules ? replacementRules(rules, this.capacity, this.limits) : before;
+      const effect: T.Effect = { kind: 'replace', rules: after, ...(description !== undefined ? { description } : {}) };
+      return { rec, effect, error: listQuotaError(before, after, this.capacity, rec.region) };
+    });
+  }
+
   // ---------------------------------------------------------------- API: GlobalOperations (RegionOperations: `region`)
 
   /** `globalOperations.get` by name or numeric id: counts as a poll. */
-  async getOperation(req: OperationRequest): Promise<IOperation> {
+  async getOperation(req: T.OperationRequest): Promise<T.IOperation> {
     return this.call('getOperation', () => {
       const op = this.operation(req);
       this.poll(op);
@@ -271,7 +274,7 @@ export class FirewallPolicyEngine {
   }
 
   /** `globalOperations.wait`: returns when DONE or after `maxWaitMs` (then maybe still RUNNING); counts as a poll. */
-  async wait(req: OperationRequest): Promise<IOperation> {
+  async wait(req: T.OperationRequest): Promise<T.IOperation> {
     return this.call('wait', async () => {
       const op = this.operation(req);
       this.poll(op);
@@ -293,7 +296,7 @@ export class FirewallPolicyEngine {
   }
 
   /** An engine holding `state` (from `toJSON` or a state file). */
-  static fromJSON(state: EngineState, options: EngineOptions = {}): FirewallPolicyEngine {
+  static fromJSON(state: EngineState, options: T.EngineOptions = {}): FirewallPolicyEngine {
     const e = new FirewallPolicyEngine(options);
     const d = decodeState(state);
     e.nextId = d.nextId;
@@ -301,6 +304,8 @@ export class FirewallPolicyEngine {
     e.operations.push(...d.operations);
     for (const [k, v] of d.requestIds) e.requestIds.set(k, v);
     e.directory.load(state);
+    e.networks.load(state);
+    e.firewalls.load(state);
     return e;
   }
 
@@ -310,7 +315,7 @@ export class FirewallPolicyEngine {
   }
 
   /** Reads a state file written by `save` (or by an engine with `stateFile`). */
-  static load(file: string, options: EngineOptions = {}): FirewallPolicyEngine {
+  static load(file: string, options: T.EngineOptions = {}): FirewallPolicyEngine {
     return FirewallPolicyEngine.fromJSON(readStateFile(file), options);
   }
 
@@ -321,7 +326,7 @@ export class FirewallPolicyEngine {
     return (1_000_000_000_000_000_000n + BigInt(this.nextId++)).toString();
   }
 
-  private async call<T>(method: Method, fn: () => T | Promise<T>): Promise<T> {
+  private async call<T>(method: T.Method, fn: () => T | Promise<T>): Promise<T> {
     this.counts.calls[method]++;
     if (READS.has(method)) this.counts.reads++;
     else if (WRITES.has(method)) this.counts.writes++;
@@ -338,11 +343,11 @@ export class FirewallPolicyEngine {
   }
 
   private async write(
-    method: Method,
+    method: T.Method,
     project: string | null | undefined,
     requestId: string | null | undefined,
-    accept: () => { rec: PolicyRecord; effect: Effect; error?: OperationRecord['error'] },
-  ): Promise<IOperation> {
+    accept: () => { rec: T.PolicyRecord; effect: T.Effect; error?: T.OperationRecord['error'] },
+  ): Promise<T.IOperation> {
     return this.call(method, () => {
       this.faults.beforeWrite();
       if (requestId != null && requestId !== '') {
@@ -356,7 +361,8 @@ export class FirewallPolicyEngine {
         }
       }
       const { rec, effect, error } = accept();
-      if (this.serializeWrites) checkReady(rec, this.operations);
+      // Rule writes are refused while a batch update runs (batch-update-overview), whatever `serializeWrites`.
+      checkReady(rec, this.operations, !this.serializeWrites);
       const op = this.newOperation(rec, effect, requestId ?? undefined, error);
       this.faults.accepted();
       if (requestId) this.requestIds.set(requestKey(project, requestId), { operation: op.name, at: this.clock.now() });
@@ -367,24 +373,18 @@ export class FirewallPolicyEngine {
   }
 
   private newOperation(
-    rec: PolicyRecord,
-    effect: Effect,
+    rec: T.PolicyRecord,
+    effect: T.Effect,
     requestId: string | undefined,
-    quota: OperationRecord['error'],
-  ): OperationRecord {
-    const id = this.newId();
-    const now = this.clock.now();
-    const op = operationRecord(id, now, rec, effect, requestId);
+    quota: T.OperationRecord['error'],
+  ): T.OperationRecord {
     const error = quota ?? this.faults.operationError();
-    if (error) {
-      op.error = error;
-      delete op.effect;
-    }
+    const op = operationRecord(this.newId(), this.clock.now(), rec, effect, requestId, error);
     this.operations.push(op);
     return op;
   }
 
-  private poll(op: OperationRecord): void {
+  private poll(op: T.OperationRecord): void {
     op.polls++;
     if (op.status !== 'DONE' && typeof this.completion === 'object' && 'afterPolls' in this.completion) {
       if (op.polls >= this.completion.afterPolls) this.complete(op);
@@ -402,19 +402,19 @@ export class FirewallPolicyEngine {
   }
 
   /** Completes `op` and, first, every earlier operation on the same policy (operations on a policy are serial). */
-  private complete(op: OperationRecord): void {
+  private complete(op: T.OperationRecord): void {
     this.counts.applied += completeThrough(op, this.operations, this.policies, this.clock.now());
     this.persist();
   }
 
   /** Throws the rule's validation error; returns the quota error its operation will end with, if any. */
-  private checkRule(rec: PolicyRecord, projected: Map<number, IRule>, rule: IRule, from?: number) {
+  private checkRule(rec: T.PolicyRecord, projected: Map<number, T.IRule>, rule: T.IRule, from?: number) {
     const err = validateRule(rule, this.limits);
     if (err) throw err;
     return quotaError(projected, rule, from, this.capacity, rec.region);
   }
 
-  private policy(req: GetPolicyRequest): PolicyRecord {
+  private policy(req: T.GetPolicyRequest): T.PolicyRecord {
     if (!req.project) throw requiredField('project');
     if (!req.firewallPolicy) throw requiredField('firewallPolicy');
     const rec = this.policies.get(policyKey(req.project, req.firewallPolicy, req.region));
@@ -422,12 +422,8 @@ export class FirewallPolicyEngine {
     return rec;
   }
 
-  private operation({ project, region, operation: id }: OperationRequest): OperationRecord {
-    const op = this.operations.find(
-      (o) => o.project === project && (o.region ?? '') === (region ?? '') && (o.name === id || o.id === id),
-    );
-    if (!op) throw notFound(`projects/${project ?? ''}/${scopeOf(region)}/operations/${id ?? ''}`);
-    return op;
+  private operation(req: T.OperationRequest): T.OperationRecord {
+    return findOperation(this.operations, req);
   }
 
   private pruneRequestIds(): void {
@@ -435,7 +431,7 @@ export class FirewallPolicyEngine {
     for (const [k, v] of this.requestIds) if (v.at < cutoff) this.requestIds.delete(k);
   }
 
-  private view(op: OperationRecord): IOperation {
+  private view(op: T.OperationRecord): T.IOperation {
     return operationView(op, this.policies.get(policyKey(op.project, op.policy, op.region)));
   }
 

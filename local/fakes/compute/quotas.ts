@@ -23,19 +23,32 @@ export function quotaError(
   /** A regional policy's region: its quotas are the `…_PER_REGIONAL_…` metrics (ASSUMED: the global settings). */
   region?: string,
 ): OperationRecord['error'] {
-  const scope = region ? 'REGIONAL' : 'GLOBAL';
   const rules = [...projected].filter(([p]) => p !== replacing).map(([, r]) => r);
-  const before = policyUsage([...projected.values()], capacity);
-  const after = policyUsage([...rules, rule], capacity);
+  return listQuotaError([...projected.values()], [...rules, rule], capacity, region);
+}
+
+/**
+ * The quota error of a write that turns the policy's rules `before` into `after` (a rule write, or a batch update's
+ * whole new list); undefined when it fits. A figure that does not grow is not refused (a patch that shrinks a rule of
+ * an over-quota policy).
+ */
+export function listQuotaError(
+  before: readonly IRule[],
+  after: readonly IRule[],
+  capacity: CapacitySettings,
+  region?: string,
+): OperationRecord['error'] {
+  const scope = region ? 'REGIONAL' : 'GLOBAL';
+  const was = policyUsage([...before], capacity);
+  const will = policyUsage([...after], capacity);
   const over = (name: string, limit: number) => ({
     code: 'QUOTA_EXCEEDED',
     message: `Quota '${name}' exceeded.  Limit: ${limit.toFixed(1)} ${region ? `in region ${region}` : 'globally'}.`,
     httpStatus: 403,
   });
-  // A write that does not grow a figure is not refused by it (a patch that shrinks a rule of an over-quota policy).
-  if (after.attributes > capacity.attributesPerPolicy && after.attributes > before.attributes)
+  if (will.attributes > capacity.attributesPerPolicy && will.attributes > was.attributes)
     return over(`RULE_ATTRIBUTES_PER_${scope}_NETWORK_FIREWALL_POLICY`, capacity.attributesPerPolicy);
-  if (after.fqdns > capacity.fqdnsPerPolicy && after.fqdns > before.fqdns)
+  if (will.fqdns > capacity.fqdnsPerPolicy && will.fqdns > was.fqdns)
     return over(`FQDNS_PER_${scope}_NETWORK_FIREWALL_POLICY`, capacity.fqdnsPerPolicy);
   return undefined;
 }
@@ -44,8 +57,14 @@ export function quotaError(
  * 400 `resourceNotReady` when an operation on `rec` is still running: the policy serializes its mutations, and a write
  * racing an in-flight operation is refused (the message follows Compute's `The resource '…' is not ready`).
  */
-export function checkReady(rec: PolicyRecord, operations: readonly OperationRecord[]): void {
-  if (operations.some((o) => o.status !== 'DONE' && onPolicy(o, rec)))
+export function checkReady(
+  rec: PolicyRecord,
+  operations: readonly OperationRecord[],
+  /** Only a running batch update (patch) counts: rule writes are refused while one runs, whatever `serializeWrites`. */
+  patchesOnly = false,
+): void {
+  const blocks = (o: OperationRecord) => !patchesOnly || o.effect?.kind === 'replace';
+  if (operations.some((o) => o.status !== 'DONE' && onPolicy(o, rec) && blocks(o)))
     throw new ComputeApiError(
       400,
       'resourceNotReady',

@@ -20,7 +20,7 @@ type Done<T> = Promise<Result<T, never>>;
 
 const asOp = (op: IOperation) => through(v1.Operation as unknown as MessageType<IOperation>, op, TO_OBJECT);
 
-/** A `RegionNetworkFirewallPoliciesClient` look-alike (get, getRule, addRule, patchRule, removeRule with `region`). */
+/** A `RegionNetworkFirewallPoliciesClient` look-alike (get, getRule, addRule, patchRule, removeRule, patch; `region`). */
 export class FakeRegionNetworkFirewallPoliciesClient extends FakeComputeClient {
   get(request: Req<'GetRegionNetworkFirewallPolicyRequest'>, _o?: CallOptions | Cb<IPolicy>): Done<IPolicy> {
     return this.call(
@@ -57,6 +57,12 @@ export class FakeRegionNetworkFirewallPoliciesClient extends FakeComputeClient {
   removeRule(request: Req<'RemoveRuleRegionNetworkFirewallPolicyRequest'>, _o?: CallOptions): Lro {
     const run = async (req: typeof request) => lro(await this.engine.removeRule(req));
     return this.call(v1.RemoveRuleRegionNetworkFirewallPolicyRequest, request, run, undefined, undefined)!;
+  }
+
+  /** `patch` (the batch update of a regional policy). */
+  patch(request: Req<'PatchRegionNetworkFirewallPolicyRequest'>, _o?: CallOptions): Lro {
+    const run = async (req: typeof request) => lro(await this.engine.patch(req));
+    return this.call(v1.PatchRegionNetworkFirewallPolicyRequest, request, run, undefined, undefined)!;
   }
 }
 

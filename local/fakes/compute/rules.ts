@@ -1,9 +1,9 @@
 /** Rule-level rules of the fake Compute's writes: stored form, priorities, the addRule window, applying an effect. */
 import type { Counting } from '../../../shared/core/capacity/count';
-import { ComputeApiError, invalidField, requiredField } from './errors';
-import type { AddRuleRequest, Effect, IRule, OperationRecord, PolicyRecord } from './types';
-import { MAX_PRIORITY, ruleTupleCount } from './validate';
-import { clone, onPolicy, policyKey } from './wire';
+import { ComputeApiError, invalidField, notFound, requiredField } from './errors';
+import type { AddRuleRequest, Effect, IRule, OperationRecord, OperationRequest, PolicyRecord } from './types';
+import { MAX_PRIORITY, type RuleLimits, ruleTupleCount, validateRule } from './validate';
+import { clone, defaultPolicyRules, onPolicy, policyKey, scopeOf, wireNormalize } from './wire';
 
 /** The rule as the API stores and returns it: output-only fields set, secure tags marked EFFECTIVE. */
 export function storedRule(body: IRule, priority: number, counting?: Counting): IRule {
@@ -84,7 +84,10 @@ function windowPriority(req: AddRuleRequest, body: IRule, projected: ReadonlyMap
 export function applyEffect(rules: Map<number, IRule>, effect: Effect): void {
   if (effect.kind === 'add') rules.set(effect.rule.priority!, effect.rule);
   else if (effect.kind === 'remove') rules.delete(effect.priority);
-  else {
+  else if (effect.kind === 'replace') {
+    rules.clear();
+    for (const r of effect.rules) rules.set(r.priority!, r);
+  } else {
     rules.delete(effect.from);
     rules.set(effect.rule.priority!, effect.rule);
   }
@@ -142,6 +145,7 @@ export function completeThrough(
     const rec = policies.get(policyKey(o.project, o.policy, o.region));
     if (rec && o.effect) {
       applyEffect(rec.rules, o.effect);
+      if (o.effect.kind === 'replace' && o.effect.description !== undefined) rec.description = o.effect.description;
       rec.generation++;
       applied++;
     }
@@ -150,4 +154,31 @@ export function completeThrough(
     if (o === op) break;
   }
   return applied;
+}
+
+/** The rules of a policy created by set-up (`createPolicy`): Google's default rules unless left out, then `rules`. */
+export function seedRules(
+  rules: IRule[],
+  defaults: boolean,
+  counting: Counting,
+  limits: RuleLimits,
+): Map<number, IRule> {
+  const out = new Map<number, IRule>();
+  for (const r of [...(defaults ? defaultPolicyRules() : []), ...rules]) {
+    const stored = storedRule(wireNormalize(r), r.priority ?? 0, counting);
+    const err = validateRule(stored, limits);
+    if (err) throw new Error(`fake compute: seed rule ${r.priority} is invalid: ${err.message}`);
+    out.set(stored.priority!, stored);
+  }
+  return out;
+}
+
+/** An operation by name or numeric id in its scope (global, or the request's region); 404 notFound otherwise. */
+export function findOperation(operations: readonly OperationRecord[], req: OperationRequest): OperationRecord {
+  const { project, region, operation: id } = req;
+  const op = operations.find(
+    (o) => o.project === project && (o.region ?? '') === (region ?? '') && (o.name === id || o.id === id),
+  );
+  if (!op) throw notFound(`projects/${project ?? ''}/${scopeOf(region)}/operations/${id ?? ''}`);
+  return op;
 }

@@ -12,23 +12,31 @@
  *   GET  /compute/v1/projects/P/global/operations/OP           POST …/operations/OP/wait   (OP: name or numeric id)
  *   the same under /compute/v1/projects/P/regions/R/firewallPolicies/FP… and …/regions/R/operations/OP (regional
  *   network firewall policies and region operations, for RegionNetworkFirewallPoliciesClient / RegionOperationsClient)
+ *   PATCH /compute/v1/projects/P/global/firewallPolicies/FP?requestId=   (and …/regions/R/…: the batch update, batch.ts)
+ *   GET|POST /compute/v1/projects/P/global/firewalls   GET|PATCH|DELETE …/global/firewalls/NAME   (firewalls.ts)
+ *   GET  /compute/v1/projects/P/global/networks   GET|PATCH …/global/networks/NET   (networks.ts)
+ *   GET  /compute/v1/projects/P/global/networks/NET/getEffectiveFirewalls   (effective.ts)
+ *   GET  /compute/v1/projects/P/regions/R/firewallPolicies/getEffectiveFirewalls?network=NET   (effective.ts)
  *   GET  /compute/v1/projects/P/aggregated/subnetworks   GET /compute/v1/projects/P/regions/R/subnetworks
  *   GET  /v3/tagValues/namespaced?name=PARENT/KEY/VALUE   (Resource Manager, for @google-cloud/resource-manager)
  * and a small control surface for the local pipeline and tests: GET /__fake/state, GET /__fake/counters,
  * POST /__fake/policies {project, name, region?, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters,
- * POST /__fake/subnetworks {project, subnetworks, replace?}, POST /__fake/tagValues {tagValues: [{namespacedName}]}.
+ * POST /__fake/subnetworks {project, subnetworks, replace?}, POST /__fake/tagValues {tagValues: [{namespacedName}]},
+ * POST /__fake/networks {project, name} (ensureNetwork).
  *
  * CLI: `node dist/local/fakes/compute/server.js --port 8089 --state .local/compute.json [--project P --policy FP]
- * [--completion immediate|polls:N|ms:N]` prints one JSON line `{"url":…,"port":…}` and serves until SIGINT/SIGTERM.
+ * [--network NET] [--completion immediate|polls:N|ms:N]` prints one JSON line `{"url":…,"port":…}` and serves until SIGINT/SIGTERM.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeSubnetwork } from './directory';
+import { effectiveFirewalls } from './effective';
 import {
   type Completion,
   type EngineOptions,
   type FailureFault,
+  type FirewallPolicy,
   FirewallPolicyEngine,
   type FirewallPolicyRule,
   type OperationFault,
@@ -64,6 +72,10 @@ export interface FaultRequest {
 const POLICY =
   /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/firewallPolicies\/([^/]+)(?:\/(getRule|addRule|patchRule|removeRule))?$/;
 const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/operations\/([^/]+?)(\/wait)?$/;
+const FIREWALLS = /^\/compute\/v1\/projects\/([^/]+)\/global\/firewalls(?:\/([^/]+))?$/;
+const NETWORKS = /^\/compute\/v1\/projects\/([^/]+)\/global\/networks(?:\/([^/]+)(\/getEffectiveFirewalls)?)?$/;
+const REGION_EFFECTIVE =
+  /^\/compute\/v1\/projects\/([^/]+)\/regions\/([^/]+)\/firewallPolicies\/getEffectiveFirewalls$/;
 const SUBNETS = /^\/compute\/v1\/projects\/([^/]+)\/(?:aggregated|regions\/([^/]+))\/subnetworks$/;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -106,12 +118,21 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
   const method = req.method ?? 'GET';
 
   if (path.startsWith('/__fake/')) return control(engine, method, path, req, res);
+  if (await routeVpc(engine, method, path, q, req, res)) return;
 
   const p = POLICY.exec(path);
   if (p) {
     const [, project, region, firewallPolicy, verb] = p;
     const at = { project, firewallPolicy, ...(region ? { region } : {}) };
     if (!verb && method === 'GET') return send(res, 200, await engine.get(at));
+    if (!verb && method === 'PATCH') {
+      const body = (await readBody(req)) as FirewallPolicy | undefined;
+      return send(
+        res,
+        200,
+        await engine.patch({ ...at, firewallPolicyResource: body, requestId: strParam(q, 'requestId') }),
+      );
+    }
     if (verb === 'getRule' && method === 'GET') {
       return send(res, 200, await engine.getRule({ ...at, priority: intParam(q, 'priority') }));
     }
@@ -157,6 +178,42 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
   throw new ComputeApiError(404, 'notFound', `The fake Compute server does not serve ${method} ${path}.`);
 }
 
+/** VPC firewall rules, networks and the effective-firewalls reads; false when `path` is none of theirs. */
+async function routeVpc(
+  engine: FirewallPolicyEngine,
+  method: string,
+  path: string,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  const answer = async (value: unknown | Promise<unknown>) => {
+    send(res, 200, await value);
+    return true;
+  };
+  const e = REGION_EFFECTIVE.exec(path);
+  if (e && method === 'GET') return answer(effectiveFirewalls(engine, e[1]!, q.get('network'), e[2]));
+  const f = FIREWALLS.exec(path);
+  if (f) {
+    const [, project, name] = f as unknown as [string, string, string | undefined];
+    if (!name && method === 'GET') return answer(engine.firewalls.list(project));
+    if (!name && method === 'POST') return answer(engine.firewalls.insert(project, (await readBody(req)) as never));
+    if (name && method === 'GET') return answer(engine.firewalls.get(project, name));
+    if (name && method === 'PATCH')
+      return answer(engine.firewalls.patch(project, name, (await readBody(req)) as never));
+    if (name && method === 'DELETE') return answer(engine.firewalls.delete(project, name));
+  }
+  const n = NETWORKS.exec(path);
+  if (n && method === 'GET') {
+    const [, project, name, effective] = n as unknown as [string, string, string | undefined, string | undefined];
+    if (!name) return answer(engine.networks.list(project));
+    return answer(effective ? effectiveFirewalls(engine, project, name) : engine.networks.get(project, name));
+  }
+  if (n?.[2] && !n[3] && method === 'PATCH')
+    return answer(engine.networks.patch(n[1]!, n[2], (await readBody(req)) as never));
+  return false;
+}
+
 async function control(
   engine: FirewallPolicyEngine,
   method: string,
@@ -188,6 +245,11 @@ async function control(
       throw new ComputeApiError(409, 'alreadyExists', (err as Error).message);
     }
     return send(res, 200, {});
+  }
+  if (method === 'POST' && path === '/__fake/networks') {
+    const b = (await readBody(req)) as { project: string; name: string };
+    engine.ensureNetwork(b.project, b.name);
+    return send(res, 200, engine.networks.get(b.project, b.name));
   }
   if (method === 'POST' && path === '/__fake/subnetworks') {
     const b = (await readBody(req)) as { project: string; subnetworks: FakeSubnetwork[]; replace?: boolean };
@@ -262,7 +324,7 @@ export async function main(argv: string[]): Promise<FakeComputeServer> {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith('--'))
-      throw new Error(`unexpected argument '${a}' (options: --port --state --project --policy --completion)`);
+      throw new Error(`unexpected argument '${a}' (options: --port --state --project --policy --network --completion)`);
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`option ${a} needs a value`);
     args.set(a.slice(2), v);
@@ -285,6 +347,7 @@ export async function main(argv: string[]): Promise<FakeComputeServer> {
   if (project && policy && !engine.toJSON().policies.some((p) => p.project === project && p.name === policy)) {
     engine.createPolicy(project, policy);
   }
+  if (project && args.has('network')) engine.ensureNetwork(project, args.get('network')!);
   return startFakeComputeServer({ engine, port });
 }
 

@@ -5,6 +5,8 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Directory, DirectoryState } from './directory';
+import type { FirewallState, FirewallStore } from './firewalls';
+import type { NetworkState, NetworkStore } from './networks';
 import type { IRule, OperationRecord, PolicyRecord } from './types';
 import { policyKey } from './wire';
 
@@ -16,8 +18,11 @@ export function stateFileIn(dir: string): string {
   return join(dir, STATE_FILE_NAME);
 }
 
-/** The persisted JSON form (`version: 1`). Read with `readStateFile`. `subnetworks`/`tagValues`: directory.ts. */
-export interface EngineState extends DirectoryState {
+/**
+ * The persisted JSON form (`version: 1`). Read with `readStateFile`. `subnetworks`/`tagValues`: directory.ts;
+ * `networks` (networks.ts) and `firewalls` (firewalls.ts) are optional (contract C1): files without them still load.
+ */
+export interface EngineState extends DirectoryState, NetworkState, FirewallState {
   version: 1;
   nextId: number;
   /** The policies, each with its rules as a list by ascending priority. */
@@ -65,6 +70,8 @@ export interface EngineData {
   operations: readonly OperationRecord[];
   requestIds: ReadonlyMap<string, { operation: string; at: number }>;
   directory?: Directory;
+  networks?: NetworkStore;
+  firewalls?: FirewallStore;
 }
 
 /** The engine's key of a remembered request id (per project). */
@@ -93,6 +100,8 @@ export function encodeState(d: EngineData): EngineState {
       return { project, requestId, operation: v.operation, at: v.at };
     }),
     ...(d.directory ? d.directory.toState() : {}),
+    ...(d.networks ? d.networks.toState() : {}),
+    ...(d.firewalls ? d.firewalls.toState() : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export type GetRuleRequest = protos.google.cloud.compute.v1.IGetRuleNetworkFirew
 export type AddRuleRequest = protos.google.cloud.compute.v1.IAddRuleNetworkFirewallPolicyRequest & Regional;
 /** patchRule request. */
 export type PatchRuleRequest = protos.google.cloud.compute.v1.IPatchRuleNetworkFirewallPolicyRequest & Regional;
+/** patch request (the batch update: the whole `rules` list with the policy's `fingerprint`). */
+export type PatchPolicyRequest = protos.google.cloud.compute.v1.IPatchNetworkFirewallPolicyRequest & Regional;
 /** removeRule request. */
 export type RemoveRuleRequest = protos.google.cloud.compute.v1.IRemoveRuleNetworkFirewallPolicyRequest & Regional;
 /** globalOperations.get / wait request (regionOperations with `region`). */
@@ -36,7 +38,7 @@ export type OperationRequest = protos.google.cloud.compute.v1.IWaitGlobalOperati
 export type Completion = 'immediate' | { afterPolls: number } | { afterMs: number };
 
 /** The API methods the engine serves (keys of the call counters). */
-export type Method = 'get' | 'getRule' | 'addRule' | 'patchRule' | 'removeRule' | 'getOperation' | 'wait';
+export type Method = 'get' | 'getRule' | 'addRule' | 'patchRule' | 'removeRule' | 'patch' | 'getOperation' | 'wait';
 
 /** Engine configuration; every field optional. */
 export interface EngineOptions {
@@ -51,7 +53,10 @@ export interface EngineOptions {
   capacity?: Partial<CapacitySettings>;
   /** Shorthand for `capacity.attributesPerPolicy`. */
   ruleAttributeQuota?: number;
-  /** A write while an operation on the same policy is running is 400 `resourceNotReady` (default true). */
+  /**
+   * A write while an operation on the same policy is running is 400 `resourceNotReady` (default true). With false,
+   * only a running batch update (patch) refuses writes (batch-update-overview).
+   */
   serializeWrites?: boolean;
   /** Per-rule limits (defaults: the documented ones). */
   limits?: Partial<RuleLimits>;
@@ -70,7 +75,7 @@ export interface Counters {
   calls: Record<Method, number>;
   /** get + getRule calls. */
   reads: number;
-  /** addRule + patchRule + removeRule calls (failed and deduplicated ones included). */
+  /** addRule + patchRule + removeRule + patch calls (failed and deduplicated ones included). */
   writes: number;
   /** getOperation + wait calls. */
   polls: number;
@@ -105,7 +110,9 @@ export interface OperationFault {
 export type Effect =
   | { kind: 'add'; rule: IRule }
   | { kind: 'patch'; from: number; rule: IRule }
-  | { kind: 'remove'; priority: number };
+  | { kind: 'remove'; priority: number }
+  /** A batch update (patch): the policy's rules become `rules`; `description` when the patch sets it. */
+  | { kind: 'replace'; rules: IRule[]; description?: string };
 
 /** One operation, as the engine keeps (and persists) it. */
 export interface OperationRecord {
@@ -114,7 +121,11 @@ export interface OperationRecord {
   project: string;
   /** A regional policy's operation (a region operation); absent: a global operation. */
   region?: string;
+  /** The target policy's name ('' for an operation on another resource, `targetLink`). */
   policy: string;
+  /** Another target than a policy (a VPC firewall rule or network): its path `projects/P/global/…` and id. */
+  targetLink?: string;
+  targetId?: string;
   operationType: string;
   requestId?: string;
   createdAt: number;
@@ -139,10 +150,18 @@ export interface PolicyRecord {
   rules: Map<number, IRule>;
 }
 
+/** What the VPC firewall and network stores need of the engine: ids, time, and their (at once DONE) operations. */
+export interface OperationHost {
+  newId(): string;
+  now(): number;
+  /** Records the DONE operation of a write that took effect when received; returns it as the API does. */
+  done(project: string, target: string, targetId: string, operationType: string): IOperation;
+}
+
 /** Counters at zero. */
 export function emptyCounters(): Counters {
   return {
-    calls: { get: 0, getRule: 0, addRule: 0, patchRule: 0, removeRule: 0, getOperation: 0, wait: 0 },
+    calls: { get: 0, getRule: 0, addRule: 0, patchRule: 0, removeRule: 0, patch: 0, getOperation: 0, wait: 0 },
     reads: 0,
     writes: 0,
     polls: 0,

@@ -126,7 +126,8 @@ function checkList(
   return undefined;
 }
 
-function checkPorts(field: string, ports: unknown): ComputeApiError | undefined {
+/** 400 invalid unless every port is an integer or a range LOW-HIGH in 0-65535 (policy rules and VPC rules). */
+export function checkPorts(field: string, ports: unknown): ComputeApiError | undefined {
   if (ports === undefined || ports === null) return undefined;
   if (!Array.isArray(ports)) return invalidField(field, ports, 'Expected a list.');
   for (const p of ports) {

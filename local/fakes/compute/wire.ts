@@ -95,8 +95,8 @@ export function operationView(op: OperationRecord, rec: PolicyRecord | undefined
     id: op.id,
     name: op.name,
     operationType: op.operationType,
-    targetLink: `${BASE}/${policyKey(op.project, op.policy, op.region)}`,
-    ...(rec ? { targetId: rec.id } : {}),
+    targetLink: `${BASE}/${op.targetLink ?? policyKey(op.project, op.policy, op.region)}`,
+    ...(op.targetId ? { targetId: op.targetId } : rec ? { targetId: rec.id } : {}),
     status: op.status,
     user: 'fake-compute@example.com',
     progress: done ? 100 : 0,
@@ -120,6 +120,7 @@ const OP_TYPES: Record<Effect['kind'], string> = {
   add: 'addFirewallRuleToFirewallPolicy',
   patch: 'patchFirewallRuleInFirewallPolicy',
   remove: 'removeFirewallRuleFromFirewallPolicy',
+  replace: 'compute.networkFirewallPolicy.patch', // recorded (k8s-config-connector computenetworkfirewallpolicy)
 };
 
 /** A new RUNNING operation of `effect` on `rec` (its name derived from its id, as Compute's look). */
@@ -129,11 +130,12 @@ export function operationRecord(
   rec: PolicyRecord,
   effect: Effect,
   requestId: string | undefined,
+  /** The error it will end with (a quota or an injected fault): then it has no effect. */
+  error?: OperationRecord['error'],
 ): OperationRecord {
-  const hex = createHash('sha256').update(id).digest('hex');
   return {
     id,
-    name: `operation-${now}-${hex.slice(0, 13)}-${hex.slice(13, 21)}-${hex.slice(21, 29)}`,
+    name: operationName(id, now),
     project: rec.project,
     ...(rec.region ? { region: rec.region } : {}),
     policy: rec.name,
@@ -141,7 +143,29 @@ export function operationRecord(
     createdAt: now,
     polls: 0,
     status: 'RUNNING',
-    effect,
+    ...(error ? { error } : { effect }),
     ...(requestId ? { requestId } : {}),
   };
+}
+
+/** Compute's look of an operation name, derived from its id. */
+function operationName(id: string, now: number): string {
+  const hex = createHash('sha256').update(id).digest('hex');
+  return `operation-${now}-${hex.slice(0, 13)}-${hex.slice(13, 21)}-${hex.slice(21, 29)}`;
+}
+
+/**
+ * The operation of a write on a VPC firewall rule or network (`target`: `projects/P/global/…`): DONE when returned,
+ * its effect already made (the fake completes these writes at once; Google answers RUNNING first).
+ */
+export function resourceOperation(
+  id: string,
+  now: number,
+  project: string,
+  target: string,
+  targetId: string,
+  operationType: string,
+): OperationRecord {
+  const base = { id, name: operationName(id, now), project, policy: '', targetLink: target, targetId };
+  return { ...base, operationType, createdAt: now, polls: 0, status: 'DONE', endedAt: now };
 }

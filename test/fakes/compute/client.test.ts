@@ -91,3 +91,25 @@ test("a closed client rejects with the real client's string", async () => {
   await policies.close();
   await expect(policies.get({ project: P, firewallPolicy: FP })).rejects.toBe('The client has already been closed.');
 });
+
+test('patch (batch update) through the fake clients: the whole list lands in one operation; a stale fingerprint is 412', async () => {
+  const engine = new FirewallPolicyEngine();
+  engine.createPolicy(P, FP);
+  const policies = new FakeNetworkFirewallPoliciesClient(engine);
+  const operations = new FakeGlobalOperationsClient(engine);
+  const [before] = await policies.get({ project: P, firewallPolicy: FP });
+  const rules = [rule({ priority: 900 }), ...(before.rules ?? [])];
+  const [op] = await policies.patch({
+    project: P,
+    firewallPolicy: FP,
+    firewallPolicyResource: { rules, fingerprint: before.fingerprint },
+  });
+  await operations.wait({ project: P, operation: op.name });
+  expect(engine.rules(P, FP).map((r) => r.priority)).toEqual([900, 2147483644, 2147483645, 2147483646, 2147483647]);
+  const stale = policies.patch({
+    project: P,
+    firewallPolicy: FP,
+    firewallPolicyResource: { rules, fingerprint: before.fingerprint },
+  });
+  await expect(stale).rejects.toMatchObject({ httpStatusCode: 412 });
+});

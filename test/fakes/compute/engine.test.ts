@@ -353,7 +353,7 @@ test('counters split reads, writes and polls per method', async () => {
   await e.wait({ project: P, operation: op.name });
   await e.getRule({ project: P, firewallPolicy: FP, priority: 1 });
   expect(e.counters()).toMatchObject({
-    calls: { get: 1, getRule: 1, addRule: 1, patchRule: 0, removeRule: 0, wait: 1, getOperation: 0 },
+    calls: { get: 1, getRule: 1, addRule: 1, patchRule: 0, removeRule: 0, patch: 0, wait: 1, getOperation: 0 },
     reads: 2,
     writes: 1,
     polls: 1,
