@@ -19,7 +19,11 @@ import type { FirewallPolicyEngine } from './engine';
 /** The VPC network of the examples (the host project's Shared VPC), and of a file that names none. */
 export const EXAMPLE_NETWORK = 'shared-vpc';
 /** The example network's description (the example projects' subnets). */
-export const EXAMPLE_NETWORK_FILE = join(__dirname, '../../../examples/network.yaml');
+export const EXAMPLE_NETWORK_FILE = join(
+  __dirname,
+  __filename.endsWith('.ts') ? '../../..' : '../../../..', // the repository root, from sources or from dist/
+  'examples/network.yaml',
+);
 
 /** One subnet of the description: a Compute subnetwork without its network URL, and the project it is meant for. */
 export type SubnetSpec = Omit<FakeSubnetwork, 'network' | 'selfLink'> & {
