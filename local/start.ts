@@ -17,7 +17,15 @@ import { type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
 import { stateFileIn } from './fakes/compute/state';
 import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
-import { CLI_ENV_FILE, cliEnv, type LocalStack, REPO_ROOT, renderCliEnv, startLocalStack } from './stack';
+import {
+  CLI_ENV_FILE,
+  cliEnv,
+  type LocalStack,
+  NetworkFileError,
+  REPO_ROOT,
+  renderCliEnv,
+  startLocalStack,
+} from './stack';
 
 const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
 
@@ -31,6 +39,8 @@ options:
   --state-dir DIR   where the fake firewall state and the function logs live (default: .local)
   --policy FILE     platform policy file of the functions and the CLI (EGRESS_POLICY_FILE); e.g.
                     examples/policy/regional.yaml for regional placement (one regional policy per region)
+  --network FILE    the host project's VPC network and its subnets (YAML, see examples/network.yaml, the
+                    default); a project it leaves out gets a subnet from the local pool (docs/local.md)
   --fresh           forget the fake firewall state of earlier runs first
   --timeout SEC     how long to wait for the outcome of a change (default: 30)
   --verbose         print each start-up step
@@ -45,6 +55,8 @@ export interface LocalPipelineArgs {
   stateDir: string;
   /** The platform policy file (absolute), or undefined for the documented defaults. */
   policyFile?: string;
+  /** The network description (absolute), or undefined for examples/network.yaml. */
+  networkFile?: string;
   fresh: boolean;
   timeoutMs: number;
   verbose: boolean;
@@ -60,6 +72,7 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
       once: { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
       policy: { type: 'string' },
+      network: { type: 'string' },
       fresh: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
       verbose: { type: 'boolean', default: false },
@@ -73,6 +86,7 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
     once: values.once ?? false,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.local')),
     ...(values.policy ? { policyFile: resolve(values.policy) } : {}),
+    ...(values.network ? { networkFile: resolve(values.network) } : {}),
     fresh: values.fresh ?? false,
     timeoutMs: timeout * 1000,
     verbose: values.verbose ?? false,
@@ -179,12 +193,17 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
         stateDir: args.stateDir,
         logDir: join(args.stateDir, 'logs'),
         ...(args.policyFile ? { policyFile: args.policyFile } : {}),
+        ...(args.networkFile ? { networkFile: args.networkFile } : {}),
         ...(args.verbose ? { onStep: (m: string) => out(`  ${m}`) } : {}),
       });
     } catch (err) {
       if (err instanceof EmulatorSetupError) {
         process.stderr.write(`npm start: ${err.message}\n`);
         return 1;
+      }
+      if (err instanceof NetworkFileError) {
+        process.stderr.write(`npm start: ${err.message}\n`);
+        return 2;
       }
       throw err;
     }

@@ -142,6 +142,18 @@ it('--help prints the usage and exits 0', async () => {
   expect(r.output()).toMatch(/--once/);
 });
 
+it('--network FILE that cannot be used: FILE:LINE problems with hints, exit 2, nothing started', async () => {
+  const file = join(work, 'net.yaml');
+  writeFileSync(file, 'subnets:\n  - name: ledger-usc1\n    region: us-central1\n    ipCidrRange: 10.1.0.1/24\n');
+  const r = run(['--once', '--network', file, '--state-dir', join(work, 'state')]);
+  expect(await r.exit).toEqual({ code: 2, signal: null });
+  expect(r.output()).toMatch(
+    /net\.yaml:4: subnet ledger-usc1: ipCidrRange `10\.1\.0\.1\/24` has host bits set .*\(hint: /,
+  );
+  expect(r.output()).not.toMatch(/^\s+at /m);
+  expect(functionHosts(join(work, 'state'))).toEqual([]);
+});
+
 it('without Java it says what to install and exits 1', async () => {
   const { PUBSUB_EMULATOR_HOST: _reuse, ...env } = process.env;
   const r = run(['--once', '--state-dir', join(work, 'state')], { ...env, PATH: join(work, 'no-bin') });
@@ -268,6 +280,7 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
       'EGRESS_MANIFEST_PREFIX',
       'EGRESS_HOST_PROJECT',
       'EGRESS_FIREWALL_POLICY',
+      'EGRESS_NETWORK',
       'EGRESS_PUBSUB_PROJECT',
       'EGRESS_CHANGES_TOPIC',
       'EGRESS_STATUS_TOPIC',
@@ -276,6 +289,7 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
     ]),
   );
   expect(vars.EGRESS_STATE_FILE).toBe(join(work, 'state/compute.json'));
+  expect(vars.EGRESS_NETWORK).toBe('shared-vpc');
 
   // drift reads the fake bucket and the fake Compute: clean.
   const drift = egressWithEnvFile(envFile, work, 'drift', '--format', 'json');

@@ -75,7 +75,8 @@ test('an NXDOMAIN name makes no connection; a rule without logging writes no fir
     project: 'p1',
     destination: 'gone.example.net',
     policies,
-    dns: {},
+    // A name the table says does not exist (one the table lacks would get a synthesized answer).
+    dns: { 'gone.example.net': { nxdomain: true } },
     workload: w,
     net,
     logs,
