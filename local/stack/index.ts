@@ -126,8 +126,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     });
     const network = stackNetwork(engine, hostProject, platform.firewall.target, opts.networkFile);
-    // Contract C1 (fake-net): the fake Compute's network must exist. On merge, call here:
-    //   engine.ensureNetwork(hostProject, network.name);
+    // The network the subnets name exists in the fake, with its enforcement order (AFTER_CLASSIC_FIREWALL unless
+    // a state dir or a developer's patch says otherwise).
+    engine.ensureNetwork(hostProject, network.name);
 
     const emulator = await startPubsubEmulator();
     cleanups.push(() => emulator.stop());

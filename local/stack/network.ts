@@ -10,12 +10,12 @@ import { REGION_PATTERN } from '../../shared/core/manifest/schema';
 import type { TargetMapping } from '../../shared/core/policy/types';
 import type { FakeSubnetwork } from '../fakes/compute/directory';
 import type { FirewallPolicyEngine } from '../fakes/compute/engine';
+import { networkUrl } from '../fakes/compute/firewalls';
 import {
   EXAMPLE_NETWORK_FILE,
   loadNetworkFile,
   type NetworkDescription,
   NetworkFileError,
-  networkUrl,
   type SubnetSpec,
   seedSubnetworks,
 } from '../fakes/compute/subnets';

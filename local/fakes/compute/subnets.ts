@@ -15,6 +15,7 @@ import { REGION_PATTERN } from '../../../shared/core/manifest/schema';
 import { subnetNameMatcher } from '../../../shared/core/policy/target';
 import type { FakeSubnetwork } from './directory';
 import type { FirewallPolicyEngine } from './engine';
+import { networkUrl } from './firewalls';
 
 /** The VPC network of the examples (the host project's Shared VPC), and of a file that names none. */
 export const EXAMPLE_NETWORK = 'shared-vpc';
@@ -295,11 +296,6 @@ export function subnetRanges(
     ...(s.secondaryIpRanges ?? []).map((r) => r.ipCidrRange),
     ...[s.internalIpv6Prefix, s.externalIpv6Prefix, s.ipv6CidrRange].filter((x): x is string => !!x),
   ];
-}
-
-/** The full URL of a network of the host project, as subnetworks carry it. */
-export function networkUrl(hostProject: string, network: string): string {
-  return `https://www.googleapis.com/compute/v1/projects/${hostProject}/global/networks/${network}`;
 }
 
 /** The described subnets as the fake's subnetworks of `hostProject` (the `project` hint is not a Compute field). */
