@@ -66,7 +66,7 @@ test('each listed region: a regional policy, its association with the Shared VPC
   expect(assoc).toMatchObject({
     region: '${each.key}',
     firewall_policy: '${google_compute_region_network_firewall_policy.egress[each.key].id}',
-    attachment_target: '${data.google_compute_network.shared_vpc.id}',
+    attachment_target: '${local.network_id}',
   });
   const rule = resource(tf, 'google_compute_region_network_firewall_policy_rule', 'baseline');
   const global = resource(tf, 'google_compute_network_firewall_policy_rule', 'baseline');

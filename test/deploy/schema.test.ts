@@ -39,11 +39,12 @@ test('the fixture describes the providers terraform/versions.tf pins, at a versi
 
 test('the fixture holds a schema for exactly the types terraform/ uses (stale entries mean it was not regenerated)', () => {
   const used = usedTypes(tfSources());
-  const described = new Set(
-    Object.values(fixture.providers).flatMap((p) => [...Object.keys(p.resources), ...Object.keys(p.dataSources)]),
-  );
   const builtin = new Set(['terraform_data']);
-  expect([...described].sort()).toEqual([...used.resources, ...used.data].filter((t) => !builtin.has(t)).sort());
+  const providers = Object.values(fixture.providers);
+  expect(providers.flatMap((p) => Object.keys(p.resources)).sort()).toEqual(
+    [...used.resources].filter((t) => !builtin.has(t)).sort(),
+  );
+  expect(providers.flatMap((p) => Object.keys(p.dataSources)).sort()).toEqual([...used.data].sort());
 });
 
 test('version constraints: ~> X.Y allows the newest X.*, ~> X.Y.Z only X.Y.*', () => {
@@ -89,6 +90,13 @@ describe('a mutated copy of terraform/ fails the check, naming file, block and t
     mutate('drift.tf', /dynamic "env" \{/, 'dynamic "envs" {');
     expect(await problems()).toEqual([
       'drift.tf: google_cloud_run_v2_job.drift.template.template.containers: dynamic "envs": no such nested block (did you mean "env"?)',
+    ]);
+  });
+
+  test('a misspelled argument in lifecycle.ignore_changes', async () => {
+    mutate('network.tf', /\n {6}routing_mode,/, '\n      routing_mod,');
+    expect(await problems()).toEqual([
+      'network.tf: google_compute_network.shared_vpc: lifecycle.ignore_changes: unknown argument "routing_mod" (did you mean "routing_mode"?)',
     ]);
   });
 

@@ -74,6 +74,25 @@ function checkBody(body: Json, schema: BlockSchema, file: string, where: string,
   }
 }
 
+/** `lifecycle { ignore_changes = [...] }` may name only the resource's own top-level arguments and blocks. */
+function checkIgnoreChanges(block: Json, schema: BlockSchema, file: string, where: string, out: SchemaProblem[]): void {
+  const known = [...schema.args, ...Object.keys(schema.blocks)];
+  for (const lifecycle of (block.lifecycle ?? []) as Json[]) {
+    const entries = lifecycle.ignore_changes;
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      const name = /^\$\{([a-z0-9_]+)/.exec(String(entry))?.[1];
+      if (name && !known.includes(name)) {
+        out.push({
+          file,
+          where,
+          message: `lifecycle.ignore_changes: unknown argument "${name}"${suggest(name, known)}`,
+        });
+      }
+    }
+  }
+}
+
 /** The provider local name that owns a type: the word before the first underscore (Terraform's default). */
 function providerOf(type: string): string {
   return type.split('_')[0]!;
@@ -110,6 +129,7 @@ function checkTyped(
           Object.entries(block).filter(([k]) => !META_ARGS.has(k) && !META_BLOCKS.has(k)),
         ) as Json;
         checkBody(body, schema, file, where, out);
+        checkIgnoreChanges(block, schema, file, where, out);
       }
     }
   }

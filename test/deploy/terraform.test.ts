@@ -370,7 +370,7 @@ describe('zero-trust baseline', () => {
     expect(rule.firewall_policy).toBe('${google_compute_network_firewall_policy.egress.name}');
     expect(rule.direction).toBe('EGRESS');
     const assoc = resource(tf, 'google_compute_network_firewall_policy_association', 'shared_vpc');
-    expect(assoc.attachment_target).toBe('${data.google_compute_network.shared_vpc.id}');
+    expect(assoc.attachment_target).toBe('${local.network_id}');
   });
 
   test('*.googleapis.com resolves privately to private.googleapis.com', () => {
