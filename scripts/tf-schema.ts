@@ -4,7 +4,8 @@
  * nested block). Providers cannot be downloaded here, so the schema comes from the provider's prebuilt CDK for
  * Terraform bindings on npm (@cdktf/provider-google, @cdktf/provider-archive): each binding records, for every
  * resource, the configurable arguments and the nested blocks it writes (`synthesizeHclAttributes`, `isBlock`), and
- * its package.json names the provider version it was generated from (`cdktf.provider.version`).
+ * its package.json names the provider version it was generated from (`cdktf.provider.version`); its index.d.ts marks
+ * the required ones (a configuration property without `?`).
  *
  * The packages are NOT dependencies of this repository (the google one is ~300 MB unpacked): the script `npm pack`s
  * them into a temporary directory, unpacks only what it reads, and removes the directory at the end.
@@ -25,10 +26,12 @@ export const DEFAULT_PACKAGES: Record<string, string> = {
   archive: '@cdktf/provider-archive@11.0.1',
 };
 
-/** One block's schema: its arguments and its nested blocks (recursively). */
+/** One block's schema: its arguments, its nested blocks (recursively), and which of both are required. */
 export interface BlockSchema {
   args: string[];
   blocks: Record<string, BlockSchema>;
+  /** Arguments and nested blocks without which the provider refuses the block (absent: none known). */
+  required?: string[];
 }
 
 export interface ProviderSchema {
@@ -93,22 +96,49 @@ function attrObjects(js: string): Map<string, string> {
   return out;
 }
 
+/**
+ * The required properties (camelCase) of every interface of a binding's index.d.ts: a property without `?` is one
+ * the provider requires. The resource's own configuration is under '' (the interface extending the meta-arguments).
+ */
+function requiredProps(dts: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const m of dts.matchAll(/\nexport interface (\w+)( extends cdktf\.TerraformMetaArguments)? \{([\s\S]*?)\n\}/g)) {
+    const required = new Set([...m[3]!.matchAll(/\n\s+readonly (\w+): /g)].map((p) => p[1]!));
+    out.set(m[2] ? '' : m[1]!, required);
+  }
+  return out;
+}
+
+/** The interface a mapping function converts: `dnsPolicyNetworksToHclTerraform` -> `DnsPolicyNetworks`. */
+const interfaceOf = (fn: string): string => (fn ? fn[0]!.toUpperCase() + fn.slice(1, -'ToHclTerraform'.length) : '');
+
 /** The block schema of `fn` (a function name, or '' for the resource itself), following nested block functions. */
-function blockSchema(objects: Map<string, string>, fn: string, file: string, depth = 0): BlockSchema {
+function blockSchema(
+  objects: Map<string, string>,
+  required: Map<string, Set<string>>,
+  fn: string,
+  file: string,
+  depth = 0,
+): BlockSchema {
   const body = objects.get(fn);
   if (body === undefined || depth > 20) throw new Error(`${file}: no attribute list for ${fn || 'the resource'}`);
   const schema: BlockSchema = { args: [], blocks: {} };
+  const mustHave = required.get(interfaceOf(fn));
+  const needed: string[] = [];
   for (const m of body.matchAll(/\n\s+"?([A-Za-z0-9_]+)"?: \{\n\s+value: ([^\n]*),\n\s+isBlock: (true|false),/g)) {
     const [, name, value, isBlock] = m as unknown as [string, string, string, string];
+    const camel = /(?:struct\.|this\._)(\w+)/.exec(value)?.[1];
+    if (camel && mustHave?.has(camel)) needed.push(name);
     if (isBlock === 'false') {
       schema.args.push(name);
       continue;
     }
     const nestedFn = /(?<!cdktf\.)\b([a-z]\w*ToHclTerraform)\b/.exec(value)?.[1];
     if (!nestedFn) throw new Error(`${file}: block ${name} has no mapping function`);
-    schema.blocks[name] = blockSchema(objects, nestedFn, file, depth + 1);
+    schema.blocks[name] = blockSchema(objects, required, nestedFn, file, depth + 1);
   }
   schema.args.sort();
+  if (needed.length > 0) schema.required = needed.sort();
   return schema;
 }
 
@@ -141,9 +171,13 @@ export function readBindings(
     const file = join(lib, entry.name, 'index.js');
     if (!entry.isDirectory() || !existsSync(file)) continue;
     const js = readFileSync(file, 'utf8');
+    const dtsFile = join(lib, entry.name, 'index.d.ts');
+    const required = existsSync(dtsFile)
+      ? requiredProps(readFileSync(dtsFile, 'utf8'))
+      : new Map<string, Set<string>>();
     const type = /\.tfResourceType = "([a-z0-9_]+)";/.exec(js)?.[1];
     if (!type) continue;
-    const schema = () => blockSchema(attrObjects(js), '', `${pkg.name}/lib/${entry.name}`);
+    const schema = () => blockSchema(attrObjects(js), required, '', `${pkg.name}/lib/${entry.name}`);
     if (entry.name === 'provider') out.provider = schema();
     else if (entry.name.startsWith('data-')) {
       out.dataSourceTypes.push(type);
@@ -173,6 +207,7 @@ function packAndUnpack(spec: string, into: string): void {
     '--wildcards',
     'package/package.json',
     'package/lib/*/index.js',
+    'package/lib/*/index.d.ts',
   ]);
 }
 

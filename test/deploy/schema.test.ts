@@ -17,7 +17,7 @@ const tfSources = () =>
     .filter((f) => f.endsWith('.tf'))
     .map((f) => readFileSync(join(TF_DIR, f), 'utf8'));
 
-test('every resource and data source type, argument and nested block of terraform/ exists in the pinned providers', async () => {
+test('every resource and data source type, argument and nested block of terraform/ exists in the pinned providers, every required one is set', async () => {
   const problems = await checkTerraformDir(TF_DIR, fixture);
   expect(problems.map((p) => `${p.file}: ${p.where}: ${p.message}`)).toEqual([]);
 });
@@ -97,6 +97,19 @@ describe('a mutated copy of terraform/ fails the check, naming file, block and t
     mutate('network.tf', /\n {6}routing_mode,/, '\n      routing_mod,');
     expect(await problems()).toEqual([
       'network.tf: google_compute_network.shared_vpc: lifecycle.ignore_changes: unknown argument "routing_mod" (did you mean "routing_mode"?)',
+    ]);
+  });
+
+  test('a missing required argument and a missing required nested block', async () => {
+    mutate('network.tf', /\n {4}network_url = local\.network_id\n/, '\n');
+    mutate(
+      'firewall.tf',
+      /\n {4}layer4_configs \{\n {6}ip_protocol = each\.value\.protocol\n {6}ports {7}= each\.value\.ports\n {4}\}\n/,
+      '\n',
+    );
+    expect(await problems()).toEqual([
+      'firewall.tf: google_compute_network_firewall_policy_rule.baseline.match: missing required nested block layer4_configs { ... }',
+      'network.tf: google_dns_policy.shared_vpc.networks: missing required argument "network_url"',
     ]);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Checks terraform/*.tf against the pinned providers' schemas recorded in fixtures/provider-schema.json (written by
  * scripts/tf-schema.ts from the providers' prebuilt CDK bindings): every resource and data source type, every
- * argument and every nested block (also inside `dynamic` blocks) must exist in the provider that owns the type.
+ * argument and every nested block (also inside `dynamic` blocks) must exist in the provider that owns the type, and
+ * every required argument and nested block must be set.
  * Terraform's own meta-arguments are allowed everywhere. No provider is downloaded.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,6 +45,12 @@ function suggest(name: string, known: string[]): string {
 /** Checks one block body against `schema`; `where` names it for the message. */
 function checkBody(body: Json, schema: BlockSchema, file: string, where: string, out: SchemaProblem[]): void {
   const known = [...schema.args, ...Object.keys(schema.blocks)];
+  const dynamicBlocks = (body.dynamic ?? {}) as Record<string, unknown>;
+  for (const name of schema.required ?? []) {
+    if (name in body || name in dynamicBlocks) continue;
+    const what = name in schema.blocks ? `nested block ${name} { ... }` : `argument "${name}"`;
+    out.push({ file, where, message: `missing required ${what}` });
+  }
   for (const [key, value] of Object.entries(body)) {
     if (key === 'dynamic') {
       for (const [name, uses] of Object.entries(value as Record<string, Json[]>)) {
