@@ -6,13 +6,21 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are Terraform interpolations
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Block, loadTerraform, nested, resource, type TerraformDoc, variableDefault } from './hcl';
+import {
+  type Block,
+  loadTerraform,
+  nested,
+  PARSE_TIMEOUT_MS,
+  resource,
+  type TerraformDoc,
+  variableDefault,
+} from './hcl';
 
 const TF_DIR = join(__dirname, '..', '..', 'terraform');
 let tf: TerraformDoc;
 beforeAll(async () => {
   tf = await loadTerraform(TF_DIR);
-});
+}, PARSE_TIMEOUT_MS);
 
 const ORDERS = ['AFTER_CLASSIC_FIREWALL', 'BEFORE_CLASSIC_FIREWALL'];
 

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { BASELINE, BASELINE_PRIORITY, HANDOFF } from '../../local/stack/baseline';
 import { firewallEngine } from '../../local/stack/firewall';
 import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
-import { loadTerraform, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
+import { loadTerraform, PARSE_TIMEOUT_MS, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
 
 let tf: TerraformDoc;
 beforeAll(async () => {
   tf = await loadTerraform(join(__dirname, '../../terraform'));
-});
+}, PARSE_TIMEOUT_MS);
 
 test('the placement variables default to the platform policy defaults (global)', () => {
   expect(variableDefault(tf, 'placement')).toBe(DEFAULT_POLICY.firewall.placement);

@@ -8,7 +8,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requiredProviders, usedTypes } from '../../scripts/tf-schema';
+import { PARSE_TIMEOUT_MS } from './hcl';
 import { checkTerraformDir, loadFixture, satisfies } from './schema';
+
+jest.setTimeout(PARSE_TIMEOUT_MS);
 
 const TF_DIR = join(__dirname, '..', '..', 'terraform');
 const fixture = loadFixture();

@@ -14,6 +14,7 @@ import {
   type Block,
   loadTerraform,
   nested,
+  PARSE_TIMEOUT_MS,
   resolve,
   resource,
   resourcesOf,
@@ -99,7 +100,7 @@ let tf: TerraformDoc;
 
 beforeAll(async () => {
   tf = await loadTerraform(TF_DIR);
-});
+}, PARSE_TIMEOUT_MS);
 
 function functions(): [string, Block][] {
   return resourcesOf(tf, 'google_cloudfunctions2_function');
