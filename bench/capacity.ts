@@ -197,8 +197,15 @@ export async function benchCapacity(): Promise<string[]> {
         `placed by core/policy/placement.ts, the global policy holds ${per.get('global/egress')?.projects ?? 0})`,
     );
   }
-  // Shared rules: each of the top-K destinations is one rule for all its users (1 FQDN, all, the target service
-  // accounts together = 3 attributes, as counted); each project keeps its own rules for the rest.
+  // Shared rules: each of the top-K destinations is one rule for all its users (1 FQDN, all, the users' target
+  // service accounts), counted by the one count; each project keeps its own rules for the rest.
+  const perShared = ruleAttributes(
+    {
+      match: { destFqdns: ['shared.example'], layer4Configs: [{ ipProtocol: 'all' }] },
+      targetServiceAccounts: ['u@p.iam.gserviceaccount.com'],
+    },
+    q,
+  );
   const users = new Map<string, number>();
   for (const c of costs) for (const h of c.hosts) users.set(h, (users.get(h) ?? 0) + 1);
   const ranked = [...users].sort((x, y) => y[1] - x[1]).map(([h]) => h);
@@ -211,10 +218,10 @@ export async function benchCapacity(): Promise<string[]> {
       // The project's FQDN rule shrinks by its shared hostnames (and disappears when none is left).
       return { attributes: c.attributes - cut - (own === 0 && cut > 0 ? 2 : 0), fqdns: c.fqdns - cut };
     });
-    const shared = fitInPolicy(tail, attrBudget - 3 * k, q.fqdnsPerPolicy - k);
+    const shared = fitInPolicy(tail, attrBudget - perShared * k, q.fqdnsPerPolicy - k);
     const uses = costs.reduce((n, c) => n + c.hosts.filter((h) => popular.has(h)).length, 0);
     out.push(
-      `capacity: shared rules for the top ${k} destinations (${3 * k} attributes, ${k} FQDNs): ${shared.projects} projects ` +
+      `capacity: shared rules for the top ${k} destinations (${perShared * k} attributes, ${k} FQDNs): ${shared.projects} projects ` +
         `fit one policy (bound by ${shared.binding}); ${((100 * uses) / allUses).toFixed(0)}% of hostname entries in shared rules`,
     );
   }

@@ -14,6 +14,7 @@ import {
   type Block,
   loadTerraform,
   nested,
+  PARSE_TIMEOUT_MS,
   resolve,
   resource,
   resourcesOf,
@@ -99,7 +100,7 @@ let tf: TerraformDoc;
 
 beforeAll(async () => {
   tf = await loadTerraform(TF_DIR);
-});
+}, PARSE_TIMEOUT_MS);
 
 function functions(): [string, Block][] {
   return resourcesOf(tf, 'google_cloudfunctions2_function');
@@ -370,7 +371,7 @@ describe('zero-trust baseline', () => {
     expect(rule.firewall_policy).toBe('${google_compute_network_firewall_policy.egress.name}');
     expect(rule.direction).toBe('EGRESS');
     const assoc = resource(tf, 'google_compute_network_firewall_policy_association', 'shared_vpc');
-    expect(assoc.attachment_target).toBe('${data.google_compute_network.shared_vpc.id}');
+    expect(assoc.attachment_target).toBe('${local.network_id}');
   });
 
   test('*.googleapis.com resolves privately to private.googleapis.com', () => {
