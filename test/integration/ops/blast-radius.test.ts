@@ -182,6 +182,70 @@ describe('held revocations', () => {
   });
 });
 
+describe('release after the folder was emptied (issue 19, item 4)', () => {
+  it('releases what drift lists even with no manifest left; an unknown project is "not held", with a did-you-mean', async () => {
+    const strict = {
+      ...DEFAULT_POLICY,
+      safety: { ...DEFAULT_POLICY.safety, revocationsPerWindow: 2, windowSeconds: 600 },
+    };
+    const sim = await simPipeline({ projects: 3, policy: strict });
+    await upsertAll(sim);
+    const { deps } = opsDeps(sim);
+    // The folder emptied: each deletion reaches the validator, whose revocations the applier holds beyond its rate.
+    const validator = {
+      storeFor: () => sim.store,
+      publisher: sim.publisher,
+      logger: nullLogger,
+      policy: strict,
+      changesTopic: 'egress-changes',
+      statusTopic: 'egress-status',
+      manifestPrefix: 'manifests/',
+    };
+    for (const i of [0, 1, 2]) {
+      const name = `manifests/proj-0000${i}.yaml`;
+      const { generation } = (await sim.store.stat(name))!;
+      await sim.store.delete(name);
+      await validateObject(validator, { kind: 'deleted', id: name, bucket: BUCKET, name, generation });
+    }
+    expect(sim.publisher.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'held']);
+    // Before: release refused ("holds no manifests … refused even with --allow-revocations").
+    expect((await runDrift({ ...deps, policy: strict }, { repair: true })).refused).toMatchObject({
+      code: 'EMPTY_PREFIX',
+    });
+    const listed = (await runDrift({ ...deps, policy: strict })).pendingRevocations;
+    expect(listed).toEqual(['proj-00002']);
+
+    const unknown = await releaseRevocations(deps, { projects: ['proj-0002'] });
+    expect(unknown.refused).toBeUndefined();
+    expect(unknown.items).toEqual([
+      {
+        project: 'proj-0002',
+        status: 'not-held',
+        reason:
+          'no project of that name has rules in the firewall or a manifest in the bucket; did you mean proj-00002?',
+      },
+    ]);
+    const revoked = await releaseRevocations(deps, { projects: ['proj-00000'] });
+    expect(revoked.items[0]).toMatchObject({ status: 'not-held', reason: expect.stringMatching(/already revoked/) });
+
+    const r = await releaseRevocations(deps, { projects: listed });
+    expect(r.refused).toBeUndefined();
+    expect(r.items.map((i) => [i.project, i.status])).toEqual([['proj-00002', 'released']]);
+    expect(sim.publisher.outcomes.at(-1)).toMatchObject({ project: 'proj-00002', outcome: 'applied' });
+    expect(allowed(sim, 'proj-00002')).toEqual([]);
+    expect((await runDrift({ ...deps, policy: strict })).pendingRevocations).toEqual([]);
+  });
+
+  it('`release --all` on an empty prefix is still refused (the signature of a wrong prefix)', async () => {
+    const sim = await simPipeline({ projects: 2 });
+    await upsertAll(sim);
+    const { deps } = opsDeps(sim, '');
+    const r = await releaseRevocations({ ...deps, watchedPrefix: '' }, { all: true });
+    expect(r.refused).toMatchObject({ code: 'EMPTY_PREFIX' });
+    expect(sim.publisher.outcomes).toEqual([]);
+  });
+});
+
 describe('recovery from a wrong revocation', () => {
   it('the applier records no tombstone for a delete outside the watched prefix', async () => {
     const sim = await simPipeline({ projects: 1 });
