@@ -5,12 +5,13 @@
  */
 import { simManifest, simPipeline } from '../../../local/sim';
 import { memoryPublisher } from '../../../shared/adapters/memory';
-import { encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
+import { decodeStatus, encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
 import { appliedGeneration, groupOwnedRules, isTombstone } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import { nullLogger } from '../../../shared/ports/logger';
 import { type DriftDeps, runDrift } from '../../../shared/usecases/drift';
+import { findManifest } from '../../../shared/usecases/explain';
 import { releaseRevocations } from '../../../shared/usecases/release';
 import { replay } from '../../../shared/usecases/replay';
 import { validateObject } from '../../../shared/usecases/validateObject';
@@ -337,6 +338,55 @@ describe('two files for one project', () => {
     expect(allowed(sim, 'pay')).toEqual(['api.stripe.com', 'evil.example.com']);
     return { sim, yml, yaml, validator };
   }
+
+  it('p.yml added beside a live p.yaml is refused, naming both, and every reader takes p.yaml (issue 19, item 2)', async () => {
+    const sim = await simPipeline({ projects: 0 });
+    sim.engine.directory.putSubnetworks('host-project', [
+      { name: 'pay-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.9.0.0/24' },
+    ]);
+    const status = memoryPublisher();
+    const validator = {
+      storeFor: () => sim.store,
+      publisher: {
+        publish: async (topic: string, m: PubSubMessage) =>
+          topic === 'egress-changes' ? sim.publisher.publish(topic, m) : status.publish(topic, m),
+      },
+      logger: nullLogger,
+      policy: sim.policy,
+      changesTopic: 'egress-changes',
+      statusTopic: 'egress-status',
+      manifestPrefix: 'manifests/',
+    };
+    const finalize = (o: { name: string; generation: string }) =>
+      validateObject(validator, {
+        kind: 'finalized',
+        id: o.name,
+        bucket: BUCKET,
+        name: o.name,
+        generation: o.generation,
+      });
+    await finalize(await sim.store.write('manifests/pay.yaml', Buffer.from(yamlOf(['api.stripe.com']))));
+    const yml = await sim.store.write('manifests/pay.yml', Buffer.from(yamlOf(['evil.example.com'])));
+    const outcome = await finalize(yml);
+    expect(outcome.kind).toBe('rejected');
+    const st = decodeStatus(status.published.at(-1)!.message);
+    if (!st.ok) throw new Error(st.errors.join('; '));
+    expect(st.event.data.diagnostics![0]!.message).toMatch(
+      /manifests\/pay\.yml is a second spelling of project pay: manifests\/pay\.yaml is its live manifest/,
+    );
+    expect(allowed(sim, 'pay')).toEqual(['api.stripe.com']);
+    // The readers: drift (clean against p.yaml), replay (publishes p.yaml), explain (reads p.yaml).
+    const { deps, publisher } = opsDeps(sim);
+    expect((await runDrift(deps)).report.clean).toBe(true);
+    const r = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { projects: ['pay'], dryRun: true });
+    expect(r.items.map((i) => i.object)).toEqual(['manifests/pay.yaml']);
+    const found = await findManifest(
+      'pay',
+      { kind: 'bucket', store: sim.store, bucket: BUCKET, prefix: 'manifests/' },
+      sim.policy,
+    );
+    expect(found.manifest?.path).toBe(`gs://${BUCKET}/manifests/pay.yaml`);
+  });
 
   it('deleting one re-publishes the other live file, so the firewall equals the live manifest', async () => {
     const { sim, yaml, validator } = await twoFiles();
