@@ -399,3 +399,49 @@ describe('runSync (the command) over a memory store', () => {
     }
   });
 });
+
+describe("the watcher's blast-radius guard (syncManifests with safety.local; issue 19, item 3)", () => {
+  const guard = (allow?: number, holding: readonly string[] = ['a', 'b', 'c', 'd', 'e']) => ({
+    max: 3,
+    allow,
+    revoking: (keys: readonly string[]) => keys.filter((k) => holding.includes(k)),
+    local: {
+      command: 'npm start (watching the folder)',
+      where: 'examples/manifests',
+      howToAllow: (n: number) => `start it again with \`npm start -- --allow-revocations ${n}\``,
+    },
+  });
+  async function seeded(names: string[]) {
+    const store = memoryStore();
+    for (const n of names) await store.write(`manifests/${n}.yaml`, Buffer.from(manifest(n)));
+    store.writes.length = 0;
+    return store;
+  }
+  const run = (store: ManifestStore, files: LocalManifest[], safety: ReturnType<typeof guard>) =>
+    syncManifests({ store, prefix: 'manifests/', files, validation: 'skip', deleteRemoved: true, safety });
+
+  it('an emptied folder is refused whatever the count, saying how to allow; nothing is deleted', async () => {
+    const store = await seeded(['a', 'b']);
+    const r = await run(store, [], guard());
+    expect(r.refused).toMatchObject({ code: 'EMPTY_PREFIX', projects: ['a', 'b'] });
+    expect(r.refused!.message).toMatch(/examples\/manifests holds no manifests any more/);
+    expect(r.refused!.message).toMatch(/npm start -- --allow-revocations 2/);
+    expect(store.writes).toEqual([]);
+    const allowed = await run(store, [], guard(2));
+    expect(allowed.refused).toBeUndefined();
+    expect(store.writes.sort()).toEqual(['delete manifests/a.yaml', 'delete manifests/b.yaml']);
+  });
+
+  it('many deletions at once are refused beyond safety.maxRevocationsPerRun; only projects holding an allow count', async () => {
+    const store = await seeded(['a', 'b', 'c', 'd', 'e']);
+    const keep = [local('e', manifest('e'))];
+    const refused = await run(store, keep, guard());
+    expect(refused.refused).toMatchObject({ code: 'TOO_MANY_REVOCATIONS', projects: ['a', 'b', 'c', 'd'] });
+    expect(refused.refused!.message).toMatch(/--allow-revocations 4/);
+    expect(store.writes).toEqual([]);
+    // a and b hold only tombstones (or no rule at all): their deletion revokes nothing, so 2 revocations pass.
+    const ok = await run(store, keep, guard(undefined, ['c', 'd', 'e']));
+    expect(ok.refused).toBeUndefined();
+    expect(ok.summary.deleted).toBe(4);
+  });
+});
