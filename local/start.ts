@@ -12,11 +12,13 @@ import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDi
 import { projectKeyOf } from '../shared/core/bucket/layout';
 import { parseMarker } from '../shared/core/firewall';
 import { policyRefPath } from '../shared/core/policy/placement';
+import { parseAllowRevocations } from '../shared/core/safety/revocations';
+import { loadPolicyFile } from '../shared/runtime/policy';
 import { SyncInputError } from '../shared/usecases/sync';
 import { type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
 import { stateFileIn } from './fakes/compute/state';
-import { converged, type Outcome, renderOutcome, renderRejections, renderRulesTable } from './render';
+import { converged, type Outcome, renderRejections, renderRulesTable } from './render';
 import {
   CLI_ENV_FILE,
   cliEnv,
@@ -26,6 +28,7 @@ import {
   renderCliEnv,
   startLocalStack,
 } from './stack';
+import { deletionNote, knownFiles, type Rename, renderChanges, watchRound } from './watchRound';
 
 const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
 
@@ -43,6 +46,9 @@ options:
                     default); a project it leaves out gets a subnet from the local pool (docs/local.md)
   --fresh           forget the fake firewall state of earlier runs first
   --timeout SEC     how long to wait for the outcome of a change (default: 30)
+  --allow-revocations N
+                    let one watched edit revoke up to N projects (deleting many files at once, or all of
+                    them, is refused otherwise: the blast-radius guard of egress sync --delete)
   --verbose         print each start-up step
   -h, --help        this help
 
@@ -59,6 +65,8 @@ export interface LocalPipelineArgs {
   networkFile?: string;
   fresh: boolean;
   timeoutMs: number;
+  /** `--allow-revocations N`: the watcher's blast-radius allowance (core/safety/revocations.ts). */
+  allowRevocations?: number;
   verbose: boolean;
   help: boolean;
 }
@@ -75,12 +83,14 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
       network: { type: 'string' },
       fresh: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
+      'allow-revocations': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds`);
+  const allow = values['allow-revocations'];
   return {
     manifests: resolve(values.manifests ?? join(REPO_ROOT, 'examples/manifests')),
     once: values.once ?? false,
@@ -89,6 +99,7 @@ export function parseLocalPipelineArgs(argv: string[]): LocalPipelineArgs {
     ...(values.network ? { networkFile: resolve(values.network) } : {}),
     fresh: values.fresh ?? false,
     timeoutMs: timeout * 1000,
+    ...(allow !== undefined ? { allowRevocations: parseAllowRevocations(allow) } : {}),
     verbose: values.verbose ?? false,
     help: values.help ?? false,
   };
@@ -106,12 +117,12 @@ function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
     if (!s) notes.set(o.project, 'no outcome yet (see .local/logs)');
     else if (s.outcome === 'rejected') notes.set(o.project, 'manifest REJECTED: firewall left as it was');
     else if (s.outcome === 'apply-failed') notes.set(o.project, `apply FAILED: ${s.reason ?? ''} ${s.error ?? ''}`);
-    else if (o.change === 'delete' && s.outcome === 'applied') notes.set(o.project, 'manifest deleted: rules revoked');
+    else if (deletionNote(o)) notes.set(o.project, deletionNote(o)!);
   }
   return notes;
 }
 
-function printRound(stack: LocalStack, round: Round, first: boolean): void {
+function printRound(stack: LocalStack, round: Round, first: boolean, renames: readonly Rename[] = []): void {
   const { report } = round;
   const outcomes = round.outcomes.map((o) => (o.file ? { ...o, file: rel(o.file) } : o));
   // The first round shows every project of the folder (unchanged ones too: a restart uploads nothing unchanged).
@@ -127,7 +138,10 @@ function printRound(stack: LocalStack, round: Round, first: boolean): void {
   } else {
     out(`[${time()}] ${outcomes.length} change(s):`);
   }
-  for (const o of outcomes) out(renderOutcome(o));
+  // Relative paths in the lines, the same outcome objects for pairing the renames.
+  const shown = new Map(round.outcomes.map((o, i) => [o, outcomes[i]!]));
+  const pairs = renames.map((r) => ({ from: shown.get(r.from) ?? r.from, to: shown.get(r.to) ?? r.to }));
+  for (const line of renderChanges(outcomes, pairs)) out(line);
   if (!projects.length) return;
   out();
   // The first round shows every project with rules; an edit shows only the projects it touched.
@@ -239,11 +253,18 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
       return ok ? 0 : 1;
     }
 
+    const known = knownFiles(args.manifests, stack.prefix);
+    const guard = {
+      max: loadPolicyFile(args.policyFile ?? '').safety.maxRevocationsPerRun,
+      allow: args.allowRevocations,
+      where: rel(args.manifests),
+    };
     watcher = watchFolder(args.manifests, async () => {
       if (!stack || stopping) return;
       try {
-        const round = await syncAndWait(stack, args.manifests, args.timeoutMs);
-        if (round.outcomes.length) printRound(stack, round, false);
+        const round = await watchRound(stack, args.manifests, known, guard, args.timeoutMs);
+        if (round.refused !== undefined) out(`[${time()}] ${round.refused}`);
+        else if (round.outcomes.length) printRound(stack, round, false, round.renames);
       } catch (err) {
         const msg = err instanceof SyncInputError || err instanceof ManifestDirError ? err.message : String(err);
         out(`[${time()}] ${msg}`);

@@ -214,6 +214,46 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
   expect(state.policies[0]!.rules.map((x) => x.ruleName)).toContain('egress-checkout-fqdn-1');
 });
 
+it('the watcher: a rename to another key is one change, a rule-less deletion revokes nothing, an emptied folder is refused (issue 19, items 3 and 10)', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  cpSync(join(ROOT, 'examples/manifests/payment-gateway.yaml'), join(dir, 'payment-gateway.yaml'));
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  writeFileSync(join(dir, 'broken-feed.yaml'), INVALID);
+  const r = run(['--manifests', dir, '--state-dir', join(work, 'state')]);
+  await r.waitFor(/Watching .* for changes/);
+
+  // A rename to another key: one line saying what it is, never "REJECTED" and "deleted, rules revoked" apart.
+  renameSync(join(dir, 'checkout.yaml'), join(dir, 'checkout-v2.yaml'));
+  const renamed = await r.waitFor(/\n {2}(\S*)checkout\.yaml renamed to \S*checkout-v2\.yaml: ([^\n]*)\n/);
+  expect(renamed[1]).toMatch(/manifests\/$/); // the local file, not the object name
+  expect(renamed[2]).toMatch(
+    /^a file's name is its project key, so checkout-v2 is a new project, not checkout renamed\./,
+  );
+  expect(renamed[2]).toMatch(/checkout-v2 \(\S+\): REJECTED \(1 error\), firewall left as it was\./);
+  expect(renamed[2]).toMatch(/checkout \(\S+\): deleted, rules revoked/);
+  expect(r.output()).not.toMatch(/\n {2}\S*checkout-v2\.yaml: REJECTED/);
+
+  // A manifest that never had rules: no tombstone, "nothing to revoke", under its file path.
+  rmSync(join(dir, 'broken-feed.yaml'));
+  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed never had rules/);
+
+  // Deleting every file: refused by the blast-radius guard, saying how to allow; nothing deleted in the bucket.
+  rmSync(join(dir, 'payment-gateway.yaml'));
+  rmSync(join(dir, 'checkout-v2.yaml'));
+  await r.waitFor(
+    /npm start \(watching the folder\) refused: \S+ holds no manifests any more[^\n]*--allow-revocations 1/,
+  );
+  r.child.kill('SIGINT');
+  expect(await r.exit).toEqual({ code: 0, signal: null });
+  const state = JSON.parse(readFileSync(join(work, 'state/compute.json'), 'utf8')) as {
+    policies: { rules: { ruleName?: string; description?: string }[] }[];
+  };
+  const names = state.policies.flatMap((p) => p.rules.map((x) => x.ruleName ?? ''));
+  expect(names).toContain('egress-payment-gateway-fqdn-1');
+  expect(names.filter((n) => n.startsWith('egress-broken-feed-'))).toEqual([]);
+});
+
 it('--once exits 0 after convergence, and a second run on the saved state uploads and writes nothing', async () => {
   const dir = join(work, 'manifests');
   mkdirSync(dir);

@@ -86,7 +86,15 @@ export function planPlacedWrites(
           revocation: isRevocation(event),
           supersedes: event.data.supersedes?.generation,
         });
-  const planned = skip ? undefined : planWrites(event, desired, policyView(targetState.snapshot, project), policy);
+  const planned = skip
+    ? undefined
+    : planWrites(
+        event,
+        desired,
+        policyView(targetState.snapshot, project),
+        policy,
+        others.reduce((n, o) => n + o.view.owned.length, 0),
+      );
   if (!planned || planned.skip) {
     const base = planned ?? {
       skip,
