@@ -3,7 +3,7 @@ import { type ClientConfig, PubSub, type Topic, v1 } from '@google-cloud/pubsub'
 import type { PubSubMessage } from '../core/events/types';
 import { type EventPublisher, PublishError } from '../ports/publisher';
 import type { MessagePuller } from '../ports/puller';
-import { classifyClientError } from './clientErrors';
+import { classifyClientError, gaxCallOptions } from './clientErrors';
 
 /**
  * The product's Pub/Sub client: the REST transport (JSON over HTTP/1.1, google-gax `fallback`) instead of gRPC, which
@@ -119,7 +119,8 @@ export function pubsubPuller(
       try {
         [res] = await sub.pull(
           { subscription: name, maxMessages: max, ...(emulator ? { returnImmediately: true } : {}) },
-          { timeout: waitMs },
+          // The emulator is on this machine: a refused connection is a stopped stack, not retried (clientErrors.ts).
+          { ...(emulator ? gaxCallOptions(`http://${client.options.servicePath}`) : {}), timeout: waitMs },
         );
       } catch (err) {
         // DEADLINE_EXCEEDED of the pull itself: nothing now. Retries that ran out (gax: "… retrying error …") failed.

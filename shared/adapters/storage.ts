@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type File, Storage } from '@google-cloud/storage';
 import { type ManifestStore, PreconditionFailedError, StorageApiError, type StoredObject } from '../ports/storage';
+import { isLoopbackEndpoint, refusedLocalEndpoint } from './clientErrors';
 
 /** Declared by the port; re-exported for the adapter's callers. */
 export { StorageApiError };
@@ -38,6 +39,18 @@ function toStorageError(err: unknown, op: string, bucket: string, name: string):
   const status = statusOf(err);
   if (status === 412) return new PreconditionFailedError(name);
   const e = (err ?? {}) as ClientError;
+  // A local endpoint that refuses connections is a stopped stack: permanent (clientErrors.ts), not "transient: retry".
+  const refused = refusedLocalEndpoint(err);
+  if (refused)
+    return new StorageApiError(
+      `${op} gs://${bucket}/${name} failed: connect ECONNREFUSED ${refused}`,
+      0,
+      'ECONNREFUSED',
+      false,
+      {
+        cause: err,
+      },
+    );
   const reason = e.errors?.[0]?.reason ?? (typeof e.code === 'string' ? e.code : String(status || 'network'));
   const detail = (e.message ?? String(err)).split('\n')[0];
   const hint =
@@ -121,6 +134,13 @@ export function gcsManifestStore(
 ): ManifestStore {
   const bucket = storage.bucket(bucketName);
   const pageSize = Math.min(Math.max(opts.pageSize ?? 1000, 1), 1000);
+  if (isLoopbackEndpoint(storage.apiEndpoint)) {
+    // The client retries a connection that got no response 3 times with exponential delays (~16 s; retry-request's
+    // noResponseRetries = retryOptions.maxRetries); on this machine (npm start's fake GCS) a refused connection is a
+    // stopped stack, and the fake fails nothing else unless a test injects it: no retry, as for the gax clients
+    // (clientErrors.ts, gaxCallOptions).
+    storage.retryOptions.maxRetries = 0;
+  }
 
   const stat = async (name: string): Promise<StoredObject | null> => {
     try {
