@@ -142,7 +142,25 @@ export function gcsManifestStore(
     storage.retryOptions.maxRetries = 0;
   }
 
+  // Against Google, credentials first: without them the client sends its requests anonymously and retries each
+  // failure (16 s, then a 401/403 or a network error); the auth library answers "no credentials" at once.
+  let credentials: Promise<unknown> | undefined;
+  const authorized = async (op: string, name: string) => {
+    if (storage.customEndpoint) return;
+    credentials ??= storage.authClient.getClient();
+    try {
+      await credentials;
+    } catch (err) {
+      credentials = undefined;
+      const detail = (err as Error).message?.split('\n')[0] ?? String(err);
+      throw new StorageApiError(`${op} gs://${bucketName}/${name} failed: ${detail}`, 401, 'noCredentials', false, {
+        cause: err,
+      });
+    }
+  };
+
   const stat = async (name: string): Promise<StoredObject | null> => {
+    await authorized('stat', name);
     try {
       const [m] = await bucket.file(name).getMetadata();
       return toStored(name, m as ObjectMetadata);
@@ -156,6 +174,7 @@ export function gcsManifestStore(
     stat,
 
     async read(name, generation) {
+      await authorized('read', name);
       const file = generation ? bucket.file(name, { generation }) : bucket.file(name);
       let got: { content: Buffer; headers: IncomingHttpHeaders };
       try {
@@ -181,6 +200,7 @@ export function gcsManifestStore(
     },
 
     async list(prefix) {
+      await authorized('list', `${prefix}*`);
       const out: StoredObject[] = [];
       let pageToken: string | undefined;
       do {
@@ -203,6 +223,7 @@ export function gcsManifestStore(
     },
 
     async write(name, content, o = {}) {
+      await authorized('write', name);
       const file = bucket.file(name);
       try {
         // One multipart request: manifests are small, and the client checks the returned crc32c against the bytes.
@@ -221,6 +242,7 @@ export function gcsManifestStore(
     },
 
     async delete(name, o = {}) {
+      await authorized('delete', name);
       try {
         await bucket
           .file(name)
