@@ -6,9 +6,11 @@
  * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
  */
 import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
+import { describeFailure, failureDetail } from '../shared/cli/errors';
 import { projectKeyOf } from '../shared/core/bucket/layout';
 import { parseMarker } from '../shared/core/firewall';
 import { policyRefPath } from '../shared/core/policy/placement';
@@ -28,6 +30,7 @@ import {
   renderCliEnv,
   startLocalStack,
 } from './stack';
+import { acquireStateLock, StateDirLockedError, type StateLock } from './stateLock';
 import { deletionNote, knownFiles, type Rename, renderChanges, watchRound } from './watchRound';
 
 const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
@@ -52,7 +55,9 @@ options:
   --verbose         print each start-up step
   -h, --help        this help
 
-Function logs: <state-dir>/logs/validator.log and applier.log. Ctrl-C stops everything.`;
+Function logs: <state-dir>/logs/validator.log and applier.log. Ctrl-C (SIGINT), SIGTERM or SIGHUP, to npm or to
+this program, stops everything (exit 130, 143, 129); so does the end of the parent process. One npm start per state
+dir: a second one is refused while the first runs (<state-dir>/start.lock holds its pid).`;
 
 /** Parsed command line. */
 export interface LocalPipelineArgs {
@@ -170,6 +175,26 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
     return 2;
   }
+  // The same one-line messages as `egress validate --policy` (runtime/policy.ts), before anything starts.
+  if (args.policyFile) {
+    try {
+      loadPolicyFile(args.policyFile);
+    } catch (err) {
+      process.stderr.write(`npm start: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  // One npm start per state dir, taken before anything in it changes (--fresh, cli.env, the fakes' files).
+  let lock: StateLock;
+  try {
+    lock = acquireStateLock(args.stateDir);
+  } catch (err) {
+    if (!(err instanceof StateDirLockedError)) throw err;
+    process.stderr.write(`npm start: ${err.message}\n`);
+    return 1;
+  }
+  if (lock.tookOverFrom !== undefined && args.verbose)
+    out(`  took over the lock of pid ${lock.tookOverFrom}, which is gone (${rel(lock.file)})`);
   // --fresh forgets the firewall; the stack then forgets the bucket too (local/stack: prepareStateDir).
   if (args.fresh) rmSync(stateFileIn(args.stateDir), { force: true });
   // Removed when the stack stops: its ports are gone with it.
@@ -182,22 +207,35 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
   const done = new Promise<number>((r) => {
     resolveDone = r;
   });
-  const shutdown = (signal: string) => {
+  /** Stops on a signal (or when the parent is gone): exit 128 + the signal's number, the shells' convention. */
+  const shutdown = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', why: string = signal) => {
+    const code = 128 + constants.signals[signal];
     if (stopping) {
       // A second Ctrl-C: leave now; the exit hooks kill the emulator and the function hosts see their parent go.
-      process.exit(1);
+      process.exit(code);
     }
-    out(`\n${signal}: stopping the local pipeline…`);
+    out(`\n${why}: stopping the local pipeline…`);
     watcher?.close();
     stopping = (stack?.stop() ?? Promise.resolve()).then(() => {
       out('stopped: emulator, fakes and functions are down.');
-      resolveDone(0);
+      resolveDone(code);
     });
   };
-  const onSigint = () => shutdown('SIGINT');
-  const onSigterm = () => shutdown('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = signals.map((sig) => [sig, () => shutdown(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  // `npm start` runs this program under a shell: when npm (and so the shell) is killed, the program is re-parented
+  // and would run on with every child. A changed parent pid is the parent's end: stop as on SIGHUP.
+  const parentPid = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid !== parentPid && !stopping) shutdown('SIGHUP', `parent process ${parentPid} is gone`);
+  }, 250);
+  orphanWatch.unref();
+  /** Resolves with `work`'s value, or undefined once a signal stopped the stack (its caller then returns `done`). */
+  const untilStopped = <T>(work: Promise<T>): Promise<T | undefined> => {
+    work.catch(() => undefined); // a failure after the stop is nobody's news
+    return Promise.race([work, done.then(() => undefined)]);
+  };
 
   try {
     out(`Starting the local egress pipeline (state and logs in ${rel(args.stateDir)}/)…`);
@@ -221,10 +259,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
       }
       throw err;
     }
-    if (stopping) {
-      await stack.stop();
-      return 0;
-    }
+    if (stopping) return await done;
     out(
       `  emulator ${stack.emulator.host}, fake GCS ${stack.gcs.url}, fake Compute ${stack.compute.url}, ` +
         `validator ${stack.validatorUrl}, applier ${stack.applierUrl}`,
@@ -237,7 +272,8 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     out();
 
     const t0 = performance.now();
-    const first = await syncAndWait(stack, args.manifests, args.timeoutMs);
+    const first = await untilStopped(syncAndWait(stack, args.manifests, args.timeoutMs));
+    if (!first) return await done;
     printRound(stack, first, true);
     out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
     const stale = orphans(stack, first);
@@ -274,12 +310,13 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     out(`\nWatching ${rel(args.manifests)} for changes (Ctrl-C to stop)…`);
     return await done;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    for (const [sig, h] of handlers) process.off(sig, h);
+    clearInterval(orphanWatch);
     watcher?.close();
     await stopping;
     await stack?.stop();
     rmSync(envFile, { force: true });
+    lock.release();
   }
 }
 
@@ -364,7 +401,9 @@ if (require.main === module) {
   runLocalPipeline(args).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`npm start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      // One line, as every egress command (shared/cli/errors.ts); the stack trace only with --verbose.
+      process.stderr.write(`npm start: ${describeFailure(err)}\n`);
+      if (args.verbose) process.stderr.write(`${failureDetail(err)}\n`);
       process.exit(1);
     },
   );

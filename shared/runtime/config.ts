@@ -32,6 +32,8 @@ export interface RuntimeConfig {
   dnsTable?: string;
   /** CLI only: the pull subscription of the status topic that `egress status` reads (default none). */
   statusSubscription?: string;
+  /** CLI only: the deadline of one Google API call, its retries included, in seconds (default 60). */
+  callTimeout?: string;
 }
 
 interface Option<K extends keyof RuntimeConfig> {
@@ -58,6 +60,7 @@ export const OPTIONS: Option<keyof RuntimeConfig>[] = [
   { key: 'stateFile', env: 'EGRESS_STATE_FILE', default: '', required: false },
   { key: 'dnsTable', env: 'EGRESS_DNS_TABLE', default: '', required: false },
   { key: 'statusSubscription', env: 'EGRESS_STATUS_SUBSCRIPTION', default: '', required: false },
+  { key: 'callTimeout', env: 'EGRESS_CALL_TIMEOUT', default: '60', required: false },
 ];
 
 /** Reads the configuration from `env`; `pubsubProject` falls back to GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */

@@ -35,6 +35,8 @@ const LOCAL_ONLY = new Set([
   'EGRESS_STATE_FILE',
   'EGRESS_DNS_TABLE',
   'EGRESS_STATUS_SUBSCRIPTION',
+  // The CLI's deadline per Google call (docs/operations.md); the functions keep their clients' own.
+  'EGRESS_CALL_TIMEOUT',
 ]);
 /** Only the drift job lists the bucket; the functions learn the bucket from each event. */
 const DRIFT_ONLY = new Set(['EGRESS_MANIFEST_BUCKET']);
