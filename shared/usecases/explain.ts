@@ -12,7 +12,9 @@ import {
   explain,
   renderExplainText,
 } from '../core/explain';
+import { singlePolicyTiers } from '../core/explain/matching';
 import { validateManifest } from '../core/manifest/validate';
+import type { Tier } from '../core/network/model';
 import { evaluationOrder, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
@@ -85,19 +87,7 @@ export async function explainProject(args: {
   checkProjectKey(args.project);
   const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
   const read = args.firewall ? await args.firewall() : undefined;
-  // Regional placement: the global policy's rules, then the project's regional policy's (evaluation order).
-  const order =
-    read?.byPolicy && args.policy.firewall.placement === 'regional' && manifest?.project
-      ? evaluationOrder(args.policy.firewall, read.byPolicy, manifest.project)
-      : undefined;
-  const firewall =
-    read && order
-      ? {
-          source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
-          rules: order.rules,
-          ordered: true,
-        }
-      : read;
+  const firewall = read && !read.tiers ? withPolicyTiers(read, args.policy, manifest?.project ?? undefined) : read;
   return explain({
     project: args.project,
     destination: args.destination,
@@ -108,6 +98,35 @@ export async function explainProject(args: {
     ...(args.hostProject ? { hostProject: args.hostProject } : {}),
     ...(args.why ? { why: args.why } : {}),
   });
+}
+
+/**
+ * A firewall read without the network model (the product's policies only): the global policy, then under regional
+ * placement the project's regional policy (regional policies are evaluated after the global one), then the implied
+ * rules, as tiers for the one evaluator.
+ */
+export function withPolicyTiers(
+  read: ExplainFirewall,
+  policy: PlatformPolicy,
+  project: { name: string; region?: string | undefined } | undefined,
+): ExplainFirewall {
+  const order =
+    read.byPolicy && policy.firewall.placement === 'regional' && project
+      ? evaluationOrder(policy.firewall, read.byPolicy, project)
+      : undefined;
+  if (!order || !read.byPolicy) return { ...read, tiers: singlePolicyTiers(read.rules) };
+  const tiers: Tier[] = order.policies.map((ref) => ({
+    kind: ref.region ? 'regional' : 'global',
+    name: ref.name,
+    reference: ref.name,
+    ...(ref.region ? { region: ref.region } : {}),
+    rules: read.byPolicy!.find((p) => policyRefKey(p.ref) === policyRefKey(ref))?.rules ?? [],
+  }));
+  return {
+    ...read,
+    source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
+    tiers: [...tiers, singlePolicyTiers([]).at(-1)!],
+  };
 }
 
 /** Explain's answer with `--evidence`: the matching denials (`egress denials --destination`), additive to the contract. */

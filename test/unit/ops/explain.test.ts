@@ -218,14 +218,30 @@ describe('explain', () => {
       input({
         destination: 'partner.example.com',
         manifest: { ...input().manifest!, entries: ranges },
-        firewall: { source: 'live', rules: rulesFor(ranges, '5') },
+        firewall: { source: 'live', rules: [...rulesFor(ranges, '5'), DENY_ALL] },
       }),
     );
-    expect(r.allowed).toBeNull();
-    expect(r.status).toBe('unknown');
+    expect(r.allowed).toBe(false);
+    expect(r.dependsOnDns).toBe(true);
+    expect(r.dnsRanges).toEqual(['34.117.59.0/24']);
     expect(r.manifest.undetermined).toEqual(['34.117.59.0/24']);
     expect(r.firewall.undetermined).toHaveLength(1);
     expect(r.notes.join('\n')).toMatch(/explain does not resolve DNS/);
+  });
+
+  it('without a baseline deny, the implied egress allow decides whatever the name resolves to (Google: implied rules)', () => {
+    const ranges: EgressEntry[] = [{ value: '34.117.59.0/24', type: 'cidr' }];
+    const r = explain(
+      input({
+        destination: 'partner.example.com',
+        manifest: { ...input().manifest!, entries: ranges },
+        firewall: { source: 'live', rules: rulesFor(ranges, '5') },
+      }),
+    );
+    expect(r.allowed).toBe(true);
+    expect(r.firewall.decidedBy?.tier?.kind).toBe('implied');
+    expect(r.firewall.undetermined).toHaveLength(1);
+    expect(r.notes.join('\n')).toMatch(/implied egress allow rule decides/);
   });
 
   it('does not govern internal or special addresses', () => {
