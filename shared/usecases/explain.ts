@@ -14,8 +14,8 @@ import {
 } from '../core/explain';
 import { singlePolicyTiers } from '../core/explain/matching';
 import { validateManifest } from '../core/manifest/validate';
-import type { Tier } from '../core/network/model';
-import { evaluationOrder, policyRefKey } from '../core/policy/placement';
+import { firstUsable, type NetworkModel, projectSubnets, type Tier, tiersInOrder } from '../core/network/model';
+import { evaluationOrder, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
 import { type DenialsResult, renderDenialsText } from './denials';
@@ -87,7 +87,14 @@ export async function explainProject(args: {
   checkProjectKey(args.project);
   const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
   const read = args.firewall ? await args.firewall() : undefined;
-  const firewall = read && !read.tiers ? withPolicyTiers(read, args.policy, manifest?.project ?? undefined) : read;
+  const meta = manifest?.project ?? undefined;
+  const firewall = !read
+    ? undefined
+    : read.model
+      ? withNetworkTiers(read, read.model, args.policy, args.project, meta)
+      : read.tiers
+        ? read
+        : withPolicyTiers(read, args.policy, meta);
   return explain({
     project: args.project,
     destination: args.destination,
@@ -126,6 +133,33 @@ export function withPolicyTiers(
     ...read,
     source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
     tiers: [...tiers, singlePolicyTiers([]).at(-1)!],
+  };
+}
+
+/**
+ * A firewall read with the network model: every tier in Google's order for the network's enforcement order
+ * (hierarchical, VPC rules, global, the regional policy of the source's region, implied) and the project's probing
+ * address. The region is the source subnet's, else (subnets unknown) the project's placement region.
+ */
+export function withNetworkTiers(
+  read: ExplainFirewall,
+  model: NetworkModel,
+  policy: PlatformPolicy,
+  project: string,
+  meta: { name: string; region?: string | undefined } | undefined,
+): ExplainFirewall {
+  const subnetsMode = policy.firewall.target.mode === 'subnets';
+  const own = projectSubnets(model, project);
+  const first = subnetsMode ? own[0] : undefined;
+  const range = first?.primary ?? first?.ipv6[0];
+  const placed = meta && model.global ? placeProject(policy.firewall, model.global.name, meta) : undefined;
+  const region = first?.region ?? (placed && 'ref' in placed ? placed.ref.region : undefined);
+  const order = model.enforcementOrder === 'BEFORE_CLASSIC_FIREWALL' ? 'policies before VPC rules' : 'VPC rules first';
+  return {
+    ...read,
+    source: `${read.source}; network ${model.network} (${model.enforcementOrder}: ${order})`,
+    tiers: tiersInOrder(model, region),
+    ...(range ? { sourceIp: firstUsable(range) } : {}),
   };
 }
 

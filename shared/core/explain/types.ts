@@ -5,7 +5,7 @@
  */
 import type { ObservedRule } from '../firewall/types';
 import type { EgressEntry, EgressLayout, ProjectMeta } from '../manifest/types';
-import type { Tier } from '../network/model';
+import type { NetworkModel, Tier } from '../network/model';
 import type { PolicyRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 
@@ -73,6 +73,8 @@ export interface ExplainFirewall {
   tiers?: Tier[];
   /** The project's probing address in the network model (its first subnet's first usable address), when known. */
   sourceIp?: string;
+  /** The network model the tiers are built from (the use case builds `tiers` and `sourceIp` from it). */
+  model?: NetworkModel;
 }
 
 /** Input of `explain`. */
