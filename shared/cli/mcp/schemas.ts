@@ -29,6 +29,7 @@ const denialGroup = z.looseObject({
     'SOURCE_NOT_COVERED',
     'DENIED_BEFORE_POLICY',
     'ALLOWED_BEFORE_POLICY',
+    'ALLOWED_NOW',
     'DENIED_ELSEWHERE',
     'LISTED_DNS_MISMATCH',
     'LISTED_NOT_APPLIED',

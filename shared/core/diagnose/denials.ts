@@ -5,6 +5,7 @@
  *   SOURCE_NOT_COVERED    the connection left from an address outside the project's sources: name its subnet;
  *   DENIED_BEFORE_POLICY  a hierarchical rule or a VPC firewall rule evaluated before the policy denied it: name it;
  *   ALLOWED_BEFORE_POLICY the network model now allows it by such a rule (the denial predates it): name it;
+ *   ALLOWED_NOW           the network model now allows it by a rule of the policies (the denial predates it);
  *   DENIED_ELSEWHERE      another rule this product does not own decided: name it;
  *   LISTED_DNS_MISMATCH   the manifest lists the hostname, but the firewall had not programmed this address: say why;
  *   LISTED_NOT_APPLIED    the manifest allows the address (a listed range or address), the rules do not (yet);
@@ -29,6 +30,7 @@ export type DenialClass =
   | 'SOURCE_NOT_COVERED'
   | 'DENIED_BEFORE_POLICY'
   | 'ALLOWED_BEFORE_POLICY'
+  | 'ALLOWED_NOW'
   | 'DENIED_ELSEWHERE'
   | 'LISTED_DNS_MISMATCH'
   | 'LISTED_NOT_APPLIED'
@@ -206,7 +208,13 @@ function firewallSide(
     { kind: 'ip', value: r.destIp },
     { packet: { protocol: r.protocol === 17 ? 'udp' : 'tcp', port: r.destPort } },
   );
-  if (!decidedBeforePolicy(v)) return undefined;
+  if (!decidedBeforePolicy(v))
+    return v.disposition === 'ALLOWED'
+      ? {
+          class: 'ALLOWED_NOW',
+          detail: `${target} is allowed now by ${describeDecision(v.decidedBy)}: these denials predate the current rules (nothing to add)`,
+        }
+      : undefined;
   const place = describeDecision(v.decidedBy, true);
   return v.disposition === 'DENIED'
     ? {

@@ -295,4 +295,23 @@ describe('never wrong about the manifest, and the network model decides the rest
     });
     expect(p!.class).toBe('NOT_LISTED');
   });
+
+  it('ALLOWED_NOW: a denial the current policy allows is never NOT_LISTED (explain --evidence cannot say ALLOWED and NOT_LISTED)', () => {
+    const m = model();
+    const allow = {
+      priority: 1000,
+      ruleName: 'platform-allow',
+      direction: 'EGRESS',
+      action: 'allow',
+      match: { destIpRanges: ['8.8.8.0/24'] },
+    };
+    const now = model({ global: { ...m.global!, rules: [allow, ...m.global!.rules] } });
+    const [g] = classifyDenials([rec('8.8.8.8', '2026-12-01T20:00:00.000Z', { srcIp: '10.20.0.2' })], [], {
+      ...ctx(),
+      model: now,
+      subnetsMode: true,
+    });
+    expect(g).toMatchObject({ class: 'ALLOWED_NOW' });
+    expect(g!.fix).toBeUndefined();
+  });
 });
