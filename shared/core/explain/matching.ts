@@ -10,6 +10,7 @@ import {
   decidedBeforePolicy,
   describeDecision,
   evaluateTiers as evaluate,
+  hitFields,
   type NetVerdict,
   type RuleHit,
 } from '../network/evaluate';
@@ -167,11 +168,7 @@ export function evaluateFirewall(
     const marker = parseMarker(h.rule.description);
     const ours = marker?.project === project;
     return {
-      priority: h.rule.priority,
-      ruleName: h.rule.ruleName ?? '',
-      action: h.rule.action,
-      how: h.how,
-      ...(h.matched ? { matched: h.matched } : {}),
+      ...hitFields(h),
       owned: ours,
       ...(ours && marker ? { generation: marker.generation, hash: marker.hash } : {}),
       covers: ruleCoverage(h.rule),

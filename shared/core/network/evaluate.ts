@@ -231,6 +231,23 @@ export function evaluate(
   return evaluateTiers(tiersInOrder(model, region), src, dest, { ...opts, ...(model.dns ? { dns: model.dns } : {}) });
 }
 
+/** A met rule as reports name it: priority, name, action, how it matched. */
+export function hitFields(h: RuleHit): {
+  priority: number;
+  ruleName: string;
+  action: string;
+  how: MatchHow;
+  matched?: string;
+} {
+  return {
+    priority: h.rule.priority,
+    ruleName: h.rule.ruleName ?? '',
+    action: h.rule.action,
+    how: h.how,
+    ...(h.matched ? { matched: h.matched } : {}),
+  };
+}
+
 /**
  * Whether the decision fell before the product's policies: a hierarchical rule, or a VPC firewall rule evaluated
  * before the global and regional policies (AFTER_CLASSIC_FIREWALL).

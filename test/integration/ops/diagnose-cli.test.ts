@@ -2,7 +2,7 @@
  * `egress probe` and `egress denials` through `main()`: a fake-Compute state file with the product's rules, a foreign
  * deny rule and the logged baseline; a local DNS table beside it; the fake Cloud Logging over HTTP (real client).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
@@ -182,6 +182,10 @@ describe('egress probe, then egress denials', () => {
 });
 
 describe('one network model: probe, explain and denials agree', () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  });
   /** A copy of the state with a VPC firewall rule and the network's enforcement order (contract C1 fields). */
   function withVpcRule(order: 'AFTER_CLASSIC_FIREWALL' | 'BEFORE_CLASSIC_FIREWALL'): string {
     const s = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
@@ -197,67 +201,42 @@ describe('one network model: probe, explain and denials agree', () => {
         allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
       },
     ];
-    const file = join(mkdtempSync(join(tmpdir(), 'egress-vpc-')), 'compute.json');
+    const tmp = mkdtempSync(join(tmpdir(), 'egress-vpc-'));
+    made.push(tmp);
+    const file = join(tmp, 'compute.json');
     writeFileSync(file, JSON.stringify(s));
     writeFileSync(join(file, '..', 'dns.json'), readFileSync(join(state, '..', 'dns.json')));
     return file;
   }
 
+  /** probe (JSON) of an unlisted host and explain (JSON) of a public address over `file`. */
+  async function answers(file: string): Promise<{ p: ProbeResult; e: ExplainAnswer }> {
+    const json = ['--state', file, '--format', 'json'];
+    const p = await runCli('probe', 'payment-gateway', 'api.unlisted.example', '--logging-endpoint', fake.url, ...json);
+    const e = await runCli('explain', 'payment-gateway', '8.8.8.8', '--manifests', dir, ...json);
+    return { p: JSON.parse(p.out) as ProbeResult, e: JSON.parse(e.out) as ExplainAnswer };
+  }
+
   it('a VPC egress allow decides before the policy (AFTER_CLASSIC_FIREWALL) for probe and explain; BEFORE_CLASSIC_FIREWALL gives the policy back', async () => {
-    const after = withVpcRule('AFTER_CLASSIC_FIREWALL');
-    const p = JSON.parse(
-      (
-        await runCli(
-          'probe',
-          'payment-gateway',
-          'api.unlisted.example',
-          '--state',
-          after,
-          '--logging-endpoint',
-          fake.url,
-          '--format',
-          'json',
-        )
-      ).out,
-    ) as ProbeResult;
+    const { p, e } = await answers(withVpcRule('AFTER_CLASSIC_FIREWALL'));
     expect(p).toMatchObject({
       disposition: 'ALLOWED',
       decidedBy: { tier: 'vpc-rules', ruleName: 'allow-https-egress', beforePolicy: true },
     });
-    const e = JSON.parse(
-      (await runCli('explain', 'payment-gateway', '8.8.8.8', '--manifests', dir, '--state', after, '--format', 'json'))
-        .out,
-    ) as ExplainAnswer;
     expect(e).toMatchObject({
       allowed: true,
       firewall: { decidedBy: { ruleName: 'allow-https-egress', tier: { kind: 'vpc-rules' } } },
     });
     expect(e.firewall.decidedBy?.place).toMatch(/evaluated before the policy/);
-    const before = withVpcRule('BEFORE_CLASSIC_FIREWALL');
-    const p2 = JSON.parse(
-      (
-        await runCli(
-          'probe',
-          'payment-gateway',
-          'api.unlisted.example',
-          '--state',
-          before,
-          '--logging-endpoint',
-          fake.url,
-          '--format',
-          'json',
-        )
-      ).out,
-    ) as ProbeResult;
-    expect(p2).toMatchObject({
+    const before = await answers(withVpcRule('BEFORE_CLASSIC_FIREWALL'));
+    expect(before.p).toMatchObject({
       disposition: 'DENIED',
       decidedBy: { tier: 'global', ruleName: 'egress-baseline-deny-all-v4' },
     });
-    const e2 = JSON.parse(
-      (await runCli('explain', 'payment-gateway', '8.8.8.8', '--manifests', dir, '--state', before, '--format', 'json'))
-        .out,
-    ) as ExplainAnswer;
-    expect(e2).toMatchObject({ allowed: false, firewall: { decidedBy: { ruleName: 'egress-baseline-deny-all-v4' } } });
+    expect(before.e).toMatchObject({
+      allowed: false,
+      firewall: { decidedBy: { ruleName: 'egress-baseline-deny-all-v4' } },
+    });
   });
 
   it('probe defaults to an address of the project, checks --source-ip, and accepts a URL as explain does', async () => {
