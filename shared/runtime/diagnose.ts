@@ -99,7 +99,7 @@ export async function readNetworkModel(
 ): Promise<NetworkModel | undefined> {
   const network = networkName(flags.network, policy, cfg);
   let reader: NetworkReader;
-  let close = async () => undefined as void;
+  let close = async (): Promise<void> => {};
   if (flags.state) {
     const chosen = stateFileRules(flags.state, flags, policy, cfg);
     const refs = new Set(placementPolicies(policy.firewall, chosen.policy).map(policyRefKey));
@@ -126,7 +126,9 @@ export async function readNetworkModel(
       policies: live.policies,
       subnets: computeSubnetSource(live.hostProject, subnets.api),
     });
-    close = async () => void (await Promise.all([live.close(), clients.close(), subnets.close()]));
+    close = async () => {
+      await Promise.all([live.close(), clients.close(), subnets.close()]);
+    };
   } else return undefined;
   try {
     const snap = await reader.read();
