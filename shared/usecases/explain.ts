@@ -14,7 +14,14 @@ import {
 } from '../core/explain';
 import { singlePolicyTiers } from '../core/explain/matching';
 import { validateManifest } from '../core/manifest/validate';
-import { firstUsable, type NetworkModel, projectSubnets, type Tier, tiersInOrder } from '../core/network/model';
+import {
+  firstUsable,
+  type NetSubnet,
+  type NetworkModel,
+  projectSubnets,
+  type Tier,
+  tiersInOrder,
+} from '../core/network/model';
 import { evaluationOrder, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
@@ -160,7 +167,18 @@ export function withNetworkTiers(
     source: `${read.source}; network ${model.network} (${model.enforcementOrder}: ${order})`,
     tiers: tiersInOrder(model, region),
     ...(range ? { sourceIp: firstUsable(range) } : {}),
+    ...(subnetsMode && model.subnets.length ? { sourceFamilies: familiesOf(own) } : {}),
   };
+}
+
+/** The address families of the subnets' ranges. */
+function familiesOf(subnets: readonly NetSubnet[]): (4 | 6)[] {
+  const out = new Set<4 | 6>();
+  for (const s of subnets) {
+    if (s.primary || s.secondary.length) out.add(4);
+    if (s.ipv6.length) out.add(6);
+  }
+  return [...out];
 }
 
 /** Explain's answer with `--evidence`: the matching denials (`egress denials --destination`), additive to the contract. */

@@ -101,6 +101,14 @@ export function explain(input: ExplainInput): ExplainResult {
   if (effective === null) status = 'unknown';
   else if (effective) status = !manifestAllowed && ownedAllows && decidedBy?.owned ? 'revoke-pending' : 'allowed';
   else status = manifestAllowed ? 'allowed-pending' : 'not-allowed';
+  // An entry whose family the project has no source range of is never written (core/firewall/workloads.ts): not pending.
+  const families = input.firewall?.sourceFamilies;
+  if (status === 'allowed-pending' && dest.family && families && !families.includes(dest.family)) {
+    status = 'cannot-apply';
+    notes.push(
+      `${input.project} has no IPv${dest.family} source range in the network, so the entry is never applied (no rule can cover an IPv${dest.family} connection of it): ask the network team for IPv${dest.family} ranges on its subnets`,
+    );
+  }
   const disagree =
     consulted && firewallAllowed !== null && manifestAllowed !== firewallAllowed && (ownedAllows || manifestAllowed);
 

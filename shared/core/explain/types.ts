@@ -73,6 +73,8 @@ export interface ExplainFirewall {
   tiers?: Tier[];
   /** The project's probing address in the network model (its first subnet's first usable address), when known. */
   sourceIp?: string;
+  /** The address families of the project's sources (target mode `subnets`, subnets known): 4, 6 or both. */
+  sourceFamilies?: (4 | 6)[];
   /** The network model the tiers are built from (the use case builds `tiers` and `sourceIp` from it). */
   model?: NetworkModel;
 }
@@ -191,7 +193,15 @@ export interface CannotList {
 }
 
 /** The status of the answer for the destination. */
-export type ExplainStatus = 'allowed' | 'not-allowed' | 'allowed-pending' | 'revoke-pending' | 'unknown' | 'internal';
+export type ExplainStatus =
+  | 'allowed'
+  | 'not-allowed'
+  | 'allowed-pending'
+  /** Listed, but the project has no source range of the destination's family (an IPv6 entry without IPv6 subnets). */
+  | 'cannot-apply'
+  | 'revoke-pending'
+  | 'unknown'
+  | 'internal';
 
 /** The answer; see docs/operations.md for the contract. */
 export interface ExplainResult {
