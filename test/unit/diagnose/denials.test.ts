@@ -4,6 +4,7 @@ import type { DnsRecordSeen, FirewallRecord } from '../../../shared/core/diagnos
 import type { NetworkModel } from '../../../shared/core/network/model';
 import { vpcRuleOf } from '../../../shared/core/network/source';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { subnet, testModel } from '../network/fixtures';
 
 const REF = 'network:vpc/firewallPolicy:egress';
 const rec = (destIp: string, timestamp: string, over: Partial<FirewallRecord> = {}): FirewallRecord => ({
@@ -213,29 +214,10 @@ describe('never wrong about the manifest, and the network model decides the rest
     );
   });
 
-  const model = (over: Partial<NetworkModel> = {}): NetworkModel => ({
-    hostProject: 'host',
-    network: 'vpc',
-    enforcementOrder: 'AFTER_CLASSIC_FIREWALL',
-    subnets: [
-      {
-        name: 'p1-a',
-        region: 'us-central1',
-        network: 'vpc',
-        primary: '10.20.0.0/24',
-        secondary: [],
-        ipv6: [],
-        project: 'p1',
-      },
-      { name: 'spare', region: 'us-central1', network: 'vpc', primary: '10.128.0.0/20', secondary: [], ipv6: [] },
-    ],
-    hierarchical: [],
-    vpcRules: [],
-    global: {
-      kind: 'global',
-      name: 'egress',
-      reference: REF,
-      rules: [
+  const model = (over: Partial<NetworkModel> = {}): NetworkModel =>
+    testModel(
+      [subnet('p1-a', '10.20.0.0/24', 'p1'), subnet('spare', '10.128.0.0/20')],
+      [
         {
           priority: 2147483010,
           ruleName: 'deny-all-v4',
@@ -244,11 +226,8 @@ describe('never wrong about the manifest, and the network model decides the rest
           match: { destIpRanges: ['0.0.0.0/0'] },
         },
       ],
-    },
-    regional: [],
-    source: 't',
-    ...over,
-  });
+      over,
+    );
 
   it('SOURCE_NOT_COVERED: a connection from an unassigned subnet names it (and is not NOT_LISTED)', () => {
     const [g] = classifyDenials([rec('1.1.1.1', '2026-12-01T20:00:00.000Z')], [], {

@@ -3,6 +3,7 @@ import type { NetRule, NetworkModel } from '../../../shared/core/network/model';
 import { SourceIpError, vpcRuleOf } from '../../../shared/core/network/source';
 import type { LogsPort } from '../../../shared/ports/logs';
 import { parseProbeDestination, probe } from '../../../shared/usecases/probe';
+import { egressRule, subnet, testModel } from '../network/fixtures';
 
 function memoryLogs(): LogsPort & { written: LogEntryJson[] } {
   const written: LogEntryJson[] = [];
@@ -18,44 +19,14 @@ function memoryLogs(): LogsPort & { written: LogEntryJson[] } {
   };
 }
 const clock = { now: () => Date.UTC(2026, 11, 1, 20, 0, 0), sleep: async () => undefined };
-const rule = (priority: number, action: string, ranges: string[], enableLogging = true): NetRule => ({
-  priority,
-  ruleName: `${action}-${priority}`,
-  action,
-  direction: 'EGRESS',
-  enableLogging,
-  match: { destIpRanges: ranges, layer4Configs: [{ ipProtocol: 'all' }] },
-});
+const rule = (priority: number, action: string, ranges: string[], enableLogging = true): NetRule =>
+  egressRule(priority, action, ranges, { enableLogging });
 function model(over: Partial<NetworkModel> = {}): NetworkModel {
-  return {
-    hostProject: 'host',
-    network: 'vpc',
-    enforcementOrder: 'AFTER_CLASSIC_FIREWALL',
-    subnets: [
-      {
-        name: 'p1-usc1',
-        region: 'us-central1',
-        network: 'vpc',
-        primary: '10.20.0.0/24',
-        secondary: [],
-        ipv6: [],
-        project: 'p1',
-      },
-      { name: 'spare', region: 'us-central1', network: 'vpc', primary: '10.30.0.0/24', secondary: [], ipv6: [] },
-    ],
-    hierarchical: [],
-    vpcRules: [],
-    global: {
-      kind: 'global',
-      name: 'egress',
-      reference: 'network:vpc/firewallPolicy:egress',
-      rules: [rule(2147483010, 'deny', ['0.0.0.0/0'])],
-    },
-    regional: [],
-    dns: { 'api.unlisted.example': { a: ['198.51.100.7'] } },
-    source: 'test',
-    ...over,
-  };
+  return testModel(
+    [subnet('p1-usc1', '10.20.0.0/24', 'p1'), subnet('spare', '10.30.0.0/24')],
+    [rule(2147483010, 'deny', ['0.0.0.0/0'])],
+    { dns: { 'api.unlisted.example': { a: ['198.51.100.7'] } }, ...over },
+  );
 }
 const base = { project: 'p1', subnetsMode: true, identity: { project: 'p1' }, clock };
 
