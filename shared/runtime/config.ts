@@ -34,6 +34,8 @@ export interface RuntimeConfig {
   statusSubscription?: string;
   /** CLI only: the deadline of one Google API call, its retries included, in seconds (default 60). */
   callTimeout?: string;
+  /** CLI only (not a function setting): the Shared VPC network name, EGRESS_NETWORK (`npm start` writes it to cli.env). */
+  network?: string;
 }
 
 interface Option<K extends keyof RuntimeConfig> {
@@ -69,6 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   for (const o of OPTIONS) {
     out[o.key] = (env[o.env] ?? o.default).trim();
   }
+  out.network = (env.EGRESS_NETWORK ?? '').trim();
   if (!out.pubsubProject) out.pubsubProject = (env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? '').trim();
   return out;
 }

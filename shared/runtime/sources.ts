@@ -31,7 +31,7 @@ import {
   storageEndpointOf,
 } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
-import { DEFAULT_NETWORK, logsFor, resolveDnsTable } from './diagnose';
+import { logsFor, networkName, readNetworkModel, resolveDnsTable } from './diagnose';
 
 /** The source flags the diagnosis commands and the MCP server share. */
 export interface SourceFlags extends OpsFlags {
@@ -211,13 +211,21 @@ export async function explainFor(
 ): Promise<ExplainAnswer> {
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
+  // The firewall as the network model sees it: every tier in Google's order (docs/diagnose.md, "The network model").
+  const read = fw.read;
+  const withModel = read
+    ? async () => {
+        const model = await readNetworkModel(flags, policy, project, undefined, cfg);
+        return { ...(await read()), ...(model ? { model } : {}) };
+      }
+    : undefined;
   try {
     const r = await explainProject({
       project,
       destination,
       policy,
       source,
-      ...(fw.read ? { firewall: fw.read } : {}),
+      ...(withModel ? { firewall: withModel } : {}),
       ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
       ...(opts.why ? { why: opts.why } : {}),
     });
@@ -258,6 +266,7 @@ export async function denialsFor(
   const found = source ? await findManifest(project, source, policy) : undefined;
   const dns = fw || flags.dns ? resolveDnsTable(flags.dns, flags.state) : undefined;
   const owned = fw?.rules.filter((r) => parseMarker(r.description)?.project === project);
+  const model = await readNetworkModel(flags, policy, project, dns?.table, cfg);
   const logs = logsFor(hostProject, flags.loggingEndpoint, cfg);
   try {
     return await listDenials({
@@ -268,14 +277,16 @@ export async function denialsFor(
       logs,
       ctx: {
         product: {
-          reference: `network:${flags.network ?? DEFAULT_NETWORK}/firewallPolicy:${policyName}`,
+          reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
           priorityMax: policy.firewall.priorityMax,
           ...(fw ? { rules: fw.rules } : {}),
         },
         manifest: {
           file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
           entries: found?.manifest?.entries ?? [],
+          ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
         },
+        ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
         ...(dns ? { firewallDns: dns.table } : {}),
         internalRanges: DEFAULT_INTERNAL_RANGES,
         policy,

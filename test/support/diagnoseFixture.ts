@@ -4,7 +4,7 @@
  * deny rule (`security-block`, 192.0.2.0/24) and the logged baseline, and a DNS table beside it (the defaults plus
  * `blocked.example` → 192.0.2.10).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine } from '../../local/fakes/compute';
@@ -82,6 +82,20 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
   });
   const state = join(root, 'compute.json');
   engine.save(state);
+  // The host project's subnets (Compute `Subnetwork` fields): payment-gateway's, and one assigned to no project.
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+  const subnet = (name: string, ipCidrRange: string) => ({
+    project: 'host',
+    name,
+    region: 'https://www.googleapis.com/compute/v1/projects/host/regions/us-central1',
+    network: 'https://www.googleapis.com/compute/v1/projects/host/global/networks/shared-vpc',
+    ipCidrRange,
+  });
+  saved.subnetworks = [
+    { ...subnet('payment-gateway-usc1', '10.128.0.0/20'), ipv6CidrRange: 'fd20:a:b:1000::/64' },
+    subnet('shared-spare', '10.200.0.0/24'),
+  ];
+  writeFileSync(state, JSON.stringify(saved, null, 2));
   writeFileSync(
     join(root, 'dns.json'),
     JSON.stringify({ version: 1, names: { ...DEFAULT_DNS_TABLE, 'blocked.example': { a: ['192.0.2.10'] } } }),

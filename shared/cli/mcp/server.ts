@@ -123,8 +123,9 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
       title: 'Denied connections',
       description:
         "The project's denied connections from the Cloud NGFW firewall logs, grouped by destination, named by the DNS " +
-        'query logs and classified: NOT_LISTED (with the line to add), LISTED_DNS_MISMATCH (why), DENIED_ELSEWHERE ' +
-        '(the rule not owned by this product), INTERNAL.',
+        'query logs and classified by the network model: NOT_LISTED (with the line to add), LISTED_DNS_MISMATCH (why), ' +
+        'LISTED_NOT_APPLIED, SOURCE_NOT_COVERED (the workload is outside the project), DENIED_BEFORE_POLICY / ' +
+        'ALLOWED_BEFORE_POLICY (a hierarchical or VPC rule decided first), DENIED_ELSEWHERE, INTERNAL.',
       inputSchema: { project: S.project, since: S.since, destination: S.destination.optional() },
       outputSchema: S.denialsOut,
       annotations: { ...READ_ONLY, openWorldHint: true },

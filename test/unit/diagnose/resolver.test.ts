@@ -8,7 +8,8 @@ import {
   SYNTHESIZED_V6_BLOCK,
   synthesizedAnswer,
 } from '../../../shared/core/diagnose/dns';
-import { type EvalPolicy, type EvalRule, evaluate, type Workload } from '../../../shared/core/diagnose/evaluate';
+import { evaluateTiers, type Source } from '../../../shared/core/network/evaluate';
+import type { NetRule, Tier } from '../../../shared/core/network/model';
 
 const inBlock = (ip: string, block: string) => ipaddr.parse(ip).match(ipaddr.parseCIDR(block));
 
@@ -79,30 +80,31 @@ describe('the local resolver: a name the table lacks', () => {
 });
 
 describe('a new partner host behaves as on the internet: resolvable, denied until listed', () => {
-  const w: Workload = { project: 'p', ip: '10.10.0.2' };
-  const rule = (r: Partial<EvalRule> & Pick<EvalRule, 'priority' | 'action'>): EvalRule => ({
+  const src: Source = { project: 'p', ip: '10.10.0.2' };
+  const rule = (r: Partial<NetRule> & Pick<NetRule, 'priority' | 'action'>): NetRule => ({
     direction: 'EGRESS',
     enableLogging: true,
     match: { layer4Configs: [{ ipProtocol: 'all' }] },
     ...r,
   });
   const denyAll = rule({ priority: 2147483010, action: 'deny', match: { destIpRanges: ['0.0.0.0/0'] } });
-  const pol = (rules: EvalRule[]): EvalPolicy => ({
-    kind: 'network',
+  const pol = (rules: NetRule[]): Tier => ({
+    kind: 'global',
     name: 'e',
     reference: 'network:v/firewallPolicy:e',
     rules,
   });
   const host = 'api.fresh-partner.com';
   const ip = resolveForApp({}, host).a![0]!;
-  const conn = { destIp: ip, destPort: 443, protocol: 'tcp' as const };
+  const dest = { kind: 'ip' as const, value: ip };
+  const opts = { dns: {}, packet: { protocol: 'tcp' as const, port: 443 } };
 
   test('not listed: denied by the baseline', () => {
-    expect(evaluate([pol([denyAll])], w, conn, {}).disposition).toBe('DENIED');
+    expect(evaluateTiers([pol([denyAll])], src, dest, opts).disposition).toBe('DENIED');
   });
 
   test('listed as an FQDN: allowed at the address the workload resolved', () => {
     const allow = rule({ priority: 1000, action: 'allow', match: { destFqdns: [host] } });
-    expect(evaluate([pol([allow, denyAll])], w, conn, {}).disposition).toBe('ALLOWED');
+    expect(evaluateTiers([pol([allow, denyAll])], src, dest, opts).disposition).toBe('ALLOWED');
   });
 });
