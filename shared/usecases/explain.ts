@@ -12,6 +12,7 @@ import {
   explain,
   renderExplainText,
 } from '../core/explain';
+import type { ProjectAgreement } from '../core/agreement';
 import { validateManifest } from '../core/manifest/validate';
 import { evaluationOrder, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -80,6 +81,8 @@ export async function explainProject(args: {
   firewall?: () => Promise<ExplainFirewall>;
   hostProject?: string;
   why?: string;
+  /** The one agreement as status computes it (runtime/sources.ts); null: neither manifest nor owned rules. */
+  agreement?: ProjectAgreement | null;
 }): Promise<ExplainResult> {
   // Before any read: a path or an invalid key must not become a file or object name.
   checkProjectKey(args.project);
@@ -107,6 +110,7 @@ export async function explainProject(args: {
     ...(firewall ? { firewall } : {}),
     ...(args.hostProject ? { hostProject: args.hostProject } : {}),
     ...(args.why ? { why: args.why } : {}),
+    ...(args.agreement !== undefined ? { agreement: args.agreement } : {}),
   });
 }
 
