@@ -3,6 +3,7 @@
  * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain/).
  */
 import { join } from 'node:path';
+import type { ProjectAgreement } from '../core/agreement';
 import { defaultObjectName, keyListPrefix, manifestsOf } from '../core/bucket/layout';
 import {
   checkProjectKey,
@@ -12,7 +13,6 @@ import {
   explain,
   renderExplainText,
 } from '../core/explain';
-import type { ProjectAgreement } from '../core/agreement';
 import { validateManifest } from '../core/manifest/validate';
 import { evaluationOrder, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';

@@ -13,9 +13,9 @@ import { readConfig } from '../../runtime/config';
 import type { SourceFlags } from '../../runtime/sources';
 import type { DriftRepairEvent, DriftRun } from '../../usecases/drift';
 import { asUsageError } from '../errors';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
 import { cliLogger } from '../output';
 
 interface DriftFlags extends SourceFlags {
