@@ -5,7 +5,7 @@
  * (placementDrift.ts: which policy). The marker's hash is never compared; its generations say only whether a
  * difference is an apply on its way (`pending`) and keep the tombstone semantics (`revoked`). Pure.
  */
-import { compareGenerations } from '../events/codec';
+import { compareGenerations, desiredHash } from '../events/codec';
 import { CompileError, desiredRules } from '../firewall/compiler';
 import { MANAGED_BY, parseMarker } from '../firewall/marker';
 import { appliedGeneration, isEmptyPlan, planProject, summarizePlan } from '../firewall/plan';
@@ -114,6 +114,8 @@ function statusOf(f: {
   live?: string;
   revoked?: string;
   shadowed?: string;
+  /** The live rules were written for the manifest's very entries (their marker says so): no apply can be on its way. */
+  applied?: boolean;
 }): { status: AgreementStatus; detail: string } {
   const liveCount = f.owned.filter((r) => !isTombstone(r)).length;
   const m = f.manifest;
@@ -141,7 +143,7 @@ function statusOf(f: {
       detail: `revoked (manifest deleted at generation ${f.shadowed}); the manifest read (generation ${m.generation}) is not newer, so the pipeline ignores it: upload it again, or \`egress replay --restore --project ${f.project}\``,
     };
   const recorded = f.live ?? (liveCount === 0 ? f.revoked : undefined);
-  if (m.generation && recorded && compareGenerations(recorded, m.generation) < 0)
+  if (!f.applied && m.generation && recorded && compareGenerations(recorded, m.generation) < 0)
     return {
       status: 'pending',
       detail: f.live
@@ -155,6 +157,17 @@ function statusOf(f: {
       ? `the owned rules differ from what the manifest compiles to (${count(f.findings)})${where}: changed outside the pipeline, or an apply failed (\`egress drift --repair\`)`
       : `no owned rules, but the manifest compiles to ${f.findings.length} rule(s)${where}: never applied, or removed outside the pipeline (\`egress drift --repair\`)`,
   };
+}
+
+/**
+ * True when the live owned rules were written for exactly the manifest's entries (the marker records the hash of the
+ * entries it was written for): then a difference is not an apply on its way but a change made since. Only this
+ * question is answered by the hash; whether the rules agree is decided by their content.
+ */
+function appliedFor(owned: readonly ObservedRule[], m: AgreementManifest): boolean {
+  const live = owned.filter((r) => !isTombstone(r));
+  const hash = desiredHash(m.project.name, m.entries);
+  return live.length > 0 && live.every((r) => parseMarker(r.description)?.hash === hash);
 }
 
 const emptyPlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0 };
@@ -254,6 +267,7 @@ export function agreeProject(args: {
     ...(live ? { live } : {}),
     ...(revoked ? { revoked } : {}),
     ...(shadowed ? { shadowed } : {}),
+    applied: !!manifest && appliedFor(owned, manifest),
   });
   return {
     ...facts,
