@@ -87,19 +87,24 @@ export async function lastStatusEvent(
   return newest;
 }
 
-/**
- * The project's agreement (core/agreement) over the sources read: its manifest, every policy of the placement, and
- * its sources (`workloads`: the target mode's reads; absent: not read, so `unknown` in the modes that need one).
- * `agreement` is null when neither a manifest nor an owned rule of the project exists.
- */
-export async function readAgreement(args: {
+/** What one project's agreement is read from: its manifest source, the firewall as read, its sources' reads. */
+export interface AgreementSources {
   project: string;
   policy: PlatformPolicy;
   source: ManifestSourceSpec;
   firewall: FirewallRead;
   hostProject?: string;
   workloads?: WorkloadDeps;
-}): Promise<{ agreement: ProjectAgreement | null; manifest: ExplainManifest | null; suggestedPath: string }> {
+}
+
+/**
+ * The project's agreement (core/agreement) over the sources read: its manifest, every policy of the placement, and
+ * its sources (`workloads`: the target mode's reads; absent: not read, so `unknown` in the modes that need one).
+ * `agreement` is null when neither a manifest nor an owned rule of the project exists.
+ */
+export async function readAgreement(
+  args: AgreementSources,
+): Promise<{ agreement: ProjectAgreement | null; manifest: ExplainManifest | null; suggestedPath: string }> {
   const { project, policy } = args;
   const { manifest, suggestedPath } = await findManifest(project, args.source, policy);
   const valid = !!manifest?.valid && !!manifest.project;
@@ -135,17 +140,13 @@ export async function readAgreement(args: {
 }
 
 /** One project's status; a project with neither manifest nor owned rule is NoSuchProjectError (did you mean …?). */
-export async function projectStatus(args: {
-  project: string;
-  policy: PlatformPolicy;
-  source: ManifestSourceSpec;
-  firewall: FirewallRead;
-  hostProject?: string;
-  workloads?: WorkloadDeps;
-  /** Every project key the sources know (manifests and owners of rules), for the did-you-mean. */
-  knownProjects?: () => Promise<string[]>;
-  status?: { subscription: string; puller: MessagePuller };
-}): Promise<ProjectStatus> {
+export async function projectStatus(
+  args: AgreementSources & {
+    /** Every project key the sources know (manifests and owners of rules), for the did-you-mean. */
+    knownProjects?: () => Promise<string[]>;
+    status?: { subscription: string; puller: MessagePuller };
+  },
+): Promise<ProjectStatus> {
   const { project } = args;
   const { agreement: a, manifest } = await readAgreement(args);
   if (!a) {
