@@ -9,18 +9,19 @@ import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } fr
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ManifestDirError, manifestFolders } from '../shared/adapters/manifestDir';
+import { ManifestDirError, manifestFolders, readManifestDir } from '../shared/adapters/manifestDir';
 import { describeFailure, failureDetail } from '../shared/cli/errors';
 import { projectKeyOf } from '../shared/core/bucket/layout';
 import { parseMarker } from '../shared/core/firewall';
 import { policyRefPath } from '../shared/core/policy/placement';
 import { parseAllowRevocations } from '../shared/core/safety/revocations';
 import { loadPolicyFile } from '../shared/runtime/policy';
+import type { DriftRun } from '../shared/usecases/drift';
 import { SyncInputError } from '../shared/usecases/sync';
-import { type Round, syncAndWait } from './converge';
+import { agreeAndRepair, disagreements, fleetAgreement, type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
 import { stateFileIn } from './fakes/compute/state';
-import { converged, type Outcome, renderRejections, renderRulesTable } from './render';
+import { agreementNotes, converged, type Outcome, renderRejections, renderRulesTable } from './render';
 import {
   CLI_ENV_FILE,
   cliEnv,
@@ -41,7 +42,7 @@ Uploads the manifests, prints the resulting firewall rules and rejections, then 
 options:
   --manifests DIR   folder of Project manifests (default: examples/manifests)
   --once            exit after the first convergence: 0 when every manifest reached an outcome
-                    (applied or rejected), 1 otherwise
+                    (applied or rejected) and the firewall agrees with every manifest, 1 otherwise
   --state-dir DIR   where the fake firewall state and the function logs live (default: .local)
   --policy FILE     platform policy file of the functions and the CLI (EGRESS_POLICY_FILE); e.g.
                     examples/policy/regional.yaml for regional placement (one regional policy per region)
@@ -127,7 +128,13 @@ function notesFor(outcomes: readonly Outcome[]): Map<string, string> {
   return notes;
 }
 
-function printRound(stack: LocalStack, round: Round, first: boolean, renames: readonly Rename[] = []): void {
+function printRound(
+  stack: LocalStack,
+  round: Round,
+  first: boolean,
+  agreement?: DriftRun,
+  renames: readonly Rename[] = [],
+): void {
   const { report } = round;
   const outcomes = round.outcomes.map((o) => (o.file ? { ...o, file: rel(o.file) } : o));
   // The first round shows every project of the folder (unchanged ones too: a restart uploads nothing unchanged).
@@ -150,7 +157,12 @@ function printRound(stack: LocalStack, round: Round, first: boolean, renames: re
   if (!projects.length) return;
   out();
   // The first round shows every project with rules; an edit shows only the projects it touched.
-  out(renderRulesTable(first ? stack.rules() : projects.flatMap((p) => stack.rules(p)), projects, notesFor(outcomes)));
+  // The notes say the one agreement of each project (core/agreement) where its rules disagree with its manifest.
+  const notes = agreementNotes(
+    (agreement?.report.agreements ?? []).filter((a) => first || projects.includes(a.project)),
+    notesFor(outcomes),
+  );
+  out(renderRulesTable(first ? stack.rules() : projects.flatMap((p) => stack.rules(p)), projects, notes));
   const rejections = renderRejections(outcomes);
   if (rejections.length) {
     out();
@@ -169,10 +181,29 @@ function orphans(stack: LocalStack, round: Round): string[] {
   return [...owned].filter((p): p is string => !!p && !known.has(p)).sort();
 }
 
+/** Why the manifest folder cannot be used (missing, not a folder, no manifest in it), or undefined when it can. */
+export function folderRefusal(dir: string): string | undefined {
+  const hint = 'hint: --manifests DIR naming a folder of Project manifests, e.g. --manifests examples/manifests';
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    return `manifest folder ${rel(dir)} does not exist or is not a folder (${hint})`;
+  let count: number;
+  try {
+    count = readManifestDir(dir).length;
+  } catch (err) {
+    if (err instanceof ManifestDirError) return `manifest folder ${rel(dir)}: ${err.message} (${hint})`;
+    throw err;
+  }
+  if (count === 0)
+    return `manifest folder ${rel(dir)} has no manifests (*.yaml, *.yml): refused, since uploading it would revoke every project (${hint})`;
+  return undefined;
+}
+
 /** Runs the local pipeline; resolves with the exit code (the watch mode resolves when stopped by a signal). */
 export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number> {
-  if (!existsSync(args.manifests) || !statSync(args.manifests).isDirectory()) {
-    process.stderr.write(`npm start: manifest folder ${rel(args.manifests)} does not exist (use --manifests DIR)\n`);
+  // Refused before anything is uploaded: an empty folder synced with deletion would revoke every project.
+  const refusal = folderRefusal(args.manifests);
+  if (refusal) {
+    process.stderr.write(`npm start: ${refusal}\n`);
     return 2;
   }
   // The same one-line messages as `egress validate --policy` (runtime/policy.ts), before anything starts.
@@ -274,15 +305,25 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
     const t0 = performance.now();
     const first = await untilStopped(syncAndWait(stack, args.manifests, args.timeoutMs));
     if (!first) return await done;
-    printRound(stack, first, true);
-    out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+    // Level-triggered: the firewall compared with the bucket's manifests (the one agreement), repaired through the
+    // pipeline where they disagree (a wiped or edited firewall), before anything is called converged.
+    const level = await untilStopped(agreeAndRepair(stack, args.timeoutMs));
+    if (!level) return await done;
+    printRound(stack, first, true, level.run);
+    if (level.repaired.length)
+      out(
+        `\nRepaired through the pipeline (the firewall disagreed with the bucket): ${level.repaired.map((r) => `${r.project} (${r.reason})`).join(', ')}`,
+      );
+    const disagree = disagreements(level.run);
+    if (disagree.length) out(`\nNot converged: the firewall disagrees with the manifests:\n  ${disagree.join('\n  ')}`);
+    else out(`\nConverged in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
     const stale = orphans(stack, first);
     if (stale.length)
       out(
         `\nnote: ${rel(stateFileIn(args.stateDir))} still has rules of ${stale.join(', ')} from an earlier run ` +
           '(no manifest here); start with --fresh to begin with an empty firewall.',
       );
-    const ok = first.outcomes.every(converged);
+    const ok = first.outcomes.every(converged) && !disagree.length;
     if (args.once) {
       if (!ok) process.stderr.write('\nnpm start: some changes did not converge (see .local/logs/*.log)\n');
       await stack.stop();
@@ -300,7 +341,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
       try {
         const round = await watchRound(stack, args.manifests, known, guard, args.timeoutMs);
         if (round.refused !== undefined) out(`[${time()}] ${round.refused}`);
-        else if (round.outcomes.length) printRound(stack, round, false, round.renames);
+        else if (round.outcomes.length) printRound(stack, round, false, await fleetAgreement(stack), round.renames);
       } catch (err) {
         const msg = err instanceof SyncInputError || err instanceof ManifestDirError ? err.message : String(err);
         out(`[${time()}] ${msg}`);

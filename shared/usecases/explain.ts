@@ -3,6 +3,7 @@
  * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain/).
  */
 import { join } from 'node:path';
+import type { ProjectAgreement } from '../core/agreement';
 import { defaultObjectName, keyListPrefix, manifestsOf } from '../core/bucket/layout';
 import {
   checkProjectKey,
@@ -89,6 +90,8 @@ export async function explainProject(args: {
   firewall?: () => Promise<ExplainFirewall>;
   hostProject?: string;
   why?: string;
+  /** The one agreement as status computes it (runtime/sources.ts); null: neither manifest nor owned rules. */
+  agreement?: ProjectAgreement | null;
 }): Promise<ExplainResult> {
   // Before any read: a path or an invalid key must not become a file or object name.
   checkProjectKey(args.project);
@@ -111,6 +114,7 @@ export async function explainProject(args: {
     ...(firewall ? { firewall } : {}),
     ...(args.hostProject ? { hostProject: args.hostProject } : {}),
     ...(args.why ? { why: args.why } : {}),
+    ...(args.agreement !== undefined ? { agreement: args.agreement } : {}),
   });
 }
 

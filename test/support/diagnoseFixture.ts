@@ -80,6 +80,18 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
       deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
     ],
   });
+  // The host project's subnets, as the target mode reads them (the same ranges the rules above were compiled with).
+  engine.directory.putSubnetworks('host', [
+    {
+      name: 'payment-gateway-usc1',
+      region: 'us-central1',
+      network: 'shared-vpc',
+      ipCidrRange: '10.128.0.0/20',
+      ipv6CidrRange: 'fd20:a:b:1000::/64',
+      stackType: 'IPV4_IPV6',
+    },
+    { name: 'data-pipeline-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.130.0.0/20' },
+  ]);
   const state = join(root, 'compute.json');
   engine.save(state);
   // The host project's subnets (Compute `Subnetwork` fields): payment-gateway's, and one assigned to no project.

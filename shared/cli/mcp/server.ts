@@ -8,11 +8,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { renderDriftText } from '../../core/drift';
+import { driftFor } from '../../runtime/agreementSources';
 import type { RuntimeConfig } from '../../runtime/config';
 import {
   denialsFor,
   draftFor,
-  driftFor,
   explainFor,
   parseSince,
   projectEgressFor,
@@ -147,7 +147,8 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     {
       title: 'Check drift',
       description:
-        'Compare the owned firewall rules with the manifests (all projects, or one). Reports only: never repairs.',
+        'Compare the owned firewall rules with the manifests by content (all projects, or one): the same answer as ' +
+        '`egress drift --format json` over the same sources. An unknown project is an error. Reports only: never repairs.',
       inputSchema: { project: S.project.optional() },
       outputSchema: S.driftOut,
       annotations: { ...READ_ONLY, openWorldHint: false },
@@ -155,7 +156,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     ({ project }) =>
       guarded(async () => {
         const run = await driftFor(flags, cfg, project);
-        return answer({ ...(project ? { project } : {}), ...run }, renderDriftText(run.report));
+        return answer(run, renderDriftText(run.report));
       }),
   );
 

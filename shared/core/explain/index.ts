@@ -93,6 +93,7 @@ export function explain(input: ExplainInput): ExplainResult {
     owned: fw?.owned ?? [],
     policy: input.policy,
     ...(input.hostProject ? { hostProject: input.hostProject } : {}),
+    ...(input.agreement !== undefined ? { given: input.agreement } : {}),
   });
   const effective = consulted ? firewallAllowed : manifestAllowed;
   const ownedAllows = !!fw?.matches.some((r) => r.owned && r.action === 'allow');

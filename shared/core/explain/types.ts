@@ -94,6 +94,11 @@ export interface ExplainInput {
   hostProject?: string;
   /** The comment of the suggested line. */
   why?: string;
+  /**
+   * The project's agreement as the use case computed it (core/agreement: its sources read, every policy of the
+   * placement); null: neither manifest nor owned rules exist. Absent: computed from this input alone.
+   */
+  agreement?: import('../agreement/types').ProjectAgreement | null;
 }
 
 /** How a manifest entry covers the destination. */
@@ -140,24 +145,8 @@ export interface RuleMatch {
   place?: string;
 }
 
-/** Whether the manifest and the firewall tell the same story for the project as a whole. */
-export type AgreementStatus =
-  /** The owned rules are exactly what the manifest compiles to. */
-  | 'in-sync'
-  /** The manifest is newer than the rules: the apply is pending, or failed (check the status topic). */
-  | 'pending'
-  /** Same generation and hash, but the rules differ from what the pipeline writes: edited outside the pipeline. */
-  | 'drift'
-  /** The firewall reflects a newer manifest than the one given (a local copy not merged, or a stale read). */
-  | 'firewall-newer'
-  /** The rules reflect different entries and the manifest has no generation to order them (a local directory). */
-  | 'differs'
-  /** Rules remain for a project whose manifest is gone: the revoke is pending or failed. */
-  | 'revoke-pending'
-  /** The project's only owned rule is its tombstone: revoked (manifest deleted at generation N), nothing allowed. */
-  | 'revoked'
-  /** Not determinable: the firewall was not consulted, or the manifest is invalid or missing and no rules exist. */
-  | 'unknown';
+/** Whether the manifest and the firewall tell the same story for the project as a whole (core/agreement/types.ts). */
+export type AgreementStatus = import('../agreement/types').AgreementStatus;
 
 /** The agreement of the project's owned rules with its manifest. */
 export interface Agreement {
@@ -167,6 +156,8 @@ export interface Agreement {
   manifestHash?: string;
   firewallGeneration?: string;
   firewallHash?: string;
+  /** Manifest entries that cannot apply (e.g. an IPv6 destination for a project without IPv6 sources). */
+  warnings?: string[];
 }
 
 /** The fix when the destination is not allowed: the line to add and where. */

@@ -60,6 +60,16 @@ function fixture(): { dir: string; state: string } {
     ],
   });
   const state = join(root, 'compute.json');
+  // The host project's subnet those rules were compiled with (the agreement reads the sources from the same file).
+  engine.directory.putSubnetworks('host', [
+    {
+      name: 'payment-gateway-usc1',
+      region: 'us-central1',
+      network: 'shared-vpc',
+      ipCidrRange: '10.10.0.0/24',
+      ipv6CidrRange: 'fd20:a:b:1000::/64',
+    },
+  ]);
   engine.save(state);
   return { dir, state };
 }

@@ -192,19 +192,20 @@ describe('explain', () => {
     const r = explain(
       input({ destination: 'evil.example.com', firewall: { source: 'live', rules: [...rules, DENY_ALL] } }),
     );
-    expect(r.agreement.status).toBe('drift');
+    expect(r.agreement.status).toBe('drifted');
     expect(r.firewall.allowed).toBe(true);
     expect(r.manifest.allowed).toBe(false);
     expect(r.status).toBe('revoke-pending');
   });
 
-  it('detects a firewall newer than the manifest read, and a local manifest that differs', () => {
+  it('calls rules that differ from an older manifest read, or from a local manifest, drifted (by content)', () => {
     const older = entries.slice(0, 1);
     const a = explain(input({ manifest: { ...input().manifest!, entries: older, generation: '3' } }));
-    expect(a.agreement.status).toBe('firewall-newer');
+    expect(a.agreement.status).toBe('drifted');
     const { generation: _g, ...local } = input().manifest!;
     const b = explain(input({ manifest: { ...local, entries: older } }));
-    expect(b.agreement.status).toBe('differs');
+    expect(b.agreement.status).toBe('drifted');
+    expect(b.agreement.detail).toMatch(/a local copy may not be merged yet/);
   });
 
   it('treats a generation change with the same entries as in sync', () => {
@@ -392,7 +393,7 @@ describe('explain', () => {
     const r = explain(input({ manifest: { ...input().manifest!, valid: false, errors: ['UNKNOWN_FIELD'] } }));
     expect(r.manifest.allowed).toBe(false);
     expect(r.notes.join('\n')).toContain('invalid (UNKNOWN_FIELD)');
-    expect(r.agreement.status).toBe('unknown');
+    expect(r.agreement.status).toBe('invalid-manifest');
   });
 
   it('a hostname not listed by name, with range rules before the deny: not allowed by name, conditional on DNS', () => {
