@@ -177,6 +177,10 @@ describe('draftEgressChange', () => {
 describe('the diff git applies', () => {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' });
   const listed = `${HEAD}spec:\n  allowedEgress: ["api.stripe.com"]\n`;
+  /** The draft that lets `project` reach api.new.com, its manifest read from `src`. */
+  const draftFrom = (src: ManifestSourceSpec, project: string) =>
+    draftEgressChange({ project, destination: 'api.new.com', reason: 'x', policy: DEFAULT_POLICY, source: src });
+  const heads = (diff: string) => diff.split('\n').slice(0, 2);
 
   it('names the file from the root of its git work tree; git apply --check accepts it (and a new file)', async () => {
     const repo = tempDir('draft-git');
@@ -189,17 +193,8 @@ describe('the diff git applies', () => {
       dir,
       find: (key) => (key === 'shop' ? { path: join(dir, 'shop.yaml'), text: listed } : null),
     };
-    const d = await draftEgressChange({
-      project: 'shop',
-      destination: 'api.new.com',
-      reason: 'x',
-      policy: DEFAULT_POLICY,
-      source: src,
-    });
-    expect(d.diff.split('\n').slice(0, 2)).toEqual([
-      '--- a/teams/manifests/shop.yaml',
-      '+++ b/teams/manifests/shop.yaml',
-    ]);
+    const d = await draftFrom(src, 'shop');
+    expect(heads(d.diff)).toEqual(['--- a/teams/manifests/shop.yaml', '+++ b/teams/manifests/shop.yaml']);
     writeFileSync(join(repo, 'change.diff'), d.diff);
     expect(() => git(repo, 'apply', '--check', 'change.diff')).not.toThrow();
     git(repo, 'apply', 'change.diff');
@@ -210,14 +205,8 @@ describe('the diff git applies', () => {
       }).egress.map((e) => e.value),
     ).toEqual(['api.stripe.com', 'api.new.com']);
 
-    const fresh = await draftEgressChange({
-      project: 'cart',
-      destination: 'api.new.com',
-      reason: 'x',
-      policy: DEFAULT_POLICY,
-      source: src,
-    });
-    expect(fresh.diff.split('\n').slice(0, 2)).toEqual(['--- /dev/null', '+++ b/teams/manifests/cart.yaml']);
+    const fresh = await draftFrom(src, 'cart');
+    expect(heads(fresh.diff)).toEqual(['--- /dev/null', '+++ b/teams/manifests/cart.yaml']);
     writeFileSync(join(repo, 'new.diff'), fresh.diff);
     expect(() => git(repo, 'apply', '--check', 'new.diff')).not.toThrow();
   });
@@ -226,22 +215,10 @@ describe('the diff git applies', () => {
     const store = memoryManifestStore('egress-manifests');
     await store.write('manifests/shop.yaml', Buffer.from(listed));
     const src: ManifestSourceSpec = { kind: 'bucket', store, bucket: 'egress-manifests', prefix: 'manifests/' };
-    const d = await draftEgressChange({
-      project: 'shop',
-      destination: 'api.new.com',
-      reason: 'x',
-      policy: DEFAULT_POLICY,
-      source: src,
-    });
+    const d = await draftFrom(src, 'shop');
     expect(d.file).toBe('gs://egress-manifests/manifests/shop.yaml');
-    expect(d.diff.split('\n').slice(0, 2)).toEqual(['--- a/manifests/shop.yaml', '+++ b/manifests/shop.yaml']);
-    const none = await draftEgressChange({
-      project: 'cart',
-      destination: 'api.new.com',
-      reason: 'x',
-      policy: DEFAULT_POLICY,
-      source: src,
-    });
-    expect(none.diff.split('\n').slice(0, 2)).toEqual(['--- /dev/null', '+++ b/manifests/cart.yaml']);
+    expect(heads(d.diff)).toEqual(['--- a/manifests/shop.yaml', '+++ b/manifests/shop.yaml']);
+    const none = await draftFrom(src, 'cart');
+    expect(heads(none.diff)).toEqual(['--- /dev/null', '+++ b/manifests/cart.yaml']);
   });
 });
