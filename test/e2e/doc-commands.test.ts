@@ -65,6 +65,7 @@ const DOCUMENTED: Documented[] = [
     exit: 0,
   },
   { doc: 'docs/operations.md', line: 'egress replay --all --restore', exit: 0 },
+  { doc: 'docs/operations.md', line: 'egress replay --project payment-gateway --project data-pipeline', exit: 0 },
   {
     doc: 'docs/operations.md',
     line: '`egress sync DIR gs://BUCKET`',
