@@ -4,8 +4,7 @@
  * deny rule (`security-block`, 192.0.2.0/24) and the logged baseline, and a DNS table beside it (the defaults plus
  * `blocked.example` → 192.0.2.10).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirewallPolicyEngine } from '../../local/fakes/compute';
 import { toApiRule } from '../../shared/adapters/compute';
@@ -13,6 +12,7 @@ import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
 import { compileProject } from '../../shared/core/firewall/compiler';
 import { validateManifest } from '../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
+import { tempDir } from './tempDir';
 
 export const PAYMENT_GATEWAY = `apiVersion: lowops.manifests.v1
 kind: Project
@@ -38,7 +38,7 @@ spec:
 
 /** Creates the world in a fresh temporary folder: `dir` (manifests), `state` (compute.json; dns.json beside it). */
 export function diagnoseFixture(): { root: string; dir: string; state: string } {
-  const root = mkdtempSync(join(tmpdir(), 'egress-diagnose-'));
+  const root = tempDir('diagnose');
   const dir = join(root, 'manifests');
   mkdirSync(dir);
   writeFileSync(join(dir, 'payment-gateway.yaml'), PAYMENT_GATEWAY);

@@ -52,12 +52,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
         // Required here: the SDK is loaded only by this command.
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
-        const { createEgressMcpServer } = require('../mcp/server') as typeof import('../mcp/server');
+        const { createEgressMcpServer, serveMcp } = require('../mcp/server') as typeof import('../mcp/server');
         const server = createEgressMcpServer({ flags, cfg, version: packageVersion() });
         const closed = new Promise<void>((resolve) => {
           server.server.onclose = resolve;
         });
-        await server.connect(new StdioServerTransport());
+        await serveMcp(server, new StdioServerTransport());
         process.stdin.once('end', () => void server.close());
         await closed;
         setExit(EXIT_OK);

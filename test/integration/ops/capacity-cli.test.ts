@@ -2,8 +2,7 @@
  * `egress capacity --state FILE` over a fake-Compute state file (as `npm start` leaves one) and `--live` against the
  * fake REST server through the real client: the JSON shape, text that says the same numbers, exit 1 over 90%.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { baselineRules } from '../../../local/stack/firewall';
@@ -11,6 +10,7 @@ import { toApiRule } from '../../../shared/adapters/compute';
 import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(30_000);
 
@@ -54,7 +54,7 @@ function engineWithProjects(): FirewallPolicyEngine {
 }
 
 function stateFile(e: FirewallPolicyEngine): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'egress-capacity-')), 'compute.json');
+  const file = join(tempDir('capacity'), 'compute.json');
   e.save(file);
   return file;
 }
@@ -77,7 +77,7 @@ test('--state FILE --format json prints the documented shape; text agrees; exit 
 
 test('exit 1 when a policy uses over 90% of a quota (the quota from the policy file)', async () => {
   const file = stateFile(engineWithProjects());
-  const policyFile = join(mkdtempSync(join(tmpdir(), 'egress-capacity-')), 'policy.yaml');
+  const policyFile = join(tempDir('capacity'), 'policy.yaml');
   writeFileSync(policyFile, 'capacity:\n  attributesPerPolicy: 40\n');
   const run = await runCli('capacity', '--state', file, '--policy', policyFile);
   expect(run.code).toBe(1);

@@ -4,8 +4,7 @@
  * regional policy is reported and exits 1; exit 1 over 90% of a regional policy's quota. And `plan --live` reads
  * every policy of the placement.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { toApiRule } from '../../../shared/adapters/compute';
@@ -14,12 +13,13 @@ import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { runCli } from '../../support/cli';
 import { manifestYaml } from '../../support/manifests';
+import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(30_000);
 
 const HOST = 'host-prj';
 const FP = 'egress-policy';
-const tmp = () => mkdtempSync(join(tmpdir(), 'egress-capacity-regional-'));
+const tmp = () => tempDir('capacity-regional');
 const policyFile = (extra = '') => {
   const f = join(tmp(), 'policy.yaml');
   writeFileSync(

@@ -2,8 +2,7 @@
  * `egress probe` and `egress denials` through `main()`: a fake-Compute state file with the product's rules, a foreign
  * deny rule and the logged baseline; a local DNS table beside it; the fake Cloud Logging over HTTP (real client).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
 import type { DenialsResult } from '../../../shared/usecases/denials';
@@ -11,6 +10,7 @@ import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import type { ProbeResult } from '../../../shared/usecases/probe';
 import { runCli } from '../../support/cli';
 import { diagnoseFixture } from '../../support/diagnoseFixture';
+import { tempDir } from '../../support/tempDir';
 
 let fake: FakeLoggingServer;
 const { dir, state } = diagnoseFixture();
@@ -182,10 +182,6 @@ describe('egress probe, then egress denials', () => {
 });
 
 describe('one network model: probe, explain and denials agree', () => {
-  const made: string[] = [];
-  afterAll(() => {
-    for (const d of made) rmSync(d, { recursive: true, force: true });
-  });
   /** A copy of the state with a VPC firewall rule and the network's enforcement order (contract C1 fields). */
   function withVpcRule(order: 'AFTER_CLASSIC_FIREWALL' | 'BEFORE_CLASSIC_FIREWALL'): string {
     const s = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
@@ -201,8 +197,7 @@ describe('one network model: probe, explain and denials agree', () => {
         allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
       },
     ];
-    const tmp = mkdtempSync(join(tmpdir(), 'egress-vpc-'));
-    made.push(tmp);
+    const tmp = tempDir('vpc');
     const file = join(tmp, 'compute.json');
     writeFileSync(file, JSON.stringify(s));
     writeFileSync(join(file, '..', 'dns.json'), readFileSync(join(state, '..', 'dns.json')));
@@ -274,7 +269,7 @@ describe('usage errors name the flag and give a hint', () => {
       code: 2,
       err: expect.stringMatching(/--since 1week is not a duration \(hint: --since 1h/),
     });
-    const bad = join(mkdtempSync(join(tmpdir(), 'egress-dns-')), 'dns.json');
+    const bad = join(tempDir('dns'), 'dns.json');
     writeFileSync(bad, JSON.stringify({ version: 1, names: { 'x.example': { a: '1.2.3.4' } } }));
     const r = await probe('x.example', '--dns', bad);
     expect(r).toMatchObject({ code: 2, err: expect.stringContaining('x.example.a must be a list of addresses') });
