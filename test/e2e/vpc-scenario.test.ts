@@ -32,6 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), 'e2e-vpc-scenario-'));
 let stack: LocalStack;
 let firewalls: FirewallsClient;
 let networks: NetworksClient;
+let applied: StatusEvent[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -43,6 +44,11 @@ beforeAll(async () => {
   const opts = { apiEndpoint: '127.0.0.1', port: stack.compute.port, protocol: 'http', apiKey: 'fake', fallback: true };
   firewalls = new FirewallsClient(opts as ClientOptions);
   networks = new NetworksClient(opts as ClientOptions);
+  // Every test below works on these two projects (so each runs alone too).
+  applied = [
+    await apply(LEDGER, ['api.ledger.io', '1.1.1.1', '2606:4700:4700::1111']),
+    await apply(BILLING, ['api.billing-partner.io']),
+  ];
 }, 600_000);
 afterAll(async () => {
   await Promise.all([firewalls?.close(), networks?.close()]);
@@ -101,11 +107,11 @@ const setOrder = (order: 'AFTER_CLASSIC_FIREWALL' | 'BEFORE_CLASSIC_FIREWALL') =
     networkResource: { networkFirewallPolicyEnforcementOrder: order },
   });
 
-test('projects with their own names get rules', async () => {
-  expect((await apply(LEDGER, ['api.ledger.io', '1.1.1.1', '2606:4700:4700::1111'])).data).toMatchObject({
-    outcome: 'applied',
-  });
-  expect((await apply(BILLING, ['api.billing-partner.io'])).data).toMatchObject({ outcome: 'applied' });
+test('projects with their own names get rules', () => {
+  expect(applied.map((e) => [e.data.project, e.data.outcome])).toEqual([
+    [LEDGER, 'applied'],
+    [BILLING, 'applied'],
+  ]);
   for (const p of [LEDGER, BILLING]) expect(stack.rules(p).length).toBeGreaterThan(0);
 });
 
