@@ -79,6 +79,17 @@ const vpcAllow = (name: string, network: string) => ({
   allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
 });
 
+/** The VPC egress allows of both networks, inserted through the REST API once (each test may run alone). */
+async function ensureVpcAllows() {
+  const [have] = await firewalls.list({ project: HOST });
+  for (const [name, network] of [
+    ['allow-https-out', NET],
+    ['other-net-allow', 'other-vpc'],
+  ] as const)
+    if (!have.some((f) => f.name === name))
+      await firewalls.insert({ project: HOST, firewallResource: vpcAllow(name, network) });
+}
+
 async function readBoth() {
   const clients = networkClients({ endpoint: server.url });
   const subnets = subnetworksClient({ endpoint: server.url });
@@ -111,8 +122,7 @@ const modelOf = (snap: Awaited<ReturnType<typeof readBoth>>['live']) => {
 };
 
 test('the live reader reads the order, the network’s VPC rules, the policy and the subnets; the state reader agrees', async () => {
-  await firewalls.insert({ project: HOST, firewallResource: vpcAllow('allow-https-out', NET) });
-  await firewalls.insert({ project: HOST, firewallResource: vpcAllow('other-net-allow', 'other-vpc') });
+  await ensureVpcAllows();
   const { live, fromState } = await readBoth();
   expect(live.source).not.toMatch(/not found/);
   const model = modelOf(live);
@@ -150,7 +160,8 @@ test('explain --live and probe answer from the model: the VPC allow first, then 
     const r = await cli('probe', 'payment-gateway', dest, '--format', 'json', '--logging-endpoint', logging.url);
     return { ...r, json: r.out ? (JSON.parse(r.out) as ProbeResult) : undefined };
   };
-  // AFTER_CLASSIC_FIREWALL (the first test left the VPC allow in place): the VPC rule decides before the policy.
+  // AFTER_CLASSIC_FIREWALL: the VPC allow decides before the policy.
+  await ensureVpcAllows();
   for (const flags of [['--live'], ['--state', state]]) {
     const e = await explain('93.184.216.34', ...flags);
     expect(e).toMatchObject({ allowed: true, firewall: { allowed: true } });
@@ -184,4 +195,32 @@ test('explain --live and probe answer from the model: the VPC allow first, then 
   });
   const listed = await probe('api.stripe.com');
   expect(listed.json).toMatchObject({ disposition: 'ALLOWED', decidedBy: { tier: 'global', how: 'fqdn' } });
+  await networks.patch({
+    project: HOST,
+    network: NET,
+    networkResource: { networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL' },
+  });
+});
+
+test('a network the API does not know: Google’s defaults, said in the source, and no VPC rule of another network', async () => {
+  const clients = networkClients({ endpoint: server.url });
+  const pols = livePolicies(
+    { computeEndpoint: server.url, hostProject: HOST, firewallPolicy: 'egress' },
+    DEFAULT_POLICY,
+    readConfig({}),
+  );
+  try {
+    const snap = await liveNetwork({
+      hostProject: HOST,
+      network: 'nope',
+      api: clients.api,
+      policies: pols.policies,
+    }).read();
+    expect(snap.source).toMatch(/not found: reading the network, reading the effective firewalls/);
+    const model = buildModel(snap, { target: DEFAULT_POLICY.firewall.target, projects: ['payment-gateway'] });
+    expect(model.enforcementOrder).toBe('AFTER_CLASSIC_FIREWALL');
+    expect(model.vpcRules).toEqual([]);
+  } finally {
+    await Promise.all([clients.close(), pols.close()]);
+  }
 });
