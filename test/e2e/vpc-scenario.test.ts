@@ -164,23 +164,19 @@ test('a probe of listed IPs (v4 and v6), then denials: never a proposal to add i
   await setOrder('BEFORE_CLASSIC_FIREWALL');
   const listedIps = ['1.1.1.1', '2606:4700:4700::1111'];
   expect(await probe(LEDGER, '1.1.1.1')).toMatchObject({ disposition: 'ALLOWED', decidedBy: { tier: 'global' } });
-  // An IPv6 destination, probed from the project's IPv6 prefix (probe's default source is its IPv4 address).
+  // An IPv6 destination: probe's default source is then an address of the project's IPv6 prefix.
   const subnets = Object.values(stack.engine.directory.aggregated(stack.hostProject).items).flatMap(
     (x) => x.subnetworks ?? [],
   );
   const prefix = subnets.find((x) => x.name?.startsWith(`${LEDGER}-`))?.internalIpv6Prefix;
   expect(prefix).toBeTruthy();
-  const v6 = await cli(
-    'probe',
-    LEDGER,
-    '2606:4700:4700::1111',
-    '--source-ip',
-    firstUsable(prefix!),
-    '--format',
-    'json',
-  );
+  const v6 = await cli('probe', LEDGER, '2606:4700:4700::1111', '--format', 'json');
   expect(v6).toMatchObject({ code: 0, err: '' });
-  expect(JSON.parse(v6.out)).toMatchObject({ disposition: 'ALLOWED', decidedBy: { tier: 'global' } });
+  expect(JSON.parse(v6.out)).toMatchObject({
+    disposition: 'ALLOWED',
+    decidedBy: { tier: 'global' },
+    source: { ip: firstUsable(prefix!) },
+  });
   // And one real denial, so denials has something to say (probe has stored its log entries when it returns).
   expect(await probe(LEDGER, '9.9.9.9')).toMatchObject({ disposition: 'DENIED' });
   const r = await cli('denials', LEDGER, '--format', 'json');
