@@ -86,15 +86,7 @@ export function planPlacedWrites(
           revocation: isRevocation(event),
           supersedes: event.data.supersedes?.generation,
         });
-  const planned = skip
-    ? undefined
-    : planWrites(
-        event,
-        desired,
-        policyView(targetState.snapshot, project),
-        policy,
-        others.reduce((n, o) => n + o.view.owned.length, 0),
-      );
+  const planned = skip ? undefined : planWrites(event, desired, policyView(targetState.snapshot, project), policy);
   if (!planned || planned.skip) {
     const base = planned ?? {
       skip,

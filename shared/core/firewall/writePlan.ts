@@ -80,18 +80,6 @@ export function isRevocation(event: EgressChangeEvent): boolean {
   return event.data.reason === 'delete' || event.data.entries.length === 0;
 }
 
-/** The skip reason of a deleted manifest whose project has no rule at all (it never had rules): no tombstone. */
-export const NOTHING_TO_REVOKE = 'nothing to revoke';
-
-/**
- * Why a `delete` writes nothing: the project has no owned rule in any policy (its manifest never had rules, e.g. it
- * was only ever rejected), so there is nothing to revoke and no tombstone is written; null otherwise.
- */
-export function nothingToRevoke(event: EgressChangeEvent, ownedAnywhere: number): string | null {
-  if (event.data.reason !== 'delete' || ownedAnywhere > 0) return null;
-  return `${NOTHING_TO_REVOKE}: ${event.data.project.name} has no rules in the firewall (its manifest never had rules); no tombstone written`;
-}
-
 /**
  * The writes the applier makes for `event` over `view`. `desired` is what the event compiles to (compiler.ts
  * `desiredRules`). Throws PriorityBandFullError when the band has too few free priorities for the creates.
@@ -102,19 +90,16 @@ export function planWrites(
   desired: readonly DesiredRule[],
   view: PolicyView,
   policy: Pick<PlatformPolicy, 'firewall'>,
-  ownedElsewhere = 0,
 ): WritePlan {
   const project = event.data.project.name;
   const generation = event.data.source.generation;
   const applied = appliedGeneration(view.owned);
-  const skip =
-    nothingToRevoke(event, view.owned.length + ownedElsewhere) ??
-    staleEventReason(view.owned, project, {
-      generation,
-      reason: event.data.reason,
-      revocation: isRevocation(event),
-      supersedes: event.data.supersedes?.generation,
-    });
+  const skip = staleEventReason(view.owned, project, {
+    generation,
+    reason: event.data.reason,
+    revocation: isRevocation(event),
+    supersedes: event.data.supersedes?.generation,
+  });
   if (skip)
     return { skip, plan: { create: [], update: [], delete: [], unchanged: 0 }, writes: [], appliedGeneration: applied };
   const plan = planProject(view.owned, desired, { project, generation });
