@@ -22,7 +22,7 @@ import {
   type PolicySnapshot,
   RATE_LIMIT_REASONS,
 } from '../ports/firewall';
-import { gaxCallOptions, NETWORK_CODES, refusedLocalEndpoint } from './clientErrors';
+import { credentialsFirst, gaxCallOptions, NETWORK_CODES, refusedLocalEndpoint } from './clientErrors';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
@@ -343,9 +343,13 @@ export function computeClients(opts: ComputeClientOptions = {}): {
   const operations = new compute.GlobalOperationsClient(clientOpts);
   // Every call with the endpoint's options: no retry of a refused local endpoint, a deadline against Google.
   const call = gaxCallOptions(opts.endpoint, opts.deadlineMs);
+  const authorized = credentialsFirst(policies, opts.endpoint);
   return {
     policies: {
-      get: (r) => policies.get(r, call),
+      get: async (r) => {
+        await authorized();
+        return policies.get(r, call);
+      },
       addRule: (r) => policies.addRule(r, call),
       patchRule: (r) => policies.patchRule(r, call),
       removeRule: (r) => policies.removeRule(r, call),
