@@ -7,9 +7,10 @@
  *   (https://cloud.google.com/dns/docs/monitoring); without them a denied address cannot be named by its hostname. A
  *   policy with alternative name servers also disables Cloud NGFW FQDN objects
  *   (https://cloud.google.com/firewall/docs/fqdn-objects-overview).
- * - A deny rule logs only when its own `enableLogging` is on (https://cloud.google.com/firewall/docs/firewall-rules-logging):
- *   denials by a rule that does not log leave no entry. Implied rules cannot log (same page); for egress the implied
- *   rule allows, so it hides no denial.
+ * - A rule logs only when its own logging is on
+ *   (https://docs.cloud.google.com/firewall/docs/manage-firewall-policy-rules-logging): denials by a deny rule that
+ *   does not log leave no entry. Implied rules cannot log (assumed); for egress the implied rule allows, so it hides
+ *   no denial.
  * - Cloud Run with Direct VPC egress does not support VPC firewall rules logging
  *   (https://cloud.google.com/run/docs/configuring/vpc-direct-vpc, "Limitations"): whether a project runs such
  *   workloads is not read by the product, so it is said to be unknown, never absent.
