@@ -2,14 +2,17 @@
  * NetworkReader over the Compute API (@google-cloud/compute REST clients, or the fake at the same paths):
  * `networks.get` (networkFirewallPolicyEnforcementOrder), `firewalls.list` (the VPC firewall rules; the model keeps the
  * network's), `networks.getEffectiveFirewalls` (the hierarchical policies in effect: `firewallPolicys[]` of type
- * HIERARCHY), the product's policies through the FirewallPolicies port, and the subnetworks through the SubnetSource.
+ * HIERARCHY), the product's policies through the FirewallPolicies port, the subnetworks through the SubnetSource and,
+ * when a DnsPolicyList is given, the host project's Cloud DNS server policies (the network's DNS query logging; without
+ * one, or when that read fails, the model says `unknown`).
  * https://cloud.google.com/compute/docs/reference/rest/v1/networks/getEffectiveFirewalls
  */
 import type { protos } from '@google-cloud/compute';
 import type { NetRule } from '../core/network/model';
+import { dnsLoggingOf } from '../core/network/model';
 import type { VpcFirewall } from '../core/network/source';
 import type { FirewallPolicies } from '../ports/firewall';
-import type { NetworkReader, NetworkSnapshot } from '../ports/network';
+import type { DnsPolicyList, NetworkReader, NetworkSnapshot } from '../ports/network';
 import type { SubnetSource } from '../ports/workloads';
 import { type ComputeClientOptions, fromApiRule, restClientOptions, toFirewallError } from './compute';
 
@@ -36,6 +39,7 @@ export function liveNetwork(args: {
   api: NetworkApi;
   policies: FirewallPolicies;
   subnets?: SubnetSource;
+  dnsPolicies?: DnsPolicyList;
 }): NetworkReader {
   const { hostProject, network, api } = args;
   return {
@@ -52,7 +56,7 @@ export function liveNetwork(args: {
           return notFound;
         }
       };
-      const [net, firewalls, effective, subnets, policies] = await Promise.all([
+      const [net, firewalls, effective, subnets, policies, dnsLogging] = await Promise.all([
         step('reading the network', () => api.getNetwork(hostProject, network), {}),
         step('listing the VPC firewall rules', () => api.listFirewalls(hostProject), []),
         step('reading the effective firewalls', () => api.getEffectiveFirewalls(hostProject, network), {}),
@@ -63,6 +67,11 @@ export function liveNetwork(args: {
             ...(ref.region ? { region: ref.region } : {}),
             rules: (await args.policies.forPolicy(ref).getPolicy()).rules as NetRule[],
           })),
+        ),
+        // Evidence only: a DNS read that fails (no permission, API off) leaves the fact unknown, never "off".
+        args.dnsPolicies?.list(hostProject).then(
+          (ps) => dnsLoggingOf(ps, network),
+          () => undefined,
         ),
       ]);
       const order = net.networkFirewallPolicyEnforcementOrder;
@@ -81,6 +90,7 @@ export function liveNetwork(args: {
             rules: (p.rules ?? []).map((r) => fromApiRule(r) as NetRule),
           })),
         policies: policies.sort((a, b) => Number(!!a.region) - Number(!!b.region)),
+        ...(dnsLogging ? { dnsLogging } : {}),
         source: `live network ${hostProject}/${network}${missing.length ? ` (not found: ${missing.join(', ')}; assumed AFTER_CLASSIC_FIREWALL and none)` : ''}`,
       };
     },

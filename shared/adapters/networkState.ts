@@ -2,11 +2,12 @@
  * NetworkReader over the fake Compute's state file (`.local/compute.json`, `version: 1`), read as JSON here (the file's
  * writer lives in local/; contract C1 in docs/fake-compute.md): `networks[]` (the enforcement order of the host
  * project's network; a missing entry means AFTER_CLASSIC_FIREWALL), `firewalls[]` (VPC firewall rules, Compute's
- * `Firewall` JSON with the owning `project`), `subnetworks[]`, and the firewall policies chosen by `choose`. The state
- * file holds no hierarchical policies.
+ * `Firewall` JSON with the owning `project`), `subnetworks[]`, the firewall policies chosen by `choose`, and, when the
+ * file has the key, `dnsPolicies[]` (Cloud DNS server policies, the DNS API's `Policy` JSON with the owning `project`:
+ * the network's DNS query logging; without the key it is unknown). The state file holds no hierarchical policies.
  */
 import { readFileSync } from 'node:fs';
-import type { NetRule } from '../core/network/model';
+import { type DnsServerPolicyJson, dnsLoggingOf, type NetRule } from '../core/network/model';
 import type { VpcFirewall } from '../core/network/source';
 import type { NetworkReader, NetworkSnapshot, PolicyRead } from '../ports/network';
 import { fromApiRule } from './compute';
@@ -26,6 +27,7 @@ interface StateJson {
   subnetworks?: ({ project: string } & Parameters<typeof toSubnetRanges>[0])[];
   networks?: { project: string; name: string; networkFirewallPolicyEnforcementOrder?: string }[];
   firewalls?: ({ project: string } & VpcFirewall)[];
+  dnsPolicies?: ({ project: string } & DnsServerPolicyJson)[];
 }
 
 /** Reads the state file's network picture of `hostProject`/`network`; `choose` picks the policies to evaluate. */
@@ -65,6 +67,14 @@ export function stateFileNetwork(
         firewalls: (s.firewalls ?? []).filter((f) => f.project === args.hostProject),
         hierarchical: [],
         policies,
+        ...(Array.isArray(s.dnsPolicies)
+          ? {
+              dnsLogging: dnsLoggingOf(
+                s.dnsPolicies.filter((p) => p.project === args.hostProject),
+                args.network,
+              ),
+            }
+          : {}),
         source: `state file ${file} (${args.hostProject}/${args.network})`,
       };
     },

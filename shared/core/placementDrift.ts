@@ -5,7 +5,7 @@
  * `--repair` replay moves them (the applier creates in the target policy, then removes from the old one).
  */
 import type { DriftFinding } from './agreement/types';
-import { MANAGED_BY, parseMarker } from './firewall/marker';
+import { parseMarker } from './firewall/marker';
 import type { ObservedRule } from './firewall/types';
 import type { ProjectMeta } from './manifest/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from './policy/placement';
@@ -57,7 +57,7 @@ export function placeForDrift(
   for (const { ref, rules: rs } of placed) {
     for (const r of rs) {
       const m = parseMarker(r.description);
-      const target = m && m.managedBy === MANAGED_BY ? targets.get(m.project) : undefined;
+      const target = m ? targets.get(m.project) : undefined;
       if (!m || !target || sameRef(target, ref)) {
         rules.push(r);
         continue;

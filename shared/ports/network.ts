@@ -5,10 +5,19 @@
  * adapters/networkState.ts (the fake Compute's state file).
  */
 import type { NetworkSnapshot } from '../core/network/build';
+import type { DnsServerPolicyJson } from '../core/network/model';
 
 export type { NetworkSnapshot, PolicyRead } from '../core/network/build';
 
 /** Reads the picture of the network. */
 export interface NetworkReader {
   read(): Promise<NetworkSnapshot>;
+}
+
+/**
+ * Cloud DNS server policies of a project (`GET dns/v1/projects/P/policies`,
+ * https://cloud.google.com/dns/docs/reference/rest/v1/policies/list): the network's DNS query logging in the model.
+ */
+export interface DnsPolicyList {
+  list(project: string): Promise<DnsServerPolicyJson[]>;
 }

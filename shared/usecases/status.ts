@@ -17,7 +17,7 @@ import {
 import { decodeStatus } from '../core/events/codec';
 import type { StatusEvent } from '../core/events/types';
 import type { ExplainManifest } from '../core/explain';
-import { isTombstone, parseMarker } from '../core/firewall';
+import { isTombstone, ownedRules, parseMarker } from '../core/firewall';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -158,7 +158,7 @@ export async function projectStatus(
       args.source.kind === 'dir' ? args.source.dir : `gs://${args.source.bucket}/${args.source.prefix}`,
     );
   }
-  const owned = args.firewall.rules.filter((r) => parseMarker(r.description)?.project === project);
+  const owned = ownedRules(args.firewall.rules, project);
   const rules: StatusRule[] = owned.map((r) => ({
     ruleName: r.ruleName,
     priority: r.priority,

@@ -2,7 +2,9 @@
  * A fake Cloud Logging v2 REST server that the real @google-cloud/logging client talks to with `fallback: true`
  * (HTTP/1.1 + JSON, the transport google-gax offers besides gRPC): `POST /v2/entries:write` and `POST /v2/entries:list`
  * with resourceNames `projects/P`, the filter subset of filter.ts, orderBy `timestamp asc|desc`, pageSize (default 50,
- * at most 1000) and opaque page tokens. What it does not support is a 400 INVALID_ARGUMENT naming it.
+ * at most 1000) and opaque page tokens. What it does not support is a 400 INVALID_ARGUMENT naming it. Projects in
+ * `unreadable` answer `entries:list` with 403 PERMISSION_DENIED, as Logging does for a caller without
+ * `logging.logEntries.list` on them (tests of "reading the logs was denied").
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +18,8 @@ export interface FakeLoggingServer {
   store: LogStore;
   /** Requests served, by method (`write`, `list`). */
   calls: { write: number; list: number };
+  /** Projects whose entries the caller may not list (403 PERMISSION_DENIED); add or remove at any time. */
+  unreadable: Set<string>;
   close(): Promise<void>;
 }
 
@@ -88,7 +92,7 @@ function queryKey(body: Record<string, unknown>): string {
     .slice(0, 16);
 }
 
-function list(store: LogStore, body: Record<string, unknown>): Record<string, unknown> {
+function list(store: LogStore, body: Record<string, unknown>, unreadable: Set<string>): Record<string, unknown> {
   const names = body.resourceNames;
   if (!Array.isArray(names) || names.length === 0)
     throw new ApiError(400, 'INVALID_ARGUMENT', 'resourceNames: at least one parent resource is required');
@@ -98,6 +102,13 @@ function list(store: LogStore, body: Record<string, unknown>): Record<string, un
       throw new ApiError(400, 'INVALID_ARGUMENT', `resourceNames: ${n} is not supported by the fake (projects/P only)`);
     return m[1]!;
   });
+  const refused = projects.find((p) => unreadable.has(p));
+  if (refused)
+    throw new ApiError(
+      403,
+      'PERMISSION_DENIED',
+      `Permission 'logging.logEntries.list' denied on resource projects/${refused} (or it may not exist).`,
+    );
   const orderBy = String(body.orderBy ?? '') || 'timestamp asc';
   if (orderBy !== 'timestamp asc' && orderBy !== 'timestamp desc')
     throw new ApiError(
@@ -141,6 +152,7 @@ export async function startFakeLogging(
 ): Promise<FakeLoggingServer> {
   const store = opts.store ?? new LogStore(opts.stateFile);
   const calls = { write: 0, list: 0 };
+  const unreadable = new Set<string>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     try {
@@ -153,7 +165,7 @@ export async function startFakeLogging(
       const body = await readBody(req);
       const isWrite = path === '/v2/entries:write';
       calls[isWrite ? 'write' : 'list']++;
-      const out = isWrite ? write(store, body) : list(store, body);
+      const out = isWrite ? write(store, body) : list(store, body, unreadable);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, 'INTERNAL', (e as Error).message);
@@ -171,6 +183,7 @@ export async function startFakeLogging(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     store,
     calls,
+    unreadable,
     close: () =>
       new Promise((ok) => {
         server.close(() => ok());

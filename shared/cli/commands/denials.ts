@@ -2,8 +2,9 @@
  * `egress denials PROJECT [--since 1h] [--destination D] [--format text|json]`: the project's denied connections from
  * Cloud NGFW firewall logs, grouped by destination, named through the DNS query logs and classified (NOT_LISTED with
  * the line to add, LISTED_DNS_MISMATCH with why, SOURCE_NOT_COVERED, DENIED_BEFORE_POLICY and the others of
- * core/diagnose/denials.ts, judged by the network model). Exit codes: 0 answered
- * (whatever was found), 1 error, 2 usage. The JSON shape is documented in docs/diagnose.md.
+ * core/diagnose/denials.ts, judged by the network model), then what evidence was available (core/diagnose/evidence.ts:
+ * refused log reads, deny rules that do not log, DNS query logging, Cloud Run Direct VPC egress). Exit codes: 0
+ * answered (whatever was found, a refused log read included), 1 error, 2 usage. JSON shape: docs/diagnose.md.
  */
 import { type Command, Option } from 'commander';
 import { readConfig } from '../../runtime/config';
@@ -49,7 +50,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .addHelpText(
       'after',
       '\nExample:\n  egress denials payment-gateway --since 1h --manifests examples/manifests --state .local/compute.json --format json\n' +
-        'Exit codes: 0 answered, 1 error, 2 usage error.',
+        'The evidence lines say what could not be seen (a refused log read, deny rules that do not log, no DNS query\n' +
+        'logging, Cloud Run with Direct VPC egress): no group means nothing was logged, not that nothing was denied.\n' +
+        'Exit codes: 0 answered (a refused log read included: it is said), 1 error, 2 usage error.',
     )
     .action(async (project: string, flags: DenialsFlags) => {
       const cfg = readConfig();

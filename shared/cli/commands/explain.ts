@@ -35,7 +35,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
     )
     .option('--live', 'read the live firewall policy (Application Default Credentials)')
-    .option('--evidence', 'attach the matching denied connections from the firewall logs (as `egress denials`)')
+    .option(
+      '--evidence',
+      'attach the matching denied connections from the firewall logs and what evidence was available (as `egress denials`)',
+    )
     .option('--since <duration>', 'with --evidence: how far back (s, m, h, d)', '1h')
     .option(
       '--dns <file>',

@@ -126,7 +126,9 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
         "The project's denied connections from the Cloud NGFW firewall logs, grouped by destination, named by the DNS " +
         'query logs and classified by the network model: NOT_LISTED (with the line to add), LISTED_DNS_MISMATCH (why), ' +
         'LISTED_NOT_APPLIED, SOURCE_NOT_COVERED (the workload is outside the project), DENIED_BEFORE_POLICY / ' +
-        'ALLOWED_BEFORE_POLICY (a hierarchical or VPC rule decided first), DENIED_ELSEWHERE, INTERNAL.',
+        'ALLOWED_BEFORE_POLICY (a hierarchical or VPC rule decided first), DENIED_ELSEWHERE, INTERNAL. `available` says ' +
+        'what evidence there was (log reads refused, deny rules that do not log, DNS query logging, Cloud Run Direct ' +
+        'VPC egress): no group means nothing was logged, not that nothing was denied.',
       inputSchema: { project: S.project, since: S.since, destination: S.destination.optional() },
       outputSchema: S.denialsOut,
       annotations: { ...READ_ONLY, openWorldHint: true },

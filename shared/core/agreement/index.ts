@@ -7,8 +7,8 @@
  */
 import { compareGenerations, desiredHash } from '../events/codec';
 import { CompileError, desiredRules } from '../firewall/compiler';
-import { MANAGED_BY, parseMarker } from '../firewall/marker';
-import { appliedGeneration, isEmptyPlan, planProject, summarizePlan } from '../firewall/plan';
+import { parseMarker } from '../firewall/marker';
+import { appliedGeneration, groupOwnedRules, isEmptyPlan, planProject, summarizePlan } from '../firewall/plan';
 import { deletedGeneration, isTombstone, tombstoneRule } from '../firewall/tombstone';
 import type { DesiredRule, ObservedRule } from '../firewall/types';
 import type { Workloads } from '../firewall/workloads';
@@ -289,12 +289,7 @@ export function agreeFleet(input: FleetInput): ProjectAgreement[] {
     input.placed.length > 1
       ? placeForDrift(policy.firewall, input.placed, input.manifests)
       : { rules: [...(base?.rules ?? [])], misplaced: new Map<string, DriftFinding[]>() };
-  const byProject = new Map<string, ObservedRule[]>();
-  for (const r of placed.rules) {
-    const m = parseMarker(r.description);
-    if (!m || m.managedBy !== MANAGED_BY) continue;
-    byProject.set(m.project, [...(byProject.get(m.project) ?? []), r]);
-  }
+  const byProject = groupOwnedRules(placed.rules);
   const manifests = new Map(input.manifests.map((m) => [m.project.name, m]));
   const invalid = new Map((input.invalid ?? []).map((i) => [i.project, i]));
   const only = input.projects ? new Set(input.projects) : undefined;

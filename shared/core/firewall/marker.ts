@@ -3,6 +3,10 @@
  * external-dns's TXT records are): a rule is ours only if its description parses as our marker, and it belongs to the
  * project the marker names. Rules without it are never read as ours, so never changed or deleted.
  *
+ * This module is the one place that decides ownership: `parseMarker` returns a marker only for this product's
+ * `managed-by` value, so a rule marked `managed-by=another-tool project=P` is nobody's project for every reader (plan,
+ * drift, status, explain, denials, MCP), exactly like a rule without a marker.
+ *
  * Format (one line, space separated, fields in this order):
  *   `managed-by=infrastream-egress project=<key> generation=<decimal> hash=<hex>`, then ` state=deleted` on a
  *   tombstone only (tombstone.ts), optionally followed by ` at=<unix seconds>` (when the revocation was applied: the
@@ -17,8 +21,10 @@ export const MANAGED_BY = 'infrastream-egress';
 /** Separates the marker from the human-readable part of a description. */
 export const MARKER_SEPARATOR = ' | ';
 
-const MARKER_RE =
-  /^managed-by=([A-Za-z0-9._-]+) project=([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?: state=(deleted)(?: at=(\d{1,12}))?)?(?:$| \| )/;
+const MARKER_RE = new RegExp(
+  `^managed-by=${MANAGED_BY.replaceAll('.', '\\.')} project=` +
+    /([a-z0-9][a-z0-9._-]*) generation=(\d+) hash=([0-9a-f]+)(?: state=(deleted)(?: at=(\d{1,12}))?)?(?:$| \| )/.source,
+);
 
 /** Renders a marker (without the human part). */
 export function formatMarker(m: OwnershipMarker): string {
@@ -26,14 +32,17 @@ export function formatMarker(m: OwnershipMarker): string {
   return `managed-by=${m.managedBy} project=${m.project} generation=${m.generation} hash=${m.hash}${state}`;
 }
 
-/** Parses the marker at the start of a description; null when there is none (a foreign or hand-written rule). */
+/**
+ * Parses this product's marker at the start of a description; null when there is none: a hand-written rule, or another
+ * tool's marker (any other `managed-by`), is never ours.
+ */
 export function parseMarker(description: string | undefined | null): OwnershipMarker | null {
   if (!description) return null;
   const m = MARKER_RE.exec(description);
   if (!m) return null;
-  const marker: OwnershipMarker = { managedBy: m[1]!, project: m[2]!, generation: m[3]!, hash: m[4]! };
-  if (m[5] === 'deleted') marker.state = 'deleted';
-  if (m[6] !== undefined) marker.at = Number(m[6]);
+  const marker: OwnershipMarker = { managedBy: MANAGED_BY, project: m[1]!, generation: m[2]!, hash: m[3]! };
+  if (m[4] === 'deleted') marker.state = 'deleted';
+  if (m[5] !== undefined) marker.at = Number(m[5]);
   return marker;
 }
 

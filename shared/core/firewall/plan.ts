@@ -9,7 +9,7 @@
  */
 import { compareGenerations } from '../events/codec';
 import type { ChangeReason } from '../events/types';
-import { humanPart, MANAGED_BY, parseMarker } from './marker';
+import { humanPart, parseMarker } from './marker';
 import { deletedGeneration } from './tombstone';
 import type { DesiredRule, ObservedRule, Plan, PlanSummary } from './types';
 
@@ -29,7 +29,7 @@ export interface PlanOptions {
 export function ownedRules(rules: readonly ObservedRule[], project?: string): ObservedRule[] {
   return rules.filter((r) => {
     const m = parseMarker(r.description);
-    return m !== null && m.managedBy === MANAGED_BY && (project === undefined || m.project === project);
+    return m !== null && (project === undefined || m.project === project);
   });
 }
 
@@ -189,7 +189,7 @@ export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, Obs
   const out = new Map<string, ObservedRule[]>();
   for (const r of rules) {
     const m = parseMarker(r.description);
-    if (!m || m.managedBy !== MANAGED_BY) continue;
+    if (!m) continue;
     const list = out.get(m.project) ?? [];
     list.push(r);
     out.set(m.project, list);

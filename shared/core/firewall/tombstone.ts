@@ -80,8 +80,7 @@ export function recentRevocations(rules: readonly ObservedRule[], sinceSeconds: 
   const out: string[] = [];
   for (const r of rules) {
     const m = parseMarker(r.description);
-    if (m?.managedBy === MANAGED_BY && m.state === 'deleted' && m.at !== undefined && m.at >= sinceSeconds)
-      out.push(m.project);
+    if (m?.state === 'deleted' && m.at !== undefined && m.at >= sinceSeconds) out.push(m.project);
   }
   return out.sort();
 }

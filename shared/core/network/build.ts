@@ -8,6 +8,7 @@ import type { TargetMapping } from '../policy/types';
 import {
   assignProjects,
   DEFAULT_ENFORCEMENT_ORDER,
+  type DnsLogging,
   type EnforcementOrder,
   type NetRule,
   type NetworkModel,
@@ -38,6 +39,8 @@ export interface NetworkSnapshot {
   hierarchical: PolicyRead[];
   /** The global network firewall policy (first) and the regional ones the product evaluates. */
   policies: PolicyRead[];
+  /** Cloud DNS query logging on the network (model.ts); absent when the reader does not read DNS server policies. */
+  dnsLogging?: DnsLogging;
   /** Where it was read from, in words. */
   source: string;
 }
@@ -81,6 +84,7 @@ export function buildModel(
     ...(global ? { global: tier(global, 'global') } : {}),
     regional: snap.policies.filter((p) => p.region).map((p) => tier(p, 'regional')),
     ...(opts.dns ? { dns: opts.dns } : {}),
+    dnsLogging: snap.dnsLogging ?? 'unknown',
     source: snap.source,
   };
 }

@@ -42,6 +42,37 @@ export interface NetRule {
   targetTags?: string[];
 }
 
+/**
+ * The network's Cloud DNS query logging, from the DNS server policy bound to it (Cloud DNS `Policy`: `enableLogging`,
+ * default off, and `alternativeNameServerConfig`; https://cloud.google.com/dns/docs/reference/v1/policies). Query logs
+ * exist only when such a policy with logging is bound to the network (https://cloud.google.com/dns/docs/monitoring);
+ * a policy with alternative name servers disables Cloud NGFW FQDN objects
+ * (https://cloud.google.com/firewall/docs/fqdn-objects-overview). `policyName` is null when no policy is bound.
+ * `'unknown'` when the reader could not tell (never read as "off").
+ */
+export type DnsLogging = { enabled: boolean; alternativeNameServers: boolean; policyName: string | null } | 'unknown';
+
+/** A Cloud DNS server policy as the DNS API returns it (the fields dnsLoggingOf reads). */
+export interface DnsServerPolicyJson {
+  name?: string;
+  enableLogging?: boolean;
+  networks?: { networkUrl?: string }[];
+  alternativeNameServerConfig?: { targetNameServers?: unknown[] };
+}
+
+/** The DNS logging fact of `network` from the server policies read (a network is bound to at most one). */
+export function dnsLoggingOf(policies: readonly DnsServerPolicyJson[], network: string): DnsLogging {
+  const bound = policies.find((p) =>
+    (p.networks ?? []).some((n) => (n.networkUrl ?? '').replace(/\/+$/, '').split('/').at(-1) === network),
+  );
+  if (!bound) return { enabled: false, alternativeNameServers: false, policyName: null };
+  return {
+    enabled: bound.enableLogging === true,
+    alternativeNameServers: (bound.alternativeNameServerConfig?.targetNameServers?.length ?? 0) > 0,
+    policyName: bound.name ?? '',
+  };
+}
+
 /** What kind of tier a rule lives in. */
 export type TierKind = 'hierarchical' | 'vpc-rules' | 'global' | 'regional' | 'implied';
 
@@ -78,6 +109,8 @@ export interface NetworkModel {
   regional: Tier[];
   /** The firewall's resolver (FQDN objects); absent live, where it is not known. */
   dns?: DnsTable;
+  /** Cloud DNS query logging on the network; absent means 'unknown' (the reader did not read it). */
+  dnsLogging?: DnsLogging;
   /** Where the picture came from, in words. */
   source: string;
 }
