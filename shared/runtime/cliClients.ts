@@ -3,7 +3,7 @@
  * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
-import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
+import { GsUrlError, parseGsUrl } from './gsUrl';
 import type { ObservedRule } from '../core/firewall/types';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
@@ -37,7 +37,7 @@ export interface OpsFlags {
 }
 
 /**
- * Parses `gs://BUCKET[/PREFIX]` with the CLI's one parser (shared/cli/gsUrl.ts): `gs://B` = `defaultPrefix`, `gs://B/`
+ * Parses `gs://BUCKET[/PREFIX]` with the CLI's one parser (shared/runtime/gsUrl.ts): `gs://B` = `defaultPrefix`, `gs://B/`
  * = the bucket root, `gs://B/P` = `P/`. A bad URL is a usage error naming `label` (the flag or variable).
  */
 export function parseBucketUrl(

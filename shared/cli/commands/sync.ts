@@ -22,7 +22,7 @@ import {
 } from '../../usecases/sync';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
-import { GsUrlError, parseGsUrl } from '../gsUrl';
+import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
 import {
   addAllowRevocationsOption,
   addComputeEndpointOption,
