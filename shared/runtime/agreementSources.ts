@@ -3,6 +3,7 @@
  * `check_drift`, over the same sources as explain (runtime/sources.ts): the manifest folder or the bucket, the state
  * file or the live policies, the target mode's reads from the same source as the rules.
  */
+import { readManifestDir } from '../adapters/manifestDir';
 import { noSuchProject } from '../core/agreement';
 import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
 import { systemClock } from '../ports/clock';
@@ -35,7 +36,6 @@ import {
 /** Every project key the manifest source knows (the did-you-mean of an unknown project). */
 async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
   if (source.kind === 'dir') {
-    const { readManifestDir } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
     return readManifestDir(source.dir).map((f) => projectKeyOf(f.path));
   }
   const listed = await source.store.list(source.prefix);

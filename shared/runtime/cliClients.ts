@@ -3,8 +3,10 @@
  * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
-import { GsUrlError, parseGsUrl } from './gsUrl';
+
+import type { StateFileJson } from '../adapters/firewallState';
 import type { ObservedRule } from '../core/firewall/types';
+import { placementPolicies, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import type { EventPublisher } from '../ports/publisher';
@@ -12,6 +14,8 @@ import type { ManifestStore } from '../ports/storage';
 import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
 import type { WorkloadDeps } from '../usecases/workloads';
 import { type RuntimeConfig, readConfig } from './config';
+import { GsUrlError, parseGsUrl } from './gsUrl';
+import { lazy } from './lazy';
 import { loadPolicyFile } from './policy';
 
 /** A usage problem in flags/env (the CLI maps it to exit 2). */
@@ -123,7 +127,7 @@ export function liveFirewall(
 ): { port: FirewallPolicyPort; source: string; hostProject: string; close(): Promise<void> } {
   const { hostProject, firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
   // Required lazily: @google-cloud/compute is heavy and only these paths need it.
-  const { computeClients, computeFirewall } = require('../adapters/compute') as typeof import('../adapters/compute');
+  const { computeClients, computeFirewall } = lazy.compute();
   const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
   const clients = computeClients({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
   return {
@@ -147,8 +151,7 @@ function policiesOver(
   cfg: RuntimeConfig,
 ): { policies: FirewallPolicies; close(): Promise<void> } {
   const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
-  const { computePolicies, regionalComputeClients } =
-    require('../adapters/regionalCompute') as typeof import('../adapters/regionalCompute');
+  const { computePolicies, regionalComputeClients } = lazy.regionalCompute();
   const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
   let regional: ReturnType<typeof regionalComputeClients> | undefined;
   return {
@@ -226,16 +229,9 @@ export async function liveRules(
 /** Each policy's rules, the global policy first (explain's evaluation order under regional placement). */
 export type ByPolicy = { ref: import('../core/policy/placement').PolicyRef; rules: ObservedRule[] }[];
 
-/** One policy of a fake-Compute state file, its rules as the core reads them. */
-export interface StatePolicy {
-  hostProject: string;
-  policy: string;
-  /** A regional policy's region (regional placement). */
-  region?: string;
-  rules: ObservedRule[];
-  /** The sum of the stored rules' `ruleTupleCount` (the fake's `FirewallPolicy.ruleTupleCount`). */
-  ruleTupleCount: number;
-}
+import type { StatePolicy } from '../adapters/firewallState';
+
+export type { StatePolicy };
 
 /**
  * The policies of a fake-Compute state file (`npm start` keeps one) that match `--host-project`/`--firewall-policy`
@@ -248,10 +244,9 @@ export function stateFilePolicies(
   policy: PlatformPolicy,
   cfg: RuntimeConfig = readConfig(),
 ): { all: string[]; matching: StatePolicy[] } {
-  // The file's format is defined once, with the fake Compute that writes it (local/fakes/compute/state.ts).
-  const { readStateFile, StateFileError } =
-    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
-  let state: import('../../local/fakes/compute/state').EngineState;
+  // The file's format is read in one adapter (adapters/firewallState.ts), the format the fake Compute writes.
+  const { readStateFile, StateFileError, statePolicies } = lazy.firewallState();
+  let state: StateFileJson;
   try {
     state = readStateFile(file);
   } catch (err) {
@@ -260,23 +255,15 @@ export function stateFilePolicies(
   }
   const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
   const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
-  const { fromApiRule } = require('../adapters/compute') as typeof import('../adapters/compute');
-  const { placementPolicies, policyRefKey } =
-    require('../core/policy/placement') as typeof import('../core/policy/placement');
   const refs = fp ? new Set(placementPolicies(policy.firewall, fp).map(policyRefKey)) : undefined;
   const inPlacement = (p: { name: string; region?: string }) =>
     !refs || refs.has(policyRefKey(p.region ? { name: p.name, region: p.region } : { name: p.name }));
   return {
     all: state.policies.map((p) => `${p.project}/${p.region ? `${p.region}/` : ''}${p.name}`),
-    matching: state.policies
-      .filter((p) => (!hp || p.project === hp) && inPlacement(p))
-      .map((p) => ({
-        hostProject: p.project,
-        policy: p.name,
-        ...(p.region ? { region: p.region } : {}),
-        rules: (p.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
-        ruleTupleCount: (p.rules ?? []).reduce((n, r) => n + (r.ruleTupleCount ?? 0), 0),
-      })),
+    matching: statePolicies(state).filter(
+      (p) =>
+        (!hp || p.hostProject === hp) && inPlacement({ name: p.policy, ...(p.region ? { region: p.region } : {}) }),
+    ),
   };
 }
 
@@ -328,8 +315,7 @@ export function workloadDeps(
     const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
     const mode = policy.firewall.target.mode;
     if (mode === 'subnets') {
-      const { computeSubnetSource, subnetworksClient } =
-        require('../adapters/subnets') as typeof import('../adapters/subnets');
+      const { computeSubnetSource, subnetworksClient } = lazy.subnets();
       return {
         subnets: computeSubnetSource(
           hostProject,
@@ -339,27 +325,15 @@ export function workloadDeps(
       };
     }
     if (mode === 'secureTags') {
-      const { resourceManagerTags, tagValuesClient } = require('../adapters/tags') as typeof import('../adapters/tags');
+      const { resourceManagerTags, tagValuesClient } = lazy.tags();
       const api = tagValuesClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) }).api;
       return { tags: resourceManagerTags(api), hostProject };
     }
     return { hostProject };
   }
-  const { readStateFile } =
-    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
-  const { toSubnetRanges } = require('../adapters/subnets') as typeof import('../adapters/subnets');
+  const { readStateFile, stateWorkloads } = lazy.firewallState();
   const chosen = stateFileRules(stateFile, flags, policy, cfg);
-  const state = readStateFile(stateFile);
-  return {
-    hostProject: chosen.hostProject,
-    subnets: {
-      listSubnets: async () =>
-        (state.subnetworks ?? []).filter((s) => s.project === chosen.hostProject).map((s) => toSubnetRanges(s)),
-    },
-    tags: {
-      lookup: async (n) => (state.tagValues ?? []).find((t) => t.namespacedName === n)?.name ?? null,
-    },
-  };
+  return { hostProject: chosen.hostProject, ...stateWorkloads(readStateFile(stateFile), chosen.hostProject) };
 }
 
 /** The storage endpoint of parsed flags (`--storage-endpoint`, else sync's old `--endpoint`). */
@@ -374,8 +348,8 @@ export function storageEndpointOf(flags: { storageEndpoint?: string; endpoint?: 
 export function bucketStore(bucket: string, endpoint?: string): ManifestStore {
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
     throw new CliConfigError(`--storage-endpoint '${endpoint}' is not a URL (hint: http://127.0.0.1:4443)`);
-  const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
-  const { gcsManifestStore } = require('../adapters/storage') as typeof import('../adapters/storage');
+  const { Storage } = lazy.storageSdk();
+  const { gcsManifestStore } = lazy.storage();
   return gcsManifestStore(bucket, new Storage(endpoint ? { apiEndpoint: endpoint } : {}));
 }
 
@@ -389,7 +363,7 @@ export function publisherFor(
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
     );
-  const { pubsubPublisher } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  const { pubsubPublisher } = lazy.pubsub();
   return Object.assign(pubsubPublisher(project), { project });
 }
 
@@ -400,6 +374,6 @@ export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeCon
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
     );
-  const { pubsubPuller } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  const { pubsubPuller } = lazy.pubsub();
   return pubsubPuller(project, subscription);
 }

@@ -16,6 +16,7 @@ import type { LogsPort } from '../ports/logs';
 import type { NetworkReader } from '../ports/network';
 import { CliConfigError, livePolicies, type OpsFlags, stateFileRules } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
+import { lazy } from './lazy';
 
 /** The Shared VPC network name used in log references when none is given (assumed default). */
 export const DEFAULT_NETWORK = 'shared-vpc';
@@ -25,7 +26,7 @@ export function logsFor(projectId: string, flag: string | undefined, cfg: Runtim
   const endpoint = flag || cfg.loggingEndpoint || '';
   if (endpoint && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
     throw new CliConfigError(`logging endpoint ${endpoint} is not http(s)://HOST:PORT (hint: http://127.0.0.1:8085)`);
-  const { cloudLogging } = require('../adapters/logging') as typeof import('../adapters/logging');
+  const { cloudLogging } = lazy.logging();
   return cloudLogging({ projectId, ...(endpoint ? { endpoint } : {}) });
 }
 
@@ -103,7 +104,7 @@ export async function readNetworkModel(
   if (flags.state) {
     const chosen = stateFileRules(flags.state, flags, policy, cfg);
     const refs = new Set(placementPolicies(policy.firewall, chosen.policy).map(policyRefKey));
-    const { stateFileNetwork } = require('../adapters/networkState') as typeof import('../adapters/networkState');
+    const { stateFileNetwork } = lazy.networkState();
     reader = stateFileNetwork(flags.state, {
       hostProject: chosen.hostProject,
       network,
@@ -113,10 +114,8 @@ export async function readNetworkModel(
     const live = livePolicies(flags, policy, cfg);
     const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
     const opts = endpoint ? { endpoint } : {};
-    const { liveNetwork, networkClients } =
-      require('../adapters/networkLive') as typeof import('../adapters/networkLive');
-    const { computeSubnetSource, subnetworksClient } =
-      require('../adapters/subnets') as typeof import('../adapters/subnets');
+    const { liveNetwork, networkClients } = lazy.networkLive();
+    const { computeSubnetSource, subnetworksClient } = lazy.subnets();
     const clients = networkClients(opts);
     const subnets = subnetworksClient(opts);
     reader = liveNetwork({

@@ -4,11 +4,16 @@
  * a manifest folder (`--manifests`, else ./manifests) or the bucket; a fake-Compute state file (`--state`) or the live
  * policy (`--live`). Also the composition of `listDenials` (flags, environment, state file, DNS table, Logging).
  */
+
 import { existsSync, statSync } from 'node:fs';
+import { readOnlyPort } from '../adapters/firewallState';
+import { readManifestDir, readProjectManifest } from '../adapters/manifestDir';
+import { memoryManifestStore } from '../adapters/memory';
 import { baseName, prefixWarning } from '../core/bucket/layout';
 import { DEFAULT_INTERNAL_RANGES } from '../core/diagnose/denials';
 import { checkProjectKey, type ExplainFirewall } from '../core/explain';
 import { parseMarker } from '../core/firewall';
+import { policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type DenialsResult, listDenials } from '../usecases/denials';
@@ -70,7 +75,6 @@ export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeCon
 function dirSource(dir: string): ManifestSourceSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliConfigError(`--manifests ${dir}: no such directory`);
-  const { readProjectManifest } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
   return { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
 }
 
@@ -133,15 +137,7 @@ export function firewallSource(
 /** A read-only FirewallPolicyPort over a state file's rules (drift from `--state`; every write refuses). */
 export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig = readConfig()) {
   const s = stateFileRules(flags.state!, flags, policy, cfg);
-  const refuse = async (): Promise<never> => {
-    throw new Error(`${s.source} is read here only; nothing is written`);
-  };
-  const port: FirewallPolicyPort = {
-    getPolicy: async () => ({ rules: s.rules }),
-    addRule: refuse,
-    patchRule: refuse,
-    removeRule: refuse,
-  };
+  const port: FirewallPolicyPort = readOnlyPort(s, s.source);
   return { port, hostProject: s.hostProject };
 }
 
@@ -151,19 +147,11 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
  */
 export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig = readConfig()) {
   const { matching } = stateFilePolicies(flags.state!, flags, policy, cfg);
-  const { policyRefKey } = require('../core/policy/placement') as typeof import('../core/policy/placement');
-  const refuse = async (): Promise<never> => {
-    throw new Error(`state file ${flags.state} is read here only; nothing is written`);
-  };
+  const source = `state file ${flags.state}`;
   const ports = new Map(
     matching.map((p) => [
       policyRefKey(p.region ? { name: p.policy, region: p.region } : { name: p.policy }),
-      {
-        getPolicy: async () => ({ rules: p.rules, ruleTupleCount: p.ruleTupleCount }),
-        addRule: refuse,
-        patchRule: refuse,
-        removeRule: refuse,
-      } satisfies FirewallPolicyPort,
+      readOnlyPort(p, source),
     ]),
   );
   const refs = matching
@@ -182,8 +170,6 @@ export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, c
 
 /** The manifests of a folder as a bucket (prefix `manifests/`): drift over `--manifests` reads them as sync would upload them. */
 export async function folderAsStore(dir: string): Promise<{ store: import('../ports/storage').ManifestStore }> {
-  const { readManifestDir } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
-  const { memoryManifestStore } = require('../adapters/memory') as typeof import('../adapters/memory');
   const store = memoryManifestStore('local');
   for (const f of readManifestDir(dir)) await store.write(`manifests/${baseName(f.path)}`, f.content);
   return { store };

@@ -11,6 +11,7 @@ import type { PlatformPolicy } from '../../core/policy/types';
 import type { ManifestStore } from '../../ports/storage';
 import { liveRules, stateFileRules } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
+import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
   type LocalManifest,
@@ -22,7 +23,6 @@ import {
 } from '../../usecases/sync';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
-import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
 import {
   addAllowRevocationsOption,
   addComputeEndpointOption,
