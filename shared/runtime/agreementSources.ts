@@ -23,7 +23,8 @@ import {
   stateFileRules,
   workloadDeps,
 } from './cliClients';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
+import { setting } from './options';
 import {
   firewallSource,
   folderAsStore,
@@ -46,11 +47,11 @@ async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
 export async function statusFor(
   project: string,
   given: SourceFlags & { statusSubscription?: string },
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<ProjectStatus> {
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource({ ...flags, ...(flags.state ? {} : { live: true }) }, policy, cfg);
-  const subscription = given.statusSubscription || cfg.statusSubscription;
+  const subscription = setting('statusSubscription', given, cfg);
   const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;
   try {
     const read = await fw.read!();
@@ -87,7 +88,7 @@ export interface DriftRequest {
  */
 export async function driftFor(
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
   project?: string,
   req: DriftRequest = {},
 ): Promise<DriftRun & { project?: string }> {

@@ -13,9 +13,10 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
 import type { WorkloadDeps } from '../usecases/workloads';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
 import { GsUrlError, parseGsUrl } from './gsUrl';
 import { lazy } from './lazy';
+import { setting } from './options';
 import { loadPolicyFile } from './policy';
 
 /** A usage problem in flags/env (the CLI maps it to exit 2). */
@@ -58,7 +59,7 @@ export function parseBucketUrl(
 }
 
 /** The manifest bucket and prefix: `--bucket gs://B/P`, else EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX. */
-export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): { bucket: string; prefix: string } {
+export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig): { bucket: string; prefix: string } {
   if (flags.bucket) return parseBucketUrl(flags.bucket, cfg.manifestPrefix);
   const env = cfg.manifestBucket ?? '';
   if (!env)
@@ -70,18 +71,18 @@ export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()
 }
 
 /** The platform policy: `--policy FILE`, else EGRESS_POLICY_FILE, else the defaults. */
-export function resolvePolicy(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): PlatformPolicy {
-  return loadPolicyFile(flags.policy ?? cfg.policyFile);
+export function resolvePolicy(flags: OpsFlags, cfg: RuntimeConfig): PlatformPolicy {
+  return loadPolicyFile(setting('policyFile', flags, cfg));
 }
 
 /** Host project and firewall policy: flags, then env, then the policy file's `firewall` section. */
 export function resolveFirewallTarget(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { hostProject: string; firewallPolicy: string } {
-  const hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || '';
-  const firewallPolicy = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy || '';
+  const hostProject = setting('hostProject', flags, cfg, policy);
+  const firewallPolicy = setting('firewallPolicy', flags, cfg, policy);
   const missing = [
     ...(hostProject ? [] : ['--host-project (EGRESS_HOST_PROJECT, or firewall.hostProject in the policy file)']),
     ...(firewallPolicy ? [] : ['--firewall-policy (EGRESS_FIREWALL_POLICY, or firewall.policy in the policy file)']),
@@ -91,8 +92,8 @@ export function resolveFirewallTarget(
 }
 
 /** The write quota per minute: `--write-quota N`, else EGRESS_WRITE_QUOTA, else 1,500. */
-export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): number {
-  const raw = flags.writeQuota ?? cfg.writeQuota ?? String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
+export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig): number {
+  const raw = setting('writeQuota', flags, cfg) || String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new CliConfigError(`write quota "${raw}" is not a positive number of writes per minute (hint: 1500)`);
@@ -103,7 +104,7 @@ export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConf
  * The deadline of one Google API call, retries included (EGRESS_CALL_TIMEOUT seconds, default 60): the clients'
  * own budget is up to 600 s of retries. A local endpoint that refuses is not retried at all (adapters/clientErrors.ts).
  */
-export function callDeadlineMs(cfg: RuntimeConfig = readConfig()): number {
+export function callDeadlineMs(cfg: RuntimeConfig): number {
   const raw = cfg.callTimeout || '60';
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
@@ -123,12 +124,12 @@ export function parseRate(raw: string): number {
 export function liveFirewall(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { port: FirewallPolicyPort; source: string; hostProject: string; close(): Promise<void> } {
   const { hostProject, firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
   // Required lazily: @google-cloud/compute is heavy and only these paths need it.
   const { computeClients, computeFirewall } = lazy.compute();
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  const endpoint = setting('computeEndpoint', flags, cfg);
   const clients = computeClients({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
   return {
     port: computeFirewall({
@@ -152,7 +153,7 @@ function policiesOver(
 ): { policies: FirewallPolicies; close(): Promise<void> } {
   const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
   const { computePolicies, regionalComputeClients } = lazy.regionalCompute();
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  const endpoint = setting('computeEndpoint', flags, cfg);
   let regional: ReturnType<typeof regionalComputeClients> | undefined;
   return {
     policies: computePolicies({
@@ -178,7 +179,7 @@ function policiesOver(
 export function livePolicies(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { policies: FirewallPolicies; hostProject: string; close(): Promise<void> } {
   const fw = liveFirewall(flags, policy, cfg);
   return { ...policiesOver(fw, flags, policy, cfg), hostProject: fw.hostProject };
@@ -191,7 +192,7 @@ export function livePolicies(
 export function liveFleet(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): ReturnType<typeof liveFirewall> & { policies?: FirewallPolicies } {
   const fw = liveFirewall(flags, policy, cfg);
   return policy.firewall.placement === 'regional' ? { ...fw, ...policiesOver(fw, flags, policy, cfg) } : fw;
@@ -204,7 +205,7 @@ export function liveFleet(
 export async function liveRules(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<{ rules: ObservedRule[]; source: string; hostProject: string; byPolicy: ByPolicy }> {
   const live = livePolicies(flags, policy, cfg);
   try {
@@ -213,7 +214,7 @@ export async function liveRules(
     for (const ref of refs) byPolicy.push({ ref, rules: (await live.policies.forPolicy(ref).getPolicy()).rules });
     const rules = byPolicy.flatMap((p) => p.rules);
     const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const extra = refs.length > 1 ? ` + ${refs.length - 1} regional policies` : '';
     return {
       rules,
@@ -242,7 +243,7 @@ export function stateFilePolicies(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { all: string[]; matching: StatePolicy[] } {
   // The file's format is read in one adapter (adapters/firewallState.ts), the format the fake Compute writes.
   const { readStateFile, StateFileError, statePolicies } = lazy.firewallState();
@@ -253,8 +254,8 @@ export function stateFilePolicies(
     if (err instanceof StateFileError) throw new CliConfigError(`--state: ${err.message}`);
     throw err;
   }
-  const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
-  const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
+  const hp = setting('hostProject', flags, cfg, policy);
+  const fp = setting('firewallPolicy', flags, cfg, policy);
   const refs = fp ? new Set(placementPolicies(policy.firewall, fp).map(policyRefKey)) : undefined;
   const inPlacement = (p: { name: string; region?: string }) =>
     !refs || refs.has(policyRefKey(p.region ? { name: p.name, region: p.region } : { name: p.name }));
@@ -276,7 +277,7 @@ export function stateFileRules(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { rules: ObservedRule[]; source: string; hostProject: string; policy: string; byPolicy: ByPolicy } {
   const { all, matching: found } = stateFilePolicies(file, flags, policy, cfg);
   const matching = found.filter((p) => !p.region); // the global policy (regional ones: stateFilePolicies)
@@ -307,12 +308,12 @@ export function stateFileRules(
 export function workloadDeps(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
   stateFile?: string,
 ): WorkloadDeps {
   if (!stateFile) {
     const hostProject = resolveFirewallTarget(flags, policy, cfg).hostProject;
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const mode = policy.firewall.target.mode;
     if (mode === 'subnets') {
       const { computeSubnetSource, subnetworksClient } = lazy.subnets();
@@ -356,9 +357,9 @@ export function bucketStore(bucket: string, endpoint?: string): ManifestStore {
 /** A publisher to the configured Pub/Sub project (PUBSUB_EMULATOR_HOST is honoured by the client itself). */
 export function publisherFor(
   flags: OpsFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): EventPublisher & { close(): Promise<void>; project: string } {
-  const project = flags.pubsubProject || cfg.pubsubProject;
+  const project = setting('pubsubProject', flags, cfg);
   if (!project)
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
@@ -368,8 +369,8 @@ export function publisherFor(
 }
 
 /** A puller of one subscription of the configured Pub/Sub project. */
-export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeConfig = readConfig()) {
-  const project = flags.pubsubProject || cfg.pubsubProject;
+export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeConfig) {
+  const project = setting('pubsubProject', flags, cfg);
   if (!project)
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',

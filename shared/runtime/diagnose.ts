@@ -15,14 +15,15 @@ import type { PlatformPolicy } from '../core/policy/types';
 import type { LogsPort } from '../ports/logs';
 import type { NetworkReader } from '../ports/network';
 import { CliConfigError, livePolicies, type OpsFlags, stateFileRules } from './cliClients';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
 import { lazy } from './lazy';
+import { setting } from './options';
 
 /** The Shared VPC network name used in log references when none is given (assumed default). */
 export const DEFAULT_NETWORK = 'shared-vpc';
 
 /** The Logging port: `--logging-endpoint`, else EGRESS_LOGGING_ENDPOINT, else Google (ADC). */
-export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig = readConfig()): LogsPort {
+export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig): LogsPort {
   const endpoint = flag || cfg.loggingEndpoint || '';
   if (endpoint && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
     throw new CliConfigError(`logging endpoint ${endpoint} is not http(s)://HOST:PORT (hint: http://127.0.0.1:8085)`);
@@ -76,11 +77,7 @@ export function resolveDnsTable(
 }
 
 /** The network's name: `--network`, else EGRESS_NETWORK, else the target mode's `network`, else `shared-vpc`. */
-export function networkName(
-  flag: string | undefined,
-  policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
-): string {
+export function networkName(flag: string | undefined, policy: PlatformPolicy, cfg: RuntimeConfig): string {
   const t = policy.firewall.target;
   const fromTarget = t.mode === 'subnets' && t.network ? (t.network.split('/').at(-1) ?? '') : '';
   return flag || cfg.network || fromTarget || DEFAULT_NETWORK;
@@ -96,7 +93,7 @@ export async function readNetworkModel(
   policy: PlatformPolicy,
   project: string,
   dns: DnsTable | undefined,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<NetworkModel | undefined> {
   const network = networkName(flags.network, policy, cfg);
   let reader: NetworkReader;
@@ -112,7 +109,7 @@ export async function readNetworkModel(
     });
   } else if (flags.live) {
     const live = livePolicies(flags, policy, cfg);
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const opts = endpoint ? { endpoint } : {};
     const { liveNetwork, networkClients } = lazy.networkLive();
     const { computeSubnetSource, subnetworksClient } = lazy.subnets();

@@ -10,8 +10,9 @@ import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import type { ManifestStore } from '../../ports/storage';
 import { liveRules, stateFileRules } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { type RuntimeConfig, readConfig } from '../../runtime/config';
 import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
+import { setting } from '../../runtime/options';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
   type LocalManifest,
@@ -162,12 +163,12 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
 export function revokingFor(
   flags: SyncFlags,
   policy: PlatformPolicy,
-  stateFile = readConfig().stateFile,
+  cfg: RuntimeConfig,
 ): ((keys: readonly string[]) => Promise<string[]>) | undefined {
-  const state = flags.state ?? (flags.live ? undefined : stateFile || undefined);
+  const state = flags.state ?? (flags.live ? undefined : cfg.stateFile || undefined);
   if (!flags.delete || (!state && !flags.live)) return undefined;
   const read = async (): Promise<ObservedRule[]> =>
-    state ? stateFileRules(state, flags, policy).rules : (await liveRules(flags, policy)).rules;
+    state ? stateFileRules(state, flags, policy, cfg).rules : (await liveRules(flags, policy, cfg)).rules;
   return async (keys) => {
     const owned = groupOwnedRules(await read());
     return keys.filter((k) => owned.get(k)?.some((r) => !isTombstone(r)));
@@ -188,14 +189,15 @@ export async function runSync(
   let files: LocalManifest[];
   let policy: ReturnType<typeof loadPolicyFile>;
   let store: ManifestStore;
+  const cfg = readConfig(); // the environment, read once for this run
   try {
     // The same parser and meaning as replay/drift/explain: gs://B = EGRESS_MANIFEST_PREFIX (the folder the validator
     // watches), gs://B/ = the bucket root.
-    ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: readConfig().manifestPrefix }));
+    ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: cfg.manifestPrefix }));
     files = toLocalManifests(readManifestDir(dir), prefix);
     // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
     // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
-    policy = loadPolicyFile(flags.policy ?? readConfig().policyFile);
+    policy = loadPolicyFile(setting('policyFile', flags, cfg));
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
@@ -208,10 +210,10 @@ export async function runSync(
     io.err(`error: no *.yaml or *.yml files under ${dir}; nothing to sync\n`);
     return EXIT_INVALID;
   }
-  const watched = prefixWarning(prefix, readConfig().manifestPrefix);
+  const watched = prefixWarning(prefix, cfg.manifestPrefix);
   if (watched) io.err(`${watched}\n`);
   const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
-  const revoking = revokingFor(flags, policy);
+  const revoking = revokingFor(flags, policy, cfg);
   let report: SyncReport;
   try {
     report = await syncManifests({
