@@ -28,7 +28,9 @@ import {
   addAllowRevocationsOption,
   addComputeEndpointOption,
   addStorageEndpointOption,
+  formatOption,
   storageEndpointOf,
+  tableOption,
 } from '../options';
 import { progressStream } from '../output';
 import { progressBar } from '../progress';
@@ -259,14 +261,18 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
     .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
-    .option(
-      '--state <file>',
-      'with --delete: a fake-Compute state file (default EGRESS_STATE_FILE) read to count only deletions that revoke an allow',
+    .addOption(
+      tableOption(
+        'stateFile',
+        'with --delete: a fake-Compute state file (default EGRESS_STATE_FILE) read to count only deletions that revoke an allow',
+      ),
     )
-    .option('--live', 'with --delete: read the live firewall to count only deletions that revoke an allow');
+    .addOption(
+      tableOption('live', 'with --delete: read the live firewall to count only deletions that revoke an allow'),
+    );
   addAllowRevocationsOption(cmd)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
+    .addOption(formatOption())
+    .addOption(tableOption('policyFile'))
     .addOption(
       new Option('--concurrency <n>', 'parallel uploads').default(8).argParser((v) => {
         const n = Number(v);
