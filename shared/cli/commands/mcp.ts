@@ -4,7 +4,7 @@
  * only; diagnostics go to stderr. Read-only: no tool writes anything. Exit codes: 0 closed, 1 error, 2 usage.
  */
 import type { Command } from 'commander';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import { checkSourceFlags, type SourceFlags } from '../../runtime/sources';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
@@ -34,14 +34,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Registration: README "Use with an AI assistant".',
     )
     .action(async (flags: SourceFlags) => {
-      const cfg = readConfig();
+      // The invocation's context: the environment read once; every tool reads through it.
+      const ctx = commandContext(flags);
       try {
         checkSourceFlags(flags);
         // Required here: the SDK is loaded only by this command.
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
         const { createEgressMcpServer, serveMcp } = require('../mcp/server') as typeof import('../mcp/server');
-        const server = createEgressMcpServer({ flags, cfg, version: packageVersion() });
+        const server = createEgressMcpServer({ flags, cfg: ctx.cfg, version: packageVersion() });
         const closed = new Promise<void>((resolve) => {
           server.server.onclose = resolve;
         });
