@@ -9,7 +9,7 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { bucketStore, publisherFor, resolveBucket, resolvePolicy, storageEndpointOf } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
-import { type OptionKey, setting } from './options';
+import { OPTION_TABLE, type OptionKey, type OptionSpec, setting } from './options';
 import { type FirewallSource, firewallSource, type SourceFlags, withCliDefaults } from './sources';
 
 export interface CommandContext<F extends SourceFlags = SourceFlags> {
@@ -62,7 +62,8 @@ export function commandContext<F extends SourceFlags>(
   return {
     flags,
     cfg,
-    setting: (key) => setting(key, flags, cfg, policy()),
+    // The policy file is read only for a setting that falls back to it.
+    setting: (key) => setting(key, flags, cfg, (OPTION_TABLE[key] as OptionSpec).policyKey ? policy() : undefined),
     get policy() {
       return policy();
     },

@@ -24,7 +24,7 @@ export const DEFAULT_NETWORK = 'shared-vpc';
 
 /** The Logging port: `--logging-endpoint`, else EGRESS_LOGGING_ENDPOINT, else Google (ADC). */
 export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig): LogsPort {
-  const endpoint = flag || cfg.loggingEndpoint || '';
+  const endpoint = setting('loggingEndpoint', { loggingEndpoint: flag }, cfg);
   if (endpoint && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
     throw new CliConfigError(`logging endpoint ${endpoint} is not http(s)://HOST:PORT (hint: http://127.0.0.1:8085)`);
   const { cloudLogging } = lazy.logging();
@@ -80,7 +80,7 @@ export function resolveDnsTable(
 export function networkName(flag: string | undefined, policy: PlatformPolicy, cfg: RuntimeConfig): string {
   const t = policy.firewall.target;
   const fromTarget = t.mode === 'subnets' && t.network ? (t.network.split('/').at(-1) ?? '') : '';
-  return flag || cfg.network || fromTarget || DEFAULT_NETWORK;
+  return setting('network', { network: flag }, cfg) || fromTarget || DEFAULT_NETWORK;
 }
 
 /**

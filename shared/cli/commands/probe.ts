@@ -7,11 +7,9 @@
 
 import type { Command } from 'commander';
 import { SourceIpError } from '../../core/network/source';
-import { systemClock } from '../../ports/clock';
-import { CliConfigError, type OpsFlags, resolvePolicy } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { CliConfigError, type OpsFlags } from '../../runtime/cliClients';
+import { commandContext } from '../../runtime/context';
 import { logsFor, probeIdentity, readNetworkModel, resolveDnsTable } from '../../runtime/diagnose';
-import { withCliDefaults } from '../../runtime/sources';
 import { probe, renderProbeText } from '../../usecases/probe';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
@@ -61,16 +59,16 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 probed (allowed or denied), 1 error, 2 usage error.',
     )
     .action(async (project: string, destination: string, given: ProbeFlags) => {
-      const cfg = readConfig();
+      const ctx = commandContext(given);
       try {
-        const flags = withCliDefaults(given, cfg);
+        const { flags, cfg } = ctx;
         if (!flags.state)
           throw new CliConfigError('probe needs --state FILE or EGRESS_STATE_FILE (the fake firewall to evaluate)');
-        if (!flags.loggingEndpoint && !cfg.loggingEndpoint)
+        if (!ctx.setting('loggingEndpoint'))
           throw new CliConfigError(
             'probe writes log entries to the fake Cloud Logging only: pass --logging-endpoint or set EGRESS_LOGGING_ENDPOINT (never Google)',
           );
-        const policy = resolvePolicy(flags, cfg);
+        const policy = ctx.policy;
         const dns = resolveDnsTable(flags.dns, flags.state);
         const model = (await readNetworkModel(flags, policy, project, dns.table, cfg))!;
         const logs = logsFor(model.hostProject, flags.loggingEndpoint, cfg);
@@ -83,7 +81,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
             ...(flags.sourceIp !== undefined ? { sourceIp: flags.sourceIp } : {}),
             identity: probeIdentity(project, policy, model.hostProject),
             logs,
-            clock: systemClock,
+            clock: ctx.clock,
           });
           process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderProbeText(r));
           setExit(EXIT_OK);
