@@ -14,6 +14,7 @@ import { type RuntimeConfig, readConfig } from '../../runtime/config';
 import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
 import { setting } from '../../runtime/options';
 import { loadPolicyFile } from '../../runtime/policy';
+import { withCliDefaults } from '../../runtime/sources';
 import {
   type LocalManifest,
   SyncInputError,
@@ -167,7 +168,7 @@ export function revokingFor(
   policy: PlatformPolicy,
   cfg: RuntimeConfig,
 ): ((keys: readonly string[]) => Promise<string[]>) | undefined {
-  const state = flags.state ?? (flags.live ? undefined : cfg.stateFile || undefined);
+  const { state } = withCliDefaults(flags, cfg); // npm start's cli.env default, decided in runtime/sources.ts
   if (!flags.delete || (!state && !flags.live)) return undefined;
   const read = async (): Promise<ObservedRule[]> =>
     state ? stateFileRules(state, flags, policy, cfg).rules : (await liveRules(flags, policy, cfg)).rules;
