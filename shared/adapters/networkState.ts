@@ -6,11 +6,11 @@
  * file has the key, `dnsPolicies[]` (Cloud DNS server policies, the DNS API's `Policy` JSON with the owning `project`:
  * the network's DNS query logging; without the key it is unknown). The state file holds no hierarchical policies.
  */
-import { readFileSync } from 'node:fs';
 import { type DnsServerPolicyJson, dnsLoggingOf, type NetRule } from '../core/network/model';
 import type { VpcFirewall } from '../core/network/source';
 import type { NetworkReader, NetworkSnapshot, PolicyRead } from '../ports/network';
 import { fromApiRule } from './compute';
+import { readStateFile, StateFileError, type StateFileJson } from './firewallState';
 import { toSubnetRanges } from './subnets';
 
 /** A state file that cannot be read as one (the message names the file). */
@@ -21,14 +21,12 @@ export class NetworkStateError extends Error {
   }
 }
 
-interface StateJson {
-  version?: unknown;
-  policies?: { project: string; name: string; region?: string; rules?: unknown[] }[];
-  subnetworks?: ({ project: string } & Parameters<typeof toSubnetRanges>[0])[];
+/** The state file as the network model reads it: the firewall reader's fields and the VPC's. */
+type StateJson = StateFileJson & {
   networks?: { project: string; name: string; networkFirewallPolicyEnforcementOrder?: string }[];
   firewalls?: ({ project: string } & VpcFirewall)[];
   dnsPolicies?: ({ project: string } & DnsServerPolicyJson)[];
-}
+};
 
 /** Reads the state file's network picture of `hostProject`/`network`; `choose` picks the policies to evaluate. */
 export function stateFileNetwork(
@@ -39,14 +37,11 @@ export function stateFileNetwork(
     async read(): Promise<NetworkSnapshot> {
       let s: StateJson;
       try {
-        s = JSON.parse(readFileSync(file, 'utf8')) as StateJson;
+        s = readStateFile(file) as StateJson;
       } catch (e) {
-        throw new NetworkStateError(`cannot read state file ${file}: ${(e as Error).message}`);
+        if (e instanceof StateFileError) throw new NetworkStateError(e.message);
+        throw e;
       }
-      if (s?.version !== 1 || !Array.isArray(s.policies))
-        throw new NetworkStateError(
-          `${file} is not a fake-Compute state file (expected {"version": 1, "policies": […]})`,
-        );
       const net = (s.networks ?? []).find((n) => n.project === args.hostProject && n.name === args.network);
       const order = net?.networkFirewallPolicyEnforcementOrder;
       const policies: PolicyRead[] = s.policies
@@ -55,7 +50,7 @@ export function stateFileNetwork(
         .map((p) => ({
           name: p.name,
           ...(p.region ? { region: p.region } : {}),
-          rules: (p.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0]) as NetRule),
+          rules: (p.rules ?? []).map((r) => fromApiRule(r) as NetRule),
         }));
       return {
         hostProject: args.hostProject,

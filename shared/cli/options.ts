@@ -1,9 +1,11 @@
 /**
- * Options shared by the operations commands (replay, drift), declared once so their flags and help texts cannot drift
- * apart. Each helper adds its options in place and returns the command, so the help keeps the declaration order.
+ * How commands declare their flags: the settings' flags come from the one option table (runtime/options.ts: flag, env,
+ * policy key, help), so a flag and its help text are declared once for every command. Each helper adds its options in
+ * place and returns the command, so the help keeps the declaration order.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseAllowRevocations } from '../core/safety/revocations';
+import { OPTION_TABLE, type OptionKey, type OptionSpec } from '../runtime/options';
 
 /** Adds `--allow-revocations <n>` (the blast-radius guard's override, core/safety/revocations.ts). */
 export function addAllowRevocationsOption(cmd: Command): Command {
@@ -21,12 +23,39 @@ export function addAllowRevocationsOption(cmd: Command): Command {
   );
 }
 
+/**
+ * Adds the flags of the one option table (runtime/options.ts), in this order. `help` replaces a text where the command
+ * gives the flag a narrower meaning (e.g. sync's `--live`, "with --delete: …"); the flag itself is declared only there.
+ */
+export function addTableOptions(
+  cmd: Command,
+  keys: OptionKey[],
+  help: Partial<Record<OptionKey, string>> = {},
+): Command {
+  for (const key of keys) {
+    cmd.addOption(tableOption(key, help[key]));
+    // sync's old name of --storage-endpoint, kept as a hidden alias (read it with storageEndpointOf).
+    if (key === 'storageEndpoint')
+      cmd.addOption(new Option('--endpoint <url>', 'old name of --storage-endpoint').hideHelp());
+  }
+  return cmd;
+}
+
+/** The table's option `key` (runtime/options.ts) for a commander chain; `help` as in addTableOptions. */
+export function tableOption(key: OptionKey, help?: string): Option {
+  const spec: OptionSpec = OPTION_TABLE[key];
+  if (!spec.flag) throw new Error(`option table: ${key} has no flag`);
+  return new Option(spec.flag, help ?? spec.help);
+}
+
+/** `--format <format>` (default `text`), the one declaration of every command's output format. */
+export function formatOption(choices: string[] = ['text', 'json']): Option {
+  return new Option('--format <format>', 'output format').choices(choices).default('text');
+}
+
 /** Adds `--bucket <url>` (the manifest bucket and prefix, defaulting to the EGRESS_MANIFEST_* variables). */
 export function addBucketOption(cmd: Command): Command {
-  return cmd.option(
-    '--bucket <url>',
-    'manifest bucket gs://BUCKET/PREFIX (default: EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX)',
-  );
+  return addTableOptions(cmd, ['manifestBucket']);
 }
 
 /**
@@ -34,25 +63,20 @@ export function addBucketOption(cmd: Command): Command {
  * `--pubsub-project` and `--format text|json`.
  */
 export function addOpsOptions(cmd: Command): Command {
-  addComputeEndpointOption(cmd);
-  addStorageEndpointOption(cmd);
-  return cmd
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .option(
-      '--pubsub-project <project>',
-      'project of the topics (default EGRESS_PUBSUB_PROJECT / GOOGLE_CLOUD_PROJECT)',
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addTableOptions(cmd, [
+    'computeEndpoint',
+    'storageEndpoint',
+    'policyFile',
+    'hostProject',
+    'firewallPolicy',
+    'pubsubProject',
+  ]);
+  return cmd.addOption(formatOption());
 }
 
 /** Adds `--compute-endpoint <url>`: the one name of the Compute endpoint on every command that reads or writes rules. */
 export function addComputeEndpointOption(cmd: Command): Command {
-  return cmd.option(
-    '--compute-endpoint <url>',
-    'Compute API endpoint, e.g. the fake REST server of npm start (default EGRESS_COMPUTE_ENDPOINT, else Google)',
-  );
+  return addTableOptions(cmd, ['computeEndpoint']);
 }
 
 /**
@@ -60,12 +84,7 @@ export function addComputeEndpointOption(cmd: Command): Command {
  * endpoint on every command that reads or writes the bucket. Read it with `storageEndpointOf`.
  */
 export function addStorageEndpointOption(cmd: Command): Command {
-  return cmd
-    .option(
-      '--storage-endpoint <url>',
-      'Cloud Storage endpoint, e.g. the fake GCS of npm start (default STORAGE_EMULATOR_HOST, else Google)',
-    )
-    .addOption(new Option('--endpoint <url>', 'old name of --storage-endpoint').hideHelp());
+  return addTableOptions(cmd, ['storageEndpoint']);
 }
 
 /** The storage endpoint of parsed flags (decided in runtime/cliClients.ts, where the bucket client is built). */

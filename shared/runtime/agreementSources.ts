@@ -3,6 +3,7 @@
  * `check_drift`, over the same sources as explain (runtime/sources.ts): the manifest folder or the bucket, the state
  * file or the live policies, the target mode's reads from the same source as the rules.
  */
+import { readManifestDir } from '../adapters/manifestDir';
 import { noSuchProject } from '../core/agreement';
 import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
 import { systemClock } from '../ports/clock';
@@ -22,7 +23,8 @@ import {
   stateFileRules,
   workloadDeps,
 } from './cliClients';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
+import { setting } from './options';
 import {
   firewallSource,
   folderAsStore,
@@ -35,7 +37,6 @@ import {
 /** Every project key the manifest source knows (the did-you-mean of an unknown project). */
 async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
   if (source.kind === 'dir') {
-    const { readManifestDir } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
     return readManifestDir(source.dir).map((f) => projectKeyOf(f.path));
   }
   const listed = await source.store.list(source.prefix);
@@ -46,11 +47,11 @@ async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
 export async function statusFor(
   project: string,
   given: SourceFlags & { statusSubscription?: string },
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<ProjectStatus> {
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource({ ...flags, ...(flags.state ? {} : { live: true }) }, policy, cfg);
-  const subscription = given.statusSubscription || cfg.statusSubscription;
+  const subscription = setting('statusSubscription', given, cfg);
   const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;
   try {
     const read = await fw.read!();
@@ -87,7 +88,7 @@ export interface DriftRequest {
  */
 export async function driftFor(
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
   project?: string,
   req: DriftRequest = {},
 ): Promise<DriftRun & { project?: string }> {

@@ -3,15 +3,20 @@
  * environment (shared/runtime/config.ts), then the platform policy file. Clients are created only when a command
  * needs them, and each comes with a `close`. Every missing value fails with a message naming the flag and variable.
  */
-import { GsUrlError, parseGsUrl } from '../cli/gsUrl';
+
+import type { StateFileJson } from '../adapters/firewallState';
 import type { ObservedRule } from '../core/firewall/types';
+import { placementPolicies, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
 import type { WorkloadDeps } from '../usecases/workloads';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
+import { GsUrlError, parseGsUrl } from './gsUrl';
+import { lazy } from './lazy';
+import { setting } from './options';
 import { loadPolicyFile } from './policy';
 
 /** A usage problem in flags/env (the CLI maps it to exit 2). */
@@ -37,7 +42,7 @@ export interface OpsFlags {
 }
 
 /**
- * Parses `gs://BUCKET[/PREFIX]` with the CLI's one parser (shared/cli/gsUrl.ts): `gs://B` = `defaultPrefix`, `gs://B/`
+ * Parses `gs://BUCKET[/PREFIX]` with the CLI's one parser (shared/runtime/gsUrl.ts): `gs://B` = `defaultPrefix`, `gs://B/`
  * = the bucket root, `gs://B/P` = `P/`. A bad URL is a usage error naming `label` (the flag or variable).
  */
 export function parseBucketUrl(
@@ -54,7 +59,7 @@ export function parseBucketUrl(
 }
 
 /** The manifest bucket and prefix: `--bucket gs://B/P`, else EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX. */
-export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): { bucket: string; prefix: string } {
+export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig): { bucket: string; prefix: string } {
   if (flags.bucket) return parseBucketUrl(flags.bucket, cfg.manifestPrefix);
   const env = cfg.manifestBucket ?? '';
   if (!env)
@@ -66,18 +71,18 @@ export function resolveBucket(flags: OpsFlags, cfg: RuntimeConfig = readConfig()
 }
 
 /** The platform policy: `--policy FILE`, else EGRESS_POLICY_FILE, else the defaults. */
-export function resolvePolicy(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): PlatformPolicy {
-  return loadPolicyFile(flags.policy ?? cfg.policyFile);
+export function resolvePolicy(flags: OpsFlags, cfg: RuntimeConfig): PlatformPolicy {
+  return loadPolicyFile(setting('policyFile', flags, cfg));
 }
 
 /** Host project and firewall policy: flags, then env, then the policy file's `firewall` section. */
 export function resolveFirewallTarget(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { hostProject: string; firewallPolicy: string } {
-  const hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || '';
-  const firewallPolicy = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy || '';
+  const hostProject = setting('hostProject', flags, cfg, policy);
+  const firewallPolicy = setting('firewallPolicy', flags, cfg, policy);
   const missing = [
     ...(hostProject ? [] : ['--host-project (EGRESS_HOST_PROJECT, or firewall.hostProject in the policy file)']),
     ...(firewallPolicy ? [] : ['--firewall-policy (EGRESS_FIREWALL_POLICY, or firewall.policy in the policy file)']),
@@ -87,8 +92,8 @@ export function resolveFirewallTarget(
 }
 
 /** The write quota per minute: `--write-quota N`, else EGRESS_WRITE_QUOTA, else 1,500. */
-export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConfig()): number {
-  const raw = flags.writeQuota ?? cfg.writeQuota ?? String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
+export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig): number {
+  const raw = setting('writeQuota', flags, cfg) || String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new CliConfigError(`write quota "${raw}" is not a positive number of writes per minute (hint: 1500)`);
@@ -99,7 +104,7 @@ export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConf
  * The deadline of one Google API call, retries included (EGRESS_CALL_TIMEOUT seconds, default 60): the clients'
  * own budget is up to 600 s of retries. A local endpoint that refuses is not retried at all (adapters/clientErrors.ts).
  */
-export function callDeadlineMs(cfg: RuntimeConfig = readConfig()): number {
+export function callDeadlineMs(cfg: RuntimeConfig): number {
   const raw = cfg.callTimeout || '60';
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
@@ -119,12 +124,12 @@ export function parseRate(raw: string): number {
 export function liveFirewall(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { port: FirewallPolicyPort; source: string; hostProject: string; close(): Promise<void> } {
   const { hostProject, firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
   // Required lazily: @google-cloud/compute is heavy and only these paths need it.
-  const { computeClients, computeFirewall } = require('../adapters/compute') as typeof import('../adapters/compute');
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  const { computeClients, computeFirewall } = lazy.compute();
+  const endpoint = setting('computeEndpoint', flags, cfg);
   const clients = computeClients({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
   return {
     port: computeFirewall({
@@ -147,9 +152,8 @@ function policiesOver(
   cfg: RuntimeConfig,
 ): { policies: FirewallPolicies; close(): Promise<void> } {
   const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
-  const { computePolicies, regionalComputeClients } =
-    require('../adapters/regionalCompute') as typeof import('../adapters/regionalCompute');
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  const { computePolicies, regionalComputeClients } = lazy.regionalCompute();
+  const endpoint = setting('computeEndpoint', flags, cfg);
   let regional: ReturnType<typeof regionalComputeClients> | undefined;
   return {
     policies: computePolicies({
@@ -175,7 +179,7 @@ function policiesOver(
 export function livePolicies(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { policies: FirewallPolicies; hostProject: string; close(): Promise<void> } {
   const fw = liveFirewall(flags, policy, cfg);
   return { ...policiesOver(fw, flags, policy, cfg), hostProject: fw.hostProject };
@@ -188,7 +192,7 @@ export function livePolicies(
 export function liveFleet(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): ReturnType<typeof liveFirewall> & { policies?: FirewallPolicies } {
   const fw = liveFirewall(flags, policy, cfg);
   return policy.firewall.placement === 'regional' ? { ...fw, ...policiesOver(fw, flags, policy, cfg) } : fw;
@@ -201,7 +205,7 @@ export function liveFleet(
 export async function liveRules(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<{ rules: ObservedRule[]; source: string; hostProject: string; byPolicy: ByPolicy }> {
   const live = livePolicies(flags, policy, cfg);
   try {
@@ -210,7 +214,7 @@ export async function liveRules(
     for (const ref of refs) byPolicy.push({ ref, rules: (await live.policies.forPolicy(ref).getPolicy()).rules });
     const rules = byPolicy.flatMap((p) => p.rules);
     const { firewallPolicy } = resolveFirewallTarget(flags, policy, cfg);
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const extra = refs.length > 1 ? ` + ${refs.length - 1} regional policies` : '';
     return {
       rules,
@@ -226,16 +230,9 @@ export async function liveRules(
 /** Each policy's rules, the global policy first (explain's evaluation order under regional placement). */
 export type ByPolicy = { ref: import('../core/policy/placement').PolicyRef; rules: ObservedRule[] }[];
 
-/** One policy of a fake-Compute state file, its rules as the core reads them. */
-export interface StatePolicy {
-  hostProject: string;
-  policy: string;
-  /** A regional policy's region (regional placement). */
-  region?: string;
-  rules: ObservedRule[];
-  /** The sum of the stored rules' `ruleTupleCount` (the fake's `FirewallPolicy.ruleTupleCount`). */
-  ruleTupleCount: number;
-}
+import type { StatePolicy } from '../adapters/firewallState';
+
+export type { StatePolicy };
 
 /**
  * The policies of a fake-Compute state file (`npm start` keeps one) that match `--host-project`/`--firewall-policy`
@@ -246,37 +243,28 @@ export function stateFilePolicies(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { all: string[]; matching: StatePolicy[] } {
-  // The file's format is defined once, with the fake Compute that writes it (local/fakes/compute/state.ts).
-  const { readStateFile, StateFileError } =
-    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
-  let state: import('../../local/fakes/compute/state').EngineState;
+  // The file's format is read in one adapter (adapters/firewallState.ts), the format the fake Compute writes.
+  const { readStateFile, StateFileError, statePolicies } = lazy.firewallState();
+  let state: StateFileJson;
   try {
     state = readStateFile(file);
   } catch (err) {
     if (err instanceof StateFileError) throw new CliConfigError(`--state: ${err.message}`);
     throw err;
   }
-  const hp = flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
-  const fp = flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
-  const { fromApiRule } = require('../adapters/compute') as typeof import('../adapters/compute');
-  const { placementPolicies, policyRefKey } =
-    require('../core/policy/placement') as typeof import('../core/policy/placement');
+  const hp = setting('hostProject', flags, cfg, policy);
+  const fp = setting('firewallPolicy', flags, cfg, policy);
   const refs = fp ? new Set(placementPolicies(policy.firewall, fp).map(policyRefKey)) : undefined;
   const inPlacement = (p: { name: string; region?: string }) =>
     !refs || refs.has(policyRefKey(p.region ? { name: p.name, region: p.region } : { name: p.name }));
   return {
     all: state.policies.map((p) => `${p.project}/${p.region ? `${p.region}/` : ''}${p.name}`),
-    matching: state.policies
-      .filter((p) => (!hp || p.project === hp) && inPlacement(p))
-      .map((p) => ({
-        hostProject: p.project,
-        policy: p.name,
-        ...(p.region ? { region: p.region } : {}),
-        rules: (p.rules ?? []).map((r) => fromApiRule(r as Parameters<typeof fromApiRule>[0])),
-        ruleTupleCount: (p.rules ?? []).reduce((n, r) => n + (r.ruleTupleCount ?? 0), 0),
-      })),
+    matching: statePolicies(state).filter(
+      (p) =>
+        (!hp || p.hostProject === hp) && inPlacement({ name: p.policy, ...(p.region ? { region: p.region } : {}) }),
+    ),
   };
 }
 
@@ -289,7 +277,7 @@ export function stateFileRules(
   file: string,
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): { rules: ObservedRule[]; source: string; hostProject: string; policy: string; byPolicy: ByPolicy } {
   const { all, matching: found } = stateFilePolicies(file, flags, policy, cfg);
   const matching = found.filter((p) => !p.region); // the global policy (regional ones: stateFilePolicies)
@@ -320,16 +308,15 @@ export function stateFileRules(
 export function workloadDeps(
   flags: OpsFlags,
   policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
   stateFile?: string,
 ): WorkloadDeps {
   if (!stateFile) {
     const hostProject = resolveFirewallTarget(flags, policy, cfg).hostProject;
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const mode = policy.firewall.target.mode;
     if (mode === 'subnets') {
-      const { computeSubnetSource, subnetworksClient } =
-        require('../adapters/subnets') as typeof import('../adapters/subnets');
+      const { computeSubnetSource, subnetworksClient } = lazy.subnets();
       return {
         subnets: computeSubnetSource(
           hostProject,
@@ -339,27 +326,15 @@ export function workloadDeps(
       };
     }
     if (mode === 'secureTags') {
-      const { resourceManagerTags, tagValuesClient } = require('../adapters/tags') as typeof import('../adapters/tags');
+      const { resourceManagerTags, tagValuesClient } = lazy.tags();
       const api = tagValuesClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) }).api;
       return { tags: resourceManagerTags(api), hostProject };
     }
     return { hostProject };
   }
-  const { readStateFile } =
-    require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
-  const { toSubnetRanges } = require('../adapters/subnets') as typeof import('../adapters/subnets');
+  const { readStateFile, stateWorkloads } = lazy.firewallState();
   const chosen = stateFileRules(stateFile, flags, policy, cfg);
-  const state = readStateFile(stateFile);
-  return {
-    hostProject: chosen.hostProject,
-    subnets: {
-      listSubnets: async () =>
-        (state.subnetworks ?? []).filter((s) => s.project === chosen.hostProject).map((s) => toSubnetRanges(s)),
-    },
-    tags: {
-      lookup: async (n) => (state.tagValues ?? []).find((t) => t.namespacedName === n)?.name ?? null,
-    },
-  };
+  return { hostProject: chosen.hostProject, ...stateWorkloads(readStateFile(stateFile), chosen.hostProject) };
 }
 
 /** The storage endpoint of parsed flags (`--storage-endpoint`, else sync's old `--endpoint`). */
@@ -374,32 +349,32 @@ export function storageEndpointOf(flags: { storageEndpoint?: string; endpoint?: 
 export function bucketStore(bucket: string, endpoint?: string): ManifestStore {
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint))
     throw new CliConfigError(`--storage-endpoint '${endpoint}' is not a URL (hint: http://127.0.0.1:4443)`);
-  const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
-  const { gcsManifestStore } = require('../adapters/storage') as typeof import('../adapters/storage');
+  const { Storage } = lazy.storageSdk();
+  const { gcsManifestStore } = lazy.storage();
   return gcsManifestStore(bucket, new Storage(endpoint ? { apiEndpoint: endpoint } : {}));
 }
 
 /** A publisher to the configured Pub/Sub project (PUBSUB_EMULATOR_HOST is honoured by the client itself). */
 export function publisherFor(
   flags: OpsFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): EventPublisher & { close(): Promise<void>; project: string } {
-  const project = flags.pubsubProject || cfg.pubsubProject;
+  const project = setting('pubsubProject', flags, cfg);
   if (!project)
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
     );
-  const { pubsubPublisher } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  const { pubsubPublisher } = lazy.pubsub();
   return Object.assign(pubsubPublisher(project), { project });
 }
 
 /** A puller of one subscription of the configured Pub/Sub project. */
-export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeConfig = readConfig()) {
-  const project = flags.pubsubProject || cfg.pubsubProject;
+export function pullerFor(subscription: string, flags: OpsFlags, cfg: RuntimeConfig) {
+  const project = setting('pubsubProject', flags, cfg);
   if (!project)
     throw new CliConfigError(
       'no Pub/Sub project: pass --pubsub-project or set EGRESS_PUBSUB_PROJECT (or GOOGLE_CLOUD_PROJECT)',
     );
-  const { pubsubPuller } = require('../adapters/pubsub') as typeof import('../adapters/pubsub');
+  const { pubsubPuller } = lazy.pubsub();
   return pubsubPuller(project, subscription);
 }

@@ -1,7 +1,10 @@
 /**
- * Deployment configuration of the functions, defined once: (ENV name, default, parser). Terraform sets the same names
- * (a test checks that they agree). Only this module and the composition roots read `process.env`.
+ * The environment, read once: every variable of the one option table (runtime/options.ts). Terraform sets the same
+ * names (a test checks that they agree). `readConfig(env)` is called once per invocation, by the function entry points
+ * (validator.ts, applier.ts) and by the CLI's command context (runtime/context.ts); nothing reads it implicitly.
  */
+
+import { OPTION_TABLE, type OptionSpec } from './options';
 
 export interface RuntimeConfig {
   /** Project that owns the topics (defaults to the runtime's project). */
@@ -38,32 +41,18 @@ export interface RuntimeConfig {
   network?: string;
 }
 
+/** A setting the deployment passes to the functions: its RuntimeConfig key, variable and default. */
 interface Option<K extends keyof RuntimeConfig> {
   key: K;
   env: string;
   default: string;
-  /** Required options with no default fail at start-up with a message naming the variable. */
-  required: boolean;
 }
 
-/** Every option with its environment variable. */
-export const OPTIONS: Option<keyof RuntimeConfig>[] = [
-  { key: 'pubsubProject', env: 'EGRESS_PUBSUB_PROJECT', default: '', required: false },
-  { key: 'changesTopic', env: 'EGRESS_CHANGES_TOPIC', default: 'egress-changes', required: false },
-  { key: 'statusTopic', env: 'EGRESS_STATUS_TOPIC', default: 'egress-status', required: false },
-  { key: 'manifestPrefix', env: 'EGRESS_MANIFEST_PREFIX', default: 'manifests/', required: false },
-  { key: 'hostProject', env: 'EGRESS_HOST_PROJECT', default: '', required: false },
-  { key: 'firewallPolicy', env: 'EGRESS_FIREWALL_POLICY', default: '', required: false },
-  { key: 'policyFile', env: 'EGRESS_POLICY_FILE', default: '', required: false },
-  { key: 'computeEndpoint', env: 'EGRESS_COMPUTE_ENDPOINT', default: '', required: false },
-  { key: 'loggingEndpoint', env: 'EGRESS_LOGGING_ENDPOINT', default: '', required: false },
-  { key: 'manifestBucket', env: 'EGRESS_MANIFEST_BUCKET', default: '', required: false },
-  { key: 'writeQuota', env: 'EGRESS_WRITE_QUOTA', default: '1500', required: false },
-  { key: 'stateFile', env: 'EGRESS_STATE_FILE', default: '', required: false },
-  { key: 'dnsTable', env: 'EGRESS_DNS_TABLE', default: '', required: false },
-  { key: 'statusSubscription', env: 'EGRESS_STATUS_SUBSCRIPTION', default: '', required: false },
-  { key: 'callTimeout', env: 'EGRESS_CALL_TIMEOUT', default: '60', required: false },
-];
+/** Every variable of the deployment, from the one option table (runtime/options.ts). */
+export const OPTIONS: Option<keyof RuntimeConfig>[] = Object.entries(OPTION_TABLE).flatMap(
+  ([key, o]: [string, OptionSpec]) =>
+    o.env && o.deployed !== false ? [{ key: key as keyof RuntimeConfig, env: o.env, default: o.default ?? '' }] : [],
+);
 
 /** Reads the configuration from `env`; `pubsubProject` falls back to GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -71,7 +60,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   for (const o of OPTIONS) {
     out[o.key] = (env[o.env] ?? o.default).trim();
   }
-  out.network = (env.EGRESS_NETWORK ?? '').trim();
+  out.network = (env[OPTION_TABLE.network.env] ?? '').trim();
   if (!out.pubsubProject) out.pubsubProject = (env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? '').trim();
   return out;
 }

@@ -15,17 +15,19 @@ import type { PlatformPolicy } from '../core/policy/types';
 import type { LogsPort } from '../ports/logs';
 import type { NetworkReader } from '../ports/network';
 import { CliConfigError, livePolicies, type OpsFlags, stateFileRules } from './cliClients';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
+import { lazy } from './lazy';
+import { setting } from './options';
 
 /** The Shared VPC network name used in log references when none is given (assumed default). */
 export const DEFAULT_NETWORK = 'shared-vpc';
 
 /** The Logging port: `--logging-endpoint`, else EGRESS_LOGGING_ENDPOINT, else Google (ADC). */
-export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig = readConfig()): LogsPort {
-  const endpoint = flag || cfg.loggingEndpoint || '';
+export function logsFor(projectId: string, flag: string | undefined, cfg: RuntimeConfig): LogsPort {
+  const endpoint = setting('loggingEndpoint', { loggingEndpoint: flag }, cfg);
   if (endpoint && !/^https?:\/\/[^/]+\/?$/.test(endpoint))
     throw new CliConfigError(`logging endpoint ${endpoint} is not http(s)://HOST:PORT (hint: http://127.0.0.1:8085)`);
-  const { cloudLogging } = require('../adapters/logging') as typeof import('../adapters/logging');
+  const { cloudLogging } = lazy.logging();
   return cloudLogging({ projectId, ...(endpoint ? { endpoint } : {}) });
 }
 
@@ -75,14 +77,10 @@ export function resolveDnsTable(
 }
 
 /** The network's name: `--network`, else EGRESS_NETWORK, else the target mode's `network`, else `shared-vpc`. */
-export function networkName(
-  flag: string | undefined,
-  policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
-): string {
+export function networkName(flag: string | undefined, policy: PlatformPolicy, cfg: RuntimeConfig): string {
   const t = policy.firewall.target;
   const fromTarget = t.mode === 'subnets' && t.network ? (t.network.split('/').at(-1) ?? '') : '';
-  return flag || cfg.network || fromTarget || DEFAULT_NETWORK;
+  return setting('network', { network: flag }, cfg) || fromTarget || DEFAULT_NETWORK;
 }
 
 /**
@@ -95,7 +93,7 @@ export async function readNetworkModel(
   policy: PlatformPolicy,
   project: string,
   dns: DnsTable | undefined,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<NetworkModel | undefined> {
   const network = networkName(flags.network, policy, cfg);
   let reader: NetworkReader;
@@ -103,7 +101,7 @@ export async function readNetworkModel(
   if (flags.state) {
     const chosen = stateFileRules(flags.state, flags, policy, cfg);
     const refs = new Set(placementPolicies(policy.firewall, chosen.policy).map(policyRefKey));
-    const { stateFileNetwork } = require('../adapters/networkState') as typeof import('../adapters/networkState');
+    const { stateFileNetwork } = lazy.networkState();
     reader = stateFileNetwork(flags.state, {
       hostProject: chosen.hostProject,
       network,
@@ -111,12 +109,10 @@ export async function readNetworkModel(
     });
   } else if (flags.live) {
     const live = livePolicies(flags, policy, cfg);
-    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const endpoint = setting('computeEndpoint', flags, cfg);
     const opts = endpoint ? { endpoint } : {};
-    const { liveNetwork, networkClients } =
-      require('../adapters/networkLive') as typeof import('../adapters/networkLive');
-    const { computeSubnetSource, subnetworksClient } =
-      require('../adapters/subnets') as typeof import('../adapters/subnets');
+    const { liveNetwork, networkClients } = lazy.networkLive();
+    const { computeSubnetSource, subnetworksClient } = lazy.subnets();
     const clients = networkClients(opts);
     const subnets = subnetworksClient(opts);
     reader = liveNetwork({

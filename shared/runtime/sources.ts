@@ -4,11 +4,16 @@
  * a manifest folder (`--manifests`, else ./manifests) or the bucket; a fake-Compute state file (`--state`) or the live
  * policy (`--live`). Also the composition of `listDenials` (flags, environment, state file, DNS table, Logging).
  */
+
 import { existsSync, statSync } from 'node:fs';
+import { readOnlyPort } from '../adapters/firewallState';
+import { readManifestDir, readProjectManifest } from '../adapters/manifestDir';
+import { memoryManifestStore } from '../adapters/memory';
 import { baseName, prefixWarning } from '../core/bucket/layout';
 import { DEFAULT_INTERNAL_RANGES } from '../core/diagnose/denials';
 import { checkProjectKey, type ExplainFirewall } from '../core/explain';
 import { parseMarker } from '../core/firewall';
+import { policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type DenialsResult, listDenials } from '../usecases/denials';
@@ -29,8 +34,9 @@ import {
   storageEndpointOf,
   workloadDeps,
 } from './cliClients';
-import { type RuntimeConfig, readConfig } from './config';
+import type { RuntimeConfig } from './config';
 import { logsFor, networkName, readNetworkModel, resolveDnsTable } from './diagnose';
+import { setting } from './options';
 
 /** The source flags the diagnosis commands and the MCP server share. */
 export interface SourceFlags extends OpsFlags {
@@ -61,7 +67,7 @@ export function checkSourceFlags(flags: SourceFlags): void {
  * npm start's cli.env defaults, applied once for every reader of these sources (explain, denials, status, probe, mcp):
  * EGRESS_STATE_FILE is the firewall unless `--live` is asked for, EGRESS_DNS_TABLE the DNS table. Flags win.
  */
-export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeConfig = readConfig()): F {
+export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeConfig): F {
   const state = flags.state ?? (flags.live ? undefined : cfg.stateFile || undefined);
   const dns = flags.dns ?? (cfg.dnsTable || undefined);
   return { ...flags, ...(state ? { state } : {}), ...(dns ? { dns } : {}) };
@@ -70,7 +76,6 @@ export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeCon
 function dirSource(dir: string): ManifestSourceSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliConfigError(`--manifests ${dir}: no such directory`);
-  const { readProjectManifest } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
   return { kind: 'dir', dir, find: (project) => readProjectManifest(dir, project) };
 }
 
@@ -80,7 +85,7 @@ function dirSource(dir: string): ManifestSourceSpec {
  */
 export function manifestSource(
   flags: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
   optional = false,
 ): ManifestSourceSpec | undefined {
   checkSourceFlags(flags);
@@ -104,13 +109,9 @@ export interface FirewallSource {
 }
 
 /** `--state FILE` or `--live` (they exclude each other), else no firewall. */
-export function firewallSource(
-  flags: SourceFlags,
-  policy: PlatformPolicy,
-  cfg: RuntimeConfig = readConfig(),
-): FirewallSource {
+export function firewallSource(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig): FirewallSource {
   checkSourceFlags(flags);
-  const hostProject = flags.hostProject || cfg.hostProject || policy.firewall.hostProject || undefined;
+  const hostProject = setting('hostProject', flags, cfg, policy) || undefined;
   const named = { ...(hostProject ? { hostProject } : {}), close: async () => undefined };
   if (flags.state) {
     const s = stateFileRules(flags.state, flags, policy, cfg);
@@ -125,23 +126,15 @@ export function firewallSource(
       return { source: live.source, rules: live.rules, byPolicy: live.byPolicy };
     },
     hostProject: target.hostProject,
-    policyName: flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy,
+    policyName: setting('firewallPolicy', flags, cfg, policy),
     close: async () => undefined,
   };
 }
 
 /** A read-only FirewallPolicyPort over a state file's rules (drift from `--state`; every write refuses). */
-export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig = readConfig()) {
+export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
   const s = stateFileRules(flags.state!, flags, policy, cfg);
-  const refuse = async (): Promise<never> => {
-    throw new Error(`${s.source} is read here only; nothing is written`);
-  };
-  const port: FirewallPolicyPort = {
-    getPolicy: async () => ({ rules: s.rules }),
-    addRule: refuse,
-    patchRule: refuse,
-    removeRule: refuse,
-  };
+  const port: FirewallPolicyPort = readOnlyPort(s, s.source);
   return { port, hostProject: s.hostProject };
 }
 
@@ -149,21 +142,13 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
  * The policies of the placement in a state file, read-only (regional placement: the global one and each listed
  * region's that the file holds; drift reads them one by one to find misplaced rules).
  */
-export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig = readConfig()) {
+export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
   const { matching } = stateFilePolicies(flags.state!, flags, policy, cfg);
-  const { policyRefKey } = require('../core/policy/placement') as typeof import('../core/policy/placement');
-  const refuse = async (): Promise<never> => {
-    throw new Error(`state file ${flags.state} is read here only; nothing is written`);
-  };
+  const source = `state file ${flags.state}`;
   const ports = new Map(
     matching.map((p) => [
       policyRefKey(p.region ? { name: p.policy, region: p.region } : { name: p.policy }),
-      {
-        getPolicy: async () => ({ rules: p.rules, ruleTupleCount: p.ruleTupleCount }),
-        addRule: refuse,
-        patchRule: refuse,
-        removeRule: refuse,
-      } satisfies FirewallPolicyPort,
+      readOnlyPort(p, source),
     ]),
   );
   const refs = matching
@@ -182,8 +167,6 @@ export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, c
 
 /** The manifests of a folder as a bucket (prefix `manifests/`): drift over `--manifests` reads them as sync would upload them. */
 export async function folderAsStore(dir: string): Promise<{ store: import('../ports/storage').ManifestStore }> {
-  const { readManifestDir } = require('../adapters/manifestDir') as typeof import('../adapters/manifestDir');
-  const { memoryManifestStore } = require('../adapters/memory') as typeof import('../adapters/memory');
   const store = memoryManifestStore('local');
   for (const f of readManifestDir(dir)) await store.write(`manifests/${baseName(f.path)}`, f.content);
   return { store };
@@ -206,7 +189,7 @@ export async function explainFor(
   destination: string,
   opts: { why?: string; evidenceSinceMs?: number },
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<ExplainAnswer> {
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
@@ -260,13 +243,13 @@ export async function denialsFor(
   project: string,
   query: { sinceMs: number; destination?: string },
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<DenialsResult> {
   const flags = withCliDefaults(given, cfg);
   const policy = resolvePolicy(flags, cfg);
   const fw = flags.state ? stateFileRules(flags.state, flags, policy, cfg) : undefined;
-  const hostProject = fw?.hostProject || flags.hostProject || cfg.hostProject || policy.firewall.hostProject;
-  const policyName = fw?.policy || flags.firewallPolicy || cfg.firewallPolicy || policy.firewall.policy;
+  const hostProject = fw?.hostProject || setting('hostProject', flags, cfg, policy);
+  const policyName = fw?.policy || setting('firewallPolicy', flags, cfg, policy);
   if (!hostProject || !policyName)
     throw new CliConfigError(
       'denials needs the host project and the firewall policy: --state FILE, or --host-project and --firewall-policy (EGRESS_HOST_PROJECT, EGRESS_FIREWALL_POLICY)',
@@ -311,7 +294,7 @@ export async function denialsFor(
 export async function projectEgressFor(
   project: string,
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<ProjectEgressResult> {
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
@@ -326,7 +309,7 @@ export async function projectEgressFor(
 export async function draftFor(
   args: { project: string; destination: string; reason: string },
   given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
+  cfg: RuntimeConfig,
 ): Promise<DraftResult> {
   const { policy, source } = projectSources(args.project, given, cfg);
   return draftEgressChange({ ...args, policy, source });

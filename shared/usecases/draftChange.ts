@@ -126,14 +126,17 @@ const slug = (s: string) =>
     .replace(/^-|-$/g, '')
     .toLowerCase();
 
-/** Drafts the manifest change that lets `project` reach `destination`, for the stated `reason`. */
-export async function draftEgressChange(args: {
+type DraftArgs = {
   project: string;
   destination: string;
   reason: string;
   policy: PlatformPolicy;
   source: ManifestSourceSpec;
-}): Promise<DraftResult> {
+};
+type Explained = Awaited<ReturnType<typeof explainProject>>;
+
+/** Drafts the manifest change that lets `project` reach `destination`, for the stated `reason`. */
+export async function draftEgressChange(args: DraftArgs): Promise<DraftResult> {
   const reason = args.reason.replace(/\s+/g, ' ').trim();
   if (!reason)
     throw new DraftRefusedError(
@@ -142,8 +145,52 @@ export async function draftEgressChange(args: {
     );
   const r = await explainProject({ ...args, why: reason });
   const { text, manifest } = await findManifest(args.project, args.source, args.policy);
+  refuseWhatCannotBeDrafted(r, text, args);
   const head = { schemaVersion: 1 as const, project: args.project, destination: r.destination.value };
-  const explained = { status: r.status, summary: r.summary };
+  const explain = { status: r.status, summary: r.summary };
+  if (r.manifest.allowed || !r.fix)
+    return {
+      ...head,
+      status: 'already-listed',
+      file: r.manifest.path ?? r.fix?.file ?? `${args.project}.yaml`,
+      entry: null,
+      line: null,
+      diff: '',
+      pullRequest: null,
+      explain,
+      notes: [r.summary, ...r.notes],
+    };
+  const fix = r.fix;
+  const after = applyFix(text, fix, !!manifest?.layout?.list?.flow, args.policy);
+  // Checked under the path the diff names: the file name binds the manifest to its project.
+  const path = diffPath(fix.file, args.project, args.source);
+  const error = firstError(after, path, args.policy);
+  if (error)
+    throw new DraftRefusedError(
+      `${error.where}: ${error.message}`,
+      error.hint ?? `egress validate ${path}`,
+      error.code,
+    );
+  const diff = unifiedDiff(text ?? '', after, path);
+  return {
+    ...head,
+    status: 'drafted',
+    file: fix.file,
+    entry: fix.entry,
+    line: fix.line.trim(),
+    diff,
+    pullRequest: {
+      title: `egress(${args.project}): allow ${fix.entry}`,
+      body: pullRequestBody(reason, fix, diff, r.summary, text === undefined),
+      branch: `egress/${args.project}/allow-${slug(fix.entry)}`,
+    },
+    explain,
+    notes: r.notes,
+  };
+}
+
+/** Throws DraftRefusedError when no manifest line can or should be drafted: internal, unlistable, invalid, denied. */
+function refuseWhatCannotBeDrafted(r: Explained, text: string | undefined, args: DraftArgs): void {
   if (r.status === 'internal') {
     // What the validator says of the entry (a special-use domain, a private range), else explain's reason.
     const v = normalizeEgressValue(r.destination.value, args.policy);
@@ -166,37 +213,22 @@ export async function draftEgressChange(args: {
   }
   if (!r.manifest.allowed && !r.fix)
     throw new DraftRefusedError(r.summary, `egress explain ${args.project} ${args.destination} shows why`);
-  if (r.manifest.allowed || !r.fix)
-    return {
-      ...head,
-      status: 'already-listed',
-      file: r.manifest.path ?? r.fix?.file ?? `${args.project}.yaml`,
-      entry: null,
-      line: null,
-      diff: '',
-      pullRequest: null,
-      explain: explained,
-      notes: [r.summary, ...r.notes],
-    };
-  const fix = r.fix;
-  const after = applyFix(text, fix, !!manifest?.layout?.list?.flow, args.policy);
-  // Checked under the path the diff names: the file name binds the manifest to its project.
-  const path = diffPath(fix.file, args.project, args.source);
-  const error = firstError(after, path, args.policy);
-  if (error)
-    throw new DraftRefusedError(
-      `${error.where}: ${error.message}`,
-      error.hint ?? `egress validate ${path}`,
-      error.code,
-    );
-  const diff = unifiedDiff(text ?? '', after, path);
-  const title = `egress(${args.project}): allow ${fix.entry}`;
-  const body = [
+}
+
+/** The pull request's body: why, the change (with its diff), and the checks it passed. */
+function pullRequestBody(
+  reason: string,
+  fix: NonNullable<Explained['fix']>,
+  diff: string,
+  before: string,
+  newFile: boolean,
+): string {
+  return [
     `## Why`,
     reason,
     '',
     `## Change`,
-    `Adds \`${fix.entry}\` to the allowedEgress list of \`${fix.file}\`${text === undefined ? ' (a new manifest)' : ''}.`,
+    `Adds \`${fix.entry}\` to the allowedEgress list of \`${fix.file}\`${newFile ? ' (a new manifest)' : ''}.`,
     '',
     '```diff',
     diff.trimEnd(),
@@ -204,19 +236,8 @@ export async function draftEgressChange(args: {
     '',
     `## Checks`,
     `- The changed manifest passes the pipeline's validator (the same rules as \`egress validate\`).`,
-    `- Before this change: ${r.summary}`,
+    `- Before this change: ${before}`,
     ...(fix.note ? [`- Note: ${fix.note}`] : []),
     `- After merge, \`egress sync\` uploads the manifest; the validator and the applier program the firewall and report \`applied\`.`,
   ].join('\n');
-  return {
-    ...head,
-    status: 'drafted',
-    file: fix.file,
-    entry: fix.entry,
-    line: fix.line.trim(),
-    diff,
-    pullRequest: { title, body, branch: `egress/${args.project}/allow-${slug(fix.entry)}` },
-    explain: explained,
-    notes: r.notes,
-  };
 }

@@ -73,84 +73,118 @@ export async function redriveDeadLetters(
   deps: RedriveDeps,
   opts: { dryRun?: boolean; batch?: number; maxRounds?: number; limit?: number; subscription?: string } = {},
 ): Promise<RedriveReport> {
-  const log = deps.logger ?? nullLogger;
-  const report: RedriveReport = { redriven: 0, failed: 0, seen: 0, messages: [], other: {} };
-  const maxRounds = opts.maxRounds ?? 1000;
-  const limit = opts.limit ?? REDRIVE_LIMIT;
-  const sub = opts.subscription ?? 'the subscription';
-  // Messages not acknowledged (dry run, failed publishes, messages that are not changes, those over the bound):
-  // handed back at the end, so the next run sees them at once instead of after their ack deadline. Not earlier:
-  // within this run they would be pulled again, counted twice or retried in a loop.
-  const giveBack: string[] = [];
-  const handled = new Set<string>();
-  const done = () => report.redriven + report.failed + report.seen;
+  const run: Run = {
+    deps,
+    opts,
+    report: { redriven: 0, failed: 0, seen: 0, messages: [], other: {} },
+    limit: opts.limit ?? REDRIVE_LIMIT,
+    sub: opts.subscription ?? 'the subscription',
+    giveBack: [],
+    handled: new Set<string>(),
+  };
+  const { report } = run;
   try {
-    for (let round = 0; round < maxRounds && !report.stopped && !report.refused; round++) {
+    for (let round = 0; round < (opts.maxRounds ?? 1000) && !report.stopped && !report.refused; round++) {
       const batch = await deps.puller.pull(opts.batch ?? 100);
       if (batch.length === 0) break;
       const decoded = batch.map((b) => ({ ...b, change: decodeEgressChange(b.message) }));
       if (round === 0 && decoded.every((d) => !d.change.ok)) {
-        for (const d of decoded) {
-          const kind = messageKind(d.message);
-          report.other[kind] = (report.other[kind] ?? 0) + 1;
-        }
-        giveBack.push(...batch.map((b) => b.ackId));
-        report.refused =
-          `${sub} holds ${describe(report.other)}, not egress-change events (${EGRESS_CHANGED_TYPE}); nothing was ` +
-          're-published or acknowledged. Give the dead-letter subscription of the changes topic ' +
-          '(terraform output, e.g. egress-changes-dead-letter-sub).';
+        refuseSubscription(run, decoded);
         break;
       }
       const acks: string[] = [];
-      for (const d of decoded) {
-        if (!d.change.ok) {
-          const kind = messageKind(d.message);
-          report.other[kind] = (report.other[kind] ?? 0) + 1;
-          giveBack.push(d.ackId);
-          continue;
-        }
-        const { id: eventId, subject: project } = d.change.event;
-        if (report.stopped || done() >= limit || handled.has(eventId)) {
-          report.stopped ??= handled.has(eventId)
-            ? `event ${eventId} (${project}) came back to ${sub} after it was re-driven in this run: stopped so it is not published in a loop`
-            : `stopped at the bound of ${limit} egress-change events (--max); run again for the rest`;
-          giveBack.push(d.ackId);
-          continue;
-        }
-        handled.add(eventId);
-        if (opts.dryRun) {
-          report.seen++;
-          report.messages.push({ eventId, project, status: 'seen' });
-          giveBack.push(d.ackId);
-          continue;
-        }
-        if (deps.eventPacer) await deps.eventPacer.acquire(1);
-        try {
-          await deps.publisher.publish(deps.changesTopic, {
-            data: d.message.data,
-            attributes: { ...d.message.attributes },
-            orderingKey: project,
-          });
-          acks.push(d.ackId);
-          report.redriven++;
-          report.messages.push({ eventId, project, status: 'redriven' });
-        } catch (err) {
-          report.failed++;
-          giveBack.push(d.ackId);
-          const error = err instanceof Error ? err.message : String(err);
-          report.messages.push({ eventId, project, status: 'failed', error });
-          log.log('ERROR', 'dead-letter re-publish failed; message left in the subscription', {
-            eventId,
-            project,
-            error,
-          });
-        }
-        deps.onProgress?.({ done: report.redriven + report.failed, total: report.redriven + report.failed, writes: 0 });
-      }
+      for (const d of decoded) if (await handleMessage(run, d)) acks.push(d.ackId);
       if (acks.length) await deps.puller.ack(acks);
     }
   } finally {
-    if (giveBack.length && deps.puller.nack) await deps.puller.nack(giveBack);
+    // Messages not acknowledged (dry run, failed publishes, messages that are not changes, those over the bound):
+    // handed back at the end, so the next run sees them at once instead of after their ack deadline. Not earlier:
+    // within this run they would be pulled again, counted twice or retried in a loop.
+    if (run.giveBack.length && deps.puller.nack) await deps.puller.nack(run.giveBack);
   }
   return report;
+}
+
+/** One run's state: the report, the messages to hand back at the end, the events already handled. */
+interface Run {
+  deps: RedriveDeps;
+  opts: { dryRun?: boolean };
+  report: RedriveReport;
+  limit: number;
+  sub: string;
+  giveBack: string[];
+  handled: Set<string>;
+}
+
+type Pulled = Awaited<ReturnType<MessagePuller['pull']>>[number] & { change: ReturnType<typeof decodeEgressChange> };
+
+/** Counts a message that is not an egress-change event by its kind and hands it back. */
+function countOther(run: Run, d: Pulled): void {
+  const kind = messageKind(d.message);
+  run.report.other[kind] = (run.report.other[kind] ?? 0) + 1;
+  run.giveBack.push(d.ackId);
+}
+
+/** The first pull holds no egress-change event: the wrong subscription, refused naming what it holds. */
+function refuseSubscription(run: Run, decoded: Pulled[]): void {
+  for (const d of decoded) countOther(run, d);
+  run.report.refused =
+    `${run.sub} holds ${describe(run.report.other)}, not egress-change events (${EGRESS_CHANGED_TYPE}); nothing was ` +
+    're-published or acknowledged. Give the dead-letter subscription of the changes topic ' +
+    '(terraform output, e.g. egress-changes-dead-letter-sub).';
+}
+
+/** Handles one pulled message; true when it was re-published and may be acknowledged. */
+async function handleMessage(run: Run, d: Pulled): Promise<boolean> {
+  const { report } = run;
+  if (!d.change.ok) {
+    countOther(run, d);
+    return false;
+  }
+  const { id: eventId, subject: project } = d.change.event;
+  const handled = report.redriven + report.failed + report.seen;
+  if (report.stopped || handled >= run.limit || run.handled.has(eventId)) {
+    report.stopped ??= run.handled.has(eventId)
+      ? `event ${eventId} (${project}) came back to ${run.sub} after it was re-driven in this run: stopped so it is not published in a loop`
+      : `stopped at the bound of ${run.limit} egress-change events (--max); run again for the rest`;
+    run.giveBack.push(d.ackId);
+    return false;
+  }
+  run.handled.add(eventId);
+  if (run.opts.dryRun) {
+    report.seen++;
+    report.messages.push({ eventId, project, status: 'seen' });
+    run.giveBack.push(d.ackId);
+    return false;
+  }
+  const ok = await republish(run, d, eventId, project);
+  run.deps.onProgress?.({ done: report.redriven + report.failed, total: report.redriven + report.failed, writes: 0 });
+  return ok;
+}
+
+/** Re-publishes one event with its data and attributes unchanged (ordering key = its subject); false on failure. */
+async function republish(run: Run, d: Pulled, eventId: string, project: string): Promise<boolean> {
+  const { deps, report } = run;
+  if (deps.eventPacer) await deps.eventPacer.acquire(1);
+  try {
+    await deps.publisher.publish(deps.changesTopic, {
+      data: d.message.data,
+      attributes: { ...d.message.attributes },
+      orderingKey: project,
+    });
+    report.redriven++;
+    report.messages.push({ eventId, project, status: 'redriven' });
+    return true;
+  } catch (err) {
+    report.failed++;
+    run.giveBack.push(d.ackId);
+    const error = err instanceof Error ? err.message : String(err);
+    report.messages.push({ eventId, project, status: 'failed', error });
+    (deps.logger ?? nullLogger).log('ERROR', 'dead-letter re-publish failed; message left in the subscription', {
+      eventId,
+      project,
+      error,
+    });
+    return false;
+  }
 }

@@ -208,30 +208,41 @@ export async function syncManifests(opts: SyncManifestsOptions): Promise<SyncRep
   const dryRun = opts.dryRun ?? false;
   const manifests = opts.validation === 'skip' ? [] : validateManifestFiles(opts.files, opts.validation.policy);
   const base = { prefix, dryRun, manifests, extraneous: [] as string[] };
-  if (manifests.some((m) => !m.valid))
-    return { ...base, valid: false, items: [], summary: { uploaded: 0, unchanged: 0, deleted: 0 } };
-
+  const none = { uploaded: 0, unchanged: 0, deleted: 0 };
+  if (manifests.some((m) => !m.valid)) return { ...base, valid: false, items: [], summary: none };
   let remote: StoredObject[];
   try {
     remote = await opts.store.list(prefix);
   } catch (err) {
+    return { ...base, valid: true, items: [], summary: none, error: failureOf(err, `${prefix}*`) };
+  }
+  const { items, extraneous } = planSync(opts.files, remote, prefix, opts.deleteRemoved ?? false);
+  const verdict = await guardRevocations(opts, items, prefix);
+  if (!verdict.ok)
     return {
       ...base,
       valid: true,
-      items: [],
-      summary: { uploaded: 0, unchanged: 0, deleted: 0 },
-      error: failureOf(err, `${prefix}*`),
+      items: items.map((i) => (i.action === 'unchanged' ? i : { ...i, done: false })),
+      extraneous,
+      summary: { ...none, unchanged: items.filter((i) => i.action === 'unchanged').length },
+      refused: verdict,
     };
-  }
-  const { items, extraneous } = planSync(opts.files, remote, prefix, opts.deleteRemoved ?? false);
-  // A deletion revokes its project unless a local file of the same key stays (a rename `p.yml` -> `p.yaml`).
+  const error = await writeAll(opts, items, dryRun);
+  return { ...base, valid: true, items, extraneous, summary: summarize(items), ...(error ? { error } : {}) };
+}
+
+/**
+ * The blast-radius guard over the deletions of the plan: a deletion revokes its project unless a local file of the
+ * same key stays (a rename `p.yml` -> `p.yaml`), and, with `safety.revoking`, only if the project holds an allow.
+ */
+async function guardRevocations(opts: SyncManifestsOptions, items: SyncItem[], prefix: string) {
   const staying = new Set(opts.files.map((f) => projectKeyOf(f.objectName)));
   const deletedKeys = [
     ...new Set(items.filter((i) => i.action === 'delete').map((i) => projectKeyOf(i.object))),
   ].filter((k) => !staying.has(k));
   const revoked = opts.safety?.revoking && deletedKeys.length ? await opts.safety.revoking(deletedKeys) : deletedKeys;
   const local = opts.safety?.local;
-  const verdict = checkRevocations({
+  return checkRevocations({
     command: local?.command ?? 'sync --delete',
     where: local?.where ?? `the local folder and ${prefix || "'' (the bucket root)"}`,
     projects: revoked,
@@ -241,61 +252,69 @@ export async function syncManifests(opts: SyncManifestsOptions): Promise<SyncRep
       (opts.validation === 'skip' ? Number.POSITIVE_INFINITY : opts.validation.policy.safety.maxRevocationsPerRun),
     allow: opts.safety?.allow,
   });
-  if (!verdict.ok)
-    return {
-      ...base,
-      valid: true,
-      items: items.map((i) => (i.action === 'unchanged' ? i : { ...i, done: false })),
-      extraneous,
-      summary: { uploaded: 0, unchanged: items.filter((i) => i.action === 'unchanged').length, deleted: 0 },
-      refused: verdict,
-    };
-  const total = items.length;
-  let settled = 0;
-  const progress = (item: SyncItem) => opts.onProgress?.(++settled, total, item);
-  const contentOf = new Map(opts.files.map((f) => [f.objectName, f.content]));
+}
 
+/**
+ * Writes the plan (nothing on a dry run, which reports every item as settled): uploads complete before any deletion
+ * starts, so a failed run never removes more than the new tree would. Returns the first failure.
+ */
+async function writeAll(opts: SyncManifestsOptions, items: SyncItem[], dryRun: boolean) {
+  let settled = 0;
+  const progress = (item: SyncItem) => opts.onProgress?.(++settled, items.length, item);
   for (const item of items) if (item.action === 'unchanged') progress(item);
   const uploads = items.filter((i) => i.action === 'create' || i.action === 'update');
   const deletions = items.filter((i) => i.action === 'delete');
-  let error: SyncFailure | undefined;
-
-  const apply = async (item: SyncItem): Promise<void> => {
-    try {
-      if (item.action === 'delete') {
-        await opts.store.delete(item.object, { ifGenerationMatch: item.previousGeneration! });
-      } else {
-        const written = await opts.store.write(item.object, contentOf.get(item.object)!, {
-          ifGenerationMatch: item.previousGeneration ?? '0',
-          contentType: 'application/yaml',
-        });
-        item.generation = written.generation;
-      }
-      item.done = true;
-    } catch (err) {
-      error ??= failureOf(err, item.object);
-    }
-  };
-  // A small worker pool; after the first failure no new write starts (in-flight ones finish).
-  const runAll = async (list: SyncItem[]): Promise<void> => {
-    let next = 0;
-    const worker = async () => {
-      while (!error && next < list.length) {
-        const item = list[next++]!;
-        await apply(item);
-        progress(item);
-      }
-    };
-    const n = Math.max(1, Math.min(opts.concurrency ?? 8, list.length));
-    await Promise.all(Array.from({ length: n }, worker));
-  };
-
   if (dryRun) {
     for (const item of [...uploads, ...deletions]) progress(item);
-  } else {
-    // Uploads complete before any deletion starts, so a failed run never removes more than the new tree would.
-    await runAll(uploads);
-    if (!error) await runAll(deletions);
+    return undefined;
   }
-  return { ...base, valid: true, items, extraneous, summary: summarize(items), ...(error ? { error } : {}) };
+  const contentOf = new Map(opts.files.map((f) => [f.objectName, f.content]));
+  const state: { error?: SyncFailure } = {};
+  const apply = (item: SyncItem) => writeOne(opts.store, item, contentOf.get(item.object), state);
+  const n = (list: SyncItem[]) => Math.max(1, Math.min(opts.concurrency ?? 8, list.length));
+  await inPool(uploads, n(uploads), state, apply, progress);
+  if (!state.error) await inPool(deletions, n(deletions), state, apply, progress);
+  return state.error;
+}
+
+/** One write of the plan (a conditional upload or delete); a failure is kept in `state.error` (the first one wins). */
+async function writeOne(
+  store: SyncManifestsOptions['store'],
+  item: SyncItem,
+  content: SyncManifestsOptions['files'][number]['content'] | undefined,
+  state: { error?: SyncFailure },
+): Promise<void> {
+  try {
+    if (item.action === 'delete') {
+      await store.delete(item.object, { ifGenerationMatch: item.previousGeneration! });
+    } else {
+      const written = await store.write(item.object, content!, {
+        ifGenerationMatch: item.previousGeneration ?? '0',
+        contentType: 'application/yaml',
+      });
+      item.generation = written.generation;
+    }
+    item.done = true;
+  } catch (err) {
+    state.error ??= failureOf(err, item.object);
+  }
+}
+
+/** A small worker pool of `n`; after the first failure no new write starts (in-flight ones finish). */
+async function inPool(
+  list: SyncItem[],
+  n: number,
+  state: { error?: SyncFailure },
+  apply: (item: SyncItem) => Promise<void>,
+  progress: (item: SyncItem) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (!state.error && next < list.length) {
+      const item = list[next++]!;
+      await apply(item);
+      progress(item);
+    }
+  };
+  await Promise.all(Array.from({ length: n }, worker));
 }

@@ -17,99 +17,74 @@ import {
   projectKeyOf,
 } from '../core/bucket/layout';
 import type { Diagnostic } from '../core/diagnostics';
-import { changeEventId, compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
-import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
+import { changeEventId, compareGenerations, makeEgressChange, makeStatus } from '../core/events/codec';
+import type { ManifestSource } from '../core/events/types';
 import { tooLargeResult, validateManifest } from '../core/manifest';
-import type { PlatformPolicy } from '../core/policy/types';
-import { isTransient, RetryLaterError } from '../ports/errors';
-import type { Logger } from '../ports/logger';
-import type { EventPublisher } from '../ports/publisher';
+import { RetryLaterError } from '../ports/errors';
 import type { ManifestStore } from '../ports/storage';
 import { parseStorageEvent, type StorageObjectEvent } from './storageEvent';
+import {
+  failed,
+  io,
+  publishTo,
+  type Step,
+  sourceOf,
+  summary,
+  VALIDATOR_SOURCE,
+  type ValidateObjectDeps,
+  type ValidateOutcome,
+} from './validatorSteps';
 
-/** `ce-source` of the status events the validator publishes. */
-export const VALIDATOR_SOURCE = '//infrastream-egress/validator';
+export { VALIDATOR_SOURCE, type ValidateObjectDeps, type ValidateOutcome } from './validatorSteps';
 
-/** What the validator needs; built once per instance by the composition root (shared/runtime/validator). */
-export interface ValidateObjectDeps {
-  /** The manifest store of a bucket (events name their bucket). */
-  storeFor(bucket: string): ManifestStore;
-  publisher: EventPublisher;
-  logger: Logger;
-  policy: PlatformPolicy;
-  changesTopic: string;
-  statusTopic: string;
-  /** Only objects under this prefix are manifests ('' means the whole bucket). */
-  manifestPrefix: string;
-}
-
-/** What happened to one event (returned for tests and logged). */
-export type ValidateOutcome =
-  | { kind: 'ignored'; reason: string }
-  | { kind: 'malformed'; errors: string[] }
-  | { kind: 'gone' }
-  | { kind: 'published'; event: EgressChangeEvent; messageId: string }
-  | { kind: 'rejected'; status: StatusEvent; messageId: string }
-  | { kind: 'superseded'; liveGeneration: string }
-  | { kind: 'deleted'; event: EgressChangeEvent; messageId: string }
-  | { kind: 'failed'; error: string };
-
-/** Runs an I/O step; transient failures become RetryLaterError (thrown on), permanent ones are returned. */
-async function io<T>(
-  what: string,
-  fn: () => Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (err) {
-    const msg = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    if (isTransient(err)) throw new RetryLaterError(msg, err);
-    return { ok: false, error: new Error(msg) };
-  }
-}
-
-function sourceOf(ev: StorageObjectEvent, stored?: { md5Hash?: string; crc32c?: string }): ManifestSource {
-  const md5Hash = stored?.md5Hash ?? ev.md5Hash;
-  const crc32c = stored?.crc32c ?? ev.crc32c;
-  return {
-    bucket: ev.bucket,
-    object: ev.name,
-    generation: ev.generation,
-    ...(md5Hash ? { md5Hash } : {}),
-    ...(crc32c ? { crc32c } : {}),
-  };
-}
-
-function summary(diags: readonly Diagnostic[]): string[] {
-  return diags.slice(0, 5).map((d) => `${d.line}:${d.column} ${d.code}: ${d.message}`);
-}
-
+/** A finalized manifest: only the live generation, only the live spelling, read and validated, then published. */
 async function finalized(
   deps: ValidateObjectDeps,
   ev: StorageObjectEvent,
   ctx: Record<string, unknown>,
   supersedes?: { object: string; generation: string },
-) {
-  const { logger, policy } = deps;
-  const max = policy.manifest.maxFileBytes;
+): Promise<ValidateOutcome> {
   const store = deps.storeFor(ev.bucket);
-  // Only the live generation may become desired state. In the versioned production bucket an overwritten or deleted
-  // generation stays readable, so "read exactly that generation" alone would let a late event of an old generation
-  // re-create rules after a delete (the applier has no rule left to compare generations with). Whatever replaced
-  // the generation has its own event, which carries the current state.
+  const live = await liveGeneration(deps, store, ev, ctx);
+  if (live.done) return live.done;
+  const spelling = await otherSpelling(deps, store, ev, live.value, ctx);
+  if (spelling) return spelling;
+  const checked = await readAndValidate(deps, store, ev, live.value, ctx);
+  if (checked.done) return checked.done;
+  const { result, source } = checked.value;
+  return result.valid && result.project
+    ? publishValid(deps, { ...result, project: result.project }, source, ctx, supersedes)
+    : publishRejected(deps, ev, result, source, ctx);
+}
+
+type Stat = NonNullable<Awaited<ReturnType<ManifestStore['stat']>>>;
+
+/**
+ * Only the live generation may become desired state. In the versioned production bucket an overwritten or deleted
+ * generation stays readable, so "read exactly that generation" alone would let a late event of an old generation
+ * re-create rules after a delete (the applier has no rule left to compare generations with). Whatever replaced the
+ * generation has its own event, which carries the current state.
+ */
+async function liveGeneration(
+  deps: ValidateObjectDeps,
+  store: ManifestStore,
+  ev: StorageObjectEvent,
+  ctx: Record<string, unknown>,
+): Promise<Step<Stat>> {
   const live = await io(`stat gs://${ev.bucket}/${ev.name}`, () => store.stat(ev.name));
-  if (!live.ok) return failed(deps, live.error, ctx);
+  if (!live.ok) return { done: failed(deps, live.error, ctx) };
   if (live.value === null) {
-    logger.log('INFO', 'manifest no longer exists; acknowledged (its delete event revokes)', ctx);
-    return { kind: 'gone' } as const;
+    deps.logger.log('INFO', 'manifest no longer exists; acknowledged (its delete event revokes)', ctx);
+    return { done: { kind: 'gone' } };
   }
   const order = compareGenerations(live.value.generation, ev.generation);
   if (order > 0) {
-    logger.log('INFO', 'manifest generation is no longer live; acknowledged (the newer generation has its own event)', {
-      ...ctx,
-      liveGeneration: live.value.generation,
-    });
-    return { kind: 'superseded', liveGeneration: live.value.generation } as const;
+    deps.logger.log(
+      'INFO',
+      'manifest generation is no longer live; acknowledged (the newer generation has its own event)',
+      { ...ctx, liveGeneration: live.value.generation },
+    );
+    return { done: { kind: 'superseded', liveGeneration: live.value.generation } };
   }
   if (order < 0)
     // GCS is strongly consistent, so this means a lagging store (or a clock-free fake): retrying is safe.
@@ -117,77 +92,107 @@ async function finalized(
       `gs://${ev.bucket}/${ev.name} shows generation ${live.value.generation}, older than the event's ${ev.generation}`,
       undefined,
     );
+  return { value: live.value };
+}
 
-  // Two spellings of one project (`p.yml` beside `p.yaml`): only the live one (the bucket layout's rule, the one every
-  // reader takes) may become desired state; another spelling is refused, naming both, and the live one keeps its rules.
+/**
+ * Two spellings of one project (`p.yml` beside `p.yaml`): only the live one (the bucket layout's rule, the one every
+ * reader takes) may become desired state; another spelling is refused, naming both, and the live one keeps its rules.
+ */
+async function otherSpelling(
+  deps: ValidateObjectDeps,
+  store: ManifestStore,
+  ev: StorageObjectEvent,
+  live: Stat,
+  ctx: Record<string, unknown>,
+): Promise<ValidateOutcome | undefined> {
   const key = projectKeyOf(ev.name);
   const listed = await io(`list gs://${ev.bucket}/${keyListPrefix(deps.manifestPrefix, key)}`, () =>
     store.list(keyListPrefix(deps.manifestPrefix, key)),
   );
   if (!listed.ok) return failed(deps, listed.error, ctx);
   const liveOne = liveManifestOf(listed.value, deps.manifestPrefix, key);
-  if (liveOne && liveOne.name !== ev.name) return secondSpelling(deps, ev, liveOne.name, live.value, ctx);
+  return liveOne && liveOne.name !== ev.name ? secondSpelling(deps, ev, liveOne.name, live, ctx) : undefined;
+}
 
-  let result: ReturnType<typeof validateManifest>;
-  let source: ManifestSource;
-  // The event's size when it has one, else the live metadata's (same generation, checked above).
-  const size = ev.size ?? live.value.size;
-  if (size > max) {
+/** Reads exactly the event's generation and validates it; an object over the size limit is refused unread. */
+async function readAndValidate(
+  deps: ValidateObjectDeps,
+  store: ManifestStore,
+  ev: StorageObjectEvent,
+  live: Stat,
+  ctx: Record<string, unknown>,
+): Promise<Step<{ result: ReturnType<typeof validateManifest>; source: ManifestSource }>> {
+  const { policy } = deps;
+  // The event's size when it has one, else the live metadata's (same generation, checked before).
+  const size = ev.size ?? live.size;
+  if (size > policy.manifest.maxFileBytes)
     // Refused before download: a huge object must not be read into the function's memory.
-    source = sourceOf(ev, live.value);
-    result = tooLargeResult(ev.name, size, policy);
-  } else {
-    const read = await io(`read gs://${ev.bucket}/${ev.name}#${ev.generation}`, () =>
-      store.read(ev.name, ev.generation),
-    );
-    if (!read.ok) return failed(deps, read.error, ctx);
-    if (read.value === null) {
-      // Overwritten or deleted between the stat and the read: the newer generation has its own event.
-      logger.log('INFO', 'manifest generation no longer exists; acknowledged (a newer event covers it)', ctx);
-      return { kind: 'gone' } as const;
-    }
-    source = sourceOf(ev, read.value.object);
-    // Never throws: a core bug is reported as an INTERNAL_ERROR diagnostic, so it cannot cause a retry storm.
-    result = validateManifest(read.value.text, { path: ev.name, policy });
+    return { value: { source: sourceOf(ev, live), result: tooLargeResult(ev.name, size, policy) } };
+  const read = await io(`read gs://${ev.bucket}/${ev.name}#${ev.generation}`, () => store.read(ev.name, ev.generation));
+  if (!read.ok) return { done: failed(deps, read.error, ctx) };
+  if (read.value === null) {
+    // Overwritten or deleted between the stat and the read: the newer generation has its own event.
+    deps.logger.log('INFO', 'manifest generation no longer exists; acknowledged (a newer event covers it)', ctx);
+    return { done: { kind: 'gone' } };
   }
+  // Never throws: a core bug is reported as an INTERNAL_ERROR diagnostic, so it cannot cause a retry storm.
+  const result = validateManifest(read.value.text, { path: ev.name, policy });
+  return { value: { source: sourceOf(ev, read.value.object), result } };
+}
 
-  if (result.valid && result.project) {
-    const event = makeEgressChange({
-      project: result.project,
-      reason: 'upsert',
-      entries: result.egress,
-      source,
-      ...(supersedes ? { supersedes } : {}),
-    });
-    const pub = await io(`publish to ${deps.changesTopic}`, () =>
-      deps.publisher.publish(deps.changesTopic, encodeEvent(event)),
-    );
-    if (!pub.ok) return failed(deps, pub.error, ctx);
-    const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
-    logger.log('INFO', `manifest valid; egress change published for ${event.subject}`, {
-      ...ctx,
-      project: event.subject,
-      changeId: event.id,
-      messageId: pub.value,
-      entries: event.data.entries.length,
-      desiredHash: event.data.desiredHash,
-      ...(warnings.length ? { warnings: summary(warnings) } : {}),
-    });
-    return { kind: 'published', event, messageId: pub.value } as const;
-  }
+/** A valid manifest: its egress change, published to the changes topic. */
+async function publishValid(
+  deps: ValidateObjectDeps,
+  result: ReturnType<typeof validateManifest> & {
+    project: NonNullable<ReturnType<typeof validateManifest>['project']>;
+  },
+  source: ManifestSource,
+  ctx: Record<string, unknown>,
+  supersedes?: { object: string; generation: string },
+): Promise<ValidateOutcome> {
+  const event = makeEgressChange({
+    project: result.project,
+    reason: 'upsert',
+    entries: result.egress,
+    source,
+    ...(supersedes ? { supersedes } : {}),
+  });
+  const pub = await publishTo(deps, deps.changesTopic, event, ctx);
+  if (pub.done) return pub.done;
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+  deps.logger.log('INFO', `manifest valid; egress change published for ${event.subject}`, {
+    ...ctx,
+    project: event.subject,
+    changeId: event.id,
+    messageId: pub.value,
+    entries: event.data.entries.length,
+    desiredHash: event.data.desiredHash,
+    ...(warnings.length ? { warnings: summary(warnings) } : {}),
+  });
+  return { kind: 'published', event, messageId: pub.value };
+}
 
-  // Reported against the object's own project key (its base name, which the name binding requires): a file that
-  // declares another project's name must not raise a rejection in that project's channel, nor hide its own.
+/**
+ * An invalid manifest: a `rejected` status, reported against the object's own project key (its base name, which the
+ * name binding requires): a file that declares another project's name must not raise a rejection in that project's
+ * channel, nor hide its own.
+ */
+async function publishRejected(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  result: ReturnType<typeof validateManifest>,
+  source: ManifestSource,
+  ctx: Record<string, unknown>,
+): Promise<ValidateOutcome> {
   const project = projectKeyOf(ev.name);
   const status = makeStatus(
     { outcome: 'rejected', project, source, diagnostics: result.diagnostics },
     VALIDATOR_SOURCE,
   );
-  const pub = await io(`publish to ${deps.statusTopic}`, () =>
-    deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
-  );
-  if (!pub.ok) return failed(deps, pub.error, ctx);
-  logger.log('WARNING', `manifest ${ev.name} rejected; firewall rules of ${project} left as they were`, {
+  const pub = await publishTo(deps, deps.statusTopic, status, ctx);
+  if (pub.done) return pub.done;
+  deps.logger.log('WARNING', `manifest ${ev.name} rejected; firewall rules of ${project} left as they were`, {
     ...ctx,
     project,
     statusId: status.id,
@@ -195,7 +200,7 @@ async function finalized(
     errors: result.diagnostics.filter((d) => d.severity === 'error').length,
     diagnostics: summary(result.diagnostics),
   });
-  return { kind: 'rejected', status, messageId: pub.value } as const;
+  return { kind: 'rejected', status, messageId: pub.value };
 }
 
 /** Refuses `ev`, a second spelling of a project whose live manifest is `liveName`: a `rejected` status naming both. */
@@ -205,7 +210,7 @@ async function secondSpelling(
   liveName: string,
   stored: { md5Hash?: string; crc32c?: string },
   ctx: Record<string, unknown>,
-) {
+): Promise<ValidateOutcome> {
   const project = projectKeyOf(ev.name);
   const diagnostic: Diagnostic = {
     severity: 'error',
@@ -228,10 +233,8 @@ async function secondSpelling(
     },
     VALIDATOR_SOURCE,
   );
-  const pub = await io(`publish to ${deps.statusTopic}`, () =>
-    deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
-  );
-  if (!pub.ok) return failed(deps, pub.error, ctx);
+  const pub = await publishTo(deps, deps.statusTopic, status, ctx);
+  if (pub.done) return pub.done;
   deps.logger.log('WARNING', `manifest ${ev.name} rejected: ${liveName} is the live manifest of ${project}`, {
     ...ctx,
     project,
@@ -239,10 +242,15 @@ async function secondSpelling(
     statusId: status.id,
     messageId: pub.value,
   });
-  return { kind: 'rejected', status, messageId: pub.value } as const;
+  return { kind: 'rejected', status, messageId: pub.value };
 }
 
-async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Record<string, unknown>) {
+/** A removed manifest: nothing when a live generation remains, a re-publish when another spelling is live, else a revocation. */
+async function removed(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  ctx: Record<string, unknown>,
+): Promise<ValidateOutcome> {
   const stat = await io(`stat gs://${ev.bucket}/${ev.name}`, () => deps.storeFor(ev.bucket).stat(ev.name));
   if (!stat.ok) return failed(deps, stat.error, ctx);
   if (stat.value) {
@@ -252,7 +260,7 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
       ...ctx,
       liveGeneration: stat.value.generation,
     });
-    return { kind: 'superseded', liveGeneration: stat.value.generation } as const;
+    return { kind: 'superseded', liveGeneration: stat.value.generation };
   }
   const key = projectKeyOf(ev.name);
   // A rename `p.yml` → `p.yaml` (upload the new object, delete the old one) must not revoke `p`: the project still
@@ -263,49 +271,67 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
   );
   if (!listed.ok) return failed(deps, listed.error, ctx);
   const other = manifestsOf(listed.value, deps.manifestPrefix, key).find((o) => o.name !== ev.name);
-  if (other) {
-    const sibling = other.name;
-    // Unlike an overwrite (whose finalize reports), nothing else would report on this deletion: say `skipped`, with
-    // the id the delete change would have had, so whoever waits on the status topic (sync, npm start) gets an answer.
-    const source = sourceOf(ev);
-    const status = makeStatus(
-      {
-        outcome: 'skipped',
-        project: key,
-        changeId: changeEventId(source, 'delete'),
-        source,
-        reason: `the project still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
-      },
-      VALIDATOR_SOURCE,
-    );
-    const pub = await io(`publish to ${deps.statusTopic}`, () =>
-      deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
-    );
-    if (!pub.ok) return failed(deps, pub.error, ctx);
-    deps.logger.log(
-      'INFO',
-      `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
-      { ...ctx, liveObject: sibling, liveGeneration: other.generation, statusId: status.id },
-    );
-    // The firewall may reflect the removed object (its rules, its generation): re-publish the live one, naming the
-    // removed object and generation it replaces, so the applier follows it even when its generation is older
-    // (generations order one object's changes, not two objects'). docs/events.md, "Two files, one project".
-    return finalized(
-      deps,
-      {
-        kind: 'finalized',
-        id: ev.id,
-        bucket: ev.bucket,
-        name: other.name,
-        generation: other.generation,
-        size: other.size,
-        ...(other.md5Hash ? { md5Hash: other.md5Hash } : {}),
-        ...(other.crc32c ? { crc32c: other.crc32c } : {}),
-      },
-      { ...ctx, object: other.name, generation: other.generation, replacing: ev.name },
-      { object: ev.name, generation: ev.generation },
-    );
-  }
+  return other ? republishSibling(deps, ev, other, ctx) : publishRevocation(deps, ev, ctx);
+}
+
+/**
+ * The project still has a live manifest `other`: a `skipped` status for the removal, then `other` re-published. Unlike
+ * an overwrite (whose finalize reports), nothing else would report on this deletion: the status carries the id the
+ * delete change would have had, so whoever waits on the status topic (sync, npm start) gets an answer.
+ */
+async function republishSibling(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  other: Awaited<ReturnType<ManifestStore['list']>>[number],
+  ctx: Record<string, unknown>,
+): Promise<ValidateOutcome> {
+  const key = projectKeyOf(ev.name);
+  const sibling = other.name;
+  const source = sourceOf(ev);
+  const status = makeStatus(
+    {
+      outcome: 'skipped',
+      project: key,
+      changeId: changeEventId(source, 'delete'),
+      source,
+      reason: `the project still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
+    },
+    VALIDATOR_SOURCE,
+  );
+  const pub = await publishTo(deps, deps.statusTopic, status, ctx);
+  if (pub.done) return pub.done;
+  deps.logger.log(
+    'INFO',
+    `${ev.name} removed, but ${key} still has a live manifest ${sibling}; nothing revoked, ${sibling} re-published`,
+    { ...ctx, liveObject: sibling, liveGeneration: other.generation, statusId: status.id },
+  );
+  // The firewall may reflect the removed object (its rules, its generation): re-publish the live one, naming the
+  // removed object and generation it replaces, so the applier follows it even when its generation is older
+  // (generations order one object's changes, not two objects'). docs/events.md, "Two files, one project".
+  return finalized(
+    deps,
+    {
+      kind: 'finalized',
+      id: ev.id,
+      bucket: ev.bucket,
+      name: other.name,
+      generation: other.generation,
+      size: other.size,
+      ...(other.md5Hash ? { md5Hash: other.md5Hash } : {}),
+      ...(other.crc32c ? { crc32c: other.crc32c } : {}),
+    },
+    { ...ctx, object: other.name, generation: other.generation, replacing: ev.name },
+    { object: ev.name, generation: ev.generation },
+  );
+}
+
+/** No manifest of the project is left: a `delete` egress change revokes it. */
+async function publishRevocation(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  ctx: Record<string, unknown>,
+): Promise<ValidateOutcome> {
+  const key = projectKeyOf(ev.name);
   const event = makeEgressChange({
     // Only the key is known once the object is gone; the applier needs nothing else to revoke.
     project: { name: key, environment: '' },
@@ -313,26 +339,15 @@ async function removed(deps: ValidateObjectDeps, ev: StorageObjectEvent, ctx: Re
     entries: [],
     source: sourceOf(ev),
   });
-  const pub = await io(`publish to ${deps.changesTopic}`, () =>
-    deps.publisher.publish(deps.changesTopic, encodeEvent(event)),
-  );
-  if (!pub.ok) return failed(deps, pub.error, ctx);
+  const pub = await publishTo(deps, deps.changesTopic, event, ctx);
+  if (pub.done) return pub.done;
   deps.logger.log('NOTICE', `manifest ${ev.name} deleted; revocation published for ${key}`, {
     ...ctx,
     project: key,
     changeId: event.id,
     messageId: pub.value,
   });
-  return { kind: 'deleted', event, messageId: pub.value } as const;
-}
-
-function failed(deps: ValidateObjectDeps, error: Error, ctx: Record<string, unknown>): ValidateOutcome {
-  // Permanent API answers (403, 404 topic, 400): a redelivery would fail alike, so acknowledge and say what to fix.
-  deps.logger.log('ERROR', `${error.message}; event acknowledged without effect`, {
-    ...ctx,
-    hint: 'fix the permission/configuration named above, then run `egress replay` for this manifest',
-  });
-  return { kind: 'failed', error: error.message };
+  return { kind: 'deleted', event, messageId: pub.value };
 }
 
 /** Handles one parsed storage event. Throws RetryLaterError only for failures a redelivery may fix. */

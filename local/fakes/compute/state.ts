@@ -2,8 +2,12 @@
  * The fake firewall's state file (`.local/compute.json`, `version: 1`): its one definition. The engine persists to it
  * (`stateFile`), `npm start` keeps it in its state dir, and the CLI's `--state FILE` reads it through `readStateFile`.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStateFile as readState, StateFileError } from '../../../shared/adapters/firewallState';
+
+export { StateFileError };
+
 import type { Directory, DirectoryState } from './directory';
 import type { FirewallState, FirewallStore } from './firewalls';
 import type { NetworkState, NetworkStore } from './networks';
@@ -31,21 +35,9 @@ export interface EngineState extends DirectoryState, NetworkState, FirewallState
   requestIds: { project: string; requestId: string; operation: string; at: number }[];
 }
 
-/** A state file that cannot be read or is not in this format; the message names the file. */
-export class StateFileError extends Error {
-  override readonly name = 'StateFileError';
-}
-
-/** Reads and checks a state file (JSON with `version: 1` and a `policies` list). */
+/** Reads and checks a state file: the product's one reader (shared/adapters/firewallState.ts), typed as the engine's. */
 export function readStateFile(file: string): EngineState {
-  let state: EngineState;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8')) as EngineState;
-  } catch (err) {
-    throw new StateFileError(`cannot read state file ${file}: ${(err as Error).message}`);
-  }
-  checkState(state, file);
-  return state;
+  return readState(file) as unknown as EngineState;
 }
 
 /** Throws StateFileError unless `state` has this format's version and policy list. */

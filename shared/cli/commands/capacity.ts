@@ -5,7 +5,8 @@
  * placement (global + each region's), and the regions with subnets but no regional policy. Exit codes: 0 ok, 1 a policy
  * over 90% of a quota or an uncovered region (or an error), 2 usage.
  */
-import { type Command, Option } from 'commander';
+
+import type { Command } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
 import {
   CliConfigError,
@@ -19,6 +20,7 @@ import { readConfig } from '../../runtime/config';
 import { withCliDefaults } from '../../runtime/sources';
 import { capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+import { formatOption, tableOption } from '../options';
 
 interface CapacityFlags extends OpsFlags {
   state?: string;
@@ -31,15 +33,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program
     .command('capacity')
     .description('Quota usage of the firewall policy: rules, projects, rule attributes and FQDNs against their limits')
-    .option(
-      '--state <file>',
-      'read a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+    .addOption(
+      tableOption(
+        'stateFile',
+        'read a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+      ),
     )
-    .option('--live', 'read the live policy (Application Default Credentials, or EGRESS_COMPUTE_ENDPOINT)')
-    .option('--policy <file>', 'platform policy file with the capacity quotas (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      tableOption('live', 'read the live policy (Application Default Credentials, or EGRESS_COMPUTE_ENDPOINT)'),
+    )
+    .addOption(tableOption('policyFile', 'platform policy file with the capacity quotas (default EGRESS_POLICY_FILE)'))
+    .addOption(tableOption('hostProject'))
+    .addOption(tableOption('firewallPolicy'))
+    .addOption(formatOption())
     .addHelpText(
       'after',
       '\nUnder regional placement (firewall.placement regional) every regional policy of the placement has its entry, and a\n' +

@@ -6,13 +6,13 @@
  * refused log reads, deny rules that do not log, DNS query logging, Cloud Run Direct VPC egress). Exit codes: 0
  * answered (whatever was found, a refused log read included), 1 error, 2 usage. JSON shape: docs/diagnose.md.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { readConfig } from '../../runtime/config';
 import { denialsFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderDenialsText } from '../../usecases/denials';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
-import { addStorageEndpointOption } from '../options';
+import { addStorageEndpointOption, formatOption, tableOption } from '../options';
 
 interface DenialsFlags extends SourceFlags {
   since: string;
@@ -28,24 +28,20 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .argument('<project>', 'the project key (metadata.name)')
     .option('--since <duration>', 'how far back (s, m, h, d)', '1h')
     .option('--destination <host-or-ip>', 'only this destination')
-    .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
-    .option(
-      '--state <file>',
-      'the fake-Compute state file: names the rules and finds the local DNS table (default EGRESS_STATE_FILE)',
+    .addOption(tableOption('manifests'))
+    .addOption(
+      tableOption(
+        'stateFile',
+        'the fake-Compute state file: names the rules and finds the local DNS table (default EGRESS_STATE_FILE)',
+      ),
     )
-    .option(
-      '--dns <file>',
-      "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
-    )
-    .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
-    .option(
-      '--network <name>',
-      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
-    )
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project, where the logs are (default EGRESS_HOST_PROJECT)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(tableOption('dnsTable'))
+    .addOption(tableOption('loggingEndpoint'))
+    .addOption(tableOption('network'))
+    .addOption(tableOption('policyFile'))
+    .addOption(tableOption('hostProject'))
+    .addOption(tableOption('firewallPolicy'))
+    .addOption(formatOption());
   addStorageEndpointOption(cmd)
     .addHelpText(
       'after',

@@ -15,7 +15,7 @@ import type { DriftRepairEvent, DriftRun } from '../../usecases/drift';
 import { asUsageError } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions, tableOption } from '../options';
 import { cliLogger } from '../output';
 
 interface DriftFlags extends SourceFlags {
@@ -54,15 +54,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--report-status', 'publish one `drift` status event per drifted project (nothing when clean)')
     .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)')
     .option('--project <key>', 'only this project (an unknown key is an error naming the nearest one)')
-    .option('--manifests <dir>', 'compare with the manifests of this folder instead of the bucket')
-    .option(
-      '--state <file>',
-      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
-    )
-    .option('--live', 'read the live firewall policies (the default without a state file)');
-  addBucketOption(cmd).option(
-    '--write-quota <n>',
-    'Compute write quota per minute that repairs are paced to (default 1500)',
+    .addOption(tableOption('manifests', 'compare with the manifests of this folder instead of the bucket'))
+    .addOption(tableOption('stateFile'))
+    .addOption(tableOption('live', 'read the live firewall policies (the default without a state file)'));
+  addBucketOption(cmd).addOption(
+    tableOption('writeQuota', 'Compute write quota per minute that repairs are paced to (default 1500)'),
   );
   addAllowRevocationsOption(cmd);
   addOpsOptions(cmd)

@@ -6,13 +6,13 @@
  * source).
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { readConfig } from '../../runtime/config';
 import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderExplainAnswer } from '../../usecases/explain';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
-import { addComputeEndpointOption, addStorageEndpointOption } from '../options';
+import { addComputeEndpointOption, addStorageEndpointOption, formatOption, tableOption } from '../options';
 
 interface ExplainFlags extends SourceFlags {
   why?: string;
@@ -28,32 +28,30 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description('May PROJECT reach DESTINATION? By which entry and rule; and if not, the exact line to add')
     .argument('<project>', 'the project key (metadata.name)')
     .argument('<destination>', 'hostname, IP address, range, URL or host:port (ports and paths are stripped)')
-    .option('--manifests <dir>', 'read the manifest from this directory (default: ./manifests if it exists)')
-    .option('--bucket <url>', 'read the manifest from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
-    .option(
-      '--state <file>',
-      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
-    )
-    .option('--live', 'read the live firewall policy (Application Default Credentials)')
+    .addOption(tableOption('manifests'))
+    .addOption(tableOption('manifestBucket'))
+    .addOption(tableOption('stateFile'))
+    .addOption(tableOption('live'))
     .option(
       '--evidence',
       'attach the matching denied connections from the firewall logs and what evidence was available (as `egress denials`)',
     )
     .option('--since <duration>', 'with --evidence: how far back (s, m, h, d)', '1h')
-    .option(
-      '--dns <file>',
-      'with --evidence: the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside --state)',
+    .addOption(
+      tableOption(
+        'dnsTable',
+        'with --evidence: the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside --state)',
+      ),
     )
-    .option('--logging-endpoint <url>', 'with --evidence: the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
-    .option(
-      '--network <name>',
-      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
+    .addOption(
+      tableOption('loggingEndpoint', 'with --evidence: the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)'),
     )
+    .addOption(tableOption('network'))
     .option('--why <text>', 'the comment of the suggested line (why the project needs the destination)')
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(tableOption('policyFile'))
+    .addOption(tableOption('hostProject'))
+    .addOption(tableOption('firewallPolicy'))
+    .addOption(formatOption());
   addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',

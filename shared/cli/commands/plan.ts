@@ -7,7 +7,7 @@
  * Exit codes: 0 ok; 1 invalid manifests or an error; 2 usage. With --detailed-exitcode: 0 no changes, 1 error,
  * 2 changes (argument-parsing errors still exit 2, as for every command).
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type PlanFormat, renderPlan } from '../../core/firewall';
 import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
@@ -24,7 +24,7 @@ import { type CurrentRules, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
-import { addComputeEndpointOption } from '../options';
+import { addComputeEndpointOption, formatOption, tableOption } from '../options';
 import { collectManifestFiles, validateFiles } from './validate';
 
 /** Exit code of `--detailed-exitcode` when the plan has changes. */
@@ -151,20 +151,22 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .command('plan')
     .description('Show what the applier would change in the firewall for these manifests (creates, updates, deletes)')
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
-    .option(
-      '--state <file>',
-      'plan against a fake-Compute state file (default EGRESS_STATE_FILE, as `npm start` keeps in .local/)',
+    .addOption(
+      tableOption(
+        'stateFile',
+        'plan against a fake-Compute state file (default EGRESS_STATE_FILE, as `npm start` keeps in .local/)',
+      ),
     )
-    .option('--live', 'plan against the live firewall policy (Application Default Credentials)')
+    .addOption(tableOption('live', 'plan against the live firewall policy (Application Default Credentials)'))
     .option(
       '--all-live',
       'PATH is the whole fleet: also plan the revocation of every project owned in the firewall that has no manifest here (a manifest deleted in the change)',
     )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .addOption(formatOption(['text', 'markdown', 'json']))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
-    .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults (EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (EGRESS_HOST_PROJECT)')
-    .option('--firewall-policy <name>', 'global network firewall policy (EGRESS_FIREWALL_POLICY)');
+    .addOption(tableOption('policyFile'))
+    .addOption(tableOption('hostProject'))
+    .addOption(tableOption('firewallPolicy'));
   addComputeEndpointOption(cmd)
     .addHelpText(
       'after',

@@ -24,7 +24,7 @@ import { REDRIVE_LIMIT, type RedriveReport, redriveDeadLetters } from '../../use
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf, tableOption } from '../options';
 import { cliLogger, progressStream } from '../output';
 import { progressBar } from '../progress';
 
@@ -120,7 +120,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--all', 'every manifest of the bucket');
   addBucketOption(cmd)
     .option('--rate <rate>', 'cap on events per second, e.g. 20/s (the write quota paces anyway)')
-    .option('--write-quota <n>', 'Compute write quota in writes per minute (default EGRESS_WRITE_QUOTA or 1500)')
+    .addOption(tableOption('writeQuota'))
     .option('--dry-run', 'plan and list what would be published; publish nothing')
     .option(
       '--dead-letter <subscription>',

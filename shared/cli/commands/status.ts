@@ -2,7 +2,7 @@
  * `egress status PROJECT [--format json]`: the live rules of one project, the generation they record, their agreement
  * with the project's manifest (folder or bucket) and the last status event (shared/usecases/status.ts).
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { checkProjectKey } from '../../core/explain';
 import { statusFor } from '../../runtime/agreementSources';
 import { readConfig } from '../../runtime/config';
@@ -10,7 +10,7 @@ import type { SourceFlags } from '../../runtime/sources';
 import { renderStatusText } from '../../usecases/status';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
-import { addComputeEndpointOption, addStorageEndpointOption } from '../options';
+import { addComputeEndpointOption, addStorageEndpointOption, formatOption, tableOption } from '../options';
 
 interface StatusFlags extends SourceFlags {
   statusSubscription?: string;
@@ -23,25 +23,16 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .command('status')
     .description("One project's live rules, the generation they record, agreement with its manifest, last status event")
     .argument('<project>', 'the project key (metadata.name)')
-    .option(
-      '--manifests <dir>',
-      'read the manifest from this directory (default: ./manifests if it exists and no bucket is named)',
-    )
-    .option('--bucket <url>', 'read the manifest from the bucket gs://BUCKET/PREFIX (default EGRESS_MANIFEST_BUCKET)')
-    .option(
-      '--state <file>',
-      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
-    )
-    .option('--live', 'read the live firewall policy')
-    .option(
-      '--status-subscription <name>',
-      'status-topic subscription to read (never acknowledged) for the last event, e.g. egress-status-operators (default EGRESS_STATUS_SUBSCRIPTION)',
-    )
-    .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
-    .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
-    .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
-    .option('--pubsub-project <project>', 'project of the subscription (default EGRESS_PUBSUB_PROJECT)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+    .addOption(tableOption('manifests'))
+    .addOption(tableOption('manifestBucket'))
+    .addOption(tableOption('stateFile'))
+    .addOption(tableOption('live'))
+    .addOption(tableOption('statusSubscription'))
+    .addOption(tableOption('policyFile'))
+    .addOption(tableOption('hostProject'))
+    .addOption(tableOption('firewallPolicy'))
+    .addOption(tableOption('pubsubProject', 'project of the subscription (default EGRESS_PUBSUB_PROJECT)'))
+    .addOption(formatOption());
   addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',

@@ -10,8 +10,11 @@ import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import type { ManifestStore } from '../../ports/storage';
 import { liveRules, stateFileRules } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { type RuntimeConfig, readConfig } from '../../runtime/config';
+import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
+import { setting } from '../../runtime/options';
 import { loadPolicyFile } from '../../runtime/policy';
+import { withCliDefaults } from '../../runtime/sources';
 import {
   type LocalManifest,
   SyncInputError,
@@ -22,12 +25,13 @@ import {
 } from '../../usecases/sync';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
-import { GsUrlError, parseGsUrl } from '../gsUrl';
 import {
   addAllowRevocationsOption,
   addComputeEndpointOption,
   addStorageEndpointOption,
+  formatOption,
   storageEndpointOf,
+  tableOption,
 } from '../options';
 import { progressStream } from '../output';
 import { progressBar } from '../progress';
@@ -162,12 +166,12 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
 export function revokingFor(
   flags: SyncFlags,
   policy: PlatformPolicy,
-  stateFile = readConfig().stateFile,
+  cfg: RuntimeConfig,
 ): ((keys: readonly string[]) => Promise<string[]>) | undefined {
-  const state = flags.state ?? (flags.live ? undefined : stateFile || undefined);
+  const { state } = withCliDefaults(flags, cfg); // npm start's cli.env default, decided in runtime/sources.ts
   if (!flags.delete || (!state && !flags.live)) return undefined;
   const read = async (): Promise<ObservedRule[]> =>
-    state ? stateFileRules(state, flags, policy).rules : (await liveRules(flags, policy)).rules;
+    state ? stateFileRules(state, flags, policy, cfg).rules : (await liveRules(flags, policy, cfg)).rules;
   return async (keys) => {
     const owned = groupOwnedRules(await read());
     return keys.filter((k) => owned.get(k)?.some((r) => !isTombstone(r)));
@@ -188,14 +192,15 @@ export async function runSync(
   let files: LocalManifest[];
   let policy: ReturnType<typeof loadPolicyFile>;
   let store: ManifestStore;
+  const cfg = readConfig(); // the environment, read once for this run
   try {
     // The same parser and meaning as replay/drift/explain: gs://B = EGRESS_MANIFEST_PREFIX (the folder the validator
     // watches), gs://B/ = the bucket root.
-    ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: readConfig().manifestPrefix }));
+    ({ bucket, prefix } = parseGsUrl(target, { defaultPrefix: cfg.manifestPrefix }));
     files = toLocalManifests(readManifestDir(dir), prefix);
     // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
     // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
-    policy = loadPolicyFile(flags.policy ?? readConfig().policyFile);
+    policy = loadPolicyFile(setting('policyFile', flags, cfg));
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
@@ -208,10 +213,10 @@ export async function runSync(
     io.err(`error: no *.yaml or *.yml files under ${dir}; nothing to sync\n`);
     return EXIT_INVALID;
   }
-  const watched = prefixWarning(prefix, readConfig().manifestPrefix);
+  const watched = prefixWarning(prefix, cfg.manifestPrefix);
   if (watched) io.err(`${watched}\n`);
   const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
-  const revoking = revokingFor(flags, policy);
+  const revoking = revokingFor(flags, policy, cfg);
   let report: SyncReport;
   try {
     report = await syncManifests({
@@ -257,14 +262,18 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
     .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
-    .option(
-      '--state <file>',
-      'with --delete: a fake-Compute state file (default EGRESS_STATE_FILE) read to count only deletions that revoke an allow',
+    .addOption(
+      tableOption(
+        'stateFile',
+        'with --delete: a fake-Compute state file (default EGRESS_STATE_FILE) read to count only deletions that revoke an allow',
+      ),
     )
-    .option('--live', 'with --delete: read the live firewall to count only deletions that revoke an allow');
+    .addOption(
+      tableOption('live', 'with --delete: read the live firewall to count only deletions that revoke an allow'),
+    );
   addAllowRevocationsOption(cmd)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
+    .addOption(formatOption())
+    .addOption(tableOption('policyFile'))
     .addOption(
       new Option('--concurrency <n>', 'parallel uploads').default(8).argParser((v) => {
         const n = Number(v);

@@ -2,7 +2,8 @@
  * `egress validate [--format text|json] [--policy FILE] PATH...` — validates Project manifests (directories are
  * walked for *.yaml/*.yml) and reports every diagnostic. Exit 0 valid (warnings allowed), 1 invalid, 2 usage.
  */
-import { type Command, Option } from 'commander';
+
+import type { Command } from 'commander';
 import { listManifestFiles, ManifestDirError, readManifestFiles } from '../../adapters/manifestDir';
 import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
@@ -10,6 +11,7 @@ import { loadPolicyFile } from '../../runtime/policy';
 import { validateManifestFiles } from '../../usecases/validateFiles';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
+import { formatOption, tableOption } from '../options';
 
 /**
  * Path arguments → manifest files, by the one directory source's rules (adapters/manifestDir: links followed, each
@@ -70,8 +72,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'Validate Project manifests: every problem in every file, with file:line:col, a stable code and a hint',
     )
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--policy <file>', 'platform policy file (YAML/JSON) merged over the defaults')
+    .addOption(formatOption())
+    .addOption(tableOption('policyFile', 'platform policy file (YAML/JSON) merged over the defaults'))
     .addHelpText(
       'after',
       '\nExit codes: 0 all manifests valid (warnings allowed), 1 invalid manifest(s), 2 usage error.\nDiagnostic codes: docs/manifest.md',

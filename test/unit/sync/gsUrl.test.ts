@@ -1,8 +1,8 @@
-/** The CLI's one gs:// parser (shared/cli/gsUrl.ts), used by sync and by replay/drift/explain's --bucket. */
+/** The CLI's one gs:// parser (shared/runtime/gsUrl.ts), used by sync and by replay/drift/explain's --bucket. */
 import fc from 'fast-check';
-import { bucketNameProblem, GsUrlError, parseGsUrl } from '../../../shared/cli/gsUrl';
 import { parseBucketUrl, resolveBucket } from '../../../shared/runtime/cliClients';
 import { readConfig } from '../../../shared/runtime/config';
+import { bucketNameProblem, GsUrlError, parseGsUrl } from '../../../shared/runtime/gsUrl';
 
 const d = { defaultPrefix: 'manifests/' };
 

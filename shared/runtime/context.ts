@@ -1,0 +1,87 @@
+/**
+ * The command context: what a command or an MCP tool reads, built once per invocation from its parsed flags and the
+ * environment (read once, here), through the one option table (runtime/options.ts). Every client is built on first
+ * use and closed by `close()`; nothing is read from `process.env` deeper down.
+ */
+import type { PlatformPolicy } from '../core/policy/types';
+import { type Clock, systemClock } from '../ports/clock';
+import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore } from '../ports/storage';
+import { bucketStore, publisherFor, resolveBucket, resolvePolicy, storageEndpointOf } from './cliClients';
+import { type RuntimeConfig, readConfig } from './config';
+import { OPTION_TABLE, type OptionKey, type OptionSpec, setting } from './options';
+import { type FirewallSource, firewallSource, type SourceFlags, withCliDefaults } from './sources';
+
+export interface CommandContext<F extends SourceFlags = SourceFlags> {
+  /** The parsed flags, with npm start's cli.env defaults (EGRESS_STATE_FILE, EGRESS_DNS_TABLE) applied. */
+  readonly flags: F;
+  /** The environment, read once for this invocation. */
+  readonly cfg: RuntimeConfig;
+  /** One setting: the flag, then the environment, then the policy file. */
+  setting(key: OptionKey): string;
+  /** The platform policy (`--policy`, EGRESS_POLICY_FILE, else the defaults), loaded on first use. */
+  readonly policy: PlatformPolicy;
+  /** The manifest bucket and prefix (`--bucket`, else EGRESS_MANIFEST_BUCKET + EGRESS_MANIFEST_PREFIX). */
+  bucket(): { bucket: string; prefix: string };
+  /** The manifest store of that bucket (`--storage-endpoint`, else the client's own emulator handling, else Google). */
+  store(): ManifestStore;
+  /** The firewall: a state file (`--state`), the live policies (`--live`), or none. */
+  firewall(): FirewallSource;
+  /** A publisher to the Pub/Sub project (`--pubsub-project`, EGRESS_PUBSUB_PROJECT, GOOGLE_CLOUD_PROJECT). */
+  publisher(): EventPublisher & { project: string };
+  readonly clock: Clock;
+  /** Closes every client this context built. */
+  close(): Promise<void>;
+}
+
+/**
+ * The firewall of a context, in one small function: today a state file or the live policies through
+ * runtime/sources.ts; the single place to adapt when the firewall ports change shape.
+ */
+export function firewallOf(flags: SourceFlags, cfg: RuntimeConfig, policy: PlatformPolicy): FirewallSource {
+  return firewallSource(flags, policy, cfg);
+}
+
+/** Builds the context of one invocation; `env` is read here once (tests pass their own). */
+export function commandContext<F extends SourceFlags>(
+  given: F,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandContext<F> {
+  const cfg = readConfig(env);
+  const flags = withCliDefaults(given, cfg);
+  const closers: (() => Promise<void>)[] = [];
+  const once = <T>(make: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    return () => {
+      made ??= { value: make() };
+      return made.value;
+    };
+  };
+  const policy = once(() => resolvePolicy(flags, cfg));
+  const bucket = once(() => resolveBucket(flags, cfg));
+  return {
+    flags,
+    cfg,
+    // The policy file is read only for a setting that falls back to it.
+    setting: (key) => setting(key, flags, cfg, (OPTION_TABLE[key] as OptionSpec).policyKey ? policy() : undefined),
+    get policy() {
+      return policy();
+    },
+    bucket,
+    store: once(() => bucketStore(bucket().bucket, storageEndpointOf(flags))),
+    firewall: once(() => {
+      const fw = firewallOf(flags, cfg, policy());
+      closers.push(() => fw.close());
+      return fw;
+    }),
+    publisher: once(() => {
+      const p = publisherFor(flags, cfg);
+      closers.push(() => p.close());
+      return p;
+    }),
+    clock: systemClock,
+    close: async () => {
+      await Promise.all(closers.splice(0).map((c) => c()));
+    },
+  };
+}
