@@ -1,8 +1,9 @@
 /** The command context: the option table's precedence, the environment read once, clients built once and closed. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readConfig } from '../../../shared/runtime/config';
 import { commandContext } from '../../../shared/runtime/context';
-import { flagProperty, OPTION_TABLE } from '../../../shared/runtime/options';
+import { flagProperty, OPTION_TABLE, setting } from '../../../shared/runtime/options';
 import type { SourceFlags } from '../../../shared/runtime/sources';
 import { tempDir } from '../../support/tempDir';
 
@@ -38,6 +39,18 @@ describe('commandContext', () => {
     const ctx = commandContext({}, { EGRESS_POLICY_FILE: policyFile });
     expect(ctx.policy).toBe(ctx.policy);
     expect(ctx.policy.firewall.hostProject).toBe('from-policy');
+  });
+
+  test("the table's default is the last fallback; --live leaves the state file to its own flag", () => {
+    expect(setting('writeQuota', {}, {})).toBe('1500');
+    expect(setting('writeQuota', { writeQuota: '30' }, readConfig({ EGRESS_WRITE_QUOTA: '60' }))).toBe('30');
+    expect(setting('callTimeout', {}, readConfig({ EGRESS_CALL_TIMEOUT: '' }))).toBe('60');
+    expect(setting('callTimeout', {}, readConfig({ EGRESS_CALL_TIMEOUT: '5' }))).toBe('5');
+    expect(setting('stateFile', {}, { stateFile: '/s/compute.json' })).toBe('/s/compute.json');
+    expect(setting('stateFile', { live: true }, { stateFile: '/s/compute.json' })).toBe('');
+    expect(setting('stateFile', { state: 'mine.json', live: true }, { stateFile: '/s/compute.json' })).toBe(
+      'mine.json',
+    );
   });
 
   test('every flag of the table maps to the property commander gives it', () => {
