@@ -81,6 +81,13 @@ export function liveNetwork(args: {
             rules: (p.rules ?? []).map((r) => fromApiRule(r) as NetRule),
           })),
         policies: policies.sort((a, b) => Number(!!a.region) - Number(!!b.region)),
+        ...(effective.firewallPolicys
+          ? {
+              associated: effective.firewallPolicys
+                .filter((p) => p.type === 'NETWORK')
+                .map((p) => p.shortName || p.name || ''),
+            }
+          : {}),
         source: `live network ${hostProject}/${network}${missing.length ? ` (not found: ${missing.join(', ')}; assumed AFTER_CLASSIC_FIREWALL and none)` : ''}`,
       };
     },

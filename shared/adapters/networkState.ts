@@ -65,6 +65,8 @@ export function stateFileNetwork(
         firewalls: (s.firewalls ?? []).filter((f) => f.project === args.hostProject),
         hierarchical: [],
         policies,
+        // The fake takes every network firewall policy of the host project as associated (docs/fake-compute.md).
+        associated: s.policies.filter((p) => p.project === args.hostProject && !p.region).map((p) => p.name),
         source: `state file ${file} (${args.hostProject}/${args.network})`,
       };
     },

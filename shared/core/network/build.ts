@@ -38,6 +38,8 @@ export interface NetworkSnapshot {
   hierarchical: PolicyRead[];
   /** The global network firewall policy (first) and the regional ones the product evaluates. */
   policies: PolicyRead[];
+  /** The global network firewall policies in effect on the network (getEffectiveFirewalls, type NETWORK). */
+  associated?: string[];
   /** Where it was read from, in words. */
   source: string;
 }
@@ -80,6 +82,7 @@ export function buildModel(
     vpcRules: snap.firewalls.filter((f: VpcFirewall) => onNetwork(f.network, snap.network)).map(vpcRuleOf),
     ...(global ? { global: tier(global, 'global') } : {}),
     regional: snap.policies.filter((p) => p.region).map((p) => tier(p, 'regional')),
+    ...(snap.associated ? { associatedPolicies: snap.associated } : {}),
     ...(opts.dns ? { dns: opts.dns } : {}),
     source: snap.source,
   };

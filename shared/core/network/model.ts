@@ -76,6 +76,8 @@ export interface NetworkModel {
   global?: Tier;
   /** Regional network firewall policies, each with its region. */
   regional: Tier[];
+  /** The global network firewall policies the network's effective firewalls list (undefined: not read). */
+  associatedPolicies?: string[];
   /** The firewall's resolver (FQDN objects); absent live, where it is not known. */
   dns?: DnsTable;
   /** Where the picture came from, in words. */
