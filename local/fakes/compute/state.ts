@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Directory, DirectoryState } from './directory';
+import type { DnsPolicyState, DnsPolicyStore } from './dnsPolicies';
 import type { FirewallState, FirewallStore } from './firewalls';
 import type { NetworkState, NetworkStore } from './networks';
 import type { IRule, OperationRecord, PolicyRecord } from './types';
@@ -22,7 +23,7 @@ export function stateFileIn(dir: string): string {
  * The persisted JSON form (`version: 1`). Read with `readStateFile`. `subnetworks`/`tagValues`: directory.ts;
  * `networks` (networks.ts) and `firewalls` (firewalls.ts) are optional (contract C1): files without them still load.
  */
-export interface EngineState extends DirectoryState, NetworkState, FirewallState {
+export interface EngineState extends DirectoryState, NetworkState, FirewallState, DnsPolicyState {
   version: 1;
   nextId: number;
   /** The policies, each with its rules as a list by ascending priority. */
@@ -72,6 +73,7 @@ export interface EngineData {
   directory?: Directory;
   networks?: NetworkStore;
   firewalls?: FirewallStore;
+  dns?: DnsPolicyStore;
 }
 
 /** The engine's key of a remembered request id (per project). */
@@ -102,6 +104,7 @@ export function encodeState(d: EngineData): EngineState {
     ...(d.directory ? d.directory.toState() : {}),
     ...(d.networks ? d.networks.toState() : {}),
     ...(d.firewalls ? d.firewalls.toState() : {}),
+    ...(d.dns ? d.dns.toState() : {}),
   };
 }
 
