@@ -24,7 +24,7 @@ export function runChecks(f: DoctorFacts): Check[] {
     dnsLoggingCheck(f.model, f.dnsPolicies),
     dnsAlternativeServersCheck(f.model, f.dnsPolicies),
     projectSourcesCheck(f.model, f.target, f.projects),
-    capacityCheck(f.capacity),
+    capacityCheck(f.capacity, f.capacityNote),
     permissionsCheck(f.permissions),
   ];
 }

@@ -123,7 +123,7 @@ export function projectSourcesCheck(model: NetworkModel, target: TargetMapping, 
 }
 
 /** Each policy's usage against the limits in effect (and where each limit came from). */
-export function capacityCheck(facts: readonly CapacityFact[]): Check {
+export function capacityCheck(facts: readonly CapacityFact[], note?: string): Check {
   const line = (f: CapacityFact) =>
     `${f.usage.policy}: attributes ${f.usage.attributes.used}/${f.usage.attributes.limit} (${f.sources.attributes}), ` +
     `fqdns ${f.usage.fqdns.used}/${f.usage.fqdns.limit} (${f.sources.fqdns})`;
@@ -134,7 +134,7 @@ export function capacityCheck(facts: readonly CapacityFact[]): Check {
   const near = facts.filter((f) => usageAbove(f.usage, CAPACITY_WARN_RATIO).length);
   if (near.length)
     return check('capacity', 'WARN', `over ${CAPACITY_WARN_RATIO * 100}%: ${near.map(line).join('; ')}`, fix);
-  return check('capacity', 'PASS', facts.map(line).join('; ') || 'no policy read');
+  return check('capacity', 'PASS', `${facts.map(line).join('; ') || 'no policy read'}${note ? ` (${note})` : ''}`);
 }
 
 /** The caller's permissions on each policy (`testIamPermissions`). */

@@ -60,6 +60,8 @@ export interface DoctorFacts {
   /** The projects with a manifest. */
   projects: string[] | Unread;
   capacity: CapacityFact[];
+  /** Why the limits did not come from the quotas API, when they did not. */
+  capacityNote?: string;
   permissions: PermissionFact[] | Unread;
 }
 
