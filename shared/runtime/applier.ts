@@ -9,6 +9,7 @@ import type { PlatformPolicy } from '../core/policy/types';
 import { systemClock } from '../ports/clock';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
+import { withQuotaLimits } from './limits';
 import { jsonLogger } from './logger';
 
 let deps: Promise<ApplyDeps> | undefined;
@@ -62,8 +63,16 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     import('./policy'),
   ]);
   // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
-  const policy = loadPolicyFile(cfg.policyFile);
   const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
+  // The headroom check's limits: the project's quotas (Cloud Quotas API), else the policy file (runtime/limits.ts).
+  const logger = jsonLogger({ component: 'applier' });
+  const policy = await withQuotaLimits(
+    loadPolicyFile(cfg.policyFile),
+    cfg.hostProject,
+    cfg.firewallPolicy,
+    endpoint,
+    logger,
+  );
   const clients = computeClients(endpoint);
   const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
   return {
@@ -76,7 +85,7 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
     policy,
-    logger: jsonLogger({ component: 'applier' }),
+    logger,
     clock: systemClock,
     hostProject: cfg.hostProject,
     manifestPrefix: cfg.manifestPrefix,

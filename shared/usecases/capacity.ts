@@ -22,6 +22,8 @@ export interface PolicyRead {
   policy: string;
   rules: readonly ObservedRule[];
   ruleTupleCount?: number | undefined;
+  /** The limits in effect for this policy and their sources (limitsFor); absent: the settings' own. */
+  limits?: EffectiveLimits;
 }
 
 /** The resource path of a network firewall policy (regional with `region`), as reports name it. */
@@ -39,7 +41,11 @@ export function capacityReport(
   placement?: { settings: PlacementSettings; subnets?: readonly { name: string; region: string }[] },
 ): CapacityReport {
   const report: CapacityReport = {
-    policies: reads.map((r) => policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount)),
+    policies: reads.map((r) =>
+      r.limits
+        ? policyCapacity(r.policy, r.rules, withLimits(settings, r.limits), r.ruleTupleCount, r.limits.sources)
+        : policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount),
+    ),
   };
   const uncovered = placement ? uncoveredRegions(placement.settings, placement.subnets ?? []) : [];
   if (uncovered.length) report.regionsWithoutPolicy = uncovered;

@@ -1,7 +1,8 @@
 /**
  * `egress capacity [--state FILE | --live] [--format text|json]`: each firewall policy's rules, projects and quota
  * usage (rule attributes, FQDNs) against the `capacity` quotas of the platform policy (docs/capacity.md). With
- * `--live` the attribute figure is Google's own `ruleTupleCount`. Under regional placement: one entry per policy of the
+ * `--live` the attribute figure is Google's own `ruleTupleCount` and the limits are the project's, read from the Cloud
+ * Quotas API (falling back to the policy file; each limit says where it came from). Under regional placement: one entry per policy of the
  * placement (global + each region's), and the regions with subnets but no regional policy. Exit codes: 0 ok, 1 a policy
  * over 90% of a quota or an uncovered region (or an error), 2 usage.
  */
@@ -9,6 +10,7 @@ import { type Command, Option } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
 import {
   CliConfigError,
+  callDeadlineMs,
   livePolicies,
   type OpsFlags,
   resolvePolicy,
@@ -17,8 +19,18 @@ import {
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { withCliDefaults } from '../../runtime/sources';
-import { capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
+import { capacityReport, limitsFor, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+
+/** The Cloud Quotas client (REST): at the compute endpoint when one is set (npm start's fake serves it), else Google. */
+function quotasClient(flags: OpsFlags, cfg: ReturnType<typeof readConfig>) {
+  const { cloudQuotasClient } = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
+  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  return cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
+}
+
+const cloudQuotasLimitsOf = (hostProject: string, api: import('../../adapters/quotas').QuotasApi) =>
+  (require('../../adapters/quotas') as typeof import('../../adapters/quotas')).cloudQuotasLimits(hostProject, api);
 
 interface CapacityFlags extends OpsFlags {
   state?: string;
@@ -74,19 +86,25 @@ export function register(program: Command, setExit: (code: number) => void): voi
           placement = await subnetsOf(flags.state);
         } else {
           const live = livePolicies(flags, policy, cfg);
+          // The limits from the Cloud Quotas API (Google, or the fake at the compute endpoint), else the policy file.
+          const quotas = quotasClient(flags, cfg);
           try {
             reads = [];
+            const limits = cloudQuotasLimitsOf(live.hostProject, quotas.api);
             for (const ref of live.policies.list()) {
               const snap = await live.policies.forPolicy(ref).getPolicy();
+              const { limits: inEffect, note } = await limitsFor(limits, settings, ref);
+              if (note) process.stderr.write(`${note}\n`);
               reads.push({
                 policy: policyPath(live.hostProject, ref.name, ref.region),
                 rules: snap.rules,
                 ruleTupleCount: snap.ruleTupleCount,
+                limits: inEffect,
               });
             }
             placement = await subnetsOf();
           } finally {
-            await live.close();
+            await Promise.all([live.close(), quotas.close()]);
           }
         }
       } catch (e) {

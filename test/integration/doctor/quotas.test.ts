@@ -4,10 +4,14 @@
  * a change of them, and the limits say where they came from.
  */
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type FakeComputeServer, startFakeComputeServer } from '../../../local/fakes/compute/server';
 import { cloudQuotasClient, cloudQuotasLimits, type QuotaInfoLike, quotaValue } from '../../../shared/adapters/quotas';
 import { effectiveLimits } from '../../../shared/core/capacity/limits';
 import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
+import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { withQuotaLimits } from '../../../shared/runtime/limits';
 
 let server: FakeComputeServer;
 let client: ReturnType<typeof cloudQuotasClient>;
@@ -56,3 +60,25 @@ test("a region's own dimensionsInfos entry wins over the general one", () => {
   expect(quotaValue(info, 'us-central1')).toBe(500);
   expect(quotaValue(info)).toBe(500);
 });
+
+test("the applier's limits: the fake's quotas replace the policy file's; an endpoint without them leaves the file's, logged", async () => {
+  server.engine.setCapacity({ attributesPerPolicy: 4321, fqdnsPerPolicy: 77 });
+  const logged: string[] = [];
+  const logger = {
+    log: (_s: string, m: string, f?: Record<string, unknown>) => void logged.push(`${m} ${JSON.stringify(f)}`),
+  };
+  const p = await withQuotaLimits(DEFAULT_POLICY, 'host', 'egress', { endpoint: server.url }, logger);
+  expect(p.capacity).toEqual({ ...DEFAULT_POLICY.capacity, attributesPerPolicy: 4321, fqdnsPerPolicy: 77 });
+  expect(logged[0]).toContain('"attributes":"quotas API"');
+  // A Compute endpoint without the Cloud Quotas paths (404): the policy file's limits, and the log says why.
+  const bare = createServer((_q, r) => r.writeHead(404, { 'content-type': 'application/json' }).end('{}'));
+  await new Promise<void>((ok) => bare.listen(0, '127.0.0.1', ok));
+  try {
+    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    const none = await withQuotaLimits(DEFAULT_POLICY, 'host', 'egress', { endpoint: url }, logger);
+    expect(none.capacity).toEqual(DEFAULT_POLICY.capacity);
+  } finally {
+    await new Promise((ok) => bare.close(ok));
+  }
+  expect(logged[1]).toMatch(/^quotas API not read .*: limits from the policy file/);
+}, 30_000);
