@@ -17,8 +17,14 @@ import type { LimitsReader } from '../ports/limits';
 import type { EventPublisher } from '../ports/publisher';
 import { limitsFor } from './capacity';
 
-/** What the applier needs on its policies (testIamPermissions): read them, and write rules (addRule/patchRule/removeRule/patch). */
-export const APPLIER_PERMISSIONS = ['compute.firewallPolicies.get', 'compute.firewallPolicies.update'] as const;
+/**
+ * What the applier needs on a policy (testIamPermissions): read it, and write rules (addRule/patchRule/removeRule/
+ * patch); regional policies are guarded by the `compute.regionFirewallPolicies.*` names (docs/deploy.md).
+ */
+export function applierPermissions(ref: PolicyRef): string[] {
+  const kind = ref.region ? 'regionFirewallPolicies' : 'firewallPolicies';
+  return [`compute.${kind}.get`, `compute.${kind}.update`];
+}
 
 export interface DoctorDeps {
   hostProject: string;
@@ -91,8 +97,8 @@ export async function readDoctorFacts(deps: DoctorDeps): Promise<DoctorFacts> {
             Promise.all(
               deps.expected.map(async (ref) => ({
                 policy: policyRefPath(deps.hostProject, ref),
-                required: [...APPLIER_PERMISSIONS],
-                granted: await tester.test(deps.hostProject, ref, APPLIER_PERMISSIONS),
+                required: applierPermissions(ref),
+                granted: await tester.test(deps.hostProject, ref, applierPermissions(ref)),
               })),
             )
         : undefined,

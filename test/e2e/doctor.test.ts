@@ -25,15 +25,16 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function doctor(...args: string[]): Promise<CliRun> {
+async function cli(...args: string[]): Promise<CliRun> {
   const saved = { ...process.env };
   Object.assign(process.env, cliEnv(stack));
   try {
-    return await runCli('doctor', ...args);
+    return await runCli(...args);
   } finally {
     process.env = saved;
   }
 }
+const doctor = (...args: string[]) => cli('doctor', ...args);
 
 type Json = { checks: { id: string; status: string; message: string; fix: string }[] };
 const statusOf = (r: CliRun, id: string) => (JSON.parse(r.out) as Json).checks.find((c) => c.id === id)?.status;
@@ -61,6 +62,19 @@ test('a clean stack: no check fails (exit 0), one line per check, the quotas rea
     /^PASS applier-permissions: compute.firewallPolicies.get, compute.firewallPolicies.update granted/m,
   );
   expect(lines.at(-1)).toMatch(/^\d+ passed, \d+ warnings, 0 failed$/);
+});
+
+test('capacity --live reads the limits from the fake Cloud Quotas endpoint and says so; they follow the fake', async () => {
+  const before = await cli('capacity', '--live', '--format', 'json');
+  expect(before.code).toBe(0);
+  const p = JSON.parse(before.out).policies[0];
+  expect(p.attributes.limit).toBe(2000);
+  expect(p.limitSources).toEqual({ attributes: 'quotas API', fqdns: 'quotas API' });
+  const r = await fetch(`${stack.compute.url}/__fake/faults`, { method: 'POST', body: '{"ruleAttributeQuota": 2500}' });
+  expect(r.status).toBe(200);
+  const after = await cli('capacity', '--live');
+  expect(after.out).toMatch(/attributes \d+\/2500 .*limits: attributes from quotas API, fqdns from quotas API/);
+  await fetch(`${stack.compute.url}/__fake/faults`, { method: 'POST', body: '{"ruleAttributeQuota": 2000}' });
 });
 
 test('a VPC egress allow fails naming it; BEFORE_CLASSIC_FIREWALL makes that check pass; the JSON shape', async () => {
