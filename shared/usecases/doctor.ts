@@ -33,6 +33,8 @@ export interface DoctorDeps {
   target: TargetMapping;
   settings: CapacitySettings;
   readModel(): Promise<NetworkModel>;
+  /** Google's own attribute count of a policy (`FirewallPolicy.ruleTupleCount`), as `egress capacity` reads it. */
+  ruleTupleCount?(ref: PolicyRef): Promise<number | undefined>;
   /** The projects with a manifest. */
   projects(): Promise<string[]>;
   dns?: DnsPolicyReader;
@@ -77,7 +79,8 @@ async function capacityFacts(deps: DoctorDeps, model: NetworkModel): Promise<{ f
     if (!tier) continue;
     const { limits, settings, note } = await limitsFor(deps.limits, deps.settings, ref);
     if (note) notes.add(note);
-    const usage = policyCapacity(policyRefPath(deps.hostProject, ref), tier.rules as ObservedRule[], settings);
+    const tuples = await deps.ruleTupleCount?.(ref);
+    const usage = policyCapacity(policyRefPath(deps.hostProject, ref), tier.rules as ObservedRule[], settings, tuples);
     facts.push({ usage, sources: limits.sources });
   }
   return { facts, ...(notes.size ? { note: [...notes].join('; ') } : {}) };

@@ -70,6 +70,11 @@ test('capacity --live reads the limits from the fake Cloud Quotas endpoint and s
   const p = JSON.parse(before.out).policies[0];
   expect(p.attributes.limit).toBe(2000);
   expect(p.limitSources).toEqual({ attributes: 'quotas API', fqdns: 'quotas API' });
+  // doctor says the same figures as capacity (Google's ruleTupleCount where the read has it).
+  const d = (JSON.parse((await doctor('--format', 'json')).out) as Json).checks.find((c) => c.id === 'capacity');
+  expect(d?.message).toContain(
+    `${p.policy}: attributes ${p.attributes.used}/2000 (quotas API), fqdns ${p.fqdns.used}/1000`,
+  );
   const r = await fetch(`${stack.compute.url}/__fake/faults`, { method: 'POST', body: '{"ruleAttributeQuota": 2500}' });
   expect(r.status).toBe(200);
   const after = await cli('capacity', '--live');

@@ -18,9 +18,11 @@ import { placementPolicies } from '../../core/policy/placement';
 import {
   CliConfigError,
   callDeadlineMs,
+  livePolicies,
   publisherFor,
   resolveFirewallTarget,
   resolvePolicy,
+  stateFilePolicies,
   stateFileRules,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
@@ -76,6 +78,19 @@ function doctorDeps(flags: DoctorFlags, closers: Closers): DoctorDeps {
         ...new Set(listed.filter((o) => isManifestObject(o.name, source!.prefix)).map((o) => projectKeyOf(o.name))),
       ].sort();
     },
+    ruleTupleCount: flags.state
+      ? async (ref) =>
+          stateFilePolicies(flags.state!, flags, policy, cfg).matching.find(
+            (p) => p.hostProject === hostProject && p.policy === ref.name && p.region === ref.region,
+          )?.ruleTupleCount
+      : async (ref) => {
+          const live = livePolicies(flags, policy, cfg);
+          try {
+            return (await live.policies.forPolicy(ref).getPolicy()).ruleTupleCount;
+          } finally {
+            await live.close();
+          }
+        },
     dns: google ? reads.dnsPolicyReader(opts) : reads.stateFileDnsPolicies(flags.state!),
     ...(limitsClient ? { limits: quotas.cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
     ...(tester ? { permissions: tester } : {}),
