@@ -83,6 +83,21 @@ export function register(program: Command, setExit: (code: number) => void): voi
           if (matching.length === 0)
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
           reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
+          // With the compute endpoint set (npm start's fake), its Cloud Quotas values, as doctor reads them.
+          if (flags.computeEndpoint || cfg.computeEndpoint) {
+            const quotas = quotasClient(flags, cfg);
+            try {
+              const limits = cloudQuotasLimitsOf(matching[0]!.hostProject, quotas.api);
+              for (const [i, p] of matching.entries()) {
+                const ref = p.region ? { name: p.policy, region: p.region } : { name: p.policy };
+                const got = await limitsFor(limits, settings, ref);
+                if (got.note) process.stderr.write(`${got.note}\n`);
+                reads[i] = { ...reads[i]!, limits: got.limits };
+              }
+            } finally {
+              await quotas.close();
+            }
+          }
           placement = await subnetsOf(flags.state);
         } else {
           const live = livePolicies(flags, policy, cfg);
