@@ -63,16 +63,13 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     import('./policy'),
   ]);
   // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
+  const policy = loadPolicyFile(cfg.policyFile);
   const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
-  // The headroom check's limits: the project's quotas (Cloud Quotas API), else the policy file (runtime/limits.ts).
   const logger = jsonLogger({ component: 'applier' });
-  const policy = await withQuotaLimits(
-    loadPolicyFile(cfg.policyFile),
-    cfg.hostProject,
-    cfg.firewallPolicy,
-    endpoint,
-    logger,
-  );
+  // The headroom check's limits: the project's quotas (Cloud Quotas API), else the policy file (runtime/limits.ts),
+  // read while the other clients are built.
+  const limited = withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, logger);
+  limited.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
   const clients = computeClients(endpoint);
   const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
   return {
@@ -84,7 +81,7 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
       : {}),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
-    policy,
+    policy: await limited,
     logger,
     clock: systemClock,
     hostProject: cfg.hostProject,
