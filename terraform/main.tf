@@ -50,6 +50,7 @@ locals {
   ])
 
   host_services = toset([
+    "cloudquotas.googleapis.com",
     "compute.googleapis.com",
     "dns.googleapis.com",
   ])

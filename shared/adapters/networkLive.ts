@@ -91,6 +91,13 @@ export function liveNetwork(args: {
           })),
         policies: policies.sort((a, b) => Number(!!a.region) - Number(!!b.region)),
         ...(dnsLogging ? { dnsLogging } : {}),
+        ...(effective.firewallPolicys
+          ? {
+              associated: effective.firewallPolicys
+                .filter((p) => p.type === 'NETWORK')
+                .map((p) => p.shortName || p.name || ''),
+            }
+          : {}),
         source: `live network ${hostProject}/${network}${missing.length ? ` (not found: ${missing.join(', ')}; assumed AFTER_CLASSIC_FIREWALL and none)` : ''}`,
       };
     },

@@ -70,6 +70,8 @@ export function stateFileNetwork(
               ),
             }
           : {}),
+        // The fake takes every network firewall policy of the host project as associated (docs/fake-compute.md).
+        associated: s.policies.filter((p) => p.project === args.hostProject && !p.region).map((p) => p.name),
         source: `state file ${file} (${args.hostProject}/${args.network})`,
       };
     },

@@ -9,6 +9,7 @@ import type { PlatformPolicy } from '../core/policy/types';
 import { systemClock } from '../ports/clock';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
+import { withQuotaLimits } from './limits';
 import { jsonLogger } from './logger';
 
 let deps: Promise<ApplyDeps> | undefined;
@@ -64,6 +65,11 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   // An unreadable or invalid policy file throws here, naming the file and line: every event fails loudly until fixed.
   const policy = loadPolicyFile(cfg.policyFile);
   const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
+  const logger = jsonLogger({ component: 'applier' });
+  // The headroom check's limits: the project's quotas (Cloud Quotas API), else the policy file (runtime/limits.ts),
+  // read while the other clients are built.
+  const limited = withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, logger);
+  limited.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
   const clients = computeClients(endpoint);
   const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
   return {
@@ -75,8 +81,8 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
       : {}),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
-    policy,
-    logger: jsonLogger({ component: 'applier' }),
+    policy: await limited,
+    logger,
     clock: systemClock,
     hostProject: cfg.hostProject,
     manifestPrefix: cfg.manifestPrefix,

@@ -2,6 +2,8 @@
  * The capacity use case behind `egress capacity` (and the drift job's warning): each policy read → its rules,
  * projects and quota usage (core/capacity/report.ts). A policy over 90% of a quota fails the command.
  */
+
+import { type EffectiveLimits, effectiveLimits, withLimits } from '../core/capacity/limits';
 import {
   CAPACITY_FAIL_RATIO,
   type CapacityReport,
@@ -12,13 +14,16 @@ import {
 } from '../core/capacity/report';
 import type { ObservedRule } from '../core/firewall/types';
 import type { CapacitySettings } from '../core/policy/capacity';
-import { type PlacementSettings, policyRefPath, regionsWithoutPolicy } from '../core/policy/placement';
+import { type PlacementSettings, type PolicyRef, policyRefPath, regionsWithoutPolicy } from '../core/policy/placement';
+import type { LimitsReader } from '../ports/limits';
 
 /** One policy as read: its resource path, rules and (when the API reported it) `ruleTupleCount`. */
 export interface PolicyRead {
   policy: string;
   rules: readonly ObservedRule[];
   ruleTupleCount?: number | undefined;
+  /** The limits in effect for this policy and their sources (limitsFor); absent: the settings' own. */
+  limits?: EffectiveLimits;
 }
 
 /** The resource path of a network firewall policy (regional with `region`), as reports name it. */
@@ -36,7 +41,11 @@ export function capacityReport(
   placement?: { settings: PlacementSettings; subnets?: readonly { name: string; region: string }[] },
 ): CapacityReport {
   const report: CapacityReport = {
-    policies: reads.map((r) => policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount)),
+    policies: reads.map((r) =>
+      r.limits
+        ? policyCapacity(r.policy, r.rules, withLimits(settings, r.limits), r.ruleTupleCount, r.limits.sources)
+        : policyCapacity(r.policy, r.rules, settings, r.ruleTupleCount),
+    ),
   };
   const uncovered = placement ? uncoveredRegions(placement.settings, placement.subnets ?? []) : [];
   if (uncovered.length) report.regionsWithoutPolicy = uncovered;
@@ -63,4 +72,33 @@ export function uncoveredRegions(
 /** The policies over `CAPACITY_FAIL_RATIO` of a quota (what makes `egress capacity` exit 1). */
 export function overCapacity(report: CapacityReport): PolicyCapacity[] {
   return report.policies.filter((p) => usageAbove(p, CAPACITY_FAIL_RATIO).length > 0);
+}
+
+/** The limits of one policy in effect, the settings carrying them, and why the quotas API was not used (if it was not). */
+export interface PolicyLimits {
+  limits: EffectiveLimits;
+  settings: CapacitySettings;
+  note?: string;
+}
+
+/**
+ * The limits of `ref` (docs/capacity.md, "Where the limits come from"): the Cloud Quotas API's values through
+ * `reader` (none: not asked), else the policy file's. A failed read falls back too, and `note` says why. `egress
+ * capacity`, doctor and the applier's headroom check call this one function.
+ */
+export async function limitsFor(
+  reader: LimitsReader | undefined,
+  settings: CapacitySettings,
+  ref: PolicyRef,
+): Promise<PolicyLimits> {
+  let reported: Awaited<ReturnType<LimitsReader['read']>> | undefined;
+  let note: string | undefined;
+  if (reader)
+    try {
+      reported = await reader.read(ref.region ? 'regional' : 'global', ref.region);
+    } catch (e) {
+      note = `quotas API not read (${(e as Error).message.split('\n')[0]}): limits from the policy file`;
+    }
+  const limits = effectiveLimits(reported, settings);
+  return { limits, settings: withLimits(settings, limits), ...(note ? { note } : {}) };
 }

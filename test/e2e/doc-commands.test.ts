@@ -33,6 +33,8 @@ interface Documented {
 /** In the order a reader runs them: probe writes the log entries denials reads. */
 const DOCUMENTED: Documented[] = [
   { doc: 'README.md', line: 'npx egress drift', exit: 0, out: /no drift/ },
+  { doc: 'README.md', line: 'npx egress doctor', exit: 0, out: /^PASS baseline: [\s\S]* 0 failed$/m },
+  { doc: 'docs/doctor.md', line: 'npx egress doctor', exit: 0, out: /^WARN enforcement-order: /m },
   {
     doc: 'README.md',
     line: 'npx egress explain payment-gateway api.stripe.com',

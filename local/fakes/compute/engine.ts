@@ -11,6 +11,7 @@ import { type CapacitySettings, DEFAULT_CAPACITY } from '../../../shared/core/po
 import { type Clock, systemClock } from '../../../shared/ports/clock';
 import { checkFingerprint, patchFields, replacementRules } from './batch';
 import { Directory } from './directory';
+import { DnsPolicyStore } from './dnsPolicies';
 import { ComputeApiError, notFound, requiredField } from './errors';
 import { Faults } from './faults';
 import { FirewallStore } from './firewalls';
@@ -62,6 +63,7 @@ export class FirewallPolicyEngine {
   readonly directory = new Directory(); // subnetworks and tag values (directory.ts), persisted with the policies
   readonly networks: NetworkStore; // VPC networks (networks.ts), persisted as `networks`
   readonly firewalls: FirewallStore; // VPC firewall rules (firewalls.ts), persisted as `firewalls`
+  readonly dns = new DnsPolicyStore(); // Cloud DNS server policies (dnsPolicies.ts), persisted as `dnsPolicies`
   private counts = emptyCounters();
 
   private readonly faults: Faults;
@@ -144,6 +146,9 @@ export class FirewallPolicyEngine {
   setCompletion(completion: T.Completion): void {
     this.completion = completion;
   }
+
+  /** The per-policy quotas in force (what the fake Cloud Quotas endpoint reports, quotasApi.ts). */
+  quotas = (): CapacitySettings => ({ ...this.capacity });
 
   /** Changes the per-policy quotas (and attribute weights) of later writes. */
   setCapacity(capacity: Partial<CapacitySettings>): void {
@@ -306,6 +311,7 @@ export class FirewallPolicyEngine {
     e.directory.load(state);
     e.networks.load(state);
     e.firewalls.load(state);
+    e.dns.load(state);
     return e;
   }
 

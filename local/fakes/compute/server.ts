@@ -19,6 +19,7 @@
  *   GET  /compute/v1/projects/P/regions/R/firewallPolicies/getEffectiveFirewalls?network=NET   (effective.ts)
  *   GET  /compute/v1/projects/P/aggregated/subnetworks   GET /compute/v1/projects/P/regions/R/subnetworks
  *   GET  /v3/tagValues/namespaced?name=PARENT/KEY/VALUE   (Resource Manager, for @google-cloud/resource-manager)
+ *   testIamPermissions, Cloud DNS server policies and Cloud Quotas quotaInfos (platformRoutes.ts, for egress doctor)
  * and a small control surface for the local pipeline and tests: GET /__fake/state, GET /__fake/counters,
  * POST /__fake/policies {project, name, region?, rules?, defaultRules?}, POST /__fake/faults {…}, POST /__fake/reset-counters,
  * POST /__fake/subnetworks {project, subnetworks, replace?}, POST /__fake/tagValues {tagValues: [{namespacedName}]},
@@ -42,6 +43,7 @@ import {
   type OperationFault,
 } from './engine';
 import { ComputeApiError, invalidField } from './errors';
+import { routePlatform } from './platformRoutes';
 
 /** A running fake server. */
 export interface FakeComputeServer {
@@ -117,6 +119,7 @@ async function route(engine: FirewallPolicyEngine, req: IncomingMessage, res: Se
   const q = url.searchParams;
   const method = req.method ?? 'GET';
 
+  if (await routePlatform(engine, method, path, req, res, readBody)) return; // doctor's reads (platformRoutes.ts)
   if (path.startsWith('/__fake/')) return control(engine, method, path, req, res);
   if (await routeVpc(engine, method, path, q, req, res)) return;
 

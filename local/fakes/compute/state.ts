@@ -9,6 +9,7 @@ import { readStateFile as readState, StateFileError } from '../../../shared/adap
 export { StateFileError };
 
 import type { Directory, DirectoryState } from './directory';
+import type { DnsPolicyState, DnsPolicyStore } from './dnsPolicies';
 import type { FirewallState, FirewallStore } from './firewalls';
 import type { NetworkState, NetworkStore } from './networks';
 import type { IRule, OperationRecord, PolicyRecord } from './types';
@@ -26,7 +27,7 @@ export function stateFileIn(dir: string): string {
  * The persisted JSON form (`version: 1`). Read with `readStateFile`. `subnetworks`/`tagValues`: directory.ts;
  * `networks` (networks.ts) and `firewalls` (firewalls.ts) are optional (contract C1): files without them still load.
  */
-export interface EngineState extends DirectoryState, NetworkState, FirewallState {
+export interface EngineState extends DirectoryState, NetworkState, FirewallState, DnsPolicyState {
   version: 1;
   nextId: number;
   /** The policies, each with its rules as a list by ascending priority. */
@@ -64,6 +65,7 @@ export interface EngineData {
   directory?: Directory;
   networks?: NetworkStore;
   firewalls?: FirewallStore;
+  dns?: DnsPolicyStore;
 }
 
 /** The engine's key of a remembered request id (per project). */
@@ -94,6 +96,7 @@ export function encodeState(d: EngineData): EngineState {
     ...(d.directory ? d.directory.toState() : {}),
     ...(d.networks ? d.networks.toState() : {}),
     ...(d.firewalls ? d.firewalls.toState() : {}),
+    ...(d.dns ? d.dns.toState() : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `egress capacity [--state FILE | --live] [--format text|json]`: each firewall policy's rules, projects and quota
  * usage (rule attributes, FQDNs) against the `capacity` quotas of the platform policy (docs/capacity.md). With
- * `--live` the attribute figure is Google's own `ruleTupleCount`. Under regional placement: one entry per policy of the
+ * `--live` the attribute figure is Google's own `ruleTupleCount` and the limits are the project's, read from the Cloud
+ * Quotas API (falling back to the policy file; each limit says where it came from). Under regional placement: one entry per policy of the
  * placement (global + each region's), and the regions with subnets but no regional policy. Exit codes: 0 ok, 1 a policy
  * over 90% of a quota or an uncovered region (or an error), 2 usage.
  */
@@ -10,6 +11,7 @@ import type { Command } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
 import {
   CliConfigError,
+  callDeadlineMs,
   livePolicies,
   type OpsFlags,
   resolvePolicy,
@@ -18,9 +20,19 @@ import {
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { withCliDefaults } from '../../runtime/sources';
-import { capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
+import { capacityReport, limitsFor, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatOption, tableOption } from '../options';
+
+/** The Cloud Quotas client (REST): at the compute endpoint when one is set (npm start's fake serves it), else Google. */
+function quotasClient(flags: OpsFlags, cfg: ReturnType<typeof readConfig>) {
+  const { cloudQuotasClient } = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
+  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+  return cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
+}
+
+const cloudQuotasLimitsOf = (hostProject: string, api: import('../../adapters/quotas').QuotasApi) =>
+  (require('../../adapters/quotas') as typeof import('../../adapters/quotas')).cloudQuotasLimits(hostProject, api);
 
 interface CapacityFlags extends OpsFlags {
   state?: string;
@@ -77,22 +89,43 @@ export function register(program: Command, setExit: (code: number) => void): voi
           if (matching.length === 0)
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
           reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
+          // With the compute endpoint set (npm start's fake), its Cloud Quotas values, as doctor reads them.
+          if (flags.computeEndpoint || cfg.computeEndpoint) {
+            const quotas = quotasClient(flags, cfg);
+            try {
+              const limits = cloudQuotasLimitsOf(matching[0]!.hostProject, quotas.api);
+              for (const [i, p] of matching.entries()) {
+                const ref = p.region ? { name: p.policy, region: p.region } : { name: p.policy };
+                const got = await limitsFor(limits, settings, ref);
+                if (got.note) process.stderr.write(`${got.note}\n`);
+                reads[i] = { ...reads[i]!, limits: got.limits };
+              }
+            } finally {
+              await quotas.close();
+            }
+          }
           placement = await subnetsOf(flags.state);
         } else {
           const live = livePolicies(flags, policy, cfg);
+          // The limits from the Cloud Quotas API (Google, or the fake at the compute endpoint), else the policy file.
+          const quotas = quotasClient(flags, cfg);
           try {
             reads = [];
+            const limits = cloudQuotasLimitsOf(live.hostProject, quotas.api);
             for (const ref of live.policies.list()) {
               const snap = await live.policies.forPolicy(ref).getPolicy();
+              const { limits: inEffect, note } = await limitsFor(limits, settings, ref);
+              if (note) process.stderr.write(`${note}\n`);
               reads.push({
                 policy: policyPath(live.hostProject, ref.name, ref.region),
                 rules: snap.rules,
                 ruleTupleCount: snap.ruleTupleCount,
+                limits: inEffect,
               });
             }
             placement = await subnetsOf();
           } finally {
-            await live.close();
+            await Promise.all([live.close(), quotas.close()]);
           }
         }
       } catch (e) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as capacity from './capacity';
 import * as denials from './denials';
+import * as doctor from './doctor';
 import * as drift from './drift';
 import * as explain from './explain';
 import * as mcp from './mcp';
@@ -19,4 +20,5 @@ export type Register = (program: Command, setExit: (code: number) => void) => vo
 export function registerCommands(program: Command, setExit: (code: number) => void): void {
   for (const m of [validate, plan, sync, replay, release, drift, status, explain, denials, probe, mcp, capacity])
     m.register(program, setExit);
+  doctor.register(program, setExit);
 }

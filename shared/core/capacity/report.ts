@@ -7,6 +7,7 @@ import { isTombstone } from '../firewall/tombstone';
 import type { ObservedRule } from '../firewall/types';
 import type { CapacitySettings } from '../policy/capacity';
 import { policyUsage } from './count';
+import type { LimitSource } from './limits';
 
 /** `egress capacity` exits 1 when a policy uses more than this share of a quota. */
 export const CAPACITY_FAIL_RATIO = 0.9;
@@ -21,6 +22,8 @@ export interface PolicyCapacity {
   projects: number;
   attributes: { used: number; limit: number };
   fqdns: { used: number; limit: number };
+  /** Where each limit came from (the quotas API or the policy file), when the caller resolved them (limits.ts). */
+  limitSources?: { attributes: LimitSource; fqdns: LimitSource };
 }
 
 /** A region with workloads (subnets) but no regional policy of the placement: its egress is decided by no rule here. */
@@ -42,6 +45,7 @@ export function policyCapacity(
   rules: readonly ObservedRule[],
   settings: CapacitySettings,
   ruleTupleCount?: number,
+  limitSources?: PolicyCapacity['limitSources'],
 ): PolicyCapacity {
   const usage = policyUsage(rules, settings, ruleTupleCount);
   let projects = 0;
@@ -52,6 +56,7 @@ export function policyCapacity(
     projects,
     attributes: { used: usage.attributes, limit: settings.attributesPerPolicy },
     fqdns: { used: usage.fqdns, limit: settings.fqdnsPerPolicy },
+    ...(limitSources ? { limitSources } : {}),
   };
 }
 
@@ -76,7 +81,10 @@ export function renderCapacityText(report: CapacityReport): string {
     (p) =>
       `${p.policy}: ${p.rules} rules, ${p.projects} projects, attributes ${p.attributes.used}/${p.attributes.limit} ` +
       `(${percent(p.attributes.used, p.attributes.limit)}), fqdns ${p.fqdns.used}/${p.fqdns.limit} ` +
-      `(${percent(p.fqdns.used, p.fqdns.limit)})`,
+      `(${percent(p.fqdns.used, p.fqdns.limit)})` +
+      (p.limitSources
+        ? `; limits: attributes from ${p.limitSources.attributes}, fqdns from ${p.limitSources.fqdns}`
+        : ''),
   );
   for (const p of report.policies) {
     const over = usageAbove(p, CAPACITY_FAIL_RATIO);

@@ -55,7 +55,15 @@ export interface CloudEventEnvelope<T> {
 
 export type EgressChangeEvent = CloudEventEnvelope<EgressChangeData>;
 
-export type StatusOutcome = 'rejected' | 'applied' | 'apply-failed' | 'skipped' | 'drift' | 'held';
+/** `precondition-failed`: a FAIL of `egress doctor --report-status` (reason: the check's id; project: the host project). */
+export type StatusOutcome =
+  | 'rejected'
+  | 'applied'
+  | 'apply-failed'
+  | 'skipped'
+  | 'drift'
+  | 'held'
+  | 'precondition-failed';
 
 /** The JSON data of a status event. */
 export interface StatusData {

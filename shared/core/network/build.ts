@@ -41,6 +41,8 @@ export interface NetworkSnapshot {
   policies: PolicyRead[];
   /** Cloud DNS query logging on the network (model.ts); absent when the reader does not read DNS server policies. */
   dnsLogging?: DnsLogging;
+  /** The global network firewall policies in effect on the network (getEffectiveFirewalls, type NETWORK). */
+  associated?: string[];
   /** Where it was read from, in words. */
   source: string;
 }
@@ -83,6 +85,7 @@ export function buildModel(
     vpcRules: snap.firewalls.filter((f: VpcFirewall) => onNetwork(f.network, snap.network)).map(vpcRuleOf),
     ...(global ? { global: tier(global, 'global') } : {}),
     regional: snap.policies.filter((p) => p.region).map((p) => tier(p, 'regional')),
+    ...(snap.associated ? { associatedPolicies: snap.associated } : {}),
     ...(opts.dns ? { dns: opts.dns } : {}),
     dnsLogging: snap.dnsLogging ?? 'unknown',
     source: snap.source,

@@ -107,6 +107,8 @@ export interface NetworkModel {
   global?: Tier;
   /** Regional network firewall policies, each with its region. */
   regional: Tier[];
+  /** The global network firewall policies the network's effective firewalls list (undefined: not read). */
+  associatedPolicies?: string[];
   /** The firewall's resolver (FQDN objects); absent live, where it is not known. */
   dns?: DnsTable;
   /** Cloud DNS query logging on the network; absent means 'unknown' (the reader did not read it). */

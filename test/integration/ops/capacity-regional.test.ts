@@ -91,9 +91,12 @@ test('--live through the real regional clients; exit 1 over 90% of a regional qu
     const args = ['capacity', '--live', '--host-project', HOST, '--firewall-policy', FP];
     const run = await runCli(...args, '--policy', policyFile(), '--format', 'json');
     expect(run.err).toBe('');
-    expect(JSON.parse(run.out)).toEqual({ policies: POLICIES });
+    const sources = { attributes: 'quotas API', fqdns: 'quotas API' };
+    expect(JSON.parse(run.out)).toEqual({ policies: POLICIES.map((p) => ({ ...p, limitSources: sources })) });
     expect(run.code).toBe(0);
-    const tight = await runCli(...args, '--policy', policyFile('capacity:\n  attributesPerPolicy: 11\n'));
+    // The project's quota (the fake's Cloud Quotas values) is the limit --live checks against.
+    e.setCapacity({ attributesPerPolicy: 11 });
+    const tight = await runCli(...args, '--policy', policyFile());
     expect(tight.code).toBe(1);
     expect(tight.out).toContain(`over 90%: projects/${HOST}/regions/us-central1/firewallPolicies/${FP}-us-central1`);
   } finally {

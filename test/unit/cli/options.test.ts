@@ -45,6 +45,7 @@ test('every command is registered once', () => {
     [
       'capacity',
       'denials',
+      'doctor',
       'drift',
       'explain',
       'mcp',

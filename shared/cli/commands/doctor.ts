@@ -1,0 +1,155 @@
+/**
+ * `egress doctor [--state FILE | --live] [--format text|json] [--report-status]`: the platform's preconditions
+ * checked on the network as it is (docs/doctor.md): one line per check, PASS / WARN / FAIL with the fact found, the
+ * fix and the docs link; JSON `{"checks": [{id, status, message, fix, docs}]}` from the same values. Exit codes: 0 no
+ * FAIL, 1 a FAIL (or an error), 2 usage.
+ *
+ * Sources: the network model (runtime/diagnose.ts readNetworkModel) from the state file (default EGRESS_STATE_FILE,
+ * npm start's) or the live Compute API; the manifests' projects from --manifests DIR or the bucket; Cloud DNS server
+ * policies, testIamPermissions and the Cloud Quotas limits from Google (`--live`) or the compute endpoint
+ * (EGRESS_COMPUTE_ENDPOINT, npm start's fake serves them); with --state and no endpoint, the state file's DNS
+ * policies, and the permissions and quotas are reported as not read.
+ */
+import { readdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { hasManifestExtension, isManifestObject, projectKeyOf } from '../../core/bucket/layout';
+import { anyFailed, doctorJson, renderDoctorText } from '../../core/doctor';
+import { placementPolicies } from '../../core/policy/placement';
+import {
+  CliConfigError,
+  callDeadlineMs,
+  livePolicies,
+  publisherFor,
+  resolveFirewallTarget,
+  resolvePolicy,
+  stateFilePolicies,
+  stateFileRules,
+} from '../../runtime/cliClients';
+import { readConfig } from '../../runtime/config';
+import { readNetworkModel } from '../../runtime/diagnose';
+import { manifestSource, type SourceFlags, withCliDefaults } from '../../runtime/sources';
+import { type DoctorDeps, runDoctor } from '../../usecases/doctor';
+import { asUsageError } from '../errors';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
+import { addBucketOption, addOpsOptions } from '../options';
+
+interface DoctorFlags extends SourceFlags {
+  format: 'text' | 'json';
+  reportStatus?: boolean;
+}
+
+type Closers = (() => Promise<void>)[];
+
+/** The doctor's dependencies from the flags and the environment (closers collect the clients to close). */
+function doctorDeps(flags: DoctorFlags, closers: Closers): DoctorDeps {
+  const cfg = readConfig();
+  const policy = resolvePolicy(flags, cfg);
+  const { hostProject, policyName } = flags.state
+    ? (({ hostProject: h, policy: p }) => ({ hostProject: h, policyName: p }))(
+        stateFileRules(flags.state, flags, policy, cfg),
+      )
+    : (({ hostProject: h, firewallPolicy: p }) => ({ hostProject: h, policyName: p }))(
+        resolveFirewallTarget(flags, policy, cfg),
+      );
+  const endpoint = flags.computeEndpoint || cfg.computeEndpoint || '';
+  const opts = { ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) };
+  const google = !!flags.live || !!endpoint;
+  const reads = require('../../adapters/doctorReads') as typeof import('../../adapters/doctorReads');
+  const quotas = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
+  const limitsClient = google ? quotas.cloudQuotasClient(opts) : undefined;
+  const tester = google ? reads.permissionTester(opts) : undefined;
+  if (limitsClient) closers.push(limitsClient.close);
+  if (tester) closers.push(tester.close);
+  const source = manifestSource(flags, cfg);
+  return {
+    hostProject,
+    expected: placementPolicies(policy.firewall, policyName),
+    target: policy.firewall.target,
+    settings: policy.capacity,
+    readModel: async () => {
+      const model = await readNetworkModel(flags, policy, '', undefined, cfg);
+      if (!model) throw new CliConfigError('choose where the network comes from: --state FILE or --live');
+      return model;
+    },
+    projects: async () => {
+      if (source?.kind === 'dir') return readdirSync(source.dir).filter(hasManifestExtension).map(projectKeyOf).sort();
+      const listed = await source!.store.list(source!.prefix);
+      return [
+        ...new Set(listed.filter((o) => isManifestObject(o.name, source!.prefix)).map((o) => projectKeyOf(o.name))),
+      ].sort();
+    },
+    ruleTupleCount: flags.state
+      ? async (ref) =>
+          stateFilePolicies(flags.state!, flags, policy, cfg).matching.find(
+            (p) => p.hostProject === hostProject && p.policy === ref.name && p.region === ref.region,
+          )?.ruleTupleCount
+      : async (ref) => {
+          const live = livePolicies(flags, policy, cfg);
+          try {
+            return (await live.policies.forPolicy(ref).getPolicy()).ruleTupleCount;
+          } finally {
+            await live.close();
+          }
+        },
+    dns: google ? reads.dnsPolicyReader(opts) : reads.stateFileDnsPolicies(flags.state!),
+    ...(limitsClient ? { limits: quotas.cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
+    ...(tester ? { permissions: tester } : {}),
+    ...(cfg.statusTopic ? { statusTopic: cfg.statusTopic } : {}),
+  };
+}
+
+/** Registers `doctor` on the program. */
+export function register(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('doctor')
+    .description(
+      "Check the platform's preconditions on the network: enforcement order, rules before the policy, DNS logging, quotas, permissions",
+    )
+    .option(
+      '--state <file>',
+      'read the network from a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+    )
+    .option(
+      '--live',
+      'read the live network, policies, DNS policies, quotas and permissions (Application Default Credentials)',
+    )
+    .option(
+      '--network <name>',
+      'the Shared VPC network (default EGRESS_NETWORK / firewall.target.network / shared-vpc)',
+    )
+    .option('--manifests <dir>', 'the projects with a manifest from this folder instead of the bucket')
+    .option('--report-status', 'publish each FAIL as a `precondition-failed` status event (the scheduled job)');
+  addBucketOption(cmd);
+  addOpsOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nChecks (docs/doctor.md): enforcement-order, egress-before-policy, policy-association, baseline, dns-logging,\n' +
+        'dns-alternative-name-servers, project-sources, capacity, applier-permissions.\n' +
+        'Exit codes: 0 no check failed (warnings allowed), 1 a check failed (or an error), 2 usage.',
+    )
+    .action(async (given: DoctorFlags) => {
+      const flags = withCliDefaults(given, readConfig());
+      if (!!flags.state === !!flags.live)
+        throw new UsageError(
+          'choose where the network comes from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
+        );
+      const closers: Closers = [];
+      try {
+        const deps = doctorDeps(flags, closers);
+        if (flags.reportStatus) {
+          const publisher = publisherFor(flags, readConfig());
+          closers.push(() => publisher.close());
+          deps.publisher = publisher;
+        }
+        const { checks } = await runDoctor(deps, { reportStatus: !!flags.reportStatus });
+        process.stdout.write(
+          flags.format === 'json' ? `${JSON.stringify(doctorJson(checks), null, 2)}\n` : renderDoctorText(checks),
+        );
+        setExit(anyFailed(checks) ? EXIT_INVALID : EXIT_OK);
+      } catch (e) {
+        throw asUsageError(e) ?? e;
+      } finally {
+        for (const close of closers) await close();
+      }
+    });
+}

@@ -1,0 +1,16 @@
+/**
+ * What `egress doctor` reads beside the network model and the limits: the Cloud DNS server policies of the host
+ * project and the caller's permissions on each firewall policy. Adapter: adapters/doctorReads.ts.
+ */
+import type { DnsServerPolicy } from '../core/doctor/types';
+import type { PolicyRef } from '../core/policy/placement';
+
+/** `dns/v1/projects/P/policies` (list). */
+export interface DnsPolicyReader {
+  list(project: string): Promise<DnsServerPolicy[]>;
+}
+
+/** `networkFirewallPolicies.testIamPermissions` / `regionNetworkFirewallPolicies.testIamPermissions`: the granted subset. */
+export interface PermissionTester {
+  test(project: string, ref: PolicyRef, permissions: readonly string[]): Promise<string[]>;
+}
