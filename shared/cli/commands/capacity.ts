@@ -14,21 +14,19 @@ import {
   callDeadlineMs,
   livePolicies,
   type OpsFlags,
-  resolvePolicy,
   stateFilePolicies,
   workloadDeps,
 } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
-import { withCliDefaults } from '../../runtime/sources';
+import { type CommandContext, commandContext } from '../../runtime/context';
 import { capacityReport, limitsFor, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatOption, tableOption } from '../options';
 
 /** The Cloud Quotas client (REST): at the compute endpoint when one is set (npm start's fake serves it), else Google. */
-function quotasClient(flags: OpsFlags, cfg: ReturnType<typeof readConfig>) {
+function quotasClient(ctx: CommandContext) {
   const { cloudQuotasClient } = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
-  return cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
+  const endpoint = ctx.setting('computeEndpoint');
+  return cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(ctx.cfg) });
 }
 
 const cloudQuotasLimitsOf = (hostProject: string, api: import('../../adapters/quotas').QuotasApi) =>
@@ -65,18 +63,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 ok, 1 a policy uses over 90% of a quota or a region has no regional policy (or an error), 2 usage.',
     )
     .action(async (given: CapacityFlags) => {
-      const cfg = readConfig();
-      // npm start's cli.env default, decided where explain, status and probe decide it (runtime/sources.ts).
-      const flags = withCliDefaults(given, cfg);
+      // The invocation's context: the environment read once, npm start's state-file default applied (as for explain,
+      // status and probe); nothing here needs closing beyond the clients closed below.
+      const ctx = commandContext(given);
+      const { flags, cfg } = ctx;
       if (!!flags.state === !!flags.live)
         throw new UsageError(
           'choose where the policy comes from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
         );
       let reads: PolicyRead[];
-      let settings: ReturnType<typeof resolvePolicy>['capacity'];
+      let settings: (typeof ctx.policy)['capacity'];
       let placement: Parameters<typeof capacityReport>[2];
       try {
-        const policy = resolvePolicy(flags, cfg);
+        const policy = ctx.policy;
         settings = policy.capacity;
         // Regional placement: the regions with subnets but no regional policy are reported too (exit 1).
         const subnetsOf = async (stateFile?: string) => {
@@ -90,8 +89,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
           reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
           // With the compute endpoint set (npm start's fake), its Cloud Quotas values, as doctor reads them.
-          if (flags.computeEndpoint || cfg.computeEndpoint) {
-            const quotas = quotasClient(flags, cfg);
+          if (ctx.setting('computeEndpoint')) {
+            const quotas = quotasClient(ctx);
             try {
               const limits = cloudQuotasLimitsOf(matching[0]!.hostProject, quotas.api);
               for (const [i, p] of matching.entries()) {
@@ -108,7 +107,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         } else {
           const live = livePolicies(flags, policy, cfg);
           // The limits from the Cloud Quotas API (Google, or the fake at the compute endpoint), else the policy file.
-          const quotas = quotasClient(flags, cfg);
+          const quotas = quotasClient(ctx);
           try {
             reads = [];
             const limits = cloudQuotasLimitsOf(live.hostProject, quotas.api);
