@@ -84,10 +84,10 @@ function dirSource(dir: string): ManifestSourceSpec {
 export function manifestSource(ctx: CommandContext, optional = false): ManifestSourceSpec | undefined {
   const { flags, cfg } = ctx;
   checkSourceFlags(flags);
-  const dir =
-    flags.manifests ?? (!flags.bucket && !cfg.manifestBucket && existsSync('manifests') ? 'manifests' : undefined);
+  const bucketNamed = !!ctx.setting('manifestBucket'); // --bucket, else EGRESS_MANIFEST_BUCKET
+  const dir = flags.manifests ?? (!bucketNamed && existsSync('manifests') ? 'manifests' : undefined);
   if (dir) return dirSource(dir);
-  if (optional && !flags.bucket && !cfg.manifestBucket) return undefined;
+  if (optional && !bucketNamed) return undefined;
   const { bucket, prefix } = ctx.bucket();
   // Read elsewhere than the pipeline watches: say so (stderr; stdout is the answer, or MCP's protocol stream).
   const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
