@@ -8,19 +8,20 @@
  * CPU-light. Reads are still counted.
  */
 import { createHash } from 'node:crypto';
-import { computeFirewall, fromApiRule } from '../shared/adapters/compute';
+import { computeFirewall, fromApiRule, toApiRule } from '../shared/adapters/compute';
 import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
 import { computeSubnetSource } from '../shared/adapters/subnets';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { PubSubMessage } from '../shared/core/events/types';
 import { parseMarker } from '../shared/core/firewall/marker';
+import { deterministicRequestId } from '../shared/core/firewall/requestId';
 import type { ObservedRule } from '../shared/core/firewall/types';
 import { DEFAULT_CAPACITY } from '../shared/core/policy/capacity';
 import { DEFAULT_POLICY } from '../shared/core/policy/defaults';
 import type { PlatformPolicy } from '../shared/core/policy/types';
 import type { Clock } from '../shared/ports/clock';
 import { virtualClock } from '../shared/ports/clock';
-import type { FirewallPolicyPort } from '../shared/ports/firewall';
+import { FirewallApiError, type FirewallPolicyPort } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
 import type { SubnetSource } from '../shared/ports/workloads';
@@ -108,7 +109,18 @@ export async function simPipeline(opts: {
   // need far more than one default policy holds (docs/capacity.md); the bench measures pacing, not those quotas.
   const engine = new FirewallPolicyEngine({ clock, completion: 'immediate', capacity: UNLIMITED_CAPACITY });
   engine.createPolicy(SIM_HOST, SIM_POLICY);
-  if (opts.writeQuota) engine.setWriteQuota(opts.writeQuota, 403);
+  // With the mirror, a patch reaches the engine as several rule writes (applyDiff below): the write quota (one request
+  // per patch) is then the sim's own, counted per patch; otherwise the engine's.
+  if (opts.writeQuota && !opts.mirror) engine.setWriteQuota(opts.writeQuota, 403);
+  const quota = { times: [] as number[] };
+  const spendQuota = () => {
+    if (!opts.writeQuota || !opts.mirror) return;
+    const now = clock.now();
+    quota.times = quota.times.filter((t) => t > now - 60_000);
+    if (quota.times.length >= opts.writeQuota)
+      throw new FirewallApiError('Rate Limit Exceeded', 403, 'rateLimitExceeded', true);
+    quota.times.push(now);
+  };
   const store = memoryManifestStore(BUCKET);
   for (let i = 0; i < opts.projects; i++) {
     const m = simManifest(i);
@@ -137,6 +149,31 @@ export async function simPipeline(opts: {
     mirror ??= new Map(engine.rules(SIM_HOST, SIM_POLICY).map((r) => [r.priority!, entry(fromApiRule(r))]));
     return mirror;
   };
+  const applyDiff = async (rules: readonly ObservedRule[], id: string) => {
+    const mirrored = current();
+    const next = new Map(rules.map((r) => [r.priority, r]));
+    const at = { project: SIM_HOST, firewallPolicy: SIM_POLICY };
+    const done = async (op: Promise<{ name?: string | null }>) =>
+      engine.wait({ project: SIM_HOST, operation: (await op).name ?? '' });
+    let n = 0;
+    const rid = () => deterministicRequestId(id, n++);
+    for (const [priority, e] of [...mirrored]) {
+      const r = next.get(priority);
+      if (r === e.rule || r === e.stub) continue;
+      if (!r) await done(engine.removeRule({ ...at, priority, requestId: rid() }));
+      else
+        await done(
+          engine.patchRule({ ...at, priority, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }),
+        );
+      if (r) mirrored.set(priority, entry({ ...r }));
+      else mirrored.delete(priority);
+    }
+    for (const [priority, r] of next) {
+      if (mirrored.has(priority)) continue;
+      await done(engine.addRule({ ...at, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }));
+      mirrored.set(priority, entry({ ...r }));
+    }
+  };
   const counts = { rateLimited: 0 };
   let busyUntil = 0;
   const counted = async (op: () => Promise<void>) => {
@@ -164,17 +201,14 @@ export async function simPipeline(opts: {
               ctx.project === undefined || e.owner === ctx.project ? e.rule : e.stub,
             ),
           }),
-          addRule: async (r, id) => {
-            await counted(() => adapter.addRule(r, id));
-            current().set(r.priority, entry({ ...r }));
-          },
-          patchRule: async (p, r, id) => {
-            await counted(() => adapter.patchRule(p, r, id));
-            current().set(p, entry({ ...r, priority: p }));
-          },
-          removeRule: async (p, id) => {
-            await counted(() => adapter.removeRule(p, id));
-            current().delete(p);
+          // One patch, counted as one write; its effect reaches the engine as the rule-level difference between the
+          // mirror and the new list (rules kept are the mirror's own objects or stubs), so a 10,000-rule list is not
+          // converted and validated whole at every event.
+          patchPolicy: async (rules, _fingerprint, id) => {
+            await counted(async () => {
+              spendQuota();
+              await applyDiff(rules, id);
+            });
           },
         }
       : adapter;

@@ -107,7 +107,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
           ...(f.reason === 'resourceNotReady'
             ? { message: `The resource 'projects/${HOST}/global/firewallPolicies/${POLICY}' is not ready` }
             : {}),
-          ...(f.writesOnly ? { methods: ['addRule', 'patchRule', 'removeRule'] } : {}),
+          ...(f.writesOnly ? { methods: ['addRule', 'patchRule', 'removeRule', 'patch'] } : {}),
         });
         return;
       case 'operation':

@@ -139,9 +139,7 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
   };
   const port: FirewallPolicyPort = {
     getPolicy: async () => ({ rules: s.rules }),
-    addRule: refuse,
-    patchRule: refuse,
-    removeRule: refuse,
+    patchPolicy: refuse,
   };
   return { port, hostProject: s.hostProject };
 }
@@ -161,9 +159,7 @@ export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, c
       policyRefKey(p.region ? { name: p.policy, region: p.region } : { name: p.policy }),
       {
         getPolicy: async () => ({ rules: p.rules, ruleTupleCount: p.ruleTupleCount }),
-        addRule: refuse,
-        patchRule: refuse,
-        removeRule: refuse,
+        patchPolicy: refuse,
       } satisfies FirewallPolicyPort,
     ]),
   );

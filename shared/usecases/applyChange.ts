@@ -2,17 +2,18 @@
  * The apply-change use case: one egress-change event → the project's owned rules made equal to its manifest.
  * Shared by the applier function and the CLI (replay, drift --fix). The recipe:
  *
- *   re-check the entries and compile the desired rules (planEvent.ts) → read the policy once → the write planner
- *   (core/firewall/writePlan.ts: stale-event guard, plan, priorities, order, replacements, request ids) → execute
- *   that list (each write waited on, transient failures retried) → status event. `replay` and `drift --repair`
- *   predict their writes with the same planner.
+ *   re-check the entries and compile the desired rules (planEvent.ts) → read the placement's policies → the write
+ *   planner (core/firewall/writePlan.ts, placedWrites.ts: stale-event guard, plan, priorities, the policy's complete
+ *   new rule list, request id) → one fingerprinted patch per policy changed (a move: the new policy first, then the
+ *   old), each waited on, transient failures retried → status event. `replay` and `drift --repair` predict their
+ *   writes with the same planner.
  *
  * Failure policy: transient API errors are retried in-process (retry.ts) and then rethrown as RetryLaterError, so
  * Pub/Sub redelivers; permanent ones are logged at ERROR with the plan, reported as `apply-failed`, and acknowledged
  * (returning normally). A change that cannot fit the policy's quotas (core/capacity/headroom.ts) is `apply-failed`
- * with reason `capacity` before any write; a revocation over the rate guard is `held` before that check. A write that
- * fails because the policy changed under us (a concurrent writer took the priority, or removed the rule) is not an
- * error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
+ * with reason `capacity` before any write; a revocation over the rate guard is `held` before that check. A patch refused
+ * because the policy changed since our read (412 conditionNotMet: its fingerprint moved) is not an error: we re-read
+ * and re-plan, a few rounds at most, then ask for a redelivery. See docs/applier.md.
  */
 import { isManifestObject, normalizePrefix, projectKeyOf } from '../core/bucket/layout';
 import { checkHeadroom, headroomMessage } from '../core/capacity/headroom';
@@ -23,17 +24,16 @@ import {
   deterministicRequestId,
   isRevocation,
   isTombstone,
-  type PlacedWrite,
   PlacementError,
+  type PolicyPatch,
   type PolicyState,
   PriorityBandFullError,
   planPlacedWrites,
   recentRevocations,
-  ruleContent,
   summarizePlan,
   targetPolicy,
 } from '../core/firewall';
-import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
+import type { Plan, PlanSummary } from '../core/firewall/types';
 import { WorkloadError } from '../core/firewall/workloads';
 import { type PolicyRef, policyRefKey, sameRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -59,7 +59,7 @@ export { RetryLaterError };
 /** `ce-source` of the status events the applier publishes. */
 export const APPLIER_SOURCE = '//infrastream-egress/applier';
 
-/** Re-read-and-re-plan rounds after a write lost a race with a concurrent writer, before asking for a redelivery. */
+/** Re-read-and-re-plan rounds after a patch was refused for a stale fingerprint (412), before asking for a redelivery. */
 export const MAX_CONFLICT_ROUNDS = 4;
 
 /** What `applyChange` needs; everything with side effects is a port. */
@@ -116,9 +116,6 @@ function planNames(plan: Plan): Record<string, string[]> {
     delete: plan.delete.map((r) => `${r.ruleName}@${r.priority}`),
   };
 }
-
-const sameAt = (a: ObservedRule | undefined, b: ObservedRule | undefined): boolean =>
-  a === b || (!!a && !!b && a.description === b.description && ruleContent(a) === ruleContent(b));
 
 /** Applies one decoded egress-change event. Throws RetryLaterError for transient failures (redeliver). */
 export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Promise<ApplyOutcome> {
@@ -229,12 +226,10 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
         log('WARNING', held, { plan: summarizePlan(plan) });
         return await finish('held', { reason: held });
       }
-      // Headroom before the first write: a change that cannot fit the policy's quotas writes nothing (capacity).
-      // Headroom before the first write, in each policy written: a change that does not fit writes nothing.
-      for (const st of states) {
-        const mine = planned.writes.filter((w) => sameRef(w.policy, st.ref));
-        if (mine.length === 0) continue;
-        const room = checkHeadroom(st.snapshot, mine, deps.policy.capacity, st.ref.region ? 'regional' : 'global');
+      // Headroom before the first write, on each policy's new rule list: a change that does not fit writes nothing.
+      for (const w of planned.writes) {
+        const st = states.find((s) => sameRef(s.ref, w.policy))!;
+        const room = checkHeadroom(st.snapshot, w.rules, deps.policy.capacity, st.ref.region ? 'regional' : 'global');
         if (!room.fits)
           throw new PermanentError(
             headroomMessage(room, refs.length > 1 ? policyRefKey(st.ref) : undefined),
@@ -244,10 +239,11 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
       log('INFO', 'applying plan', {
         plan: summarizePlan(plan),
         rules: planNames(plan),
+        writes: planned.writes.map(describeWrite),
         round,
         ...(refs.length > 1 ? { policy: policyRefKey(target), movedFrom: planned.movedFrom.map(policyRefKey) } : {}),
       });
-      const conflict = await execute(deps, fleet, event, states, planned.writes, counters, read, log);
+      const conflict = await execute(deps, fleet, planned.writes, counters, read, log);
       if (!conflict) break;
       if (round >= MAX_CONFLICT_ROUNDS)
         throw new RetryLaterError(`the policy kept changing during ${round} apply rounds`, undefined);
@@ -322,69 +318,52 @@ function holdReason(
 }
 
 /**
- * Executes the planned writes (writePlan.ts) against `snapshot`'s state. Returns undefined when every write succeeded,
- * or a fresh snapshot when a write failed because the policy changed under us (re-plan from it). Throws RetryLaterError
- * when transient failures outlast the retries, the original error when a write is refused for good.
+ * Sends the planned patches (writePlan.ts), in order, each waited on. Returns undefined when every patch succeeded, or
+ * a fresh read when one was refused because the policy changed since the read it was planned from (412
+ * conditionNotMet: re-plan from it). Throws RetryLaterError when transient failures outlast the retries, the original
+ * error when a patch is refused for good.
  *
- * A failure at any point leaves the old allowances plus part of the new ones, never less than the intersection of old
- * and new (the planner's order), and every rule written carries this generation, so a redelivery (not stale: equal
- * generation) finishes the job.
+ * Each patch is atomic (Google rolls the whole list back on any error), so a crash at any point leaves each policy
+ * with its old or its new rules. A move patches the new policy before the old one: in between the project is allowed
+ * in both, never in neither; the redelivery (not stale: equal generation) finishes the job.
  */
 async function execute(
   deps: ApplyDeps,
   fleet: FirewallPolicies,
-  event: EgressChangeEvent,
-  states: readonly PolicyState[],
-  writes: readonly PlacedWrite[],
+  writes: readonly PolicyPatch[],
   counters: { writes: number },
   read: () => Promise<PolicyState[]>,
   log: (sev: Parameters<Logger['log']>[0], msg: string, fields?: Record<string, unknown>) => void,
 ): Promise<PolicyState[] | undefined> {
-  const project = event.data.project.name;
-  const at = (s: readonly PolicyState[], w: PlacedWrite) =>
-    s.find((st) => sameRef(st.ref, w.policy))?.snapshot.rules.find((r) => r.priority === w.priority);
-  const run = (w: PlacedWrite, rid: string): Promise<void> => {
-    const port = fleet.forPolicy(w.policy);
-    return w.verb === 'add'
-      ? port.addRule(w.rule, rid)
-      : w.verb === 'patch'
-        ? port.patchRule(w.priority, w.rule, rid)
-        : port.removeRule(w.priority, rid);
-  };
   for (const w of writes) {
     const what = describeWrite(w);
+    const port = fleet.forPolicy(w.policy);
     // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
     let failedOps = 0;
     try {
-      await withRetry(() => run(w, failedOps ? deterministicRequestId(w.requestId, 'retry', failedOps) : w.requestId), {
-        ...deps.retry,
-        clock: deps.clock,
-        onRetry: (err, attempt, delayMs) => {
-          if (err instanceof OperationFailedError) failedOps++;
-          deps.logger.log('WARNING', `${what} failed, retrying`, {
-            eventId: event.id,
-            project,
-            error: String(err),
-            attempt,
-            delayMs,
-          });
+      await withRetry(
+        () =>
+          port.patchPolicy(
+            w.rules,
+            w.fingerprint,
+            failedOps ? deterministicRequestId(w.requestId, 'retry', failedOps) : w.requestId,
+          ),
+        {
+          ...deps.retry,
+          clock: deps.clock,
+          onRetry: (err, attempt, delayMs) => {
+            if (err instanceof OperationFailedError) failedOps++;
+            log('WARNING', `${what} failed, retrying`, { error: String(err), attempt, delayMs });
+          },
         },
-      });
+      );
       counters.writes++;
     } catch (err) {
       if (isTransient(err)) throw new RetryLaterError(`${what}: ${(err as Error).message}`, err);
-      // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
-      // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
-      // definition, wherever the change landed; so is a refusal about the slot itself (taken, or holding no rule),
-      // even when the read does not show it yet (another writer's operation still in flight): re-read and re-plan,
-      // then ask for a redelivery if it persists.
-      const fresh = await read();
-      const race = err instanceof FirewallApiError && err.slotRace;
-      if (race || !sameAt(at(states, w), at(fresh, w))) {
-        log('NOTICE', `${what} raced with another writer`, { error: String(err) });
-        return fresh;
-      }
-      throw err;
+      if (!(err instanceof FirewallApiError && err.precondition)) throw err;
+      // The fingerprint moved: another writer changed the policy since our read. Nothing of ours was applied.
+      log('NOTICE', `${what} raced with another writer`, { error: String(err) });
+      return await read();
     }
   }
   return undefined;

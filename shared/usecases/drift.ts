@@ -27,7 +27,7 @@ import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { policyPath, uncoveredRegions } from './capacity';
 import type { Pacer } from './pacer';
-import { predictPlacedWrites, predictWrites, revokesAccess } from './planEvent';
+import { predictWrites, revokesAccess } from './planEvent';
 import { revocationEvent } from './release';
 import {
   elsewhere,
@@ -248,7 +248,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   };
   const byKey = new Map(valid.map((m) => [m.project!.name, m]));
 
-  const taken = new Set(snapshot.rules.map((r) => r.priority));
+  const states = reads.map((r) => ({ ref: r.ref, snapshot: r.snap }));
   const owned = groupOwnedRules(snapshot.rules);
   /** The event a repair publishes for `p` (undefined when a human must act) and what the applier will write for it. */
   const repairEvent = (p: ProjectDrift): { ev: EgressChangeEvent; forecast: DriftRepairEvent } | undefined => {
@@ -266,16 +266,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
             generation: p.appliedGeneration ?? '0',
             time,
           });
-    const view = { owned: owned.get(p.project) ?? [], fingerprint: snapshot.fingerprint, taken };
-    const prediction = regional
-      ? predictPlacedWrites(
-          ev,
-          reads.map((r) => ({ ref: r.ref, snapshot: r.snap })),
-          deps.policy,
-          deps.hostProject,
-          known.workloads.get(p.project),
-        )
-      : predictWrites(ev, view, deps.policy, deps.hostProject, known.workloads.get(p.project));
+    const prediction = predictWrites(ev, states, deps.policy, deps.hostProject, known.workloads.get(p.project));
     const { writes, ...note } = predictionSummary(prediction);
     return {
       ev,

@@ -12,10 +12,8 @@ import {
   isTombstone,
   PlacementError,
   type PolicyState,
-  type PolicyView,
   PriorityBandFullError,
   planPlacedWrites,
-  planWrites,
   targetPolicy,
   type WritePlan,
 } from '../core/firewall';
@@ -90,26 +88,6 @@ export function desiredForEvent(
 /** The applier's answer to `event` over `view`, for a prediction: its writes, or why it writes nothing. */
 export type WritePrediction = WritePlan | { failed: string; reason: string };
 
-/**
- * What the applier will do with `event` if it reads the policy as `view`: the same recheck, compile and planner.
- * A permanent failure (bad entries, a full priority band) predicts no writes and says why.
- */
-export function predictWrites(
-  event: EgressChangeEvent,
-  view: PolicyView,
-  policy: PlatformPolicy,
-  hostProject?: string,
-  workloads?: Workloads,
-): WritePrediction {
-  try {
-    return planWrites(event, desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {}), view, policy);
-  } catch (err) {
-    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
-    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
-    throw err;
-  }
-}
-
 /** Every policy of the placement, read once each, in placement order. */
 export async function readPolicies(policies: FirewallPolicies): Promise<PolicyState[]> {
   const states: PolicyState[] = [];
@@ -118,11 +96,11 @@ export async function readPolicies(policies: FirewallPolicies): Promise<PolicySt
 }
 
 /**
- * The prediction over every policy of the placement (regional placement, core/firewall/placedWrites.ts): the
- * project's policy, its writes there, and the removals of its rules from the others (a move). One state: exactly
- * `predictWrites` over it.
+ * What the applier will do with `event` if it reads the placement's policies as `states` (core/firewall/placedWrites.ts):
+ * the same recheck, compile and planner: the project's policy, its patch there, and the patches removing its rules
+ * from the others (a move). A permanent failure (bad entries, a full priority band) predicts no writes and says why.
  */
-export function predictPlacedWrites(
+export function predictWrites(
   event: EgressChangeEvent,
   states: readonly PolicyState[],
   policy: PlatformPolicy,

@@ -26,7 +26,7 @@ import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import type { Pacer } from './pacer';
-import { predictPlacedWrites, readPolicies, revokesAccess, type WritePrediction } from './planEvent';
+import { predictWrites, readPolicies, revokesAccess, type WritePrediction } from './planEvent';
 import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The watched prefix when a run reads another one (normalised), else undefined. */
@@ -337,7 +337,7 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     const failure = known.errors.get(m.project.name);
     const prediction = failure
       ? { failed: failure.message, reason: failure.reason }
-      : predictPlacedWrites(ev, states, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
+      : predictWrites(ev, states, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
     if (revokesAccess(ev, prediction)) revoking.push(m.project.name);
     if ('failed' in prediction && prediction.reason === 'compile-failed') {
       items.push({ ...base, status: 'invalid', error: prediction.failed });

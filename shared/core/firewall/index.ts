@@ -10,5 +10,4 @@ export * from './render';
 export * from './requestId';
 export * from './tombstone';
 export type * from './types';
-export * from './writeOrder';
 export * from './writePlan';

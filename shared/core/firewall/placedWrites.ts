@@ -1,10 +1,9 @@
 /**
- * The write planner over the policies of a placement (core/policy/placement.ts): the project's rules are planned in
- * its TARGET policy with the one write planner (writePlan.ts), and every owned rule of the project found in ANOTHER
- * policy of the placement (placement switched, or `spec.region` changed) is removed after them: a move is "create in
- * the new policy, then remove from the old" (adds before removes), so the project never has less than before. Pure.
- *
- * With one policy (global placement) this is exactly `planWrites` over it: same writes, same request ids.
+ * The write planner over the policies of a placement (core/policy/placement.ts; global placement is the one-policy
+ * placement): the project's rules are planned in its TARGET policy with the one write planner (writePlan.ts), and
+ * every owned rule of the project found in ANOTHER policy (placement switched, or `spec.region` changed) is removed by
+ * a second patch of that policy, sent after the first: a move patches the new policy first, then the old, so the
+ * project never has less than before. At most one patch per policy. Pure.
  */
 import type { EgressChangeEvent } from '../events/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from '../policy/placement';
@@ -12,20 +11,16 @@ import type { PlatformPolicy } from '../policy/types';
 import { ownedRules, staleEventReason } from './plan';
 import { deterministicRequestId, readKey } from './requestId';
 import type { ObservedRule } from './types';
-import { isRevocation, type PlannedWrite, planWrites, policyView, type WritePlan } from './writePlan';
+import { EMPTY_PLAN, isRevocation, type PolicyPatch, patchFor, planWrites, type WritePlan } from './writePlan';
 
 /** One policy of the placement as one read saw it. */
 export interface PolicyState {
   ref: PolicyRef;
-  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string };
+  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined };
 }
 
-/** A write and the policy it goes to. */
-export type PlacedWrite = PlannedWrite & { policy: PolicyRef };
-
-/** What the applier does with an event over several policies. */
-export interface PlacedWritePlan extends Omit<WritePlan, 'writes'> {
-  writes: PlacedWrite[];
+/** What the applier does with an event over the policies of its placement. */
+export interface PlacedWritePlan extends WritePlan {
   /** The policy that holds the project's rules after the writes. */
   target: PolicyRef;
   /** The other policies the project's rules are removed from (a move), in placement order. */
@@ -60,7 +55,7 @@ export function targetPolicy(
   return states.find((s) => ownedRules(s.snapshot.rules, project.name).length > 0)?.ref ?? global;
 }
 
-/** The writes for `event` over every policy of the placement (`states[0]` is the global policy). */
+/** The patches for `event` over every policy of the placement (`states[0]` is the global policy). */
 export function planPlacedWrites(
   event: EgressChangeEvent,
   desired: Parameters<typeof planWrites>[1],
@@ -73,10 +68,10 @@ export function planPlacedWrites(
   if (!targetState) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
   const others = states
     .filter((s) => s !== targetState)
-    .map((s) => ({ ref: s.ref, view: policyView(s.snapshot, project) }))
-    .filter((o) => o.view.owned.length > 0);
+    .map((s) => ({ state: s, owned: ownedRules(s.snapshot.rules, project) }))
+    .filter((o) => o.owned.length > 0);
   // The stale-event guard reads the project's rules wherever they are (a half-done move leaves them in two policies).
-  const allOwned = [...others.flatMap((o) => o.view.owned), ...policyView(targetState.snapshot, project).owned];
+  const allOwned = [...others.flatMap((o) => o.owned), ...ownedRules(targetState.snapshot.rules, project)];
   const skip =
     others.length === 0
       ? null
@@ -86,33 +81,22 @@ export function planPlacedWrites(
           revocation: isRevocation(event),
           supersedes: event.data.supersedes?.generation,
         });
-  const planned = skip ? undefined : planWrites(event, desired, policyView(targetState.snapshot, project), policy);
+  const planned = skip ? undefined : planWrites(event, desired, target, targetState.snapshot, policy);
   if (!planned || planned.skip) {
-    const base = planned ?? {
-      skip,
-      plan: { create: [], update: [], delete: [], unchanged: 0 },
-      writes: [],
-      appliedGeneration: null,
-    };
+    const base = planned ?? { skip, plan: EMPTY_PLAN, writes: [], appliedGeneration: null };
     return { ...base, writes: [], target, movedFrom: [] };
   }
-  const removes: PlacedWrite[] = others.flatMap((o) => {
-    const key = readKey(o.view.fingerprint, o.view.owned);
-    return o.view.owned.map(
-      (r): PlacedWrite => ({
-        verb: 'remove',
-        priority: r.priority,
-        ruleName: r.ruleName,
-        requestId: deterministicRequestId(event.id, key, 'remove', r.ruleName, r.priority, policyRefKey(o.ref)),
-        policy: o.ref,
-      }),
-    );
+  const removals = others.map((o): PolicyPatch => {
+    const key = readKey(o.state.snapshot.fingerprint, o.owned);
+    const requestId = deterministicRequestId(event.id, key, 'patch', policyRefKey(o.state.ref));
+    const plan = { create: [], update: [], delete: o.owned };
+    return patchFor(o.state.ref, o.state.snapshot, plan, [], requestId)!;
   });
   return {
     ...planned,
-    plan: { ...planned.plan, delete: [...planned.plan.delete, ...others.flatMap((o) => o.view.owned)] },
-    writes: [...planned.writes.map((w): PlacedWrite => ({ ...w, policy: target })), ...removes],
+    plan: { ...planned.plan, delete: [...planned.plan.delete, ...others.flatMap((o) => o.owned)] },
+    writes: [...planned.writes, ...removals],
     target,
-    movedFrom: others.map((o) => o.ref),
+    movedFrom: others.map((o) => o.state.ref),
   };
 }

@@ -10,18 +10,11 @@ import { WARM_UP_BUCKET, WARM_UP_ENV, WARM_UP_MANIFEST, WARM_UP_OBJECT } from '.
 
 /** A policy held in memory: the writes land, so the applier's own reads see them. */
 function memoryFirewall(): FirewallPolicyPort {
-  const rules: ObservedRule[] = [];
-  const at = (priority: number) => rules.findIndex((r) => r.priority === priority);
+  let rules: ObservedRule[] = [];
   return {
     getPolicy: async () => ({ rules: rules.map((r) => ({ ...r })) }),
-    addRule: async (rule) => {
-      rules.push({ ...rule });
-    },
-    patchRule: async (priority, rule) => {
-      rules.splice(at(priority), 1, { ...rule, priority });
-    },
-    removeRule: async (priority) => {
-      rules.splice(at(priority), 1);
+    patchPolicy: async (next) => {
+      rules = next.map((r) => ({ ...r }));
     },
   };
 }
