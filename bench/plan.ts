@@ -15,6 +15,7 @@ import { allocatePriorities, compileProject, planMany } from '../shared/core/fir
 import type { DesiredRule, ObservedRule } from '../shared/core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
+import { singlePolicy } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import { applyChange } from '../shared/usecases/applyChange';
 
@@ -125,12 +126,14 @@ export async function benchPlan(): Promise<string[]> {
   });
   engine.createPolicy('host', 'egress', { rules: current.slice(0, 150) });
   const deps = {
-    firewall: computeFirewall({
-      project: 'host',
-      policy: 'egress',
-      policies: new FakeNetworkFirewallPoliciesClient(engine),
-      operations: new FakeGlobalOperationsClient(engine),
-    }),
+    policies: singlePolicy(
+      computeFirewall({
+        project: 'host',
+        policy: 'egress',
+        policies: new FakeNetworkFirewallPoliciesClient(engine),
+        operations: new FakeGlobalOperationsClient(engine),
+      }),
+    ),
     policy,
     logger: nullLogger,
     clock: { now: () => Date.now(), sleep: async () => undefined },

@@ -21,7 +21,7 @@ import { DEFAULT_POLICY } from '../shared/core/policy/defaults';
 import type { PlatformPolicy } from '../shared/core/policy/types';
 import type { Clock } from '../shared/ports/clock';
 import { virtualClock } from '../shared/ports/clock';
-import { FirewallApiError, type FirewallPolicyPort } from '../shared/ports/firewall';
+import { FirewallApiError, type FirewallPolicyPort, singlePolicy } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
 import type { SubnetSource } from '../shared/ports/workloads';
@@ -244,7 +244,7 @@ export async function simPipeline(opts: {
       outcomes.push(
         await handleEgressMessage(
           {
-            firewall: port,
+            policies: singlePolicy(port, SIM_POLICY),
             policy,
             workloads,
             logger: nullLogger,

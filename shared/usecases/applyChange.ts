@@ -39,14 +39,7 @@ import { type PolicyRef, policyRefKey, sameRef } from '../core/policy/placement'
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import { isTransient, RetryLaterError } from '../ports/errors';
-import {
-  FirewallApiError,
-  type FirewallPolicies,
-  type FirewallPolicyPort,
-  OperationFailedError,
-  type PolicySnapshot,
-  singlePolicy,
-} from '../ports/firewall';
+import { FirewallApiError, type FirewallPolicies, OperationFailedError, type PolicySnapshot } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import { desiredForEvent, PermanentError } from './planEvent';
@@ -64,13 +57,12 @@ export const MAX_CONFLICT_ROUNDS = 4;
 
 /** What `applyChange` needs; everything with side effects is a port. */
 export interface ApplyDeps {
-  /** The global policy's port (under global placement, the one policy). */
-  firewall: FirewallPolicyPort;
   /**
-   * Every policy of the placement (regional placement: the global one and each region's, core/policy/placement.ts);
-   * absent: `firewall` alone. Each event reads them all and writes into the project's policy (moves included).
+   * The policies of the placement (core/policy/placement.ts): global placement is the one-policy placement
+   * (`singlePolicy`), regional adds each region's. Each event reads them all and patches the project's policy (and,
+   * for a move, the one it leaves).
    */
-  policies?: FirewallPolicies;
+  policies: FirewallPolicies;
   /** Publishes the outcome to `statusTopic` when both are set. */
   publisher?: EventPublisher;
   statusTopic?: string;
@@ -166,7 +158,7 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     }
   };
 
-  const fleet = deps.policies ?? singlePolicy(deps.firewall);
+  const fleet = deps.policies;
   const refs = fleet.list();
   const readOne = async (ref: PolicyRef): Promise<PolicySnapshot> => {
     try {

@@ -4,7 +4,7 @@ import { encodeEvent, makeEgressChange } from '../../core/events/codec';
 import type { ObservedRule } from '../../core/firewall/types';
 import type { SubnetRanges } from '../../core/firewall/workloads';
 import { validateManifest } from '../../core/manifest';
-import type { FirewallPolicyPort } from '../../ports/firewall';
+import { type FirewallPolicyPort, singlePolicy } from '../../ports/firewall';
 import { composeApplier } from '../applier';
 import { WARM_UP_BUCKET, WARM_UP_ENV, WARM_UP_MANIFEST, WARM_UP_OBJECT } from './example';
 
@@ -45,7 +45,7 @@ export async function warmUpApplier(): Promise<void> {
   const outcome = await handleEgressMessage(
     {
       ...applier,
-      firewall: memoryFirewall(),
+      policies: singlePolicy(memoryFirewall()),
       publisher: memoryPublisher(),
       logger: memoryLogger(),
       workloads: { subnets: { listSubnets: async () => [SUBNET] } },

@@ -17,7 +17,7 @@ import { makeEgressChange } from '../../../shared/core/events/codec';
 import type { ChangeReason } from '../../../shared/core/events/types';
 import { parseMarker } from '../../../shared/core/firewall';
 import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
-import type { FirewallPolicyPort } from '../../../shared/ports/firewall';
+import { type FirewallPolicyPort, singlePolicy } from '../../../shared/ports/firewall';
 import { type ApplyDeps, applyChange, RetryLaterError } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../../unit/firewall/testPolicy';
 import { fakeClock } from '../../unit/usecases/applyHarness';
@@ -113,7 +113,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     engine.setCapacity({ attributesPerPolicy: 20000 });
     engine.resetCounters();
     deps = {
-      firewall: t.port(FP),
+      policies: singlePolicy(t.port(FP), FP),
       policy: testPolicy(),
       logger: { log: () => undefined },
       clock: fakeClock(),

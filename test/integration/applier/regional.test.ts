@@ -71,18 +71,14 @@ beforeEach(() => {
 function deps(policy: PlatformPolicy): ApplyDeps {
   const firewall = computeFirewall({ project: HOST, policy: fw, ...clients });
   return {
-    firewall,
-    ...(policy.firewall.placement === 'regional'
-      ? {
-          policies: computePolicies({
-            hostProject: HOST,
-            policy: fw,
-            placement: policy.firewall,
-            global: firewall,
-            regional: () => regionalClients,
-          }),
-        }
-      : {}),
+    // global placement is the one-policy placement
+    policies: computePolicies({
+      hostProject: HOST,
+      policy: fw,
+      placement: policy.firewall,
+      global: firewall,
+      regional: () => regionalClients,
+    }),
     policy,
     logger: nullLogger,
     clock: fakeClock(),

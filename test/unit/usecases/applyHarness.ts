@@ -4,7 +4,7 @@ import type { ChangeReason, EgressChangeEvent, PubSubMessage } from '../../../sh
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { virtualClock } from '../../../shared/ports/clock';
-import type { FirewallPolicyPort, PolicySnapshot } from '../../../shared/ports/firewall';
+import { type FirewallPolicyPort, type PolicySnapshot, singlePolicy } from '../../../shared/ports/firewall';
 import type { LogSeverity } from '../../../shared/ports/logger';
 import type { ApplyDeps } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../firewall/testPolicy';
@@ -87,7 +87,7 @@ export function harness(seed: ObservedRule[] = []) {
   const logs: { severity: LogSeverity; message: string; fields: Record<string, unknown> }[] = [];
   const clock = fakeClock();
   const deps: ApplyDeps = {
-    firewall,
+    policies: singlePolicy(firewall),
     publisher: {
       publish: async (_topic, m) => {
         published.push(m);

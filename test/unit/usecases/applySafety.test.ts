@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { compileProject, ownedRules } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import type { PolicySnapshot } from '../../../shared/ports/firewall';
+import { type PolicySnapshot, singlePolicy } from '../../../shared/ports/firewall';
 import { applyChange } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../firewall/testPolicy';
 import { change, harness, MemoryFirewall, pg } from './applyHarness';
@@ -144,15 +144,16 @@ describe('the write path keeps what it does not own, and is all-or-nothing', () 
         // the new rule set: the same change applied without a crash (and the same race)
         const clean = harness([]);
         clean.deps.policy = policy;
-        clean.deps.firewall = new CrashingFirewall(seed, -1, false, p.raceAt);
+        const cleanFw = new CrashingFirewall(seed, -1, false, p.raceAt);
+        clean.deps.policies = singlePolicy(cleanFw);
         await applyChange(clean.deps, ev);
-        const after = asSet((clean.deps.firewall as MemoryFirewall).list());
+        const after = asSet(cleanFw.list());
         const before = asSet(seed);
 
         const h = harness([]);
         h.deps.policy = policy;
         const fw = new CrashingFirewall(seed, p.at, p.afterEffect, p.raceAt);
-        h.deps.firewall = fw;
+        h.deps.policies = singlePolicy(fw);
         const crashed = await applyChange(h.deps, ev).then(
           () => false,
           (err: Error) => err.message === 'crash',
@@ -165,7 +166,7 @@ describe('the write path keeps what it does not own, and is all-or-nothing', () 
           // the redelivery (same event) finishes the job
           const redelivered = harness([]);
           redelivered.deps.policy = policy;
-          redelivered.deps.firewall = fw;
+          redelivered.deps.policies = singlePolicy(fw);
           fw.calls_ = -1000;
           await applyChange(redelivered.deps, ev);
           expect(racer(asSet(fw.list()))).toEqual(racer(after));
