@@ -3,7 +3,7 @@
  * or the live policy) → the plan. Only the projects named by the manifests are planned; other projects' rules and
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
-import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany, planManyPlaced } from '../core/firewall';
+import { CompileError, desiredRules, groupOwnedRules, isTombstone, planManyPlaced } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
@@ -80,8 +80,8 @@ export function desiredByProject(
  * owned rules in any other policy deleted, so a move shows as the creates in one policy and the deletes in the other.
  */
 function placedPlan(input: PlanInput, current: CurrentRules, desired: ReadonlyMap<string, DesiredRule[]>): Plan {
-  const policies = current.byPolicy;
-  if (!policies || policies.length < 2) return planMany(current.rules, desired);
+  // Global placement is the one-policy placement: the rules read, as the global policy.
+  const policies = current.byPolicy ?? [{ ref: { name: current.source }, rules: current.rules }];
   const base = policies[0]!.ref.name;
   const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
   return planManyPlaced(
