@@ -113,6 +113,8 @@ export interface DriftRepairEvent {
   reason: 'replay' | 'delete';
   eventId: string;
   expectedWrites: number;
+  /** The applier's patches for it, with what each changes. */
+  patches?: string[];
   /** The applier will skip the event (the stale-event guard): why. */
   skipped?: string;
   /** The applier will refuse the event for good (`reason: message`). */

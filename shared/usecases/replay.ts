@@ -16,6 +16,7 @@ import type { PolicyState } from '../core/firewall/placedWrites';
 import { groupOwnedRules, supersededGeneration } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
 import type { WorkloadError, Workloads } from '../core/firewall/workloads';
+import { describeWrite } from '../core/firewall/writePlan';
 import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { PlatformPolicy } from '../core/policy/types';
@@ -164,10 +165,19 @@ export function replayEventOver(
   return replayEvent(bucket, m, time, supersededGeneration(owned, m.object, m.spellings, opts));
 }
 
-/** The expected writes of a prediction, and why the applier will write nothing when it will skip or refuse. */
-export function predictionSummary(p: WritePrediction): { writes: number; skipped?: string; willFail?: string } {
+/**
+ * The expected writes of a prediction (one patch per policy changed, with what each changes), and why the applier
+ * will write nothing when it will skip or refuse.
+ */
+export function predictionSummary(p: WritePrediction): {
+  writes: number;
+  patches?: string[];
+  skipped?: string;
+  willFail?: string;
+} {
   if ('failed' in p) return { writes: 0, willFail: `${p.reason}: ${p.failed}` };
-  return p.skip ? { writes: 0, skipped: p.skip } : { writes: p.writes.length };
+  if (p.skip) return { writes: 0, skipped: p.skip };
+  return p.writes.length ? { writes: p.writes.length, patches: p.writes.map(describeWrite) } : { writes: 0 };
 }
 
 /** Progress of a long run, for the CLI's bar or periodic lines. */
@@ -263,6 +273,8 @@ export interface ReplayItem {
   generation?: string;
   status: 'published' | 'would-publish' | 'invalid' | 'no-manifest' | 'failed';
   expectedWrites?: number;
+  /** The applier's patches for it, with what each changes (`patch POLICY: add R@P, remove R@P`). */
+  patches?: string[];
   /** The applier will skip this event (the stale-event guard): why. Expected writes are then 0. */
   skipped?: string;
   /** The applier will refuse this event for good (`reason: message`, e.g. a full priority band): 0 writes. */

@@ -53,7 +53,8 @@ function repairText(r: DriftRepairEvent): string {
     : r.willFail
       ? `; the applier will refuse it: ${r.willFail}`
       : '';
-  return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${why})`;
+  const patches = r.patches ? `: ${r.patches.join('; ')}` : '';
+  return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${patches}${why})`;
 }
 
 /** Registers `drift` on the program. */

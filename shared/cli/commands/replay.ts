@@ -76,7 +76,7 @@ function toText(r: ReplayReport, dryRun: boolean): string {
           : '';
       if (dryRun || why)
         lines.push(
-          `${dryRun ? 'would publish' : 'published'} ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}${why}`,
+          `${dryRun ? 'would publish' : 'published'} ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}${i.patches ? ` (${i.patches.join('; ')})` : ''}${why}`,
         );
     } else lines.push(`${i.status} ${i.project}${i.object ? ` (${i.object})` : ''}: ${i.error ?? ''}`);
   }
