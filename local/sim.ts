@@ -149,29 +149,49 @@ export async function simPipeline(opts: {
     mirror ??= new Map(engine.rules(SIM_HOST, SIM_POLICY).map((r) => [r.priority!, entry(fromApiRule(r))]));
     return mirror;
   };
-  const applyDiff = async (rules: readonly ObservedRule[], id: string) => {
-    const mirrored = current();
-    const next = new Map(rules.map((r) => [r.priority, r]));
-    const at = { project: SIM_HOST, firewallPolicy: SIM_POLICY };
-    const done = async (op: Promise<{ name?: string | null }>) =>
-      engine.wait({ project: SIM_HOST, operation: (await op).name ?? '' });
-    let n = 0;
-    const rid = () => deterministicRequestId(id, n++);
-    for (const [priority, e] of [...mirrored]) {
-      const r = next.get(priority);
-      if (r === e.rule || r === e.stub) continue;
-      if (!r) await done(engine.removeRule({ ...at, priority, requestId: rid() }));
-      else
-        await done(
-          engine.patchRule({ ...at, priority, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }),
-        );
-      if (r) mirrored.set(priority, entry({ ...r }));
-      else mirrored.delete(priority);
-    }
-    for (const [priority, r] of next) {
-      if (mirrored.has(priority)) continue;
-      await done(engine.addRule({ ...at, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }));
-      mirrored.set(priority, entry({ ...r }));
+  // The mirror's fingerprint: a patch planned from an older read is refused with 412, as Google does.
+  // The mirror's fingerprint: a patch planned from an older read is refused with 412, and a patch while another one
+  // is being applied with 400 resourceNotReady (transient), as Google does. The mirror changes at once at the end.
+  const version = { n: 1, busy: false };
+  const applyDiff = async (rules: readonly ObservedRule[], fingerprint: string | undefined, id: string) => {
+    if (version.busy)
+      throw new FirewallApiError(`The resource '${SIM_POLICY}' is not ready`, 400, 'resourceNotReady', true);
+    if (fingerprint !== `mirror-${version.n}`)
+      throw new FirewallApiError(
+        'Supplied fingerprint does not match current metadata fingerprint.',
+        412,
+        'conditionNotMet',
+        false,
+      );
+    version.busy = true;
+    try {
+      const mirrored = current();
+      const next = new Map(rules.map((r) => [r.priority, r]));
+      const at = { project: SIM_HOST, firewallPolicy: SIM_POLICY };
+      const done = async (op: Promise<{ name?: string | null }>) =>
+        engine.wait({ project: SIM_HOST, operation: (await op).name ?? '' });
+      let n = 0;
+      const rid = () => deterministicRequestId(id, n++);
+      const changed: [number, ObservedRule | undefined][] = [];
+      for (const [priority, e] of mirrored) {
+        const r = next.get(priority);
+        if (r === e.rule || r === e.stub) continue;
+        const req = { ...at, priority, requestId: rid() };
+        if (!r) await done(engine.removeRule(req));
+        else await done(engine.patchRule({ ...req, firewallPolicyRuleResource: toApiRule(r, priority) }));
+        changed.push([priority, r]);
+      }
+      for (const [priority, r] of next) {
+        if (mirrored.has(priority)) continue;
+        await done(engine.addRule({ ...at, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }));
+        changed.push([priority, r]);
+      }
+      for (const [priority, r] of changed)
+        if (r) mirrored.set(priority, entry({ ...r }));
+        else mirrored.delete(priority);
+      version.n++;
+    } finally {
+      version.busy = false;
     }
   };
   const counts = { rateLimited: 0 };
@@ -200,14 +220,15 @@ export async function simPipeline(opts: {
             rules: [...current().values()].map((e) =>
               ctx.project === undefined || e.owner === ctx.project ? e.rule : e.stub,
             ),
+            fingerprint: `mirror-${version.n}`,
           }),
           // One patch, counted as one write; its effect reaches the engine as the rule-level difference between the
           // mirror and the new list (rules kept are the mirror's own objects or stubs), so a 10,000-rule list is not
           // converted and validated whole at every event.
-          patchPolicy: async (rules, _fingerprint, id) => {
+          patchPolicy: async (rules, fingerprint, id) => {
             await counted(async () => {
               spendQuota();
-              await applyDiff(rules, id);
+              await applyDiff(rules, fingerprint, id);
             });
           },
         }
