@@ -39,10 +39,19 @@ export function checkHeadroom(
   scope: 'global' | 'regional' = 'global',
 ): HeadroomCheck {
   const used = policyUsage(snapshot.rules, settings, snapshot.ruleTupleCount);
-  const before = policyUsage(snapshot.rules, settings);
-  const next = policyUsage(after, settings);
-  const peakA = Math.max(used.attributes, used.attributes + next.attributes - before.attributes);
-  const peakF = Math.max(used.fqdns, next.fqdns);
+  // Only the rules the patch changes are counted again: a kept rule is the very object read.
+  const kept = new Set(after);
+  const read = new Set(snapshot.rules);
+  const gone = policyUsage(
+    snapshot.rules.filter((r) => !kept.has(r)),
+    settings,
+  );
+  const added = policyUsage(
+    after.filter((r) => !read.has(r as (typeof snapshot.rules)[number])),
+    settings,
+  );
+  const peakA = Math.max(used.attributes, used.attributes + added.attributes - gone.attributes);
+  const peakF = Math.max(used.fqdns, used.fqdns + added.fqdns - gone.fqdns);
   const a: Headroom = { used: used.attributes, peak: peakA, limit: settings.attributesPerPolicy };
   const f: Headroom = { used: used.fqdns, peak: peakF, limit: settings.fqdnsPerPolicy };
   const problems: string[] = [];
