@@ -330,15 +330,18 @@ async function execute(
   for (const w of writes) {
     const what = describeWrite(w);
     const port = fleet.forPolicy(w.policy);
-    // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
+    // A failed operation is remembered under its requestId: the retry after one needs a new id, new also across
+    // deliveries (the time of this attempt in it: a redelivery must not walk into the ids an earlier one failed with;
+    // the fingerprint, not the id, keeps a patch from applying twice).
     let failedOps = 0;
+    const startedAt = deps.clock.now();
     try {
       await withRetry(
         () =>
           port.patchPolicy(
             w.rules,
             w.fingerprint,
-            failedOps ? deterministicRequestId(w.requestId, 'retry', failedOps) : w.requestId,
+            failedOps ? deterministicRequestId(w.requestId, 'retry', startedAt, failedOps) : w.requestId,
           ),
         {
           ...deps.retry,
