@@ -13,6 +13,7 @@ import { compileProject } from '../shared/core/firewall/compiler';
 import type { EgressEntry } from '../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey } from '../shared/core/policy/placement';
+import { benchWorkloads } from './subnets';
 
 /** The fleet: projects, the destination catalogue and its Zipf exponent, hostnames per project (fixed seed). */
 export const FLEET = { projects: 5000, catalogue: 20_000, zipf: 1.0, hostnames: [4, 14], seed: 42 } as const;
@@ -52,11 +53,11 @@ function zipf(n: number, s: number, random: () => number): () => number {
 }
 
 /** The synthetic fleet's manifests: Zipf-popular SaaS hostnames, sometimes a /24 and the Google APIs wildcard. */
-export function fleet(): { name: string; entries: EgressEntry[] }[] {
+export function fleet(projects: number = FLEET.projects): { name: string; entries: EgressEntry[] }[] {
   const random = rng(FLEET.seed);
   const draw = zipf(FLEET.catalogue, FLEET.zipf, random);
   const [lo, hi] = FLEET.hostnames;
-  return Array.from({ length: FLEET.projects }, (_, i) => {
+  return Array.from({ length: projects }, (_, i) => {
     const want = lo + Math.floor(random() * (hi - lo + 1));
     const hosts = new Set<number>();
     while (hosts.size < want) hosts.add(draw());
@@ -146,23 +147,17 @@ function placeAndCount(
   return per;
 }
 
-/** A project's one Shared VPC subnet (target mode subnets): one IPv4 primary range, so one source per rule. */
-function subnetOf(name: string, i: number) {
-  const primary = `10.${(i >> 8) & 255}.${i & 255}.0/24`;
-  return { name: `${name}-usc1`, region: 'us-central1', network: 'shared-vpc', primary, secondary: [], ipv6: [] };
-}
-
 /** Runs the estimate; one line per figure. */
-export async function benchCapacity(): Promise<string[]> {
+export async function benchCapacity(size: number = FLEET.projects): Promise<string[]> {
   const q = DEFAULT_POLICY.capacity;
   const policy = { ...DEFAULT_POLICY, firewall: { ...DEFAULT_POLICY.firewall, hostProject: 'host' } };
-  const projects = fleet();
+  const projects = fleet(size);
   const costs = projects.map((p, i) => {
     // Target mode subnets (the default): one IPv4 subnet per project, its primary range the rules' one source.
     const rules = compileProject({ name: p.name, environment: 'production' }, p.entries, {
       policy,
       generation: '1',
-      workloads: { mode: 'subnets', subnets: [subnetOf(p.name, i)] },
+      workloads: benchWorkloads(p.name, i),
     });
     return {
       attributes: rules.reduce((n, r) => n + ruleAttributes(r, q), 0),
@@ -174,7 +169,7 @@ export async function benchCapacity(): Promise<string[]> {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out: string[] = [];
   out.push(
-    `capacity: fleet of ${FLEET.projects} projects, ${FLEET.hostnames[0]}-${FLEET.hostnames[1]} hostnames each from ${FLEET.catalogue} destinations (Zipf s=${FLEET.zipf}); ` +
+    `capacity: fleet of ${size} projects, ${FLEET.hostnames[0]}-${FLEET.hostnames[1]} hostnames each from ${FLEET.catalogue} destinations (Zipf s=${FLEET.zipf}); ` +
       `mean ${mean(costs.map((c) => c.attributes)).toFixed(1)} attributes and ${mean(costs.map((c) => c.fqdns)).toFixed(1)} FQDNs per project`,
   );
   // Global placement, through the same placement code: every project in the one global policy.
@@ -197,8 +192,15 @@ export async function benchCapacity(): Promise<string[]> {
         `placed by core/policy/placement.ts, the global policy holds ${per.get('global/egress')?.projects ?? 0})`,
     );
   }
-  // Shared rules: each of the top-K destinations is one rule for all its users (1 FQDN, all, the target service
-  // accounts together = 3 attributes, as counted); each project keeps its own rules for the rest.
+  // Shared rules: each of the top-K destinations is one rule for all its users (1 FQDN, all, the users' target
+  // service accounts), counted by the one count; each project keeps its own rules for the rest.
+  const perShared = ruleAttributes(
+    {
+      match: { destFqdns: ['shared.example'], layer4Configs: [{ ipProtocol: 'all' }] },
+      targetServiceAccounts: ['u@p.iam.gserviceaccount.com'],
+    },
+    q,
+  );
   const users = new Map<string, number>();
   for (const c of costs) for (const h of c.hosts) users.set(h, (users.get(h) ?? 0) + 1);
   const ranked = [...users].sort((x, y) => y[1] - x[1]).map(([h]) => h);
@@ -211,10 +213,10 @@ export async function benchCapacity(): Promise<string[]> {
       // The project's FQDN rule shrinks by its shared hostnames (and disappears when none is left).
       return { attributes: c.attributes - cut - (own === 0 && cut > 0 ? 2 : 0), fqdns: c.fqdns - cut };
     });
-    const shared = fitInPolicy(tail, attrBudget - 3 * k, q.fqdnsPerPolicy - k);
+    const shared = fitInPolicy(tail, attrBudget - perShared * k, q.fqdnsPerPolicy - k);
     const uses = costs.reduce((n, c) => n + c.hosts.filter((h) => popular.has(h)).length, 0);
     out.push(
-      `capacity: shared rules for the top ${k} destinations (${3 * k} attributes, ${k} FQDNs): ${shared.projects} projects ` +
+      `capacity: shared rules for the top ${k} destinations (${perShared * k} attributes, ${k} FQDNs): ${shared.projects} projects ` +
         `fit one policy (bound by ${shared.binding}); ${((100 * uses) / allUses).toFixed(0)}% of hostname entries in shared rules`,
     );
   }

@@ -14,7 +14,7 @@ import { cloudEventHeaders } from '../local/fakes/gcs';
 import { type LocalStack, REPO_ROOT, startLocalStack } from '../local/stack';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { StatusEvent } from '../shared/core/events/types';
-import { coldStartFigures } from './coldstart';
+import { COLD_ROUNDS, coldStartFigures } from './coldstart';
 
 const PROJECTS = ['bench-alpha', 'bench-beta', 'bench-gamma', 'bench-delta', 'bench-epsilon'];
 const CHANGES = 50;
@@ -54,8 +54,8 @@ async function change(stack: LocalStack, project: string, i: number): Promise<{ 
   return { ms, status };
 }
 
-/** Runs the pipeline figures; resolves with the report lines. */
-export async function benchPipeline(): Promise<string[]> {
+/** Runs the pipeline figures (`changes` measured changes, `coldRounds` paired cold-start rounds); the report lines. */
+export async function benchPipeline(changes = CHANGES, coldRounds = COLD_ROUNDS): Promise<string[]> {
   const stack = await startLocalStack({ mode: 'child' });
   try {
     // Target mode subnets (the default): each bench project gets its own Shared VPC subnet first.
@@ -71,7 +71,7 @@ export async function benchPipeline(): Promise<string[]> {
     // Warm-up: one change per project (cold functions, first rules of each project); not measured.
     for (const [k, p] of PROJECTS.entries()) await change(stack, p, 1000 + k);
     const latencies: number[] = [];
-    for (let i = 0; i < CHANGES; i++) {
+    for (let i = 0; i < changes; i++) {
       const { ms } = await change(stack, PROJECTS[i % PROJECTS.length]!, i);
       latencies.push(ms);
     }
@@ -118,9 +118,10 @@ export async function benchPipeline(): Promise<string[]> {
         storage: storageRequest,
         push: pushRequest,
       },
+      coldRounds,
     );
     return [
-      `pipeline: upload->applied p50 ${f(med(latencies))} ms, p95 ${f(quantile(latencies, 0.95))} ms (${CHANGES} changes, functions in child processes)`,
+      `pipeline: upload->applied p50 ${f(med(latencies))} ms, p95 ${f(quantile(latencies, 0.95))} ms (${changes} changes, functions in child processes)`,
       ...cold,
     ];
   } finally {

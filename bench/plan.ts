@@ -8,8 +8,10 @@ import {
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FirewallPolicyEngine,
+  fakeSubnetworksClient,
 } from '../local/fakes/compute';
-import { computeFirewall } from '../shared/adapters/compute';
+import { computeFirewall, toApiRule } from '../shared/adapters/compute';
+import { computeSubnetSource } from '../shared/adapters/subnets';
 import { makeEgressChange } from '../shared/core/events/codec';
 import { allocatePriorities, compileProject, planMany } from '../shared/core/firewall';
 import type { DesiredRule, ObservedRule } from '../shared/core/firewall/types';
@@ -18,6 +20,7 @@ import { DEFAULT_POLICY } from '../shared/core/policy';
 import { singlePolicy } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import { applyChange } from '../shared/usecases/applyChange';
+import { benchSubnetwork, benchWorkloads } from './subnets';
 
 const VENDORS = ['stripe', 'slack', 'sendgrid', 'twilio', 'datadoghq', 'sentry', 'segment', 'okta', 'github'];
 
@@ -62,11 +65,14 @@ export function timed<I, T>(setup: () => I, fn: (input: I) => T): { ms: number; 
 
 const fmt = (x: number): string => `${x.toFixed(0)} ms`;
 
-/** Runs the measurements; one line per figure. */
-export async function benchPlan(): Promise<string[]> {
+/** Compiles project i (target mode subnets, the default: its one bench subnet is the rules' source). */
+const compile = (i: number, es: EgressEntry[], generation: string, policy = DEFAULT_POLICY) =>
+  compileProject(meta(i), es, { policy, generation, workloads: benchWorkloads(meta(i).name, i) });
+
+/** Runs the measurements over `projects` projects (a multiple of 100); one line per figure. */
+export async function benchPlan(projects = 5000): Promise<string[]> {
   const out: string[] = [];
   const policy = DEFAULT_POLICY;
-  const projects = 5000;
   const how = `median of ${ROUNDS} after ${WARMUP} warm-up`;
 
   // Desired state of every project, then a "current" policy that already holds all of it.
@@ -74,8 +80,7 @@ export async function benchPlan(): Promise<string[]> {
     () => undefined,
     () => {
       const d = new Map<string, DesiredRule[]>();
-      for (let i = 0; i < projects; i++)
-        d.set(meta(i).name, compileProject(meta(i), projectEntries(i), { policy, generation: '1' }));
+      for (let i = 0; i < projects; i++) d.set(meta(i).name, compile(i, projectEntries(i), '1', policy));
       return d;
     },
   );
@@ -108,7 +113,7 @@ export async function benchPlan(): Promise<string[]> {
   for (let i = 0; i < projects; i += 100) {
     const es = projectEntries(i);
     es[0] = { ...es[0]!, value: `new-endpoint.example-${i}.com` };
-    changed.set(meta(i).name, compileProject(meta(i), es, { policy, generation: '2' }));
+    changed.set(meta(i).name, compile(i, es, '2', policy));
   }
   const one = timed(
     () => [fresh(current), freshMap(changed)] as const,
@@ -124,7 +129,8 @@ export async function benchPlan(): Promise<string[]> {
     completion: { afterPolls: 1 },
     capacity: { attributesPerPolicy: 1_000_000, fqdnsPerPolicy: 1_000_000 },
   });
-  engine.createPolicy('host', 'egress', { rules: current.slice(0, 150) });
+  engine.createPolicy('host', 'egress', { rules: current.slice(0, 150).map((r) => toApiRule(r, r.priority)) });
+  engine.directory.putSubnetworks('host', [benchSubnetwork('host', meta(7).name, 7)]);
   const deps = {
     policies: singlePolicy(
       computeFirewall({
@@ -137,6 +143,7 @@ export async function benchPlan(): Promise<string[]> {
     policy,
     logger: nullLogger,
     clock: { now: () => Date.now(), sleep: async () => undefined },
+    workloads: { subnets: computeSubnetSource('host', fakeSubnetworksClient(engine.directory)) },
   };
   const event = (gen: string, es: EgressEntry[]) =>
     makeEgressChange({

@@ -1,12 +1,25 @@
 /**
  * One convergence round of the local pipeline: upload a folder of manifests to the fake bucket with the same upload
  * module as `egress sync` (`syncManifests`), then wait on the status topic for the outcome of every object written or
- * deleted. Used by `npm start` (first round and every watched edit) and by the pipeline bench.
+ * deleted. Used by `npm start` (first round and every watched edit) and by the pipeline bench. Level-triggered
+ * (`agreeAndRepair`): the firewall is compared with the bucket's manifests by the one agreement (core/agreement,
+ * through `runDrift` as `egress drift` runs it), and the projects that disagree are repaired through the pipeline
+ * (their change events re-published, as `egress drift --repair` does) before anything is called converged.
  */
+import { fromApiRule } from '../shared/adapters/compute';
 import { readManifestDir } from '../shared/adapters/manifestDir';
+import { computeSubnetSource } from '../shared/adapters/subnets';
+import { AGREEING } from '../shared/core/agreement';
 import { projectKeyOf } from '../shared/core/bucket/layout';
 import { changeEventId } from '../shared/core/events/codec';
+import { policyRefPath } from '../shared/core/policy/placement';
+import { systemClock } from '../shared/ports/clock';
+import type { FirewallPolicies, FirewallPolicyPort } from '../shared/ports/firewall';
+import type { EventPublisher } from '../shared/ports/publisher';
+import { loadPolicyFile } from '../shared/runtime/policy';
+import { type DriftRepairEvent, type DriftRun, runDrift } from '../shared/usecases/drift';
 import { type SyncReport, syncManifests, toLocalManifests } from '../shared/usecases/sync';
+import { fakeSubnetworksClient } from './fakes/compute/directory';
 import type { Outcome } from './render';
 import type { LocalStack } from './stack';
 
@@ -71,4 +84,73 @@ export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: num
   }
   await awaitOutcomes(stack, outcomes, timeoutMs);
   return { report, outcomes };
+}
+
+/** The fleet's agreement on the stack (the fake's policies, its subnets, the bucket); `repair` publishes repairs. */
+export async function fleetAgreement(stack: LocalStack, repair = false): Promise<DriftRun> {
+  const port = (ref: { name: string; region?: string }): FirewallPolicyPort => {
+    const refuse = async (): Promise<never> => {
+      throw new Error('the agreement check reads only; repairs go through the pipeline');
+    };
+    return {
+      getPolicy: async () => ({ rules: stack.engine.rules(stack.hostProject, ref.name, ref.region).map(fromApiRule) }),
+      patchPolicy: refuse,
+    };
+  };
+  const policies: FirewallPolicies = { list: () => stack.policies, forPolicy: port };
+  const publisher: EventPublisher = {
+    publish: async (topic, m) =>
+      (
+        await stack.pubsub.publishRaw(topic, [
+          { data: m.data, attributes: m.attributes, ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) },
+        ])
+      )[0]!,
+  };
+  return runDrift(
+    {
+      store: stack.store,
+      bucket: stack.bucket,
+      prefix: stack.prefix,
+      firewall: port(stack.policies[0]!),
+      ...(stack.policies.length > 1 ? { policies } : {}),
+      policy: loadPolicyFile(stack.env.EGRESS_POLICY_FILE ?? ''),
+      clock: systemClock,
+      hostProject: stack.hostProject,
+      policyName: policyRefPath(stack.hostProject, stack.policies[0]!),
+      workloads: { subnets: computeSubnetSource(stack.hostProject, fakeSubnetworksClient(stack.engine.directory)) },
+      publisher,
+      changesTopic: stack.topics.changes,
+      watchedPrefix: stack.prefix,
+    },
+    { repair },
+  );
+}
+
+/** The projects whose rules do not agree with their manifest, as `P: STATUS: detail` lines. */
+export function disagreements(run: DriftRun): string[] {
+  const failed = new Set(run.report.errors.map((e) => e.project));
+  const lines = run.report.agreements
+    .filter((a) => !AGREEING.includes(a.status) || failed.has(a.project))
+    .map((a) => `${a.project}: ${a.status.toUpperCase()}: ${a.detail}`);
+  if (run.refused) lines.push(`repair refused: ${run.refused.message}`);
+  return lines;
+}
+
+/**
+ * Compares the firewall with the bucket's manifests (the one agreement) and repairs the projects that disagree
+ * through the pipeline: their change events are re-published and their outcomes awaited, then the fleet is compared
+ * again. `run` is the agreement after the repair (or the first one when nothing needed it).
+ */
+export async function agreeAndRepair(
+  stack: LocalStack,
+  timeoutMs: number,
+): Promise<{ run: DriftRun; repaired: DriftRepairEvent[] }> {
+  const first = await fleetAgreement(stack, true);
+  if (!first.repairs.length) return { run: first, repaired: [] };
+  await Promise.all(
+    first.repairs.map((r) =>
+      stack.waitForStatus((s) => s.data.changeId === r.eventId, timeoutMs).catch(() => undefined),
+    ),
+  );
+  return { run: await fleetAgreement(stack), repaired: first.repairs };
 }

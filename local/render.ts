@@ -3,6 +3,7 @@
  * over rules and status events, so the output is the same whether it describes the first convergence or one edit.
  */
 import { formatDiagnostic } from '../shared/cli/format';
+import { AGREEING, type AgreementStatus } from '../shared/core/agreement';
 import type { StatusEvent } from '../shared/core/events/types';
 import { isTombstone, parseMarker } from '../shared/core/firewall';
 import type { ObservedRule } from '../shared/core/firewall/types';
@@ -128,4 +129,23 @@ export function renderOutcome(o: Outcome): string {
 export function converged(o: Outcome): boolean {
   const out = o.status?.data.outcome;
   return out === 'applied' || out === 'rejected' || out === 'skipped';
+}
+
+/**
+ * The table's notes with the one agreement (core/agreement): a project whose rules disagree with its manifest says so
+ * (`DRIFTED: …`, `NO-SOURCES: …`) instead of the outcome's note, and entries that cannot apply are warned about.
+ */
+export function agreementNotes(
+  agreements: readonly { project: string; status: AgreementStatus; detail: string; warnings?: string[] }[],
+  notes: ReadonlyMap<string, string> = new Map(),
+): Map<string, string> {
+  const out = new Map(notes);
+  for (const a of agreements) {
+    const parts = AGREEING.includes(a.status)
+      ? [...(out.has(a.project) ? [out.get(a.project)!] : [])]
+      : [`${a.status.toUpperCase()}: ${a.detail}`];
+    for (const w of a.warnings ?? []) parts.push(`warning: ${w}`);
+    if (parts.length) out.set(a.project, parts.join('; '));
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 # Priorities (lower number wins):
 #   product_priority_min .. product_priority_max   allow rules written by the applier (one band, owned by marker)
 #   baseline_priority + 0/1                        Private Google Access allow (IPv4/IPv6), the *.googleapis.com expansion
-#   baseline_priority + 2/3                        internal destinations: goto_next, i.e. decided by VPC firewall rules
+#   baseline_priority + 2/3                        internal destinations: goto_next (see "Enforcement order" below)
 #   baseline_priority + 10/11                      deny all egress (IPv4/IPv6), logged; under placement = "regional"
 #                                                  goto_next here and the deny-all in each regional policy (regional.tf)
 #   2147483644 .. 2147483647                       predefined goto_next rules of every policy (cannot be changed)
@@ -11,6 +11,13 @@
 # Rules are separate resources on purpose. google_compute_network_firewall_policy_with_rules is authoritative for
 # the whole rule list and would delete every rule the applier wrote on the next apply: never use it here.
 # IPv4 and IPv6 ranges are kept in separate rules, as the applier does.
+#
+# Enforcement order (network.tf; https://cloud.google.com/firewall/docs/firewall-policies-rule-eval-order): this
+# baseline is the last word on egress only under the network's BEFORE_CLASSIC_FIREWALL order, where the network
+# policies decide before the VPC firewall rules and goto_next hands internal destinations on to those rules. Under
+# AFTER_CLASSIC_FIREWALL (Google's default) the VPC firewall rules decide first: a VPC egress allow lets traffic out
+# before the deny-all sees it, and goto_next goes on to the regional policies and the implied egress allow (the VPC
+# rules were already evaluated). Hierarchical firewall policies decide before either order.
 
 locals {
   # private.googleapis.com (https://cloud.google.com/vpc/docs/configure-private-google-access, "Domain options":
@@ -39,7 +46,7 @@ locals {
       ports     = []
       logging   = false
       rule_name = "egress-baseline-internal-v4"
-      note      = "Internal destinations are decided by the VPC firewall rules, not by this product."
+      note      = "Internal destinations are not this product's: passed on (goto_next) to the VPC firewall rules under BEFORE_CLASSIC_FIREWALL."
     }
     deny-v4 = {
       priority  = var.baseline_priority + 10
@@ -72,7 +79,7 @@ locals {
       ports     = []
       logging   = false
       rule_name = "egress-baseline-internal-v6"
-      note      = "Internal IPv6 destinations are decided by the VPC firewall rules."
+      note      = "Internal IPv6 destinations are not this product's: passed on (goto_next) to the VPC firewall rules under BEFORE_CLASSIC_FIREWALL."
     }
     deny-v6 = {
       priority  = var.baseline_priority + 11
@@ -133,7 +140,7 @@ resource "google_compute_network_firewall_policy_association" "shared_vpc" {
   project           = var.host_project_id
   name              = "${var.firewall_policy_name}-${var.network}"
   firewall_policy   = google_compute_network_firewall_policy.egress.id
-  attachment_target = data.google_compute_network.shared_vpc.id
+  attachment_target = local.network_id
 }
 
 resource "google_compute_network_firewall_policy_rule" "baseline" {
@@ -179,7 +186,7 @@ resource "google_dns_managed_zone" "googleapis" {
 
   private_visibility_config {
     networks {
-      network_url = data.google_compute_network.shared_vpc.id
+      network_url = local.network_id
     }
   }
 
@@ -224,7 +231,7 @@ resource "google_compute_route" "private_googleapis" {
 
   project          = var.host_project_id
   name             = "egress-private-googleapis-${each.key}"
-  network          = data.google_compute_network.shared_vpc.id
+  network          = local.network_id
   dest_range       = each.value
   next_hop_gateway = "default-internet-gateway"
   priority         = 1000

@@ -6,10 +6,7 @@ data "google_project" "pipeline" {
   project_id = var.project_id
 }
 
-data "google_compute_network" "shared_vpc" {
-  project = var.host_project_id
-  name    = var.network
-}
+# The Shared VPC network (read, or managed when manage_network) and its DNS server policy: network.tf.
 
 # The service agents that act on our behalf: GCS publishes storage notifications for the Eventarc triggers, Pub/Sub
 # forwards undeliverable messages to the dead-letter topics.

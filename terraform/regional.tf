@@ -5,7 +5,8 @@
 #
 # "In a specific region, only one regional network firewall policy can be associated with a network"
 # (https://cloud.google.com/vpc/docs/regional-firewall-policies). Regional policies are evaluated after the global
-# one, so the global policy hands egress on with goto_next under this placement (firewall.tf, local.handoff_rules).
+# one (under either enforcement order, network.tf), so the global policy hands egress on with goto_next under this
+# placement (firewall.tf, local.handoff_rules).
 # Regional policies do not support apply_security_profile_group (docs/cloud-ngfw-research.md §8); the baseline uses
 # allow, goto_next and deny only. A region with workloads but no policy here falls to the implied egress allow:
 # `egress drift` and `egress capacity` report it.
@@ -52,7 +53,7 @@ resource "google_compute_region_network_firewall_policy_association" "shared_vpc
   region            = each.key
   name              = "${each.value}-${var.network}"
   firewall_policy   = google_compute_region_network_firewall_policy.egress[each.key].id
-  attachment_target = data.google_compute_network.shared_vpc.id
+  attachment_target = local.network_id
 }
 
 resource "google_compute_region_network_firewall_policy_rule" "baseline" {

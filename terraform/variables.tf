@@ -258,7 +258,7 @@ variable "enable_ipv6" {
 }
 
 variable "internal_ranges_v4" {
-  description = "Destinations inside the VPC (and on-premises) that the baseline passes on (goto_next) to the VPC firewall rules instead of denying: manifests cannot list them, so they must not fall into the deny-all."
+  description = "Destinations inside the VPC (and on-premises) that the baseline passes on (goto_next) instead of denying: manifests cannot list them, so they must not fall into the deny-all. Under BEFORE_CLASSIC_FIREWALL the VPC firewall rules decide them next; under AFTER_CLASSIC_FIREWALL those rules were already evaluated and the implied egress allow lets them out (network.tf)."
   type        = list(string)
   default     = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
 
@@ -269,7 +269,7 @@ variable "internal_ranges_v4" {
 }
 
 variable "internal_ranges_v6" {
-  description = "IPv6 destinations inside the VPC passed on (goto_next) to the VPC firewall rules."
+  description = "IPv6 destinations inside the VPC passed on (goto_next) like internal_ranges_v4: to the VPC firewall rules under BEFORE_CLASSIC_FIREWALL, to the implied egress allow under AFTER_CLASSIC_FIREWALL."
   type        = list(string)
   default     = ["fc00::/7"]
 
@@ -283,6 +283,42 @@ variable "create_pga_routes" {
   description = "Create routes for the private.googleapis.com ranges via the default internet gateway (needed when the network has no 0.0.0.0/0 route)."
   type        = bool
   default     = true
+}
+
+# --- Network preconditions (network.tf; docs/deploy.md "Preconditions") ------------------------------------------
+
+variable "manage_network" {
+  description = "Whether terraform manages the Shared VPC network itself, to set its firewall policy enforcement order. Import the existing network first (docs/deploy.md); terraform then changes only the enforcement order and never deletes the network. false: the network is only read, and the enforcement order is a precondition."
+  type        = bool
+  default     = false
+}
+
+variable "network_firewall_policy_enforcement_order" {
+  description = "With manage_network: the network's networkFirewallPolicyEnforcementOrder. BEFORE_CLASSIC_FIREWALL (what the product assumes): the network firewall policies, with the baseline, decide before the VPC firewall rules. AFTER_CLASSIC_FIREWALL (Google's default): every VPC firewall rule decides first, so a VPC egress allow bypasses the baseline."
+  type        = string
+  default     = "BEFORE_CLASSIC_FIREWALL"
+
+  validation {
+    condition     = contains(["BEFORE_CLASSIC_FIREWALL", "AFTER_CLASSIC_FIREWALL"], var.network_firewall_policy_enforcement_order)
+    error_message = "network_firewall_policy_enforcement_order must be \"BEFORE_CLASSIC_FIREWALL\" or \"AFTER_CLASSIC_FIREWALL\"."
+  }
+}
+
+variable "create_dns_server_policy" {
+  description = "Create a Cloud DNS server policy on the Shared VPC with query logging and no alternative name servers (the DNS evidence `egress denials` reads). A network has at most one server policy: set false when it already has one, and make that one log without alternative name servers."
+  type        = bool
+  default     = true
+}
+
+variable "dns_server_policy_name" {
+  description = "Name of the DNS server policy create_dns_server_policy creates."
+  type        = string
+  default     = "egress-dns-logging"
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", var.dns_server_policy_name))
+    error_message = "dns_server_policy_name must be an RFC 1035 name (lowercase letters, digits, hyphens; at most 63 chars), e.g. \"egress-dns-logging\"."
+  }
 }
 
 variable "secure_tag_key_ids" {

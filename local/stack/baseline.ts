@@ -62,7 +62,7 @@ export const BASELINE: readonly BaselineRule[] = [
     ports: [],
     logging: false,
     ruleName: 'egress-baseline-internal-v4',
-    note: 'Internal destinations are decided by the VPC firewall rules, not by this product.',
+    note: "Internal destinations are not this product's: passed on (goto_next) to the VPC firewall rules under BEFORE_CLASSIC_FIREWALL.",
   },
   {
     key: 'internal-v6',
@@ -73,7 +73,7 @@ export const BASELINE: readonly BaselineRule[] = [
     ports: [],
     logging: false,
     ruleName: 'egress-baseline-internal-v6',
-    note: 'Internal IPv6 destinations are decided by the VPC firewall rules.',
+    note: "Internal IPv6 destinations are not this product's: passed on (goto_next) to the VPC firewall rules under BEFORE_CLASSIC_FIREWALL.",
   },
   {
     key: 'deny-v4',

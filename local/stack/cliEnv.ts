@@ -1,7 +1,8 @@
 /**
  * `<state-dir>/cli.env`: the environment that points every `egress` command at a running local stack
  * (`set -a; . .local/cli.env; set +a`). Every name is one the CLI reads through shared/runtime/config.ts or one the
- * Google clients read themselves (STORAGE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, METADATA_SERVER_DETECTION).
+ * Google clients read themselves (STORAGE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, METADATA_SERVER_DETECTION), and
+ * EGRESS_NETWORK, the VPC network's name, for the readers of the network model (issue 16).
  */
 import type { LocalStack } from './types';
 
@@ -19,6 +20,8 @@ export function cliEnv(stack: LocalStack, opts: { policyFile?: string } = {}): R
     EGRESS_MANIFEST_PREFIX: stack.prefix,
     EGRESS_HOST_PROJECT: stack.hostProject,
     EGRESS_FIREWALL_POLICY: stack.firewallPolicy,
+    // The host project's VPC network (examples/network.yaml or --network FILE): what the network readers look at.
+    EGRESS_NETWORK: stack.network.name,
     EGRESS_PUBSUB_PROJECT: stack.projectId,
     GOOGLE_CLOUD_PROJECT: stack.projectId,
     EGRESS_CHANGES_TOPIC: stack.topics.changes,

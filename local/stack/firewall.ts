@@ -4,7 +4,6 @@ import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
 import { type PlacementSettings, placementPolicies } from '../../shared/core/policy/placement';
 import { FirewallPolicyEngine } from '../fakes/compute/engine';
 import { type EngineState, readStateFile, stateFileIn } from '../fakes/compute/state';
-import { seedExampleSubnetworks } from '../fakes/compute/subnets';
 import { BASELINE_PRIORITY, baselineRules, globalBaseline } from './baseline';
 
 export { baselineRules } from './baseline';
@@ -39,7 +38,8 @@ function withTerraformBaseline(
 }
 
 /**
- * The engine of the stack: loaded from `<stateDir>/compute.json` when it exists, the policies seeded when absent.
+ * The engine of the stack: loaded from `<stateDir>/compute.json` when it exists, the policies seeded when absent
+ * (its subnets are the network's: local/stack/network.ts).
  * Under regional placement (the platform policy's firewall.placement, `npm start -- --policy FILE`), as terraform:
  * the global policy ends in goto_next for egress, and each listed region's policy holds the deny-all baseline.
  */
@@ -62,7 +62,6 @@ export function firewallEngine(opts: {
         });
       }
     }
-    seedExampleSubnetworks(e, opts.hostProject); // B1: the example Shared VPC subnets (target mode subnets)
     return e;
   };
   if (!opts.stateDir) return seed(new FirewallPolicyEngine());

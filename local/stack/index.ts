@@ -25,18 +25,22 @@ import { loadPolicyFile } from '../../shared/runtime/policy';
 import { startPubsubEmulator } from '../emulator';
 import { startFakeComputeServer } from '../fakes/compute/server';
 import { stateFileIn } from '../fakes/compute/state';
-import { startFakeGcs } from '../fakes/gcs';
+import { cloudEventHeaders, type StorageCloudEvent, startFakeGcs } from '../fakes/gcs';
 import { startFakeLogging } from '../fakes/logging';
 import { EmulatorPubsub, LOCAL_PROJECT } from '../pubsub';
 import { defaultFunctionsSource, startFunctionChild } from './children';
 import { firewallEngine } from './firewall';
 import { startInProcess } from './inProcess';
+import { type StackNetwork, stackNetwork } from './network';
+import { SubnetPoolError } from './subnetPool';
 import type { LocalStack, LocalStackOptions, LogEntry } from './types';
 
+export { NetworkFileError } from '../fakes/compute/subnets';
 export type { Delivery } from '../functionHost';
 export { BASELINE, BASELINE_PRIORITY, type BaselineRule, baselineRules } from './baseline';
 export { childScript, defaultFunctionsSource, type FunctionChild, REPO_ROOT, startFunctionChild } from './children';
 export { cliEnv, renderCliEnv } from './cliEnv';
+export type { StackNetwork } from './network';
 export type { FunctionsMode, LocalStack, LocalStackOptions, LogEntry, StackFiles } from './types';
 
 /** The files of a state dir (next to `compute.json`, whose one definition is local/fakes/compute/state.ts). */
@@ -57,6 +61,24 @@ function prepareStateDir(dir: string): { state: string; dns: string; logging: st
   if (!existsSync(files.dns))
     writeFileSync(files.dns, `${JSON.stringify({ version: 1, names: DEFAULT_DNS_TABLE }, null, 2)}\n`);
   return files;
+}
+
+/** Gives the project of a manifest's content its subnet; a full pool is said (the applier then says no-subnets). */
+function ensureSubnetOf(network: StackNetwork, content: Buffer | undefined): void {
+  if (!content) return;
+  try {
+    network.ensureForManifest(content.toString('utf8'));
+  } catch (err) {
+    if (!(err instanceof SubnetPoolError)) throw err;
+    process.stderr.write(`local stack: ${err.message}\n`);
+  }
+}
+
+/** One storage event to `url` as Eventarc sends it (binary mode); a non-2xx answer throws, so the fake retries. */
+async function deliver(url: string, ev: StorageCloudEvent): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: cloudEventHeaders(ev), body: JSON.stringify(ev.data) });
+  await res.arrayBuffer().catch(() => undefined);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
 }
 
 /**
@@ -93,6 +115,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
 
   try {
+    // The platform policy decides the placement (core/policy/placement.ts): which policies terraform would create.
+    // Read with the network file before anything starts, so an unusable file stops nothing half-started.
+    const platform = loadPolicyFile(opts.policyFile ?? opts.env?.EGRESS_POLICY_FILE ?? '');
+    const policyRefs = placementPolicies(platform.firewall, firewallPolicy);
+    const engine = firewallEngine({
+      hostProject,
+      firewallPolicy,
+      placement: platform.firewall,
+      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    });
+    const network = stackNetwork(engine, hostProject, platform.firewall.target, opts.networkFile);
+    // The network the subnets name exists in the fake, with its enforcement order (AFTER_CLASSIC_FIREWALL unless
+    // a state dir or a developer's patch says otherwise).
+    engine.ensureNetwork(hostProject, network.name);
+
     const emulator = await startPubsubEmulator();
     cleanups.push(() => emulator.stop());
     step(`Pub/Sub emulator on ${emulator.host}${emulator.reused ? ' (reused)' : ` (pid ${emulator.pid})`}`);
@@ -104,15 +141,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await pubsub.createPullSubscription(topics.status, subscriptions.operators);
     cleanups.push(() => pubsub.deleteSubscription(subscriptions.operators));
 
-    // The platform policy decides the placement (core/policy/placement.ts): which policies terraform would create.
-    const platform = loadPolicyFile(opts.policyFile ?? opts.env?.EGRESS_POLICY_FILE ?? '');
-    const policyRefs = placementPolicies(platform.firewall, firewallPolicy);
-    const engine = firewallEngine({
-      hostProject,
-      firewallPolicy,
-      placement: platform.firewall,
-      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-    });
     const compute = await startFakeComputeServer({ engine });
     cleanups.push(() => compute.close());
     step(`fake Compute on ${compute.url}${opts.stateDir ? ` (state ${stateFileIn(opts.stateDir)})` : ''}`);
@@ -127,6 +155,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const logging = await startFakeLogging(files ? { stateFile: files.logging } : {});
     cleanups.push(() => logging.close());
     step(`fake Cloud Logging on ${logging.url}${files ? ` (state ${files.logging})` : ''}`);
+    // Manifests already in the bucket (an earlier run's) are projects the stack has seen: their subnets first.
+    for (const o of gcs.listObjects(bucket, { prefix }))
+      ensureSubnetOf(network, gcs.getObject(bucket, o.name)?.content);
     const storage = new Storage({ apiEndpoint: gcs.url, projectId });
     const store = gcsManifestStore(bucket, storage);
 
@@ -179,7 +210,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     await pubsub.createPushSubscription(topics.changes, subscriptions.push, applierUrl);
     cleanups.push(() => pubsub.deleteSubscription(subscriptions.push));
-    gcs.setNotifyUrl(validatorUrl);
+    // Each manifest written gets its project's subnet before its event reaches the validator (then the applier).
+    gcs.setNotify(async (ev) => {
+      if (ev.type.endsWith('.finalized'))
+        ensureSubnetOf(network, gcs.getObject(ev.data.bucket, ev.data.name, ev.data.generation)?.content);
+      await deliver(validatorUrl, ev);
+    });
     cleanups.push(async () => gcs.setNotifyUrl(undefined));
 
     // Every policy of the placement (the global one first): a project's rules are in one of them.
@@ -201,6 +237,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       compute,
       logging,
       engine,
+      network,
       ...(files ? { files } : {}),
       store,
       storage,

@@ -13,6 +13,7 @@ import type { FakeGcs } from '../fakes/gcs';
 import type { FakeLoggingServer } from '../fakes/logging';
 import type { Delivery } from '../functionHost';
 import type { EmulatorPubsub } from '../pubsub';
+import type { StackNetwork } from './network';
 
 /** Where the functions run (see the file comment). */
 export type FunctionsMode = 'in-process' | 'child';
@@ -44,6 +45,11 @@ export interface LocalStackOptions {
    * (regional: the global one with the goto_next hand-off and one per listed region with the deny-all baseline).
    */
   policyFile?: string;
+  /**
+   * The network's description (`npm start -- --network FILE`, local/fakes/compute/subnets.ts): its subnets replace the
+   * host project's at start. Default: examples/network.yaml, seeded into an empty state only.
+   */
+  networkFile?: string;
   /** Called with one line per start-up step (for `npm start --verbose`). */
   onStep?: (message: string) => void;
 }
@@ -88,6 +94,8 @@ export interface LocalStack {
   /** With a state dir: its files. */
   files?: StackFiles;
   engine: FirewallPolicyEngine;
+  /** The host project's VPC network: its name, its described subnets, and the pool subnets of the projects seen. */
+  network: StackNetwork;
   /** The manifest store over the fake bucket (the same adapter the validator uses). */
   store: ManifestStore;
   storage: Storage;

@@ -75,6 +75,8 @@ export function errorStatus(err: unknown): { http?: number; grpc?: number; errno
 export function isTransientClientError(err: unknown): boolean {
   // An error already classified (a port error) keeps its classification.
   if (err instanceof PortError) return err.transient;
+  // A local endpoint (npm start's) that refuses connections: the stack is stopped, no retry will fix it.
+  if (refusedLocalEndpoint(err)) return false;
   const s = errorStatus(err);
   if (s.http !== undefined) return s.http === 408 || s.http === 429 || s.http >= 500;
   if (s.grpc !== undefined) return GRPC_TRANSIENT.has(s.grpc);
@@ -95,4 +97,57 @@ export function classifyClientError<E extends PortError>(
 ): E | PortError {
   if (err instanceof PortError) return err;
   return make(err instanceof Error ? err.message : String(err), isTransientClientError(err), err);
+}
+
+/** True for an endpoint on this machine (`http://127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`): npm start's fakes. */
+export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  let host: string;
+  try {
+    host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`).hostname;
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(host);
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:4443` as Node words a refused connection (also inside the clients' messages). */
+const REFUSED = /connect ECONNREFUSED (\[?[0-9a-fA-F:.]+\]?|localhost):(\d+)/;
+
+/**
+ * The `host:port` of a refused connection to this machine anywhere in the error, its message or its causes: a
+ * local endpoint (npm start's fake or emulator) that is not running, which no retry will fix. Undefined otherwise.
+ */
+export function refusedLocalEndpoint(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 6 && e; i++) {
+    if (typeof e === 'object') {
+      const x = e as { code?: unknown; address?: unknown; port?: unknown; message?: unknown; cause?: unknown };
+      if (x.code === 'ECONNREFUSED' && typeof x.address === 'string' && isLoopbackHost(x.address))
+        return `${x.address.includes(':') ? `[${x.address}]` : x.address}:${String(x.port ?? '')}`;
+      const m = typeof x.message === 'string' ? REFUSED.exec(x.message) : null;
+      if (m && isLoopbackHost(m[1]!)) return `${m[1]}:${m[2]}`;
+      e = x.cause !== e ? x.cause : undefined;
+    } else {
+      const m = REFUSED.exec(String(e));
+      return m && isLoopbackHost(m[1]!) ? `${m[1]}:${m[2]}` : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Per-call options of the gax clients (Compute, Pub/Sub pull, Cloud Logging) for an endpoint. On this machine, no
+ * retry: the clients retry a refused connection as UNAVAILABLE for up to 600 s (google-gax `retryable`, the services'
+ * `idempotent` retry codes), but a local endpoint that refuses is a stopped stack, not a blip. Against Google,
+ * `deadlineMs` bounds each call with its retries (gax's `timeout`).
+ */
+export function gaxCallOptions(endpoint: string | undefined, deadlineMs?: number): { retry?: null; timeout?: number } {
+  if (isLoopbackEndpoint(endpoint)) return { retry: null, ...(deadlineMs ? { timeout: deadlineMs } : {}) };
+  return deadlineMs ? { timeout: deadlineMs } : {};
 }

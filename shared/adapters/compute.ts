@@ -23,7 +23,7 @@ import {
   type PolicySnapshot,
   RATE_LIMIT_REASONS,
 } from '../ports/firewall';
-import { NETWORK_CODES } from './clientErrors';
+import { gaxCallOptions, NETWORK_CODES, refusedLocalEndpoint } from './clientErrors';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
@@ -88,6 +88,9 @@ const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 0, 5: 404, 6: 409, 7: 
 /** Maps whatever the client threw to a classified FirewallApiError (already classified errors pass through). */
 export function toFirewallError(err: unknown, what: string): FirewallApiError {
   if (err instanceof FirewallApiError) return err;
+  // A local endpoint that refuses connections is a stopped stack: permanent, the message names it (clientErrors.ts).
+  const refused = refusedLocalEndpoint(err);
+  if (refused) return new FirewallApiError(`${what}: connect ECONNREFUSED ${refused}`, 0, 'connectionRefused', false);
   const e = (err ?? {}) as {
     code?: unknown;
     status?: unknown;
@@ -305,6 +308,8 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
 export interface ComputeClientOptions {
   /** `http://127.0.0.1:PORT` for the fake REST server; empty for Google (Application Default Credentials). */
   endpoint?: string;
+  /** A deadline per call, retries included (the CLI's EGRESS_CALL_TIMEOUT); default: the client's own. */
+  deadlineMs?: number;
 }
 
 /** The options of every Compute client of the product: REST (`fallback`), and the fake server for an endpoint URL. */
@@ -343,9 +348,14 @@ export function computeClients(opts: ComputeClientOptions = {}): {
   const clientOpts = restClientOptions(opts) as ConstructorParameters<typeof compute.NetworkFirewallPoliciesClient>[0];
   const policies = new compute.NetworkFirewallPoliciesClient(clientOpts);
   const operations = new compute.GlobalOperationsClient(clientOpts);
+  // Every call with the endpoint's options: no retry of a refused local endpoint, a deadline against Google.
+  const call = gaxCallOptions(opts.endpoint, opts.deadlineMs);
   return {
-    policies: policies as unknown as PoliciesApi,
-    operations: operations as unknown as OperationsApi,
+    policies: {
+      get: (r) => policies.get(r, call),
+      patch: (r) => policies.patch(r, call),
+    } as PoliciesApi,
+    operations: { wait: (r) => operations.wait(r, call) } as OperationsApi,
     async close() {
       await Promise.all([policies.close(), operations.close()]);
     },

@@ -5,7 +5,7 @@
  */
 import type { LogEntryJson } from '../core/diagnose/logEntries';
 import { type LogQuery, LogsApiError, type LogsPort } from '../ports/logs';
-import { GRPC_STATUS_NAMES } from './clientErrors';
+import { GRPC_STATUS_NAMES, gaxCallOptions } from './clientErrors';
 
 /** Options of `cloudLogging`. */
 export interface LoggingClientOptions {
@@ -13,6 +13,8 @@ export interface LoggingClientOptions {
   projectId: string;
   /** `http://127.0.0.1:PORT` for the fake; empty for Google. */
   endpoint?: string;
+  /** A deadline per call, retries included (the CLI's EGRESS_CALL_TIMEOUT); default: the client's own. */
+  deadlineMs?: number;
 }
 
 const PAGE = 1000;
@@ -37,7 +39,8 @@ function apiError(e: unknown): LogsApiError {
   } catch {
     // Not a JSON body: keep the client's message.
   }
-  return new LogsApiError(message, status, Number(x?.code ?? 0));
+  // The client's error as the cause: the CLI reads a refused local endpoint from it (shared/cli/errors.ts).
+  return Object.assign(new LogsApiError(message, status, Number(x?.code ?? 0)), { cause: e });
 }
 
 /** The adapter. The client is loaded on first use (it is heavy and only diagnosis needs it). */
@@ -58,6 +61,8 @@ export function cloudLogging(opts: LoggingClientOptions): LogsPort {
     } as typeof clientOpts;
   }
   const logging = new Logging(clientOpts);
+  // No retry of a refused local endpoint, a deadline against Google (clientErrors.ts).
+  const gaxOptions = gaxCallOptions(opts.endpoint, opts.deadlineMs) as Record<string, unknown>;
   return {
     async write(entries) {
       try {
@@ -97,7 +102,7 @@ export function cloudLogging(opts: LoggingClientOptions): LogsPort {
         ),
         // Every entry names its own resource. A write-level default keeps the client from detecting one from the
         // environment (a GCE metadata-server probe that prints a MetadataLookupWarning off Google Cloud).
-        { resource: list[0]!.resource },
+        { resource: list[0]!.resource, gaxOptions },
       );
     }
   }
@@ -113,6 +118,7 @@ export function cloudLogging(opts: LoggingClientOptions): LogsPort {
         orderBy: q.orderBy ?? 'timestamp desc',
         pageSize: Math.min(PAGE, max - out.length),
         autoPaginate: false,
+        gaxOptions,
         ...(pageToken ? { pageToken } : {}),
       });
       for (const e of entries) {

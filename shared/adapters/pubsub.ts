@@ -3,7 +3,7 @@ import { type ClientConfig, PubSub, type Topic, v1 } from '@google-cloud/pubsub'
 import type { PubSubMessage } from '../core/events/types';
 import { type EventPublisher, PublishError } from '../ports/publisher';
 import type { MessagePuller } from '../ports/puller';
-import { classifyClientError } from './clientErrors';
+import { classifyClientError, gaxCallOptions } from './clientErrors';
 
 /**
  * The product's Pub/Sub client: the REST transport (JSON over HTTP/1.1, google-gax `fallback`) instead of gRPC, which
@@ -70,19 +70,37 @@ export function pubsubPublisher(
   };
 }
 
+/** How long `pubsubPuller` lets one pull wait (Google; the emulator is asked to answer at once). */
+export interface PullWaits {
+  /** The first pull of a drain: Google may hold it (a bounded time) until a message is available (default 10 s). */
+  firstMs?: number;
+  /** Every later pull: messages were there a moment ago, so a pull that finds none need not wait long (default 1 s). */
+  nextMs?: number;
+}
+
 /**
- * Synchronous pull from one subscription (for `egress replay --dead-letter`): `pull` returns what is available now
- * (an empty list ends a drain), `ack` acknowledges by ack id. Uses the low-level SubscriberClient with the PubSub
- * object's resolved options, so PUBSUB_EMULATOR_HOST is honoured exactly as for publishing.
+ * Synchronous pull from one subscription (`egress status`, `egress replay --dead-letter`): `pull` returns what is
+ * available now (an empty list ends a drain), `ack` acknowledges by ack id. Uses the low-level SubscriberClient with
+ * the PubSub object's resolved options, so PUBSUB_EMULATOR_HOST is honoured exactly as for publishing.
+ *
+ * Not waiting when nothing more is there: Pub/Sub's Pull "may wait (for a bounded amount of time) until at least one
+ * message is available" unless `returnImmediately` is set, which Google discourages (PullRequest.return_immediately,
+ * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions/pull). The emulator holds such a pull
+ * until a message arrives (measured: 10 s on an empty subscription), so against the emulator every pull sets
+ * `returnImmediately`; against Google the first pull waits up to `firstMs` and the later ones up to `nextMs`, and a
+ * pull that reaches its deadline is an empty answer. docs/operations.md, "Reading a subscription".
  */
 export function pubsubPuller(
   projectId: string,
   subscription: string,
   client: PubSub = pubsubClient(projectId),
+  waits: PullWaits = {},
 ): Required<MessagePuller> & { close(): Promise<void> } {
   const name = client.subscription(subscription).name;
   // ClientConfig and ClientOptions are the same gax options under two names.
   const sub = new v1.SubscriberClient(client.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);
+  const emulator = client.isEmulator;
+  let pulls = 0;
   return {
     async pull(max) {
       let res: {
@@ -97,11 +115,17 @@ export function pubsubPuller(
             }[]
           | null;
       };
+      const waitMs = pulls++ === 0 ? (waits.firstMs ?? 10_000) : (waits.nextMs ?? 1_000);
       try {
-        // A short deadline: on an empty subscription the server may hold the call open; "nothing now" is the answer.
-        [res] = await sub.pull({ subscription: name, maxMessages: max }, { timeout: 10_000 });
+        [res] = await sub.pull(
+          { subscription: name, maxMessages: max, ...(emulator ? { returnImmediately: true } : {}) },
+          // The emulator is on this machine: a refused connection is a stopped stack, not retried (clientErrors.ts).
+          { ...(emulator ? gaxCallOptions(`http://${client.options.servicePath}`) : {}), timeout: waitMs },
+        );
       } catch (err) {
-        if ((err as { code?: number }).code === 4) return []; // DEADLINE_EXCEEDED
+        // DEADLINE_EXCEEDED of the pull itself: nothing now. Retries that ran out (gax: "… retrying error …") failed.
+        const e = err as { code?: number; message?: string };
+        if (e.code === 4 && !/retrying error/.test(e.message ?? '')) return [];
         throw err;
       }
       return (res.receivedMessages ?? []).map((m) => ({

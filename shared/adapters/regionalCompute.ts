@@ -13,6 +13,7 @@ import type { protos } from '@google-cloud/compute';
 import { type PlacementSettings, type PolicyRef, placementPolicies, policyRefKey } from '../core/policy/placement';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
+import { gaxCallOptions } from './clientErrors';
 import { type ComputeClientOptions, firewallPortOver, restClientOptions } from './compute';
 
 type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
@@ -78,9 +79,13 @@ export function regionalComputeClients(opts: ComputeClientOptions = {}): Regiona
   const clientOpts = restClientOptions(opts) as ConstructorParameters<typeof RegionOperationsClient>[0];
   const policies = new RegionNetworkFirewallPoliciesClient(clientOpts);
   const operations = new RegionOperationsClient(clientOpts);
+  const call = gaxCallOptions(opts.endpoint, opts.deadlineMs); // as computeClients
   return {
-    policies: policies as unknown as RegionPoliciesApi,
-    operations: operations as unknown as RegionOperationsApi,
+    policies: {
+      get: (r) => policies.get(r, call),
+      patch: (r) => policies.patch(r, call),
+    } as RegionPoliciesApi,
+    operations: { wait: (r) => operations.wait(r, call) } as RegionOperationsApi,
     async close() {
       await Promise.all([policies.close(), operations.close()]);
     },

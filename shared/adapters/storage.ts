@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type File, Storage } from '@google-cloud/storage';
 import { type ManifestStore, PreconditionFailedError, StorageApiError, type StoredObject } from '../ports/storage';
+import { isLoopbackEndpoint, refusedLocalEndpoint } from './clientErrors';
 
 /** Declared by the port; re-exported for the adapter's callers. */
 export { StorageApiError };
@@ -38,6 +39,18 @@ function toStorageError(err: unknown, op: string, bucket: string, name: string):
   const status = statusOf(err);
   if (status === 412) return new PreconditionFailedError(name);
   const e = (err ?? {}) as ClientError;
+  // A local endpoint that refuses connections is a stopped stack: permanent (clientErrors.ts), not "transient: retry".
+  const refused = refusedLocalEndpoint(err);
+  if (refused)
+    return new StorageApiError(
+      `${op} gs://${bucket}/${name} failed: connect ECONNREFUSED ${refused}`,
+      0,
+      'ECONNREFUSED',
+      false,
+      {
+        cause: err,
+      },
+    );
   const reason = e.errors?.[0]?.reason ?? (typeof e.code === 'string' ? e.code : String(status || 'network'));
   const detail = (e.message ?? String(err)).split('\n')[0];
   const hint =
@@ -121,8 +134,33 @@ export function gcsManifestStore(
 ): ManifestStore {
   const bucket = storage.bucket(bucketName);
   const pageSize = Math.min(Math.max(opts.pageSize ?? 1000, 1), 1000);
+  if (isLoopbackEndpoint(storage.apiEndpoint)) {
+    // The client retries a connection that got no response 3 times with exponential delays (~16 s; retry-request's
+    // noResponseRetries = retryOptions.maxRetries); on this machine (npm start's fake GCS) a refused connection is a
+    // stopped stack, and the fake fails nothing else unless a test injects it: no retry, as for the gax clients
+    // (clientErrors.ts, gaxCallOptions).
+    storage.retryOptions.maxRetries = 0;
+  }
+
+  // Against Google, credentials first: without them the client sends its requests anonymously and retries each
+  // failure (16 s, then a 401/403 or a network error); the auth library answers "no credentials" at once.
+  let credentials: Promise<unknown> | undefined;
+  const authorized = async (op: string, name: string) => {
+    if (storage.customEndpoint) return;
+    credentials ??= storage.authClient.getClient();
+    try {
+      await credentials;
+    } catch (err) {
+      credentials = undefined;
+      const detail = (err as Error).message?.split('\n')[0] ?? String(err);
+      throw new StorageApiError(`${op} gs://${bucketName}/${name} failed: ${detail}`, 401, 'noCredentials', false, {
+        cause: err,
+      });
+    }
+  };
 
   const stat = async (name: string): Promise<StoredObject | null> => {
+    await authorized('stat', name);
     try {
       const [m] = await bucket.file(name).getMetadata();
       return toStored(name, m as ObjectMetadata);
@@ -136,6 +174,7 @@ export function gcsManifestStore(
     stat,
 
     async read(name, generation) {
+      await authorized('read', name);
       const file = generation ? bucket.file(name, { generation }) : bucket.file(name);
       let got: { content: Buffer; headers: IncomingHttpHeaders };
       try {
@@ -161,6 +200,7 @@ export function gcsManifestStore(
     },
 
     async list(prefix) {
+      await authorized('list', `${prefix}*`);
       const out: StoredObject[] = [];
       let pageToken: string | undefined;
       do {
@@ -183,6 +223,7 @@ export function gcsManifestStore(
     },
 
     async write(name, content, o = {}) {
+      await authorized('write', name);
       const file = bucket.file(name);
       try {
         // One multipart request: manifests are small, and the client checks the returned crc32c against the bytes.
@@ -201,6 +242,7 @@ export function gcsManifestStore(
     },
 
     async delete(name, o = {}) {
+      await authorized('delete', name);
       try {
         await bucket
           .file(name)

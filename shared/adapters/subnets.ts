@@ -10,6 +10,7 @@ import type { protos } from '@google-cloud/compute';
 import type { SubnetRanges } from '../core/firewall/workloads';
 import type { SubnetSource } from '../ports/workloads';
 import { WorkloadReadError } from '../ports/workloads';
+import { gaxCallOptions } from './clientErrors';
 import { type ComputeClientOptions, restClientOptions, toFirewallError } from './compute';
 
 type ISubnetwork = protos.google.cloud.compute.v1.ISubnetwork;
@@ -70,5 +71,10 @@ export function subnetworksClient(opts: ComputeClientOptions = {}): { api: Subne
     'SubnetworksClient'
   >;
   const client = new SubnetworksClient(restClientOptions(opts) as ConstructorParameters<typeof SubnetworksClient>[0]);
-  return { api: client as unknown as SubnetworksApi, close: () => client.close() };
+  const call = gaxCallOptions(opts.endpoint, opts.deadlineMs); // as computeClients
+  const api: SubnetworksApi = {
+    aggregatedListAsync: (req, o) =>
+      (client as unknown as SubnetworksApi).aggregatedListAsync(req, { ...call, ...o } as typeof o),
+  };
+  return { api, close: () => client.close() };
 }

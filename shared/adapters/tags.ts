@@ -8,6 +8,7 @@
  */
 import type { TagValueResolver } from '../ports/workloads';
 import { WorkloadReadError } from '../ports/workloads';
+import { gaxCallOptions } from './clientErrors';
 import { type ComputeClientOptions, restClientOptions, toFirewallError } from './compute';
 
 /** The method of `TagValuesClient` the adapter uses (the real client and the fake both fit). */
@@ -43,5 +44,7 @@ export function tagValuesClient(opts: ComputeClientOptions = {}): { api: TagValu
     require('@google-cloud/resource-manager') as typeof import('@google-cloud/resource-manager')
   ).v3;
   const client = new TagValuesClient(restClientOptions(opts) as ConstructorParameters<typeof TagValuesClient>[0]);
-  return { api: client as unknown as TagValuesApi, close: () => client.close() };
+  const call = gaxCallOptions(opts.endpoint, opts.deadlineMs); // as computeClients
+  const api: TagValuesApi = { getNamespacedTagValue: (req) => client.getNamespacedTagValue(req, call) };
+  return { api, close: () => client.close() };
 }

@@ -6,6 +6,7 @@
  * background promises are caught, and the metadata-server warnings of the Google auth library are kept off the
  * terminal (shown with `--verbose`).
  */
+import { refusedLocalEndpoint } from '../adapters/clientErrors';
 import { ExplainArgumentError } from '../core/explain';
 import { CliConfigError } from '../runtime/cliClients';
 import { DraftRefusedError } from '../usecases/draftChange';
@@ -63,12 +64,25 @@ export function isMissingCredentials(err: unknown): boolean {
   return messageChain(err).some((m) => NO_CREDENTIALS.some((re) => re.test(m)));
 }
 
-/** The one line printed for a failure: the first line of its message, or the credentials fix. */
+/** The fix printed when a local endpoint (npm start's fakes, the emulator) refuses connections: a stale cli.env. */
+export const STOPPED_STACK_HINT =
+  'is `npm start` running? source the new cli.env (`set -a; . .local/cli.env; set +a`; its ports change at each start)';
+
+/** A failure line is cut here: a client's message can carry every retried error (9 KB once). */
+const MAX_LINE = 300;
+
+/**
+ * The one line printed for a failure: the credentials fix, the stopped local stack (the refused endpoint named), or
+ * the first line of its message, cut to MAX_LINE characters.
+ */
 export function describeFailure(err: unknown): string {
   if (isMissingCredentials(err)) return `no Google credentials found: ${CREDENTIALS_HINT}`;
+  const refused = refusedLocalEndpoint(err);
+  if (refused) return `nothing answers at ${refused} (connection refused): ${STOPPED_STACK_HINT}`;
   const msg = messageOf(err);
-  const first = msg.split('\n').find((l) => l.trim()) ?? msg;
-  return first.trim() || (err instanceof Error ? err.name : 'unknown error');
+  const first = (msg.split('\n').find((l) => l.trim()) ?? msg).trim();
+  const line = first.length > MAX_LINE ? `${first.slice(0, MAX_LINE - 1)}…` : first;
+  return line || (err instanceof Error ? err.name : 'unknown error');
 }
 
 /** The stack (or message) of a failure, for `--verbose`. */

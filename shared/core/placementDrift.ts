@@ -4,7 +4,7 @@
  * (the placement switched, or `spec.region` changed, and no event has moved them yet) are `misplaced` findings. A
  * `--repair` replay moves them (the applier creates in the target policy, then removes from the old one).
  */
-import type { DriftFinding } from './drift';
+import type { DriftFinding } from './agreement/types';
 import { MANAGED_BY, parseMarker } from './firewall/marker';
 import type { ObservedRule } from './firewall/types';
 import type { ProjectMeta } from './manifest/types';

@@ -95,6 +95,18 @@ export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig = readConf
   return n;
 }
 
+/**
+ * The deadline of one Google API call, retries included (EGRESS_CALL_TIMEOUT seconds, default 60): the clients'
+ * own budget is up to 600 s of retries. A local endpoint that refuses is not retried at all (adapters/clientErrors.ts).
+ */
+export function callDeadlineMs(cfg: RuntimeConfig = readConfig()): number {
+  const raw = cfg.callTimeout || '60';
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliConfigError(`EGRESS_CALL_TIMEOUT "${raw}" is not a positive number of seconds (hint: 60)`);
+  return n * 1000;
+}
+
 /** Parses `--rate N/s` (or `N`, or `N/m`) into events per minute. */
 export function parseRate(raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min))?\s*$/.exec(raw);
@@ -113,7 +125,7 @@ export function liveFirewall(
   // Required lazily: @google-cloud/compute is heavy and only these paths need it.
   const { computeClients, computeFirewall } = require('../adapters/compute') as typeof import('../adapters/compute');
   const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
-  const clients = computeClients(endpoint ? { endpoint } : {});
+  const clients = computeClients({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
   return {
     port: computeFirewall({
       project: hostProject,
@@ -146,7 +158,7 @@ function policiesOver(
       placement: policy.firewall,
       global: fw.port,
       regional: () => {
-        regional ??= regionalComputeClients(endpoint ? { endpoint } : {});
+        regional ??= regionalComputeClients({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
         return regional;
       },
     }),
@@ -319,13 +331,17 @@ export function workloadDeps(
       const { computeSubnetSource, subnetworksClient } =
         require('../adapters/subnets') as typeof import('../adapters/subnets');
       return {
-        subnets: computeSubnetSource(hostProject, subnetworksClient(endpoint ? { endpoint } : {}).api),
+        subnets: computeSubnetSource(
+          hostProject,
+          subnetworksClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) }).api,
+        ),
         hostProject,
       };
     }
     if (mode === 'secureTags') {
       const { resourceManagerTags, tagValuesClient } = require('../adapters/tags') as typeof import('../adapters/tags');
-      return { tags: resourceManagerTags(tagValuesClient(endpoint ? { endpoint } : {}).api), hostProject };
+      const api = tagValuesClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) }).api;
+      return { tags: resourceManagerTags(api), hostProject };
     }
     return { hostProject };
   }

@@ -32,6 +32,10 @@ export interface RuntimeConfig {
   dnsTable?: string;
   /** CLI only: the pull subscription of the status topic that `egress status` reads (default none). */
   statusSubscription?: string;
+  /** CLI only: the deadline of one Google API call, its retries included, in seconds (default 60). */
+  callTimeout?: string;
+  /** CLI only (not a function setting): the Shared VPC network name, EGRESS_NETWORK (`npm start` writes it to cli.env). */
+  network?: string;
 }
 
 interface Option<K extends keyof RuntimeConfig> {
@@ -58,6 +62,7 @@ export const OPTIONS: Option<keyof RuntimeConfig>[] = [
   { key: 'stateFile', env: 'EGRESS_STATE_FILE', default: '', required: false },
   { key: 'dnsTable', env: 'EGRESS_DNS_TABLE', default: '', required: false },
   { key: 'statusSubscription', env: 'EGRESS_STATUS_SUBSCRIPTION', default: '', required: false },
+  { key: 'callTimeout', env: 'EGRESS_CALL_TIMEOUT', default: '60', required: false },
 ];
 
 /** Reads the configuration from `env`; `pubsubProject` falls back to GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */
@@ -66,6 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   for (const o of OPTIONS) {
     out[o.key] = (env[o.env] ?? o.default).trim();
   }
+  out.network = (env.EGRESS_NETWORK ?? '').trim();
   if (!out.pubsubProject) out.pubsubProject = (env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? '').trim();
   return out;
 }

@@ -6,11 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_DNS_TABLE, type DnsAnswer, type DnsTable } from '../core/diagnose/dns';
-import type { EvalPolicy, Workload } from '../core/diagnose/evaluate';
-import type { ObservedRule } from '../core/firewall/types';
+import type { Workload } from '../core/diagnose/logEntries';
+import { parseMarker } from '../core/firewall/marker';
+import { buildModel } from '../core/network/build';
+import type { NetworkModel } from '../core/network/model';
+import { placementPolicies, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { LogsPort } from '../ports/logs';
-import { CliConfigError } from './cliClients';
+import type { NetworkReader } from '../ports/network';
+import { CliConfigError, livePolicies, type OpsFlags, stateFileRules } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
 
 /** The Shared VPC network name used in log references when none is given (assumed default). */
@@ -70,13 +74,78 @@ export function resolveDnsTable(
   return { table: DEFAULT_DNS_TABLE, source: 'built-in defaults (docs/diagnose.md)' };
 }
 
-/** The product's global network firewall policy as the evaluator and the logs see it. */
-export function networkPolicy(name: string, network: string, rules: ObservedRule[]): EvalPolicy {
-  return { kind: 'network', reference: `network:${network}/firewallPolicy:${name}`, name, rules };
+/** The network's name: `--network`, else EGRESS_NETWORK, else the target mode's `network`, else `shared-vpc`. */
+export function networkName(
+  flag: string | undefined,
+  policy: PlatformPolicy,
+  cfg: RuntimeConfig = readConfig(),
+): string {
+  const t = policy.firewall.target;
+  const fromTarget = t.mode === 'subnets' && t.network ? (t.network.split('/').at(-1) ?? '') : '';
+  return flag || cfg.network || fromTarget || DEFAULT_NETWORK;
 }
 
-/** The workload a probe starts from: the project's target identity under the policy's target mode. */
-export function probeWorkload(project: string, policy: PlatformPolicy, hostProject: string, ip: string): Workload {
+/**
+ * Reads the network model once (docs/diagnose.md, "The network model"): from the state file (`flags.state`) or the
+ * Compute API (`flags.live`); undefined when neither is given. `project`'s subnets are assigned, with those of every
+ * project named by an ownership marker of the policies (so a subnet of another project is named as such).
+ */
+export async function readNetworkModel(
+  flags: OpsFlags & { state?: string; live?: boolean; network?: string },
+  policy: PlatformPolicy,
+  project: string,
+  dns: DnsTable | undefined,
+  cfg: RuntimeConfig = readConfig(),
+): Promise<NetworkModel | undefined> {
+  const network = networkName(flags.network, policy, cfg);
+  let reader: NetworkReader;
+  let close = async (): Promise<void> => {};
+  if (flags.state) {
+    const chosen = stateFileRules(flags.state, flags, policy, cfg);
+    const refs = new Set(placementPolicies(policy.firewall, chosen.policy).map(policyRefKey));
+    const { stateFileNetwork } = require('../adapters/networkState') as typeof import('../adapters/networkState');
+    reader = stateFileNetwork(flags.state, {
+      hostProject: chosen.hostProject,
+      network,
+      choose: (p) => refs.has(policyRefKey(p.region ? { name: p.name, region: p.region } : { name: p.name })),
+    });
+  } else if (flags.live) {
+    const live = livePolicies(flags, policy, cfg);
+    const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
+    const opts = endpoint ? { endpoint } : {};
+    const { liveNetwork, networkClients } =
+      require('../adapters/networkLive') as typeof import('../adapters/networkLive');
+    const { computeSubnetSource, subnetworksClient } =
+      require('../adapters/subnets') as typeof import('../adapters/subnets');
+    const clients = networkClients(opts);
+    const subnets = subnetworksClient(opts);
+    reader = liveNetwork({
+      hostProject: live.hostProject,
+      network,
+      api: clients.api,
+      policies: live.policies,
+      subnets: computeSubnetSource(live.hostProject, subnets.api),
+    });
+    close = async () => {
+      await Promise.all([live.close(), clients.close(), subnets.close()]);
+    };
+  } else return undefined;
+  try {
+    const snap = await reader.read();
+    const projects = new Set([project]);
+    for (const p of snap.policies)
+      for (const r of p.rules) {
+        const owner = parseMarker(r.description)?.project;
+        if (owner) projects.add(owner);
+      }
+    return buildModel(snap, { target: policy.firewall.target, projects: [...projects], ...(dns ? { dns } : {}) });
+  } finally {
+    await close();
+  }
+}
+
+/** The identity a probe's workload has under the policy's target mode (its address comes from the network model). */
+export function probeIdentity(project: string, policy: PlatformPolicy, hostProject: string): Omit<Workload, 'ip'> {
   const t = policy.firewall.target;
   // subnets mode: the probe is identified by its address alone; secureTags: the namespaced value (not its number).
   const filled = (t.mode === 'subnets' ? '' : (t.templates[0] ?? ''))
@@ -85,7 +154,6 @@ export function probeWorkload(project: string, policy: PlatformPolicy, hostProje
     .replaceAll('{org}', t.mode === 'secureTags' ? (t.org ?? '') : '');
   return {
     project,
-    ip,
     ...(t.mode === 'serviceAccounts'
       ? { serviceAccount: filled }
       : t.mode === 'secureTags'

@@ -10,17 +10,15 @@ import { DEFAULT_INTERNAL_RANGES } from '../core/diagnose/denials';
 import { checkProjectKey, type ExplainFirewall } from '../core/explain';
 import { parseMarker } from '../core/firewall';
 import type { PlatformPolicy } from '../core/policy/types';
-import { systemClock } from '../ports/clock';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import { type DenialsResult, listDenials } from '../usecases/denials';
 import { type DraftResult, draftEgressChange } from '../usecases/draftChange';
-import { type DriftRun, runDrift } from '../usecases/drift';
 import { type ExplainAnswer, explainProject, findManifest, type ManifestSourceSpec } from '../usecases/explain';
 import { type ProjectEgressResult, projectEgress } from '../usecases/projectEgress';
+import { readAgreement } from '../usecases/status';
 import {
   bucketStore,
   CliConfigError,
-  liveFleet,
   liveRules,
   type OpsFlags,
   resolveBucket,
@@ -29,9 +27,10 @@ import {
   stateFilePolicies,
   stateFileRules,
   storageEndpointOf,
+  workloadDeps,
 } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
-import { DEFAULT_NETWORK, logsFor, resolveDnsTable } from './diagnose';
+import { logsFor, networkName, readNetworkModel, resolveDnsTable } from './diagnose';
 
 /** The source flags the diagnosis commands and the MCP server share. */
 export interface SourceFlags extends OpsFlags {
@@ -190,7 +189,7 @@ export async function folderAsStore(dir: string): Promise<{ store: import('../po
  * Where every project-scoped answer starts: the CLI defaults applied, the project key checked before any read (a path
  * or an invalid key must not become a file or object name), the policy and the manifest source.
  */
-function projectSources(project: string | undefined, given: SourceFlags, cfg: RuntimeConfig) {
+export function projectSources(project: string | undefined, given: SourceFlags, cfg: RuntimeConfig) {
   const flags = withCliDefaults(given, cfg);
   if (project !== undefined) checkProjectKey(project);
   const policy = resolvePolicy(flags, cfg);
@@ -208,12 +207,30 @@ export async function explainFor(
   const { flags, policy, source } = projectSources(project, given, cfg);
   const fw = firewallSource(flags, policy, cfg);
   try {
+    // The firewall read once; the agreement section is the one agreement, as `egress status` computes it.
+    const read = fw.read ? await fw.read() : undefined;
+    const agreement = read
+      ? (
+          await readAgreement({
+            project,
+            policy,
+            source,
+            firewall: read,
+            workloads: workloadDeps(flags, policy, cfg, flags.state),
+            ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
+          })
+        ).agreement
+      : undefined;
+    // The firewall as the network model sees it: every tier in Google's order (docs/diagnose.md, "The network model").
+    const model = read ? await readNetworkModel(flags, policy, project, undefined, cfg) : undefined;
     const r = await explainProject({
       project,
       destination,
       policy,
       source,
-      ...(fw.read ? { firewall: fw.read } : {}),
+      ...(read
+        ? { firewall: async () => ({ ...read, ...(model ? { model } : {}) }), agreement: agreement ?? null }
+        : {}),
       ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
       ...(opts.why ? { why: opts.why } : {}),
     });
@@ -254,6 +271,7 @@ export async function denialsFor(
   const found = source ? await findManifest(project, source, policy) : undefined;
   const dns = fw || flags.dns ? resolveDnsTable(flags.dns, flags.state) : undefined;
   const owned = fw?.rules.filter((r) => parseMarker(r.description)?.project === project);
+  const model = await readNetworkModel(flags, policy, project, dns?.table, cfg);
   const logs = logsFor(hostProject, flags.loggingEndpoint, cfg);
   try {
     return await listDenials({
@@ -264,14 +282,16 @@ export async function denialsFor(
       logs,
       ctx: {
         product: {
-          reference: `network:${flags.network ?? DEFAULT_NETWORK}/firewallPolicy:${policyName}`,
+          reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
           priorityMax: policy.firewall.priorityMax,
           ...(fw ? { rules: fw.rules } : {}),
         },
         manifest: {
           file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
           entries: found?.manifest?.entries ?? [],
+          ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
         },
+        ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
         ...(dns ? { firewallDns: dns.table } : {}),
         internalRanges: DEFAULT_INTERNAL_RANGES,
         policy,
@@ -281,57 +301,6 @@ export async function denialsFor(
   } finally {
     await logs.close();
   }
-}
-
-/** `egress drift` (check only, no repair) over the flags' sources: the bucket or a folder, the live policy or a state file. */
-export async function driftFor(
-  given: SourceFlags,
-  cfg: RuntimeConfig = readConfig(),
-  project?: string,
-): Promise<DriftRun> {
-  const { flags, policy, source } = projectSources(project, given, cfg);
-  checkSourceFlags(flags);
-  if (!flags.state && !flags.live)
-    throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
-  const live = flags.live ? liveFleet(flags, policy, cfg) : undefined;
-  const fw = live ?? stateFilePort(flags, policy, cfg);
-  const policies =
-    live?.policies ??
-    (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(flags, policy, cfg) : undefined);
-  try {
-    const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
-    const run = await runDrift(
-      {
-        store: store.store,
-        bucket: store.bucket,
-        prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
-        firewall: fw.port,
-        ...(policies ? { policies } : {}),
-        hostProject: fw.hostProject,
-        policy,
-        clock: systemClock,
-      },
-      {},
-    );
-    return project === undefined ? run : driftOfProject(run, project);
-  } finally {
-    await live?.close();
-  }
-}
-
-/** The run narrowed to one project: its findings, errors and forecast; clean when none of them names it. */
-export function driftOfProject(run: DriftRun, project: string): DriftRun {
-  const r = run.report;
-  const drifted = r.drifted.filter((p) => p.project === project);
-  const errors = r.errors.filter((e) => e.project === project);
-  const unchecked = r.unchecked.filter((k) => k === project);
-  return {
-    ...run,
-    report: { clean: !drifted.length && !errors.length, checked: r.checked, drifted, errors, unchecked },
-    repairs: run.repairs.filter((x) => x.project === project),
-    forecast: run.forecast.filter((x) => x.project === project),
-    manual: run.manual.filter((x) => x === project),
-  };
 }
 
 /** `get_project_egress` over the flags' sources (the manifest, and the owned rules when a firewall is named). */

@@ -24,10 +24,12 @@ import {
   deterministicRequestId,
   isRevocation,
   isTombstone,
+  ownedRules,
   PlacementError,
   type PolicyPatch,
   type PolicyState,
   PriorityBandFullError,
+  parseMarker,
   planPlacedWrites,
   recentRevocations,
   summarizePlan,
@@ -190,14 +192,17 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     if (outside) throw new PermanentError(outside, 'outside-prefix');
     // The project's workloads as they are now (subnets mode: the current ranges of its subnets, at each event).
     const workloads = needsWorkloadRead(deps.policy) && !isRevocation(event) ? await readWorkloads(project) : undefined;
-    // Entries re-checked, desired rules compiled (a revocation desires the tombstone of this generation, stamped with
-    // the time it is applied: the rate guard below counts those stamps).
-    const desired = desiredForEvent(event, deps.policy, deps.hostProject, {
-      ...(workloads ? { workloads } : {}),
-      revokedAt: Math.floor(deps.clock.now() / 1000),
-    });
+    // Entries re-checked first: bad entries fail before the policy is read.
+    desiredForEvent(event, deps.policy, deps.hostProject, workloads ? { workloads } : {});
     let states = await read();
     for (let round = 1; ; round++) {
+      // The desired rules (a revocation desires the tombstone of this generation, stamped with the time it is applied
+      // only when it removes an allow: the rate guard below counts those stamps, and nothing else).
+      const revokedAt = revocationStamp(states, project, Math.floor(deps.clock.now() / 1000));
+      const desired = desiredForEvent(event, deps.policy, deps.hostProject, {
+        ...(workloads ? { workloads } : {}),
+        ...(revokedAt !== undefined ? { revokedAt } : {}),
+      });
       // The project's policy (placement.ts), then the exact writes or the stale-event decision (writePlan.ts, over
       // every policy of the placement: placedWrites.ts): the same functions predict replay's writes.
       const target = targetPolicy(deps.policy.firewall, states, event);
@@ -284,6 +289,16 @@ function outsidePrefix(deps: ApplyDeps, event: EgressChangeEvent): string | null
     `the watched prefix ${JSON.stringify(normalizePrefix(deps.manifestPrefix))} (EGRESS_MANIFEST_PREFIX), so no ` +
     'tombstone is recorded; check the prefix the command that published it was given'
   );
+}
+
+/**
+ * The `at` stamp of a revocation's tombstone: `now` when the project has an allow to remove (a revocation the rate
+ * guard counts), else the stamp its tombstone already carries (revoking a revoked project again is no new revocation).
+ */
+function revocationStamp(states: readonly PolicyState[], project: string, now: number): number | undefined {
+  const owned = states.flatMap((st) => ownedRules(st.snapshot.rules, project));
+  if (owned.some((r) => !isTombstone(r))) return now;
+  return owned.map((r) => parseMarker(r.description)).find((m) => m?.state === 'deleted')?.at;
 }
 
 /**

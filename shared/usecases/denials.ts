@@ -2,6 +2,7 @@
  * `egress denials`: read the project's DENIED firewall log entries and its workloads' DNS query logs from Cloud
  * Logging, and hand them to the pure classifier (core/diagnose/denials.ts).
  */
+
 import { classifyDenials, type DenialContext, type DenialGroup } from '../core/diagnose/denials';
 import {
   type DnsRecordSeen,
@@ -11,6 +12,8 @@ import {
   parseDnsEntry,
   parseFirewallEntry,
 } from '../core/diagnose/logEntries';
+import { parseDestination } from '../core/explain/destination';
+import { DestinationError } from '../core/explain/types';
 import type { LogsPort } from '../ports/logs';
 
 /** How far before `since` DNS answers are still looked up (a connection may reuse an answer; assumed, a setting). */
@@ -54,8 +57,12 @@ export async function listDenials(args: {
   logs: LogsPort;
   ctx: DenialContext;
 }): Promise<DenialsResult> {
-  const dest = args.destination?.trim().toLowerCase().replace(/\.$/, '');
-  const isIp = !!dest && (/^\d{1,3}(\.\d{1,3}){3}$/.test(dest) || dest.includes(':'));
+  // One normaliser with explain and probe: a URL or host:port names its host (core/explain/destination.ts).
+  const parsed = args.destination ? parseDestination(args.destination) : undefined;
+  if (parsed?.kind === 'range')
+    throw new DestinationError(`--destination ${parsed.value} is a range`, 'give one hostname or address');
+  const dest = parsed?.value;
+  const isIp = parsed?.kind === 'ip';
   const f = denialFilters(args.project, args.hostProject, args.since, isIp ? dest : undefined);
   const parents = [`projects/${args.hostProject}`];
   const [fw, dns] = await Promise.all([

@@ -5,6 +5,10 @@
  * goes through review, `egress sync`, the validator and the applier like any other.
  */
 
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { defaultObjectName } from '../core/bucket/layout';
 import type { ExplainFix, ExplainResult } from '../core/explain';
 import { normalizeEgressValue } from '../core/manifest/egress';
 import { validateManifest } from '../core/manifest/validate';
@@ -43,8 +47,37 @@ export class DraftRefusedError extends Error {
   }
 }
 
-/** The manifest text with explain's fix applied; throws when the fix needs a hand edit (a flow-style list). */
-function applyFix(text: string | undefined, fix: ExplainFix): string {
+/**
+ * A flow-style `allowedEgress: [a, b]` (or `[]`) rewritten as a block list: the key on its own line, each item's own
+ * text and comment kept, then explain's line. Undefined when the list is not one this can rewrite safely (the spec
+ * itself in flow style, an item that is not a plain value): the draft is then refused as a hand edit.
+ */
+function blockFromFlow(text: string, fix: ExplainFix, policy: PlatformPolicy): string | undefined {
+  const spec = parseDocument(text).get('spec', true);
+  if (!isMap(spec) || spec.flow) return undefined;
+  const pair = spec.items.find((p) => isScalar(p.key) && p.key.value === 'allowedEgress');
+  const seq = pair?.value;
+  if (!pair || !isScalar(pair.key) || !pair.key.range || !isSeq(seq) || !seq.flow || !seq.range) return undefined;
+  const lineStart = text.lastIndexOf('\n', pair.key.range[0] - 1) + 1;
+  const indent = text.slice(lineStart, pair.key.range[0]);
+  if (!/^[ ]*$/.test(indent)) return undefined;
+  // The validator's reading of the items: the same values in the same order, with the comments as descriptions.
+  const read = validateManifest(text, { path: fix.file, policy }).egress;
+  const items = seq.items.map((item, i) => {
+    if (!isScalar(item) || !item.range || read[i] === undefined) return undefined;
+    const comment = read[i].description;
+    return `${indent}  - ${text.slice(item.range[0], item.range[1])}${comment ? `  # ${comment}` : ''}`;
+  });
+  if (items.some((l) => l === undefined) || items.length !== read.length) return undefined;
+  const eolAt = text.indexOf('\n', seq.range[1]);
+  const eol = eolAt < 0 ? text.length : eolAt;
+  const trailing = /^\s*(#.*)$/.exec(text.slice(seq.range[1], eol).replace(/\r$/, ''))?.[1];
+  const block = [`${indent}allowedEgress:${trailing ? `  ${trailing}` : ''}`, ...(items as string[]), fix.line];
+  return `${text.slice(0, lineStart)}${block.join('\n')}${eolAt < 0 ? '\n' : text.slice(eol)}`;
+}
+
+/** The manifest text with explain's fix applied; throws when the fix needs a hand edit. */
+function applyFix(text: string | undefined, fix: ExplainFix, flow: boolean, policy: PlatformPolicy): string {
   if (text === undefined) return `${fix.block ?? fix.line}\n`;
   const lines = text.split('\n');
   const insert = (fix.afterLine !== undefined && fix.block ? fix.block : fix.line).split('\n');
@@ -52,9 +85,32 @@ function applyFix(text: string | undefined, fix: ExplainFix): string {
     lines.splice(fix.afterLine, 0, ...insert);
     return lines.join('\n');
   }
-  if (fix.note?.includes('flow-style'))
-    throw new DraftRefusedError(`${fix.file}: cannot draft into a flow-style allowedEgress list`, fix.note);
+  if (flow) {
+    const rewritten = blockFromFlow(text, fix, policy);
+    if (rewritten === undefined)
+      throw new DraftRefusedError(`${fix.file}: cannot draft into this flow-style allowedEgress list`, fix.note ?? '');
+    return rewritten;
+  }
   return `${text.replace(/\n*$/, '\n')}${fix.block ?? fix.line}\n`;
+}
+
+/**
+ * The path the diff names (`--- a/PATH`, `+++ b/PATH`), as `git apply` reads it: for a folder, the file's path from
+ * the root of the git work tree holding it (else from the current directory when under it, else from the manifests
+ * folder: its name); for the bucket, the
+ * object name (the repository's manifests folder is synced to the prefix).
+ */
+export function diffPath(file: string, project: string, source: ManifestSourceSpec): string {
+  if (source.kind === 'bucket') {
+    const object = `gs://${source.bucket}/`;
+    return file.startsWith(object) ? file.slice(object.length) : defaultObjectName(source.prefix, project);
+  }
+  const abs = resolve(file);
+  let dir = dirname(abs);
+  while (!existsSync(join(dir, '.git')) && dirname(dir) !== dir) dir = dirname(dir);
+  const root = existsSync(join(dir, '.git')) ? dir : process.cwd();
+  const rel = relative(root, abs);
+  return (rel.startsWith('..') || isAbsolute(rel) ? basename(abs) : rel).split(sep).join('/');
 }
 
 /** The validator's first error on `text` (what `egress validate` would print first), or undefined. */
@@ -85,7 +141,7 @@ export async function draftEgressChange(args: {
       'say why the project needs the destination (it becomes the comment)',
     );
   const r = await explainProject({ ...args, why: reason });
-  const { text } = await findManifest(args.project, args.source, args.policy);
+  const { text, manifest } = await findManifest(args.project, args.source, args.policy);
   const head = { schemaVersion: 1 as const, project: args.project, destination: r.destination.value };
   const explained = { status: r.status, summary: r.summary };
   if (r.status === 'internal') {
@@ -123,15 +179,17 @@ export async function draftEgressChange(args: {
       notes: [r.summary, ...r.notes],
     };
   const fix = r.fix;
-  const after = applyFix(text, fix);
-  const error = firstError(after, fix.file, args.policy);
+  const after = applyFix(text, fix, !!manifest?.layout?.list?.flow, args.policy);
+  // Checked under the path the diff names: the file name binds the manifest to its project.
+  const path = diffPath(fix.file, args.project, args.source);
+  const error = firstError(after, path, args.policy);
   if (error)
     throw new DraftRefusedError(
       `${error.where}: ${error.message}`,
-      error.hint ?? `egress validate ${fix.file}`,
+      error.hint ?? `egress validate ${path}`,
       error.code,
     );
-  const diff = unifiedDiff(text ?? '', after, fix.file);
+  const diff = unifiedDiff(text ?? '', after, path);
   const title = `egress(${args.project}): allow ${fix.entry}`;
   const body = [
     `## Why`,

@@ -10,13 +10,12 @@ import {
   type UncoveredRegion,
   usageAbove,
 } from '../core/capacity/report';
-import { type DriftFinding, type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
+import { type DriftReport, detectDrift, type ProjectDrift } from '../core/drift';
 import { encodeEvent, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
-import type { ProjectMeta } from '../core/manifest/types';
-import { placeForDrift, subnetsOutsideRegion } from '../core/placementDrift';
+import { subnetsOutsideRegion } from '../core/placementDrift';
 import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
@@ -130,32 +129,6 @@ export function driftReason(p: ProjectDrift): string {
   return [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
-/** Adds the misplaced findings (placementDrift.ts) to the report: a replay moves the rules. */
-function addMisplaced(
-  report: DriftReport,
-  misplaced: ReadonlyMap<string, DriftFinding[]>,
-  valid: readonly { project?: ProjectMeta | null; object: { name: string; generation: string } }[],
-): void {
-  for (const [project, findings] of misplaced) {
-    let p = report.drifted.find((d) => d.project === project);
-    if (!p) {
-      const m = valid.find((v) => v.project?.name === project);
-      p = {
-        project,
-        ...(m ? { object: m.object.name, generation: m.object.generation } : {}),
-        findings: [],
-        plan: { create: 0, update: 0, delete: 0, unchanged: 0 },
-        repair: 'replay',
-      };
-      report.drifted.push(p);
-      report.drifted.sort((a, b) => a.project.localeCompare(b.project));
-    }
-    p.findings.push(...findings);
-    p.plan = { ...p.plan, delete: p.plan.delete + findings.length };
-    report.clean = false;
-  }
-}
-
 /** Runs the check and the requested follow-ups. Throws when a publish fails (the scheduled job then fails loudly). */
 export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promise<DriftRun> {
   const log = deps.logger ?? nullLogger;
@@ -171,17 +144,11 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const valid = manifests.filter((m) => m.valid && m.project);
   const regional = reads.length > 1;
-  const placed = regional
-    ? placeForDrift(
-        deps.policy.firewall,
-        reads.map((r) => ({ ref: r.ref, rules: r.snap.rules })),
-        valid.map((m) => ({ project: m.project! })),
-      )
-    : undefined;
-  const snapshot: PolicySnapshot = placed ? { rules: placed.rules } : reads[0]!.snap;
   const known = await workloadsFor(deps, valid);
+  // The one agreement over every policy of the placement (core/agreement): each project compared where it belongs.
   const report = detectDrift({
     workloads: known.workloads,
+    sourcesErrors: known.errors,
     manifests: valid.map((m) => ({
       project: m.project!,
       entries: m.entries,
@@ -189,15 +156,11 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
       generation: m.object.generation,
     })),
     uncheckedProjects: manifests.filter((m) => !m.valid || !m.project).map((m) => m.key),
-    rules: snapshot.rules,
+    placed: reads.map((r) => ({ ref: r.ref, rules: r.snap.rules })),
     policy: deps.policy,
     ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
   });
-  // A project whose workloads cannot be resolved (no subnet, a missing tag value) is an error of the report.
-  if (placed) addMisplaced(report, placed.misplaced, valid);
-  report.errors = report.errors.filter((e) => !known.errors.has(e.project));
-  for (const [project, err] of known.errors) report.errors.push({ project, message: err.message });
-  if (known.errors.size) report.clean = false;
+  const snapshot: PolicySnapshot = regional ? { rules: reads.flatMap((r) => r.snap.rules) } : reads[0]!.snap;
   const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
   if (regional)
     warnings.push(

@@ -3,6 +3,7 @@
  * (live or a fake-Compute state file) if asked, and hand both to the pure core (core/explain/).
  */
 import { join } from 'node:path';
+import type { ProjectAgreement } from '../core/agreement';
 import { defaultObjectName, keyListPrefix, manifestsOf } from '../core/bucket/layout';
 import {
   checkProjectKey,
@@ -12,8 +13,17 @@ import {
   explain,
   renderExplainText,
 } from '../core/explain';
+import { singlePolicyTiers } from '../core/explain/matching';
 import { validateManifest } from '../core/manifest/validate';
-import { evaluationOrder, policyRefKey } from '../core/policy/placement';
+import {
+  firstUsable,
+  type NetSubnet,
+  type NetworkModel,
+  projectSubnets,
+  type Tier,
+  tiersInOrder,
+} from '../core/network/model';
+import { evaluationOrder, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
 import { type DenialsResult, renderDenialsText } from './denials';
@@ -80,24 +90,21 @@ export async function explainProject(args: {
   firewall?: () => Promise<ExplainFirewall>;
   hostProject?: string;
   why?: string;
+  /** The one agreement as status computes it (runtime/sources.ts); null: neither manifest nor owned rules. */
+  agreement?: ProjectAgreement | null;
 }): Promise<ExplainResult> {
   // Before any read: a path or an invalid key must not become a file or object name.
   checkProjectKey(args.project);
   const { manifest, suggestedPath } = await findManifest(args.project, args.source, args.policy);
   const read = args.firewall ? await args.firewall() : undefined;
-  // Regional placement: the global policy's rules, then the project's regional policy's (evaluation order).
-  const order =
-    read?.byPolicy && args.policy.firewall.placement === 'regional' && manifest?.project
-      ? evaluationOrder(args.policy.firewall, read.byPolicy, manifest.project)
-      : undefined;
-  const firewall =
-    read && order
-      ? {
-          source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
-          rules: order.rules,
-          ordered: true,
-        }
-      : read;
+  const meta = manifest?.project ?? undefined;
+  const firewall = !read
+    ? undefined
+    : read.model
+      ? withNetworkTiers(read, read.model, args.policy, args.project, meta)
+      : read.tiers
+        ? read
+        : withPolicyTiers(read, args.policy, meta);
   return explain({
     project: args.project,
     destination: args.destination,
@@ -107,7 +114,75 @@ export async function explainProject(args: {
     ...(firewall ? { firewall } : {}),
     ...(args.hostProject ? { hostProject: args.hostProject } : {}),
     ...(args.why ? { why: args.why } : {}),
+    ...(args.agreement !== undefined ? { agreement: args.agreement } : {}),
   });
+}
+
+/**
+ * A firewall read without the network model (the product's policies only): the global policy, then under regional
+ * placement the project's regional policy (regional policies are evaluated after the global one), then the implied
+ * rules, as tiers for the one evaluator.
+ */
+export function withPolicyTiers(
+  read: ExplainFirewall,
+  policy: PlatformPolicy,
+  project: { name: string; region?: string | undefined } | undefined,
+): ExplainFirewall {
+  const order =
+    read.byPolicy && policy.firewall.placement === 'regional' && project
+      ? evaluationOrder(policy.firewall, read.byPolicy, project)
+      : undefined;
+  if (!order || !read.byPolicy) return { ...read, tiers: singlePolicyTiers(read.rules) };
+  const tiers: Tier[] = order.policies.map((ref) => ({
+    kind: ref.region ? 'regional' : 'global',
+    name: ref.name,
+    reference: ref.name,
+    ...(ref.region ? { region: ref.region } : {}),
+    rules: read.byPolicy!.find((p) => policyRefKey(p.ref) === policyRefKey(ref))?.rules ?? [],
+  }));
+  return {
+    ...read,
+    source: `${read.source}, evaluated ${order.policies.map(policyRefKey).join(' then ')}`,
+    tiers: [...tiers, singlePolicyTiers([]).at(-1)!],
+  };
+}
+
+/**
+ * A firewall read with the network model: every tier in Google's order for the network's enforcement order
+ * (hierarchical, VPC rules, global, the regional policy of the source's region, implied) and the project's probing
+ * address. The region is the source subnet's, else (subnets unknown) the project's placement region.
+ */
+export function withNetworkTiers(
+  read: ExplainFirewall,
+  model: NetworkModel,
+  policy: PlatformPolicy,
+  project: string,
+  meta: { name: string; region?: string | undefined } | undefined,
+): ExplainFirewall {
+  const subnetsMode = policy.firewall.target.mode === 'subnets';
+  const own = projectSubnets(model, project);
+  const first = subnetsMode ? own[0] : undefined;
+  const range = first?.primary ?? first?.ipv6[0];
+  const placed = meta && model.global ? placeProject(policy.firewall, model.global.name, meta) : undefined;
+  const region = first?.region ?? (placed && 'ref' in placed ? placed.ref.region : undefined);
+  const order = model.enforcementOrder === 'BEFORE_CLASSIC_FIREWALL' ? 'policies before VPC rules' : 'VPC rules first';
+  return {
+    ...read,
+    source: `${read.source}; network ${model.network} (${model.enforcementOrder}: ${order})`,
+    tiers: tiersInOrder(model, region),
+    ...(range ? { sourceIp: firstUsable(range) } : {}),
+    ...(subnetsMode && model.subnets.length ? { sourceFamilies: familiesOf(own) } : {}),
+  };
+}
+
+/** The address families of the subnets' ranges. */
+function familiesOf(subnets: readonly NetSubnet[]): (4 | 6)[] {
+  const out = new Set<4 | 6>();
+  for (const s of subnets) {
+    if (s.primary || s.secondary.length) out.add(4);
+    if (s.ipv6.length) out.add(6);
+  }
+  return [...out];
 }
 
 /** Explain's answer with `--evidence`: the matching denials (`egress denials --destination`), additive to the contract. */

@@ -1,19 +1,35 @@
 /**
- * `egress probe`: what Cloud NGFW would do with one new connection from a project's workload, and the log entries
- * Google would write for it (the DNS query, then the firewall log if the deciding rule logs), written to Logging.
+ * `egress probe`: what Cloud NGFW would do with one new connection from a project's workload, evaluated by the one
+ * evaluator over the network model (core/network: hierarchical, VPC, global, regional and implied tiers in Google's
+ * order), and the log entries Google would write for it (the DNS query, then the firewall log if the deciding rule
+ * logs), written to Logging. The source is an address of the project (core/network/source.ts).
  */
-import { type DnsTable, resolveForApp } from '../core/diagnose/dns';
-import { type Connection, type EvalPolicy, evaluate, type Verdict, type Workload } from '../core/diagnose/evaluate';
+import { resolveForApp } from '../core/diagnose/dns';
 import {
+  type Connection,
   dnsQueryLogEntry,
   firewallLogEntry,
   type LogEntryJson,
-  type NetworkContext,
+  type Workload,
 } from '../core/diagnose/logEntries';
+import { parseDestination } from '../core/explain/destination';
+import { DestinationError } from '../core/explain/types';
+import { parseMarker } from '../core/firewall/marker';
+import {
+  decidedBeforePolicy,
+  describeDecision,
+  evaluate,
+  hitFields,
+  type MatchHow,
+  type NetVerdict,
+  type RuleHit,
+} from '../core/network/evaluate';
+import type { NetworkModel, TierKind } from '../core/network/model';
+import { placeOf, sourceIpFor } from '../core/network/source';
 import type { Clock } from '../ports/clock';
 import type { LogsPort } from '../ports/logs';
 
-/** A probe destination that cannot be parsed (the CLI's usage error). */
+/** A probe destination that cannot be used (the CLI's usage error). */
 export class ProbeDestinationError extends Error {
   constructor(message: string) {
     super(message);
@@ -21,77 +37,129 @@ export class ProbeDestinationError extends Error {
   }
 }
 
-/** `host`, `host:port`, `a.b.c.d[:port]`, `[v6]:port` or a bare IPv6 address; the port defaults to 443. */
+/** The source address when the network's subnets are unknown (the old default; assumed, documented). */
+export const FALLBACK_SOURCE_IP = '10.128.0.2';
+
+/**
+ * The destination as explain reads it (one normaliser: URL, `host:port`, `[v6]:port`, user@host…), plus the port the
+ * input named (default 443). A range is refused: a connection goes to one address.
+ */
 export function parseProbeDestination(raw: string): { host?: string; ip?: string; port: number } {
-  const v = raw.trim();
-  let hostPart = v;
-  let port = 443;
-  const bracket = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(v);
-  if (bracket) return { ip: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : 443 };
-  if (v.includes(':') && v.split(':').length > 2) return { ip: v, port };
-  const m = /^(.+):(\d+)$/.exec(v);
-  if (m) {
-    hostPart = m[1]!;
-    port = Number(m[2]);
+  let d: ReturnType<typeof parseDestination>;
+  try {
+    d = parseDestination(raw);
+  } catch (e) {
+    if (e instanceof DestinationError) throw new ProbeDestinationError(`${e.message} (hint: ${e.hint})`);
+    throw e;
   }
+  const given = d.stripped.map((x) => /^port (\d+)$/.exec(x)?.[1]).find(Boolean);
+  const port = given ? Number(given) : 443;
   if (!(port >= 1 && port <= 65535))
     throw new ProbeDestinationError(`${raw}: port must be 1-65535 (hint: api.example.com:443)`);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(hostPart)) return { ip: hostPart, port };
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\.?$/i.test(hostPart))
-    throw new ProbeDestinationError(`${raw} is not a hostname, an address or host:port (hint: api.example.com:443)`);
-  return { host: hostPart.toLowerCase().replace(/\.$/, ''), port };
+  if (d.kind === 'range')
+    throw new ProbeDestinationError(
+      `${raw} is a range; a connection goes to one address (hint: probe one address of it)`,
+    );
+  return d.kind === 'hostname' ? { host: d.value, port } : { ip: d.value, port };
+}
+
+/** The deciding rule as probe reports it. */
+export interface ProbeDecision {
+  /** The policy (or `vpc-firewall-rules`, `implied`) the rule lives in. */
+  policy: string;
+  tier: TierKind;
+  region?: string;
+  reference: string;
+  priority: number;
+  ruleName: string;
+  action: string;
+  how: MatchHow;
+  matched?: string;
+  /** A hierarchical or VPC rule decided before the product's policies. */
+  beforePolicy: boolean;
+  /** Where the rule lives, in words. */
+  place: string;
 }
 
 /** What the probe found and wrote. */
 export interface ProbeResult {
   schemaVersion: 1;
   project: string;
+  /** The probing address, its subnet and region, and where it is in words. */
+  source: { ip: string; subnet?: string; region?: string; where: string };
+  enforcementOrder: NetworkModel['enforcementOrder'];
   destination: { host?: string; ip: string | null; port: number; protocol: 'tcp' };
   /** What the workload resolved (null for an address). */
   resolved: { a: string[]; aaaa: string[]; nxdomain: boolean } | null;
   /** UNRESOLVED: the name does not resolve for the workload, so no connection was attempted. */
-  disposition: Verdict['disposition'] | 'UNRESOLVED';
-  decidedBy: {
-    policy: string;
-    reference: string;
-    priority: number;
-    ruleName: string;
-    action: string;
-    how: string;
-    matched?: string;
-  } | null;
-  passed: Verdict['passed'];
+  disposition: NetVerdict['disposition'] | 'UNRESOLVED';
+  decidedBy: ProbeDecision | null;
+  passed: { policy: string; priority: number; ruleName: string }[];
   /** The log names written to. */
   logged: { dns: boolean; firewall: boolean };
   summary: string;
+}
+
+/** How firewall logs reference the rule: its policy, or the VPC firewall rule by name. */
+function referenceOf(h: RuleHit, network: string): string {
+  return h.tier.kind === 'vpc-rules' ? `network:${network}/firewall:${h.rule.ruleName ?? ''}` : h.tier.reference;
+}
+
+function decisionOf(v: NetVerdict, network: string): ProbeDecision {
+  const h = v.decidedBy;
+  const before = decidedBeforePolicy(v);
+  return {
+    policy: h.tier.name,
+    tier: h.tier.kind,
+    ...(h.tier.region ? { region: h.tier.region } : {}),
+    reference: referenceOf(h, network),
+    ...hitFields(h),
+    beforePolicy: before,
+    place: describeDecision(h, before),
+  };
 }
 
 /** Runs the probe and writes the entries Google would write. */
 export async function probe(args: {
   project: string;
   destination: string;
-  policies: EvalPolicy[];
-  dns: DnsTable;
-  workload: Workload;
-  net: NetworkContext;
+  model: NetworkModel;
+  /** Whether the target mode is `subnets` (then `sourceIp` must be the project's). */
+  subnetsMode: boolean;
+  sourceIp?: string;
+  /** The workload's identity under the target mode (service account, tag), without its address. */
+  identity: Omit<Workload, 'ip'>;
   logs: LogsPort;
   clock: Clock;
 }): Promise<ProbeResult> {
   const d = parseProbeDestination(args.destination);
+  const m = args.model;
+  const src = sourceIpFor(m, args.project, args.subnetsMode, args.sourceIp, FALLBACK_SOURCE_IP);
+  const workload: Workload = {
+    ...args.identity,
+    ip: src.ip,
+    ...(src.subnet ? { subnetwork: src.subnet.name, region: src.subnet.region, zone: `${src.subnet.region}-a` } : {}),
+  };
+  const net = { hostProject: m.hostProject, network: m.network };
+  const source = {
+    ip: src.ip,
+    ...(src.subnet ? { subnet: src.subnet.name, region: src.subnet.region } : {}),
+    where: placeOf(m, src.ip).words,
+  };
   const now = new Date(args.clock.now());
   const entries: LogEntryJson[] = [];
   let ip = d.ip ?? null;
   let resolved: ProbeResult['resolved'] = null;
   if (d.host) {
-    const ans = resolveForApp(args.dns, d.host);
+    const ans = resolveForApp(m.dns ?? {}, d.host);
     resolved = { a: ans.a ?? [], aaaa: ans.aaaa ?? [], nxdomain: !!ans.nxdomain };
     const type = resolved.a.length || !resolved.aaaa.length ? 'A' : 'AAAA';
     ip = (type === 'A' ? resolved.a[0] : resolved.aaaa[0]) ?? null;
     // The query comes first: 50 ms before the connection.
     entries.push(
       dnsQueryLogEntry({
-        net: args.net,
-        workload: args.workload,
+        net,
+        workload,
         queryName: d.host,
         queryType: type,
         answer: ans,
@@ -99,12 +167,12 @@ export async function probe(args: {
       }),
     );
   }
+  const base = { schemaVersion: 1 as const, project: args.project, source, enforcementOrder: m.enforcementOrder };
   const destination = { ...(d.host ? { host: d.host } : {}), ip, port: d.port, protocol: 'tcp' as const };
   if (!ip) {
     await args.logs.write(entries);
     return {
-      schemaVersion: 1,
-      project: args.project,
+      ...base,
       destination,
       resolved,
       disposition: 'UNRESOLVED',
@@ -115,50 +183,49 @@ export async function probe(args: {
     };
   }
   const conn: Connection = { destIp: ip, destPort: d.port, protocol: 'tcp' };
-  const v = evaluate(args.policies, args.workload, conn, args.dns);
-  const dec = v.decidedBy;
-  if (dec?.enableLogging)
+  const v = evaluate(
+    m,
+    {
+      project: args.project,
+      ip: src.ip,
+      ...(args.identity.serviceAccount ? { serviceAccounts: [args.identity.serviceAccount] } : {}),
+      ownerOf: (r) => parseMarker(r.description)?.project,
+    },
+    { kind: 'ip', value: ip },
+    { packet: { protocol: 'tcp', port: d.port } },
+  );
+  const dec = decisionOf(v, m.network);
+  const logs = v.decidedBy.tier.kind !== 'implied' && !!v.decidedBy.rule.enableLogging;
+  if (logs)
     entries.push(
       firewallLogEntry({
-        net: args.net,
-        workload: args.workload,
+        net,
+        workload,
         connection: conn,
-        decided: dec,
+        decided: { reference: dec.reference, priority: dec.priority, action: dec.action, rule: v.decidedBy.rule },
         disposition: v.disposition,
         timestamp: now.toISOString(),
       }),
     );
   if (entries.length) await args.logs.write(entries);
   const target = `${d.host ? `${d.host} (${ip})` : ip}:${d.port}`;
-  const by = dec
-    ? `rule ${dec.ruleName || '(unnamed)'} (priority ${dec.priority}, ${dec.action}${dec.matched ? ` ${dec.matched}` : ''}) of ${dec.policy}`
-    : 'the implied egress rule (no rule matched)';
+  const notOwn =
+    args.subnetsMode && !src.subnet?.project ? ` (${source.where}: not an address of ${args.project})` : '';
   return {
-    schemaVersion: 1,
-    project: args.project,
+    ...base,
     destination,
     resolved,
     disposition: v.disposition,
-    decidedBy: dec
-      ? {
-          policy: dec.policy,
-          reference: dec.reference,
-          priority: dec.priority,
-          ruleName: dec.ruleName,
-          action: dec.action,
-          how: dec.how,
-          ...(dec.matched ? { matched: dec.matched } : {}),
-        }
-      : null,
-    passed: v.passed,
-    logged: { dns: !!d.host, firewall: !!dec?.enableLogging },
-    summary: `${v.disposition} ${args.project} → ${target} by ${by}${dec && !dec.enableLogging ? ' (the rule does not log: no firewall log entry)' : ''}`,
+    decidedBy: dec,
+    passed: v.passed.map((p) => ({ policy: p.tier.name, priority: p.rule.priority, ruleName: p.rule.ruleName ?? '' })),
+    logged: { dns: !!d.host, firewall: logs },
+    summary: `${v.disposition} ${args.project} (${src.ip}) → ${target} by ${dec.place}${dec.tier !== 'implied' && !logs ? ' (the rule does not log: no firewall log entry)' : ''}${notOwn}`,
   };
 }
 
 /** The text form (same facts as the JSON). */
 export function renderProbeText(r: ProbeResult): string {
-  const lines = [r.summary];
+  const lines = [r.summary, `  source: ${r.source.where}`, `  enforcement order: ${r.enforcementOrder}`];
   if (r.resolved && !r.resolved.nxdomain) lines.push(`  resolved: ${[...r.resolved.a, ...r.resolved.aaaa].join(', ')}`);
   for (const p of r.passed) lines.push(`  passed: goto_next ${p.ruleName || p.priority} of ${p.policy}`);
   lines.push(

@@ -10,6 +10,7 @@ import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { appliedGeneration, groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
+import { didYouMean } from '../core/manifest/schemaWalk';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
@@ -38,6 +39,19 @@ export function revocationEvent(args: {
     time: args.time,
     ...(args.release ? { release: true } : {}),
   });
+}
+
+/** Why `project` is not held: its manifest is live, it is already revoked, or no such project (with a did-you-mean). */
+function notHeldReason(
+  project: string,
+  live: ReadonlyMap<string, string>,
+  owned: ReadonlyMap<string, readonly { description?: string }[]>,
+): string {
+  const object = live.get(project);
+  if (object) return `its manifest ${object} is live: nothing to revoke`;
+  if (owned.has(project)) return 'its egress is already revoked (only its tombstone is left): nothing held';
+  const guess = didYouMean(project, [...new Set([...owned.keys(), ...live.keys()])]);
+  return `no project of that name has rules in the firewall or a manifest in the bucket${guess ? `; did you mean ${guess}?` : ''}`;
 }
 
 /** What release needs. */
@@ -97,20 +111,16 @@ export async function releaseRevocations(
   const todo: string[] = [];
   for (const p of wanted) {
     if (held.includes(p)) todo.push(p);
-    else
-      items.push({
-        project: p,
-        status: 'not-held',
-        reason: live.has(p)
-          ? `its manifest ${live.get(p)} is live: nothing to revoke`
-          : 'it has no owned rules left (nothing held)',
-      });
+    else items.push({ project: p, status: 'not-held', reason: notHeldReason(p, live, owned) });
   }
   const verdict = checkRevocations({
     command: 'release',
     where: `gs://${deps.bucket}/${deps.prefix}`,
     projects: todo,
-    manifests: manifests.length,
+    // An empty prefix is the signature of a wrong one only for `--all` (every project without a manifest). Projects
+    // named on the command line (as drift lists them after a folder was emptied) are released: their deletes were
+    // already decided by the validator from the watched prefix, which the FOREIGN_PREFIX check below pins.
+    ...(opts.all ? { manifests: manifests.length } : {}),
     ownedProjects: held.length + manifests.length,
     max: Number.POSITIVE_INFINITY,
     watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),

@@ -9,7 +9,14 @@
  * no quota time at all. Event ids are deterministic (bucket, object, generation, reason): an interrupted replay can be
  * run again; the events it re-sends are recognisable duplicates and the applier's plan makes them no-ops.
  */
-import { isManifestObject, manifestsOf, normalizePrefix, prefixWarning, projectKeyOf } from '../core/bucket/layout';
+import {
+  isManifestObject,
+  liveManifestOf,
+  manifestsOf,
+  normalizePrefix,
+  prefixWarning,
+  projectKeyOf,
+} from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
 import type { PolicyState } from '../core/firewall/placedWrites';
@@ -105,7 +112,7 @@ export async function loadBucketManifests(
   const byKey = new Map<string, StoredObject[]>();
   for (const o of listed) byKey.set(projectKeyOf(o.name), [...(byKey.get(projectKeyOf(o.name)) ?? []), o]);
   const objects = [...byKey.entries()]
-    .map(([key, os]) => ({ o: manifestsOf(os, prefix, key)[0]!, spellings: manifestsOf(os, prefix, key) }))
+    .map(([key, os]) => ({ o: liveManifestOf(os, prefix, key)!, spellings: manifestsOf(os, prefix, key) }))
     .sort((a, b) => (a.o.name < b.o.name ? -1 : a.o.name > b.o.name ? 1 : 0));
   const loaded = await mapLimit(objects, opts.concurrency ?? 16, async ({ o, spellings }) => {
     const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));

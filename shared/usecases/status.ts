@@ -1,19 +1,29 @@
 /**
  * `egress status PROJECT`: one project as the pipeline left it. The live owned rules and the generation each records
- * (the ownership marker), the agreement of those rules with the project's manifest (the same comparison as drift,
- * shared/core/drift.ts, for this one project), and the last status event about the project read from a status-topic
+ * (the ownership marker), the agreement of those rules with the project's manifest (the one agreement,
+ * core/agreement: by content, with the project's sources as the target mode reads them and every policy of the
+ * placement; explain and drift read the same), and the last status event about the project read from a status-topic
  * subscription without acknowledging anything (terraform's `egress-status-operators`, 7 days of retention; npm start
  * creates the same subscription on the emulator).
  */
 
-import { type DriftFinding, detectDrift } from '../core/drift';
+import {
+  type AgreementStatus,
+  agreeFleet,
+  type DriftFinding,
+  noSuchProject,
+  type ProjectAgreement,
+} from '../core/agreement';
 import { decodeStatus } from '../core/events/codec';
 import type { StatusEvent } from '../core/events/types';
+import type { ExplainManifest } from '../core/explain';
 import { isTombstone, parseMarker } from '../core/firewall';
 import type { ObservedRule } from '../core/firewall/types';
+import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { MessagePuller } from '../ports/puller';
 import { findManifest, type ManifestSourceSpec } from './explain';
+import { resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** One live owned rule of the project. */
 export interface StatusRule {
@@ -33,15 +43,22 @@ export interface ProjectStatus {
   /** Newest generation the owned rules record; absent without owned rules. */
   appliedGeneration?: string;
   manifest: { path: string; valid: boolean; generation?: string } | null;
-  /**
-   * `in-sync` (the rules are what the manifest compiles to), `drifted` (findings), `no-manifest` (rules without a
-   * manifest: a revocation pending or missed), `invalid-manifest` (the pipeline keeps the last valid rules), `absent`
-   * (neither manifest nor rules).
-   */
-  agreement: 'in-sync' | 'drifted' | 'no-manifest' | 'invalid-manifest' | 'absent';
+  /** The one agreement's status (core/agreement/types.ts), the value explain reports as `agreement.status`. */
+  agreement: AgreementStatus;
+  /** The agreement in words, with what to do. */
+  detail: string;
   findings: DriftFinding[];
+  /** Manifest entries that cannot apply (e.g. an IPv6 destination for a project without IPv6 sources). */
+  warnings: string[];
   /** The newest status event about the project on the subscription, or null; absent when no subscription was read. */
   lastStatus?: { subscription: string; event: StatusEvent | null };
+}
+
+/** The firewall as read for one answer: every rule, and each policy's (the global one first) when known. */
+export interface FirewallRead {
+  source: string;
+  rules: ObservedRule[];
+  byPolicy?: { ref: PolicyRef; rules: ObservedRule[] }[];
 }
 
 /** The newest status event of `project` among the subscription's messages; every message is given back (nack). */
@@ -70,16 +87,77 @@ export async function lastStatusEvent(
   return newest;
 }
 
-/** Compares the project's live owned rules with its manifest. */
-export async function projectStatus(args: {
+/** What one project's agreement is read from: its manifest source, the firewall as read, its sources' reads. */
+export interface AgreementSources {
   project: string;
   policy: PlatformPolicy;
   source: ManifestSourceSpec;
-  firewall: { source: string; rules: ObservedRule[] };
+  firewall: FirewallRead;
   hostProject?: string;
-  status?: { subscription: string; puller: MessagePuller };
-}): Promise<ProjectStatus> {
+  workloads?: WorkloadDeps;
+}
+
+/**
+ * The project's agreement (core/agreement) over the sources read: its manifest, every policy of the placement, and
+ * its sources (`workloads`: the target mode's reads; absent: not read, so `unknown` in the modes that need one).
+ * `agreement` is null when neither a manifest nor an owned rule of the project exists.
+ */
+export async function readAgreement(
+  args: AgreementSources,
+): Promise<{ agreement: ProjectAgreement | null; manifest: ExplainManifest | null; suggestedPath: string }> {
   const { project, policy } = args;
+  const { manifest, suggestedPath } = await findManifest(project, args.source, policy);
+  const valid = !!manifest?.valid && !!manifest.project;
+  const read =
+    valid && manifest!.entries.length && args.workloads
+      ? await resolveWorkloads(policy, [project], {
+          ...args.workloads,
+          ...(args.hostProject ? { hostProject: args.hostProject } : {}),
+        })
+      : undefined;
+  const [agreement] = agreeFleet({
+    manifests: valid
+      ? [
+          {
+            project: manifest!.project!,
+            entries: manifest!.entries,
+            object: manifest!.path,
+            ...(manifest!.generation ? { generation: manifest!.generation } : {}),
+          },
+        ]
+      : [],
+    invalid:
+      manifest && !valid
+        ? [{ project, object: manifest.path, ...(manifest.generation ? { generation: manifest.generation } : {}) }]
+        : [],
+    placed: args.firewall.byPolicy ?? [{ ref: { name: '' }, rules: args.firewall.rules }],
+    policy,
+    ...(args.hostProject ? { hostProject: args.hostProject } : {}),
+    ...(read ? { workloads: read.workloads, sourcesErrors: read.errors } : {}),
+    projects: [project],
+  });
+  return { agreement: agreement ?? null, manifest, suggestedPath };
+}
+
+/** One project's status; a project with neither manifest nor owned rule is NoSuchProjectError (did you mean …?). */
+export async function projectStatus(
+  args: AgreementSources & {
+    /** Every project key the sources know (manifests and owners of rules), for the did-you-mean. */
+    knownProjects?: () => Promise<string[]>;
+    status?: { subscription: string; puller: MessagePuller };
+  },
+): Promise<ProjectStatus> {
+  const { project } = args;
+  const { agreement: a, manifest } = await readAgreement(args);
+  if (!a) {
+    const owners = args.firewall.rules.flatMap((r) => parseMarker(r.description)?.project ?? []);
+    const known = [...(args.knownProjects ? await args.knownProjects() : []), ...owners];
+    throw noSuchProject(
+      project,
+      known,
+      args.source.kind === 'dir' ? args.source.dir : `gs://${args.source.bucket}/${args.source.prefix}`,
+    );
+  }
   const owned = args.firewall.rules.filter((r) => parseMarker(r.description)?.project === project);
   const rules: StatusRule[] = owned.map((r) => ({
     ruleName: r.ruleName,
@@ -88,48 +166,22 @@ export async function projectStatus(args: {
     tombstone: isTombstone(r),
     destinations: [...(r.match.destFqdns ?? []), ...(r.match.destIpRanges ?? [])],
   }));
-  const generations = rules.map((r) => r.generation).filter(Boolean);
-  const appliedGeneration = generations.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).at(-1);
-  const { manifest } = await findManifest(project, args.source, policy);
-  const valid = !!manifest?.valid && !!manifest.project;
-  const report = detectDrift({
-    manifests: valid
-      ? [
-          {
-            project: manifest!.project!,
-            entries: manifest!.entries,
-            object: manifest!.path,
-            generation: manifest!.generation ?? appliedGeneration ?? '0',
-          },
-        ]
-      : [],
-    ...(manifest && !valid ? { uncheckedProjects: [project] } : {}),
-    rules: args.firewall.rules.filter((r) => !parseMarker(r.description) || owned.includes(r)),
-    policy,
-    ...(args.hostProject ? { hostProject: args.hostProject } : {}),
-  });
-  const findings = report.drifted.find((d) => d.project === project)?.findings ?? [];
-  const agreement: ProjectStatus['agreement'] = !manifest
-    ? owned.some((r) => !isTombstone(r))
-      ? 'no-manifest'
-      : owned.length
-        ? 'in-sync'
-        : 'absent'
-    : !valid
-      ? 'invalid-manifest'
-      : findings.length
-        ? 'drifted'
-        : 'in-sync';
   return {
     project,
     firewall: args.firewall.source,
     rules,
-    ...(appliedGeneration ? { appliedGeneration } : {}),
+    ...(a.appliedGeneration ? { appliedGeneration: a.appliedGeneration } : {}),
     manifest: manifest
-      ? { path: manifest.path, valid, ...(manifest.generation ? { generation: manifest.generation } : {}) }
+      ? {
+          path: manifest.path,
+          valid: !!manifest.valid && !!manifest.project,
+          ...(manifest.generation ? { generation: manifest.generation } : {}),
+        }
       : null,
-    agreement,
-    findings,
+    agreement: a.status,
+    detail: a.detail,
+    findings: a.findings,
+    warnings: a.warnings,
     ...(args.status
       ? {
           lastStatus: {
@@ -143,7 +195,7 @@ export async function projectStatus(args: {
 
 /** The text form of a status (the same facts as the JSON). */
 export function renderStatusText(s: ProjectStatus): string {
-  const lines = [`${s.project}: ${s.agreement.toUpperCase()} (firewall: ${s.firewall})`];
+  const lines = [`${s.project}: ${s.agreement.toUpperCase()} (firewall: ${s.firewall})`, `  ${s.detail}`];
   lines.push(
     s.manifest
       ? `  manifest ${s.manifest.path}${s.manifest.generation ? ` generation ${s.manifest.generation}` : ''}${s.manifest.valid ? '' : ' (INVALID: the pipeline keeps the last valid rules)'}`
@@ -155,6 +207,7 @@ export function renderStatusText(s: ProjectStatus): string {
       `  rule ${r.ruleName} priority ${r.priority} generation ${r.generation}: ${r.tombstone ? 'tombstone (allows nothing)' : r.destinations.join(', ')}`,
     );
   for (const f of s.findings) lines.push(`  ${f.kind} ${f.ruleName}: ${f.detail}`);
+  for (const w of s.warnings) lines.push(`  warning: ${w}`);
   if (s.lastStatus) {
     const e = s.lastStatus.event;
     lines.push(

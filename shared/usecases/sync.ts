@@ -87,7 +87,18 @@ export interface SyncManifestsOptions {
    * The blast-radius guard of `--delete`: at most `max` projects revoked (default: the validation policy's
    * safety.maxRevocationsPerRun; no limit with `validation: 'skip'`), or up to `allow` (`--allow-revocations N`).
    */
-  safety?: { max?: number; allow?: number | undefined };
+  safety?: {
+    max?: number;
+    allow?: number | undefined;
+    /**
+     * The projects among `keys` (those whose last manifest the run deletes) that hold an allow in the firewall (an
+     * owned rule other than a tombstone): only their deletion revokes anything, so only they count. Without it,
+     * every such key counts (the bucket alone cannot tell).
+     */
+    revoking?: (keys: readonly string[]) => Promise<readonly string[]> | readonly string[];
+    /** npm start's watcher: the guard's words for a local folder (core/safety/revocations.ts `local`). */
+    local?: { command: string; where: string; howToAllow: (n: number) => string };
+  };
 }
 
 /** A problem with the sync's inputs (not the manifests' content): the CLI maps it to a usage error. */
@@ -215,13 +226,16 @@ export async function syncManifests(opts: SyncManifestsOptions): Promise<SyncRep
   const { items, extraneous } = planSync(opts.files, remote, prefix, opts.deleteRemoved ?? false);
   // A deletion revokes its project unless a local file of the same key stays (a rename `p.yml` -> `p.yaml`).
   const staying = new Set(opts.files.map((f) => projectKeyOf(f.objectName)));
-  const revoked = [...new Set(items.filter((i) => i.action === 'delete').map((i) => projectKeyOf(i.object)))].filter(
-    (k) => !staying.has(k),
-  );
+  const deletedKeys = [
+    ...new Set(items.filter((i) => i.action === 'delete').map((i) => projectKeyOf(i.object))),
+  ].filter((k) => !staying.has(k));
+  const revoked = opts.safety?.revoking && deletedKeys.length ? await opts.safety.revoking(deletedKeys) : deletedKeys;
+  const local = opts.safety?.local;
   const verdict = checkRevocations({
-    command: 'sync --delete',
-    where: `the local folder and ${prefix || "'' (the bucket root)"}`,
+    command: local?.command ?? 'sync --delete',
+    where: local?.where ?? `the local folder and ${prefix || "'' (the bucket root)"}`,
     projects: revoked,
+    ...(local ? { local: true, manifests: opts.files.length, howToAllow: local.howToAllow } : {}),
     max:
       opts.safety?.max ??
       (opts.validation === 'skip' ? Number.POSITIVE_INFINITY : opts.validation.policy.safety.maxRevocationsPerRun),

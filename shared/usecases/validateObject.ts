@@ -8,7 +8,14 @@
  * transient I/O failures are thrown so the platform redelivers the event.
  */
 
-import { keyListPrefix, manifestsOf, normalizePrefix, placeOf, projectKeyOf } from '../core/bucket/layout';
+import {
+  keyListPrefix,
+  liveManifestOf,
+  manifestsOf,
+  normalizePrefix,
+  placeOf,
+  projectKeyOf,
+} from '../core/bucket/layout';
 import type { Diagnostic } from '../core/diagnostics';
 import { changeEventId, compareGenerations, encodeEvent, makeEgressChange, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource, StatusEvent } from '../core/events/types';
@@ -111,6 +118,16 @@ async function finalized(
       undefined,
     );
 
+  // Two spellings of one project (`p.yml` beside `p.yaml`): only the live one (the bucket layout's rule, the one every
+  // reader takes) may become desired state; another spelling is refused, naming both, and the live one keeps its rules.
+  const key = projectKeyOf(ev.name);
+  const listed = await io(`list gs://${ev.bucket}/${keyListPrefix(deps.manifestPrefix, key)}`, () =>
+    store.list(keyListPrefix(deps.manifestPrefix, key)),
+  );
+  if (!listed.ok) return failed(deps, listed.error, ctx);
+  const liveOne = liveManifestOf(listed.value, deps.manifestPrefix, key);
+  if (liveOne && liveOne.name !== ev.name) return secondSpelling(deps, ev, liveOne.name, live.value, ctx);
+
   let result: ReturnType<typeof validateManifest>;
   let source: ManifestSource;
   // The event's size when it has one, else the live metadata's (same generation, checked above).
@@ -177,6 +194,50 @@ async function finalized(
     messageId: pub.value,
     errors: result.diagnostics.filter((d) => d.severity === 'error').length,
     diagnostics: summary(result.diagnostics),
+  });
+  return { kind: 'rejected', status, messageId: pub.value } as const;
+}
+
+/** Refuses `ev`, a second spelling of a project whose live manifest is `liveName`: a `rejected` status naming both. */
+async function secondSpelling(
+  deps: ValidateObjectDeps,
+  ev: StorageObjectEvent,
+  liveName: string,
+  stored: { md5Hash?: string; crc32c?: string },
+  ctx: Record<string, unknown>,
+) {
+  const project = projectKeyOf(ev.name);
+  const diagnostic: Diagnostic = {
+    severity: 'error',
+    code: 'DUPLICATE_PROJECT',
+    message:
+      `${ev.name} is a second spelling of project ${project}: ${liveName} is its live manifest ` +
+      `(.yaml before .yml before other cases); ${ev.name} was not applied and ${project} keeps the rules of ${liveName}`,
+    line: 1,
+    column: 1,
+    path: '',
+    hint: `delete ${ev.name}, or merge it into ${liveName}; to switch to ${ev.name}, delete ${liveName} (${ev.name} is then applied)`,
+  };
+  const status = makeStatus(
+    {
+      outcome: 'rejected',
+      project,
+      source: sourceOf(ev, stored),
+      diagnostics: [diagnostic],
+      reason: `second spelling of ${project}: ${liveName} is live`,
+    },
+    VALIDATOR_SOURCE,
+  );
+  const pub = await io(`publish to ${deps.statusTopic}`, () =>
+    deps.publisher.publish(deps.statusTopic, encodeEvent(status)),
+  );
+  if (!pub.ok) return failed(deps, pub.error, ctx);
+  deps.logger.log('WARNING', `manifest ${ev.name} rejected: ${liveName} is the live manifest of ${project}`, {
+    ...ctx,
+    project,
+    liveObject: liveName,
+    statusId: status.id,
+    messageId: pub.value,
   });
   return { kind: 'rejected', status, messageId: pub.value } as const;
 }

@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import { BASELINE, BASELINE_PRIORITY, baselineRules } from '../../local/stack/baseline';
 import { firewallEngine } from '../../local/stack/firewall';
-import { loadTerraform, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
+import { loadTerraform, PARSE_TIMEOUT_MS, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
 
 let tf: TerraformDoc;
 beforeAll(async () => {
   tf = await loadTerraform(join(__dirname, '../../terraform'));
-});
+}, PARSE_TIMEOUT_MS);
 
 interface TfRule {
   priority: string;

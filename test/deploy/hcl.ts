@@ -7,6 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 
+/**
+ * Time a whole parse of terraform/ may take: hcl2json instantiates its wasm module per test file and parses every
+ * .tf file; with all Jest projects running at once on a loaded machine this exceeded Jest's 5 s default for hooks.
+ */
+export const PARSE_TIMEOUT_MS = 60_000;
+
 /** A block as hcl2json renders it: attributes are values, nested blocks are arrays of blocks. */
 export type Block = Record<string, unknown>;
 

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { BASELINE, BASELINE_PRIORITY, HANDOFF } from '../../local/stack/baseline';
 import { firewallEngine } from '../../local/stack/firewall';
 import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
-import { loadTerraform, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
+import { loadTerraform, PARSE_TIMEOUT_MS, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
 
 let tf: TerraformDoc;
 beforeAll(async () => {
   tf = await loadTerraform(join(__dirname, '../../terraform'));
-});
+}, PARSE_TIMEOUT_MS);
 
 test('the placement variables default to the platform policy defaults (global)', () => {
   expect(variableDefault(tf, 'placement')).toBe(DEFAULT_POLICY.firewall.placement);
@@ -66,7 +66,7 @@ test('each listed region: a regional policy, its association with the Shared VPC
   expect(assoc).toMatchObject({
     region: '${each.key}',
     firewall_policy: '${google_compute_region_network_firewall_policy.egress[each.key].id}',
-    attachment_target: '${data.google_compute_network.shared_vpc.id}',
+    attachment_target: '${local.network_id}',
   });
   const rule = resource(tf, 'google_compute_region_network_firewall_policy_rule', 'baseline');
   const global = resource(tf, 'google_compute_network_firewall_policy_rule', 'baseline');

@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -36,12 +37,23 @@ interface Run {
 /** Every script started by a test; afterEach stops those a failed test left running (and their children). */
 const started: Run[] = [];
 
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
-  const child = spawn(process.execPath, ['-r', REGISTER, SCRIPT, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Runs the script with `args`; `via` puts a parent between the test and the program as `npm start` does: `shell`
+ * (sh -c 'true && node …', the shell npm runs a script in, which stays the program's parent) or `npm` (npm running
+ * the repository's own start script, its build step left out).
+ */
+function run(args: string[], env: NodeJS.ProcessEnv = process.env, via?: 'shell' | 'npm'): Run {
+  const program = [process.execPath, '-r', REGISTER, SCRIPT, ...args];
+  const child =
+    via === 'shell'
+      ? spawn('sh', ['-c', 'true && "$0" "$@"', ...program], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : via === 'npm'
+        ? spawn('npm', ['run', '--silent', 'start', '--', ...args], {
+            cwd: npmProject(),
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
+        : spawn(program[0]!, program.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (b: Buffer) => {
@@ -79,6 +91,35 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
   };
   started.push(r);
   return r;
+}
+
+/**
+ * A project folder whose `start` script is the repository's own, with the build step left out and the program run
+ * from the TypeScript sources: npm starts it the way `npm start` does (a shell running the script).
+ */
+function npmProject(): string {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const start = pkg.scripts.start
+    .replace('npm run build && ', 'true && ')
+    .replace('node dist/local/start.js', `'${process.execPath}' -r '${REGISTER}' '${SCRIPT}'`);
+  expect(start).not.toBe(pkg.scripts.start);
+  const dir = join(work, 'npm-project');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'start-under-npm', private: true, scripts: { start } }),
+  );
+  return dir;
+}
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -142,6 +183,18 @@ it('--help prints the usage and exits 0', async () => {
   expect(r.output()).toMatch(/--once/);
 });
 
+it('--network FILE that cannot be used: FILE:LINE problems with hints, exit 2, nothing started', async () => {
+  const file = join(work, 'net.yaml');
+  writeFileSync(file, 'subnets:\n  - name: ledger-usc1\n    region: us-central1\n    ipCidrRange: 10.1.0.1/24\n');
+  const r = run(['--once', '--network', file, '--state-dir', join(work, 'state')]);
+  expect(await r.exit).toEqual({ code: 2, signal: null });
+  expect(r.output()).toMatch(
+    /net\.yaml:4: subnet ledger-usc1: ipCidrRange `10\.1\.0\.1\/24` has host bits set .*\(hint: /,
+  );
+  expect(r.output()).not.toMatch(/^\s+at /m);
+  expect(functionHosts(join(work, 'state'))).toEqual([]);
+});
+
 it('without Java it says what to install and exits 1', async () => {
   const { PUBSUB_EMULATOR_HOST: _reuse, ...env } = process.env;
   const r = run(['--once', '--state-dir', join(work, 'state')], { ...env, PATH: join(work, 'no-bin') });
@@ -192,7 +245,7 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
   // The detection works: both function hosts of this run are seen while it runs.
   expect(functionHosts(work)).toHaveLength(2);
   r.child.kill('SIGINT');
-  expect(await r.exit).toEqual({ code: 0, signal: null });
+  expect(await r.exit).toEqual({ code: 130, signal: null });
   expect(r.output()).toMatch(/stopped: emulator, fakes and functions are down/);
   expect(functionHosts(work)).toEqual([]);
   // The firewall state persisted for the next run (and for `egress plan --state`).
@@ -200,6 +253,46 @@ it('converges, prints rules and rejections, shows an edit, and stops every child
     policies: { rules: { ruleName?: string }[] }[];
   };
   expect(state.policies[0]!.rules.map((x) => x.ruleName)).toContain('egress-checkout-fqdn-1');
+});
+
+it('the watcher: a rename to another key is one change, a rule-less deletion revokes nothing, an emptied folder is refused (issue 19, items 3 and 10)', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  cpSync(join(ROOT, 'examples/manifests/payment-gateway.yaml'), join(dir, 'payment-gateway.yaml'));
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  writeFileSync(join(dir, 'broken-feed.yaml'), INVALID);
+  const r = run(['--manifests', dir, '--state-dir', join(work, 'state')]);
+  await r.waitFor(/Watching .* for changes/);
+
+  // A rename to another key: one line saying what it is, never "REJECTED" and "deleted, rules revoked" apart.
+  renameSync(join(dir, 'checkout.yaml'), join(dir, 'checkout-v2.yaml'));
+  const renamed = await r.waitFor(/\n {2}(\S*)checkout\.yaml renamed to \S*checkout-v2\.yaml: ([^\n]*)\n/);
+  expect(renamed[1]).toMatch(/manifests\/$/); // the local file, not the object name
+  expect(renamed[2]).toMatch(
+    /^a file's name is its project key, so checkout-v2 is a new project, not checkout renamed\./,
+  );
+  expect(renamed[2]).toMatch(/checkout-v2 \(\S+\): REJECTED \(1 error\), firewall left as it was\./);
+  expect(renamed[2]).toMatch(/checkout \(\S+\): deleted, rules revoked/);
+  expect(r.output()).not.toMatch(/\n {2}\S*checkout-v2\.yaml: REJECTED/);
+
+  // A manifest that never had rules: no tombstone, "nothing to revoke", under its file path.
+  rmSync(join(dir, 'broken-feed.yaml'));
+  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed never had rules/);
+
+  // Deleting every file: refused by the blast-radius guard, saying how to allow; nothing deleted in the bucket.
+  rmSync(join(dir, 'payment-gateway.yaml'));
+  rmSync(join(dir, 'checkout-v2.yaml'));
+  await r.waitFor(
+    /npm start \(watching the folder\) refused: \S+ holds no manifests any more[^\n]*--allow-revocations 1/,
+  );
+  r.child.kill('SIGINT');
+  expect(await r.exit).toEqual({ code: 0, signal: null });
+  const state = JSON.parse(readFileSync(join(work, 'state/compute.json'), 'utf8')) as {
+    policies: { rules: { ruleName?: string; description?: string }[] }[];
+  };
+  const names = state.policies.flatMap((p) => p.rules.map((x) => x.ruleName ?? ''));
+  expect(names).toContain('egress-payment-gateway-fqdn-1');
+  expect(names.filter((n) => n.startsWith('egress-broken-feed-'))).toEqual([]);
 });
 
 it('--once exits 0 after convergence, and a second run on the saved state uploads and writes nothing', async () => {
@@ -268,6 +361,7 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
       'EGRESS_MANIFEST_PREFIX',
       'EGRESS_HOST_PROJECT',
       'EGRESS_FIREWALL_POLICY',
+      'EGRESS_NETWORK',
       'EGRESS_PUBSUB_PROJECT',
       'EGRESS_CHANGES_TOPIC',
       'EGRESS_STATUS_TOPIC',
@@ -276,6 +370,7 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
     ]),
   );
   expect(vars.EGRESS_STATE_FILE).toBe(join(work, 'state/compute.json'));
+  expect(vars.EGRESS_NETWORK).toBe('shared-vpc');
 
   // drift reads the fake bucket and the fake Compute: clean.
   const drift = egressWithEnvFile(envFile, work, 'drift', '--format', 'json');
@@ -305,7 +400,98 @@ it('writes <state-dir>/cli.env: sourced, every egress command talks to the runni
   const plan = egressWithEnvFile(envFile, work, 'plan', dir, '--detailed-exitcode');
   expect({ code: plan.code, err: plan.err }).toEqual({ code: 0, err: '' });
 
-  r.child.kill('SIGINT');
-  expect(await r.exit).toEqual({ code: 0, signal: null });
+  // SIGTERM (a service manager's stop): the same clean stop, exit 143, cli.env removed.
+  r.child.kill('SIGTERM');
+  expect(await r.exit).toEqual({ code: 143, signal: null });
   expect(existsSync(envFile)).toBe(false);
+  expect(functionHosts(work)).toEqual([]);
 }, 120_000);
+
+it('SIGHUP stops every child, its own emulator too (exit 129); meanwhile a second start on the state dir is refused and leaves cli.env alone', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  const state = join(work, 'state');
+  // No PUBSUB_EMULATOR_HOST: the script starts (and must stop) its own emulator.
+  const { PUBSUB_EMULATOR_HOST: _reuse, ...env } = process.env;
+  const r = run(['--manifests', dir, '--state-dir', state, '--verbose'], env);
+  const emulatorPid = Number((await r.waitFor(/Pub\/Sub emulator on \S+ \(pid (\d+)\)/))[1]);
+  await r.waitFor(/Watching .* for changes/, 100_000);
+  const envFile = join(state, 'cli.env');
+  expect(JSON.parse(readFileSync(join(state, 'start.lock'), 'utf8'))).toMatchObject({ pid: r.child.pid });
+
+  const second = run(['--once', '--manifests', dir, '--state-dir', state]);
+  expect(await second.exit).toEqual({ code: 1, signal: null });
+  expect(second.output()).toMatch(
+    new RegExp(`^npm start: another npm start \\(pid ${r.child.pid}\\) is running on this state dir`, 'm'),
+  );
+  expect(existsSync(envFile)).toBe(true);
+
+  expect(functionHosts(work)).toHaveLength(2);
+  expect(alive(emulatorPid)).toBe(true);
+  r.child.kill('SIGHUP');
+  expect(await r.exit).toEqual({ code: 129, signal: null });
+  expect(functionHosts(work)).toEqual([]);
+  await eventually('the emulator to be gone', () => !alive(emulatorPid));
+  expect(existsSync(envFile)).toBe(false);
+  expect(existsSync(join(state, 'start.lock'))).toBe(false);
+}, 200_000);
+
+it('when the shell npm runs it in is killed, the program stops every child; a stale lock (dead pid) is taken over', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  const state = join(work, 'state');
+  mkdirSync(state);
+  // The lock of an owner killed with SIGKILL: its pid no longer runs.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  writeFileSync(join(state, 'start.lock'), JSON.stringify({ pid: dead }));
+  const r = run(['--manifests', dir, '--state-dir', state, '--verbose'], process.env, 'shell');
+  await r.waitFor(/Watching .* for changes/, 100_000);
+  expect(r.output()).toContain(`took over the lock of pid ${dead}, which is gone`);
+  const program = (JSON.parse(readFileSync(join(state, 'start.lock'), 'utf8')) as { pid: number }).pid;
+  expect(program).not.toBe(r.child.pid);
+  expect(functionHosts(work)).toHaveLength(2);
+
+  // npm killed with SIGTERM kills its shell: the program, re-parented, must not run on.
+  r.child.kill('SIGTERM');
+  await r.waitFor(/gone: stopping the local pipeline…\n[\s\S]*stopped: emulator, fakes and functions are down/);
+  await eventually('the program to exit', () => !alive(program));
+  expect(functionHosts(work)).toEqual([]);
+  expect(existsSync(join(state, 'cli.env'))).toBe(false);
+  expect(existsSync(join(state, 'start.lock'))).toBe(false);
+}, 200_000);
+
+it('SIGINT to npm (npm start): npm passes it to the program, which stops every child (exit 130)', async () => {
+  const dir = join(work, 'manifests');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'checkout.yaml'), VALID);
+  const state = join(work, 'state');
+  const r = run(['--manifests', dir, '--state-dir', state], process.env, 'npm');
+  await r.waitFor(/Watching .* for changes/, 100_000);
+  const program = (JSON.parse(readFileSync(join(state, 'start.lock'), 'utf8')) as { pid: number }).pid;
+  expect(functionHosts(work)).toHaveLength(2);
+  r.child.kill('SIGINT');
+  await r.waitFor(/SIGINT: stopping the local pipeline…\n[\s\S]*stopped: emulator, fakes and functions are down/);
+  expect((await r.exit).code).toBe(130);
+  expect(alive(program)).toBe(false);
+  expect(functionHosts(work)).toEqual([]);
+  expect(existsSync(join(state, 'cli.env'))).toBe(false);
+}, 200_000);
+
+it('--policy: a missing or invalid file gives the lines of `egress validate --policy`, no stack trace (exit 2)', async () => {
+  const bad = join(work, 'policy.yaml');
+  writeFileSync(bad, 'capacity:\n  attributesPerPolicy: -3\n');
+  for (const [file, line] of [
+    ['/nonexistent.yaml', /^npm start: cannot read platform policy file \/nonexistent\.yaml: ENOENT/m],
+    [bad, new RegExp(`^${bad}:2:24: VALUE_OUT_OF_RANGE \`capacity.attributesPerPolicy\` is -3`, 'm')],
+  ] as const) {
+    const r = run(['--once', '--policy', file, '--state-dir', join(work, 'state')]);
+    expect(await r.exit).toEqual({ code: 2, signal: null });
+    expect(r.output()).toMatch(line);
+    const cli = await runCli('validate', '--policy', file, join(ROOT, 'examples/manifests/payment-gateway.yaml'));
+    // The same message as egress validate (its `error: ` prefix for npm start's `npm start: `).
+    expect(r.output().replace(/^npm start: /, '')).toBe(cli.err.replace(/^error: /, ''));
+    expect(r.output()).not.toMatch(/^\s+at /m);
+  }
+});

@@ -6,19 +6,19 @@
  * removes from the global policy), the global policy hands egress on (goto_next), and a manifest without spec.region
  * is rejected by the validator with REGION_REQUIRED. Waits on status events, never on sleeps.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { runCli } from '../support/cli';
 import { manifestYaml } from '../support/manifests';
+import { tempDir } from '../support/tempDir';
 
 jest.setTimeout(60_000);
 
 const PREFIX = 'manifests/';
 const PROJECT = 'geo-shop';
-const dir = mkdtempSync(join(tmpdir(), 'egress-regional-'));
+const dir = tempDir('regional');
 const stateDir = join(dir, 'state');
 const policyFile = join(dir, 'regional.yaml');
 writeFileSync(policyFile, 'firewall:\n  placement: regional\n  regions: [us-central1, europe-west1]\n');

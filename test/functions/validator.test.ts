@@ -265,6 +265,42 @@ describe('egressValidator: size limit without a size in the event', () => {
   });
 });
 
+describe('egressValidator: two spellings of one manifest (issue 19, item 2)', () => {
+  const YML = 'manifests/payment-gateway.yml';
+
+  it('refuses p.yml beside a live p.yaml with a rejected status naming both; p.yaml keeps its rules', async () => {
+    await upload(OBJECT, VALID);
+    const second = await upload(YML, VALID_V2);
+    const res = await deliver(event('finalized', YML, second.generation));
+
+    expect(res.status).toBe(204);
+    expect(changes()).toHaveLength(0);
+    expect(statuses()).toHaveLength(1);
+    const st = decodeStatus({ data: statuses()[0]!.message.data, attributes: statuses()[0]!.message.attributes });
+    if (!st.ok) throw new Error(st.errors.join('; '));
+    expect(st.event.data).toMatchObject({
+      outcome: 'rejected',
+      project: 'payment-gateway',
+      source: { object: YML, generation: second.generation },
+    });
+    const d = st.event.data.diagnostics![0]!;
+    expect(d.code).toBe('DUPLICATE_PROJECT');
+    expect(d.message).toContain(YML);
+    expect(d.message).toContain(`${OBJECT} is its live manifest`);
+    // Refused before reading: the second spelling's content never matters.
+    expect(store.calls.filter((c) => c.method === 'read')).toHaveLength(0);
+  });
+
+  it("the live spelling is the layout's whatever the order: an edit of p.yaml beside p.yml is applied", async () => {
+    await upload(YML, VALID);
+    const live = await upload(OBJECT, VALID_V2);
+    const res = await deliver(event('finalized', OBJECT, live.generation));
+    expect(res.status).toBe(204);
+    expect(changes()).toHaveLength(1);
+    expect(decodedChange(0).data.source).toMatchObject({ object: OBJECT, generation: live.generation });
+  });
+});
+
 describe.each(['deleted', 'archived'] as const)('egressValidator: %s', (kind) => {
   it('does not revoke a project renamed from .yml to .yaml (the other spelling is live, and is re-published)', async () => {
     const old = await upload('manifests/payment-gateway.yml', VALID);

@@ -4,8 +4,7 @@
  * deny rule (`security-block`, 192.0.2.0/24) and the logged baseline, and a DNS table beside it (the defaults plus
  * `blocked.example` → 192.0.2.10).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirewallPolicyEngine } from '../../local/fakes/compute';
 import { toApiRule } from '../../shared/adapters/compute';
@@ -13,6 +12,7 @@ import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
 import { compileProject } from '../../shared/core/firewall/compiler';
 import { validateManifest } from '../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
+import { tempDir } from './tempDir';
 
 export const PAYMENT_GATEWAY = `apiVersion: lowops.manifests.v1
 kind: Project
@@ -38,7 +38,7 @@ spec:
 
 /** Creates the world in a fresh temporary folder: `dir` (manifests), `state` (compute.json; dns.json beside it). */
 export function diagnoseFixture(): { root: string; dir: string; state: string } {
-  const root = mkdtempSync(join(tmpdir(), 'egress-diagnose-'));
+  const root = tempDir('diagnose');
   const dir = join(root, 'manifests');
   mkdirSync(dir);
   writeFileSync(join(dir, 'payment-gateway.yaml'), PAYMENT_GATEWAY);
@@ -80,8 +80,34 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
       deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
     ],
   });
+  // The host project's subnets, as the target mode reads them (the same ranges the rules above were compiled with).
+  engine.directory.putSubnetworks('host', [
+    {
+      name: 'payment-gateway-usc1',
+      region: 'us-central1',
+      network: 'shared-vpc',
+      ipCidrRange: '10.128.0.0/20',
+      ipv6CidrRange: 'fd20:a:b:1000::/64',
+      stackType: 'IPV4_IPV6',
+    },
+    { name: 'data-pipeline-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.130.0.0/20' },
+  ]);
   const state = join(root, 'compute.json');
   engine.save(state);
+  // The host project's subnets (Compute `Subnetwork` fields): payment-gateway's, and one assigned to no project.
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+  const subnet = (name: string, ipCidrRange: string) => ({
+    project: 'host',
+    name,
+    region: 'https://www.googleapis.com/compute/v1/projects/host/regions/us-central1',
+    network: 'https://www.googleapis.com/compute/v1/projects/host/global/networks/shared-vpc',
+    ipCidrRange,
+  });
+  saved.subnetworks = [
+    { ...subnet('payment-gateway-usc1', '10.128.0.0/20'), ipv6CidrRange: 'fd20:a:b:1000::/64' },
+    subnet('shared-spare', '10.200.0.0/24'),
+  ];
+  writeFileSync(state, JSON.stringify(saved, null, 2));
   writeFileSync(
     join(root, 'dns.json'),
     JSON.stringify({ version: 1, names: { ...DEFAULT_DNS_TABLE, 'blocked.example': { a: ['192.0.2.10'] } } }),

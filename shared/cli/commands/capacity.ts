@@ -16,6 +16,7 @@ import {
   workloadDeps,
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
+import { withCliDefaults } from '../../runtime/sources';
 import { capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 
@@ -30,7 +31,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program
     .command('capacity')
     .description('Quota usage of the firewall policy: rules, projects, rule attributes and FQDNs against their limits')
-    .option('--state <file>', 'read a fake-Compute state file (npm start keeps .local/compute.json)')
+    .option(
+      '--state <file>',
+      'read a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+    )
     .option('--live', 'read the live policy (Application Default Credentials, or EGRESS_COMPUTE_ENDPOINT)')
     .option('--policy <file>', 'platform policy file with the capacity quotas (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
@@ -42,10 +46,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'region with subnets but no regional policy is reported.\n' +
         'Exit codes: 0 ok, 1 a policy uses over 90% of a quota or a region has no regional policy (or an error), 2 usage.',
     )
-    .action(async (flags: CapacityFlags) => {
-      if (!!flags.state === !!flags.live)
-        throw new UsageError('choose where the policy comes from: --state FILE (a fake-Compute state file) or --live');
+    .action(async (given: CapacityFlags) => {
       const cfg = readConfig();
+      // npm start's cli.env default, decided where explain, status and probe decide it (runtime/sources.ts).
+      const flags = withCliDefaults(given, cfg);
+      if (!!flags.state === !!flags.live)
+        throw new UsageError(
+          'choose where the policy comes from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
+        );
       let reads: PolicyRead[];
       let settings: ReturnType<typeof resolvePolicy>['capacity'];
       let placement: Parameters<typeof capacityReport>[2];

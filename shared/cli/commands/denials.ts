@@ -1,12 +1,12 @@
 /**
  * `egress denials PROJECT [--since 1h] [--destination D] [--format text|json]`: the project's denied connections from
  * Cloud NGFW firewall logs, grouped by destination, named through the DNS query logs and classified (NOT_LISTED with
- * the line to add, LISTED_DNS_MISMATCH with why, DENIED_ELSEWHERE naming the rule, INTERNAL). Exit codes: 0 answered
+ * the line to add, LISTED_DNS_MISMATCH with why, SOURCE_NOT_COVERED, DENIED_BEFORE_POLICY and the others of
+ * core/diagnose/denials.ts, judged by the network model). Exit codes: 0 answered
  * (whatever was found), 1 error, 2 usage. The JSON shape is documented in docs/diagnose.md.
  */
 import { type Command, Option } from 'commander';
 import { readConfig } from '../../runtime/config';
-import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { denialsFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderDenialsText } from '../../usecases/denials';
 import { asUsageError } from '../errors';
@@ -37,7 +37,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
     )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
-    .option('--network <name>', 'the Shared VPC network name in log references', DEFAULT_NETWORK)
+    .option(
+      '--network <name>',
+      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
+    )
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project, where the logs are (default EGRESS_HOST_PROJECT)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')

@@ -8,29 +8,18 @@
 import type { Command } from 'commander';
 import { CAPACITY_WARN_RATIO, uncoveredLine } from '../../core/capacity/report';
 import { renderDriftText } from '../../core/drift';
-import { systemClock } from '../../ports/clock';
-import {
-  bucketStore,
-  CliConfigError,
-  liveFleet,
-  type OpsFlags,
-  publisherFor,
-  resolveBucket,
-  resolveFirewallTarget,
-  resolvePolicy,
-  resolveWriteQuota,
-  workloadDeps,
-} from '../../runtime/cliClients';
+import { driftFor } from '../../runtime/agreementSources';
 import { readConfig } from '../../runtime/config';
-import { policyPath } from '../../usecases/capacity';
-import { type DriftRepairEvent, type DriftRun, runDrift } from '../../usecases/drift';
-import { Pacer } from '../../usecases/pacer';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
+import type { SourceFlags } from '../../runtime/sources';
+import type { DriftRepairEvent, DriftRun } from '../../usecases/drift';
+import { asUsageError } from '../errors';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions } from '../options';
 import { cliLogger } from '../output';
 
-interface DriftFlags extends OpsFlags {
+interface DriftFlags extends SourceFlags {
+  project?: string;
   repair?: boolean;
   reportStatus?: boolean;
   detailedExitcode?: boolean;
@@ -64,7 +53,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description('Compare the live owned firewall rules with the bucket manifests; optionally repair and report')
     .option('--repair', 'publish replay events for drifted projects (delete events for projects without manifest)')
     .option('--report-status', 'publish one `drift` status event per drifted project (nothing when clean)')
-    .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)');
+    .option('--detailed-exitcode', 'exit 2 when drift is found (0 clean, 1 error)')
+    .option('--project <key>', 'only this project (an unknown key is an error naming the nearest one)')
+    .option('--manifests <dir>', 'compare with the manifests of this folder instead of the bucket')
+    .option(
+      '--state <file>',
+      'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
+    )
+    .option('--live', 'read the live firewall policies (the default without a state file)');
   addBucketOption(cmd).option(
     '--write-quota <n>',
     'Compute write quota per minute that repairs are paced to (default 1500)',
@@ -80,77 +76,49 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (flags: DriftFlags) => {
       const cfg = readConfig();
       try {
-        const { bucket, prefix } = resolveBucket(flags, cfg);
-        const policy = resolvePolicy(flags, cfg);
-        // Regional placement: every policy of the placement too, over the same global clients.
-        const fw = liveFleet(flags, policy, cfg);
-        const publisher = flags.repair || flags.reportStatus ? publisherFor(flags, cfg) : undefined;
-        try {
-          const run = await runDrift(
-            {
-              store: bucketStore(bucket, storageEndpointOf(flags)),
-              bucket,
-              prefix,
-              firewall: fw.port,
-              ...(fw.policies ? { policies: fw.policies } : {}),
-              hostProject: fw.hostProject,
-              policyName: policyPath(fw.hostProject, resolveFirewallTarget(flags, policy, cfg).firewallPolicy),
-              workloads: workloadDeps(flags, policy, cfg),
-              policy,
-              clock: systemClock,
-              changesTopic: cfg.changesTopic,
-              statusTopic: cfg.statusTopic,
-              pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock: systemClock }),
-              logger: cliLogger('egress-drift'),
-              watchedPrefix: cfg.manifestPrefix,
-              ...(publisher ? { publisher } : {}),
-            },
-            {
-              repair: !!flags.repair,
-              reportStatus: !!flags.reportStatus,
-              ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
-            },
-          );
-          if (flags.format === 'json') process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-          else {
-            for (const w of run.warnings) process.stdout.write(`${w}\n`);
-            if (run.refused && flags.repair) {
-              process.stdout.write(`${run.refused.message}\n`);
-              setExit(EXIT_INVALID);
-              return;
-            }
-            process.stdout.write(renderDriftText(run.report));
-            if (run.pendingRevocations.length)
-              process.stdout.write(
-                `revocations not applied (held by the applier's rate guard, or in flight): ${run.pendingRevocations.join(', ')}; ` +
-                  `\`egress release ${run.pendingRevocations.join(' ')}\` applies them\n`,
-              );
-            if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
-            if (run.repairs.length)
-              process.stdout.write(
-                `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
-              );
-            else if (run.forecast.length && !flags.repair)
-              process.stdout.write(`a repair would publish: ${run.forecast.map(repairText).join(', ')}\n`);
-            if (run.manual.length)
-              process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
-            if (run.statuses)
-              process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
-            if (run.capacityWarnings.length)
-              process.stdout.write(
-                run.capacities
-                  ? `capacity: above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`
-                  : `capacity: ${run.capacity.policy} is above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`,
-              );
-            for (const u of run.regionsWithoutPolicy ?? []) process.stdout.write(`${uncoveredLine(u)}\n`);
+        // The one composition of drift and MCP check_drift (runtime/agreementSources.ts): the same answer.
+        const run = await driftFor(flags, cfg, flags.project, {
+          repair: !!flags.repair,
+          reportStatus: !!flags.reportStatus,
+          ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
+          logger: cliLogger('egress-drift'),
+          defaultLive: true,
+        });
+        if (flags.format === 'json') process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+        else {
+          for (const w of run.warnings) process.stdout.write(`${w}\n`);
+          if (run.refused && flags.repair) {
+            process.stdout.write(`${run.refused.message}\n`);
+            setExit(EXIT_INVALID);
+            return;
           }
-          setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
-        } finally {
-          await Promise.all([fw.close(), publisher?.close()]);
+          process.stdout.write(renderDriftText(run.report));
+          if (run.pendingRevocations.length)
+            process.stdout.write(
+              `revocations not applied (held by the applier's rate guard, or in flight): ${run.pendingRevocations.join(', ')}; ` +
+                `\`egress release ${run.pendingRevocations.join(' ')}\` applies them\n`,
+            );
+          if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
+          if (run.repairs.length)
+            process.stdout.write(
+              `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
+            );
+          else if (run.forecast.length && !flags.repair)
+            process.stdout.write(`a repair would publish: ${run.forecast.map(repairText).join(', ')}\n`);
+          if (run.manual.length) process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
+          if (run.statuses)
+            process.stdout.write(`reported ${run.statuses} drift status event(s) to ${cfg.statusTopic}\n`);
+          if (run.capacityWarnings.length)
+            process.stdout.write(
+              run.capacities
+                ? `capacity: above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`
+                : `capacity: ${run.capacity.policy} is above ${CAPACITY_WARN_RATIO * 100}% of a quota: ${run.capacityWarnings.join(', ')}\n`,
+            );
+          for (const u of run.regionsWithoutPolicy ?? []) process.stdout.write(`${uncoveredLine(u)}\n`);
         }
+        setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
       } catch (e) {
-        if (e instanceof CliConfigError) throw new UsageError(e.message);
-        throw e;
+        throw asUsageError(e) ?? e;
       }
     });
 }

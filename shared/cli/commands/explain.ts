@@ -8,7 +8,6 @@
  */
 import { type Command, Option } from 'commander';
 import { readConfig } from '../../runtime/config';
-import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderExplainAnswer } from '../../usecases/explain';
 import { asUsageError } from '../errors';
@@ -43,7 +42,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'with --evidence: the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside --state)',
     )
     .option('--logging-endpoint <url>', 'with --evidence: the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
-    .option('--network <name>', 'with --evidence: the Shared VPC network name in log references', DEFAULT_NETWORK)
+    .option(
+      '--network <name>',
+      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
+    )
     .option('--why <text>', 'the comment of the suggested line (why the project needs the destination)')
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')

@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { readConfig } from '../../runtime/config';
-import { DEFAULT_NETWORK } from '../../runtime/diagnose';
 import { checkSourceFlags, type SourceFlags } from '../../runtime/sources';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
@@ -29,7 +28,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       "the local DNS table: the firewall resolver's view (default EGRESS_DNS_TABLE, else dns.json beside --state)",
     )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT, else Google)')
-    .option('--network <name>', 'the Shared VPC network name in log references', DEFAULT_NETWORK)
+    .option(
+      '--network <name>',
+      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
+    )
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
     .option(
@@ -50,12 +52,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
         // Required here: the SDK is loaded only by this command.
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
-        const { createEgressMcpServer } = require('../mcp/server') as typeof import('../mcp/server');
+        const { createEgressMcpServer, serveMcp } = require('../mcp/server') as typeof import('../mcp/server');
         const server = createEgressMcpServer({ flags, cfg, version: packageVersion() });
         const closed = new Promise<void>((resolve) => {
           server.server.onclose = resolve;
         });
-        await server.connect(new StdioServerTransport());
+        await serveMcp(server, new StdioServerTransport());
         process.stdin.once('end', () => void server.close());
         await closed;
         setExit(EXIT_OK);

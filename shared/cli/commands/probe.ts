@@ -5,10 +5,11 @@
  * rule. Offline only: it never writes synthetic logs to Google. Exit codes: 0 probed (allowed or denied), 1 error, 2 usage.
  */
 import { type Command, Option } from 'commander';
+import { SourceIpError } from '../../core/network/source';
 import { systemClock } from '../../ports/clock';
-import { CliConfigError, type OpsFlags, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
+import { CliConfigError, type OpsFlags, resolvePolicy } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
-import { DEFAULT_NETWORK, logsFor, networkPolicy, probeWorkload, resolveDnsTable } from '../../runtime/diagnose';
+import { logsFor, probeIdentity, readNetworkModel, resolveDnsTable } from '../../runtime/diagnose';
 import { withCliDefaults } from '../../runtime/sources';
 import { probe, renderProbeText } from '../../usecases/probe';
 import { asUsageError } from '../errors';
@@ -18,8 +19,8 @@ interface ProbeFlags extends OpsFlags {
   state?: string;
   dns?: string;
   loggingEndpoint?: string;
-  sourceIp: string;
-  network: string;
+  sourceIp?: string;
+  network?: string;
   format: 'text' | 'json';
 }
 
@@ -39,8 +40,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'the local DNS table (default EGRESS_DNS_TABLE, else dns.json beside the state file, else built-in defaults)',
     )
     .option('--logging-endpoint <url>', 'the fake Cloud Logging (default EGRESS_LOGGING_ENDPOINT)')
-    .option('--source-ip <ip>', 'the address of the probing workload', '10.128.0.2')
-    .option('--network <name>', 'the Shared VPC network name used in log references', DEFAULT_NETWORK)
+    .option(
+      '--source-ip <ip>',
+      "the address of the probing workload, one of the project's (default: the first usable address of its first subnet)",
+    )
+    .option(
+      '--network <name>',
+      'the Shared VPC network (default EGRESS_NETWORK, else the target mode network, else shared-vpc)',
+    )
     .option('--policy <file>', 'platform policy file (default EGRESS_POLICY_FILE)')
     .option('--host-project <project>', 'Shared VPC host project (default EGRESS_HOST_PROJECT / policy file)')
     .option('--firewall-policy <name>', 'global network firewall policy (default EGRESS_FIREWALL_POLICY / policy file)')
@@ -61,17 +68,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
             'probe writes log entries to the fake Cloud Logging only: pass --logging-endpoint or set EGRESS_LOGGING_ENDPOINT (never Google)',
           );
         const policy = resolvePolicy(flags, cfg);
-        const fw = stateFileRules(flags.state, flags, policy, cfg);
         const dns = resolveDnsTable(flags.dns, flags.state);
-        const logs = logsFor(fw.hostProject, flags.loggingEndpoint, cfg);
+        const model = (await readNetworkModel(flags, policy, project, dns.table, cfg))!;
+        const logs = logsFor(model.hostProject, flags.loggingEndpoint, cfg);
         try {
           const r = await probe({
             project,
             destination,
-            policies: [networkPolicy(fw.policy, flags.network, fw.rules)],
-            dns: dns.table,
-            workload: probeWorkload(project, policy, fw.hostProject, flags.sourceIp),
-            net: { hostProject: fw.hostProject, network: flags.network },
+            model,
+            subnetsMode: policy.firewall.target.mode === 'subnets',
+            ...(flags.sourceIp !== undefined ? { sourceIp: flags.sourceIp } : {}),
+            identity: probeIdentity(project, policy, model.hostProject),
             logs,
             clock: systemClock,
           });
@@ -81,6 +88,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           await logs.close();
         }
       } catch (e) {
+        if (e instanceof SourceIpError) throw asUsageError(new CliConfigError(e.message));
         throw asUsageError(e) ?? e;
       }
     });

@@ -52,7 +52,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
   addOpsOptions(cmd)
     .addHelpText(
       'after',
-      '\nOnly projects with owned rules and no live manifest under the watched prefix are released.\n' +
+      '\nOnly projects with owned rules and no live manifest under the watched prefix are released (named ones even\n' +
+        'when the prefix holds no manifest at all, as after an emptied folder; --all is refused there).\n' +
         'Exit codes: 0 ok, 1 a publish failed, a named project was not held, or the run was refused, 2 usage error.',
     )
     .action(async (projects: string[], flags: ReleaseFlags) => {

@@ -20,7 +20,7 @@ import {
 } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { Pacer } from '../../usecases/pacer';
-import { redriveDeadLetters } from '../../usecases/redrive';
+import { REDRIVE_LIMIT, type RedriveReport, redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
@@ -34,6 +34,7 @@ interface ReplayFlags extends OpsFlags {
   rate?: string;
   dryRun?: boolean;
   deadLetter?: string;
+  max?: string;
   allowRevocations?: number;
   restore?: boolean;
   format: 'text' | 'json';
@@ -86,6 +87,28 @@ function toText(r: ReplayReport, dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+function parseMax(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || !Number.isSafeInteger(n))
+    throw new CliConfigError(`--max '${v}' is not a positive whole number (the most egress-change events to re-drive)`);
+  return n;
+}
+
+/** The text of a dead-letter re-drive: what was re-driven (or seen), what else the subscription held, why it stopped. */
+export function redriveText(r: RedriveReport, dryRun: boolean, sub: string, topic: string): string {
+  if (r.refused) return `replay --dead-letter refused: ${r.refused}\n`;
+  const lines = dryRun
+    ? [
+        `dry run: ${plural(r.seen, 'dead-lettered egress-change event')} seen (not acknowledged)`,
+        ...r.messages.map((m) => `  ${m.project} ${m.eventId}`),
+      ]
+    : [`re-drove ${plural(r.redriven, 'egress-change event')} to ${topic}; ${r.failed} failed (left in ${sub})`];
+  const other = Object.entries(r.other).map(([k, n]) => `${n} ${k}`);
+  if (other.length) lines.push(`left in ${sub}, not egress-change events: ${other.join(', ')}`);
+  if (r.stopped) lines.push(r.stopped);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Registers `replay` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   const cmd = program
@@ -99,7 +122,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--rate <rate>', 'cap on events per second, e.g. 20/s (the write quota paces anyway)')
     .option('--write-quota <n>', 'Compute write quota in writes per minute (default EGRESS_WRITE_QUOTA or 1500)')
     .option('--dry-run', 'plan and list what would be published; publish nothing')
-    .option('--dead-letter <subscription>', 're-drive the messages of this dead-letter subscription instead')
+    .option(
+      '--dead-letter <subscription>',
+      're-drive the egress-change events of this dead-letter subscription instead (refused when it holds none)',
+    )
+    .option('--max <n>', `with --dead-letter: stop after this many egress-change events (default ${REDRIVE_LIMIT})`)
     .option('--no-live', 'do not read the live policy (pace by compiled rule count instead of planned writes)')
     .option(
       '--restore',
@@ -121,6 +148,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (flags.deadLetter) {
           if (flags.project || flags.all)
             throw new CliConfigError('--dead-letter cannot be combined with --project/--all');
+          const limit = flags.max !== undefined ? parseMax(flags.max) : undefined;
           const puller = pullerFor(flags.deadLetter, flags, cfg);
           const publisher = publisherFor(flags, cfg);
           try {
@@ -133,16 +161,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
                 logger,
                 ...(eventPacer ? { eventPacer } : {}),
               },
-              { dryRun: !!flags.dryRun },
+              {
+                dryRun: !!flags.dryRun,
+                subscription: flags.deadLetter,
+                ...(limit !== undefined ? { limit } : {}),
+              },
             );
             if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-            else
-              process.stdout.write(
-                flags.dryRun
-                  ? `dry run: ${plural(r.seen, 'dead-lettered message')} seen (not acknowledged)\n${r.messages.map((m) => `  ${m.project} ${m.eventId}`).join('\n')}\n`
-                  : `re-drove ${plural(r.redriven, 'message')} to ${cfg.changesTopic}; ${r.failed} failed (left in ${flags.deadLetter})\n`,
-              );
-            setExit(r.failed ? EXIT_INVALID : EXIT_OK);
+            else process.stdout.write(redriveText(r, !!flags.dryRun, flags.deadLetter, cfg.changesTopic));
+            setExit(r.failed || r.refused ? EXIT_INVALID : EXIT_OK);
           } finally {
             await Promise.all([puller.close(), publisher.close()]);
           }

@@ -4,10 +4,10 @@
  */
 import { type Command, Option } from 'commander';
 import { checkProjectKey } from '../../core/explain';
-import { liveRules, pullerFor, resolvePolicy, stateFileRules } from '../../runtime/cliClients';
+import { statusFor } from '../../runtime/agreementSources';
 import { readConfig } from '../../runtime/config';
-import { manifestSource, type SourceFlags, withCliDefaults } from '../../runtime/sources';
-import { projectStatus, renderStatusText } from '../../usecases/status';
+import type { SourceFlags } from '../../runtime/sources';
+import { renderStatusText } from '../../usecases/status';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
 import { addComputeEndpointOption, addStorageEndpointOption } from '../options';
@@ -45,45 +45,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
   addStorageEndpointOption(addComputeEndpointOption(cmd))
     .addHelpText(
       'after',
-      '\nAgreement: in-sync, drifted, no-manifest, invalid-manifest, absent.\nExit codes: 0 answered, 1 error, 2 usage.',
+      '\nAgreement (by content, the same as explain and drift): in-sync, drifted, pending, revoke-pending, revoked,\n' +
+        'no-sources, invalid-manifest. An unknown project is a usage error naming the nearest key.\nExit codes: 0 answered, 1 error, 2 usage.',
     )
     .action(async (project: string, given: StatusFlags) => {
       const cfg = readConfig();
       try {
         checkProjectKey(project);
-        // The same source decision as explain and denials (runtime/sources.ts), with npm start's cli.env defaults.
-        const flags = withCliDefaults(given, cfg);
-        const policy = resolvePolicy(flags, cfg);
-        const source = manifestSource(flags, cfg)!;
-        const closers: (() => Promise<void>)[] = [];
-        try {
-          let firewall: { source: string; rules: import('../../core/firewall/types').ObservedRule[] };
-          let hostProject: string | undefined;
-          if (flags.state) {
-            const s = stateFileRules(flags.state, flags, policy, cfg);
-            firewall = s;
-            hostProject = s.hostProject;
-          } else {
-            const fw = await liveRules(flags, policy, cfg);
-            hostProject = fw.hostProject;
-            firewall = { source: fw.source, rules: fw.rules };
-          }
-          const subscription = flags.statusSubscription || cfg.statusSubscription;
-          const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;
-          if (puller) closers.push(() => puller.close());
-          const r = await projectStatus({
-            project,
-            policy,
-            source,
-            firewall,
-            ...(hostProject ? { hostProject } : {}),
-            ...(puller && subscription ? { status: { subscription, puller } } : {}),
-          });
-          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderStatusText(r));
-          setExit(EXIT_OK);
-        } finally {
-          await Promise.all(closers.map((c) => c()));
-        }
+        // The same sources and the same agreement as explain and drift (runtime/agreementSources.ts).
+        const r = await statusFor(project, given, cfg);
+        process.stdout.write(given.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderStatusText(r));
+        setExit(EXIT_OK);
       } catch (e) {
         throw asUsageError(e) ?? e;
       }

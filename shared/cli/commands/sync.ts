@@ -4,8 +4,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ManifestDirError, readManifestDir } from '../../adapters/manifestDir';
 import { gcsManifestStore } from '../../adapters/storage';
 import { prefixWarning } from '../../core/bucket/layout';
+import { groupOwnedRules, isTombstone } from '../../core/firewall';
+import type { ObservedRule } from '../../core/firewall/types';
 import type { ManifestResult } from '../../core/manifest/types';
+import type { PlatformPolicy } from '../../core/policy/types';
 import type { ManifestStore } from '../../ports/storage';
+import { liveRules, stateFileRules } from '../../runtime/cliClients';
 import { readConfig } from '../../runtime/config';
 import { loadPolicyFile } from '../../runtime/policy';
 import {
@@ -19,7 +23,12 @@ import {
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit';
 import { GsUrlError, parseGsUrl } from '../gsUrl';
-import { addAllowRevocationsOption, addStorageEndpointOption, storageEndpointOf } from '../options';
+import {
+  addAllowRevocationsOption,
+  addComputeEndpointOption,
+  addStorageEndpointOption,
+  storageEndpointOf,
+} from '../options';
 import { progressStream } from '../output';
 import { progressBar } from '../progress';
 
@@ -33,6 +42,10 @@ interface SyncFlags {
   endpoint?: string;
   concurrency: number;
   allowRevocations?: number;
+  /** With --delete: where the firewall is read to count only deletions that revoke an allow. */
+  state?: string;
+  live?: boolean;
+  computeEndpoint?: string;
 }
 
 /** Output sinks (process streams in the CLI). */
@@ -140,6 +153,27 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
   if (r.error) io.err(`error: ${describeFailure(r.error)}\n`);
 }
 
+/**
+ * With `--delete`, the projects among `keys` that hold an allow in the firewall (an owned rule other than a
+ * tombstone), read from `--state FILE` (default EGRESS_STATE_FILE, npm start's cli.env) or `--live`: only their
+ * deletion revokes anything, so only they count against the guard. Undefined when no firewall source is given: then
+ * every deleted project counts (the bucket alone cannot tell).
+ */
+export function revokingFor(
+  flags: SyncFlags,
+  policy: PlatformPolicy,
+  stateFile = readConfig().stateFile,
+): ((keys: readonly string[]) => Promise<string[]>) | undefined {
+  const state = flags.state ?? (flags.live ? undefined : stateFile || undefined);
+  if (!flags.delete || (!state && !flags.live)) return undefined;
+  const read = async (): Promise<ObservedRule[]> =>
+    state ? stateFileRules(state, flags, policy).rules : (await liveRules(flags, policy)).rules;
+  return async (keys) => {
+    const owned = groupOwnedRules(await read());
+    return keys.filter((k) => owned.get(k)?.some((r) => !isTombstone(r)));
+  };
+}
+
 /** Runs the command; resolves with the exit code. `makeStore` lets tests inject a store. */
 export async function runSync(
   dir: string,
@@ -177,17 +211,28 @@ export async function runSync(
   const watched = prefixWarning(prefix, readConfig().manifestPrefix);
   if (watched) io.err(`${watched}\n`);
   const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
-  const report = await syncManifests({
-    store,
-    prefix,
-    files,
-    validation: { policy },
-    deleteRemoved: flags.delete ?? false,
-    dryRun: flags.dryRun ?? false,
-    concurrency: flags.concurrency,
-    safety: { allow: flags.allowRevocations },
-    onProgress: (done, total, item) => bar.update(done, total, item.object),
-  });
+  const revoking = revokingFor(flags, policy);
+  let report: SyncReport;
+  try {
+    report = await syncManifests({
+      store,
+      prefix,
+      files,
+      validation: { policy },
+      deleteRemoved: flags.delete ?? false,
+      dryRun: flags.dryRun ?? false,
+      concurrency: flags.concurrency,
+      safety: { allow: flags.allowRevocations, ...(revoking ? { revoking } : {}) },
+      onProgress: (done, total, item) => bar.update(done, total, item.object),
+    });
+  } catch (err) {
+    // Only the firewall read of --state/--live can throw here: nothing was uploaded or deleted.
+    bar.done();
+    io.err(
+      `error: reading the firewall to count revocations: ${describeFailure(err)}; nothing was uploaded or deleted\n`,
+    );
+    return EXIT_INVALID;
+  }
   bar.done();
   if (flags.format === 'json') {
     const { items, ...rest } = report;
@@ -211,7 +256,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'gs://BUCKET/PREFIX (gs://BUCKET alone = EGRESS_MANIFEST_PREFIX, default manifests/; gs://BUCKET/ = the bucket root)',
     )
     .option('--dry-run', 'show what would be uploaded or deleted; write nothing')
-    .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed');
+    .option('--delete', 'also delete *.yaml/*.yml objects directly under PREFIX whose file was removed')
+    .option(
+      '--state <file>',
+      'with --delete: a fake-Compute state file (default EGRESS_STATE_FILE) read to count only deletions that revoke an allow',
+    )
+    .option('--live', 'with --delete: read the live firewall to count only deletions that revoke an allow');
   addAllowRevocationsOption(cmd)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--policy <file>', 'platform policy file (YAML/JSON) used for validation (default EGRESS_POLICY_FILE)')
@@ -222,6 +272,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         return n;
       }),
     );
+  addComputeEndpointOption(cmd);
   addStorageEndpointOption(cmd).action(async (dir: string, target: string, flags: SyncFlags) => {
     setExit(await runSync(dir, target, flags));
   });

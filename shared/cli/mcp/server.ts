@@ -6,13 +6,14 @@
  * JSON as text blocks, and reports a failure as a tool error (`isError`) in the CLI's words (cli/errors.ts).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult, JSONRPCMessage, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { renderDriftText } from '../../core/drift';
+import { driftFor } from '../../runtime/agreementSources';
 import type { RuntimeConfig } from '../../runtime/config';
 import {
   denialsFor,
   draftFor,
-  driftFor,
   explainFor,
   parseSince,
   projectEgressFor,
@@ -123,8 +124,9 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
       title: 'Denied connections',
       description:
         "The project's denied connections from the Cloud NGFW firewall logs, grouped by destination, named by the DNS " +
-        'query logs and classified: NOT_LISTED (with the line to add), LISTED_DNS_MISMATCH (why), DENIED_ELSEWHERE ' +
-        '(the rule not owned by this product), INTERNAL.',
+        'query logs and classified by the network model: NOT_LISTED (with the line to add), LISTED_DNS_MISMATCH (why), ' +
+        'LISTED_NOT_APPLIED, SOURCE_NOT_COVERED (the workload is outside the project), DENIED_BEFORE_POLICY / ' +
+        'ALLOWED_BEFORE_POLICY (a hierarchical or VPC rule decided first), DENIED_ELSEWHERE, INTERNAL.',
       inputSchema: { project: S.project, since: S.since, destination: S.destination.optional() },
       outputSchema: S.denialsOut,
       annotations: { ...READ_ONLY, openWorldHint: true },
@@ -146,7 +148,8 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     {
       title: 'Check drift',
       description:
-        'Compare the owned firewall rules with the manifests (all projects, or one). Reports only: never repairs.',
+        'Compare the owned firewall rules with the manifests by content (all projects, or one): the same answer as ' +
+        '`egress drift --format json` over the same sources. An unknown project is an error. Reports only: never repairs.',
       inputSchema: { project: S.project.optional() },
       outputSchema: S.driftOut,
       annotations: { ...READ_ONLY, openWorldHint: false },
@@ -154,7 +157,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     ({ project }) =>
       guarded(async () => {
         const run = await driftFor(flags, cfg, project);
-        return answer({ ...(project ? { project } : {}), ...run }, renderDriftText(run.report));
+        return answer(run, renderDriftText(run.report));
       }),
   );
 
@@ -180,4 +183,31 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
       }),
   );
   return server;
+}
+
+/**
+ * JSON-RPC 2.0 (section 5.1) answers a message it cannot read with an error whose id is null: -32700 Parse error
+ * when the line is not JSON, -32600 Invalid Request when the JSON is not a JSON-RPC message. The SDK's stdio transport
+ * only reports such a line to `onerror` and drops it; this answers it, and the server keeps serving.
+ */
+function unreadableMessageError(err: Error): JSONRPCMessage | undefined {
+  const error =
+    err instanceof SyntaxError
+      ? { code: -32700, message: 'Parse error: the line is not JSON' }
+      : err.name === 'ZodError'
+        ? { code: -32600, message: 'Invalid Request: the JSON is not a JSON-RPC 2.0 message' }
+        : undefined;
+  // id null is what the specification requires here; the SDK's message type has no null id.
+  return error ? ({ jsonrpc: '2.0', id: null, error } as unknown as JSONRPCMessage) : undefined;
+}
+
+/** Connects the server to `transport` (stdio for `egress mcp`) and answers unreadable lines as JSON-RPC errors. */
+export async function serveMcp(server: McpServer, transport: Transport): Promise<void> {
+  await server.connect(transport);
+  const sdkOnError = transport.onerror;
+  transport.onerror = (err) => {
+    const reply = unreadableMessageError(err);
+    if (reply) void transport.send(reply).catch(() => undefined);
+    sdkOnError?.(err);
+  };
 }

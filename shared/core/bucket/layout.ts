@@ -7,6 +7,11 @@
  *   compared case-insensitively (`p.YAML` is a manifest: `npm start` and `egress sync` upload it, so the validator
  *   must not ignore it).
  * - Its project key is the base name without that extension (`manifests/payment-gateway.yaml` → `payment-gateway`).
+ * - Two spellings of one key (`p.yaml` beside `p.yml`): the LIVE manifest of the project is the preferred spelling,
+ *   `.yaml`, then `.yml`, then other letter cases in code-point order ({@link liveManifestOf}). Every reader (the
+ *   validator, sync, replay, drift, explain, the local watcher) takes that one; the validator refuses an upload of
+ *   any other spelling while the live one exists (docs/events.md, "Two files, one project"). The rule is read off a
+ *   listing alone: "the older object" cannot be, since every overwrite gives an object a new generation and time.
  */
 
 /** True for a file or object base name with a manifest extension (`.yaml`/`.yml`, any case) and a non-empty stem. */
@@ -76,6 +81,15 @@ export function manifestsOf<T extends { name: string }>(objects: readonly T[], p
   return objects
     .filter((o) => isManifestObject(o.name, prefix) && projectKeyOf(o.name) === key)
     .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The live manifest of project `key` among `objects` (see the module comment), or undefined when it has none. */
+export function liveManifestOf<T extends { name: string }>(
+  objects: readonly T[],
+  prefix: string,
+  key: string,
+): T | undefined {
+  return manifestsOf(objects, prefix, key)[0];
 }
 
 /**

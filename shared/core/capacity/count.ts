@@ -2,11 +2,13 @@
  * The one count of rule attributes (Google's `ruleTupleCount`) and FQDNs: used by the applier's headroom check, by
  * `egress capacity`, by drift and by the fake Compute (which reports it as `ruleTupleCount`). Pure.
  *
- * Counted as Google documents (docs/capacity.md): each IP range (source or destination) 1, each protocol
- * (`layer4Configs` entry) 1, each port range 1 — so each of the four default rules of a new policy costs 2 and a new
- * policy starts at 8. A rule's target service accounts cost `serviceAccountAttributes` together (a real API recording:
- * two accounts cost what one does). ASSUMED, each a setting: an FQDN costs `fqdnAttributes`, a secure tag
- * `secureTagAttributes`; other match lists (region codes, threat lists, address groups, networks) 1 per entry.
+ * Counted as Google documents and as recorded real API traffic shows (docs/capacity.md cites each value): each IP
+ * range (source or destination) 1, each protocol (`layer4Configs` entry) 1, each port range 1 — so each of the four
+ * default rules of a new policy costs 2 and a new policy starts at 8; a network context (`destNetworkContext` /
+ * `srcNetworkContext`) 1; each threat-intelligence list 1; target service accounts cost `serviceAccountAttributes`
+ * together (recorded: 0); an address group costs its capacity (recorded: one reference cost ~100, not 1), from
+ * `addressGroupCapacities` when the caller knows it, else ASSUMED `UNKNOWN_ADDRESS_GROUP_CAPACITY`. ASSUMED, each a
+ * setting: an FQDN costs `fqdnAttributes`, a secure tag `secureTagAttributes`; region codes and networks 1 per entry.
  */
 import type { CapacitySettings } from '../policy/capacity';
 
@@ -27,16 +29,40 @@ export interface CountableRule {
     destAddressGroups?: List;
     srcAddressGroups?: List;
     srcNetworks?: List;
+    destNetworkContext?: string | null;
+    srcNetworkContext?: string | null;
     layer4Configs?: readonly { ipProtocol?: string | null; ports?: List }[] | null;
   } | null;
   targetServiceAccounts?: List;
   targetSecureTags?: List;
 }
 
-/** The weights of the count (the `capacity` policy section has them all). */
-export type Counting = Pick<CapacitySettings, 'fqdnAttributes' | 'secureTagAttributes' | 'serviceAccountAttributes'>;
+/**
+ * The weights of the count (the `capacity` policy section has them all), and the capacities of the address groups the
+ * rules reference when the caller has read them (full resource name -> `capacity`).
+ */
+export type Counting = Pick<CapacitySettings, 'fqdnAttributes' | 'secureTagAttributes' | 'serviceAccountAttributes'> & {
+  addressGroupCapacities?: Readonly<Record<string, number>>;
+};
+
+/**
+ * What an address group whose capacity the caller did not read costs. ASSUMED: the capacity in Google's own example
+ * (`gcloud network-security address-groups create … --capacity=100`); the recorded reference cost about that much.
+ */
+export const UNKNOWN_ADDRESS_GROUP_CAPACITY = 100;
 
 const len = (a: List): number => a?.length ?? 0;
+
+/** A network context is one attribute when set (`UNSPECIFIED` or empty is no context). */
+const context = (c: string | null | undefined): number => (c && c !== 'UNSPECIFIED' ? 1 : 0);
+
+function addressGroups(groups: List, counting: Counting): number {
+  let n = 0;
+  for (const g of groups ?? []) {
+    n += (typeof g === 'string' ? counting.addressGroupCapacities?.[g] : undefined) ?? UNKNOWN_ADDRESS_GROUP_CAPACITY;
+  }
+  return n;
+}
 
 /** The rule's attributes, as `ruleTupleCount` counts them. */
 export function ruleAttributes(rule: CountableRule, counting: Counting): number {
@@ -47,12 +73,14 @@ export function ruleAttributes(rule: CountableRule, counting: Counting): number 
     (len(m.destFqdns) + len(m.srcFqdns)) * counting.fqdnAttributes +
     (len(m.srcSecureTags) + len(rule.targetSecureTags)) * counting.secureTagAttributes +
     (len(rule.targetServiceAccounts) > 0 ? counting.serviceAccountAttributes : 0) +
+    context(m.destNetworkContext) +
+    context(m.srcNetworkContext) +
     len(m.destRegionCodes) +
     len(m.srcRegionCodes) +
     len(m.destThreatIntelligences) +
     len(m.srcThreatIntelligences) +
-    len(m.destAddressGroups) +
-    len(m.srcAddressGroups) +
+    addressGroups(m.destAddressGroups, counting) +
+    addressGroups(m.srcAddressGroups, counting) +
     len(m.srcNetworks);
   for (const c of m.layer4Configs ?? []) n += 1 + len(c.ports);
   return n;

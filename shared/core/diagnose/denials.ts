@@ -1,21 +1,40 @@
 /**
  * Denied connections in the application team's terms: group the firewall's DENIED records by destination address and
  * port, name the hostname the workloads resolved to that address (from the DNS query logs), and classify each group:
- *   INTERNAL            the destination is an internal address: not an egress-allow-list question;
- *   DENIED_ELSEWHERE    a rule this product does not own decided (a hierarchical policy, a foreign rule): name it;
- *   LISTED_DNS_MISMATCH the manifest lists the hostname, but the firewall had not programmed this address: say why;
- *   NOT_LISTED          the baseline denied a destination the manifest does not list: the exact line to add.
+ *   INTERNAL              the destination is an internal address: not an egress-allow-list question;
+ *   SOURCE_NOT_COVERED    the connection left from an address outside the project's sources: name its subnet;
+ *   DENIED_BEFORE_POLICY  a hierarchical rule or a VPC firewall rule evaluated before the policy denied it: name it;
+ *   ALLOWED_BEFORE_POLICY the network model now allows it by such a rule (the denial predates it): name it;
+ *   ALLOWED_NOW           the network model now allows it by a rule of the policies (the denial predates it);
+ *   DENIED_ELSEWHERE      another rule this product does not own decided: name it;
+ *   LISTED_DNS_MISMATCH   the manifest lists the hostname, but the firewall had not programmed this address: say why;
+ *   LISTED_NOT_APPLIED    the manifest allows the address (a listed range or address), the rules do not (yet);
+ *   NOT_LISTED            the baseline denied a destination the manifest does not allow: the exact line to add.
+ * "Listed" is explain's manifest matching (one rule); the firewall's side is the one evaluator over the network model.
  */
+import { parseDestination } from '../explain/destination';
+import { matchEntries } from '../explain/matching';
 import { rangeCovers } from '../firewall/ranges';
 import { normalizeEgressValue } from '../manifest/egress';
-import type { EgressEntry } from '../manifest/types';
+import type { EgressEntry, EgressLayout } from '../manifest/types';
+import { decidedBeforePolicy, describeDecision, evaluate } from '../network/evaluate';
+import type { NetRule, NetworkModel } from '../network/model';
+import { placeOf, projectRanges } from '../network/source';
 import type { PlatformPolicy } from '../policy/types';
 import { type DnsTable, FQDN_MAX_IPV4, FQDN_MAX_IPV6, lookup, programFqdn } from './dns';
-import type { EvalRule } from './evaluate';
 import type { DnsRecordSeen, FirewallRecord } from './logEntries';
 
 /** The classes, in the order they are decided. */
-export type DenialClass = 'INTERNAL' | 'DENIED_ELSEWHERE' | 'LISTED_DNS_MISMATCH' | 'NOT_LISTED';
+export type DenialClass =
+  | 'INTERNAL'
+  | 'SOURCE_NOT_COVERED'
+  | 'DENIED_BEFORE_POLICY'
+  | 'ALLOWED_BEFORE_POLICY'
+  | 'ALLOWED_NOW'
+  | 'DENIED_ELSEWHERE'
+  | 'LISTED_DNS_MISMATCH'
+  | 'LISTED_NOT_APPLIED'
+  | 'NOT_LISTED';
 
 /** Why a listed hostname was still denied. */
 export type MismatchReason = 'NOT_APPLIED' | 'MORE_THAN_32' | 'NXDOMAIN_AT_FIREWALL' | 'ROTATION' | 'WILDCARD_RANGES';
@@ -41,9 +60,13 @@ export interface DenialGroup {
 /** Everything the classifier needs besides the logs. */
 export interface DenialContext {
   /** The product's policy (as firewall logs reference it) and its rules when known; the baseline sits below the band. */
-  product: { reference: string; priorityMax: number; rules?: (EvalRule & { owned?: boolean })[] };
-  /** The project's manifest (file as the user knows it) and its normalized entries. */
-  manifest: { file: string; entries: EgressEntry[] } | null;
+  product: { reference: string; priorityMax: number; rules?: NetRule[] };
+  /** The project's manifest (file as the user knows it), its normalized entries and their lines. */
+  manifest: { file: string; entries: EgressEntry[]; layout?: EgressLayout } | null;
+  /** The network model (state file or live): the project's sources and the evaluator's tiers. */
+  model?: NetworkModel;
+  /** Whether the target mode is `subnets` (the project's sources are its subnets). */
+  subnetsMode?: boolean;
   /** The firewall resolver's view (local mode); absent live, where only the logs are known. */
   firewallDns?: DnsTable;
   /** Destinations that are not egress questions (RFC 1918 and friends by default). */
@@ -80,6 +103,15 @@ function mismatchOf(
 ): { reason: MismatchReason; programmed?: string[]; why: string } {
   if (ctx.appliedFqdns && !ctx.appliedFqdns.includes(host))
     return { reason: 'NOT_APPLIED', why: 'the manifest lists it but no rule of the project carries it yet (see plan)' };
+  if (ctx.firewallDns) {
+    const p = programFqdn(ctx.firewallDns, host);
+    if ([...p.v4, ...p.v6].includes(ip))
+      return {
+        reason: 'NOT_APPLIED',
+        programmed: [...p.v4, ...p.v6],
+        why: `the firewall programmed ${ip} for ${host}, yet no rule of the project allowed the connection: the rule does not cover this workload or was not applied (see egress explain)`,
+      };
+  }
   if (ctx.firewallDns) {
     const p = programFqdn(ctx.firewallDns, host);
     const programmed = [...p.v4, ...p.v6];
@@ -128,6 +160,73 @@ function nameFor(
   );
 }
 
+/** The manifest entry that allows the address (explain's matching: a listed range or address), in words. */
+function listedAddress(ctx: DenialContext, ip: string): string | undefined {
+  if (!ctx.manifest) return undefined;
+  const wildcards = { wildcards: ctx.policy?.wildcards ?? {} } as Pick<PlatformPolicy, 'wildcards'>;
+  const m = matchEntries(parseDestination(ip), ctx.manifest.entries, wildcards as PlatformPolicy, ctx.manifest.layout)
+    .matches[0];
+  return m ? `entry ${m.entry}${m.line ? ` on line ${m.line}` : ''}` : undefined;
+}
+
+/**
+ * What the network model says of the group: a source outside the project's sources (subnets mode), or a decision
+ * before the product's policies (a hierarchical or VPC rule). Undefined when the model is unknown or says neither.
+ */
+function firewallSide(
+  ctx: DenialContext,
+  sources: string[],
+  r: FirewallRecord,
+): Pick<DenialGroup, 'class' | 'detail'> | undefined {
+  const m = ctx.model;
+  const target = `${r.destIp}:${r.destPort}`;
+  if (!m) {
+    // Without the model, the log's reference still tells a VPC firewall rule (`network:N/firewall:R`) or a
+    // hierarchical policy (`{tier}/firewallPolicy:{id}`) from the network's policies.
+    const vpc = /^network:[^/]+\/firewall:(.+)$/.exec(r.reference);
+    const hierarchical = !r.reference.startsWith('network:');
+    if (!vpc && !hierarchical) return undefined;
+    return {
+      class: 'DENIED_BEFORE_POLICY',
+      detail: `${target} was denied by ${vpc ? `VPC firewall rule ${vpc[1]}` : `hierarchical policy ${r.reference} (priority ${r.priority})`}, before this product's policy; a manifest line will not help: ask the network team`,
+    };
+  }
+  if (ctx.subnetsMode && m.subnets.length) {
+    const outside = sources.filter((ip) => placeOf(m, ip).subnet?.project !== r.project);
+    if (outside.length === sources.length) {
+      const where = outside.map((ip) => placeOf(m, ip).words).join('; ');
+      const own = projectRanges(m, r.project);
+      return {
+        class: 'SOURCE_NOT_COVERED',
+        detail: `${target} was denied for a connection from outside ${r.project}'s sources (${where}); the project's rules cover ${own.join(', ') || 'no subnet (none is assigned to it)'}: run the workload in the project's subnets, or ask the platform team to assign its subnet`,
+      };
+    }
+  }
+  const v = evaluate(
+    m,
+    { project: r.project, ip: sources[0] ?? r.srcIp },
+    { kind: 'ip', value: r.destIp },
+    { packet: { protocol: r.protocol === 17 ? 'udp' : 'tcp', port: r.destPort } },
+  );
+  if (!decidedBeforePolicy(v))
+    return v.disposition === 'ALLOWED'
+      ? {
+          class: 'ALLOWED_NOW',
+          detail: `${target} is allowed now by ${describeDecision(v.decidedBy)}: these denials predate the current rules (nothing to add)`,
+        }
+      : undefined;
+  const place = describeDecision(v.decidedBy, true);
+  return v.disposition === 'DENIED'
+    ? {
+        class: 'DENIED_BEFORE_POLICY',
+        detail: `${target} is denied by ${place}; this product's policy is not reached, so a manifest line will not help: ask the network team`,
+      }
+    : {
+        class: 'ALLOWED_BEFORE_POLICY',
+        detail: `${target} is now allowed by ${place}, whatever the manifest says (the denial predates it); the perimeter is open there: ask the network team`,
+      };
+}
+
 /** Groups and classifies DENIED firewall records. Groups come most frequent first, then by address. */
 export function classifyDenials(
   records: readonly FirewallRecord[],
@@ -169,6 +268,11 @@ export function classifyDenials(
       });
       continue;
     }
+    const firewall = firewallSide(ctx, [...sources], first);
+    if (firewall) {
+      out.push({ ...base, ...firewall });
+      continue;
+    }
     if (!baseline) {
       out.push({
         ...base,
@@ -195,6 +299,15 @@ export function classifyDenials(
         class: 'LISTED_DNS_MISMATCH',
         detail: `${target} is listed, but the firewall denied ${first.destIp}: ${m.why}`,
         mismatch: { reason: m.reason, ...(m.programmed ? { programmed: m.programmed } : {}) },
+      });
+      continue;
+    }
+    const byAddress = listedAddress(ctx, first.destIp);
+    if (byAddress) {
+      out.push({
+        ...base,
+        class: 'LISTED_NOT_APPLIED',
+        detail: `${target}: the manifest allows ${first.destIp} (${byAddress}), but the project's rules did not: the apply is pending or failed, or the rule does not cover this workload (see egress status and egress explain)`,
       });
       continue;
     }

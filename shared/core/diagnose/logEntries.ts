@@ -4,8 +4,36 @@
  * Cloud DNS query log (`dns.googleapis.com%2Fdns_queries`, resource `dns_query`); and their parsers, which read back
  * only the fields diagnosis needs and ignore the rest.
  */
+import type { NetRule } from '../network/model';
 import type { DnsAnswer } from './dns';
-import type { Connection, DecidingRule, Workload } from './evaluate';
+
+/** The source of the connection: one workload of a project. */
+export interface Workload {
+  project: string;
+  ip: string;
+  serviceAccount?: string;
+  secureTags?: string[];
+  vmName?: string;
+  zone?: string;
+  region?: string;
+  subnetwork?: string;
+}
+
+/** The destination: an address, a port, an IP protocol name. */
+export interface Connection {
+  destIp: string;
+  destPort: number;
+  protocol: 'tcp' | 'udp';
+  srcPort?: number;
+}
+
+/** The rule that decided, as its log entry names it (`reference`: the policy, or `network:N/firewall:R`). */
+export interface DecidingRule {
+  reference: string;
+  priority: number;
+  action: string;
+  rule: Pick<NetRule, 'match' | 'targetSecureTags'>;
+}
 
 /** A Cloud Logging LogEntry as the REST API spells it (the fields used here). */
 export interface LogEntryJson {

@@ -10,7 +10,7 @@
 import { agreementOf } from './agreement';
 import { checkProjectKey, internalReason, parseDestination } from './destination';
 import { buildFix } from './fix';
-import { evaluateFirewall, matchEntries } from './matching';
+import { evaluateFirewall, matchEntries, singlePolicyTiers } from './matching';
 import { summarize } from './render';
 import { EXPLAIN_SCHEMA_VERSION, type ExplainInput, type ExplainResult, type ParsedDestination } from './types';
 
@@ -54,11 +54,12 @@ export function explain(input: ExplainInput): ExplainResult {
   const fw = input.firewall
     ? evaluateFirewall(
         input.firewall.rules,
+        input.firewall.tiers ?? singlePolicyTiers(input.firewall.rules),
         input.project,
         dest,
         input.policy,
         input.hostProject,
-        !!input.firewall.ordered,
+        input.firewall.sourceIp,
       )
     : null;
   const decidedBy = fw?.decidedBy ?? null;
@@ -67,22 +68,23 @@ export function explain(input: ExplainInput): ExplainResult {
       'host project unknown: platform rules that target the project by service account were not considered (--host-project)',
     );
   // A DNS-dependent rule before the decider could decide instead: say so rather than pretend.
-  const firstDns = fw?.undetermined[0];
-  if (dest.kind === 'hostname' && firstDns && (!decidedBy || firstDns.priority < decidedBy.priority))
+  const firstDns = fw?.dnsRules.find((d) => d.beforeDecision);
+  if (dest.kind === 'hostname' && firstDns)
     notes.push(
-      `rule ${firstDns.ruleName || firstDns.priority} (priority ${firstDns.priority}, ${firstDns.action}) may match first, depending on what ${dest.value} resolves to`,
+      `rule ${fw?.undetermined[fw.dnsRules.indexOf(firstDns)]?.ruleName || firstDns.priority} (priority ${firstDns.priority}, ${firstDns.action}) may match first, depending on what ${dest.value} resolves to`,
     );
   const firewallAllowed = decidedBy ? decidedBy.action !== 'deny' : null;
   // "Not allowed" is about the range as a whole; the parts that are open are said, not hidden.
-  const partial = (fw?.partial ?? []).filter((p) => !decidedBy || p.priority < decidedBy.priority);
+  const partial = fw?.partial ?? [];
   if (firewallAllowed === false && partial.length)
     notes.push(
       `parts of ${dest.value} are allowed: ${partial.map((p) => `${p.range} (rule ${p.ruleName || p.priority})`).join(', ')}`,
     );
-  if (consulted && !decidedBy)
+  if (decidedBy?.tier?.kind === 'implied')
     notes.push(
-      'no rule of the policy matched: the baseline deny-all egress rule was not found or does not cover this destination',
+      'no rule of the policy matched: the implied egress allow rule decides (the baseline deny-all egress rule was not found or does not cover this destination)',
     );
+  else if (decidedBy?.place) notes.push(`decided by ${decidedBy.place}`);
 
   const agreement = agreementOf({
     project: input.project,
@@ -91,6 +93,7 @@ export function explain(input: ExplainInput): ExplainResult {
     owned: fw?.owned ?? [],
     policy: input.policy,
     ...(input.hostProject ? { hostProject: input.hostProject } : {}),
+    ...(input.agreement !== undefined ? { given: input.agreement } : {}),
   });
   const effective = consulted ? firewallAllowed : manifestAllowed;
   const ownedAllows = !!fw?.matches.some((r) => r.owned && r.action === 'allow');
@@ -99,6 +102,14 @@ export function explain(input: ExplainInput): ExplainResult {
   if (effective === null) status = 'unknown';
   else if (effective) status = !manifestAllowed && ownedAllows && decidedBy?.owned ? 'revoke-pending' : 'allowed';
   else status = manifestAllowed ? 'allowed-pending' : 'not-allowed';
+  // An entry whose family the project has no source range of is never written (core/firewall/workloads.ts): not pending.
+  const families = input.firewall?.sourceFamilies;
+  if (status === 'allowed-pending' && dest.family && families && !families.includes(dest.family)) {
+    status = 'cannot-apply';
+    notes.push(
+      `${input.project} has no IPv${dest.family} source range in the network, so the entry is never applied (no rule can cover an IPv${dest.family} connection of it): ask the network team for IPv${dest.family} ranges on its subnets`,
+    );
+  }
   const disagree =
     consulted && firewallAllowed !== null && manifestAllowed !== firewallAllowed && (ownedAllows || manifestAllowed);
 
@@ -152,12 +163,11 @@ function dnsRangesOf(
 ): string[] {
   if (dest.kind !== 'hostname' || effective === null) return [];
   if (!fw) return manifestAllowed ? [] : [...new Set(manifestUndetermined)];
-  const decidedBy = fw.decidedBy;
   // A wildcard's expansion (Private Google Access) is reached through the platform's DNS zone for that wildcard's
   // hosts only, which the matching already credits; it is not a "maybe" for any other host.
   const wildcardRanges = new Set(Object.values(input.policy.wildcards).flatMap((w) => w.ranges));
   const ranges = fw.dnsRules
-    .filter((d) => (!decidedBy || d.priority < decidedBy.priority) && d.action !== 'goto_next')
+    .filter((d) => d.beforeDecision && d.action !== 'goto_next')
     .filter((d) => (d.action !== 'deny') !== effective)
     .flatMap((d) => d.ranges)
     .filter((x) => !wildcardRanges.has(x));

@@ -3,20 +3,21 @@
  * depends on DNS (a range for a hostname, a hostname for an address) is reported as undetermined, never guessed.
  */
 import { parseMarker } from '../firewall/marker';
-import { parseRange, rangeCovers } from '../firewall/ranges';
+import { rangeCovers } from '../firewall/ranges';
 import type { ObservedRule, OwnershipMarker } from '../firewall/types';
 import type { EgressEntry, EgressLayout } from '../manifest/types';
+import {
+  decidedBeforePolicy,
+  describeDecision,
+  evaluateTiers as evaluate,
+  hitFields,
+  type NetVerdict,
+  type RuleHit,
+} from '../network/evaluate';
+import { IMPLIED_EGRESS, type NetRule, type Tier } from '../network/model';
 import { fillTemplate } from '../policy/target';
 import type { PlatformPolicy } from '../policy/types';
-import type { EntryMatch, ExplainResult, ParsedDestination, RuleMatch, RuleMatchHow } from './types';
-
-function isCatchAll(range: string): boolean {
-  try {
-    return parseRange(range).prefix === 0;
-  } catch {
-    return false;
-  }
-}
+import type { EntryMatch, ExplainResult, ParsedDestination, RuleMatch } from './types';
 
 /** The policy wildcard that covers `host` (longest suffix first), if any. */
 export function policyWildcardFor(host: string, policy: PlatformPolicy): string | undefined {
@@ -72,10 +73,6 @@ export function matchEntries(
   return { matches, undetermined };
 }
 
-function targetsOf(rule: ObservedRule): string[] {
-  return [...(rule.targetServiceAccounts ?? []), ...(rule.targetSecureTags ?? []).map((t) => t.name)];
-}
-
 /**
  * The project's own targets under the policy's target mode, as rules name them: the service accounts (undefined when
  * `{hostProject}` is needed but unknown); none for `subnets` (its rules match sources) and `secureTags` (numeric tag
@@ -94,41 +91,13 @@ export function projectTargets(project: string, policy: PlatformPolicy, hostProj
 }
 
 /** Which workloads a rule covers, in words: its sources (subnets mode), its targets, or every workload. */
-export function ruleCoverage(rule: ObservedRule): string {
+export function ruleCoverage(rule: NetRule): string {
   const src = rule.match.srcIpRanges ?? [];
   if (src.length) return `workloads with source addresses in ${src.join(', ')}`;
   if (rule.targetServiceAccounts?.length) return `instances running as ${rule.targetServiceAccounts.join(', ')}`;
   if (rule.targetSecureTags?.length) return `instances tagged ${rule.targetSecureTags.map((t) => t.name).join(', ')}`;
+  if (rule.targetTags?.length) return `instances with network tags ${rule.targetTags.join(', ')}`;
   return 'every workload of the network';
-}
-
-function matchRule(
-  rule: ObservedRule,
-  dest: ParsedDestination,
-  policy: PlatformPolicy,
-): { how: RuleMatchHow; matched?: string } | 'dns' | null {
-  const fqdns = rule.match.destFqdns ?? [];
-  const ranges = rule.match.destIpRanges ?? [];
-  if (fqdns.length === 0 && ranges.length === 0) return { how: 'any-destination' };
-  let dependsOnDns = false;
-  if (dest.kind === 'hostname') {
-    if (fqdns.includes(dest.value)) return { how: 'fqdn', matched: dest.value };
-    const all = ranges.find(isCatchAll);
-    if (all) return { how: 'any-destination', matched: all };
-    const w = policyWildcardFor(dest.value, policy);
-    const exp = w ? policy.wildcards[w] : undefined;
-    if (exp) {
-      // Under the platform's DNS zone the host resolves into the expansion: the rule matches if it covers it.
-      const hit = ranges.find((r) => exp.ranges.some((x) => rangeCovers(r, x)));
-      if (hit) return { how: 'wildcard-expansion', matched: hit };
-    }
-    if (ranges.length) dependsOnDns = true;
-  } else {
-    const hit = ranges.find((r) => rangeCovers(r, dest.value));
-    if (hit) return { how: isCatchAll(hit) ? 'any-destination' : 'address-in-range', matched: hit };
-    if (fqdns.length) dependsOnDns = true;
-  }
-  return dependsOnDns ? 'dns' : null;
 }
 
 /** The firewall's evidence for the destination: matching rules in priority order and the first that decides. */
@@ -138,66 +107,95 @@ export interface FirewallEvidence {
   decidedBy: RuleMatch | null;
   /** The project's owned rules, tombstones included (for the agreement). */
   owned: { rule: ObservedRule; marker: OwnershipMarker }[];
-  /** The DNS-dependent rules with their ranges (for a hostname: range rules), in priority order. */
-  dnsRules: { priority: number; action: string; ranges: string[] }[];
+  /** The DNS-dependent rules with their ranges (for a hostname: range rules), in evaluation order. */
+  dnsRules: { priority: number; action: string; ranges: string[]; beforeDecision: boolean }[];
   /** Whether the project's own target could be filled (platform rules that target it are considered only then). */
   targetKnown: boolean;
-  /** For a range: narrower ranges inside it that allow rules open (the range as a whole is not allowed). */
+  /** For a range: narrower ranges inside it that allow rules met before the decision open. */
   partial: { ruleName: string; priority: number; range: string }[];
 }
 
-/** Evaluates the rules that apply to the project's workloads in priority order; the first match decides. */
+/** The tiers of a plain rule list: one policy (sorted by priority), then the implied rules. */
+export function singlePolicyTiers(rules: ObservedRule[], name = 'policy'): Tier[] {
+  return [
+    { kind: 'global', name, reference: name, rules },
+    { kind: 'implied', name: 'implied', reference: 'implied', rules: [IMPLIED_EGRESS] },
+  ];
+}
+
+/** Where the deciding rule lives, for rules outside the network's global policy (absent for it, as before tiers). */
+function placeOf(h: RuleHit, v: NetVerdict): Pick<RuleMatch, 'tier' | 'place'> {
+  if (h.tier.kind === 'global') return {};
+  return {
+    tier: { kind: h.tier.kind, name: h.tier.name, ...(h.tier.region ? { region: h.tier.region } : {}) },
+    place: describeDecision(h, decidedBeforePolicy({ ...v, decidedBy: h })),
+  };
+}
+
+/**
+ * The firewall's evidence for the destination, from the one evaluator (core/network/evaluate.ts) over `tiers` (in
+ * Google's order): matching rules, the first that decides, the DNS-dependent ones; decorated with this product's
+ * ownership (marker) and coverage. `sourceIp`: the project's probing address when the network's subnets are known.
+ */
 export function evaluateFirewall(
   rules: ObservedRule[],
+  tiers: Tier[],
   project: string,
   dest: ParsedDestination,
   policy: PlatformPolicy,
   hostProject?: string,
-  /** `rules` are in evaluation order already (ExplainFirewall.ordered): keep it. */
-  ordered = false,
-): FirewallEvidence {
-  const ev: FirewallEvidence = {
-    matches: [],
-    undetermined: [],
-    decidedBy: null,
-    owned: [],
-    dnsRules: [],
-    targetKnown: true,
-    partial: [],
-  };
+  sourceIp?: string,
+): FirewallEvidence & { verdict: NetVerdict } {
   const own = projectTargets(project, policy, hostProject);
-  ev.targetKnown = own !== undefined;
-  for (const rule of ordered ? rules : [...rules].sort((a, b) => a.priority - b.priority)) {
+  const owned: FirewallEvidence['owned'] = [];
+  for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
     const marker = parseMarker(rule.description);
+    if (marker?.project === project) owned.push({ rule, marker });
+  }
+  const mode = policy.firewall.target.mode;
+  const v = evaluate(
+    tiers,
+    {
+      project,
+      ...(sourceIp ? { ip: sourceIp } : {}),
+      ...(mode === 'serviceAccounts' && own ? { serviceAccounts: own } : {}),
+      ownerOf: (r) => parseMarker(r.description)?.project,
+    },
+    dest,
+    { wildcards: policy.wildcards },
+  );
+  const toMatch = (h: RuleHit): RuleMatch => {
+    const marker = parseMarker(h.rule.description);
     const ours = marker?.project === project;
-    if (ours && marker) ev.owned.push({ rule, marker });
-    if (rule.direction !== 'EGRESS' || rule.disabled) continue;
-    const targets = targetsOf(rule);
-    const applies = ours || (!marker && (targets.length === 0 || (own ?? []).some((t) => targets.includes(t))));
-    if (!applies) continue;
-    const hit = matchRule(rule, dest, policy);
-    if (dest.kind === 'range' && rule.action === 'allow')
-      for (const range of rule.match.destIpRanges ?? [])
-        if (range !== dest.value && rangeCovers(dest.value, range))
-          ev.partial.push({ ruleName: rule.ruleName ?? '', priority: rule.priority, range });
-    if (hit === null) continue;
-    if (hit === 'dns') {
-      ev.undetermined.push({ priority: rule.priority, ruleName: rule.ruleName ?? '', action: rule.action });
-      ev.dnsRules.push({ priority: rule.priority, action: rule.action, ranges: rule.match.destIpRanges ?? [] });
-      continue;
-    }
-    const rm: RuleMatch = {
-      priority: rule.priority,
-      ruleName: rule.ruleName ?? '',
-      action: rule.action,
-      how: hit.how,
-      ...(hit.matched ? { matched: hit.matched } : {}),
+    return {
+      ...hitFields(h),
       owned: ours,
       ...(ours && marker ? { generation: marker.generation, hash: marker.hash } : {}),
-      covers: ruleCoverage(rule),
+      covers: ruleCoverage(h.rule),
+      ...placeOf(h, v),
     };
-    ev.matches.push(rm);
-    if (!ev.decidedBy && rm.action !== 'goto_next') ev.decidedBy = rm;
-  }
-  return ev;
+  };
+  const matches = v.matches.filter((h) => h.tier.kind !== 'implied' || h === v.decidedBy).map(toMatch);
+  const decidedBy =
+    matches[v.matches.filter((h) => h.tier.kind !== 'implied' || h === v.decidedBy).indexOf(v.decidedBy)] ?? null;
+  const undetermined = v.undetermined.map((u) => ({
+    priority: u.rule.priority,
+    ruleName: u.rule.ruleName ?? '',
+    action: u.rule.action,
+  }));
+  return {
+    verdict: v,
+    matches,
+    undetermined,
+    decidedBy,
+    owned,
+    dnsRules: v.undetermined.map((u) => ({
+      priority: u.rule.priority,
+      action: u.rule.action,
+      ranges: u.rule.match.destIpRanges ?? [],
+      beforeDecision: u.beforeDecision,
+    })),
+    targetKnown: own !== undefined,
+    partial: v.partial.map((p) => ({ ruleName: p.rule.ruleName ?? '', priority: p.rule.priority, range: p.range })),
+  };
 }

@@ -13,6 +13,7 @@ export function verdictOf(r: ExplainResult): string {
     return `${word} by name; ${r.allowed ? 'denied' : 'allowed'} only if ${r.destination.value} resolves into ${r.dnsRanges.join(', ')}`;
   if (r.status === 'revoke-pending') return `${word} (revoke pending)`;
   if (r.status === 'allowed-pending') return `${word} (apply pending)`;
+  if (r.status === 'cannot-apply') return `${word} (listed, cannot apply)`;
   if (r.status === 'internal') return `${word} (not an external destination)`;
   if (r.cannotList) return `${word} (cannot be listed)`;
   return word;
@@ -36,6 +37,8 @@ export function summarize(r: Omit<ExplainResult, 'summary'>): string {
     }
     case 'allowed-pending':
       return `${r.project} lists ${what} (${byEntry}) but the firewall does not allow it yet${byRule ? ` (${byRule} decides)` : ''}: ${r.agreement.detail}`;
+    case 'cannot-apply':
+      return `${r.project} lists ${what} (${byEntry}) but it cannot apply: the project has no IPv${r.destination.family} source range${byRule ? ` (${byRule} decides)` : ''}`;
     case 'revoke-pending':
       return `${r.project} may still reach ${what} through ${byRule}, but the manifest no longer allows it: ${r.agreement.detail}`;
     case 'not-allowed': {

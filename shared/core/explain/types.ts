@@ -5,6 +5,7 @@
  */
 import type { ObservedRule } from '../firewall/types';
 import type { EgressEntry, EgressLayout, ProjectMeta } from '../manifest/types';
+import type { NetworkModel, Tier } from '../network/model';
 import type { PolicyRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 
@@ -62,14 +63,20 @@ export interface ExplainFirewall {
   /** Human label of where the rules came from (`live policy P in H`, `state file x.json`). */
   source: string;
   rules: ObservedRule[];
-  /**
-   * True when `rules` are in Cloud NGFW's evaluation order already (regional placement: the global policy's rules,
-   * then the project's regional policy's, each by priority: regional policies are evaluated after the global one);
-   * otherwise they are sorted by priority.
-   */
-  ordered?: boolean;
   /** Regional placement: each policy's rules (the global one first), to build the evaluation order for a project. */
   byPolicy?: { ref: PolicyRef; rules: ObservedRule[] }[];
+  /**
+   * Every tier that can decide the project's packets in Google's order (core/network `tiersInOrder`: hierarchical,
+   * VPC rules and the policies per the enforcement order, implied), from the network model. Absent: `rules` as one
+   * policy, then the implied rules.
+   */
+  tiers?: Tier[];
+  /** The project's probing address in the network model (its first subnet's first usable address), when known. */
+  sourceIp?: string;
+  /** The address families of the project's sources (target mode `subnets`, subnets known): 4, 6 or both. */
+  sourceFamilies?: (4 | 6)[];
+  /** The network model the tiers are built from (the use case builds `tiers` and `sourceIp` from it). */
+  model?: NetworkModel;
 }
 
 /** Input of `explain`. */
@@ -87,6 +94,11 @@ export interface ExplainInput {
   hostProject?: string;
   /** The comment of the suggested line. */
   why?: string;
+  /**
+   * The project's agreement as the use case computed it (core/agreement: its sources read, every policy of the
+   * placement); null: neither manifest nor owned rules exist. Absent: computed from this input alone.
+   */
+  agreement?: import('../agreement/types').ProjectAgreement | null;
 }
 
 /** How a manifest entry covers the destination. */
@@ -125,26 +137,16 @@ export interface RuleMatch {
   hash?: string;
   /** Which workloads the rule covers, in words (its sources, accounts or tags; docs/policy.md, "Target modes"). */
   covers: string;
+  /**
+   * Where the rule lives when it is not a rule of the network's global policy (a hierarchical policy, the VPC firewall
+   * rules, a regional policy, the implied rules), and that place in words (docs/diagnose.md, "The network model").
+   */
+  tier?: { kind: 'hierarchical' | 'vpc-rules' | 'global' | 'regional' | 'implied'; name: string; region?: string };
+  place?: string;
 }
 
-/** Whether the manifest and the firewall tell the same story for the project as a whole. */
-export type AgreementStatus =
-  /** The owned rules are exactly what the manifest compiles to. */
-  | 'in-sync'
-  /** The manifest is newer than the rules: the apply is pending, or failed (check the status topic). */
-  | 'pending'
-  /** Same generation and hash, but the rules differ from what the pipeline writes: edited outside the pipeline. */
-  | 'drift'
-  /** The firewall reflects a newer manifest than the one given (a local copy not merged, or a stale read). */
-  | 'firewall-newer'
-  /** The rules reflect different entries and the manifest has no generation to order them (a local directory). */
-  | 'differs'
-  /** Rules remain for a project whose manifest is gone: the revoke is pending or failed. */
-  | 'revoke-pending'
-  /** The project's only owned rule is its tombstone: revoked (manifest deleted at generation N), nothing allowed. */
-  | 'revoked'
-  /** Not determinable: the firewall was not consulted, or the manifest is invalid or missing and no rules exist. */
-  | 'unknown';
+/** Whether the manifest and the firewall tell the same story for the project as a whole (core/agreement/types.ts). */
+export type AgreementStatus = import('../agreement/types').AgreementStatus;
 
 /** The agreement of the project's owned rules with its manifest. */
 export interface Agreement {
@@ -154,6 +156,8 @@ export interface Agreement {
   manifestHash?: string;
   firewallGeneration?: string;
   firewallHash?: string;
+  /** Manifest entries that cannot apply (e.g. an IPv6 destination for a project without IPv6 sources). */
+  warnings?: string[];
 }
 
 /** The fix when the destination is not allowed: the line to add and where. */
@@ -180,7 +184,15 @@ export interface CannotList {
 }
 
 /** The status of the answer for the destination. */
-export type ExplainStatus = 'allowed' | 'not-allowed' | 'allowed-pending' | 'revoke-pending' | 'unknown' | 'internal';
+export type ExplainStatus =
+  | 'allowed'
+  | 'not-allowed'
+  | 'allowed-pending'
+  /** Listed, but the project has no source range of the destination's family (an IPv6 entry without IPv6 subnets). */
+  | 'cannot-apply'
+  | 'revoke-pending'
+  | 'unknown'
+  | 'internal';
 
 /** The answer; see docs/operations.md for the contract. */
 export interface ExplainResult {

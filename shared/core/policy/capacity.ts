@@ -5,8 +5,8 @@
  * Sources (docs/capacity.md cites each): the quota metrics `compute.googleapis.com/rule_attributes_per_global_network_firewall_policy`
  * and `compute.googleapis.com/fqdns_per_global_network_firewall_policy` exist, but no stored copy of Google's quotas
  * page shows their default values: both defaults below are ASSUMED. Counting: each IP range, protocol and port range
- * is 1 attribute (Google's documented example); a rule's target service accounts cost 1 together (real API recording:
- * two accounts cost what one does); FQDNs and secure tags cost 1 each (ASSUMED).
+ * is 1 attribute (Google's documented example); a rule's target service accounts cost nothing (real API recordings:
+ * docs/capacity.md); FQDNs and secure tags cost 1 each (ASSUMED).
  */
 import { Type } from '@sinclair/typebox';
 
@@ -20,7 +20,7 @@ export interface CapacitySettings {
   fqdnAttributes: number;
   /** Attributes per secure tag (target or source) of a rule. ASSUMED 1. */
   secureTagAttributes: number;
-  /** Attributes of a rule's target service accounts together, whatever their number (recorded: 1). */
+  /** Attributes of a rule's target service accounts together, whatever their number (recorded: 0). */
   serviceAccountAttributes: number;
 }
 
@@ -30,7 +30,7 @@ export const DEFAULT_CAPACITY: CapacitySettings = Object.freeze({
   fqdnsPerPolicy: 1000,
   fqdnAttributes: 1,
   secureTagAttributes: 1,
-  serviceAccountAttributes: 1,
+  serviceAccountAttributes: 0,
 });
 
 /** The keys of the section (all numbers). */
@@ -46,7 +46,7 @@ export const CapacityFileSchema = Type.Object(
     fqdnsPerPolicy: limit('FQDNs per global network firewall policy (your project quota).'),
     fqdnAttributes: weight('Rule attributes one FQDN costs (assumed 1).'),
     secureTagAttributes: weight('Rule attributes one secure tag costs (assumed 1).'),
-    serviceAccountAttributes: weight("Rule attributes a rule's target service accounts cost together (1)."),
+    serviceAccountAttributes: weight("Rule attributes a rule's target service accounts cost together (recorded: 0)."),
   },
   { additionalProperties: false },
 );

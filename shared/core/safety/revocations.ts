@@ -30,6 +30,13 @@ export interface RevocationRun {
   allow?: number | undefined;
   /** The prefix the pipeline watches, when it is not the one the run read. */
   watchedElsewhere?: string | undefined;
+  /**
+   * A local folder (npm start's watcher), not a bucket prefix: no prefix can be wrong there, so an emptied folder is
+   * refused like too many revocations (whatever the count) and allowed the same way.
+   */
+  local?: boolean;
+  /** How to allow `n` refused revocations, for the message (default: re-run with `--allow-revocations n`). */
+  howToAllow?: (n: number) => string;
 }
 
 /** The guard's answer: go, or why not (and what to do). */
@@ -48,7 +55,20 @@ const list = (xs: readonly string[], n = 10) =>
 /** Decides whether `run` may proceed (see the module comment). */
 export function checkRevocations(run: RevocationRun): RevocationVerdict {
   const projects = [...run.projects].sort();
-  if (run.manifests === 0 && (run.ownedProjects ?? 0) > 0)
+  const n = projects.length;
+  const allowed = run.allow !== undefined && n <= run.allow;
+  const howToAllow = run.howToAllow ?? ((k: number) => `re-run with --allow-revocations ${k}`);
+  if (run.local && run.manifests === 0 && n > 0 && !allowed)
+    return {
+      ok: false,
+      code: 'EMPTY_PREFIX',
+      projects,
+      message:
+        `${run.command} refused: ${run.where} holds no manifests any more, so it would revoke the egress of every ` +
+        `project (${list(projects)}); nothing was uploaded or deleted. Put the files back, or if these revocations ` +
+        `are intended, ${howToAllow(n)}.`,
+    };
+  if (!run.local && run.manifests === 0 && (run.ownedProjects ?? 0) > 0)
     return {
       ok: false,
       code: 'EMPTY_PREFIX',
@@ -59,7 +79,6 @@ export function checkRevocations(run: RevocationRun): RevocationVerdict {
         'with --allow-revocations: check the prefix (gs://BUCKET/ is the bucket root; gs://BUCKET alone means ' +
         'EGRESS_MANIFEST_PREFIX, the folder the validator watches) and EGRESS_MANIFEST_PREFIX itself.',
     };
-  const n = projects.length;
   if (n > 0 && run.watchedElsewhere !== undefined)
     return {
       ok: false,
@@ -70,7 +89,7 @@ export function checkRevocations(run: RevocationRun): RevocationVerdict {
         `'${run.watchedElsewhere}' (EGRESS_MANIFEST_PREFIX); a revocation read from another prefix could name a ` +
         'manifest that is still live there. Nothing was published or deleted; re-run against the watched prefix.',
     };
-  if (n <= run.max || (run.allow !== undefined && n <= run.allow)) return { ok: true };
+  if (n <= run.max || allowed) return { ok: true };
   return {
     ok: false,
     code: 'TOO_MANY_REVOCATIONS',
@@ -78,8 +97,8 @@ export function checkRevocations(run: RevocationRun): RevocationVerdict {
     message:
       `${run.command} refused: it would revoke the egress of ${n} projects (${list(projects)}), more than ` +
       `safety.maxRevocationsPerRun (${run.max})${run.allow !== undefined ? ` and --allow-revocations ${run.allow}` : ''}; ` +
-      `nothing was published or deleted. Check ${run.where}; if these revocations are intended, re-run with ` +
-      `--allow-revocations ${n}.`,
+      `nothing was ${run.local ? 'uploaded' : 'published'} or deleted. Check ${run.where}; if these revocations are ` +
+      `intended, ${howToAllow(n)}.`,
   };
 }
 

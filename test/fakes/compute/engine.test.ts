@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { protos } from '@google-cloud/compute';
 import { type EngineOptions, FirewallPolicyEngine, wireNormalize } from '../../../local/fakes/compute/engine';
 import { ComputeApiError } from '../../../local/fakes/compute/errors';
 import { virtualClock } from '../../../shared/ports/clock';
+import { tempDir } from '../../support/tempDir';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 
@@ -364,7 +364,7 @@ test('counters split reads, writes and polls per method', async () => {
 });
 
 describe('persistence', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-compute-'));
+  const dir = tempDir('fake-compute');
 
   test('save/load round-trips policies, operations and request ids', async () => {
     const { clock } = manualClock();

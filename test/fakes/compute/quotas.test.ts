@@ -36,13 +36,13 @@ describe('ruleTupleCount, as Google counts rule attributes', () => {
     expect(e.rules(P, FP).map((r) => r.ruleTupleCount)).toEqual([2, 2, 2, 2]);
   });
 
-  test('the recorded API examples: 1 range + tcp + 2 service accounts = 3; 2 ranges + tcp + 1 account = 4', async () => {
+  test('the recorded API examples: 1 range + tcp + network context + 2 service accounts = 3; 2 ranges + tcp + context + 1 account = 4', async () => {
     const e = setup();
     await add(
       e,
       rule(
         1,
-        { destIpRanges: ['10.100.0.1/32'], layer4Configs: [{ ipProtocol: 'tcp' }] },
+        { destIpRanges: ['10.100.0.1/32'], destNetworkContext: 'INTERNET', layer4Configs: [{ ipProtocol: 'tcp' }] },
         {
           targetServiceAccounts: [SA(1), SA(2)],
         },
@@ -52,7 +52,11 @@ describe('ruleTupleCount, as Google counts rule attributes', () => {
       e,
       rule(
         2,
-        { destIpRanges: ['10.100.0.1/32', '172.20.0.0/16'], layer4Configs: [{ ipProtocol: 'tcp' }] },
+        {
+          destIpRanges: ['10.100.0.1/32', '172.20.0.0/16'],
+          destNetworkContext: 'NON_INTERNET',
+          layer4Configs: [{ ipProtocol: 'tcp' }],
+        },
         {
           targetServiceAccounts: [SA(2)],
         },

@@ -4,8 +4,7 @@
  * `/compute/v1/projects/P/regions/R/firewallPolicies/FP…` and `…/regions/R/operations/OP`), the same quotas per policy
  * (the regional metric names), the same faults, the state file with regions (and one from before regions).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type protos, RegionNetworkFirewallPoliciesClient, RegionOperationsClient } from '@google-cloud/compute';
 import {
@@ -15,6 +14,7 @@ import {
   FirewallPolicyEngine,
   startFakeComputeServer,
 } from '../../../local/fakes/compute';
+import { tempDir } from '../../support/tempDir';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 
@@ -161,7 +161,7 @@ describe('the fake regional clients and the state file', () => {
   });
 
   test('regions persist; a state file from before regions loads as global policies', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'regional-state-'));
+    const dir = tempDir('regional-state');
     const e = new FirewallPolicyEngine();
     e.createPolicy(P, 'fw');
     e.createPolicy(P, 'fw-europe-west1', { region: R });

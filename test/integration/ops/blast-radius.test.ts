@@ -5,12 +5,13 @@
  */
 import { simManifest, simPipeline } from '../../../local/sim';
 import { memoryPublisher } from '../../../shared/adapters/memory';
-import { encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
+import { decodeStatus, encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
 import { appliedGeneration, groupOwnedRules, isTombstone } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import { nullLogger } from '../../../shared/ports/logger';
 import { type DriftDeps, runDrift } from '../../../shared/usecases/drift';
+import { findManifest } from '../../../shared/usecases/explain';
 import { releaseRevocations } from '../../../shared/usecases/release';
 import { replay } from '../../../shared/usecases/replay';
 import { validateObject } from '../../../shared/usecases/validateObject';
@@ -182,6 +183,70 @@ describe('held revocations', () => {
   });
 });
 
+describe('release after the folder was emptied (issue 19, item 4)', () => {
+  it('releases what drift lists even with no manifest left; an unknown project is "not held", with a did-you-mean', async () => {
+    const strict = {
+      ...DEFAULT_POLICY,
+      safety: { ...DEFAULT_POLICY.safety, revocationsPerWindow: 2, windowSeconds: 600 },
+    };
+    const sim = await simPipeline({ projects: 3, policy: strict });
+    await upsertAll(sim);
+    const { deps } = opsDeps(sim);
+    // The folder emptied: each deletion reaches the validator, whose revocations the applier holds beyond its rate.
+    const validator = {
+      storeFor: () => sim.store,
+      publisher: sim.publisher,
+      logger: nullLogger,
+      policy: strict,
+      changesTopic: 'egress-changes',
+      statusTopic: 'egress-status',
+      manifestPrefix: 'manifests/',
+    };
+    for (const i of [0, 1, 2]) {
+      const name = `manifests/proj-0000${i}.yaml`;
+      const { generation } = (await sim.store.stat(name))!;
+      await sim.store.delete(name);
+      await validateObject(validator, { kind: 'deleted', id: name, bucket: BUCKET, name, generation });
+    }
+    expect(sim.publisher.outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'held']);
+    // Before: release refused ("holds no manifests … refused even with --allow-revocations").
+    expect((await runDrift({ ...deps, policy: strict }, { repair: true })).refused).toMatchObject({
+      code: 'EMPTY_PREFIX',
+    });
+    const listed = (await runDrift({ ...deps, policy: strict })).pendingRevocations;
+    expect(listed).toEqual(['proj-00002']);
+
+    const unknown = await releaseRevocations(deps, { projects: ['proj-0002'] });
+    expect(unknown.refused).toBeUndefined();
+    expect(unknown.items).toEqual([
+      {
+        project: 'proj-0002',
+        status: 'not-held',
+        reason:
+          'no project of that name has rules in the firewall or a manifest in the bucket; did you mean proj-00002?',
+      },
+    ]);
+    const revoked = await releaseRevocations(deps, { projects: ['proj-00000'] });
+    expect(revoked.items[0]).toMatchObject({ status: 'not-held', reason: expect.stringMatching(/already revoked/) });
+
+    const r = await releaseRevocations(deps, { projects: listed });
+    expect(r.refused).toBeUndefined();
+    expect(r.items.map((i) => [i.project, i.status])).toEqual([['proj-00002', 'released']]);
+    expect(sim.publisher.outcomes.at(-1)).toMatchObject({ project: 'proj-00002', outcome: 'applied' });
+    expect(allowed(sim, 'proj-00002')).toEqual([]);
+    expect((await runDrift({ ...deps, policy: strict })).pendingRevocations).toEqual([]);
+  });
+
+  it('`release --all` on an empty prefix is still refused (the signature of a wrong prefix)', async () => {
+    const sim = await simPipeline({ projects: 2 });
+    await upsertAll(sim);
+    const { deps } = opsDeps(sim, '');
+    const r = await releaseRevocations({ ...deps, watchedPrefix: '' }, { all: true });
+    expect(r.refused).toMatchObject({ code: 'EMPTY_PREFIX' });
+    expect(sim.publisher.outcomes).toEqual([]);
+  });
+});
+
 describe('recovery from a wrong revocation', () => {
   it('the applier records no tombstone for a delete outside the watched prefix', async () => {
     const sim = await simPipeline({ projects: 1 });
@@ -273,6 +338,55 @@ describe('two files for one project', () => {
     expect(allowed(sim, 'pay')).toEqual(['api.stripe.com', 'evil.example.com']);
     return { sim, yml, yaml, validator };
   }
+
+  it('p.yml added beside a live p.yaml is refused, naming both, and every reader takes p.yaml (issue 19, item 2)', async () => {
+    const sim = await simPipeline({ projects: 0 });
+    sim.engine.directory.putSubnetworks('host-project', [
+      { name: 'pay-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.9.0.0/24' },
+    ]);
+    const status = memoryPublisher();
+    const validator = {
+      storeFor: () => sim.store,
+      publisher: {
+        publish: async (topic: string, m: PubSubMessage) =>
+          topic === 'egress-changes' ? sim.publisher.publish(topic, m) : status.publish(topic, m),
+      },
+      logger: nullLogger,
+      policy: sim.policy,
+      changesTopic: 'egress-changes',
+      statusTopic: 'egress-status',
+      manifestPrefix: 'manifests/',
+    };
+    const finalize = (o: { name: string; generation: string }) =>
+      validateObject(validator, {
+        kind: 'finalized',
+        id: o.name,
+        bucket: BUCKET,
+        name: o.name,
+        generation: o.generation,
+      });
+    await finalize(await sim.store.write('manifests/pay.yaml', Buffer.from(yamlOf(['api.stripe.com']))));
+    const yml = await sim.store.write('manifests/pay.yml', Buffer.from(yamlOf(['evil.example.com'])));
+    const outcome = await finalize(yml);
+    expect(outcome.kind).toBe('rejected');
+    const st = decodeStatus(status.published.at(-1)!.message);
+    if (!st.ok) throw new Error(st.errors.join('; '));
+    expect(st.event.data.diagnostics![0]!.message).toMatch(
+      /manifests\/pay\.yml is a second spelling of project pay: manifests\/pay\.yaml is its live manifest/,
+    );
+    expect(allowed(sim, 'pay')).toEqual(['api.stripe.com']);
+    // The readers: drift (clean against p.yaml), replay (publishes p.yaml), explain (reads p.yaml).
+    const { deps, publisher } = opsDeps(sim);
+    expect((await runDrift(deps)).report.clean).toBe(true);
+    const r = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { projects: ['pay'], dryRun: true });
+    expect(r.items.map((i) => i.object)).toEqual(['manifests/pay.yaml']);
+    const found = await findManifest(
+      'pay',
+      { kind: 'bucket', store: sim.store, bucket: BUCKET, prefix: 'manifests/' },
+      sim.policy,
+    );
+    expect(found.manifest?.path).toBe(`gs://${BUCKET}/manifests/pay.yaml`);
+  });
 
   it('deleting one re-publishes the other live file, so the firewall equals the live manifest', async () => {
     const { sim, yaml, validator } = await twoFiles();

@@ -2,15 +2,15 @@
  * `egress capacity --state FILE` over a fake-Compute state file (as `npm start` leaves one) and `--live` against the
  * fake REST server through the real client: the JSON shape, text that says the same numbers, exit 1 over 90%.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { baselineRules } from '../../../local/stack/firewall';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(30_000);
 
@@ -54,7 +54,7 @@ function engineWithProjects(): FirewallPolicyEngine {
 }
 
 function stateFile(e: FirewallPolicyEngine): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'egress-capacity-')), 'compute.json');
+  const file = join(tempDir('capacity'), 'compute.json');
   e.save(file);
   return file;
 }
@@ -77,7 +77,7 @@ test('--state FILE --format json prints the documented shape; text agrees; exit 
 
 test('exit 1 when a policy uses over 90% of a quota (the quota from the policy file)', async () => {
   const file = stateFile(engineWithProjects());
-  const policyFile = join(mkdtempSync(join(tmpdir(), 'egress-capacity-')), 'policy.yaml');
+  const policyFile = join(tempDir('capacity'), 'policy.yaml');
   writeFileSync(policyFile, 'capacity:\n  attributesPerPolicy: 40\n');
   const run = await runCli('capacity', '--state', file, '--policy', policyFile);
   expect(run.code).toBe(1);
@@ -103,5 +103,25 @@ test("--live reads Google's ruleTupleCount through the real client (fake REST se
   } finally {
     process.env = env;
     await server.close();
+  }
+});
+
+test("EGRESS_STATE_FILE (npm start's cli.env) is the default source, as for explain, status and plan; --live wins", async () => {
+  const file = stateFile(engineWithProjects());
+  const env = { ...process.env };
+  try {
+    process.env.EGRESS_STATE_FILE = file;
+    const run = await runCli('capacity', '--format', 'json');
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(run.out)).toEqual(EXPECTED);
+    // --live asks for the live policy instead: without an endpoint or a target it says what is missing (exit 2).
+    delete process.env.EGRESS_HOST_PROJECT;
+    delete process.env.EGRESS_FIREWALL_POLICY;
+    const live = await runCli('capacity', '--live');
+    expect(live.code).toBe(2);
+    expect(live.err).toMatch(/--host-project/);
+  } finally {
+    process.env = env;
+    rmSync(dirname(file), { recursive: true, force: true });
   }
 });

@@ -4,8 +4,7 @@
  * regional policy is reported and exits 1; exit 1 over 90% of a regional policy's quota. And `plan --live` reads
  * every policy of the placement.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
 import { toApiRule } from '../../../shared/adapters/compute';
@@ -14,12 +13,13 @@ import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import { runCli } from '../../support/cli';
 import { manifestYaml } from '../../support/manifests';
+import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(30_000);
 
 const HOST = 'host-prj';
 const FP = 'egress-policy';
-const tmp = () => mkdtempSync(join(tmpdir(), 'egress-capacity-regional-'));
+const tmp = () => tempDir('capacity-regional');
 const policyFile = (extra = '') => {
   const f = join(tmp(), 'policy.yaml');
   writeFileSync(
@@ -60,11 +60,11 @@ const entry = (path: string, projects: number, attributes: number, fqdns: number
   attributes: { used: attributes, limit: 2000 },
   fqdns: { used: fqdns, limit: 1000 },
 });
-// 8 for the default rules; a project's FQDN rule: 1 FQDN + all + 1 target set = 3.
+// 8 for the default rules; a project's FQDN rule: 1 FQDN + all = 2 (target service accounts cost 0, docs/capacity.md).
 const POLICIES = [
   entry(`projects/${HOST}/global/firewallPolicies/${FP}`, 0, 8, 0),
-  entry(`projects/${HOST}/regions/us-central1/firewallPolicies/${FP}-us-central1`, 1, 11, 1),
-  entry(`projects/${HOST}/regions/europe-west1/firewallPolicies/${FP}-europe-west1`, 1, 11, 1),
+  entry(`projects/${HOST}/regions/us-central1/firewallPolicies/${FP}-us-central1`, 1, 10, 1),
+  entry(`projects/${HOST}/regions/europe-west1/firewallPolicies/${FP}-europe-west1`, 1, 10, 1),
 ];
 const UNCOVERED = [{ region: 'asia-east1', subnets: ['ledger-ase1'] }];
 
@@ -93,7 +93,7 @@ test('--live through the real regional clients; exit 1 over 90% of a regional qu
     expect(run.err).toBe('');
     expect(JSON.parse(run.out)).toEqual({ policies: POLICIES });
     expect(run.code).toBe(0);
-    const tight = await runCli(...args, '--policy', policyFile('capacity:\n  attributesPerPolicy: 12\n'));
+    const tight = await runCli(...args, '--policy', policyFile('capacity:\n  attributesPerPolicy: 11\n'));
     expect(tight.code).toBe(1);
     expect(tight.out).toContain(`over 90%: projects/${HOST}/regions/us-central1/firewallPolicies/${FP}-us-central1`);
   } finally {

@@ -1,6 +1,5 @@
 /** The operations commands through `main()`: flags, output and exit codes (fake GCS over HTTP, fake Compute state). */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
@@ -9,6 +8,7 @@ import { compileProject } from '../../../shared/core/firewall/compiler';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDir';
 
 const MANIFEST = `apiVersion: lowops.manifests.v1
 kind: Project
@@ -22,7 +22,7 @@ spec:
 `;
 
 function fixture(): { dir: string; state: string } {
-  const root = mkdtempSync(join(tmpdir(), 'egress-ops-'));
+  const root = tempDir('ops');
   const dir = join(root, 'manifests');
   mkdirSync(dir);
   writeFileSync(join(dir, 'payment-gateway.yaml'), MANIFEST);
@@ -60,6 +60,16 @@ function fixture(): { dir: string; state: string } {
     ],
   });
   const state = join(root, 'compute.json');
+  // The host project's subnet those rules were compiled with (the agreement reads the sources from the same file).
+  engine.directory.putSubnetworks('host', [
+    {
+      name: 'payment-gateway-usc1',
+      region: 'us-central1',
+      network: 'shared-vpc',
+      ipCidrRange: '10.10.0.0/24',
+      ipv6CidrRange: 'fd20:a:b:1000::/64',
+    },
+  ]);
   engine.save(state);
   return { dir, state };
 }

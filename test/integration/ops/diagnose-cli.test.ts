@@ -2,8 +2,7 @@
  * `egress probe` and `egress denials` through `main()`: a fake-Compute state file with the product's rules, a foreign
  * deny rule and the logged baseline; a local DNS table beside it; the fake Cloud Logging over HTTP (real client).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
 import type { DenialsResult } from '../../../shared/usecases/denials';
@@ -11,6 +10,7 @@ import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import type { ProbeResult } from '../../../shared/usecases/probe';
 import { runCli } from '../../support/cli';
 import { diagnoseFixture } from '../../support/diagnoseFixture';
+import { tempDir } from '../../support/tempDir';
 
 let fake: FakeLoggingServer;
 const { dir, state } = diagnoseFixture();
@@ -29,7 +29,7 @@ describe('egress probe, then egress denials', () => {
     const r = await probe('api.unlisted.example');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out.split('\n')[0]).toBe(
-      'DENIED payment-gateway → api.unlisted.example (198.51.100.7):443 by rule egress-baseline-deny-all-v4 (priority 2147483010, deny 0.0.0.0/0) of egress',
+      'DENIED payment-gateway (10.128.0.2) → api.unlisted.example (198.51.100.7):443 by rule egress-baseline-deny-all-v4 (priority 2147483010, deny 0.0.0.0/0) of global policy egress',
     );
     const names = fake.store.all().map((e) => e.logName);
     expect(names).toContain('projects/host/logs/dns.googleapis.com%2Fdns_queries');
@@ -59,7 +59,7 @@ describe('egress probe, then egress denials', () => {
 
   it('the README walk-through: a public partner host the manifest lacks is NOT_LISTED with a line the validator accepts', async () => {
     expect((await probe('api.newpartner.com')).out).toMatch(
-      /^DENIED payment-gateway → api\.newpartner\.com .* by rule egress-baseline-deny-all-v4/,
+      /^DENIED payment-gateway \(10\.128\.0\.2\) → api\.newpartner\.com .* by rule egress-baseline-deny-all-v4/,
     );
     const r = await runCli(
       'denials',
@@ -181,6 +181,72 @@ describe('egress probe, then egress denials', () => {
   });
 });
 
+describe('one network model: probe, explain and denials agree', () => {
+  /** A copy of the state with a VPC firewall rule and the network's enforcement order (contract C1 fields). */
+  function withVpcRule(order: 'AFTER_CLASSIC_FIREWALL' | 'BEFORE_CLASSIC_FIREWALL'): string {
+    const s = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+    s.networks = [{ project: 'host', name: 'shared-vpc', id: '1', networkFirewallPolicyEnforcementOrder: order }];
+    s.firewalls = [
+      {
+        project: 'host',
+        name: 'allow-https-egress',
+        network: 'https://www.googleapis.com/compute/v1/projects/host/global/networks/shared-vpc',
+        direction: 'EGRESS',
+        priority: 1000,
+        destinationRanges: ['0.0.0.0/0'],
+        allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
+      },
+    ];
+    const tmp = tempDir('vpc');
+    const file = join(tmp, 'compute.json');
+    writeFileSync(file, JSON.stringify(s));
+    writeFileSync(join(file, '..', 'dns.json'), readFileSync(join(state, '..', 'dns.json')));
+    return file;
+  }
+
+  /** probe (JSON) of an unlisted host and explain (JSON) of a public address over `file`. */
+  async function answers(file: string): Promise<{ p: ProbeResult; e: ExplainAnswer }> {
+    const json = ['--state', file, '--format', 'json'];
+    const p = await runCli('probe', 'payment-gateway', 'api.unlisted.example', '--logging-endpoint', fake.url, ...json);
+    const e = await runCli('explain', 'payment-gateway', '8.8.8.8', '--manifests', dir, ...json);
+    return { p: JSON.parse(p.out) as ProbeResult, e: JSON.parse(e.out) as ExplainAnswer };
+  }
+
+  it('a VPC egress allow decides before the policy (AFTER_CLASSIC_FIREWALL) for probe and explain; BEFORE_CLASSIC_FIREWALL gives the policy back', async () => {
+    const { p, e } = await answers(withVpcRule('AFTER_CLASSIC_FIREWALL'));
+    expect(p).toMatchObject({
+      disposition: 'ALLOWED',
+      decidedBy: { tier: 'vpc-rules', ruleName: 'allow-https-egress', beforePolicy: true },
+    });
+    expect(e).toMatchObject({
+      allowed: true,
+      firewall: { decidedBy: { ruleName: 'allow-https-egress', tier: { kind: 'vpc-rules' } } },
+    });
+    expect(e.firewall.decidedBy?.place).toMatch(/evaluated before the policy/);
+    const before = await answers(withVpcRule('BEFORE_CLASSIC_FIREWALL'));
+    expect(before.p).toMatchObject({
+      disposition: 'DENIED',
+      decidedBy: { tier: 'global', ruleName: 'egress-baseline-deny-all-v4' },
+    });
+    expect(before.e).toMatchObject({
+      allowed: false,
+      firewall: { decidedBy: { ruleName: 'egress-baseline-deny-all-v4' } },
+    });
+  });
+
+  it('probe defaults to an address of the project, checks --source-ip, and accepts a URL as explain does', async () => {
+    const j = JSON.parse((await probe('https://api.stripe.com/v1/charges', '--format', 'json')).out) as ProbeResult;
+    expect(j).toMatchObject({ disposition: 'ALLOWED', source: { ip: '10.128.0.2', subnet: 'payment-gateway-usc1' } });
+    const bad = await probe('api.stripe.com', '--source-ip', '999.1.1.1');
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('999.1.1.1 is not an IP address') });
+    const outside = await probe('api.stripe.com', '--source-ip', '10.200.0.5');
+    expect(outside).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/10\.128\.0\.0\/20.*shared-spare.*unassigned/),
+    });
+  });
+});
+
 describe('usage errors name the flag and give a hint', () => {
   it('probe refuses to write synthetic logs anywhere but the fake', async () => {
     const r = await runCli('probe', 'payment-gateway', 'api.unlisted.example', '--state', state);
@@ -203,7 +269,7 @@ describe('usage errors name the flag and give a hint', () => {
       code: 2,
       err: expect.stringMatching(/--since 1week is not a duration \(hint: --since 1h/),
     });
-    const bad = join(mkdtempSync(join(tmpdir(), 'egress-dns-')), 'dns.json');
+    const bad = join(tempDir('dns'), 'dns.json');
     writeFileSync(bad, JSON.stringify({ version: 1, names: { 'x.example': { a: '1.2.3.4' } } }));
     const r = await probe('x.example', '--dns', bad);
     expect(r).toMatchObject({ code: 2, err: expect.stringContaining('x.example.a must be a list of addresses') });

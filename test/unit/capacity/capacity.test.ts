@@ -1,6 +1,11 @@
 /** The one attribute count, the applier's headroom check and the capacity report (shared/core/capacity). */
 
-import { policyUsage, ruleAttributes, ruleFqdns } from '../../../shared/core/capacity/count';
+import {
+  policyUsage,
+  ruleAttributes,
+  ruleFqdns,
+  UNKNOWN_ADDRESS_GROUP_CAPACITY,
+} from '../../../shared/core/capacity/count';
 import { checkHeadroom, headroomMessage } from '../../../shared/core/capacity/headroom';
 import { policyCapacity, renderCapacityText, usageAbove } from '../../../shared/core/capacity/report';
 import { compileProject } from '../../../shared/core/firewall/compiler';
@@ -20,14 +25,68 @@ describe('ruleAttributes (Google: each range, protocol and port range 1)', () =>
     ).toBe(3);
     // A default rule: ::/0 + all = 2.
     expect(ruleAttributes({ match: { destIpRanges: ['::/0'], layer4Configs: l4 } }, C)).toBe(2);
-    // Recorded: 1 range + tcp + two service accounts = 3, as with one.
-    const sa = (n: number) => Array.from({ length: n }, (_, i) => `w${i}@p.iam.gserviceaccount.com`);
-    const r = (n: number) => ({
-      match: { destIpRanges: ['10.0.0.1/32'], layer4Configs: l4 },
+  });
+
+  // Real API traffic recorded by GoogleCloudPlatform/k8s-config-connector (docs/capacity.md names each _http.log).
+  const sa = (n: number) => Array.from({ length: n }, (_, i) => `gsa-${i}@p.iam.gserviceaccount.com`);
+  const tcp = [{ ipProtocol: 'tcp' }];
+  test('recorded: target service accounts cost 0 (computenetworkfirewallpolicyrulebasic)', () => {
+    expect(
+      ruleAttributes(
+        { match: { srcIpRanges: ['10.100.0.1/32'], layer4Configs: tcp }, targetServiceAccounts: sa(2) },
+        C,
+      ),
+    ).toBe(2);
+    expect(
+      ruleAttributes(
+        {
+          match: { srcIpRanges: ['10.100.0.1/32', '172.20.0.0/16'], layer4Configs: tcp },
+          targetServiceAccounts: sa(1),
+        },
+        C,
+      ),
+    ).toBe(3);
+  });
+
+  test('recorded: a network context costs 1 (computenetworkfirewallpolicyrulebasic, ...egress)', () => {
+    const src = (ctx: string, ranges: string[], n: number) => ({
+      match: { srcIpRanges: ranges, srcNetworkContext: ctx, layer4Configs: tcp },
       targetServiceAccounts: sa(n),
     });
-    expect(ruleAttributes(r(2), C)).toBe(3);
-    expect(ruleAttributes(r(1), C)).toBe(3);
+    expect(ruleAttributes(src('INTERNET', ['10.100.0.1/32'], 2), C)).toBe(3);
+    expect(ruleAttributes(src('INTRA_VPC', ['10.100.0.1/32', '172.20.0.0/16'], 1), C)).toBe(4);
+    const dest = (ctx: string, ranges: string[], n: number) => ({
+      match: { destIpRanges: ranges, destNetworkContext: ctx, layer4Configs: tcp },
+      targetServiceAccounts: sa(n),
+    });
+    expect(ruleAttributes(dest('INTERNET', ['10.100.0.1/32'], 2), C)).toBe(3);
+    expect(ruleAttributes(dest('NON_INTERNET', ['10.100.0.1/32', '172.20.0.0/16'], 1), C)).toBe(4);
+    expect(ruleAttributes(dest('UNSPECIFIED', ['10.100.0.1/32'], 0), C)).toBe(2);
+  });
+
+  test('recorded: an address group costs its capacity, each threat list 1 (computefirewallpolicyrule-egress-full)', () => {
+    const group = 'organizations/1/locations/global/addressGroups/testnetworksecurityaddressgroup';
+    const rule = (threats: string[]) => ({
+      match: {
+        destAddressGroups: [group],
+        destFqdns: ['www.google.com'],
+        destIpRanges: ['11.100.0.1/32'],
+        destRegionCodes: ['US'],
+        destThreatIntelligences: threats,
+        layer4Configs: [{ ipProtocol: 'tcp', ports: ['8080'] }],
+        srcIpRanges: ['10.100.0.1/32'],
+      },
+      targetServiceAccounts: sa(1),
+    });
+    // Google reported 109 and 110: one more threat list is one more attribute; the group is most of the count.
+    const one = ruleAttributes(rule(['iplist-known-malicious-ips']), C);
+    expect(ruleAttributes(rule(['iplist-known-malicious-ips', 'iplist-tor-exit-nodes']), C)).toBe(one + 1);
+    expect(one).toBe(7 + UNKNOWN_ADDRESS_GROUP_CAPACITY);
+    // With the group's capacity read, the group costs exactly that, per reference.
+    const counting = { ...C, addressGroupCapacities: { [group]: 10 } };
+    expect(ruleAttributes(rule(['iplist-known-malicious-ips']), counting)).toBe(7 + 10);
+    const twice = { match: { destAddressGroups: [group, group], layer4Configs: l4 } };
+    expect(ruleAttributes(twice, counting)).toBe(20 + 1);
   });
 
   test('FQDNs and secure tags weigh what the settings say (assumed 1)', () => {
@@ -166,7 +225,7 @@ describe('the capacity section of the policy file', () => {
       fqdnsPerPolicy: 1000,
       fqdnAttributes: 1,
       secureTagAttributes: 1,
-      serviceAccountAttributes: 1,
+      serviceAccountAttributes: 0,
     });
     const { policy, diagnostics } = parsePolicy('capacity:\n  attributesPerPolicy: 20000\n', 'p.yaml');
     expect(diagnostics).toEqual([]);

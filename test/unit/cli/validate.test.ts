@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDir';
 
 const good = (name: string, extra = '') => `apiVersion: lowops.manifests.v1
 kind: Project
@@ -15,7 +15,7 @@ spec:
 `;
 
 describe('egress validate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'egress-validate-'));
+  const dir = tempDir('validate');
   const okDir = join(dir, 'ok');
   const mixed = join(dir, 'mixed');
   mkdirSync(join(okDir, 'nested'), { recursive: true });

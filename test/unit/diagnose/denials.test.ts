@@ -1,6 +1,10 @@
+import fc from 'fast-check';
 import { classifyDenials, DEFAULT_INTERNAL_RANGES, type DenialContext } from '../../../shared/core/diagnose/denials';
 import type { DnsRecordSeen, FirewallRecord } from '../../../shared/core/diagnose/logEntries';
+import type { NetworkModel } from '../../../shared/core/network/model';
+import { vpcRuleOf } from '../../../shared/core/network/source';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { subnet, testModel } from '../network/fixtures';
 
 const REF = 'network:vpc/firewallPolicy:egress';
 const rec = (destIp: string, timestamp: string, over: Partial<FirewallRecord> = {}): FirewallRecord => ({
@@ -150,7 +154,9 @@ test('DENIED_ELSEWHERE names the foreign rule (same policy inside the band, or a
     [],
     ctx(),
   );
-  expect(hier).toMatchObject({ class: 'DENIED_ELSEWHERE', rule: { reference: '1/firewallPolicy:123' } });
+  // a hierarchical policy decides before the network's policies: the new class names it
+  expect(hier).toMatchObject({ class: 'DENIED_BEFORE_POLICY', rule: { reference: '1/firewallPolicy:123' } });
+  expect(hier!.detail).toMatch(/hierarchical policy 1\/firewallPolicy:123/);
   const [internal] = classifyDenials(
     [rec('10.20.0.5', at, { reference: 'network:vpc/firewall:deny-db', priority: 100 })],
     [],
@@ -178,4 +184,113 @@ test('the suggested line is checked with the validator: a special-use name is fl
     problem: expect.stringContaining('special-use domain'),
   });
   expect(by['api.unlisted.example']?.detail).toContain('the validator would refuse it');
+});
+
+describe('never wrong about the manifest, and the network model decides the rest', () => {
+  const listed = ctx({
+    manifest: {
+      file: 'p1.yaml',
+      entries: [
+        { type: 'cidr', value: '1.1.1.1/32' },
+        { type: 'cidr', value: '2606:4700:4700::1111/128' },
+        { type: 'cidr', value: '34.117.0.0/16' },
+      ],
+    },
+  });
+  it('a listed address (IPv4, IPv6, inside a listed range) is LISTED_NOT_APPLIED, never NOT_LISTED', () => {
+    for (const ip of ['1.1.1.1', '2606:4700:4700::1111', '34.117.59.7']) {
+      const [g] = classifyDenials([rec(ip, '2026-12-01T20:00:00.000Z')], [], listed);
+      expect({ ip, class: g!.class, fix: g!.fix }).toEqual({ ip, class: 'LISTED_NOT_APPLIED', fix: undefined });
+    }
+  });
+
+  it('property: an address inside any listed range is never proposed as a line to add', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (a, b) => {
+        const [g] = classifyDenials([rec(`34.117.${a}.${b}`, '2026-12-01T20:00:00.000Z')], [], listed);
+        expect(g!.class).not.toBe('NOT_LISTED');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  const model = (over: Partial<NetworkModel> = {}): NetworkModel =>
+    testModel(
+      [subnet('p1-a', '10.20.0.0/24', 'p1'), subnet('spare', '10.128.0.0/20')],
+      [
+        {
+          priority: 2147483010,
+          ruleName: 'deny-all-v4',
+          direction: 'EGRESS',
+          action: 'deny',
+          match: { destIpRanges: ['0.0.0.0/0'] },
+        },
+      ],
+      over,
+    );
+
+  it('SOURCE_NOT_COVERED: a connection from an unassigned subnet names it (and is not NOT_LISTED)', () => {
+    const [g] = classifyDenials([rec('1.1.1.1', '2026-12-01T20:00:00.000Z')], [], {
+      ...listed,
+      model: model(),
+      subnetsMode: true,
+    });
+    expect(g!.class).toBe('SOURCE_NOT_COVERED');
+    expect(g!.detail).toMatch(/subnet spare .*unassigned.*10\.20\.0\.0\/24/);
+  });
+
+  it('DENIED_BEFORE_POLICY / ALLOWED_BEFORE_POLICY name the VPC rule evaluated before the policy', () => {
+    const from = { srcIp: '10.20.0.2' };
+    const deny = vpcRuleOf({
+      name: 'deny-dns',
+      direction: 'EGRESS',
+      priority: 10,
+      destinationRanges: ['8.8.8.8/32'],
+      denied: [{ IPProtocol: 'all' }],
+    });
+    const [d] = classifyDenials([rec('8.8.8.8', '2026-12-01T20:00:00.000Z', from)], [], {
+      ...ctx(),
+      model: model({ vpcRules: [deny] }),
+      subnetsMode: true,
+    });
+    expect(d).toMatchObject({ class: 'DENIED_BEFORE_POLICY' });
+    expect(d!.detail).toMatch(/VPC firewall rule deny-dns .*evaluated before the policy/);
+    const open = vpcRuleOf({
+      name: 'allow-all',
+      direction: 'EGRESS',
+      destinationRanges: ['0.0.0.0/0'],
+      allowed: [{ IPProtocol: 'all' }],
+    });
+    const [a] = classifyDenials([rec('8.8.8.8', '2026-12-01T20:00:00.000Z', from)], [], {
+      ...ctx(),
+      model: model({ vpcRules: [open] }),
+      subnetsMode: true,
+    });
+    expect(a).toMatchObject({ class: 'ALLOWED_BEFORE_POLICY' });
+    const [p] = classifyDenials([rec('8.8.8.8', '2026-12-01T20:00:00.000Z', from)], [], {
+      ...ctx(),
+      model: model({ vpcRules: [open], enforcementOrder: 'BEFORE_CLASSIC_FIREWALL' }),
+      subnetsMode: true,
+    });
+    expect(p!.class).toBe('NOT_LISTED');
+  });
+
+  it('ALLOWED_NOW: a denial the current policy allows is never NOT_LISTED (explain --evidence cannot say ALLOWED and NOT_LISTED)', () => {
+    const m = model();
+    const allow = {
+      priority: 1000,
+      ruleName: 'platform-allow',
+      direction: 'EGRESS',
+      action: 'allow',
+      match: { destIpRanges: ['8.8.8.0/24'] },
+    };
+    const now = model({ global: { ...m.global!, rules: [allow, ...m.global!.rules] } });
+    const [g] = classifyDenials([rec('8.8.8.8', '2026-12-01T20:00:00.000Z', { srcIp: '10.20.0.2' })], [], {
+      ...ctx(),
+      model: now,
+      subnetsMode: true,
+    });
+    expect(g).toMatchObject({ class: 'ALLOWED_NOW' });
+    expect(g!.fix).toBeUndefined();
+  });
 });

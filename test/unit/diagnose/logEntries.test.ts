@@ -1,28 +1,21 @@
-import type { Connection, DecidingRule, Workload } from '../../../shared/core/diagnose/evaluate';
 import {
+  type Connection,
+  type DecidingRule,
   dnsQueryLogEntry,
   firewallLogEntry,
   parseDnsEntry,
   parseFirewallEntry,
+  type Workload,
 } from '../../../shared/core/diagnose/logEntries';
 
 const net = { hostProject: 'host-p', network: 'shared-vpc' };
 const w: Workload = { project: 'svc-p', ip: '10.128.0.2', vmName: 'vm-1', zone: 'us-central1-a', subnetwork: 'sub-a' };
 const c: Connection = { destIp: '198.51.100.7', destPort: 443, protocol: 'tcp', srcPort: 51000 };
 const decided: DecidingRule = {
-  policy: 'egress',
-  policyKind: 'network',
   reference: 'network:shared-vpc/firewallPolicy:egress',
   priority: 2147483010,
-  ruleName: 'deny-all',
   action: 'deny',
-  enableLogging: true,
-  how: 'range',
-  matched: '0.0.0.0/0',
   rule: {
-    priority: 2147483010,
-    direction: 'EGRESS',
-    action: 'deny',
     match: { destIpRanges: ['0.0.0.0/0'], layer4Configs: [{ ipProtocol: 'all' }] },
   },
 };

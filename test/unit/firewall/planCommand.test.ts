@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPlan } from '../../../shared/cli/commands/plan';
 import { UsageError } from '../../../shared/cli/main';
+import { tempDir } from '../../support/tempDir';
 
 const GOLDEN = join(__dirname, '..', '..', 'golden');
 
@@ -16,7 +16,7 @@ describe('egress plan', () => {
   });
 
   it('refuses to plan invalid manifests: diagnostics and exit 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    const dir = tempDir('plan');
     writeFileSync(
       join(dir, 'payments.yaml'),
       'apiVersion: lowops.manifests.v1\nkind: Project\nmetadata:\n  name: payments\n  environment: production\nspec:\n  allowedEgress:\n    - "http://api.stripe.com/v1"\n',
@@ -37,7 +37,7 @@ describe('egress plan', () => {
   });
 
   it('names the state file problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    const dir = tempDir('plan');
     writeFileSync(join(dir, 'state.json'), '{"version": 9}');
     await expect(
       runPlan({ paths: [join(GOLDEN, 'no-op', 'manifests')], state: join(dir, 'state.json'), format: 'text' }, {}),

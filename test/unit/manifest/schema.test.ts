@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { schemaFiles } from '../../../scripts/gen-schema';
@@ -7,7 +7,8 @@ import { DIAGNOSTIC_CODES, ProjectManifestSchema, validateManifest } from '../..
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 
 const root = join(__dirname, '..', '..', '..');
-const examples = join(root, 'examples', 'manifests');
+// The shipped examples and the deliberately invalid one (examples/invalid/): the schema must refuse it too.
+const examples = [join(root, 'examples', 'manifests'), join(root, 'examples', 'invalid')];
 
 describe('published JSON Schema', () => {
   it.each(schemaFiles().map((f) => [f.file, f.content]))(
@@ -27,10 +28,15 @@ describe('published JSON Schema', () => {
   });
 
   it('agrees with the validator on the example manifests', () => {
-    const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(5);
-    for (const f of files) {
-      const text = readFileSync(join(examples, f), 'utf8');
+    const files = examples.flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(d, f)),
+    );
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const path of files) {
+      const f = basename(path);
+      const text = readFileSync(path, 'utf8');
       const r = validateManifest(text, { path: f, policy: DEFAULT_POLICY });
       const structural = r.diagnostics.filter((d) =>
         [
@@ -45,6 +51,7 @@ describe('published JSON Schema', () => {
       );
       expect([f, Value.Check(ProjectManifestSchema, parse(text))]).toEqual([f, structural.length === 0]);
     }
+    expect(files.some((p) => !Value.Check(ProjectManifestSchema, parse(readFileSync(p, 'utf8'))))).toBe(true);
   });
 });
 

@@ -4,11 +4,16 @@
  * validator's words; nothing is written.
  */
 
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { memoryManifestStore } from '../../../shared/adapters/memory';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
 import { unifiedDiff } from '../../../shared/core/textDiff';
 import { DraftRefusedError, draftEgressChange } from '../../../shared/usecases/draftChange';
 import type { ManifestSourceSpec } from '../../../shared/usecases/explain';
+import { tempDir } from '../../support/tempDir';
 
 const HEAD = `apiVersion: lowops.manifests.v1
 kind: Project
@@ -133,13 +138,87 @@ describe('draftEgressChange', () => {
     expect((await refusal('api.newpartner.com', '  ')).message).toBe('reason is empty');
   });
 
-  it('refuses a flow-style list (a hand edit) and an invalid manifest (fix it first)', async () => {
-    const flow = `${HEAD}spec:\n  allowedEgress: ["api.stripe.com"]\n`;
+  it('rewrites a flow-style list as a block list, as explain places it: [], [a], [a, b] with comments kept', async () => {
+    const cases: [string, string[]][] = [
+      [`${HEAD}spec:\n  allowedEgress: []  # nothing yet\n  region: us-central1\n`, []],
+      [`${HEAD}spec:\n  allowedEgress: ["api.stripe.com"]\n`, ['api.stripe.com']],
+      [
+        `${HEAD}spec:\n  region: us-central1\n  allowedEgress: [\n    "api.stripe.com",  # payments\n    hooks.slack.com\n  ]\n`,
+        ['api.stripe.com', 'hooks.slack.com'],
+      ],
+    ];
+    for (const [text, before] of cases) {
+      const d = await draft(text, 'api.newpartner.com', 'order sync');
+      expect(d.status).toBe('drafted');
+      const after = applyAdded(text, d.diff);
+      const v = validateManifest(after, { path: 'shop.yaml', policy: DEFAULT_POLICY });
+      expect(v.valid).toBe(true);
+      expect(v.egress.map((e) => e.value)).toEqual([...before, 'api.newpartner.com']);
+      expect(v.layout?.list?.flow).toBe(false);
+      expect(after).toContain('    - "api.newpartner.com"  # order sync\n');
+    }
+    const multi = applyAdded(cases[2]![0], (await draft(cases[2]![0], 'api.newpartner.com')).diff);
+    expect(multi).toContain('  allowedEgress:\n    - "api.stripe.com"  # payments\n    - hooks.slack.com\n');
+    const empty = applyAdded(cases[0]![0], (await draft(cases[0]![0], 'api.newpartner.com')).diff);
+    expect(empty).toContain('  allowedEgress:  # nothing yet\n    - "api.newpartner.com"');
+  });
+
+  it('refuses a flow-style spec (a hand edit) and an invalid manifest (fix it first)', async () => {
+    const flow = `${HEAD}spec: { allowedEgress: ["api.stripe.com"] }\n`;
     await expect(draft(flow, 'api.newpartner.com')).rejects.toThrow(/flow-style/);
     const invalid = `${HEAD}spec:\n  allowedEgress:\n    - "https://api.stripe.com/v1"\n`;
     const e = (await draft(invalid, 'api.newpartner.com').catch((x: unknown) => x)) as DraftRefusedError;
     expect(e).toBeInstanceOf(DraftRefusedError);
     expect(e.message).toMatch(/^manifests\/shop\.yaml is invalid already \(manifests\/shop\.yaml:8: /);
     expect(e.hint).toBe('fix it first: egress validate manifests/shop.yaml');
+  });
+});
+
+describe('the diff git applies', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' });
+  const listed = `${HEAD}spec:\n  allowedEgress: ["api.stripe.com"]\n`;
+  /** The draft that lets `project` reach api.new.com, its manifest read from `src`. */
+  const draftFrom = (src: ManifestSourceSpec, project: string) =>
+    draftEgressChange({ project, destination: 'api.new.com', reason: 'x', policy: DEFAULT_POLICY, source: src });
+  const heads = (diff: string) => diff.split('\n').slice(0, 2);
+
+  it('names the file from the root of its git work tree; git apply --check accepts it (and a new file)', async () => {
+    const repo = tempDir('draft-git');
+    git(repo, 'init', '-q');
+    const dir = join(repo, 'teams', 'manifests');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'shop.yaml'), listed);
+    const src: ManifestSourceSpec = {
+      kind: 'dir',
+      dir,
+      find: (key) => (key === 'shop' ? { path: join(dir, 'shop.yaml'), text: listed } : null),
+    };
+    const d = await draftFrom(src, 'shop');
+    expect(heads(d.diff)).toEqual(['--- a/teams/manifests/shop.yaml', '+++ b/teams/manifests/shop.yaml']);
+    writeFileSync(join(repo, 'change.diff'), d.diff);
+    expect(() => git(repo, 'apply', '--check', 'change.diff')).not.toThrow();
+    git(repo, 'apply', 'change.diff');
+    expect(
+      validateManifest(readFileSync(join(dir, 'shop.yaml'), 'utf8'), {
+        path: 'shop.yaml',
+        policy: DEFAULT_POLICY,
+      }).egress.map((e) => e.value),
+    ).toEqual(['api.stripe.com', 'api.new.com']);
+
+    const fresh = await draftFrom(src, 'cart');
+    expect(heads(fresh.diff)).toEqual(['--- /dev/null', '+++ b/teams/manifests/cart.yaml']);
+    writeFileSync(join(repo, 'new.diff'), fresh.diff);
+    expect(() => git(repo, 'apply', '--check', 'new.diff')).not.toThrow();
+  });
+
+  it('from the bucket: the object name, never gs://', async () => {
+    const store = memoryManifestStore('egress-manifests');
+    await store.write('manifests/shop.yaml', Buffer.from(listed));
+    const src: ManifestSourceSpec = { kind: 'bucket', store, bucket: 'egress-manifests', prefix: 'manifests/' };
+    const d = await draftFrom(src, 'shop');
+    expect(d.file).toBe('gs://egress-manifests/manifests/shop.yaml');
+    expect(heads(d.diff)).toEqual(['--- a/manifests/shop.yaml', '+++ b/manifests/shop.yaml']);
+    const none = await draftFrom(src, 'cart');
+    expect(heads(none.diff)).toEqual(['--- /dev/null', '+++ b/manifests/cart.yaml']);
   });
 });

@@ -47,7 +47,17 @@ describe('detectDrift', () => {
       rules: [...rules('alpha', A), ...rules('beta', B, '5', 3000), FOREIGN_UNMARKED],
       policy,
     });
-    expect(r).toEqual({ clean: true, checked: 2, drifted: [], errors: [], unchecked: [] });
+    expect(r).toEqual({
+      clean: true,
+      checked: 2,
+      drifted: [],
+      errors: [],
+      unchecked: [],
+      agreements: [
+        { project: 'alpha', status: 'in-sync', detail: 'the owned rules match the manifest' },
+        { project: 'beta', status: 'in-sync', detail: 'the owned rules match the manifest' },
+      ],
+    });
     expect(renderDriftText(r)).toBe('no drift: 2 project(s) match their manifests\n');
   });
 

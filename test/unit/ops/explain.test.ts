@@ -2,7 +2,7 @@ import { DestinationError, explain, parseDestination, renderExplainText } from '
 import { tombstoneRule } from '../../../shared/core/firewall/tombstone';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
-import { DENY_ALL, entries, input, manifestOf, project, rulesFor, TEXT } from './explainFixtures';
+import { DENY_ALL, DENY_ALL_V6, entries, input, manifestOf, project, rulesFor, TEXT } from './explainFixtures';
 
 describe('parseDestination', () => {
   it.each([
@@ -192,19 +192,20 @@ describe('explain', () => {
     const r = explain(
       input({ destination: 'evil.example.com', firewall: { source: 'live', rules: [...rules, DENY_ALL] } }),
     );
-    expect(r.agreement.status).toBe('drift');
+    expect(r.agreement.status).toBe('drifted');
     expect(r.firewall.allowed).toBe(true);
     expect(r.manifest.allowed).toBe(false);
     expect(r.status).toBe('revoke-pending');
   });
 
-  it('detects a firewall newer than the manifest read, and a local manifest that differs', () => {
+  it('calls rules that differ from an older manifest read, or from a local manifest, drifted (by content)', () => {
     const older = entries.slice(0, 1);
     const a = explain(input({ manifest: { ...input().manifest!, entries: older, generation: '3' } }));
-    expect(a.agreement.status).toBe('firewall-newer');
+    expect(a.agreement.status).toBe('drifted');
     const { generation: _g, ...local } = input().manifest!;
     const b = explain(input({ manifest: { ...local, entries: older } }));
-    expect(b.agreement.status).toBe('differs');
+    expect(b.agreement.status).toBe('drifted');
+    expect(b.agreement.detail).toMatch(/a local copy may not be merged yet/);
   });
 
   it('treats a generation change with the same entries as in sync', () => {
@@ -218,14 +219,56 @@ describe('explain', () => {
       input({
         destination: 'partner.example.com',
         manifest: { ...input().manifest!, entries: ranges },
-        firewall: { source: 'live', rules: rulesFor(ranges, '5') },
+        firewall: { source: 'live', rules: [...rulesFor(ranges, '5'), DENY_ALL] },
       }),
     );
-    expect(r.allowed).toBeNull();
-    expect(r.status).toBe('unknown');
+    expect(r.allowed).toBe(false);
+    expect(r.dependsOnDns).toBe(true);
+    expect(r.dnsRanges).toEqual(['34.117.59.0/24']);
     expect(r.manifest.undetermined).toEqual(['34.117.59.0/24']);
     expect(r.firewall.undetermined).toHaveLength(1);
     expect(r.notes.join('\n')).toMatch(/explain does not resolve DNS/);
+  });
+
+  it('a listed IPv6 destination of a project without IPv6 sources cannot apply: never "apply pending"', () => {
+    const text = TEXT.replace(
+      '    - "34.117.59.0/24"  # Partner range\n',
+      '    - "34.117.59.0/24"  # Partner range\n    - "2606:4700:4700::1111"\n',
+    );
+    const fw = { source: 's', rules: [...rulesFor(entries, '5'), DENY_ALL, DENY_ALL_V6] };
+    const pending = explain(
+      input({
+        destination: '2606:4700:4700::1111',
+        manifest: manifestOf(text, 'manifests/payment-gateway.yaml', '6'),
+        firewall: fw,
+      }),
+    );
+    expect(pending.status).toBe('allowed-pending');
+    const r = explain(
+      input({
+        destination: '2606:4700:4700::1111',
+        manifest: manifestOf(text, 'manifests/payment-gateway.yaml', '6'),
+        firewall: { ...fw, sourceFamilies: [4] },
+      }),
+    );
+    expect(r.status).toBe('cannot-apply');
+    expect(r.summary).toMatch(/cannot apply: the project has no IPv6 source range/);
+    expect(renderExplainText(r)).toMatch(/^NOT ALLOWED \(listed, cannot apply\)/);
+  });
+
+  it('without a baseline deny, the implied egress allow decides whatever the name resolves to (Google: implied rules)', () => {
+    const ranges: EgressEntry[] = [{ value: '34.117.59.0/24', type: 'cidr' }];
+    const r = explain(
+      input({
+        destination: 'partner.example.com',
+        manifest: { ...input().manifest!, entries: ranges },
+        firewall: { source: 'live', rules: rulesFor(ranges, '5') },
+      }),
+    );
+    expect(r.allowed).toBe(true);
+    expect(r.firewall.decidedBy?.tier?.kind).toBe('implied');
+    expect(r.firewall.undetermined).toHaveLength(1);
+    expect(r.notes.join('\n')).toMatch(/implied egress allow rule decides/);
   });
 
   it('does not govern internal or special addresses', () => {
@@ -350,7 +393,7 @@ describe('explain', () => {
     const r = explain(input({ manifest: { ...input().manifest!, valid: false, errors: ['UNKNOWN_FIELD'] } }));
     expect(r.manifest.allowed).toBe(false);
     expect(r.notes.join('\n')).toContain('invalid (UNKNOWN_FIELD)');
-    expect(r.agreement.status).toBe('unknown');
+    expect(r.agreement.status).toBe('invalid-manifest');
   });
 
   it('a hostname not listed by name, with range rules before the deny: not allowed by name, conditional on DNS', () => {

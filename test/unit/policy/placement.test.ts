@@ -4,7 +4,7 @@
  */
 import { makeEgressChange } from '../../../shared/core/events/codec';
 import { parseDestination } from '../../../shared/core/explain/destination';
-import { evaluateFirewall } from '../../../shared/core/explain/matching';
+import { evaluateFirewall, singlePolicyTiers } from '../../../shared/core/explain/matching';
 import {
   compileProject,
   desiredRules,
@@ -24,6 +24,7 @@ import {
   policyRefPath,
   regionsWithoutPolicy,
 } from '../../../shared/core/policy/placement';
+import { withPolicyTiers } from '../../../shared/usecases/explain';
 import { testPolicy } from '../firewall/testPolicy';
 import { check, codes, manifest, withCode } from '../manifest/helpers';
 
@@ -209,7 +210,16 @@ describe('explain under regional placement: the evaluation order', () => {
     match: { destIpRanges: ['34.117.59.0/24'], layer4Configs: [{ ipProtocol: 'all' }] },
   });
   const byPolicy = [
-    { ref: { name: 'fw' }, rules: [rule(5000, 'deny', 'global-deny'), rule(9, 'goto_next', 'global-first')] },
+    {
+      ref: { name: 'fw' },
+      rules: [
+        rule(5000, 'deny', 'global-deny'),
+        {
+          ...rule(9, 'goto_next', 'global-first'),
+          match: { destIpRanges: ['8.8.8.0/24'], layer4Configs: [{ ipProtocol: 'all' }] },
+        },
+      ],
+    },
     { ref: { name: 'fw-us-central1', region: 'us-central1' }, rules: [rule(1000, 'allow', 'usc1-allow')] },
     { ref: { name: 'fw-europe-west1', region: 'europe-west1' }, rules: [rule(1, 'allow', 'euw1-allow')] },
   ];
@@ -224,9 +234,24 @@ describe('explain under regional placement: the evaluation order', () => {
   it('a deny in the global policy decides before a regional allow with a smaller priority number', () => {
     const order = evaluationOrder(regional.firewall, byPolicy, pg)!;
     const dest = parseDestination('34.117.59.7');
-    const inOrder = evaluateFirewall(order.rules, 'payment-gateway', dest, regional, undefined, true);
+    const tiered = withPolicyTiers({ source: 's', rules: order.rules, byPolicy }, regional, pg);
+    const inOrder = evaluateFirewall(order.rules, tiered.tiers!, 'payment-gateway', dest, regional);
     expect(inOrder.decidedBy?.ruleName).toBe('global-deny');
+    expect(inOrder.decidedBy?.tier).toBeUndefined();
     // sorted by priority alone (what a union of the policies would say), the regional allow would wrongly decide
-    expect(evaluateFirewall(order.rules, 'payment-gateway', dest, regional).decidedBy?.ruleName).toBe('usc1-allow');
+    const flat = singlePolicyTiers(order.rules);
+    expect(evaluateFirewall(order.rules, flat, 'payment-gateway', dest, regional).decidedBy?.ruleName).toBe(
+      'usc1-allow',
+    );
+    // goto_next ends the global policy: the regional one decides (docs/diagnose.md, "The network model")
+    const handed = evaluateFirewall(
+      order.rules,
+      tiered.tiers!,
+      'payment-gateway',
+      parseDestination('8.8.8.8'),
+      regional,
+    );
+    expect(handed.decidedBy?.ruleName).toBe('implied-allow-egress');
+    expect(handed.verdict.passed.map((p) => p.rule.ruleName)).toEqual(['global-first']);
   });
 });

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
 import { loadPolicyFile } from '../../../shared/runtime/policy';
+import { tempDir } from '../../support/tempDir';
 
 describe('DEFAULT_POLICY', () => {
   it('has the documented defaults', () => {
@@ -166,7 +166,7 @@ firewall:
 });
 
 describe('loadPolicyFile', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'egress-policy-'));
+  const dir = tempDir('policy');
 
   it('returns the defaults for an empty path', () => {
     expect(loadPolicyFile('')).toBe(DEFAULT_POLICY);

@@ -1,6 +1,6 @@
 /** The sync use case over an in-memory ManifestStore: planning, hashes, preconditions, failures, dry run. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC32C } from '@google-cloud/storage';
@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { ManifestDirError, readManifestDir as readDir } from '../../../shared/adapters/manifestDir';
 import { runSync } from '../../../shared/cli/commands/sync';
 import { normalizePrefix } from '../../../shared/core/bucket/layout';
+import { tombstoneRule } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import {
   type ManifestStore,
@@ -342,6 +343,42 @@ describe('runSync (the command) over a memory store', () => {
   };
   const flags = { format: 'text' as const, concurrency: 1 };
 
+  it('--delete with --state counts only deleted projects that hold an allow, not those holding only a tombstone (issue 19, item 10)', async () => {
+    writeFileSync(join(dir, 'e.yaml'), manifest('e'));
+    const store = memoryStore();
+    for (const n of ['a', 'b', 'c', 'd', 'e'])
+      store.objects.set(`manifests/${n}.yaml`, { content: Buffer.from(manifest(n)), generation: '5' });
+    const allow = (project: string, priority: number) => ({
+      kind: 'compute#firewallPolicyRule',
+      ruleName: `egress-${project}-fqdn-1`,
+      description: `managed-by=infrastream-egress project=${project} generation=5 hash=0000000000000000 | api.stripe.com`,
+      direction: 'EGRESS',
+      action: 'allow',
+      enableLogging: true,
+      match: { destFqdns: ['api.stripe.com'], layer4Configs: [{ ipProtocol: 'all' }] },
+      priority,
+    });
+    const golden = JSON.parse(readFileSync(join(__dirname, '../../golden/delete/state.json'), 'utf8')) as {
+      policies: { rules: unknown[] }[];
+    };
+    golden.policies[0]!.rules = [
+      allow('a', 1000),
+      allow('b', 1001),
+      { kind: 'compute#firewallPolicyRule', ...tombstoneRule('c', '4', 1767225600), priority: 1002 },
+      { kind: 'compute#firewallPolicyRule', ...tombstoneRule('d', '4', 1767225600), priority: 1003 },
+    ];
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify(golden));
+    // Without a firewall to read, every deleted project counts: 4 > safety.maxRevocationsPerRun (3).
+    const blind = io();
+    expect(await runSync(dir, 'gs://bkt', { ...flags, delete: true, dryRun: true }, blind.io, () => store)).toBe(1);
+    expect(blind.out.join('')).toMatch(/would revoke the egress of 4 projects \(a, b, c, d\)/);
+    // With the firewall: only a and b hold an allow, so the deletion of c and d revokes nothing.
+    const ok = io();
+    expect(await runSync(dir, 'gs://bkt', { ...flags, delete: true, state }, ok.io, () => store)).toBe(0);
+    expect([...store.objects.keys()]).toEqual(['manifests/e.yaml']);
+  });
+
   it('refuses "//", "." and ".." in the target (exit 2, with a hint) before touching the bucket', async () => {
     writeFileSync(join(dir, 'payment-gateway.yaml'), manifest('payment-gateway'));
     for (const target of ['gs://bkt//double', 'gs://bkt/a/../b', 'gs://bkt/./x', 'gs://goog-bkt/x']) {
@@ -397,5 +434,51 @@ describe('runSync (the command) over a memory store', () => {
     } finally {
       list.mockRestore();
     }
+  });
+});
+
+describe("the watcher's blast-radius guard (syncManifests with safety.local; issue 19, item 3)", () => {
+  const guard = (allow?: number, holding: readonly string[] = ['a', 'b', 'c', 'd', 'e']) => ({
+    max: 3,
+    allow,
+    revoking: (keys: readonly string[]) => keys.filter((k) => holding.includes(k)),
+    local: {
+      command: 'npm start (watching the folder)',
+      where: 'examples/manifests',
+      howToAllow: (n: number) => `start it again with \`npm start -- --allow-revocations ${n}\``,
+    },
+  });
+  async function seeded(names: string[]) {
+    const store = memoryStore();
+    for (const n of names) await store.write(`manifests/${n}.yaml`, Buffer.from(manifest(n)));
+    store.writes.length = 0;
+    return store;
+  }
+  const run = (store: ManifestStore, files: LocalManifest[], safety: ReturnType<typeof guard>) =>
+    syncManifests({ store, prefix: 'manifests/', files, validation: 'skip', deleteRemoved: true, safety });
+
+  it('an emptied folder is refused whatever the count, saying how to allow; nothing is deleted', async () => {
+    const store = await seeded(['a', 'b']);
+    const r = await run(store, [], guard());
+    expect(r.refused).toMatchObject({ code: 'EMPTY_PREFIX', projects: ['a', 'b'] });
+    expect(r.refused!.message).toMatch(/examples\/manifests holds no manifests any more/);
+    expect(r.refused!.message).toMatch(/npm start -- --allow-revocations 2/);
+    expect(store.writes).toEqual([]);
+    const allowed = await run(store, [], guard(2));
+    expect(allowed.refused).toBeUndefined();
+    expect(store.writes.sort()).toEqual(['delete manifests/a.yaml', 'delete manifests/b.yaml']);
+  });
+
+  it('many deletions at once are refused beyond safety.maxRevocationsPerRun; only projects holding an allow count', async () => {
+    const store = await seeded(['a', 'b', 'c', 'd', 'e']);
+    const keep = [local('e', manifest('e'))];
+    const refused = await run(store, keep, guard());
+    expect(refused.refused).toMatchObject({ code: 'TOO_MANY_REVOCATIONS', projects: ['a', 'b', 'c', 'd'] });
+    expect(refused.refused!.message).toMatch(/--allow-revocations 4/);
+    expect(store.writes).toEqual([]);
+    // a and b hold only tombstones (or no rule at all): their deletion revokes nothing, so 2 revocations pass.
+    const ok = await run(store, keep, guard(undefined, ['c', 'd', 'e']));
+    expect(ok.refused).toBeUndefined();
+    expect(ok.summary.deleted).toBe(4);
   });
 });

@@ -301,13 +301,25 @@ describe('applyChange: deletion and the tombstone', () => {
     expect((await applyChange(h.deps, change('13', entries))).outcome).toBe('skipped');
   });
 
-  it('a delete of a project that has no rules still records the generation', async () => {
+  it('a delete of a project that has no rules writes no tombstone: nothing to revoke (issue 19, item 3)', async () => {
     const h = harness([foreign]);
     const out = await applyChange(h.deps, change('10', [], 'delete'));
-    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 1, delete: 0 } });
-    // the upsert of that generation, delayed behind its own delete, must not create anything
-    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
-    expect(live(h)).toEqual([]);
+    expect(out).toMatchObject({ outcome: 'skipped', writes: 0, reason: expect.stringMatching(/^nothing to revoke: /) });
+    expect(tombstones(h)).toEqual([]);
+    expect(h.firewall.calls.filter((c) => c.method !== 'get')).toEqual([]);
+  });
+
+  it('the revocation brake counts only revocations that removed an allow (issue 19, item 3)', async () => {
+    const h = harness(applied('10'));
+    await applyChange(h.deps, change('12', [], 'delete'));
+    const stamp = () => parseMarker(tombstones(h)[0]!.description)?.at;
+    const first = stamp();
+    expect(first).toBeDefined();
+    // Revoking the revoked project again (a newer generation listing nothing) keeps the stamp of the real revocation.
+    await h.clock.sleep(60_000);
+    await applyChange(h.deps, change('14', [], 'upsert'));
+    expect(tombstones(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['14']);
+    expect(stamp()).toBe(first);
   });
 
   it('an interrupted delete leaves the rules as they were, and its redelivery revokes them in one patch', async () => {

@@ -1,4 +1,5 @@
 /** `egress status`'s use case: the last status event is read without acknowledging; agreement without a manifest. */
+import { NoSuchProjectError } from '../../../shared/core/agreement';
 import { encodeEvent, makeStatus } from '../../../shared/core/events/codec';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
 import type { PulledMessage } from '../../../shared/ports/puller';
@@ -41,9 +42,19 @@ test('the newest event of the project wins; every message is given back, none ac
   expect(p.acked).toEqual([]);
 });
 
-test('no manifest and no rules: absent', async () => {
+test('no manifest and no rules: no such project, naming the nearest key', async () => {
   const policy = DEFAULT_POLICY;
   const source = { kind: 'dir' as const, dir: '/nonexistent', find: () => null };
-  const none = await projectStatus({ project: 'p', policy, source, firewall: { source: 'x', rules: [] } });
-  expect(none).toMatchObject({ agreement: 'absent', rules: [], manifest: null });
+  const none = projectStatus({
+    project: 'payment-gatewy',
+    policy,
+    source,
+    firewall: { source: 'x', rules: [] },
+    knownProjects: async () => ['payment-gateway', 'data-pipeline'],
+  });
+  await expect(none).rejects.toThrow(NoSuchProjectError);
+  await expect(none).rejects.toMatchObject({
+    message: 'no such project payment-gatewy: no manifest in /nonexistent and no owned rule in the firewall',
+    hint: 'did you mean payment-gateway?',
+  });
 });
