@@ -74,7 +74,7 @@ export function describeWrite(w: PolicyPatch): string {
     ...w.changes.remove.map((n) => `remove ${n}`),
   ];
   const where = w.policy.region ? `${w.policy.name} (${w.policy.region})` : w.policy.name;
-  return `patch ${where}: ${parts.join(', ') || 'no change'}`;
+  return `patch${where ? ` ${where}` : ''}: ${parts.join(', ') || 'no change'}`;
 }
 
 /** How a rule selects its workloads: target accounts, target tags, source ranges (subnets mode), or nothing. */
