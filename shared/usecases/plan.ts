@@ -3,6 +3,7 @@
  * or the live policy) → the plan. Only the projects named by the manifests are planned; other projects' rules and
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
+import { unappliable } from '../core/agreement/unappliable';
 import { CompileError, desiredRules, groupOwnedRules, isTombstone, planManyPlaced } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
@@ -42,7 +43,16 @@ export type PlanOutcome =
   | { kind: 'invalid'; invalid: ManifestResult[] }
   | { kind: 'compile-error'; errors: string[] }
   | { kind: 'unreadable'; error: unknown }
-  | { kind: 'planned'; plan: Plan; source: string; projects: string[]; changed: boolean; revoked: string[] };
+  | {
+      kind: 'planned';
+      plan: Plan;
+      source: string;
+      projects: string[];
+      changed: boolean;
+      revoked: string[];
+      /** Entries that cannot apply to their project's sources (core/agreement/unappliable.ts), as `file: message`. */
+      warnings: string[];
+    };
 
 /** The manifests' desired rules by project key; compile errors are collected per file. */
 export function desiredByProject(
@@ -149,5 +159,11 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
     projects: [...desired.keys()].sort(),
     changed: planHasChanges(plan),
     revoked: revoked.sort(),
+    warnings: input.manifests.flatMap((m) => {
+      const w = m.project && workloads?.get(m.project.name);
+      return m.project && w
+        ? unappliable({ project: m.project, entries: m.egress }, w, input.policy).map((x) => `${m.path}: ${x}`)
+        : [];
+    }),
   };
 }

@@ -24,7 +24,7 @@ import {
   type NetVerdict,
   type RuleHit,
 } from '../core/network/evaluate';
-import type { NetworkModel, TierKind } from '../core/network/model';
+import { type NetworkModel, projectSubnets, type TierKind } from '../core/network/model';
 import { placeOf, sourceIpFor } from '../core/network/source';
 import type { Clock } from '../ports/clock';
 import type { LogsPort } from '../ports/logs';
@@ -134,7 +134,16 @@ export async function probe(args: {
 }): Promise<ProbeResult> {
   const d = parseProbeDestination(args.destination);
   const m = args.model;
-  const src = sourceIpFor(m, args.project, args.subnetsMode, args.sourceIp, FALLBACK_SOURCE_IP);
+  // The name is resolved before the connection, whatever the source: the answer decides the address family, and the
+  // default source is an address of the project of that family (an IPv6 destination leaves from its IPv6 range).
+  const ans = d.host ? resolveForApp(m.dns ?? {}, d.host) : undefined;
+  const hasV6 = projectSubnets(m, args.project).some((s) => s.ipv6.length > 0);
+  const hasV4 = projectSubnets(m, args.project).some((s) => !!s.primary);
+  const type: 'A' | 'AAAA' =
+    ans?.a?.length && (hasV4 || !hasV6 || !ans.aaaa?.length) ? 'A' : ans?.aaaa?.length ? 'AAAA' : 'A';
+  const ip = d.ip ?? (ans ? ((type === 'A' ? ans.a?.[0] : ans.aaaa?.[0]) ?? null) : null);
+  const family = ip ? (ip.includes(':') ? 6 : 4) : undefined;
+  const src = sourceIpFor(m, args.project, args.subnetsMode, args.sourceIp, FALLBACK_SOURCE_IP, family);
   const workload: Workload = {
     ...args.identity,
     ip: src.ip,
@@ -148,13 +157,9 @@ export async function probe(args: {
   };
   const now = new Date(args.clock.now());
   const entries: LogEntryJson[] = [];
-  let ip = d.ip ?? null;
   let resolved: ProbeResult['resolved'] = null;
-  if (d.host) {
-    const ans = resolveForApp(m.dns ?? {}, d.host);
+  if (d.host && ans) {
     resolved = { a: ans.a ?? [], aaaa: ans.aaaa ?? [], nxdomain: !!ans.nxdomain };
-    const type = resolved.a.length || !resolved.aaaa.length ? 'A' : 'AAAA';
-    ip = (type === 'A' ? resolved.a[0] : resolved.aaaa[0]) ?? null;
     // The query comes first: 50 ms before the connection.
     entries.push(
       dnsQueryLogEntry({

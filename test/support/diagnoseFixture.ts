@@ -80,21 +80,10 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
       deny(2147483011, 'egress-baseline-deny-all-v6', '::/0'),
     ],
   });
-  // The host project's subnets, as the target mode reads them (the same ranges the rules above were compiled with).
-  engine.directory.putSubnetworks('host', [
-    {
-      name: 'payment-gateway-usc1',
-      region: 'us-central1',
-      network: 'shared-vpc',
-      ipCidrRange: '10.128.0.0/20',
-      ipv6CidrRange: 'fd20:a:b:1000::/64',
-      stackType: 'IPV4_IPV6',
-    },
-    { name: 'data-pipeline-usc1', region: 'us-central1', network: 'shared-vpc', ipCidrRange: '10.130.0.0/20' },
-  ]);
   const state = join(root, 'compute.json');
   engine.save(state);
-  // The host project's subnets (Compute `Subnetwork` fields): payment-gateway's, and one assigned to no project.
+  // The host project's subnets (Compute `Subnetwork` fields), as the target mode reads them: payment-gateway's (the
+  // ranges its rules above were compiled with), data-pipeline's, and one assigned to no project.
   const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
   const subnet = (name: string, ipCidrRange: string) => ({
     project: 'host',
@@ -105,6 +94,7 @@ export function diagnoseFixture(): { root: string; dir: string; state: string } 
   });
   saved.subnetworks = [
     { ...subnet('payment-gateway-usc1', '10.128.0.0/20'), ipv6CidrRange: 'fd20:a:b:1000::/64' },
+    subnet('data-pipeline-usc1', '10.130.0.0/20'),
     subnet('shared-spare', '10.200.0.0/24'),
   ];
   writeFileSync(state, JSON.stringify(saved, null, 2));

@@ -113,8 +113,9 @@ export async function runPlan(
     return { stdout: '', stderr: `error: ${describeFailure(r.error)}\n`, code: EXIT_INVALID };
   }
   return {
-    stdout: render(r.plan, r.source, r.projects, opts.format, opts.allLive ? r.revoked : undefined),
-    stderr: '',
+    stdout: render(r.plan, r.source, r.projects, opts.format, opts.allLive ? r.revoked : undefined, r.warnings),
+    // The JSON carries them in `warnings`; text and markdown say them on stderr, one line each.
+    stderr: opts.format === 'json' ? '' : r.warnings.map((w) => `warning: ${w}\n`).join(''),
     code: opts.detailedExitcode && r.changed ? EXIT_CHANGES : EXIT_OK,
     plan: r.plan,
   };
@@ -124,14 +125,21 @@ export async function runPlan(
  * The plan in `format`, with the scope it was planned in (the current-rules source and the projects). `revoked` is
  * given with `--all-live`: the scope is the whole fleet, and those projects are planned as deleted manifests.
  */
-function render(plan: Plan, source: string, projects: string[], format: PlanFormat, revoked?: string[]): string {
+function render(
+  plan: Plan,
+  source: string,
+  projects: string[],
+  format: PlanFormat,
+  revoked?: string[],
+  warnings: string[] = [],
+): string {
   const which = revoked
     ? `the folder is the whole fleet (--all-live): every project owned in the firewall is planned, ${plural(revoked.length, 'project')} without a manifest here planned as deleted${revoked.length ? ` (${revoked.join(', ')})` : ''}`
     : 'only projects named by the given manifests are planned';
   const scope = `against ${source}; ${which} (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
   if (format === 'json') {
     const doc = JSON.parse(renderPlan(plan, 'json')) as Record<string, unknown>;
-    return `${JSON.stringify({ source, plannedProjects: projects, ...(revoked ? { revokedProjects: revoked } : {}), ...doc }, null, 2)}\n`;
+    return `${JSON.stringify({ source, plannedProjects: projects, ...(revoked ? { revokedProjects: revoked } : {}), ...(warnings.length ? { warnings } : {}), ...doc }, null, 2)}\n`;
   }
   if (format === 'markdown') return `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
   return `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;

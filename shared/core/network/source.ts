@@ -89,6 +89,8 @@ export function sourceIpFor(
   subnetsMode: boolean,
   given: string | undefined,
   fallback: string,
+  /** The destination's address family, when known: the default source is of the same family where the project has one. */
+  family?: 4 | 6,
 ): { ip: string; subnet?: NetSubnet } {
   const own = projectSubnets(model, project);
   if (given !== undefined) {
@@ -111,7 +113,10 @@ export function sourceIpFor(
     const s = subnetOf(model, ip);
     return { ip, ...(s ? { subnet: s } : {}) };
   }
-  const first = subnetsMode ? own[0] : (own[0] ?? model.subnets[0]);
+  const candidates = subnetsMode ? own : own.length ? own : model.subnets;
+  const v6 = family === 6 ? candidates.find((c) => c.ipv6[0]) : undefined;
+  if (v6) return { ip: firstUsable(v6.ipv6[0]!), subnet: v6 };
+  const first = candidates[0];
   const range = first?.primary ?? first?.ipv6[0];
   if (first && range) return { ip: firstUsable(range), subnet: first };
   return { ip: fallback };

@@ -86,7 +86,7 @@ test.each([
   ['plan --live', ['plan', '--live', 'MANIFESTS'], 'compute'],
   ['status', ['status', 'checkout'], 'compute'],
   ['probe', ['probe', 'checkout', 'api.stripe.com', '--state', 'STATE'], 'logging'],
-  ['explain --live', ['explain', 'checkout', 'api.stripe.com', '--live'], 'gcs'],
+  ['explain --live', ['explain', 'checkout', 'api.stripe.com', '--live'], 'gcs|compute'],
   ['denials', ['denials', 'checkout'], 'gcs'],
   ['sync', ['sync', 'MANIFESTS', 'gs://egress-manifests', '--dry-run'], 'gcs'],
   ['replay', ['replay', '--all', '--dry-run'], 'gcs|compute'],

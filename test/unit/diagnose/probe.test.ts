@@ -140,3 +140,30 @@ test('probe names the regional policy a deciding rule lives in', async () => {
   expect(r.summary).toMatch(/regional policy egress-us-central1 \(us-central1\)/);
   expect(r.passed).toEqual([{ policy: 'egress', priority: 2147483010, ruleName: 'goto_next-2147483010' }]);
 });
+
+test('an IPv6 destination leaves from the project IPv6 range by default (a listed v6 address is allowed)', async () => {
+  const dual = { ...subnet('p1-usc1', '10.20.0.0/24', 'p1'), ipv6: ['fd20:a:b:7::/64'] };
+  const m = testModel(
+    [dual],
+    [
+      egressRule(1000, 'allow', [], {
+        match: {
+          destIpRanges: ['2606:4700:4700::1111/128'],
+          srcIpRanges: ['fd20:a:b:7::/64'],
+          layer4Configs: [{ ipProtocol: 'all' }],
+        },
+      }),
+      rule(2147483010, 'deny', ['0.0.0.0/0']),
+      rule(2147483011, 'deny', ['::/0']),
+    ],
+    { dns: { 'v6only.partner.com': { aaaa: ['2606:4700:4700::1111'] } } },
+  );
+  for (const destination of ['2606:4700:4700::1111', 'v6only.partner.com']) {
+    const r = await probe({ ...base, destination, model: m, logs: memoryLogs() });
+    expect(r.source.ip).toBe('fd20:a:b:7::2');
+    expect(r.disposition).toBe('ALLOWED');
+  }
+  // An IPv4 destination still leaves from the IPv4 range.
+  const v4 = await probe({ ...base, destination: '198.51.100.7', model: m, logs: memoryLogs() });
+  expect(v4.source.ip).toBe('10.20.0.2');
+});

@@ -131,3 +131,43 @@ describe('planManifests over a regional placement', () => {
     expect(r).toMatchObject({ kind: 'planned', changed: false });
   });
 });
+
+describe('entries that cannot apply to the project sources', () => {
+  const subnetsPolicy: PlatformPolicy = DEFAULT_POLICY;
+  const v4Only = {
+    listSubnets: async () => [
+      {
+        name: 'ledger-usc1',
+        region: 'us-central1',
+        network: 'shared-vpc',
+        primary: '10.9.0.0/24',
+        secondary: [],
+        ipv6: [],
+      },
+    ],
+  };
+  const plan = (entries: string[]) =>
+    planManifests({
+      manifests: [validateManifest(manifest(entries, 'ledger'), { path: 'm/ledger.yaml', policy: subnetsPolicy })],
+      policy: subnetsPolicy,
+      hostProject,
+      currentRules: async () => ({ rules: [], source: 'state file x' }),
+      workloads: () => ({ subnets: v4Only }),
+    });
+
+  it('an IPv6 destination of a project without IPv6 ranges is a warning naming the file, not a planned rule', async () => {
+    const r = await plan(['"2606:4700:4700::1111"', '"34.117.59.0/24"']);
+    expect(r.kind).toBe('planned');
+    if (r.kind !== 'planned') return;
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(
+      /^m\/ledger\.yaml: "2606:4700:4700::1111(\/128)?" cannot apply: ledger has no IPv6 source range/,
+    );
+    expect(r.plan.create.flatMap((c) => c.match.destIpRanges ?? [])).not.toContain('2606:4700:4700::1111/128');
+  });
+
+  it('no warning when every entry has sources of its family', async () => {
+    const r = await plan(['"34.117.59.0/24"', '"api.stripe.com"']);
+    expect(r.kind === 'planned' && r.warnings).toEqual([]);
+  });
+});
