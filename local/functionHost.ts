@@ -60,7 +60,7 @@ export function describeDelivery(target: string, event: unknown): Delivery {
  * `target` (its result or rejection unchanged), and returns its name. The real function stays the one registered by
  * the source module, so the tap observes the exact events the framework builds (e.g. from a Pub/Sub push body).
  */
-export function registerTap(target: string, report: (d: Delivery) => void): string {
+export function registerTap(target: string, report: (d: Delivery) => void, inflight?: Set<Promise<unknown>>): string {
   // Required lazily: the framework is a dependency of the functions, not of modules importing these types.
   const ff = require('@google-cloud/functions-framework') as typeof import('@google-cloud/functions-framework');
   const { getFunction } =
@@ -72,12 +72,17 @@ export function registerTap(target: string, report: (d: Delivery) => void): stri
   ff.cloudEvent(name, async (event: unknown) => {
     const d = describeDelivery(target, event);
     const t0 = performance.now();
+    const run = Promise.resolve().then(() => real(event));
+    // The in-process stack waits for these before it closes the functions' clients (local/stack/inProcess.ts).
+    inflight?.add(run);
     try {
-      await real(event);
+      await run;
       report({ ...d, ok: true, ms: Math.round(performance.now() - t0) });
     } catch (err) {
       report({ ...d, ok: false, error: String(err), ms: Math.round(performance.now() - t0) });
       throw err;
+    } finally {
+      inflight?.delete(run);
     }
   });
   return name;

@@ -1,9 +1,8 @@
 /**
- * `npm start`: the whole pipeline on this machine (see docs/local.md). Starts the Pub/Sub emulator, the fake GCS,
- * the fake Compute (state in `.local/compute.json`) and both functions as child processes of the functions framework
- * (logs in `.local/logs/`); uploads the example manifests (or `--manifests DIR`) with the same upload module as
- * `egress sync`; waits for the status events; prints the resulting rules per project and the rejections; then
- * watches the folder and shows the effect of every edit. `--once` exits after the first convergence.
+ * `npm start`: the whole pipeline on this machine (docs/local.md): the Pub/Sub emulator, the fake GCS, the fake Compute
+ * (state in `.local/compute.json`) and both functions (logs in `.local/logs/`); uploads the example manifests (or
+ * `--manifests DIR`) as `egress sync` does, waits for the outcomes, compares the fleet and prints the rules and the
+ * rejections; then watches the folder and shows every edit's effect. `--once` exits after the first convergence.
  */
 import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';

@@ -6,7 +6,7 @@
  */
 import { readManifestDir } from '../shared/adapters/manifestDir';
 import { projectKeyOf } from '../shared/core/bucket/layout';
-import { isTombstone, NOTHING_TO_REVOKE } from '../shared/core/firewall';
+import { isTombstone } from '../shared/core/firewall';
 import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../shared/usecases/sync';
 import { awaitOutcomes } from './converge';
 import { type Outcome, renderOutcome } from './render';
@@ -120,13 +120,14 @@ export async function watchRound(
   return { report, outcomes, renames };
 }
 
-/** A deletion that revoked nothing: the project allowed no egress, or had no rule at all (no tombstone written). */
+/**
+ * A deletion that revoked nothing: the project had no allow rule (it allowed no egress, or its manifest never had
+ * rules). Its tombstone is still written: it is what turns away an older upsert delivered after the delete.
+ */
 function nothingRevoked(o: Outcome): string | undefined {
   const s = o.status?.data;
   if (o.change !== 'delete' || !s) return undefined;
-  if (s.outcome === 'applied' && (s.plan?.delete ?? 0) === 0) return `${o.project} allowed no egress`;
-  if (s.outcome === 'skipped' && s.reason?.startsWith(NOTHING_TO_REVOKE))
-    return `${o.project} never had rules; no tombstone written`;
+  if (s.outcome === 'applied' && (s.plan?.delete ?? 0) === 0) return `${o.project} had no allow rule`;
   return undefined;
 }
 

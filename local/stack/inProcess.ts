@@ -15,6 +15,20 @@ function listen(server: Server): Promise<string> {
   });
 }
 
+/** How long stopping waits for the events in flight (an applier retrying a faulty fake gives up later). */
+const DRAIN_MS = 10_000;
+
+/** Settles when every run in `inflight` has, or after `ms`. */
+async function drain(inflight: ReadonlySet<Promise<unknown>>, ms: number): Promise<void> {
+  if (!inflight.size) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((ok) => {
+    timer = setTimeout(ok, ms);
+  });
+  await Promise.race([Promise.allSettled([...inflight]), bound]);
+  clearTimeout(timer);
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((ok) => {
     server.close(() => ok());
@@ -79,8 +93,12 @@ export async function startInProcess(
     );
   });
 
-  const validator = getTestServer(registerTap('egressValidator', (d) => deliveries.validator.push(d)));
-  const applier = getTestServer(registerTap('egressApplier', (d) => deliveries.applier.push(d)));
+  // Stopping: the servers close first (cleanups run last-in first), then the events already inside a function run to
+  // their end (bounded) before the clients above close, so none fails on a closed client after the stack is gone.
+  const inflight = new Set<Promise<unknown>>();
+  cleanups.push(() => drain(inflight, DRAIN_MS));
+  const validator = getTestServer(registerTap('egressValidator', (d) => deliveries.validator.push(d), inflight));
+  const applier = getTestServer(registerTap('egressApplier', (d) => deliveries.applier.push(d), inflight));
   const validatorUrl = await listen(validator);
   cleanups.push(() => closeServer(validator));
   const applierUrl = await listen(applier);

@@ -151,3 +151,26 @@ export function gaxCallOptions(endpoint: string | undefined, deadlineMs?: number
   if (isLoopbackEndpoint(endpoint)) return { retry: null, ...(deadlineMs ? { timeout: deadlineMs } : {}) };
   return deadlineMs ? { timeout: deadlineMs } : {};
 }
+
+/**
+ * Against Google, credentials first: a gax client without Application Default Credentials rejects its stub's promise
+ * as well as the call, and that second rejection is observed by nobody; asking the auth library first fails the call
+ * at once, alone, with the library's "Could not load the default credentials" (shared/cli/errors.ts words it). Local
+ * endpoints take an API key: nothing to ask.
+ */
+export function credentialsFirst(
+  client: { auth?: { getClient(): Promise<unknown> } },
+  endpoint: string | undefined,
+): () => Promise<void> {
+  let asked: Promise<unknown> | undefined;
+  return async () => {
+    if (endpoint || !client.auth) return;
+    asked ??= client.auth.getClient();
+    try {
+      await asked;
+    } catch (err) {
+      asked = undefined;
+      throw err;
+    }
+  };
+}

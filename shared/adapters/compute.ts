@@ -23,7 +23,7 @@ import {
   type PolicySnapshot,
   RATE_LIMIT_REASONS,
 } from '../ports/firewall';
-import { gaxCallOptions, NETWORK_CODES, refusedLocalEndpoint } from './clientErrors';
+import { credentialsFirst, gaxCallOptions, NETWORK_CODES, refusedLocalEndpoint } from './clientErrors';
 
 type IRule = protos.google.cloud.compute.v1.IFirewallPolicyRule;
 type IPolicy = protos.google.cloud.compute.v1.IFirewallPolicy;
@@ -350,9 +350,13 @@ export function computeClients(opts: ComputeClientOptions = {}): {
   const operations = new compute.GlobalOperationsClient(clientOpts);
   // Every call with the endpoint's options: no retry of a refused local endpoint, a deadline against Google.
   const call = gaxCallOptions(opts.endpoint, opts.deadlineMs);
+  const authorized = credentialsFirst(policies, opts.endpoint);
   return {
     policies: {
-      get: (r) => policies.get(r, call),
+      get: async (r) => {
+        await authorized();
+        return policies.get(r, call);
+      },
       patch: (r) => policies.patch(r, call),
     } as PoliciesApi,
     operations: { wait: (r) => operations.wait(r, call) } as OperationsApi,

@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { errorText, failureDetail, guardRun } from './errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from './exit';
 import { setVerbose } from './output';
+import { waitingLine } from './progress';
 import { packageVersion } from './version';
 
 // Re-exported for callers of the CLI; command modules import them from './exit' (no import cycle through main).
@@ -45,10 +46,15 @@ export async function main(argv: string[]): Promise<number> {
     code = c;
   });
   let failed: unknown;
+  // Progress for anything longer than 2 s (a Google call, a fleet read); `mcp` is a server, not a wait.
+  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  const waiting = command && command !== 'mcp' ? waitingLine({ title: `egress ${command}` }) : undefined;
   try {
     await program.parseAsync(argv);
   } catch (e) {
     failed = e;
+  } finally {
+    waiting?.stop();
   }
   const stray = await guard.restore();
   setVerbose(false);

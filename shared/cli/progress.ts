@@ -30,6 +30,9 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/** How many times any bar has drawn in this process: the waiting line stays silent once a bar speaks. */
+let barDraws = 0;
+
 /** Creates a bar; on a non-TTY stream every method is a no-op. */
 export function progressBar(opts: ProgressOptions): ProgressBar {
   const stream = opts.stream ?? process.stderr;
@@ -50,6 +53,7 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
       const columns = stream.columns && stream.columns >= 20 ? stream.columns : 80;
       stream.write(`\r\x1b[K${renderBar(done, total, opts.title, label, columns)}`);
       drawn = true;
+      barDraws++;
     },
     done() {
       if (active && drawn) stream.write('\r\x1b[K');
@@ -71,4 +75,41 @@ export function renderBar(done: number, total: number, title: string, label: str
   // Keep the end of long object names: the file name is the informative part.
   const shown = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
   return `${bar} ${shown}`;
+}
+
+/** A running waiting line: `stop` clears it (and its timers). */
+export interface WaitingLine {
+  stop(): void;
+}
+
+/**
+ * Progress for work that has no count (a Google call, a read of the fleet): after `afterMs` (2 s) a line on a TTY
+ * stderr, `egress drift: still working (3 s)`, redrawn every second until `stop()`. Silent on a non-TTY stream and
+ * while a progress bar (sync, replay) draws, which says more. The timers never keep the process alive.
+ */
+export function waitingLine(opts: { title: string; stream?: ProgressStream; afterMs?: number }): WaitingLine {
+  const stream = opts.stream ?? process.stderr;
+  if (stream.isTTY !== true) return { stop() {} };
+  const start = Date.now();
+  let drawn = false;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const draw = () => {
+    if (barDraws > 0) return;
+    stream.write(`\r\x1b[K${opts.title}: still working (${Math.round((Date.now() - start) / 1000)} s)`);
+    drawn = true;
+  };
+  const first = setTimeout(() => {
+    draw();
+    ticker = setInterval(draw, 1000);
+    ticker.unref?.();
+  }, opts.afterMs ?? 2000);
+  first.unref?.();
+  return {
+    stop() {
+      clearTimeout(first);
+      if (ticker) clearInterval(ticker);
+      if (drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
 }

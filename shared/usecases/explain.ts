@@ -23,6 +23,7 @@ import {
   type Tier,
   tiersInOrder,
 } from '../core/network/model';
+import { sourceIpFor } from '../core/network/source';
 import { evaluationOrder, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
@@ -163,6 +164,8 @@ export function withNetworkTiers(
   const own = projectSubnets(model, project);
   const first = subnetsMode ? own[0] : undefined;
   const range = first?.primary ?? first?.ipv6[0];
+  // The one choice of a default source (core/network/source.ts, as probe makes it): of the destination's family.
+  const v6 = first ? sourceIpFor(model, project, true, undefined, '', 6).ip : '';
   const placed = meta && model.global ? placeProject(policy.firewall, model.global.name, meta) : undefined;
   const region = first?.region ?? (placed && 'ref' in placed ? placed.ref.region : undefined);
   const order = model.enforcementOrder === 'BEFORE_CLASSIC_FIREWALL' ? 'policies before VPC rules' : 'VPC rules first';
@@ -171,6 +174,7 @@ export function withNetworkTiers(
     source: `${read.source}; network ${model.network} (${model.enforcementOrder}: ${order})`,
     tiers: tiersInOrder(model, region),
     ...(range ? { sourceIp: firstUsable(range) } : {}),
+    ...(v6.includes(':') ? { sourceIp6: v6 } : {}),
     ...(subnetsMode && model.subnets.length ? { sourceFamilies: familiesOf(own) } : {}),
   };
 }

@@ -1,13 +1,11 @@
 /**
- * Replay: re-publish egress-change events (reason `replay`) from the bucket's live manifests (the dead-letter
- * re-drive is its own use case, ./redrive). The applier treats a replay like any event, so replaying an unchanged project writes
- * nothing and replaying after the firewall lost its rules restores them exactly.
+ * Replay: re-publish egress-change events (reason `replay`) from the bucket's live manifests (dead letters: ./redrive).
+ * The applier treats a replay like any event: an unchanged project writes nothing, a lost firewall is restored exactly.
  *
- * Pacing (docs/operations.md): the policy is read ONCE, each project is planned locally exactly as the applier will
- * plan it, and the publish of a project waits on the write {@link Pacer} for that project's expected write count. So
- * the appliers receive work no faster than the Compute write quota allows, and a project with nothing to write costs
- * no quota time at all. Event ids are deterministic (bucket, object, generation, reason): an interrupted replay can be
- * run again; the events it re-sends are recognisable duplicates and the applier's plan makes them no-ops.
+ * Pacing (docs/operations.md): the policy is read ONCE, each project planned as the applier will plan it, and its
+ * publish waits on the write {@link Pacer} for its expected write count: appliers get work no faster than the Compute
+ * write quota allows; a project with nothing to write costs no quota time. Event ids are deterministic (bucket, object,
+ * generation, reason): an interrupted replay can run again, its duplicates are no-ops for the applier.
  */
 import {
   isManifestObject,

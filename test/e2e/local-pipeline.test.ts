@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseMarker } from '../../shared/core/firewall/marker';
 import { runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
 
@@ -275,9 +276,9 @@ it('the watcher: a rename to another key is one change, a rule-less deletion rev
   expect(renamed[2]).toMatch(/checkout \(\S+\): deleted, rules revoked/);
   expect(r.output()).not.toMatch(/\n {2}\S*checkout-v2\.yaml: REJECTED/);
 
-  // A manifest that never had rules: no tombstone, "nothing to revoke", under its file path.
+  // A manifest that never had rules: "nothing to revoke", under its file path (only its tombstone is written).
   rmSync(join(dir, 'broken-feed.yaml'));
-  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed never had rules/);
+  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed had no allow rule/);
 
   // Deleting every file: refused by the blast-radius guard, saying how to allow; nothing deleted in the bucket.
   rmSync(join(dir, 'payment-gateway.yaml'));
@@ -286,13 +287,15 @@ it('the watcher: a rename to another key is one change, a rule-less deletion rev
     /npm start \(watching the folder\) refused: \S+ holds no manifests any more[^\n]*--allow-revocations 1/,
   );
   r.child.kill('SIGINT');
-  expect(await r.exit).toEqual({ code: 0, signal: null });
+  expect(await r.exit).toEqual({ code: 130, signal: null });
   const state = JSON.parse(readFileSync(join(work, 'state/compute.json'), 'utf8')) as {
     policies: { rules: { ruleName?: string; description?: string }[] }[];
   };
-  const names = state.policies.flatMap((p) => p.rules.map((x) => x.ruleName ?? ''));
-  expect(names).toContain('egress-payment-gateway-fqdn-1');
-  expect(names.filter((n) => n.startsWith('egress-broken-feed-'))).toEqual([]);
+  const rules = state.policies.flatMap((p) => p.rules);
+  expect(rules.map((x) => x.ruleName)).toContain('egress-payment-gateway-fqdn-1');
+  // broken-feed holds its tombstone only: no allow.
+  const feed = rules.filter((x) => parseMarker(x.description)?.project === 'broken-feed');
+  expect(feed.map((x) => parseMarker(x.description)?.state)).toEqual(['deleted']);
 });
 
 it('--once exits 0 after convergence, and a second run on the saved state uploads and writes nothing', async () => {

@@ -59,7 +59,7 @@ export function explain(input: ExplainInput): ExplainResult {
         dest,
         input.policy,
         input.hostProject,
-        input.firewall.sourceIp,
+        dest.value.includes(':') ? (input.firewall.sourceIp6 ?? input.firewall.sourceIp) : input.firewall.sourceIp,
       )
     : null;
   const decidedBy = fw?.decidedBy ?? null;

@@ -73,6 +73,8 @@ export interface ExplainFirewall {
   tiers?: Tier[];
   /** The project's probing address in the network model (its first subnet's first usable address), when known. */
   sourceIp?: string;
+  /** The project's probing address for an IPv6 destination (an address of its IPv6 range), when it has one. */
+  sourceIp6?: string;
   /** The address families of the project's sources (target mode `subnets`, subnets known): 4, 6 or both. */
   sourceFamilies?: (4 | 6)[];
   /** The network model the tiers are built from (the use case builds `tiers` and `sourceIp` from it). */

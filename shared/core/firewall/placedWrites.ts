@@ -81,16 +81,7 @@ export function planPlacedWrites(
           revocation: isRevocation(event),
           supersedes: event.data.supersedes?.generation,
         });
-  const planned = skip
-    ? undefined
-    : planWrites(
-        event,
-        desired,
-        target,
-        targetState.snapshot,
-        policy,
-        others.reduce((n, o) => n + o.owned.length, 0),
-      );
+  const planned = skip ? undefined : planWrites(event, desired, target, targetState.snapshot, policy);
   if (!planned || planned.skip) {
     const base = planned ?? { skip, plan: EMPTY_PLAN, writes: [], appliedGeneration: null };
     return { ...base, writes: [], target, movedFrom: [] };

@@ -89,18 +89,6 @@ export function isRevocation(event: EgressChangeEvent): boolean {
   return event.data.reason === 'delete' || event.data.entries.length === 0;
 }
 
-/** The skip reason of a deleted manifest whose project has no rule at all (it never had rules): no tombstone. */
-export const NOTHING_TO_REVOKE = 'nothing to revoke';
-
-/**
- * Why a `delete` writes nothing: the project has no owned rule in any policy (its manifest never had rules, e.g. it
- * was only ever rejected), so there is nothing to revoke and no tombstone is written; null otherwise.
- */
-export function nothingToRevoke(event: EgressChangeEvent, ownedAnywhere: number): string | null {
-  if (event.data.reason !== 'delete' || ownedAnywhere > 0) return null;
-  return `${NOTHING_TO_REVOKE}: ${event.data.project.name} has no rules in the firewall (its manifest never had rules); no tombstone written`;
-}
-
 /** The empty plan of an event that writes nothing. */
 export const EMPTY_PLAN: Plan = { create: [], update: [], delete: [], unchanged: 0 };
 
@@ -136,7 +124,6 @@ export function patchFor(
 /**
  * The patch the applier sends for `event` over one policy as read (`ref`, `snapshot`). `desired` is what the event
  * compiles to (compiler.ts `desiredRules`). Throws PriorityBandFullError when the band has too few free priorities.
- * `ownedElsewhere`: the project's rules held in other policies of the placement (placedWrites.ts).
  */
 export function planWrites(
   event: EgressChangeEvent,
@@ -144,19 +131,16 @@ export function planWrites(
   ref: PolicyRef,
   snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined },
   policy: Pick<PlatformPolicy, 'firewall'>,
-  ownedElsewhere = 0,
 ): WritePlan {
   const project = event.data.project.name;
   const view = policyView(snapshot, project);
   const applied = appliedGeneration(view.owned);
-  const skip =
-    nothingToRevoke(event, view.owned.length + ownedElsewhere) ??
-    staleEventReason(view.owned, project, {
-      generation: event.data.source.generation,
-      reason: event.data.reason,
-      revocation: isRevocation(event),
-      supersedes: event.data.supersedes?.generation,
-    });
+  const skip = staleEventReason(view.owned, project, {
+    generation: event.data.source.generation,
+    reason: event.data.reason,
+    revocation: isRevocation(event),
+    supersedes: event.data.supersedes?.generation,
+  });
   if (skip) return { skip, plan: EMPTY_PLAN, writes: [], appliedGeneration: applied };
   const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
   const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);

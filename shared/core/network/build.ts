@@ -54,7 +54,10 @@ export function buildModel(
   snap: NetworkSnapshot,
   opts: { target: TargetMapping; projects: readonly string[]; dns?: DnsTable },
 ): NetworkModel {
-  const subnets = snap.subnets.filter((s) => onNetwork(s.network, snap.network));
+  // One order whatever the reader (the state file keeps its own, the API lists by region): by region, then name.
+  const subnets = snap.subnets
+    .filter((s) => onNetwork(s.network, snap.network))
+    .sort((a, b) => a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
   const ref = (p: { name: string; reference?: string }) =>
     p.reference ?? `network:${snap.network}/firewallPolicy:${p.name}`;
   const tier = (p: NetworkSnapshot['policies'][number], kind: Tier['kind']): Tier => ({

@@ -25,6 +25,10 @@ beforeAll(() => {
     if (/^(EGRESS_|GOOGLE_|GCLOUD_|CLOUDSDK_|STORAGE_EMULATOR|PUBSUB_EMULATOR)/.test(k)) delete process.env[k];
   process.env.HOME = work;
   process.env.METADATA_SERVER_DETECTION = 'none';
+  // Load the client modules once before timing (jest's transforms make the first load take seconds: start-up, not
+  // the wait this test is about), as stopped-stack.test.ts does.
+  require('../../../shared/adapters/compute');
+  require('../../../shared/adapters/storage');
 });
 afterAll(() => {
   process.env = saved;

@@ -75,13 +75,6 @@ test('status, explain and drift never disagree', async () => {
         else if (owned[0] && f.change === 'foreign-name') owned[0] = { ...owned[0], ruleName: `egress-${name}-x-1` };
         rules.push(...owned);
       });
-      const workloads = new Map(
-        PROJECTS.map((p, _i) => [
-          p,
-          { mode: 'subnets' as const, subnets: subnets.filter((s) => s.name.startsWith(`${p}-`)) },
-        ]),
-      );
-      void workloads;
       const report = detectDrift({
         manifests: [...manifests.entries()]
           .filter(([, m]) => m.valid)

@@ -1,66 +1,57 @@
-/** explain finds a project's manifest by the shared layout rules: any letter case, nested folders, bucket prefix. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readProjectManifest } from '../../../shared/adapters/manifestDir';
+/**
+ * explain over the network model evaluates from an address of the project of the destination's family, as probe
+ * does (core/network/source.ts): a listed IPv6 address of a dual-stack project is allowed by its IPv6-sourced rule.
+ */
+import { explain } from '../../../shared/core/explain';
+import { compileProject } from '../../../shared/core/firewall/compiler';
+import type { SubnetRanges } from '../../../shared/core/firewall/workloads';
+import { validateManifest } from '../../../shared/core/manifest';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
-import type { ManifestStore, StoredObject } from '../../../shared/ports/storage';
-import { findManifest } from '../../../shared/usecases/explain';
-import { manifest } from '../manifest/helpers';
+import { withNetworkTiers } from '../../../shared/usecases/explain';
+import { testModel } from '../network/fixtures';
+import { DENY_ALL, DENY_ALL_V6 } from './explainFixtures';
 
-const TEXT = manifest(['"api.stripe.com"'], 'p');
+const TEXT = `apiVersion: lowops.manifests.v1
+kind: Project
+metadata:
+  name: ledger-7
+  environment: production
+spec:
+  allowedEgress:
+    - "2606:4700:4700::1111"
+    - "34.117.59.0/24"
+`;
 
-/** A read-only store over fixed objects (explain only lists and reads). */
-function storeOf(names: string[]): ManifestStore & { listed: string[] } {
-  const objects: StoredObject[] = names.map((name, i) => ({ name, generation: String(i + 1), size: TEXT.length }));
-  const listed: string[] = [];
-  const no = () => Promise.reject(new Error('not used'));
-  return {
-    listed,
-    list: async (prefix) => {
-      listed.push(prefix);
-      return objects.filter((o) => o.name.startsWith(prefix));
-    },
-    read: async (name) => {
-      const object = objects.find((o) => o.name === name);
-      return object ? { object, text: TEXT } : null;
-    },
-    stat: no,
-    write: no,
-    delete: no,
+test('an IPv6 destination is evaluated from the project IPv6 range; an IPv4 one from its IPv4 range', () => {
+  const policy = DEFAULT_POLICY; // target mode subnets
+  const subnet: SubnetRanges = {
+    name: 'ledger-7-usc1',
+    region: 'us-central1',
+    network: 'vpc',
+    primary: '10.40.0.0/24',
+    secondary: [],
+    ipv6: ['fd20:a:b:40::/64'],
   };
-}
-
-describe('findManifest (explain)', () => {
-  it('reads p.YAML directly under the prefix, never a nested or other-key object', async () => {
-    const store = storeOf(['manifests/team/p.yaml', 'manifests/px.yaml', 'manifests/p.YAML']);
-    const r = await findManifest('p', { kind: 'bucket', store, bucket: 'b', prefix: 'manifests' }, DEFAULT_POLICY);
-    expect(r.manifest).toMatchObject({ path: 'gs://b/manifests/p.YAML', generation: '3', valid: true });
-    expect(store.listed).toEqual(['manifests/p.']);
-  });
-
-  it('suggests <key>.yaml under the prefix when the bucket has none', async () => {
-    const r = await findManifest(
-      'q',
-      { kind: 'bucket', store: storeOf([]), bucket: 'b', prefix: 'm/' },
-      DEFAULT_POLICY,
-    );
-    expect(r.manifest).toBeNull();
-    expect(r.suggestedPath).toContain('gs://b/m/q.yaml');
-  });
-
-  it('finds a folder manifest where sync would upload it from (a sub-folder, any letter case)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'explain-src-'));
-    try {
-      mkdirSync(join(dir, 'team'));
-      writeFileSync(join(dir, 'team', 'p.Yml'), TEXT);
-      const source = { kind: 'dir' as const, dir, find: (k: string) => readProjectManifest(dir, k) };
-      const r = await findManifest('p', source, DEFAULT_POLICY);
-      expect(r.manifest).toMatchObject({ path: join(dir, 'team', 'p.Yml'), valid: true });
-      const none = await findManifest('q', source, DEFAULT_POLICY);
-      expect(none).toEqual({ manifest: null, suggestedPath: join(dir, 'q.yaml') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const m = validateManifest(TEXT, { path: 'ledger-7.yaml', policy });
+  const rules = compileProject(m.project!, m.egress, {
+    policy,
+    generation: '5',
+    workloads: { mode: 'subnets', subnets: [subnet] },
+  }).map((r, i) => ({ ...r, priority: 1000 + i }));
+  const all = [...rules, DENY_ALL, DENY_ALL_V6];
+  const model = testModel([{ ...subnet, project: 'ledger-7' }], all);
+  const firewall = withNetworkTiers({ source: 's', rules: all }, model, policy, 'ledger-7', m.project!);
+  expect(firewall.sourceIp).toBe('10.40.0.2');
+  expect(firewall.sourceIp6).toBe('fd20:a:b:40::2');
+  const ask = (destination: string) =>
+    explain({
+      project: 'ledger-7',
+      destination,
+      policy,
+      manifest: { path: 'ledger-7.yaml', valid: true, project: m.project, entries: m.egress, generation: '5' },
+      firewall,
+    });
+  expect(ask('2606:4700:4700::1111')).toMatchObject({ allowed: true, firewall: { allowed: true } });
+  expect(ask('34.117.59.9')).toMatchObject({ allowed: true, firewall: { allowed: true } });
+  expect(ask('2606:4700:4700::1112')).toMatchObject({ allowed: false, firewall: { allowed: false } });
 });
