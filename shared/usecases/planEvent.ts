@@ -10,18 +10,18 @@ import {
   desiredRules,
   isRevocation,
   isTombstone,
-  PlacementError,
   type PolicyState,
-  PriorityBandFullError,
+  parseMarker,
+  planningFailure,
   planPlacedWrites,
   targetPolicy,
   type WritePlan,
 } from '../core/firewall';
-import type { DesiredRule } from '../core/firewall/types';
+import type { DesiredRule, ObservedRule } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
-import type { FirewallPolicies } from '../ports/firewall';
+import { FirewallApiError, type FirewallPolicies } from '../ports/firewall';
 
 /** A failure no retry can fix (bad entries, policy refusal): the applier reports and acknowledges it. */
 export class PermanentError extends Error {
@@ -112,15 +112,38 @@ export function predictWrites(
     const desired = desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {});
     return planPlacedWrites(event, desired, states, target, policy);
   } catch (err) {
-    if (err instanceof PlacementError) return { failed: err.message, reason: 'placement' };
-    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
-    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
-    throw err;
+    const f = failureOf(err);
+    if (!f) throw err;
+    return { failed: f.message, reason: f.reason };
   }
+}
+
+/**
+ * The one mapping of errors to an `apply-failed` reason (applier, predictions, fleet reconcile): bad entries and
+ * compile errors (PermanentError), a full priority band or no placement (core), a refusal of the API (`capacity` for a
+ * quota, else `api-refused`). Undefined for any other error (transient ones are retried, bugs propagate).
+ */
+export function failureOf(err: unknown): PermanentError | undefined {
+  if (err instanceof PermanentError) return err;
+  const core = planningFailure(err);
+  if (core) return new PermanentError(core.message, core.reason);
+  if (err instanceof FirewallApiError)
+    return new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused');
+  return undefined;
 }
 
 /** True when the applier, given `prediction` for `event`, revokes access: removes an owned rule other than a tombstone. */
 export function revokesAccess(event: EgressChangeEvent, prediction: WritePrediction): boolean {
   if (!isRevocation(event) || 'failed' in prediction || prediction.skip) return false;
   return prediction.plan.delete.some((r) => !isTombstone(r));
+}
+
+/**
+ * The `at` stamp of a revocation's tombstone, from the project's owned rules in every policy: `now` when it has an
+ * allow to remove (a revocation the rate guard counts), else the stamp its tombstone already carries (revoking a
+ * revoked project again is no new revocation).
+ */
+export function revocationStamp(owned: readonly ObservedRule[], now: number): number | undefined {
+  if (owned.some((r) => !isTombstone(r))) return now;
+  return owned.map((r) => parseMarker(r.description)).find((m) => m?.state === 'deleted')?.at;
 }

@@ -1,5 +1,6 @@
 /** The firewall core: rule compiler, ownership marker, plan, priorities, rendering. Pure; see docs/applier.md. */
 export * from './compiler';
+export * from './fleetPlan';
 export * from './marker';
 export * from './naming';
 export * from './placedWrites';

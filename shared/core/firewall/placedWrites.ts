@@ -11,7 +11,19 @@ import type { PlatformPolicy } from '../policy/types';
 import { ownedRules, staleEventReason } from './plan';
 import { deterministicRequestId, readKey } from './requestId';
 import type { ObservedRule } from './types';
-import { EMPTY_PLAN, isRevocation, type PolicyPatch, patchFor, planWrites, type WritePlan } from './writePlan';
+import {
+  EMPTY_PLAN,
+  isRevocation,
+  type PolicyPatch,
+  type PolicyView,
+  type ProjectChange,
+  patchFor,
+  planChange,
+  type planWrites,
+  policyView,
+  type RuleChange,
+  type WritePlan,
+} from './writePlan';
 
 /** One policy of the placement as one read saw it. */
 export interface PolicyState {
@@ -55,6 +67,52 @@ export function targetPolicy(
   return states.find((s) => ownedRules(s.snapshot.rules, project.name).length > 0)?.ref ?? global;
 }
 
+/** One policy of the placement as seen for one project: its ref and the project's view there (writePlan.ts). */
+export interface PlacedView {
+  ref: PolicyRef;
+  view: PolicyView;
+}
+
+/** What an event changes over the policies of its placement: the target's change and the rules moved out of others. */
+export interface PlacedChange extends ProjectChange {
+  target: PolicyRef;
+  /** The project's owned rules in each other policy (a move), removed after the target is written. */
+  moves: { ref: PolicyRef; owned: readonly ObservedRule[] }[];
+}
+
+/**
+ * The one decision of an event over the placement's policies (`views`, in placement order): the stale-event guard over
+ * the project's rules wherever they are (a half-done move leaves them in two policies), the change in the target
+ * policy (writePlan.ts `planChange`), and the rules to move out of the others. Pure.
+ */
+export function placeChange(
+  event: EgressChangeEvent,
+  desired: Parameters<typeof planWrites>[1],
+  views: readonly PlacedView[],
+  target: PolicyRef,
+  policy: Pick<PlatformPolicy, 'firewall'>,
+): PlacedChange {
+  const project = event.data.project.name;
+  const here = views.find((v) => sameRef(v.ref, target));
+  if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
+  const moves = views
+    .filter((v) => v !== here && v.view.owned.length > 0)
+    .map((v) => ({ ref: v.ref, owned: v.view.owned }));
+  const skip =
+    moves.length === 0
+      ? null
+      : staleEventReason([...moves.flatMap((o) => o.owned), ...here.view.owned], project, {
+          generation: event.data.source.generation,
+          reason: event.data.reason,
+          revocation: isRevocation(event),
+          supersedes: event.data.supersedes?.generation,
+        });
+  const change = skip
+    ? { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: null }
+    : planChange(event, desired, here.view, policy);
+  return { ...change, target, moves: change.skip ? [] : moves };
+}
+
 /** The patches for `event` over every policy of the placement (`states[0]` is the global policy). */
 export function planPlacedWrites(
   event: EgressChangeEvent,
@@ -64,39 +122,34 @@ export function planPlacedWrites(
   policy: Pick<PlatformPolicy, 'firewall'>,
 ): PlacedWritePlan {
   const project = event.data.project.name;
-  const targetState = states.find((s) => sameRef(s.ref, target));
-  if (!targetState) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
-  const others = states
-    .filter((s) => s !== targetState)
-    .map((s) => ({ state: s, owned: ownedRules(s.snapshot.rules, project) }))
-    .filter((o) => o.owned.length > 0);
-  // The stale-event guard reads the project's rules wherever they are (a half-done move leaves them in two policies).
-  const allOwned = [...others.flatMap((o) => o.owned), ...ownedRules(targetState.snapshot.rules, project)];
-  const skip =
-    others.length === 0
-      ? null
-      : staleEventReason(allOwned, project, {
-          generation: event.data.source.generation,
-          reason: event.data.reason,
-          revocation: isRevocation(event),
-          supersedes: event.data.supersedes?.generation,
-        });
-  const planned = skip ? undefined : planWrites(event, desired, target, targetState.snapshot, policy);
-  if (!planned || planned.skip) {
-    const base = planned ?? { skip, plan: EMPTY_PLAN, writes: [], appliedGeneration: null };
-    return { ...base, writes: [], target, movedFrom: [] };
-  }
-  const removals = others.map((o): PolicyPatch => {
-    const key = readKey(o.state.snapshot.fingerprint, o.owned);
-    const requestId = deterministicRequestId(event.id, key, 'patch', policyRefKey(o.state.ref));
-    const plan = { create: [], update: [], delete: o.owned };
-    return patchFor(o.state.ref, o.state.snapshot, plan, [], requestId)!;
-  });
+  const views = states.map((s) => ({ ref: s.ref, view: policyView(s.snapshot, project) }));
+  const c = placeChange(event, desired, views, target, policy);
+  if (c.skip)
+    return { skip: c.skip, plan: c.plan, writes: [], appliedGeneration: c.appliedGeneration, target, movedFrom: [] };
+  const patch = (ref: PolicyRef, change: RuleChange, owned: readonly ObservedRule[]) => {
+    const st = states.find((s) => sameRef(s.ref, ref))!;
+    // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md.
+    const requestId = deterministicRequestId(
+      event.id,
+      readKey(st.snapshot.fingerprint, owned),
+      'patch',
+      policyRefKey(ref),
+    );
+    return patchFor(ref, st.snapshot, [change], requestId);
+  };
+  const here = views.find((v) => sameRef(v.ref, target))!;
+  const writes = [
+    patch(target, c, here.view.owned),
+    ...c.moves.map((m) =>
+      patch(m.ref, { plan: { create: [], update: [], delete: [...m.owned] }, priorities: [] }, m.owned),
+    ),
+  ].filter((w): w is PolicyPatch => w !== null);
   return {
-    ...planned,
-    plan: { ...planned.plan, delete: [...planned.plan.delete, ...others.flatMap((o) => o.owned)] },
-    writes: [...planned.writes, ...removals],
+    skip: null,
+    plan: { ...c.plan, delete: [...c.plan.delete, ...c.moves.flatMap((m) => m.owned)] },
+    writes,
+    appliedGeneration: c.appliedGeneration,
     target,
-    movedFrom: others.map((o) => o.state.ref),
+    movedFrom: c.moves.map((m) => m.ref),
   };
 }

@@ -92,21 +92,30 @@ export function isRevocation(event: EgressChangeEvent): boolean {
 /** The empty plan of an event that writes nothing. */
 export const EMPTY_PLAN: Plan = { create: [], update: [], delete: [], unchanged: 0 };
 
+/** One project's change in one policy: its plan and the priorities of its creates (in `plan.create` order). */
+export interface RuleChange {
+  plan: Pick<Plan, 'create' | 'update' | 'delete'>;
+  priorities: readonly number[];
+}
+
 /**
- * The patch that makes `snapshot`'s rules hold `plan` for the project: deletes dropped, updates in place (priority
- * kept), creates at `priorities`; every other rule is the object read. Null when the plan changes nothing.
+ * The patch that makes `snapshot`'s rules hold every change of `changes` (one per project, disjoint): deletes dropped,
+ * updates in place (priority kept), creates at their priorities; every other rule is the object read, byte-for-byte.
+ * Null when nothing changes. The applier sends it with one change, the fleet reconcile (fleetPlan.ts) with many.
  */
 export function patchFor(
   ref: PolicyRef,
   snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined },
-  plan: Plan,
-  priorities: readonly number[],
+  changes: readonly RuleChange[],
   requestId: string,
 ): PolicyPatch | null {
-  if (plan.create.length + plan.update.length + plan.delete.length === 0) return null;
-  const removed = new Set(plan.delete.map((r) => r.priority));
-  const updated = new Map(plan.update.map((u) => [u.old.priority, { ...u.new, priority: u.old.priority }]));
-  const created = plan.create.map((r, i) => ({ ...r, priority: priorities[i]! }));
+  const plans = changes.map((c) => c.plan);
+  if (plans.every((p) => p.create.length + p.update.length + p.delete.length === 0)) return null;
+  const removed = new Set(plans.flatMap((p) => p.delete.map((r) => r.priority)));
+  const updated = new Map(
+    plans.flatMap((p) => p.update.map((u) => [u.old.priority, { ...u.new, priority: u.old.priority }] as const)),
+  );
+  const created = changes.flatMap((c) => c.plan.create.map((r, i) => ({ ...r, priority: c.priorities[i]! })));
   const rules = [
     ...snapshot.rules.filter((r) => !removed.has(r.priority)).map((r) => updated.get(r.priority) ?? r),
     ...created,
@@ -117,8 +126,43 @@ export function patchFor(
     rules,
     fingerprint: snapshot.fingerprint,
     requestId,
-    changes: { add: created.map(at), update: [...updated.values()].map(at), remove: plan.delete.map(at) },
+    changes: {
+      add: created.map(at),
+      update: [...updated.values()].map(at),
+      remove: plans.flatMap((p) => p.delete.map(at)),
+    },
   };
+}
+
+/** The stale-event decision, else the project's plan and its creates' priorities, over one policy's view. */
+export interface ProjectChange extends RuleChange {
+  skip: string | null;
+  plan: Plan;
+  appliedGeneration: string | null;
+}
+
+/**
+ * What `event` changes in one policy (`view`: the project's owned rules there, every priority taken): the stale-event
+ * guard, the plan, free priorities for the creates. Throws PriorityBandFullError when the band is full. Pure.
+ */
+export function planChange(
+  event: EgressChangeEvent,
+  desired: readonly DesiredRule[],
+  view: PolicyView,
+  policy: Pick<PlatformPolicy, 'firewall'>,
+): ProjectChange {
+  const project = event.data.project.name;
+  const applied = appliedGeneration(view.owned);
+  const skip = staleEventReason(view.owned, project, {
+    generation: event.data.source.generation,
+    reason: event.data.reason,
+    revocation: isRevocation(event),
+    supersedes: event.data.supersedes?.generation,
+  });
+  if (skip) return { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: applied };
+  const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
+  const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);
+  return { skip: null, plan, priorities, appliedGeneration: applied };
 }
 
 /**
@@ -132,20 +176,12 @@ export function planWrites(
   snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined },
   policy: Pick<PlatformPolicy, 'firewall'>,
 ): WritePlan {
-  const project = event.data.project.name;
-  const view = policyView(snapshot, project);
-  const applied = appliedGeneration(view.owned);
-  const skip = staleEventReason(view.owned, project, {
-    generation: event.data.source.generation,
-    reason: event.data.reason,
-    revocation: isRevocation(event),
-    supersedes: event.data.supersedes?.generation,
-  });
-  if (skip) return { skip, plan: EMPTY_PLAN, writes: [], appliedGeneration: applied };
-  const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
-  const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);
+  const view = policyView(snapshot, event.data.project.name);
+  const change = planChange(event, desired, view, policy);
+  if (change.skip)
+    return { skip: change.skip, plan: change.plan, writes: [], appliedGeneration: change.appliedGeneration };
   // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md, "Request ids".
   const requestId = deterministicRequestId(event.id, readKey(view.fingerprint, view.owned), 'patch', policyRefKey(ref));
-  const patch = patchFor(ref, snapshot, plan, priorities, requestId);
-  return { skip: null, plan, writes: patch ? [patch] : [], appliedGeneration: applied };
+  const patch = patchFor(ref, snapshot, [change], requestId);
+  return { skip: null, plan: change.plan, writes: patch ? [patch] : [], appliedGeneration: change.appliedGeneration };
 }
