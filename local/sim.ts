@@ -26,8 +26,9 @@ import { nullLogger } from '../shared/ports/logger';
 import type { EventPublisher } from '../shared/ports/publisher';
 import type { SubnetSource } from '../shared/ports/workloads';
 import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
+import { loadBucketManifests } from '../shared/usecases/bucketManifests';
 import { isRateLimited, Pacer } from '../shared/usecases/pacer';
-import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
+import { replay, sourceOf } from '../shared/usecases/replay';
 import {
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
@@ -345,7 +346,7 @@ export async function simPipeline(opts: {
           changesTopic: 'egress-changes',
           policy,
           clock,
-          firewall,
+          policies: singlePolicy(firewall, SIM_POLICY),
           workloads,
           pacer: new Pacer({ perMinute: o.quotaPerMinute ?? 1500, clock }),
           concurrency: 1,

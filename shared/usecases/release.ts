@@ -14,12 +14,12 @@ import { didYouMean } from '../core/manifest/schemaWalk';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
+import { elsewhere, loadBucketManifests } from './bucketManifests';
 import { readPolicies } from './planEvent';
-import { elsewhere, loadBucketManifests } from './replay';
 
 /** The `delete` event that revokes `project` (no manifest left) at `generation`, the one its rules record. */
 export function revocationEvent(args: {
@@ -59,9 +59,8 @@ export interface ReleaseDeps {
   store: ManifestStore;
   bucket: string;
   prefix: string;
-  firewall: FirewallPolicyPort;
-  /** Regional placement: every policy of the placement (a held project's rules may be in its regional policy). */
-  policies?: FirewallPolicies;
+  /** Every policy of the placement (a held project's rules may be in its regional policy). */
+  policies: FirewallPolicies;
   publisher: EventPublisher;
   changesTopic: string;
   policy: PlatformPolicy;
@@ -96,9 +95,7 @@ export async function releaseRevocations(
   opts: { projects?: string[]; all?: boolean; dryRun?: boolean },
 ): Promise<ReleaseReport> {
   const log = deps.logger ?? nullLogger;
-  const snapshot = deps.policies
-    ? { rules: (await readPolicies(deps.policies)).flatMap((st) => st.snapshot.rules) }
-    : await deps.firewall.getPolicy();
+  const snapshot = { rules: (await readPolicies(deps.policies)).flatMap((st) => st.snapshot.rules) };
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const live = new Map(manifests.map((m) => [m.key, m.object.name]));
   const owned = groupOwnedRules(snapshot.rules);

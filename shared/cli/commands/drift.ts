@@ -46,6 +46,18 @@ function repairText(r: DriftRepairEvent): string {
   return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${patches}${why})`;
 }
 
+/** The fleet repair's patches (written, or what a repair would write), each with what it changes. */
+export function fleetLines(run: DriftRun, repair: boolean): string {
+  const f = run.fleet!;
+  const verb = repair && !f.failed && !run.refused ? 'repair: wrote' : 'a repair would write';
+  const lines = f.patches.map((p) => `${verb} ${p.summary} (${p.rules} rules in the new list)`);
+  if (!f.patches.length && run.forecast.length)
+    lines.push('a repair would write nothing (the applier skips every event)');
+  for (const x of run.forecast) if (x.skipped || x.willFail) lines.push(repairText(x));
+  if (f.failed) lines.push(`repair: nothing further written: ${f.failed}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
 /** Registers `drift` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   const cmd = program
@@ -99,7 +111,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
                 `\`egress release ${run.pendingRevocations.join(' ')}\` applies them\n`,
             );
           if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
-          if (run.repairs.length)
+          if (run.fleet) process.stdout.write(fleetLines(run, !!flags.repair));
+          else if (run.repairs.length)
             process.stdout.write(
               `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
             );

@@ -28,7 +28,7 @@ import {
 /** One policy of the placement as one read saw it. */
 export interface PolicyState {
   ref: PolicyRef;
-  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined };
+  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined; ruleTupleCount?: number | undefined };
 }
 
 /** What the applier does with an event over the policies of its placement. */

@@ -66,6 +66,9 @@ export interface WritePlan {
   appliedGeneration: string | null;
 }
 
+/** Rule changes a patch's description names before counting the rest. */
+export const DESCRIBED_CHANGES = 12;
+
 /** `patch global: add p-fqdn-1@1200, remove p-cidr-1@1201`, for logs and predictions. */
 export function describeWrite(w: PolicyPatch): string {
   const parts = [
@@ -74,7 +77,12 @@ export function describeWrite(w: PolicyPatch): string {
     ...w.changes.remove.map((n) => `remove ${n}`),
   ];
   const where = w.policy.region ? `${w.policy.name} (${w.policy.region})` : w.policy.name;
-  return `patch${where ? ` ${where}` : ''}: ${parts.join(', ') || 'no change'}`;
+  // A fleet patch can change thousands of rules: the first ones named, the rest counted (`changes` has them all).
+  const shown =
+    parts.length > DESCRIBED_CHANGES
+      ? [...parts.slice(0, DESCRIBED_CHANGES), `+${parts.length - DESCRIBED_CHANGES} more`]
+      : parts;
+  return `patch${where ? ` ${where}` : ''}: ${shown.join(', ') || 'no change'}`;
 }
 
 /** How a rule selects its workloads: target accounts, target tags, source ranges (subnets mode), or nothing. */

@@ -3,12 +3,14 @@
  * process: bucket (memory store) → drift / replay / release / validator → the applier's handleEgressMessage → compute
  * adapter → fake Compute engine. Each case failed on the main of 2026-12-01.
  */
+
 import { simManifest, simPipeline } from '../../../local/sim';
 import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus, encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
 import { appliedGeneration, groupOwnedRules, isTombstone } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { singlePolicy } from '../../../shared/ports/firewall';
 import { nullLogger } from '../../../shared/ports/logger';
 import { type DriftDeps, runDrift } from '../../../shared/usecases/drift';
 import { findManifest } from '../../../shared/usecases/explain';
@@ -44,7 +46,7 @@ function opsDeps(sim: Sim, prefix = 'manifests/') {
     store: sim.store,
     bucket: BUCKET,
     prefix,
-    firewall: sim.firewall,
+    policies: singlePolicy(sim.firewall),
     policy: sim.policy,
     workloads: sim.workloads,
     clock: sim.clock,

@@ -2,11 +2,13 @@
  * Replay and drift through the production code in one process: replay → publisher → the applier's
  * handleEgressMessage → compute adapter → fake Compute engine (virtual clock, write quota).
  */
+
 import { SIM_HOST, SIM_POLICY, type SimPipeline, simManifest, simPipeline } from '../../../local/sim';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus } from '../../../shared/core/events/codec';
 import type { DesiredRule } from '../../../shared/core/firewall/types';
+import { singlePolicy } from '../../../shared/ports/firewall';
 import { runDrift } from '../../../shared/usecases/drift';
 import { Pacer } from '../../../shared/usecases/pacer';
 
@@ -121,7 +123,7 @@ describe('drift', () => {
       store: sim.store,
       bucket: 'egress-manifests',
       prefix: 'manifests/',
-      firewall: sim.firewall,
+      policies: singlePolicy(sim.firewall),
       policy: sim.policy,
       workloads: sim.workloads,
       clock: sim.clock,
@@ -219,7 +221,7 @@ describe('drift reports quota usage above 80%', () => {
       store: sim.store,
       bucket: 'egress-manifests',
       prefix: 'manifests/',
-      firewall: sim.firewall,
+      policies: singlePolicy(sim.firewall),
       workloads: sim.workloads,
       clock: sim.clock,
       publisher: status,
@@ -258,7 +260,7 @@ describe('drift: target mode subnets (the default)', () => {
       store: sim.store,
       bucket: 'egress-manifests',
       prefix: 'manifests/',
-      firewall: sim.firewall,
+      policies: singlePolicy(sim.firewall),
       policy: sim.policy,
       workloads: sim.workloads,
       clock: sim.clock,
@@ -318,7 +320,7 @@ function deps(sim: Awaited<ReturnType<typeof simPipeline>>) {
     store: sim.store,
     bucket: 'egress-manifests',
     prefix: 'manifests/',
-    firewall: sim.firewall,
+    policies: singlePolicy(sim.firewall),
     policy: sim.policy,
     workloads: sim.workloads,
     clock: sim.clock,

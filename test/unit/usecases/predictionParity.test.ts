@@ -9,10 +9,12 @@ import { memoryManifestStore, memoryPublisher } from '../../../shared/adapters/m
 import { compileProject, policyView, tombstoneRule } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
+import { singlePolicy } from '../../../shared/ports/firewall';
 import { handleEgressMessage } from '../../../shared/usecases/applyChange';
+import { loadBucketManifests } from '../../../shared/usecases/bucketManifests';
 import { runDrift } from '../../../shared/usecases/drift';
 import { predictWrites } from '../../../shared/usecases/planEvent';
-import { loadBucketManifests, replay, replayEventOver } from '../../../shared/usecases/replay';
+import { replay, replayEventOver } from '../../../shared/usecases/replay';
 import { TAG_WORKLOADS, testPolicy } from '../firewall/testPolicy';
 import { harness } from './applyHarness';
 
@@ -107,7 +109,7 @@ describe('replay and drift predict exactly what the applier writes', () => {
       : undefined;
     const h = harness(seed(generation, sibling));
     const publisher = memoryPublisher();
-    const deps = { store, bucket: 'manifests', prefix: 'manifests/', policy, clock: h.clock, firewall: h.firewall };
+    const deps = { store, bucket: 'manifests', prefix: 'manifests/', policy, clock: h.clock, policies: singlePolicy(h.firewall) };
 
     const report = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { projects: [PROJECT.name] });
     const item = report.items[0]!;
@@ -157,7 +159,7 @@ describe('replay and drift predict exactly what the applier writes', () => {
         prefix: 'manifests/',
         policy,
         clock: h.clock,
-        firewall: h.firewall,
+        policies: singlePolicy(h.firewall),
         publisher: memoryPublisher(),
         changesTopic: 'egress-changes',
       },
