@@ -291,10 +291,15 @@ describe('recovery from a wrong revocation', () => {
     const drift = await runDrift(deps);
     expect(drift.report.drifted[0]!.findings.map((f) => f.detail).join('\n')).toMatch(/egress replay --restore/);
 
-    // The runbook's one command.
-    const restored = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { restore: true });
+    // The runbook's one command, over the live firewall: the fleet reconcile, one patch for the whole policy.
+    const outcomes = sim.publisher.outcomes.length;
+    const restored = await replay(
+      { ...deps, publisher, changesTopic: 'egress-changes' },
+      { restore: true, fleet: true },
+    );
     expect(restored.published).toBe(6);
-    expect(sim.publisher.outcomes.slice(-6).map((o) => o.outcome)).toEqual(Array(6).fill('applied'));
+    expect(restored.fleet).toMatchObject({ writes: 1, patches: [expect.anything()] });
+    expect(sim.publisher.outcomes.length).toBe(outcomes); // nothing published
     expect(names(sim.rules())).toEqual(names(before));
     for (const r of before) expect(allowed(sim, r.ruleName.split('-').slice(1, 3).join('-'))).not.toEqual([]);
     expect((await runDrift(deps)).report.clean).toBe(true);
