@@ -85,8 +85,8 @@ export interface SimPipeline {
   rules(): ObservedRule[];
   /** Publishes an `upsert` per manifest, as the validator does after each upload (the normal way rules appear). */
   upsertAll(): Promise<void>;
-  /** Replays every manifest through the applier. */
-  replayAll(opts?: { quotaPerMinute?: number; dryRun?: boolean }): ReturnType<typeof replay>;
+  /** Replays every manifest through the applier (`fleet`: as the fleet reconcile, one patch per policy, nothing published). */
+  replayAll(opts?: { quotaPerMinute?: number; dryRun?: boolean; fleet?: boolean }): ReturnType<typeof replay>;
 }
 
 /** Builds the simulated pipeline with `projects` manifests uploaded. */
@@ -351,7 +351,7 @@ export async function simPipeline(opts: {
           pacer: new Pacer({ perMinute: o.quotaPerMinute ?? 1500, clock }),
           concurrency: 1,
         },
-        { dryRun: !!o.dryRun },
+        { dryRun: !!o.dryRun, ...(o.fleet ? { fleet: true } : {}) },
       ),
   };
 }

@@ -319,12 +319,7 @@ async function followUps(
       run.manual.push(p.project);
       continue;
     }
-    if (opts.fleet) continue;
-    if (deps.pacer) await deps.pacer.acquire(repair.forecast.expectedWrites);
-    // Stamped when published (after the pacer's wait); the id does not depend on the time.
-    const ev = { ...repair.ev, time: new Date(deps.clock.now()).toISOString() };
-    await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
-    run.repairs.push(repair.forecast);
+    if (!opts.fleet) await publishRepair(deps, repair, run);
   }
 }
 
@@ -376,4 +371,21 @@ async function fleetRepair(
   }
   run.fleet = { patches: r.patches, writes: r.writes, rounds: r.rounds, ...(r.failed ? { failed: r.failed } : {}) };
   if (opts.repair && !r.failed) run.repairs.push(...todo.map((x) => x.forecast));
+  // Not allowed to write the policy (a repair job whose account only reads it, docs/applier.md "Fleet reconcile"):
+  // the repair goes through the applier instead, one event per project, as without the fleet reconcile.
+  if (opts.repair && r.failed?.startsWith('api-refused: 403') && deps.publisher && deps.changesTopic) {
+    (deps.logger ?? nullLogger).log('WARNING', 'fleet repair not permitted; publishing repair events', {
+      error: r.failed,
+    });
+    for (const x of todo) await publishRepair(deps, x, run);
+  }
+}
+
+/** Publishes one repair event (paced by its expected writes) for the applier. */
+async function publishRepair(deps: DriftDeps, repair: Repair, run: DriftRun): Promise<void> {
+  if (deps.pacer) await deps.pacer.acquire(repair.forecast.expectedWrites);
+  // Stamped when published (after the pacer's wait); the id does not depend on the time.
+  const ev = { ...repair.ev, time: new Date(deps.clock.now()).toISOString() };
+  await deps.publisher!.publish(deps.changesTopic!, encodeEvent(ev));
+  run.repairs.push(repair.forecast);
 }

@@ -112,11 +112,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
             );
           if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
           if (run.fleet) process.stdout.write(fleetLines(run, !!flags.repair));
-          else if (run.repairs.length)
+          if (run.repairs.length && (!run.fleet || run.fleet.failed))
             process.stdout.write(
               `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
             );
-          else if (run.forecast.length && !flags.repair)
+          else if (run.forecast.length && !flags.repair && !run.fleet)
             process.stdout.write(`a repair would publish: ${run.forecast.map(repairText).join(', ')}\n`);
           if (run.manual.length) process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
           if (run.statuses)
