@@ -102,7 +102,7 @@ export async function benchPlan(projects = 5000): Promise<string[]> {
   const freshMap = (m: Map<string, DesiredRule[]>) => new Map([...m].map(([k, v]) => [k, fresh(v)]));
   const same = timed(
     () => [fresh(current), freshMap(desired)] as const,
-    ([c, d]) => planMany(c, d),
+    ([c, d]) => planMany([{ ref: 'global', rules: c }], d),
   );
   out.push(
     `plan: all ${projects} projects, nothing changed: ${fmt(same.ms)} (${same.value.unchanged} unchanged, 0 writes planned; ${how})`,
@@ -117,7 +117,7 @@ export async function benchPlan(projects = 5000): Promise<string[]> {
   }
   const one = timed(
     () => [fresh(current), freshMap(changed)] as const,
-    ([c, d]) => planMany(c, d),
+    ([c, d]) => planMany([{ ref: 'global', rules: c }], d),
   );
   const p = one.value;
   out.push(

@@ -4,7 +4,7 @@
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
 import { unappliable } from '../core/agreement/unappliable';
-import { CompileError, desiredRules, groupOwnedRules, isTombstone, planManyPlaced } from '../core/firewall';
+import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
@@ -94,7 +94,7 @@ function placedPlan(input: PlanInput, current: CurrentRules, desired: ReadonlyMa
   const policies = current.byPolicy ?? [{ ref: { name: current.source }, rules: current.rules }];
   const base = policies[0]!.ref.name;
   const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
-  return planManyPlaced(
+  return planMany(
     policies,
     desired,
     (project) => {
