@@ -29,7 +29,8 @@ import { type BucketManifest, elsewhere, loadBucketManifests, readWarnings, work
 import { policyPath, uncoveredRegions } from './capacity';
 import { type FleetReport, reconcileFleet } from './fleet';
 import type { Pacer } from './pacer';
-import { predictWrites, readPolicies, revokesAccess } from './planEvent';
+import { readPlacement } from './patches';
+import { predictWrites, revokesAccess } from './planEvent';
 import { revocationEvent } from './release';
 import { predictionSummary, replayEventOver, sourceOf } from './replay';
 import type { WorkloadDeps } from './workloads';
@@ -190,7 +191,7 @@ export async function runDrift(deps: DriftDeps, opts: DriftOptions = {}): Promis
 
 /** Every policy of the placement (read first), the bucket's manifests, the workloads, the one agreement over them. */
 async function readAndCompare(deps: DriftDeps): Promise<DriftRead> {
-  const states = await readPolicies(deps.policies);
+  const states = await readPlacement(deps);
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const valid = manifests.filter((m) => m.valid && m.project);
   const known = await workloadsFor(deps, valid);

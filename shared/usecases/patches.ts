@@ -50,8 +50,15 @@ async function readOne(deps: PatchDeps, ref: PolicyRef, counters: { reads: numbe
   }
 }
 
-/** Every policy of the placement, read once each, in placement order (one read under global placement). */
-export async function readPlacement(deps: PatchDeps, counters: { reads: number }, log: LogFn): Promise<PolicyState[]> {
+/**
+ * Every policy of the placement, read once each, in placement order (one read under global placement); transient
+ * failures retried. The one reader of the applier, the fleet reconcile and the operator commands.
+ */
+export async function readPlacement(
+  deps: PatchDeps,
+  counters: { reads: number } = { reads: 0 },
+  log: LogFn = () => undefined,
+): Promise<PolicyState[]> {
   const states: PolicyState[] = [];
   for (const ref of deps.policies.list()) states.push({ ref, snapshot: await readOne(deps, ref, counters, log) });
   return states;

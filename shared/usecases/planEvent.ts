@@ -21,7 +21,7 @@ import type { DesiredRule, ObservedRule } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
-import { FirewallApiError, type FirewallPolicies } from '../ports/firewall';
+import { FirewallApiError } from '../ports/firewall';
 
 /** A failure no retry can fix (bad entries, policy refusal): the applier reports and acknowledges it. */
 export class PermanentError extends Error {
@@ -87,13 +87,6 @@ export function desiredForEvent(
 
 /** The applier's answer to `event` over `view`, for a prediction: its writes, or why it writes nothing. */
 export type WritePrediction = WritePlan | { failed: string; reason: string };
-
-/** Every policy of the placement, read once each, in placement order. */
-export async function readPolicies(policies: FirewallPolicies): Promise<PolicyState[]> {
-  const states: PolicyState[] = [];
-  for (const ref of policies.list()) states.push({ ref, snapshot: await policies.forPolicy(ref).getPolicy() });
-  return states;
-}
 
 /**
  * What the applier will do with `event` if it reads the placement's policies as `states` (core/firewall/placedWrites.ts):

@@ -19,7 +19,7 @@ import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { elsewhere, loadBucketManifests } from './bucketManifests';
-import { readPolicies } from './planEvent';
+import { readPlacement } from './patches';
 
 /** The `delete` event that revokes `project` (no manifest left) at `generation`, the one its rules record. */
 export function revocationEvent(args: {
@@ -95,7 +95,7 @@ export async function releaseRevocations(
   opts: { projects?: string[]; all?: boolean; dryRun?: boolean },
 ): Promise<ReleaseReport> {
   const log = deps.logger ?? nullLogger;
-  const snapshot = { rules: (await readPolicies(deps.policies)).flatMap((st) => st.snapshot.rules) };
+  const snapshot = { rules: (await readPlacement(deps)).flatMap((st) => st.snapshot.rules) };
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const live = new Map(manifests.map((m) => [m.key, m.object.name]));
   const owned = groupOwnedRules(snapshot.rules);

@@ -14,7 +14,8 @@ import type { ManifestStore, StoredObject } from '../ports/storage';
 import { type BucketManifest, elsewhere, loadBucketManifests, readWarnings, workloadsFor } from './bucketManifests';
 import { type FleetReport, reconcileFleet } from './fleet';
 import type { Pacer } from './pacer';
-import { predictWrites, readPolicies, revokesAccess, type WritePrediction } from './planEvent';
+import { readPlacement } from './patches';
+import { predictWrites, revokesAccess, type WritePrediction } from './planEvent';
 import type { WorkloadDeps } from './workloads';
 
 /** The manifest source of an event for a stored object. */
@@ -215,7 +216,7 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
  */
 async function readForReplay(deps: ReplayDeps, opts: ReplayOptions): Promise<ReplayRead> {
   const t0 = deps.clock.now();
-  const states = deps.policies ? await readPolicies(deps.policies) : undefined;
+  const states = deps.policies ? await readPlacement({ ...deps, policies: deps.policies }) : undefined;
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
     ...(opts.projects ? { projects: opts.projects } : {}),
   });

@@ -109,7 +109,14 @@ describe('replay and drift predict exactly what the applier writes', () => {
       : undefined;
     const h = harness(seed(generation, sibling));
     const publisher = memoryPublisher();
-    const deps = { store, bucket: 'manifests', prefix: 'manifests/', policy, clock: h.clock, policies: singlePolicy(h.firewall) };
+    const deps = {
+      store,
+      bucket: 'manifests',
+      prefix: 'manifests/',
+      policy,
+      clock: h.clock,
+      policies: singlePolicy(h.firewall),
+    };
 
     const report = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { projects: [PROJECT.name] });
     const item = report.items[0]!;
