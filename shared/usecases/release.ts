@@ -5,11 +5,13 @@
  * (other than a tombstone) and NO live manifest under the watched prefix are released: a project whose manifest is
  * live is never revoked by this command. The policy is read before the bucket is listed (as replay does).
  */
+
 import { defaultObjectName } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { appliedGeneration, groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
+import type { ObservedRule } from '../core/firewall/types';
 import { didYouMean } from '../core/manifest/schemaWalk';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
@@ -94,7 +96,6 @@ export async function releaseRevocations(
   deps: ReleaseDeps,
   opts: { projects?: string[]; all?: boolean; dryRun?: boolean },
 ): Promise<ReleaseReport> {
-  const log = deps.logger ?? nullLogger;
   const snapshot = { rules: (await readPlacement(deps)).flatMap((st) => st.snapshot.rules) };
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const live = new Map(manifests.map((m) => [m.key, m.object.name]));
@@ -123,32 +124,36 @@ export async function releaseRevocations(
     watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
   });
   if (!verdict.ok) return { items, released: 0, failed: 0, refused: verdict };
-  for (const project of todo) {
-    const generation = appliedGeneration(owned.get(project) ?? []) ?? '0';
-    const ev = revocationEvent({
-      bucket: deps.bucket,
-      prefix: deps.prefix,
-      project,
-      generation,
-      time: new Date(deps.clock.now()),
-      release: true,
-    });
-    const item: ReleaseItem = {
-      project,
-      status: opts.dryRun ? 'would-release' : 'released',
-      generation,
-      eventId: ev.id,
-    };
-    items.push(item);
-    if (opts.dryRun) continue;
-    try {
-      await deps.publisher.publish(deps.changesTopic, encodeEvent(ev));
-      log.log('NOTICE', `released the held revocation of ${project}`, { project, eventId: ev.id, generation });
-    } catch (err) {
-      item.status = 'failed';
-      item.error = err instanceof Error ? err.message : String(err);
-    }
-  }
+  for (const project of todo) items.push(await release(deps, project, owned.get(project) ?? [], !!opts.dryRun));
   const count = (s: ReleaseItem['status']) => items.filter((i) => i.status === s).length;
   return { items, released: count('released') + count('would-release'), failed: count('failed') };
+}
+
+/** Publishes (unless a dry run) the revocation of `project` at the generation its rules record, with `release`. */
+async function release(
+  deps: ReleaseDeps,
+  project: string,
+  owned: readonly ObservedRule[],
+  dryRun: boolean,
+): Promise<ReleaseItem> {
+  const generation = appliedGeneration(owned) ?? '0';
+  const ev = revocationEvent({
+    bucket: deps.bucket,
+    prefix: deps.prefix,
+    project,
+    generation,
+    time: new Date(deps.clock.now()),
+    release: true,
+  });
+  const item: ReleaseItem = { project, status: dryRun ? 'would-release' : 'released', generation, eventId: ev.id };
+  if (dryRun) return item;
+  try {
+    await deps.publisher.publish(deps.changesTopic, encodeEvent(ev));
+    const log = deps.logger ?? nullLogger;
+    log.log('NOTICE', `released the held revocation of ${project}`, { project, eventId: ev.id, generation });
+  } catch (err) {
+    item.status = 'failed';
+    item.error = err instanceof Error ? err.message : String(err);
+  }
+  return item;
 }
