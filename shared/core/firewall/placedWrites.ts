@@ -8,7 +8,7 @@
 import type { EgressChangeEvent } from '../events/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
-import { ownedRules, staleEventReason } from './plan';
+import { ownedRules } from './plan';
 import { deterministicRequestId, readKey } from './requestId';
 import type { ObservedRule } from './types';
 import {
@@ -22,6 +22,7 @@ import {
   type planWrites,
   policyView,
   type RuleChange,
+  staleFor,
   type WritePlan,
 } from './writePlan';
 
@@ -92,21 +93,12 @@ export function placeChange(
   target: PolicyRef,
   policy: Pick<PlatformPolicy, 'firewall'>,
 ): PlacedChange {
-  const project = event.data.project.name;
   const here = views.find((v) => sameRef(v.ref, target));
   if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
   const moves = views
     .filter((v) => v !== here && v.view.owned.length > 0)
     .map((v) => ({ ref: v.ref, owned: v.view.owned }));
-  const skip =
-    moves.length === 0
-      ? null
-      : staleEventReason([...moves.flatMap((o) => o.owned), ...here.view.owned], project, {
-          generation: event.data.source.generation,
-          reason: event.data.reason,
-          revocation: isRevocation(event),
-          supersedes: event.data.supersedes?.generation,
-        });
+  const skip = moves.length === 0 ? null : staleFor([...moves.flatMap((o) => o.owned), ...here.view.owned], event);
   const change = skip
     ? { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: null }
     : planChange(event, desired, here.view, policy);

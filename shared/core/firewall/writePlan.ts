@@ -142,6 +142,16 @@ export function patchFor(
   };
 }
 
+/** Why `event` is stale against the project's owned rules `owned` (plan.ts `staleEventReason`), or null. */
+export function staleFor(owned: readonly ObservedRule[], event: EgressChangeEvent): string | null {
+  return staleEventReason(owned, event.data.project.name, {
+    generation: event.data.source.generation,
+    reason: event.data.reason,
+    revocation: isRevocation(event),
+    supersedes: event.data.supersedes?.generation,
+  });
+}
+
 /** The stale-event decision, else the project's plan and its creates' priorities, over one policy's view. */
 export interface ProjectChange extends RuleChange {
   skip: string | null;
@@ -161,12 +171,7 @@ export function planChange(
 ): ProjectChange {
   const project = event.data.project.name;
   const applied = appliedGeneration(view.owned);
-  const skip = staleEventReason(view.owned, project, {
-    generation: event.data.source.generation,
-    reason: event.data.reason,
-    revocation: isRevocation(event),
-    supersedes: event.data.supersedes?.generation,
-  });
+  const skip = staleFor(view.owned, event);
   if (skip) return { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: applied };
   const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
   const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);
