@@ -9,8 +9,9 @@ import { ownedRules } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { checkRevocations } from '../../../shared/core/safety/revocations';
-import { singlePolicy } from '../../../shared/ports/firewall';
+import { FirewallApiError, singlePolicy } from '../../../shared/ports/firewall';
 import { applyChange } from '../../../shared/usecases/applyChange';
+import { runDrift } from '../../../shared/usecases/drift';
 import { reconcileFleet } from '../../../shared/usecases/fleet';
 import { replay } from '../../../shared/usecases/replay';
 import { testPolicy } from '../firewall/testPolicy';
@@ -172,5 +173,53 @@ describe('replay --all as a fleet reconcile', () => {
     const again = await replay(d, { fleet: true });
     expect(again.fleet).toMatchObject({ writes: 0, patches: [] });
     expect(fw.calls.filter((c) => c.method === 'patch')).toEqual([]);
+  });
+});
+
+describe('drift --repair as a fleet reconcile', () => {
+  const yaml = (name: string) =>
+    `apiVersion: lowops.manifests.v1\nkind: Project\nmetadata:\n  name: ${name}\n  environment: production\nspec:\n  allowedEgress:\n    - "api.${name}.example.com"\n`;
+
+  async function setup(fw: MemoryFirewall) {
+    const store = memoryManifestStore('manifests');
+    for (const n of ['alpha', 'beta']) await store.write(`manifests/${n}.yaml`, Buffer.from(yaml(n)));
+    const publisher = memoryPublisher();
+    const deps = {
+      store,
+      bucket: 'manifests',
+      prefix: 'manifests/',
+      policies: singlePolicy(fw),
+      policy,
+      hostProject: 'host',
+      clock: fakeClock(),
+      publisher,
+      changesTopic: 'egress-changes',
+    };
+    return { deps, publisher };
+  }
+
+  it('repairs every drifted project in one patch, publishes nothing; the next check is clean', async () => {
+    const fw = new MemoryFirewall([FOREIGN, ...DEFAULTS]);
+    const { deps, publisher } = await setup(fw);
+    const run = await runDrift(deps, { repair: true, fleet: true });
+    expect(run.fleet).toMatchObject({ writes: 1, patches: [expect.anything()] });
+    expect(run.repairs.map((r) => r.project)).toEqual(['alpha', 'beta']);
+    expect(publisher.published).toEqual([]);
+    expect(fw.list().find((x) => x.priority === FOREIGN.priority)).toEqual(FOREIGN);
+    const again = await runDrift(deps, { repair: true, fleet: true });
+    expect(again.report.clean).toBe(true);
+    expect(again.fleet).toMatchObject({ writes: 0, patches: [] });
+  });
+
+  it('a repair the account may not write (403) falls back to the per-project events', async () => {
+    const fw = new MemoryFirewall([FOREIGN, ...DEFAULTS]);
+    fw.before = (c) => {
+      if (c.method === 'patch') throw new FirewallApiError('Required permission', 403, 'forbidden', false);
+    };
+    const { deps, publisher } = await setup(fw);
+    const run = await runDrift(deps, { repair: true, fleet: true });
+    expect(run.fleet?.failed).toMatch(/^api-refused: 403/);
+    expect(run.repairs.map((r) => r.project)).toEqual(['alpha', 'beta']);
+    expect(publisher.published).toHaveLength(2);
   });
 });
