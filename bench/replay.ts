@@ -43,7 +43,7 @@ export async function benchReplay(projects = 5000, quota = 1500, instances = RES
   const rules = sim.rules().length;
   lines.push(
     `replay resync: ${projects} projects from an empty policy (quotas raised to hold them: UNLIMITED_CAPACITY), ` +
-      `replay --all as the fleet reconcile: ${writes} writes (${plural(r.fleet?.patches.length ?? 0, 'patch', 'patches')}, ` +
+      `replay --all as the fleet reconcile: ${plural(writes, 'write', 'writes')} (${plural(r.fleet?.patches.length ?? 0, 'patch', 'patches')}, ` +
       `${rules} rules), write operations log-normal median ${lat.medianMs / 1000} s p95 ${lat.p95Ms / 1000} s (assumed), ` +
       `quota ${quota} writes/min: ${hm(simMs)} (${(simMs / 1000).toFixed(1)} s) simulated; 403s from Compute: ${sim.rateLimited()}; ` +
       `projects ${r.published}, events published ${sim.publisher.outcomes.length}${r.fleet?.failed ? `; FAILED: ${r.fleet.failed}` : ''}`,
