@@ -100,6 +100,18 @@ const cases: [
   ],
 ];
 
+/** The bucket and the harness's firewall as the operator commands take them. */
+function opsDeps(store: ReturnType<typeof memoryManifestStore>, h: ReturnType<typeof harness>) {
+  return {
+    store,
+    bucket: 'manifests',
+    prefix: 'manifests/',
+    policy,
+    clock: h.clock,
+    policies: singlePolicy(h.firewall),
+  };
+}
+
 describe('replay and drift predict exactly what the applier writes', () => {
   it.each(cases)('%s', async (_what, values, seed, want) => {
     const store = memoryManifestStore('manifests');
@@ -109,14 +121,7 @@ describe('replay and drift predict exactly what the applier writes', () => {
       : undefined;
     const h = harness(seed(generation, sibling));
     const publisher = memoryPublisher();
-    const deps = {
-      store,
-      bucket: 'manifests',
-      prefix: 'manifests/',
-      policy,
-      clock: h.clock,
-      policies: singlePolicy(h.firewall),
-    };
+    const deps = opsDeps(store, h);
 
     const report = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { projects: [PROJECT.name] });
     const item = report.items[0]!;
@@ -160,16 +165,7 @@ describe('replay and drift predict exactly what the applier writes', () => {
     const { generation } = await store.write(`manifests/${PROJECT.name}.yml`, Buffer.from(yaml(['api.stripe.com'])));
     const h = harness(applied(generation));
     const report = await replay(
-      {
-        store,
-        bucket: 'manifests',
-        prefix: 'manifests/',
-        policy,
-        clock: h.clock,
-        policies: singlePolicy(h.firewall),
-        publisher: memoryPublisher(),
-        changesTopic: 'egress-changes',
-      },
+      { ...opsDeps(store, h), publisher: memoryPublisher(), changesTopic: 'egress-changes' },
       { dryRun: true },
     );
     expect(report.expectedWrites).toBe(0);
