@@ -94,9 +94,7 @@ export async function fleetAgreement(stack: LocalStack, repair = false): Promise
     };
     return {
       getPolicy: async () => ({ rules: stack.engine.rules(stack.hostProject, ref.name, ref.region).map(fromApiRule) }),
-      addRule: refuse,
-      patchRule: refuse,
-      removeRule: refuse,
+      patchPolicy: refuse,
     };
   };
   const policies: FirewallPolicies = { list: () => stack.policies, forPolicy: port };
@@ -113,8 +111,7 @@ export async function fleetAgreement(stack: LocalStack, repair = false): Promise
       store: stack.store,
       bucket: stack.bucket,
       prefix: stack.prefix,
-      firewall: port(stack.policies[0]!),
-      ...(stack.policies.length > 1 ? { policies } : {}),
+      policies,
       policy: loadPolicyFile(stack.env.EGRESS_POLICY_FILE ?? ''),
       clock: systemClock,
       hostProject: stack.hostProject,

@@ -84,7 +84,7 @@ export async function startInProcess(
   });
   // Warm the compute client (gax loads its REST protos on the first call: seconds under jest) so the first event's
   // latency is the pipeline's, not the client's; costs one policy read.
-  await adeps.firewall.getPolicy();
+  await adeps.policies.forPolicy(adeps.policies.list()[0]!).getPolicy();
   cleanups.push(async () => {
     setValidatorDeps(undefined);
     setApplierDeps(undefined);

@@ -343,7 +343,7 @@ it('a Compute outage → retried (in-process, then by Pub/Sub redelivery) until 
     status: 503,
     reason: 'backendError',
     message: 'The service is unavailable.',
-    methods: ['addRule'],
+    methods: ['patch'],
   });
   // The framework logs the failed delivery (its HTTP 500) with console.error: keep it, as evidence, out of the output.
   const crash = jest.spyOn(console, 'error').mockImplementation(() => undefined);
