@@ -2,17 +2,17 @@
  * Replay figures (issues 5 and 9), on a simulated clock so hours of resync take real seconds:
  *  (a) a full replay of 5,000 unchanged projects: firewall reads/writes (writes must be 0);
  *  (b) a full resync of 5,000 projects from an empty policy as Google would run it (bench/resync.ts: per-write
- *      operation latency, the policy quotas raised to hold 5,000 projects (UNLIMITED_CAPACITY, local/sim.ts), one
+ *      operation latency, the policy quotas raised to hold 5,000 projects (UNLIMITED_CAPACITY, local/harness/sim.ts), one
  *      mutation at a time per policy, the 1,500 writes/min quota) by `replay --all`, the fleet reconcile (one
  *      batch-update patch per policy, docs/applier.md "Fleet reconcile"): simulated wall time, writes, the 403s.
  *
- * The pipeline is the production code in one process (local/sim.ts): `replay` (paced by the write Pacer) publishes to a publisher
+ * The pipeline is the production code in one process (local/harness/sim.ts): `replay` (paced by the write Pacer) publishes to a publisher
  * that hands each message to the applier's `handleEgressMessage`, whose writes go through the compute adapter to the
  * fake Compute engine (write quota, requestId idempotency, rule validation). The engine's `get` would convert 10,000
  * rules per event; the bench serves reads from a mirror of the engine's committed rules instead (kept equal by
  * re-reading the engine's rules whenever a write lands), so the run stays CPU-light. Reads are still counted.
  */
-import { simPipeline } from '../local/sim';
+import { simPipeline } from '../local/harness/sim';
 import { ASSUMED_WRITE_LATENCY, eventClock, hm, logNormalSampler } from './resync';
 
 /** Applier instances of the modelled resync: terraform's default `applier_max_instances`. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../local/fakes/compute';
 import { startFakeGcs } from '../../local/fakes/gcs';
-import { emulatorPubsub, LOCAL_PROJECT } from '../../local/pubsub';
+import { emulatorPubsub, LOCAL_PROJECT } from '../../local/harness/pubsub';
 import { MAX_PACKAGE_BYTES, packageFunctions } from '../../scripts/package';
 import { CODE_CACHE, ENTRY } from '../../scripts/package/codeCache';
 import { invoke, type ServedFunction, servePackaged } from '../../scripts/package/serve';

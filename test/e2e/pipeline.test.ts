@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on the real Pub/Sub emulator (local/stack): a manifest written to the fake bucket
+ * The whole pipeline on the real Pub/Sub emulator (local/program/stack): a manifest written to the fake bucket
  * → storage CloudEvent → egressValidator → egress-changes → push → egressApplier → the real compute client → the fake
  * firewall policy, with outcomes on egress-status. Every case asserts the final firewall state AND the status events,
  * and waits on status events (never on fixed sleeps).
@@ -7,7 +7,7 @@
 
 import type { FirewallPolicyRule } from '../../local/fakes/compute/engine';
 import { cloudEventHeaders } from '../../local/fakes/gcs';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type LocalStack, startLocalStack } from '../../local/program/stack';
 import { changeEventId, compareGenerations, encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { isTombstone, parseMarker } from '../../shared/core/firewall';

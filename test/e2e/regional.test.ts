@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/program/stack';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { runCli } from '../support/cli';
 import { manifestYaml } from '../support/manifests';

@@ -4,7 +4,7 @@
  * adapter → fake Compute engine. Each case failed on the main of 2026-12-01.
  */
 
-import { simManifest, simPipeline } from '../../../local/sim';
+import { simManifest, simPipeline } from '../../../local/harness/sim';
 import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus, encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';

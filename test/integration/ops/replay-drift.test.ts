@@ -3,7 +3,7 @@
  * handleEgressMessage → compute adapter → fake Compute engine (virtual clock, write quota).
  */
 
-import { SIM_HOST, SIM_POLICY, type SimPipeline, simManifest, simPipeline } from '../../../local/sim';
+import { SIM_HOST, SIM_POLICY, type SimPipeline, simManifest, simPipeline } from '../../../local/harness/sim';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus } from '../../../shared/core/events/codec';

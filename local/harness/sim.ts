@@ -8,33 +8,33 @@
  * CPU-light. Reads are still counted.
  */
 import { createHash } from 'node:crypto';
-import { computeFirewall, fromApiRule, toApiRule } from '../shared/adapters/compute';
-import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
-import { computeSubnetSource } from '../shared/adapters/subnets';
-import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
-import type { PubSubMessage } from '../shared/core/events/types';
-import { parseMarker } from '../shared/core/firewall/marker';
-import { deterministicRequestId } from '../shared/core/firewall/requestId';
-import type { ObservedRule } from '../shared/core/firewall/types';
-import { DEFAULT_CAPACITY } from '../shared/core/policy/capacity';
-import { DEFAULT_POLICY } from '../shared/core/policy/defaults';
-import type { PlatformPolicy } from '../shared/core/policy/types';
-import type { Clock } from '../shared/ports/clock';
-import { virtualClock } from '../shared/ports/clock';
-import { FirewallApiError, type FirewallPolicyPort, singlePolicy } from '../shared/ports/firewall';
-import { nullLogger } from '../shared/ports/logger';
-import type { EventPublisher } from '../shared/ports/publisher';
-import type { SubnetSource } from '../shared/ports/workloads';
-import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
-import { loadBucketManifests } from '../shared/usecases/bucketManifests';
-import { isRateLimited, Pacer } from '../shared/usecases/pacer';
-import { replay, sourceOf } from '../shared/usecases/replay';
+import { computeFirewall, fromApiRule, toApiRule } from '../../shared/adapters/compute';
+import { type MemoryManifestStore, memoryManifestStore } from '../../shared/adapters/memory';
+import { computeSubnetSource } from '../../shared/adapters/subnets';
+import { encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
+import type { PubSubMessage } from '../../shared/core/events/types';
+import { parseMarker } from '../../shared/core/firewall/marker';
+import { deterministicRequestId } from '../../shared/core/firewall/requestId';
+import type { ObservedRule } from '../../shared/core/firewall/types';
+import { DEFAULT_CAPACITY } from '../../shared/core/policy/capacity';
+import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
+import type { PlatformPolicy } from '../../shared/core/policy/types';
+import type { Clock } from '../../shared/ports/clock';
+import { virtualClock } from '../../shared/ports/clock';
+import { FirewallApiError, type FirewallPolicyPort, singlePolicy } from '../../shared/ports/firewall';
+import { nullLogger } from '../../shared/ports/logger';
+import type { EventPublisher } from '../../shared/ports/publisher';
+import type { SubnetSource } from '../../shared/ports/workloads';
+import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../../shared/usecases/applyChange';
+import { loadBucketManifests } from '../../shared/usecases/bucketManifests';
+import { isRateLimited, Pacer } from '../../shared/usecases/pacer';
+import { replay, sourceOf } from '../../shared/usecases/replay';
 import {
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FirewallPolicyEngine,
   fakeSubnetworksClient,
-} from './fakes/compute';
+} from '../fakes/compute';
 
 /** One subnet per simulated project (`proj-00042-usc1`, 10.x.y.0/24), under the default naming template. */
 export function simSubnets(projects: number) {
