@@ -7,7 +7,7 @@
  */
 
 import { defaultPolicyRules } from '../local/fakes/compute/wire';
-import { BASELINE, BASELINE_PRIORITY, baselineRules, globalBaseline } from '../local/stack/baseline';
+import { BASELINE, BASELINE_PRIORITY, baselineRules, globalBaseline } from '../local/program/stack/baseline';
 import { policyUsage, ruleAttributes, ruleFqdns } from '../shared/core/capacity/count';
 import { compileProject } from '../shared/core/firewall/compiler';
 import type { EgressEntry } from '../shared/core/manifest/types';

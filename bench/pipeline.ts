@@ -1,5 +1,5 @@
 /**
- * `npm run bench` part (issue 4): the local pipeline's figures, on the local stack (local/stack) with the
+ * `npm run bench` part (issue 4): the local pipeline's figures, on the local stack (local/program/stack) with the
  * functions in child processes, as `npm start` runs them.
  *
  * - upload→applied latency: from the start of the object upload to the arrival of the `applied` status event on the
@@ -11,7 +11,7 @@
  */
 
 import { cloudEventHeaders } from '../local/fakes/gcs';
-import { type LocalStack, REPO_ROOT, startLocalStack } from '../local/stack';
+import { type LocalStack, REPO_ROOT, startLocalStack } from '../local/program/stack';
 import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
 import type { StatusEvent } from '../shared/core/events/types';
 import { COLD_ROUNDS, coldStartFigures } from './coldstart';

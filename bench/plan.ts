@@ -17,6 +17,7 @@ import { allocatePriorities, compileProject, planMany } from '../shared/core/fir
 import type { DesiredRule, ObservedRule } from '../shared/core/firewall/types';
 import type { EgressEntry, ProjectMeta } from '../shared/core/manifest/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
+import { singlePolicy } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import { applyChange } from '../shared/usecases/applyChange';
 import { benchSubnetwork, benchWorkloads } from './subnets';
@@ -101,7 +102,7 @@ export async function benchPlan(projects = 5000): Promise<string[]> {
   const freshMap = (m: Map<string, DesiredRule[]>) => new Map([...m].map(([k, v]) => [k, fresh(v)]));
   const same = timed(
     () => [fresh(current), freshMap(desired)] as const,
-    ([c, d]) => planMany(c, d),
+    ([c, d]) => planMany([{ ref: 'global', rules: c }], d),
   );
   out.push(
     `plan: all ${projects} projects, nothing changed: ${fmt(same.ms)} (${same.value.unchanged} unchanged, 0 writes planned; ${how})`,
@@ -116,7 +117,7 @@ export async function benchPlan(projects = 5000): Promise<string[]> {
   }
   const one = timed(
     () => [fresh(current), freshMap(changed)] as const,
-    ([c, d]) => planMany(c, d),
+    ([c, d]) => planMany([{ ref: 'global', rules: c }], d),
   );
   const p = one.value;
   out.push(
@@ -131,12 +132,14 @@ export async function benchPlan(projects = 5000): Promise<string[]> {
   engine.createPolicy('host', 'egress', { rules: current.slice(0, 150).map((r) => toApiRule(r, r.priority)) });
   engine.directory.putSubnetworks('host', [benchSubnetwork('host', meta(7).name, 7)]);
   const deps = {
-    firewall: computeFirewall({
-      project: 'host',
-      policy: 'egress',
-      policies: new FakeNetworkFirewallPoliciesClient(engine),
-      operations: new FakeGlobalOperationsClient(engine),
-    }),
+    policies: singlePolicy(
+      computeFirewall({
+        project: 'host',
+        policy: 'egress',
+        policies: new FakeNetworkFirewallPoliciesClient(engine),
+        operations: new FakeGlobalOperationsClient(engine),
+      }),
+    ),
     policy,
     logger: nullLogger,
     clock: { now: () => Date.now(), sleep: async () => undefined },

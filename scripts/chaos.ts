@@ -28,6 +28,7 @@ import {
 import type { ObservedRule } from '../shared/core/firewall/types';
 import { DEFAULT_POLICY } from '../shared/core/policy';
 import type { PlatformPolicy } from '../shared/core/policy/types';
+import { singlePolicy } from '../shared/ports/firewall';
 import { nullLogger } from '../shared/ports/logger';
 import { type ApplyDeps, handleEgressMessage } from '../shared/usecases/applyChange';
 import { CALL_BUDGET, foreignRule, Transport, virtualClock } from './reliability/faults';
@@ -70,7 +71,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
   });
   const statuses: StatusData[] = [];
   const deps: ApplyDeps = {
-    firewall: transport.port(firewall),
+    policies: singlePolicy(transport.port(firewall), POLICY),
     publisher: {
       publish: async (_t, m) => {
         statuses.push(JSON.parse(m.data.toString()) as StatusData);
@@ -107,7 +108,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
           ...(f.reason === 'resourceNotReady'
             ? { message: `The resource 'projects/${HOST}/global/firewallPolicies/${POLICY}' is not ready` }
             : {}),
-          ...(f.writesOnly ? { methods: ['addRule', 'patchRule', 'removeRule'] } : {}),
+          ...(f.writesOnly ? { methods: ['addRule', 'patchRule', 'removeRule', 'patch'] } : {}),
         });
         return;
       case 'operation':

@@ -63,9 +63,7 @@ export class Transport {
     };
     return {
       get: (req) => timed(false, () => inner.get(req)),
-      addRule: (req) => timed(true, () => inner.addRule(req)),
-      patchRule: (req) => timed(true, () => inner.patchRule(req)),
-      removeRule: (req) => timed(true, () => inner.removeRule(req)),
+      patch: (req) => timed(true, () => inner.patch(req)),
     } as PoliciesApi;
   }
   /** The port, with the process crash between writes. */
@@ -79,17 +77,9 @@ export class Transport {
     };
     return {
       getPolicy: () => inner.getPolicy(),
-      addRule: async (r, id) => {
+      patchPolicy: async (rules, fingerprint, id) => {
         beforeWrite();
-        return inner.addRule(r, id);
-      },
-      patchRule: async (p, r, id) => {
-        beforeWrite();
-        return inner.patchRule(p, r, id);
-      },
-      removeRule: async (p, id) => {
-        beforeWrite();
-        return inner.removeRule(p, id);
+        return inner.patchPolicy(rules, fingerprint, id);
       },
     };
   }

@@ -1,5 +1,6 @@
 /**
- * FirewallPolicyPort over @google-cloud/compute: `NetworkFirewallPoliciesClient` for the policy and its rules,
+ * FirewallPolicyPort over @google-cloud/compute: `NetworkFirewallPoliciesClient` for the policy (get, and `patch`: the
+ * batch update of its whole rule list, https://cloud.google.com/firewall/docs/batch-update-overview),
  * `GlobalOperationsClient` to wait for each write's operation. Also talks to the fake Compute REST server
  * (`EGRESS_COMPUTE_ENDPOINT=http://127.0.0.1:PORT`) and, in unit tests, to the fake client pair.
  *
@@ -33,9 +34,8 @@ type Req<K extends keyof v1> = v1[K] extends { prototype: infer P } ? Partial<P>
 /** The methods of `NetworkFirewallPoliciesClient` the adapter uses (the real client and the fake both fit). */
 export interface PoliciesApi {
   get(req: Req<'GetNetworkFirewallPolicyRequest'>): Promise<[IPolicy, ...unknown[]]>;
-  addRule(req: Req<'AddRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
-  patchRule(req: Req<'PatchRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
-  removeRule(req: Req<'RemoveRuleNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  /** The batch update: the complete `rules` list with the policy's `fingerprint` in `firewallPolicyResource`. */
+  patch(req: Req<'PatchNetworkFirewallPolicyRequest'>): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
 }
 
 /** The method of `GlobalOperationsClient` the adapter uses. */
@@ -192,9 +192,8 @@ export interface PolicyCalls {
   /** `firewall policy FP of P` (regional: `regional firewall policy FP (R) of P`), for error messages. */
   label: string;
   get(): Promise<[IPolicy, ...unknown[]]>;
-  addRule(rule: IRule, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
-  patchRule(priority: number, rule: IRule, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
-  removeRule(priority: number, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
+  /** The batch update of the policy: `{rules, fingerprint}` as the `firewallPolicyResource` of a patch. */
+  patch(resource: IPolicy, requestId: string): Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
   /** Waits for the operation (global or region operations). */
   wait(operation: string): Promise<[IOperation, ...unknown[]]>;
 }
@@ -250,12 +249,29 @@ export function firewallPortOver(
     await waitDone(what, op);
   }
 
+  // The rules of the latest reads as the API returned them, by fingerprint: a rule the patch keeps unchanged is sent
+  // back exactly as read (every field, also those the core does not model), so a rule we do not own stays
+  // byte-for-byte what it was.
+  const reads = new Map<string, Map<number, { seen: string; raw: IRule }>>();
+  const remember = (fingerprint: string, raw: readonly IRule[], rules: readonly ObservedRule[]) => {
+    reads.delete(fingerprint);
+    reads.set(fingerprint, new Map(rules.map((r, i) => [r.priority, { seen: JSON.stringify(r), raw: raw[i]! }])));
+    for (const key of reads.keys()) if (reads.size > 8) reads.delete(key);
+  };
+  const wire = (rule: ObservedRule, fingerprint: string | undefined): IRule => {
+    const read = fingerprint ? reads.get(fingerprint)?.get(rule.priority) : undefined;
+    return read && read.seen === JSON.stringify(rule) ? read.raw : toApiRule(rule, rule.priority);
+  };
+
   return {
     async getPolicy(): Promise<PolicySnapshot> {
       try {
         const [p] = await calls.get();
+        const raw = p.rules ?? [];
+        const rules = raw.map(fromApiRule);
+        if (p.fingerprint) remember(String(p.fingerprint), raw, rules);
         return {
-          rules: (p.rules ?? []).map(fromApiRule),
+          rules,
           ...(p.fingerprint ? { fingerprint: String(p.fingerprint) } : {}),
           ...(typeof p.ruleTupleCount === 'number' ? { ruleTupleCount: p.ruleTupleCount } : {}),
         };
@@ -263,18 +279,12 @@ export function firewallPortOver(
         throw toFirewallError(err, `reading ${calls.label}`);
       }
     },
-    addRule(rule, requestId) {
-      return write(`addRule ${rule.ruleName}@${rule.priority}`, () =>
-        calls.addRule(toApiRule(rule, rule.priority), requestId),
-      );
-    },
-    patchRule(priority, rule, requestId) {
-      return write(`patchRule ${rule.ruleName}@${priority}`, () =>
-        calls.patchRule(priority, toApiRule(rule, priority), requestId),
-      );
-    },
-    removeRule(priority, requestId) {
-      return write(`removeRule @${priority}`, () => calls.removeRule(priority, requestId));
+    patchPolicy(rules, fingerprint, requestId) {
+      const resource: IPolicy = {
+        rules: rules.map((r) => wire(r, fingerprint)),
+        ...(fingerprint ? { fingerprint } : {}),
+      };
+      return write(`patch of ${calls.label} (${rules.length} rules)`, () => calls.patch(resource, requestId));
     },
   };
 }
@@ -286,11 +296,8 @@ export function computeFirewall(opts: ComputeFirewallOptions): FirewallPolicyPor
     {
       label: `firewall policy ${firewallPolicy} of ${project}`,
       get: () => policies.get({ project, firewallPolicy }),
-      addRule: (firewallPolicyRuleResource, requestId) =>
-        policies.addRule({ project, firewallPolicy, requestId, firewallPolicyRuleResource }),
-      patchRule: (priority, firewallPolicyRuleResource, requestId) =>
-        policies.patchRule({ project, firewallPolicy, priority, requestId, firewallPolicyRuleResource }),
-      removeRule: (priority, requestId) => policies.removeRule({ project, firewallPolicy, priority, requestId }),
+      patch: (firewallPolicyResource, requestId) =>
+        policies.patch({ project, firewallPolicy, requestId, firewallPolicyResource }),
       wait: (operation) => operations.wait({ project, operation }),
     },
     opts,
@@ -350,9 +357,7 @@ export function computeClients(opts: ComputeClientOptions = {}): {
         await authorized();
         return policies.get(r, call);
       },
-      addRule: (r) => policies.addRule(r, call),
-      patchRule: (r) => policies.patchRule(r, call),
-      removeRule: (r) => policies.removeRule(r, call),
+      patch: (r) => policies.patch(r, call),
     } as PoliciesApi,
     operations: { wait: (r) => operations.wait(r, call) } as OperationsApi,
     async close() {

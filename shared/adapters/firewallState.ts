@@ -71,9 +71,7 @@ export function readOnlyPort(p: Pick<StatePolicy, 'rules'> & { ruleTupleCount?: 
       rules: p.rules,
       ...(p.ruleTupleCount !== undefined ? { ruleTupleCount: p.ruleTupleCount } : {}),
     }),
-    addRule: refuse,
-    patchRule: refuse,
-    removeRule: refuse,
+    patchPolicy: refuse,
   } satisfies FirewallPolicyPort;
 }
 

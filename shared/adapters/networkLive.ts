@@ -70,7 +70,7 @@ export function liveNetwork(args: {
         ),
         // Evidence only: a DNS read that fails (no permission, API off) leaves the fact unknown, never "off".
         args.dnsPolicies?.list(hostProject).then(
-          (ps) => dnsLoggingOf(ps, network),
+          (ps) => dnsLoggingOf(ps, hostProject, network),
           () => undefined,
         ),
       ]);

@@ -66,6 +66,7 @@ export function stateFileNetwork(
           ? {
               dnsLogging: dnsLoggingOf(
                 s.dnsPolicies.filter((p) => p.project === args.hostProject),
+                args.hostProject,
                 args.network,
               ),
             }

@@ -1,9 +1,9 @@
 /**
  * Regional network firewall policies over @google-cloud/compute: `RegionNetworkFirewallPoliciesClient` for the policy
- * and its rules, `RegionOperationsClient` to wait for each write (a regional policy's writes are region operations:
+ * (get, and the batch-update `patch` of its whole rule list), `RegionOperationsClient` to wait for each write (a regional policy's writes are region operations:
  * `google.cloud.operation_service = "RegionOperations"` in compute.proto, docs/cloud-ngfw-research.md §8). The requests
- * are the global ones plus `region` (`{project, region, firewallPolicy, firewallPolicyRuleResource, priority,
- * requestId}`, build/protos/protos.d.ts of 7.8.0). Waiting and error classification are the global adapter's
+ * are the global ones plus `region` (`{project, region, firewallPolicy, firewallPolicyResource, requestId}`,
+ * build/protos/protos.d.ts of 7.8.0). Waiting and error classification are the global adapter's
  * (`firewallPortOver` in compute.ts): one classification for both.
  *
  * `computePolicies` is the FirewallPolicies port of a placement (core/policy/placement.ts): the global policy's port
@@ -25,9 +25,8 @@ type Lro = Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
 /** The methods of `RegionNetworkFirewallPoliciesClient` the adapter uses (the real client and the fake both fit). */
 export interface RegionPoliciesApi {
   get(req: Req<'GetRegionNetworkFirewallPolicyRequest'>): Promise<[IPolicy, ...unknown[]]>;
-  addRule(req: Req<'AddRuleRegionNetworkFirewallPolicyRequest'>): Lro;
-  patchRule(req: Req<'PatchRuleRegionNetworkFirewallPolicyRequest'>): Lro;
-  removeRule(req: Req<'RemoveRuleRegionNetworkFirewallPolicyRequest'>): Lro;
+  /** The batch update (`{project, region, firewallPolicy, firewallPolicyResource: {rules, fingerprint}, requestId}`). */
+  patch(req: Req<'PatchRegionNetworkFirewallPolicyRequest'>): Lro;
 }
 
 /** The method of `RegionOperationsClient` the adapter uses. */
@@ -57,11 +56,7 @@ export function regionalComputeFirewall(
     {
       label: `regional firewall policy ${firewallPolicy} (${region}) of ${project}`,
       get: () => policies.get(at),
-      addRule: (firewallPolicyRuleResource, requestId) =>
-        policies.addRule({ ...at, requestId, firewallPolicyRuleResource }),
-      patchRule: (priority, firewallPolicyRuleResource, requestId) =>
-        policies.patchRule({ ...at, priority, requestId, firewallPolicyRuleResource }),
-      removeRule: (priority, requestId) => policies.removeRule({ ...at, priority, requestId }),
+      patch: (firewallPolicyResource, requestId) => policies.patch({ ...at, requestId, firewallPolicyResource }),
       wait: (operation) => operations.wait({ project, region, operation }),
     },
     opts,
@@ -88,9 +83,7 @@ export function regionalComputeClients(opts: ComputeClientOptions = {}): Regiona
   return {
     policies: {
       get: (r) => policies.get(r, call),
-      addRule: (r) => policies.addRule(r, call),
-      patchRule: (r) => policies.patchRule(r, call),
-      removeRule: (r) => policies.removeRule(r, call),
+      patch: (r) => policies.patch(r, call),
     } as RegionPoliciesApi,
     operations: { wait: (r) => operations.wait(r, call) } as RegionOperationsApi,
     async close() {

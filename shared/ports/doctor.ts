@@ -4,9 +4,10 @@
  */
 import type { DnsServerPolicy } from '../core/doctor/types';
 import type { PolicyRef } from '../core/policy/placement';
+import type { DnsPolicyList } from './network';
 
-/** `dns/v1/projects/P/policies` (list). */
-export interface DnsPolicyReader {
+/** `dns/v1/projects/P/policies` (list): the network model's port (ports/network.ts), named policies. */
+export interface DnsPolicyReader extends DnsPolicyList {
   list(project: string): Promise<DnsServerPolicy[]>;
 }
 

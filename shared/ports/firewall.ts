@@ -1,5 +1,5 @@
-/** The narrow view of a global network firewall policy that the applier needs. Adapters: compute (real/fake REST), fake client. */
-import type { DesiredRule, ObservedRule } from '../core/firewall/types';
+/** The narrow view of a network firewall policy that the applier needs. Adapters: compute (real/fake REST), fake client. */
+import type { ObservedRule } from '../core/firewall/types';
 import type { PolicyRef } from '../core/policy/placement';
 import { PortError } from './errors';
 
@@ -15,10 +15,13 @@ export interface PolicySnapshot {
 export interface FirewallPolicyPort {
   /** One API read (`NetworkFirewallPolicies.get`). */
   getPolicy(): Promise<PolicySnapshot>;
-  addRule(rule: DesiredRule & { priority: number }, requestId: string): Promise<void>;
-  /** Replaces the rule at `priority` with `rule` (priority unchanged). */
-  patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void>;
-  removeRule(priority: number, requestId: string): Promise<void>;
+  /**
+   * The batch update (`NetworkFirewallPolicies.patch` with the complete `rules` list): replaces every rule of the
+   * policy with `rules` in one atomic operation, refused with 412 `conditionNotMet` unless `fingerprint` is still the
+   * policy's (https://cloud.google.com/firewall/docs/batch-update-overview). A rule of the list equal to one of the
+   * read that returned `fingerprint` is sent exactly as that read returned it.
+   */
+  patchPolicy(rules: readonly ObservedRule[], fingerprint: string | undefined, requestId: string): Promise<void>;
 }
 
 /**

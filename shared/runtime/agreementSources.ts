@@ -6,6 +6,7 @@
 import { readManifestDir } from '../adapters/manifestDir';
 import { noSuchProject } from '../core/agreement';
 import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
+import { singlePolicy } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import { policyPath } from '../usecases/capacity';
 import { type DriftRun, runDrift } from '../usecases/drift';
@@ -101,8 +102,7 @@ export async function driftFor(
         store: store.store,
         bucket: store.bucket,
         prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
-        firewall: fw.port,
-        ...(policies ? { policies } : {}),
+        policies: policies ?? singlePolicy(fw.port),
         hostProject: fw.hostProject,
         policyName: policyPath(fw.hostProject, policyName),
         workloads: workloadDeps(flags, policy, cfg, flags.state),
@@ -117,6 +117,8 @@ export async function driftFor(
       },
       {
         ...(req.repair ? { repair: true } : {}),
+        // The live firewall is repaired by the fleet reconcile (one patch per policy, docs/applier.md).
+        ...(live ? { fleet: true } : {}),
         ...(req.reportStatus ? { reportStatus: true } : {}),
         ...(req.allowRevocations !== undefined ? { allowRevocations: req.allowRevocations } : {}),
       },

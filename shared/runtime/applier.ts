@@ -7,6 +7,7 @@
 import type { IncomingMessage } from '../core/events/codec';
 import type { PlatformPolicy } from '../core/policy/types';
 import { systemClock } from '../ports/clock';
+import type { FirewallPolicyPort } from '../ports/firewall';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
 import { withQuotaLimits } from './limits';
@@ -35,14 +36,17 @@ export async function workloadReaders(
   return {};
 }
 
-/** The FirewallPolicies of a regional placement over the real regional clients (the CLI builds the same). */
+/**
+ * The FirewallPolicies of the placement over the real clients (global placement: the one global policy; regional:
+ * each region's too, its clients built on first use). The CLI builds the same.
+ */
 export async function placementPolicies(
   policy: PlatformPolicy,
   hostProject: string,
   firewallPolicy: string,
-  global: ApplyDeps['firewall'],
+  global: FirewallPolicyPort,
   endpoint: { endpoint?: string },
-): Promise<NonNullable<ApplyDeps['policies']>> {
+): Promise<ApplyDeps['policies']> {
   const { computePolicies, regionalComputeClients } = await import('../adapters/regionalCompute');
   return computePolicies({
     hostProject,
@@ -74,11 +78,7 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
   return {
     workloads: await workloadReaders(policy, cfg.hostProject, endpoint),
-    firewall,
-    // Regional placement (core/policy/placement.ts): the project's regional policy, the regional clients built once.
-    ...(policy.firewall.placement === 'regional'
-      ? { policies: await placementPolicies(policy, cfg.hostProject, cfg.firewallPolicy, firewall, endpoint) }
-      : {}),
+    policies: await placementPolicies(policy, cfg.hostProject, cfg.firewallPolicy, firewall, endpoint),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
     policy: await limited,

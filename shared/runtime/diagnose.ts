@@ -121,6 +121,8 @@ export async function readNetworkModel(
       api: clients.api,
       policies: live.policies,
       subnets: computeSubnetSource(live.hostProject, subnets.api),
+      // The network's DNS query logging (evidence, doctor): the same Cloud DNS read as `egress doctor`.
+      dnsPolicies: lazy.doctorReads().dnsPolicyReader(opts),
     });
     close = async () => {
       await Promise.all([live.close(), clients.close(), subnets.close()]);

@@ -2,57 +2,46 @@
  * The apply-change use case: one egress-change event → the project's owned rules made equal to its manifest.
  * Shared by the applier function and the CLI (replay, drift --fix). The recipe:
  *
- *   re-check the entries and compile the desired rules (planEvent.ts) → read the policy once → the write planner
- *   (core/firewall/writePlan.ts: stale-event guard, plan, priorities, order, replacements, request ids) → execute
- *   that list (each write waited on, transient failures retried) → status event. `replay` and `drift --repair`
- *   predict their writes with the same planner.
+ *   re-check the entries and compile the desired rules (planEvent.ts) → read the placement's policies → the write
+ *   planner (core/firewall/writePlan.ts, placedWrites.ts: stale-event guard, plan, priorities, the policy's complete
+ *   new rule list, request id) → one fingerprinted patch per policy changed (a move: the new policy first, then the
+ *   old), each waited on, transient failures retried → status event. `replay` and `drift --repair` predict their
+ *   writes with the same planner.
  *
  * Failure policy: transient API errors are retried in-process (retry.ts) and then rethrown as RetryLaterError, so
  * Pub/Sub redelivers; permanent ones are logged at ERROR with the plan, reported as `apply-failed`, and acknowledged
  * (returning normally). A change that cannot fit the policy's quotas (core/capacity/headroom.ts) is `apply-failed`
- * with reason `capacity` before any write; a revocation over the rate guard is `held` before that check. A write that
- * fails because the policy changed under us (a concurrent writer took the priority, or removed the rule) is not an
- * error: we re-read and re-plan, a few rounds at most. See docs/applier.md.
+ * with reason `capacity` before any write; a revocation over the rate guard is `held` before that check. A patch refused
+ * because the policy changed since our read (412 conditionNotMet: its fingerprint moved) is not an error: we re-read
+ * and re-plan, a few rounds at most, then ask for a redelivery. See docs/applier.md.
  */
 import { isManifestObject, normalizePrefix, projectKeyOf } from '../core/bucket/layout';
-import { checkHeadroom, headroomMessage } from '../core/capacity/headroom';
 import { decodeEgressChange, encodeEvent, type IncomingMessage, makeStatus } from '../core/events/codec';
 import type { EgressChangeEvent, StatusData } from '../core/events/types';
 import {
   describeWrite,
-  deterministicRequestId,
   isRevocation,
   isTombstone,
   ownedRules,
-  type PlacedWrite,
-  PlacementError,
   type PolicyState,
-  PriorityBandFullError,
-  parseMarker,
   planPlacedWrites,
   recentRevocations,
-  ruleContent,
   summarizePlan,
   targetPolicy,
 } from '../core/firewall';
-import type { ObservedRule, Plan, PlanSummary } from '../core/firewall/types';
-import { WorkloadError } from '../core/firewall/workloads';
-import { type PolicyRef, policyRefKey, sameRef } from '../core/policy/placement';
+import type { Plan, PlanSummary } from '../core/firewall/types';
+import { WorkloadError, type Workloads } from '../core/firewall/workloads';
+import { policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { Clock } from '../ports/clock';
 import { isTransient, RetryLaterError } from '../ports/errors';
-import {
-  FirewallApiError,
-  type FirewallPolicies,
-  type FirewallPolicyPort,
-  OperationFailedError,
-  type PolicySnapshot,
-  singlePolicy,
-} from '../ports/firewall';
+import type { FirewallPolicies, PolicySnapshot } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
-import { desiredForEvent, PermanentError } from './planEvent';
-import { type RetryOptions, withRetry } from './retry';
+import { checkPatchesFit, type LogFn, MAX_CONFLICT_ROUNDS, readPlacement, sendPatches } from './patches';
+import { desiredForEvent, failureOf, PermanentError, revocationStamp } from './planEvent';
+import type { RetryOptions } from './retry';
+import { withRetry } from './retry';
 import { needsWorkloadRead, resolveProjectWorkloads, WorkloadConfigError, type WorkloadDeps } from './workloads';
 
 /** Re-exported: the one "retry later" error (ports/errors.ts), which the applier function rethrows. */
@@ -61,18 +50,17 @@ export { RetryLaterError };
 /** `ce-source` of the status events the applier publishes. */
 export const APPLIER_SOURCE = '//infrastream-egress/applier';
 
-/** Re-read-and-re-plan rounds after a write lost a race with a concurrent writer, before asking for a redelivery. */
-export const MAX_CONFLICT_ROUNDS = 4;
+/** Re-exported: the re-plan bound after a 412 (patches.ts), shared with the fleet reconcile. */
+export { MAX_CONFLICT_ROUNDS };
 
 /** What `applyChange` needs; everything with side effects is a port. */
 export interface ApplyDeps {
-  /** The global policy's port (under global placement, the one policy). */
-  firewall: FirewallPolicyPort;
   /**
-   * Every policy of the placement (regional placement: the global one and each region's, core/policy/placement.ts);
-   * absent: `firewall` alone. Each event reads them all and writes into the project's policy (moves included).
+   * The policies of the placement (core/policy/placement.ts): global placement is the one-policy placement
+   * (`singlePolicy`), regional adds each region's. Each event reads them all and patches the project's policy (and,
+   * for a move, the one it leaves).
    */
-  policies?: FirewallPolicies;
+  policies: FirewallPolicies;
   /** Publishes the outcome to `statusTopic` when both are set. */
   publisher?: EventPublisher;
   statusTopic?: string;
@@ -119,176 +107,151 @@ function planNames(plan: Plan): Record<string, string[]> {
   };
 }
 
-const sameAt = (a: ObservedRule | undefined, b: ObservedRule | undefined): boolean =>
-  a === b || (!!a && !!b && a.description === b.description && ruleContent(a) === ruleContent(b));
+/** One event's run: its log context, API counters, the plan once known, and how it reports its outcome. */
+interface Run {
+  log: LogFn;
+  counters: { reads: number; writes: number };
+  plan?: Plan;
+  finish(outcome: ApplyOutcome['outcome'], extra?: Partial<StatusData>): Promise<ApplyOutcome>;
+}
+
+function startRun(deps: ApplyDeps, event: EgressChangeEvent): Run {
+  const project = event.data.project.name;
+  const ctx = { eventId: event.id, project, generation: event.data.source.generation, reason: event.data.reason };
+  const run: Run = {
+    log: (sev, msg, fields = {}) => deps.logger.log(sev, msg, { ...ctx, ...fields }),
+    counters: { reads: 0, writes: 0 },
+    async finish(outcome, extra = {}) {
+      const summary = run.plan ? summarizePlan(run.plan) : ZERO;
+      const data = { outcome, project, changeId: event.id, source: event.data.source, plan: summary, ...extra };
+      await publishStatus(deps, data);
+      return { outcome, project, eventId: event.id, plan: summary, ...run.counters, ...extra } as ApplyOutcome;
+    },
+  };
+  return run;
+}
 
 /** Applies one decoded egress-change event. Throws RetryLaterError for transient failures (redeliver). */
 export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Promise<ApplyOutcome> {
-  const project = event.data.project.name;
-  const generation = event.data.source.generation;
-  const ctx = { eventId: event.id, project, generation, reason: event.data.reason };
-  const log = (sev: Parameters<Logger['log']>[0], msg: string, fields: Record<string, unknown> = {}) =>
-    deps.logger.log(sev, msg, { ...ctx, ...fields });
-  const counters = { reads: 0, writes: 0 };
-  const retry = { ...deps.retry, clock: deps.clock };
-  let plan: Plan | undefined;
-
-  const finish = async (outcome: ApplyOutcome['outcome'], extra: Partial<StatusData> = {}): Promise<ApplyOutcome> => {
-    const summary = plan ? summarizePlan(plan) : ZERO;
-    await publishStatus(deps, {
-      outcome,
-      project,
-      changeId: event.id,
-      source: event.data.source,
-      plan: summary,
-      ...extra,
-    });
-    return { outcome, project, eventId: event.id, plan: summary, ...counters, ...extra } as ApplyOutcome;
-  };
-
-  const readWorkloads = async (p: string) => {
-    try {
-      return await withRetry(
-        () => {
-          counters.reads++;
-          return resolveProjectWorkloads(deps.policy, p, {
-            ...deps.workloads,
-            ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
-          });
-        },
-        {
-          ...retry,
-          onRetry: (err, attempt, delayMs) =>
-            log('WARNING', 'workload read failed, retrying', { error: String(err), attempt, delayMs }),
-        },
-      );
-    } catch (err) {
-      if (err instanceof WorkloadError) throw new PermanentError(err.message, err.reason);
-      if (err instanceof WorkloadConfigError) throw new PermanentError(err.message, 'workloads-unread');
-      if (isTransient(err))
-        throw new RetryLaterError(`reading the project's workloads: ${(err as Error).message}`, err);
-      throw err;
-    }
-  };
-
-  const fleet = deps.policies ?? singlePolicy(deps.firewall);
-  const refs = fleet.list();
-  const readOne = async (ref: PolicyRef): Promise<PolicySnapshot> => {
-    try {
-      return await withRetry(
-        () => {
-          counters.reads++;
-          return fleet.forPolicy(ref).getPolicy();
-        },
-        {
-          ...retry,
-          onRetry: (err, attempt, delayMs) =>
-            log('WARNING', 'policy read failed, retrying', { error: String(err), attempt, delayMs }),
-        },
-      );
-    } catch (err) {
-      if (isTransient(err)) throw new RetryLaterError(`reading the policy: ${(err as Error).message}`, err);
-      throw err;
-    }
-  };
-  // Every policy of the placement, in order (one read under global placement, as before).
-  const read = async (): Promise<PolicyState[]> => {
-    const states: PolicyState[] = [];
-    for (const ref of refs) states.push({ ref, snapshot: await readOne(ref) });
-    return states;
-  };
-
+  const run = startRun(deps, event);
   try {
     const outside = outsidePrefix(deps, event);
     if (outside) throw new PermanentError(outside, 'outside-prefix');
     // The project's workloads as they are now (subnets mode: the current ranges of its subnets, at each event).
-    const workloads = needsWorkloadRead(deps.policy) && !isRevocation(event) ? await readWorkloads(project) : undefined;
+    const workloads = await eventWorkloads(deps, event, run);
     // Entries re-checked first: bad entries fail before the policy is read.
     desiredForEvent(event, deps.policy, deps.hostProject, workloads ? { workloads } : {});
-    let states = await read();
-    for (let round = 1; ; round++) {
-      // The desired rules (a revocation desires the tombstone of this generation, stamped with the time it is applied
-      // only when it removes an allow: the rate guard below counts those stamps, and nothing else).
-      const revokedAt = revocationStamp(states, project, Math.floor(deps.clock.now() / 1000));
-      const desired = desiredForEvent(event, deps.policy, deps.hostProject, {
-        ...(workloads ? { workloads } : {}),
-        ...(revokedAt !== undefined ? { revokedAt } : {}),
-      });
-      // The project's policy (placement.ts), then the exact writes or the stale-event decision (writePlan.ts, over
-      // every policy of the placement: placedWrites.ts): the same functions predict replay's writes.
-      const target = targetPolicy(deps.policy.firewall, states, event);
-      const planned = planPlacedWrites(event, desired, states, target, deps.policy);
-      if (planned.skip) {
-        log('INFO', planned.skip, { appliedGeneration: planned.appliedGeneration });
-        return await finish('skipped', { reason: planned.skip });
-      }
-      plan = planned.plan;
-      if (planned.writes.length === 0) {
-        log('INFO', 'no changes', { plan: summarizePlan(plan), ...counters });
-        return await finish('applied');
-      }
-      const held = holdReason(deps, event, plan, {
-        rules: states.flatMap((st) => st.snapshot.rules),
-      });
-      if (held) {
-        log('WARNING', held, { plan: summarizePlan(plan) });
-        return await finish('held', { reason: held });
-      }
-      // Headroom before the first write: a change that cannot fit the policy's quotas writes nothing (capacity).
-      // Headroom before the first write, in each policy written: a change that does not fit writes nothing.
-      for (const st of states) {
-        const mine = planned.writes.filter((w) => sameRef(w.policy, st.ref));
-        if (mine.length === 0) continue;
-        const room = checkHeadroom(st.snapshot, mine, deps.policy.capacity, st.ref.region ? 'regional' : 'global');
-        if (!room.fits)
-          throw new PermanentError(
-            headroomMessage(room, refs.length > 1 ? policyRefKey(st.ref) : undefined),
-            'capacity',
-          );
-      }
-      log('INFO', 'applying plan', {
-        plan: summarizePlan(plan),
-        rules: planNames(plan),
-        round,
-        ...(refs.length > 1 ? { policy: policyRefKey(target), movedFrom: planned.movedFrom.map(policyRefKey) } : {}),
-      });
-      const conflict = await execute(deps, fleet, event, states, planned.writes, counters, read, log);
-      if (!conflict) break;
-      if (round >= MAX_CONFLICT_ROUNDS)
-        throw new RetryLaterError(`the policy kept changing during ${round} apply rounds`, undefined);
-      log('NOTICE', 'the policy changed under us; re-planning', { round });
-      states = conflict;
-    }
-    log('INFO', 'applied', { plan: summarizePlan(plan), ...counters });
-    return await finish('applied');
+    return await applyRounds(deps, event, run, workloads, await readPlacement(deps, run.counters, run.log));
   } catch (err) {
-    if (err instanceof RetryLaterError) {
-      log('WARNING', `apply interrupted, the event will be redelivered: ${err.message}`, {
-        plan: plan && summarizePlan(plan),
-        ...counters,
-      });
-      throw err;
-    }
-    const permanent =
-      err instanceof PermanentError
-        ? err
-        : err instanceof PriorityBandFullError
-          ? new PermanentError(err.message, 'priority-band-full')
-          : err instanceof PlacementError
-            ? new PermanentError(err.message, 'placement')
-            : err instanceof FirewallApiError
-              ? new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused')
-              : undefined;
-    if (!permanent) throw err;
-    log('ERROR', `apply failed: ${permanent.message}`, {
-      failure: permanent.reason,
-      plan: plan && summarizePlan(plan),
-      rules: plan && planNames(plan),
-      planDetail: plan,
-      ...counters,
-    });
-    return await finish('apply-failed', { reason: permanent.reason, error: permanent.message });
+    return await failed(run, err);
   }
+}
+
+/** The project's workloads when the target mode reads them (not for a revocation); transient failures retried. */
+async function eventWorkloads(deps: ApplyDeps, event: EgressChangeEvent, run: Run): Promise<Workloads | undefined> {
+  if (!needsWorkloadRead(deps.policy) || isRevocation(event)) return undefined;
+  const read = () => {
+    run.counters.reads++;
+    return resolveProjectWorkloads(deps.policy, event.data.project.name, {
+      ...deps.workloads,
+      ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
+    });
+  };
+  try {
+    return await withRetry(read, {
+      ...deps.retry,
+      clock: deps.clock,
+      onRetry: (err, attempt, delayMs) =>
+        run.log('WARNING', 'workload read failed, retrying', { error: String(err), attempt, delayMs }),
+    });
+  } catch (err) {
+    if (err instanceof WorkloadError) throw new PermanentError(err.message, err.reason);
+    if (err instanceof WorkloadConfigError) throw new PermanentError(err.message, 'workloads-unread');
+    if (isTransient(err)) throw new RetryLaterError(`reading the project's workloads: ${(err as Error).message}`, err);
+    throw err;
+  }
+}
+
+/** The applier's plan of `event` over `states` (the planner of planEvent.ts / placedWrites.ts, as predictions use). */
+function planRound(deps: ApplyDeps, event: EgressChangeEvent, states: readonly PolicyState[], workloads?: Workloads) {
+  // A revocation desires the tombstone of this generation, stamped with the time it is applied only when it removes
+  // an allow: the rate guard (holdReason) counts those stamps, and nothing else.
+  const owned = states.flatMap((st) => ownedRules(st.snapshot.rules, event.data.project.name));
+  const revokedAt = revocationStamp(owned, Math.floor(deps.clock.now() / 1000));
+  const desired = desiredForEvent(event, deps.policy, deps.hostProject, {
+    ...(workloads ? { workloads } : {}),
+    ...(revokedAt !== undefined ? { revokedAt } : {}),
+  });
+  const target = targetPolicy(deps.policy.firewall, states, event);
+  return planPlacedWrites(event, desired, states, target, deps.policy);
+}
+
+/** Plan, guard, headroom, patch; after a 412 (the policy moved) re-plan from the fresh read, a few rounds at most. */
+async function applyRounds(
+  deps: ApplyDeps,
+  event: EgressChangeEvent,
+  run: Run,
+  workloads: Workloads | undefined,
+  first: PolicyState[],
+): Promise<ApplyOutcome> {
+  let states = first;
+  for (let round = 1; ; round++) {
+    const planned = planRound(deps, event, states, workloads);
+    if (planned.skip) {
+      run.log('INFO', planned.skip, { appliedGeneration: planned.appliedGeneration });
+      return await run.finish('skipped', { reason: planned.skip });
+    }
+    run.plan = planned.plan;
+    if (planned.writes.length === 0) {
+      run.log('INFO', 'no changes', { plan: summarizePlan(planned.plan), ...run.counters });
+      return await run.finish('applied');
+    }
+    const held = holdReason(deps, event, planned.plan, { rules: states.flatMap((st) => st.snapshot.rules) });
+    if (held) {
+      run.log('WARNING', held, { plan: summarizePlan(planned.plan) });
+      return await run.finish('held', { reason: held });
+    }
+    checkPatchesFit(states, planned.writes, deps.policy);
+    run.log('INFO', 'applying plan', {
+      plan: summarizePlan(planned.plan),
+      rules: planNames(planned.plan),
+      writes: planned.writes.map(describeWrite),
+      round,
+      ...(states.length > 1
+        ? { policy: policyRefKey(planned.target), movedFrom: planned.movedFrom.map(policyRefKey) }
+        : {}),
+    });
+    const conflict = await sendPatches(deps, planned.writes, run.counters, run.log);
+    if (!conflict) break;
+    if (round >= MAX_CONFLICT_ROUNDS)
+      throw new RetryLaterError(`the policy kept changing during ${round} apply rounds`, undefined);
+    run.log('NOTICE', 'the policy changed under us; re-planning', { round });
+    states = conflict;
+  }
+  run.log('INFO', 'applied', { plan: run.plan && summarizePlan(run.plan), ...run.counters });
+  return await run.finish('applied');
+}
+
+/** A transient failure is rethrown (redelivery); a permanent one is logged with the plan and reported `apply-failed`. */
+async function failed(run: Run, err: unknown): Promise<ApplyOutcome> {
+  const plan = run.plan;
+  if (err instanceof RetryLaterError) {
+    run.log('WARNING', `apply interrupted, the event will be redelivered: ${err.message}`, {
+      plan: plan && summarizePlan(plan),
+      ...run.counters,
+    });
+    throw err;
+  }
+  const permanent = failureOf(err);
+  if (!permanent) throw err;
+  run.log('ERROR', `apply failed: ${permanent.message}`, {
+    failure: permanent.reason,
+    plan: plan && summarizePlan(plan),
+    rules: plan && planNames(plan),
+    planDetail: plan,
+    ...run.counters,
+  });
+  return await run.finish('apply-failed', { reason: permanent.reason, error: permanent.message });
 }
 
 /** Why a revocation must not be applied because of where its object lies (see ApplyDeps.manifestPrefix); or null. */
@@ -301,16 +264,6 @@ function outsidePrefix(deps: ApplyDeps, event: EgressChangeEvent): string | null
     `the watched prefix ${JSON.stringify(normalizePrefix(deps.manifestPrefix))} (EGRESS_MANIFEST_PREFIX), so no ` +
     'tombstone is recorded; check the prefix the command that published it was given'
   );
-}
-
-/**
- * The `at` stamp of a revocation's tombstone: `now` when the project has an allow to remove (a revocation the rate
- * guard counts), else the stamp its tombstone already carries (revoking a revoked project again is no new revocation).
- */
-function revocationStamp(states: readonly PolicyState[], project: string, now: number): number | undefined {
-  const owned = states.flatMap((st) => ownedRules(st.snapshot.rules, project));
-  if (owned.some((r) => !isTombstone(r))) return now;
-  return owned.map((r) => parseMarker(r.description)).find((m) => m?.state === 'deleted')?.at;
 }
 
 /**
@@ -334,75 +287,6 @@ function holdReason(
     `${windowSeconds} s (safety.revocationsPerWindow ${limit}); its rules stay until an operator runs ` +
     `\`egress release ${event.data.project.name}\` (or the window passes and drift --repair re-publishes it)`
   );
-}
-
-/**
- * Executes the planned writes (writePlan.ts) against `snapshot`'s state. Returns undefined when every write succeeded,
- * or a fresh snapshot when a write failed because the policy changed under us (re-plan from it). Throws RetryLaterError
- * when transient failures outlast the retries, the original error when a write is refused for good.
- *
- * A failure at any point leaves the old allowances plus part of the new ones, never less than the intersection of old
- * and new (the planner's order), and every rule written carries this generation, so a redelivery (not stale: equal
- * generation) finishes the job.
- */
-async function execute(
-  deps: ApplyDeps,
-  fleet: FirewallPolicies,
-  event: EgressChangeEvent,
-  states: readonly PolicyState[],
-  writes: readonly PlacedWrite[],
-  counters: { writes: number },
-  read: () => Promise<PolicyState[]>,
-  log: (sev: Parameters<Logger['log']>[0], msg: string, fields?: Record<string, unknown>) => void,
-): Promise<PolicyState[] | undefined> {
-  const project = event.data.project.name;
-  const at = (s: readonly PolicyState[], w: PlacedWrite) =>
-    s.find((st) => sameRef(st.ref, w.policy))?.snapshot.rules.find((r) => r.priority === w.priority);
-  const run = (w: PlacedWrite, rid: string): Promise<void> => {
-    const port = fleet.forPolicy(w.policy);
-    return w.verb === 'add'
-      ? port.addRule(w.rule, rid)
-      : w.verb === 'patch'
-        ? port.patchRule(w.priority, w.rule, rid)
-        : port.removeRule(w.priority, rid);
-  };
-  for (const w of writes) {
-    const what = describeWrite(w);
-    // A failed operation is remembered under its requestId: the retry after one needs a new id (still deterministic).
-    let failedOps = 0;
-    try {
-      await withRetry(() => run(w, failedOps ? deterministicRequestId(w.requestId, 'retry', failedOps) : w.requestId), {
-        ...deps.retry,
-        clock: deps.clock,
-        onRetry: (err, attempt, delayMs) => {
-          if (err instanceof OperationFailedError) failedOps++;
-          deps.logger.log('WARNING', `${what} failed, retrying`, {
-            eventId: event.id,
-            project,
-            error: String(err),
-            attempt,
-            delayMs,
-          });
-        },
-      });
-      counters.writes++;
-    } catch (err) {
-      if (isTransient(err)) throw new RetryLaterError(`${what}: ${(err as Error).message}`, err);
-      // Was the premise of this write still true? If the slot changed under us, it is a race, not a refusal. A 412
-      // (conditionNotMet: Compute's optimistic-locking answer, e.g. the policy fingerprint moved) is a race by
-      // definition, wherever the change landed; so is a refusal about the slot itself (taken, or holding no rule),
-      // even when the read does not show it yet (another writer's operation still in flight): re-read and re-plan,
-      // then ask for a redelivery if it persists.
-      const fresh = await read();
-      const race = err instanceof FirewallApiError && err.slotRace;
-      if (race || !sameAt(at(states, w), at(fresh, w))) {
-        log('NOTICE', `${what} raced with another writer`, { error: String(err) });
-        return fresh;
-      }
-      throw err;
-    }
-  }
-  return undefined;
 }
 
 /** Publishes a status event when a publisher and topic are configured. A failure propagates (redelivery resends). */

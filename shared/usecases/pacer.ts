@@ -132,8 +132,6 @@ export function pacedFirewall(
   return {
     stats,
     getPolicy: () => port.getPolicy(),
-    addRule: (rule, requestId) => write(() => port.addRule(rule, requestId)),
-    patchRule: (priority, rule, requestId) => write(() => port.patchRule(priority, rule, requestId)),
-    removeRule: (priority, requestId) => write(() => port.removeRule(priority, requestId)),
+    patchPolicy: (rules, fingerprint, requestId) => write(() => port.patchPolicy(rules, fingerprint, requestId)),
   };
 }

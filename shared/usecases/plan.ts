@@ -4,7 +4,7 @@
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
 import { unappliable } from '../core/agreement/unappliable';
-import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany, planManyPlaced } from '../core/firewall';
+import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
@@ -90,11 +90,11 @@ export function desiredByProject(
  * owned rules in any other policy deleted, so a move shows as the creates in one policy and the deletes in the other.
  */
 function placedPlan(input: PlanInput, current: CurrentRules, desired: ReadonlyMap<string, DesiredRule[]>): Plan {
-  const policies = current.byPolicy;
-  if (!policies || policies.length < 2) return planMany(current.rules, desired);
+  // Global placement is the one-policy placement: the rules read, as the global policy.
+  const policies = current.byPolicy ?? [{ ref: { name: current.source }, rules: current.rules }];
   const base = policies[0]!.ref.name;
   const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
-  return planManyPlaced(
+  return planMany(
     policies,
     desired,
     (project) => {

@@ -10,20 +10,18 @@ import {
   desiredRules,
   isRevocation,
   isTombstone,
-  PlacementError,
   type PolicyState,
-  type PolicyView,
-  PriorityBandFullError,
+  parseMarker,
+  planningFailure,
   planPlacedWrites,
-  planWrites,
   targetPolicy,
   type WritePlan,
 } from '../core/firewall';
-import type { DesiredRule } from '../core/firewall/types';
+import type { DesiredRule, ObservedRule } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import { type EgressEntry, isValidProjectName, normalizeEgressValue } from '../core/manifest';
 import type { PlatformPolicy } from '../core/policy/types';
-import type { FirewallPolicies } from '../ports/firewall';
+import { FirewallApiError } from '../ports/firewall';
 
 /** A failure no retry can fix (bad entries, policy refusal): the applier reports and acknowledges it. */
 export class PermanentError extends Error {
@@ -91,38 +89,11 @@ export function desiredForEvent(
 export type WritePrediction = WritePlan | { failed: string; reason: string };
 
 /**
- * What the applier will do with `event` if it reads the policy as `view`: the same recheck, compile and planner.
- * A permanent failure (bad entries, a full priority band) predicts no writes and says why.
+ * What the applier will do with `event` if it reads the placement's policies as `states` (core/firewall/placedWrites.ts):
+ * the same recheck, compile and planner: the project's policy, its patch there, and the patches removing its rules
+ * from the others (a move). A permanent failure (bad entries, a full priority band) predicts no writes and says why.
  */
 export function predictWrites(
-  event: EgressChangeEvent,
-  view: PolicyView,
-  policy: PlatformPolicy,
-  hostProject?: string,
-  workloads?: Workloads,
-): WritePrediction {
-  try {
-    return planWrites(event, desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {}), view, policy);
-  } catch (err) {
-    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
-    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
-    throw err;
-  }
-}
-
-/** Every policy of the placement, read once each, in placement order. */
-export async function readPolicies(policies: FirewallPolicies): Promise<PolicyState[]> {
-  const states: PolicyState[] = [];
-  for (const ref of policies.list()) states.push({ ref, snapshot: await policies.forPolicy(ref).getPolicy() });
-  return states;
-}
-
-/**
- * The prediction over every policy of the placement (regional placement, core/firewall/placedWrites.ts): the
- * project's policy, its writes there, and the removals of its rules from the others (a move). One state: exactly
- * `predictWrites` over it.
- */
-export function predictPlacedWrites(
   event: EgressChangeEvent,
   states: readonly PolicyState[],
   policy: PlatformPolicy,
@@ -134,15 +105,38 @@ export function predictPlacedWrites(
     const desired = desiredForEvent(event, policy, hostProject, workloads ? { workloads } : {});
     return planPlacedWrites(event, desired, states, target, policy);
   } catch (err) {
-    if (err instanceof PlacementError) return { failed: err.message, reason: 'placement' };
-    if (err instanceof PermanentError) return { failed: err.message, reason: err.reason };
-    if (err instanceof PriorityBandFullError) return { failed: err.message, reason: 'priority-band-full' };
-    throw err;
+    const f = failureOf(err);
+    if (!f) throw err;
+    return { failed: f.message, reason: f.reason };
   }
+}
+
+/**
+ * The one mapping of errors to an `apply-failed` reason (applier, predictions, fleet reconcile): bad entries and
+ * compile errors (PermanentError), a full priority band or no placement (core), a refusal of the API (`capacity` for a
+ * quota, else `api-refused`). Undefined for any other error (transient ones are retried, bugs propagate).
+ */
+export function failureOf(err: unknown): PermanentError | undefined {
+  if (err instanceof PermanentError) return err;
+  const core = planningFailure(err);
+  if (core) return new PermanentError(core.message, core.reason);
+  if (err instanceof FirewallApiError)
+    return new PermanentError(err.detail, err.quotaExceeded ? 'capacity' : 'api-refused');
+  return undefined;
 }
 
 /** True when the applier, given `prediction` for `event`, revokes access: removes an owned rule other than a tombstone. */
 export function revokesAccess(event: EgressChangeEvent, prediction: WritePrediction): boolean {
   if (!isRevocation(event) || 'failed' in prediction || prediction.skip) return false;
   return prediction.plan.delete.some((r) => !isTombstone(r));
+}
+
+/**
+ * The `at` stamp of a revocation's tombstone, from the project's owned rules in every policy: `now` when it has an
+ * allow to remove (a revocation the rate guard counts), else the stamp its tombstone already carries (revoking a
+ * revoked project again is no new revocation).
+ */
+export function revocationStamp(owned: readonly ObservedRule[], now: number): number | undefined {
+  if (owned.some((r) => !isTombstone(r))) return now;
+  return owned.map((r) => parseMarker(r.description)).find((m) => m?.state === 'deleted')?.at;
 }

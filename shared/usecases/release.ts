@@ -5,21 +5,23 @@
  * (other than a tombstone) and NO live manifest under the watched prefix are released: a project whose manifest is
  * live is never revoked by this command. The policy is read before the bucket is listed (as replay does).
  */
+
 import { defaultObjectName } from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent } from '../core/events/types';
 import { appliedGeneration, groupOwnedRules } from '../core/firewall/plan';
 import { isTombstone } from '../core/firewall/tombstone';
+import type { ObservedRule } from '../core/firewall/types';
 import { didYouMean } from '../core/manifest/schemaWalk';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
-import { readPolicies } from './planEvent';
-import { elsewhere, loadBucketManifests } from './replay';
+import { elsewhere, loadBucketManifests } from './bucketManifests';
+import { readPlacement } from './patches';
 
 /** The `delete` event that revokes `project` (no manifest left) at `generation`, the one its rules record. */
 export function revocationEvent(args: {
@@ -59,9 +61,8 @@ export interface ReleaseDeps {
   store: ManifestStore;
   bucket: string;
   prefix: string;
-  firewall: FirewallPolicyPort;
-  /** Regional placement: every policy of the placement (a held project's rules may be in its regional policy). */
-  policies?: FirewallPolicies;
+  /** Every policy of the placement (a held project's rules may be in its regional policy). */
+  policies: FirewallPolicies;
   publisher: EventPublisher;
   changesTopic: string;
   policy: PlatformPolicy;
@@ -95,10 +96,7 @@ export async function releaseRevocations(
   deps: ReleaseDeps,
   opts: { projects?: string[]; all?: boolean; dryRun?: boolean },
 ): Promise<ReleaseReport> {
-  const log = deps.logger ?? nullLogger;
-  const snapshot = deps.policies
-    ? { rules: (await readPolicies(deps.policies)).flatMap((st) => st.snapshot.rules) }
-    : await deps.firewall.getPolicy();
+  const snapshot = { rules: (await readPlacement(deps)).flatMap((st) => st.snapshot.rules) };
   const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy);
   const live = new Map(manifests.map((m) => [m.key, m.object.name]));
   const owned = groupOwnedRules(snapshot.rules);
@@ -126,32 +124,36 @@ export async function releaseRevocations(
     watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
   });
   if (!verdict.ok) return { items, released: 0, failed: 0, refused: verdict };
-  for (const project of todo) {
-    const generation = appliedGeneration(owned.get(project) ?? []) ?? '0';
-    const ev = revocationEvent({
-      bucket: deps.bucket,
-      prefix: deps.prefix,
-      project,
-      generation,
-      time: new Date(deps.clock.now()),
-      release: true,
-    });
-    const item: ReleaseItem = {
-      project,
-      status: opts.dryRun ? 'would-release' : 'released',
-      generation,
-      eventId: ev.id,
-    };
-    items.push(item);
-    if (opts.dryRun) continue;
-    try {
-      await deps.publisher.publish(deps.changesTopic, encodeEvent(ev));
-      log.log('NOTICE', `released the held revocation of ${project}`, { project, eventId: ev.id, generation });
-    } catch (err) {
-      item.status = 'failed';
-      item.error = err instanceof Error ? err.message : String(err);
-    }
-  }
+  for (const project of todo) items.push(await release(deps, project, owned.get(project) ?? [], !!opts.dryRun));
   const count = (s: ReleaseItem['status']) => items.filter((i) => i.status === s).length;
   return { items, released: count('released') + count('would-release'), failed: count('failed') };
+}
+
+/** Publishes (unless a dry run) the revocation of `project` at the generation its rules record, with `release`. */
+async function release(
+  deps: ReleaseDeps,
+  project: string,
+  owned: readonly ObservedRule[],
+  dryRun: boolean,
+): Promise<ReleaseItem> {
+  const generation = appliedGeneration(owned) ?? '0';
+  const ev = revocationEvent({
+    bucket: deps.bucket,
+    prefix: deps.prefix,
+    project,
+    generation,
+    time: new Date(deps.clock.now()),
+    release: true,
+  });
+  const item: ReleaseItem = { project, status: dryRun ? 'would-release' : 'released', generation, eventId: ev.id };
+  if (dryRun) return item;
+  try {
+    await deps.publisher.publish(deps.changesTopic, encodeEvent(ev));
+    const log = deps.logger ?? nullLogger;
+    log.log('NOTICE', `released the held revocation of ${project}`, { project, eventId: ev.id, generation });
+  } catch (err) {
+    item.status = 'failed';
+    item.error = err instanceof Error ? err.message : String(err);
+  }
+  return item;
 }

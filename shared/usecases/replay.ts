@@ -1,133 +1,22 @@
-/**
- * Replay: re-publish egress-change events (reason `replay`) from the bucket's live manifests (dead letters: ./redrive).
- * The applier treats a replay like any event: an unchanged project writes nothing, a lost firewall is restored exactly.
- *
- * Pacing (docs/operations.md): the policy is read ONCE, each project planned as the applier will plan it, and its
- * publish waits on the write {@link Pacer} for its expected write count: appliers get work no faster than the Compute
- * write quota allows; a project with nothing to write costs no quota time. Event ids are deterministic (bucket, object,
- * generation, reason): an interrupted replay can run again, its duplicates are no-ops for the applier.
- */
-import {
-  isManifestObject,
-  liveManifestOf,
-  manifestsOf,
-  normalizePrefix,
-  prefixWarning,
-  projectKeyOf,
-} from '../core/bucket/layout';
 import { encodeEvent, makeEgressChange } from '../core/events/codec';
 import type { EgressChangeEvent, ManifestSource } from '../core/events/types';
 import type { PolicyState } from '../core/firewall/placedWrites';
 import { groupOwnedRules, supersededGeneration } from '../core/firewall/plan';
 import type { ObservedRule } from '../core/firewall/types';
-import type { WorkloadError, Workloads } from '../core/firewall/workloads';
-import type { EgressEntry, ProjectMeta } from '../core/manifest/types';
-import { validateManifest } from '../core/manifest/validate';
+import { describeWrite } from '../core/firewall/writePlan';
 import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
-import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
+import type { FirewallPolicies } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
+import { type BucketManifest, elsewhere, loadBucketManifests, readWarnings, workloadsFor } from './bucketManifests';
+import { type FleetReport, reconcileFleet } from './fleet';
 import type { Pacer } from './pacer';
-import { predictPlacedWrites, readPolicies, revokesAccess, type WritePrediction } from './planEvent';
-import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
-
-/** The watched prefix when a run reads another one (normalised), else undefined. */
-export function elsewhere(prefix: string, watched: string | undefined): string | undefined {
-  return watched !== undefined && normalizePrefix(watched) !== normalizePrefix(prefix)
-    ? normalizePrefix(watched)
-    : undefined;
-}
-
-/** Warnings about what an operator command read: a prefix the pipeline does not watch, duplicate manifests. */
-export function readWarnings(prefix: string, watched: string | undefined, manifests: readonly BucketManifest[]) {
-  const out: string[] = [];
-  const w = watched === undefined ? null : prefixWarning(prefix, watched);
-  if (w) out.push(w);
-  for (const m of manifests)
-    if (m.spellings.length > 1)
-      out.push(
-        `warning: ${m.key} has ${m.spellings.length} live manifests (${m.spellings.map((o) => o.name).join(', ')}); ` +
-          `${m.object.name} is used, delete the other(s)`,
-      );
-  return out;
-}
-
-/** A live manifest of the bucket, read and validated. */
-export interface BucketManifest {
-  /** The project key from the object name (`manifests/<key>.yaml`). */
-  key: string;
-  object: StoredObject;
-  valid: boolean;
-  project: ProjectMeta | null;
-  entries: EgressEntry[];
-  /** `CODE message` of each error, for invalid manifests. */
-  errors: string[];
-  /**
-   * Every live manifest object of the key, preferred spelling first (layout.ts `manifestsOf`: `.yaml`, `.yml`, other
-   * cases); `object` is the first. More than one is a rename in progress or a duplicate.
-   */
-  spellings: StoredObject[];
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
-/**
- * Lists and validates the live manifests under `prefix` (only `*.yaml`/`*.yml`), optionally only those of `projects`.
- * An object overwritten between list and read is read at its new generation (the newer manifest is the truth).
- */
-export async function loadBucketManifests(
-  store: ManifestStore,
-  prefix: string,
-  policy: PlatformPolicy,
-  opts: { projects?: readonly string[]; concurrency?: number } = {},
-): Promise<BucketManifest[]> {
-  const wanted = opts.projects?.length ? new Set(opts.projects) : undefined;
-  const listed = (await store.list(prefix))
-    // The validator's rule of what counts as a manifest (directly under the prefix), so replay never publishes for an
-    // object the pipeline itself ignores (`manifests/team/x.yaml`).
-    .filter((o) => isManifestObject(o.name, prefix) && (!wanted || wanted.has(projectKeyOf(o.name))));
-  // One manifest per project: of several spellings, the layout's preferred one (the others are kept as `spellings`).
-  const byKey = new Map<string, StoredObject[]>();
-  for (const o of listed) byKey.set(projectKeyOf(o.name), [...(byKey.get(projectKeyOf(o.name)) ?? []), o]);
-  const objects = [...byKey.entries()]
-    .map(([key, os]) => ({ o: liveManifestOf(os, prefix, key)!, spellings: manifestsOf(os, prefix, key) }))
-    .sort((a, b) => (a.o.name < b.o.name ? -1 : a.o.name > b.o.name ? 1 : 0));
-  const loaded = await mapLimit(objects, opts.concurrency ?? 16, async ({ o, spellings }) => {
-    const got = (await store.read(o.name, o.generation)) ?? (await store.read(o.name));
-    if (!got) return null; // deleted meanwhile: its delete event revokes it
-    const r = validateManifest(got.text, { path: o.name, policy });
-    const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
-    return {
-      key: projectKeyOf(o.name),
-      object: got.object.generation ? { ...o, ...got.object } : o,
-      valid: r.valid,
-      project: r.project,
-      entries: r.egress,
-      errors,
-      spellings,
-    } satisfies BucketManifest;
-  });
-  return loaded.filter((x): x is BucketManifest => x !== null);
-}
+import { readPlacement } from './patches';
+import { predictWrites, revokesAccess, type WritePrediction } from './planEvent';
+import type { WorkloadDeps } from './workloads';
 
 /** The manifest source of an event for a stored object. */
 export function sourceOf(bucket: string, o: StoredObject): ManifestSource {
@@ -169,10 +58,19 @@ export function replayEventOver(
   return replayEvent(bucket, m, time, supersededGeneration(owned, m.object, m.spellings, opts));
 }
 
-/** The expected writes of a prediction, and why the applier will write nothing when it will skip or refuse. */
-export function predictionSummary(p: WritePrediction): { writes: number; skipped?: string; willFail?: string } {
+/**
+ * The expected writes of a prediction (one patch per policy changed, with what each changes), and why the applier
+ * will write nothing when it will skip or refuse.
+ */
+export function predictionSummary(p: WritePrediction): {
+  writes: number;
+  patches?: string[];
+  skipped?: string;
+  willFail?: string;
+} {
   if ('failed' in p) return { writes: 0, willFail: `${p.reason}: ${p.failed}` };
-  return p.skip ? { writes: 0, skipped: p.skip } : { writes: p.writes.length };
+  if (p.skip) return { writes: 0, skipped: p.skip };
+  return p.writes.length ? { writes: p.writes.length, patches: p.writes.map(describeWrite) } : { writes: 0 };
 }
 
 /** Progress of a long run, for the CLI's bar or periodic lines. */
@@ -194,9 +92,10 @@ export interface ReplayDeps {
   changesTopic: string;
   policy: PlatformPolicy;
   clock: Clock;
-  /** Read once to plan each project's expected writes; without it every compiled rule counts as a write. */
-  firewall?: FirewallPolicyPort;
-  /** Regional placement: every policy of the placement, read for the predictions (moves included). */
+  /**
+   * Every policy of the placement (global placement: the one policy), read once to plan each project's expected
+   * writes (moves included) and, with `fleet`, written; without it every compiled rule counts as a write.
+   */
   policies?: FirewallPolicies;
   hostProject?: string;
   /** The reads of the target mode (subnets, tag values) for the predictions; without them a subnets-mode
@@ -214,39 +113,6 @@ export interface ReplayDeps {
   watchedPrefix?: string;
 }
 
-/**
- * The workloads of the valid manifests' projects when the target mode needs a read and the reads are wired (one
- * subnet listing for all); empty maps otherwise.
- */
-export async function workloadsFor(
-  deps: { policy: PlatformPolicy; hostProject?: string; workloads?: Omit<WorkloadDeps, 'hostProject'> },
-  manifests: readonly BucketManifest[],
-): Promise<{ workloads: Map<string, Workloads>; errors: Map<string, WorkloadError> }> {
-  if (!needsWorkloadRead(deps.policy)) return { workloads: new Map(), errors: new Map() };
-  const projects = manifests.flatMap((m) => (m.valid && m.project && m.entries.length ? [m.project.name] : []));
-  if (!deps.workloads) {
-    // Nothing read (`replay --no-live`): count the writes as if every project had IPv4 and IPv6 sources (or its
-    // tags), the most rules the applier can write for it; the applier reads the real ones at each event.
-    const unread = policyPlaceholder(deps.policy);
-    return { workloads: new Map(projects.map((p) => [p, unread])), errors: new Map() };
-  }
-  return resolveWorkloads(deps.policy, projects, {
-    ...deps.workloads,
-    ...(deps.hostProject ? { hostProject: deps.hostProject } : {}),
-  });
-}
-
-/** Workloads standing in for unread ones, only to count writes (documentation ranges, RFC 5737 / RFC 3849). */
-function policyPlaceholder(policy: PlatformPolicy): Workloads {
-  const t = policy.firewall.target;
-  if (t.mode === 'secureTags')
-    return { mode: 'secureTags', tags: t.templates.map((n) => ({ name: 'tagValues/0', namespaced: n })) };
-  if (t.mode === 'serviceAccounts')
-    return { mode: 'serviceAccounts', accounts: ['unread@example.iam.gserviceaccount.com'] };
-  const unread = { name: '(not read)', region: '', network: '', primary: '192.0.2.0/32', secondary: [] };
-  return { mode: 'subnets', subnets: [{ ...unread, ipv6: ['2001:db8::/128'] }] };
-}
-
 /** Options of {@link replay}. */
 export interface ReplayOptions {
   /** Only these projects; empty or absent with `all` means every manifest. */
@@ -259,6 +125,11 @@ export interface ReplayOptions {
    * re-creates the rules a wrong revocation removed (docs/operations.md, "Undo a mass revocation").
    */
   restore?: boolean;
+  /**
+   * The fleet reconcile (docs/applier.md, "Fleet reconcile"): instead of publishing one event per project, write every
+   * project's change at once, one fingerprinted patch per policy (fleet.ts). Needs `policies`.
+   */
+  fleet?: boolean;
 }
 
 /** The fate of one project. */
@@ -266,8 +137,11 @@ export interface ReplayItem {
   project: string;
   object?: string;
   generation?: string;
-  status: 'published' | 'would-publish' | 'invalid' | 'no-manifest' | 'failed';
+  /** `patched`/`would-patch`: part of the fleet reconcile's patches (`fleet`), no event published. */
+  status: 'published' | 'would-publish' | 'patched' | 'would-patch' | 'invalid' | 'no-manifest' | 'failed';
   expectedWrites?: number;
+  /** The applier's patches for it, with what each changes (`patch POLICY: add R@P, remove R@P`). */
+  patches?: string[];
   /** The applier will skip this event (the stale-event guard): why. Expected writes are then 0. */
   skipped?: string;
   /** The applier will refuse this event for good (`reason: message`, e.g. a full priority band): 0 writes. */
@@ -284,8 +158,10 @@ export interface ReplayReport {
   invalid: number;
   failed: number;
   expectedWrites: number;
-  /** Policy reads made (0 or 1). */
+  /** Policy reads made (0, or one per policy of the placement, more after a fleet re-plan). */
   reads: number;
+  /** The fleet reconcile's patches (one per policy changed; none when nothing changed) and what it wrote. */
+  fleet?: Pick<FleetReport, 'patches' | 'writes' | 'rounds' | 'failed'>;
   elapsedMs: number;
   /** Set when the blast-radius guard refused the run: nothing was published. */
   refused?: Exclude<RevocationVerdict, { ok: true }>;
@@ -293,64 +169,30 @@ export interface ReplayReport {
   warnings: string[];
 }
 
+/** One manifest's replay event, and what it is expected to write when published. */
+interface Todo {
+  m: BucketManifest;
+  ev: EgressChangeEvent;
+  writes: number;
+  note: Pick<ReplayItem, 'skipped' | 'willFail' | 'patches'>;
+}
+
+/** What one run read: the policies (before the bucket), the manifests, their projects' workloads. */
+interface ReplayRead {
+  t0: number;
+  states: PolicyState[] | undefined;
+  manifests: BucketManifest[];
+  known: Awaited<ReturnType<typeof workloadsFor>>;
+  warnings: string[];
+  items: ReplayItem[];
+}
+
 /** Re-publishes replay events for the live manifests (all, or `opts.projects`). Never throws for one bad project. */
 export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promise<ReplayReport> {
-  const log = deps.logger ?? nullLogger;
-  const t0 = deps.clock.now();
-  // The policy is read BEFORE the bucket is listed: a tombstone seen then was written after its object was gone, so
-  // a live object listed afterwards at that generation proves the tombstone wrong (supersededGeneration, plan.ts).
-  // Regional placement: every policy of the placement (the predictions include moves, placedWrites.ts).
-  const read = !!(deps.policies || deps.firewall);
-  const states: PolicyState[] = deps.policies
-    ? await readPolicies(deps.policies)
-    : [{ ref: { name: '' }, snapshot: deps.firewall ? await deps.firewall.getPolicy() : { rules: [] } }];
-  const reads = read ? states.length : 0;
-  const byProject = read ? groupOwnedRules(states.flatMap((st) => st.snapshot.rules)) : undefined;
-  const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
-    ...(opts.projects ? { projects: opts.projects } : {}),
-  });
-  const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
-  for (const w of warnings) log.log('WARNING', w, { prefix: deps.prefix });
-  const items: ReplayItem[] = [];
-  for (const p of opts.projects ?? [])
-    if (!manifests.some((m) => m.key === p))
-      items.push({
-        project: p,
-        status: 'no-manifest',
-        error: `no manifest ${deps.prefix}${p}.yaml in gs://${deps.bucket}`,
-      });
-
-  // One read (above); owned rules grouped by project once (parsing every marker per project would be quadratic).
-  // Each project is predicted with the applier's own planner (planEvent.ts), so the count is what the applier
-  // writes. Without a read, every compiled rule counts as a write (planned against an empty policy).
-  const known = await workloadsFor(deps, manifests);
-  const todo: {
-    m: BucketManifest;
-    ev: EgressChangeEvent;
-    writes: number;
-    note: Pick<ReplayItem, 'skipped' | 'willFail'>;
-  }[] = [];
-  const revoking: string[] = [];
-  for (const m of manifests) {
-    const base = { project: m.project?.name ?? m.key, object: m.object.name, generation: m.object.generation };
-    if (!m.valid || !m.project) {
-      items.push({ ...base, status: 'invalid', error: m.errors.join('; ') });
-      continue;
-    }
-    const owned = byProject?.get(m.project.name) ?? [];
-    const ev = replayEventOver(deps.bucket, m, owned, new Date(deps.clock.now()), { restore: !!opts.restore });
-    const failure = known.errors.get(m.project.name);
-    const prediction = failure
-      ? { failed: failure.message, reason: failure.reason }
-      : predictPlacedWrites(ev, states, deps.policy, deps.hostProject, known.workloads.get(m.project.name));
-    if (revokesAccess(ev, prediction)) revoking.push(m.project.name);
-    if ('failed' in prediction && prediction.reason === 'compile-failed') {
-      items.push({ ...base, status: 'invalid', error: prediction.failed });
-      continue;
-    }
-    const { writes, ...note } = predictionSummary(prediction);
-    todo.push({ m, ev, writes, note });
-  }
+  const run = await readForReplay(deps, opts);
+  const events = replayEvents(deps, opts, run);
+  if (opts.fleet && deps.policies && run.states) return await replayFleet(deps, opts, run, events);
+  const { todo, revoking } = predictEach(deps, run, events);
   const verdict = checkRevocations({
     command: 'replay',
     where: `gs://${deps.bucket}/${deps.prefix}`,
@@ -360,38 +202,99 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
     watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
   });
   if (!verdict.ok && !opts.dryRun) {
-    log.log('ERROR', verdict.message, { projects: verdict.projects });
-    const invalid = items.length;
-    return {
-      items,
-      published: 0,
-      invalid,
-      failed: 0,
-      expectedWrites: 0,
-      reads,
-      elapsedMs: deps.clock.now() - t0,
-      refused: verdict,
-      warnings,
-    };
+    (deps.logger ?? nullLogger).log('ERROR', verdict.message, { projects: verdict.projects });
+    return { ...reportOf(deps, run, 0), published: 0, refused: verdict };
   }
+  const writes = await publishAll(deps, opts, todo, run.items);
+  return finishReport(deps, opts, { ...reportOf(deps, run, writes), ...(!verdict.ok ? { refused: verdict } : {}) });
+}
 
+/**
+ * The reads of a run: the policies BEFORE the bucket is listed (a tombstone seen then was written after its object was
+ * gone, so a live object listed afterwards at that generation proves the tombstone wrong: supersededGeneration,
+ * plan.ts), the manifests, the warnings, and the projects asked for that have no manifest.
+ */
+async function readForReplay(deps: ReplayDeps, opts: ReplayOptions): Promise<ReplayRead> {
+  const t0 = deps.clock.now();
+  const states = deps.policies ? await readPlacement({ ...deps, policies: deps.policies }) : undefined;
+  const manifests = await loadBucketManifests(deps.store, deps.prefix, deps.policy, {
+    ...(opts.projects ? { projects: opts.projects } : {}),
+  });
+  const warnings = readWarnings(deps.prefix, deps.watchedPrefix, manifests);
+  for (const w of warnings) (deps.logger ?? nullLogger).log('WARNING', w, { prefix: deps.prefix });
+  const items: ReplayItem[] = (opts.projects ?? [])
+    .filter((p) => !manifests.some((m) => m.key === p))
+    .map((p) => ({
+      project: p,
+      status: 'no-manifest',
+      error: `no manifest ${deps.prefix}${p}.yaml in gs://${deps.bucket}`,
+    }));
+  return { t0, states, manifests, known: await workloadsFor(deps, manifests), warnings, items };
+}
+
+/** The replay event of every valid manifest (superseding what the firewall records when safe); invalid ones listed. */
+function replayEvents(deps: ReplayDeps, opts: ReplayOptions, run: ReplayRead) {
+  // Owned rules grouped by project once (parsing every marker per project would be quadratic).
+  const byProject = groupOwnedRules((run.states ?? []).flatMap((st) => st.snapshot.rules));
+  const events: { m: BucketManifest; ev: EgressChangeEvent }[] = [];
+  for (const m of run.manifests) {
+    if (!m.valid || !m.project) {
+      const base = { project: m.project?.name ?? m.key, object: m.object.name, generation: m.object.generation };
+      run.items.push({ ...base, status: 'invalid', error: m.errors.join('; ') });
+      continue;
+    }
+    const owned = byProject.get(m.project.name) ?? [];
+    events.push({
+      m,
+      ev: replayEventOver(deps.bucket, m, owned, new Date(deps.clock.now()), { restore: !!opts.restore }),
+    });
+  }
+  return events;
+}
+
+/**
+ * Each event predicted with the applier's own planner (planEvent.ts), so the count is what the applier writes;
+ * without a read every compiled rule counts as a write (planned against an empty policy).
+ */
+function predictEach(deps: ReplayDeps, run: ReplayRead, events: { m: BucketManifest; ev: EgressChangeEvent }[]) {
+  const states = run.states ?? [{ ref: { name: '' }, snapshot: { rules: [] } }];
+  const todo: Todo[] = [];
+  const revoking: string[] = [];
+  for (const { m, ev } of events) {
+    const name = m.project!.name;
+    const failure = run.known.errors.get(name);
+    const prediction = failure
+      ? { failed: failure.message, reason: failure.reason }
+      : predictWrites(ev, states, deps.policy, deps.hostProject, run.known.workloads.get(name));
+    if (revokesAccess(ev, prediction)) revoking.push(name);
+    if ('failed' in prediction && prediction.reason === 'compile-failed') {
+      const base = { project: name, object: m.object.name, generation: m.object.generation };
+      run.items.push({ ...base, status: 'invalid', error: prediction.failed });
+      continue;
+    }
+    const { writes, ...note } = predictionSummary(prediction);
+    todo.push({ m, ev, writes, note });
+  }
+  return { todo, revoking };
+}
+
+/** Publishes the events (paced by their expected writes), `concurrency` in flight; returns the writes expected. */
+async function publishAll(deps: ReplayDeps, opts: ReplayOptions, todo: Todo[], items: ReplayItem[]): Promise<number> {
+  const log = deps.logger ?? nullLogger;
   let done = 0;
   let writesSoFar = 0;
-  const total = todo.length;
   const inflight = new Set<Promise<void>>();
-  const limit = deps.concurrency ?? 32;
+  const finish = () => {
+    done++;
+    const eta = deps.pacer ? Math.max(0, deps.pacer.nextFreeAt() - deps.clock.now()) : undefined;
+    deps.onProgress?.({ done, total: todo.length, writes: writesSoFar, ...(eta !== undefined ? { etaMs: eta } : {}) });
+  };
   for (const { m, ev: planned, writes, note } of todo) {
-    const project = m.project!;
     // Stamped when published (after the pacer's wait); the id does not depend on the time.
     const ev = { ...planned, time: new Date(deps.clock.now()).toISOString() };
     const item: ReplayItem = {
-      project: project.name,
-      object: m.object.name,
-      generation: m.object.generation,
-      status: opts.dryRun ? 'would-publish' : 'published',
-      expectedWrites: writes,
-      ...note,
-      eventId: ev.id,
+      ...{ project: m.project!.name, object: m.object.name, generation: m.object.generation },
+      ...{ status: opts.dryRun ? 'would-publish' : 'published', expectedWrites: writes, ...note, eventId: ev.id },
     };
     items.push(item);
     if (!opts.dryRun) {
@@ -399,11 +302,6 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
       if (deps.eventPacer) await deps.eventPacer.acquire(1);
     }
     writesSoFar += writes;
-    const finish = () => {
-      done++;
-      const eta = deps.pacer ? Math.max(0, deps.pacer.nextFreeAt() - deps.clock.now()) : undefined;
-      deps.onProgress?.({ done, total, writes: writesSoFar, ...(eta !== undefined ? { etaMs: eta } : {}) });
-    };
     if (opts.dryRun) {
       finish();
       continue;
@@ -417,7 +315,7 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
         (err: unknown) => {
           item.status = 'failed';
           item.error = err instanceof Error ? err.message : String(err);
-          log.log('ERROR', 'replay publish failed', { project: project.name, eventId: ev.id, error: item.error });
+          log.log('ERROR', 'replay publish failed', { project: item.project, eventId: ev.id, error: item.error });
         },
       )
       .finally(() => {
@@ -425,26 +323,81 @@ export async function replay(deps: ReplayDeps, opts: ReplayOptions = {}): Promis
         finish();
       });
     inflight.add(p);
-    if (inflight.size >= limit) await Promise.race(inflight);
+    if (inflight.size >= (deps.concurrency ?? 32)) await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  const count = (s: ReplayItem['status']) => items.filter((i) => i.status === s).length;
-  const report: ReplayReport = {
-    items,
-    published: count('published') + count('would-publish'),
-    invalid: count('invalid') + count('no-manifest'),
+  return writesSoFar;
+}
+
+/**
+ * `replay --all` as a fleet reconcile (fleet.ts): every event planned together, one patch per policy, behind the same
+ * blast-radius guard, written by this run (nothing published).
+ */
+async function replayFleet(
+  deps: ReplayDeps,
+  opts: ReplayOptions,
+  run: ReplayRead,
+  events: { m: BucketManifest; ev: EgressChangeEvent }[],
+): Promise<ReplayReport> {
+  const r = await reconcileFleet(
+    { ...deps, policies: deps.policies!, ...(deps.logger ? { logger: deps.logger } : {}) },
+    events.map(({ m, ev }) => {
+      const w = run.known.workloads.get(m.project!.name);
+      return { event: ev, ...(w ? { workloads: w } : {}) };
+    }),
+    {
+      runKey: `replay:${run.t0}`,
+      read: run.states!,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      guard: (projects) =>
+        checkRevocations({
+          command: 'replay',
+          where: `gs://${deps.bucket}/${deps.prefix}`,
+          projects,
+          max: deps.policy.safety.maxRevocationsPerRun,
+          allow: opts.allowRevocations,
+          watchedElsewhere: elsewhere(deps.prefix, deps.watchedPrefix),
+        }),
+    },
+  );
+  const byProject = new Map(r.projects.map((p) => [p.project, p]));
+  for (const { m, ev } of events) {
+    const p = byProject.get(m.project!.name);
+    run.items.push({
+      ...{ project: m.project!.name, object: m.object.name, generation: m.object.generation, eventId: ev.id },
+      status: opts.dryRun || r.refused || r.failed ? 'would-patch' : 'patched',
+      ...(p?.skipped ? { skipped: p.skipped } : {}),
+      ...(p?.willFail ? { willFail: p.willFail } : {}),
+    });
+  }
+  const fleet = { patches: r.patches, writes: r.writes, rounds: r.rounds, ...(r.failed ? { failed: r.failed } : {}) };
+  const report = { ...reportOf(deps, run, r.patches.length), reads: r.reads + run.states!.length, fleet };
+  if (r.refused) (deps.logger ?? nullLogger).log('ERROR', r.refused.message, { projects: r.refused.projects });
+  return finishReport(deps, opts, { ...report, ...(r.refused ? { refused: r.refused } : {}) });
+}
+
+/** The report's counts over the items. */
+function reportOf(deps: ReplayDeps, run: ReplayRead, expectedWrites: number): ReplayReport {
+  const count = (...s: ReplayItem['status'][]) => run.items.filter((i) => s.includes(i.status)).length;
+  return {
+    items: run.items,
+    published: count('published', 'would-publish', 'patched', 'would-patch'),
+    invalid: count('invalid', 'no-manifest'),
     failed: count('failed'),
-    expectedWrites: writesSoFar,
-    reads,
-    elapsedMs: deps.clock.now() - t0,
-    warnings,
-    ...(!verdict.ok ? { refused: verdict } : {}),
+    expectedWrites,
+    reads: run.states?.length ?? 0,
+    elapsedMs: deps.clock.now() - run.t0,
+    warnings: run.warnings,
   };
-  log.log('INFO', opts.dryRun ? 'replay dry run' : 'replay done', {
+}
+
+function finishReport(deps: ReplayDeps, opts: ReplayOptions, report: ReplayReport): ReplayReport {
+  (deps.logger ?? nullLogger).log('INFO', opts.dryRun ? 'replay dry run' : 'replay done', {
     published: report.published,
     invalid: report.invalid,
     failed: report.failed,
     expectedWrites: report.expectedWrites,
+    ...(report.fleet ? { patches: report.fleet.patches.map((p) => p.summary), writes: report.fleet.writes } : {}),
   });
   return report;
 }

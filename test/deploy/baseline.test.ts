@@ -1,11 +1,11 @@
 /**
- * The local stack's baseline (local/stack/baseline.ts) is terraform's (terraform/firewall.tf, `local.baseline_rules`
+ * The local stack's baseline (local/program/stack/baseline.ts) is terraform's (terraform/firewall.tf, `local.baseline_rules`
  * at the variable defaults): same keys, priorities, names, actions, ranges, protocols, ports and logging, and the
  * same description the rule resource writes. Read with @cdktf/hcl2json (test/deploy/hcl.ts).
  */
 import { join } from 'node:path';
-import { BASELINE, BASELINE_PRIORITY, baselineRules } from '../../local/stack/baseline';
-import { firewallEngine } from '../../local/stack/firewall';
+import { BASELINE, BASELINE_PRIORITY, baselineRules } from '../../local/program/stack/baseline';
+import { firewallEngine } from '../../local/program/stack/firewall';
 import { loadTerraform, PARSE_TIMEOUT_MS, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
 
 let tf: TerraformDoc;

@@ -1,14 +1,14 @@
 /**
  * Regional placement in terraform (terraform/regional.tf, firewall.tf's hand-off) and in the local stack
- * (local/stack/baseline.ts, firewall.ts): the variables mirror the platform policy's defaults; under
+ * (local/program/stack/baseline.ts, firewall.ts): the variables mirror the platform policy's defaults; under
  * placement = "regional" each listed region gets a policy, its association and the full baseline (deny-all included),
  * while the global policy's deny-all becomes goto_next (regional policies are evaluated after the global one); the
  * regional IAM is exactly the regional permissions. Read with @cdktf/hcl2json (no providers here).
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are Terraform interpolations
 import { join } from 'node:path';
-import { BASELINE, BASELINE_PRIORITY, HANDOFF } from '../../local/stack/baseline';
-import { firewallEngine } from '../../local/stack/firewall';
+import { BASELINE, BASELINE_PRIORITY, HANDOFF } from '../../local/program/stack/baseline';
+import { firewallEngine } from '../../local/program/stack/firewall';
 import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
 import { loadTerraform, PARSE_TIMEOUT_MS, resolve, resource, type TerraformDoc, variableDefault } from './hcl';
 

@@ -3,7 +3,7 @@
  * emulator through the CLI: refused, naming what the subscription holds; nothing is published to the changes topic and
  * nothing is acknowledged (the messages stay for their real consumer).
  */
-import { EmulatorPubsub } from '../../local/pubsub';
+import { EmulatorPubsub } from '../../local/harness/pubsub';
 import { encodeEvent, makeStatus } from '../../shared/core/events/codec';
 import { runCli } from '../support/cli';
 

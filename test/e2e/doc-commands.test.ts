@@ -7,9 +7,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncAndWait } from '../../local/converge';
-import { converged } from '../../local/render';
-import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
+import { syncAndWait } from '../../local/program/converge';
+import { converged } from '../../local/program/render';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/program/stack';
 import { type CliRun, runCli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 

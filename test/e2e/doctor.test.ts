@@ -6,8 +6,8 @@
  * each FAIL as a status event.
  */
 import { join } from 'node:path';
-import { syncAndWait } from '../../local/converge';
-import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
+import { syncAndWait } from '../../local/program/converge';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/program/stack';
 import { type CliRun, runCli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 

@@ -1,8 +1,8 @@
 /**
  * Starts the Pub/Sub emulator once for all e2e tests (or reuses the one named by PUBSUB_EMULATOR_HOST) and exports
- * its address to the test workers, which jest forks after this runs. See local/emulator.ts.
+ * its address to the test workers, which jest forks after this runs. See local/program/emulator.ts.
  */
-import { type PubsubEmulator, startPubsubEmulator } from '../../local/emulator';
+import { type PubsubEmulator, startPubsubEmulator } from '../../local/program/emulator';
 
 /** Where globalTeardown finds the emulator (globalSetup and globalTeardown share the jest parent process). */
 export const EMULATOR_KEY = '__EGRESS_PUBSUB_EMULATOR__';

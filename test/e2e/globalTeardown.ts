@@ -1,5 +1,5 @@
 /** Stops the emulator globalSetup started (by PID); a reused emulator is left running. */
-import type { PubsubEmulator } from '../../local/emulator';
+import type { PubsubEmulator } from '../../local/program/emulator';
 import { EMULATOR_KEY } from './globalSetup';
 
 export default async function globalTeardown(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `npm start` is level-triggered (local/start.ts, local/converge.ts): at start it compares the firewall with the
+ * `npm start` is level-triggered (local/program/start.ts, local/program/converge.ts): at start it compares the firewall with the
  * bucket's manifests by the one agreement (core/agreement) and repairs what disagrees through the pipeline before it
  * says "Converged". The managed rules wiped from the saved firewall are restored by the next `--once`, and only then
  * is it converged. An empty or missing --manifests folder is refused before anything is uploaded (exit 2).
@@ -13,8 +13,8 @@ import { parseMarker } from '../../shared/core/firewall';
 jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '../..');
-const SCRIPT = join(ROOT, 'local/start.ts');
-const REGISTER = join(ROOT, 'local/registerTs.js');
+const SCRIPT = join(ROOT, 'local/program/start.ts');
+const REGISTER = join(ROOT, 'local/harness/registerTs.js');
 
 const children: ChildProcess[] = [];
 

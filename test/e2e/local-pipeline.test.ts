@@ -1,5 +1,5 @@
 /**
- * `npm start` (local/start.ts) as a user runs it: a separate process with the functions as its own child
+ * `npm start` (local/program/start.ts) as a user runs it: a separate process with the functions as its own child
  * processes (here from the TypeScript sources through the swc require hook; `npm start` runs the same code from
  * dist/). It reuses the e2e emulator through PUBSUB_EMULATOR_HOST, so only the functions and fakes start here.
  */
@@ -24,8 +24,8 @@ import { eventually } from '../support/eventually';
 jest.setTimeout(60_000);
 
 const ROOT = join(__dirname, '../..');
-const SCRIPT = join(ROOT, 'local/start.ts');
-const REGISTER = join(ROOT, 'local/registerTs.js');
+const SCRIPT = join(ROOT, 'local/program/start.ts');
+const REGISTER = join(ROOT, 'local/harness/registerTs.js');
 
 /** A running script with its output so far and a way to wait for a line (no fixed sleeps). */
 interface Run {
@@ -102,7 +102,7 @@ function npmProject(): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const start = pkg.scripts.start
     .replace('npm run build && ', 'true && ')
-    .replace('node dist/local/start.js', `'${process.execPath}' -r '${REGISTER}' '${SCRIPT}'`);
+    .replace('node dist/local/program/start.js', `'${process.execPath}' -r '${REGISTER}' '${SCRIPT}'`);
   expect(start).not.toBe(pkg.scripts.start);
   const dir = join(work, 'npm-project');
   mkdirSync(dir, { recursive: true });

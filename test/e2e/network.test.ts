@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ipaddr from 'ipaddr.js';
-import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/program/stack';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { manifestYaml } from '../support/manifests';
 

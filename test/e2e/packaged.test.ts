@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../local/fakes/compute';
 import { startFakeGcs } from '../../local/fakes/gcs';
-import { emulatorPubsub, LOCAL_PROJECT } from '../../local/pubsub';
+import { emulatorPubsub, LOCAL_PROJECT } from '../../local/harness/pubsub';
 import { MAX_PACKAGE_BYTES, packageFunctions } from '../../scripts/package';
 import { CODE_CACHE, ENTRY } from '../../scripts/package/codeCache';
 import { invoke, type ServedFunction, servePackaged } from '../../scripts/package/serve';
@@ -169,7 +169,7 @@ test('validator → egress-change on Pub/Sub, applier → rule written and opera
   expect({ status: a.status, output: a.status < 300 ? '' : applier.output() }).toEqual({ status: 204, output: '' });
   expect(engine.rules(HOST, POLICY).map((r) => r.match?.destFqdns)).toEqual([['api.stripe.com']]);
   expect(engine.rules(HOST, POLICY)[0]?.match?.srcIpRanges).toEqual(['10.10.0.0/24']);
-  expect(engine.counters().calls.addRule).toBe(1);
+  expect(engine.counters().calls.patch).toBe(1); // one batch-update patch (docs/applier.md)
   expect(engine.counters().polls).toBeGreaterThanOrEqual(1);
   expect(applier.output()).toContain('"message":"applied"');
 });

@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on the real Pub/Sub emulator (local/stack): a manifest written to the fake bucket
+ * The whole pipeline on the real Pub/Sub emulator (local/program/stack): a manifest written to the fake bucket
  * → storage CloudEvent → egressValidator → egress-changes → push → egressApplier → the real compute client → the fake
  * firewall policy, with outcomes on egress-status. Every case asserts the final firewall state AND the status events,
  * and waits on status events (never on fixed sleeps).
@@ -7,7 +7,7 @@
 
 import type { FirewallPolicyRule } from '../../local/fakes/compute/engine';
 import { cloudEventHeaders } from '../../local/fakes/gcs';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type LocalStack, startLocalStack } from '../../local/program/stack';
 import { changeEventId, compareGenerations, encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { isTombstone, parseMarker } from '../../shared/core/firewall';
@@ -343,7 +343,7 @@ it('a Compute outage → retried (in-process, then by Pub/Sub redelivery) until 
     status: 503,
     reason: 'backendError',
     message: 'The service is unavailable.',
-    methods: ['addRule'],
+    methods: ['patch'],
   });
   // The framework logs the failed delivery (its HTTP 500) with console.error: keep it, as evidence, out of the output.
   const crash = jest.spyOn(console, 'error').mockImplementation(() => undefined);

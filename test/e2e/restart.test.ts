@@ -8,9 +8,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syncAndWait } from '../../local/converge';
-import { converged } from '../../local/render';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { syncAndWait } from '../../local/program/converge';
+import { converged } from '../../local/program/render';
+import { type LocalStack, startLocalStack } from '../../local/program/stack';
 import { DEFAULT_DNS_TABLE } from '../../shared/core/diagnose/dns';
 
 jest.setTimeout(90_000);

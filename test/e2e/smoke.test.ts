@@ -4,8 +4,8 @@
  * subscription delivers to a functions-framework CloudEvent function the way the applier receives it.
  */
 import '../../functions/validator';
-import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../../local/emulator';
-import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../../local/pubsub';
+import { emulatorPubsub, LOCAL_PROJECT, waitForChange, waitForStatus } from '../../local/harness/pubsub';
+import { EmulatorSetupError, findEmulatorJar, startPubsubEmulator } from '../../local/program/emulator';
 import { memoryLogger, memoryManifestStore } from '../../shared/adapters/memory';
 import { pubsubPublisher } from '../../shared/adapters/pubsub';
 import { decodeEgressChange } from '../../shared/core/events/codec';

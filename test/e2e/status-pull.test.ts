@@ -5,7 +5,7 @@
  * answer at once; the whole read of a few dozen events takes well under 2 s, and the messages stay for the next reader.
  */
 
-import { EmulatorPubsub, LOCAL_PROJECT } from '../../local/pubsub';
+import { EmulatorPubsub, LOCAL_PROJECT } from '../../local/harness/pubsub';
 import { pubsubPuller } from '../../shared/adapters/pubsub';
 import { makeStatus } from '../../shared/core/events/codec';
 import { lastStatusEvent } from '../../shared/usecases/status';

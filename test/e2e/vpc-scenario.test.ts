@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallsClient, NetworksClient } from '@google-cloud/compute';
 import type { ClientOptions } from 'google-gax';
-import { cliEnv, type LocalStack, startLocalStack } from '../../local/stack';
+import { cliEnv, type LocalStack, startLocalStack } from '../../local/program/stack';
 import type { StatusEvent } from '../../shared/core/events/types';
 import { firstUsable } from '../../shared/core/network/model';
 import type { DenialsResult } from '../../shared/usecases/denials';

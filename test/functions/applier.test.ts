@@ -21,6 +21,7 @@ import type { PubSubMessage } from '../../shared/core/events/types';
 import { parseMarker } from '../../shared/core/firewall';
 import type { EgressEntry } from '../../shared/core/manifest';
 import { DEFAULT_POLICY } from '../../shared/core/policy';
+import { singlePolicy } from '../../shared/ports/firewall';
 import type { LogSeverity } from '../../shared/ports/logger';
 import { setApplierDeps } from '../../shared/runtime/applier';
 
@@ -52,12 +53,14 @@ beforeEach(() => {
   published = [];
   logs = [];
   setApplierDeps({
-    firewall: computeFirewall({
-      project: HOST,
-      policy: FP,
-      policies: new FakeNetworkFirewallPoliciesClient(engine),
-      operations: new FakeGlobalOperationsClient(engine),
-    }),
+    policies: singlePolicy(
+      computeFirewall({
+        project: HOST,
+        policy: FP,
+        policies: new FakeNetworkFirewallPoliciesClient(engine),
+        operations: new FakeGlobalOperationsClient(engine),
+      }),
+    ),
     publisher: {
       publish: async (_t, m) => {
         published.push(m);

@@ -38,7 +38,7 @@ Promise.resolve(getFunction('egressValidator')(ev)).then(
 `;
 
 function probe(entry: string): LoadReport {
-  const r = spawnSync(process.execPath, ['-r', join(ROOT, 'local/registerTs.js'), '-e', PROBE], {
+  const r = spawnSync(process.execPath, ['-r', join(ROOT, 'local/harness/registerTs.js'), '-e', PROBE], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,

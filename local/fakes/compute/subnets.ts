@@ -4,7 +4,7 @@
  * fields of Compute v1's `Subnetwork` (https://cloud.google.com/compute/docs/reference/rest/v1/subnetworks). A
  * subnet names the project it is meant for; under target mode `subnets` the product assigns it by name (the template,
  * docs/policy.md), so the file is checked against the template. Projects the file leaves out get a subnet from the
- * local stack's pool (local/stack/subnetPool.ts). Errors name FILE:LINE with a hint.
+ * local stack's pool (local/program/stack/subnetPool.ts). Errors name FILE:LINE with a hint.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -42,7 +42,20 @@ function repairText(r: DriftRepairEvent): string {
     : r.willFail
       ? `; the applier will refuse it: ${r.willFail}`
       : '';
-  return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${why})`;
+  const patches = r.patches ? `: ${r.patches.join('; ')}` : '';
+  return `${r.project} (${r.reason}, ${plural(r.expectedWrites, 'expected write')}${patches}${why})`;
+}
+
+/** The fleet repair's patches (written, or what a repair would write), each with what it changes. */
+export function fleetLines(run: DriftRun, repair: boolean): string {
+  const f = run.fleet!;
+  const verb = repair && !f.failed && !run.refused ? 'repair: wrote' : 'a repair would write';
+  const lines = f.patches.map((p) => `${verb} ${p.summary} (${p.rules} rules in the new list)`);
+  if (!f.patches.length && run.forecast.length)
+    lines.push('a repair would write nothing (the applier skips every event)');
+  for (const x of run.forecast) if (x.skipped || x.willFail) lines.push(repairText(x));
+  if (f.failed) lines.push(`repair: nothing further written: ${f.failed}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** Registers `drift` on the program. */
@@ -95,11 +108,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
                 `\`egress release ${run.pendingRevocations.join(' ')}\` applies them\n`,
             );
           if (run.refused) process.stdout.write(`note: a repair would be refused: ${run.refused.message}\n`);
-          if (run.repairs.length)
+          if (run.fleet) process.stdout.write(fleetLines(run, !!flags.repair));
+          if (run.repairs.length && (!run.fleet || run.fleet.failed))
             process.stdout.write(
               `repair: published ${run.repairs.length} event(s): ${run.repairs.map(repairText).join(', ')}\n`,
             );
-          else if (run.forecast.length && !flags.repair)
+          else if (run.forecast.length && !flags.repair && !run.fleet)
             process.stdout.write(`a repair would publish: ${run.forecast.map(repairText).join(', ')}\n`);
           if (run.manual.length) process.stdout.write(`needs a human: ${run.manual.join(', ')} (see foreign-marker)\n`);
           if (run.statuses)

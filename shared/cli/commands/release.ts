@@ -8,7 +8,7 @@ import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
-  liveFleet,
+  livePolicies,
   type OpsFlags,
   publisherFor,
   resolveBucket,
@@ -63,7 +63,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (flags.all && projects.length) throw new CliConfigError('--all and project names exclude each other');
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
-        const fw = liveFleet(flags, policy, cfg);
+        const fw = livePolicies(flags, policy, cfg);
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         try {
           const r = await releaseRevocations(
@@ -71,8 +71,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               store: bucketStore(bucket, storageEndpointOf(flags)),
               bucket,
               prefix,
-              firewall: fw.port,
-              ...(fw.policies ? { policies: fw.policies } : {}),
+              policies: fw.policies,
               publisher: publisher ?? { publish: async () => 'dry-run' },
               changesTopic: cfg.changesTopic,
               policy,

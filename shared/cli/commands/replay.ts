@@ -8,7 +8,7 @@ import { systemClock } from '../../ports/clock';
 import {
   bucketStore,
   CliConfigError,
-  liveFleet,
+  livePolicies,
   type OpsFlags,
   parseRate,
   publisherFor,
@@ -67,6 +67,7 @@ function toText(r: ReplayReport, dryRun: boolean): string {
   const lines: string[] = [...r.warnings];
   if (r.refused && !dryRun) return `${[...lines, r.refused.message].join('\n')}\n`;
   if (r.refused) lines.push(`note: without --dry-run this would be refused: ${r.refused.message}`);
+  if (r.fleet) return `${[...lines, ...fleetText(r, dryRun)].join('\n')}\n`;
   for (const i of r.items) {
     if (i.status === 'published' || i.status === 'would-publish') {
       // What the applier will do with it: its writes, or nothing and why (the same planner as the applier's).
@@ -77,7 +78,7 @@ function toText(r: ReplayReport, dryRun: boolean): string {
           : '';
       if (dryRun || why)
         lines.push(
-          `${dryRun ? 'would publish' : 'published'} ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}${why}`,
+          `${dryRun ? 'would publish' : 'published'} ${i.project} (${i.object}#${i.generation}): ${plural(i.expectedWrites ?? 0, 'expected write')}${i.patches ? ` (${i.patches.join('; ')})` : ''}${why}`,
         );
     } else lines.push(`${i.status} ${i.project}${i.object ? ` (${i.object})` : ''}: ${i.error ?? ''}`);
   }
@@ -85,6 +86,26 @@ function toText(r: ReplayReport, dryRun: boolean): string {
     `${dryRun ? 'dry run: would publish' : 'published'} ${plural(r.published, 'replay event')}, ${plural(r.expectedWrites, 'expected firewall write')}; ${r.invalid} invalid or missing, ${r.failed} failed`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The fleet reconcile's lines: projects it will skip or cannot plan, each patch with what it changes, the total. */
+export function fleetText(r: ReplayReport, dryRun: boolean): string[] {
+  const f = r.fleet!;
+  const lines: string[] = [];
+  for (const i of r.items) {
+    if (i.skipped) lines.push(`${i.project}: the applier's planner skips it: ${i.skipped}`);
+    else if (i.willFail) lines.push(`${i.project}: cannot be written: ${i.willFail}`);
+    else if (i.status !== 'patched' && i.status !== 'would-patch')
+      lines.push(`${i.status} ${i.project}${i.object ? ` (${i.object})` : ''}: ${i.error ?? ''}`);
+  }
+  const verb = dryRun ? 'would write' : f.failed ? 'planned' : 'wrote';
+  for (const p of f.patches) lines.push(`${verb} ${p.summary} (${p.rules} rules in the new list)`);
+  if (f.failed) lines.push(`nothing further written: ${f.failed}`);
+  const projects = r.items.filter((i) => i.status === 'patched' || i.status === 'would-patch').length;
+  lines.push(
+    `${dryRun ? 'dry run: fleet reconcile of' : 'fleet reconcile of'} ${plural(projects, 'project')}: ${`${f.patches.length} ${f.patches.length === 1 ? 'patch' : 'patches'}`} (one per policy changed), ${plural(f.writes, 'firewall write')}; ${r.invalid} invalid or missing`,
+  );
+  return lines;
 }
 
 function parseMax(v: string): number {
@@ -181,8 +202,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const { bucket, prefix } = resolveBucket(flags, cfg);
         const policy = resolvePolicy(flags, cfg);
         const quota = resolveWriteQuota(flags, cfg);
-        // Regional placement: the predictions read every policy of the placement (moves included).
-        const fw = flags.live ? liveFleet(flags, policy, cfg) : undefined;
+        // Every policy of the placement, read for the predictions (moves included); `--all` writes them (fleet).
+        const fw = flags.live ? livePolicies(flags, policy, cfg) : undefined;
         const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
         const progress = progressReporter('replay');
         try {
@@ -199,8 +220,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
               ...(eventPacer ? { eventPacer } : {}),
               ...(fw
                 ? {
-                    firewall: fw.port,
-                    ...(fw.policies ? { policies: fw.policies } : {}),
+                    policies: fw.policies,
                     hostProject: fw.hostProject,
                     workloads: workloadDeps(flags, policy, cfg),
                   }
@@ -213,13 +233,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
               ...(flags.project ? { projects: flags.project } : {}),
               dryRun: !!flags.dryRun,
               restore: !!flags.restore,
+              // `--all` over the live firewall: the fleet reconcile, one patch per policy (docs/applier.md).
+              ...(flags.all && fw ? { fleet: true } : {}),
               ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
             },
           );
           progress.done();
           if (flags.format === 'json') process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
           else process.stdout.write(toText(r, !!flags.dryRun));
-          setExit(r.invalid || r.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
+          setExit(r.invalid || r.failed || r.fleet?.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
         } finally {
           progress.done();
           await Promise.all([fw?.close(), publisher?.close()]);

@@ -1,11 +1,9 @@
 /**
- * The applier's headroom check (before its first write): the planned writes replayed, in order, over the policy as
- * read; the peak usage must stay within the `capacity` quotas. A change that does not grow a figure always fits (a
+ * The applier's headroom check (before its patch): the policy's new rule list must stay within the `capacity` quotas. A change that does not grow a figure always fits (a
  * revocation can go through a policy already over a lowered quota). Pure.
  */
-import type { PlannedWrite } from '../firewall/writePlan';
 import type { CapacitySettings } from '../policy/capacity';
-import { type CountableRule, policyUsage, ruleAttributes, ruleFqdns } from './count';
+import { type CountableRule, policyUsage } from './count';
 
 /** One figure of the check: as read, at the peak of the write sequence, and its quota. */
 export interface Headroom {
@@ -29,35 +27,31 @@ export interface CapacitySnapshot {
   ruleTupleCount?: number | undefined;
 }
 
-/** Checks `writes` (the write planner's list) against the quotas of `settings`. */
+/**
+ * Checks the policy's complete new rule list (one patch, writePlan.ts) against the quotas of `settings`: the patch is
+ * atomic, so the peak is the new list's usage (counted as the change of our own count over the API's figure).
+ */
 export function checkHeadroom(
   snapshot: CapacitySnapshot,
-  writes: readonly PlannedWrite[],
+  after: readonly CountableRule[],
   settings: CapacitySettings,
   /** The policy's kind, for the quota names (`…_per_regional_network_firewall_policy`); default global. */
   scope: 'global' | 'regional' = 'global',
 ): HeadroomCheck {
   const used = policyUsage(snapshot.rules, settings, snapshot.ruleTupleCount);
-  const byPriority = new Map<number, CountableRule>(snapshot.rules.map((r) => [r.priority, r]));
-  let attributes = used.attributes;
-  let fqdns = used.fqdns;
-  let peakA = attributes;
-  let peakF = fqdns;
-  for (const w of writes) {
-    const old = w.verb === 'add' ? undefined : byPriority.get(w.priority);
-    if (old) {
-      attributes -= ruleAttributes(old, settings);
-      fqdns -= ruleFqdns(old);
-    }
-    if (w.verb === 'remove') byPriority.delete(w.priority);
-    else {
-      attributes += ruleAttributes(w.rule, settings);
-      fqdns += ruleFqdns(w.rule);
-      byPriority.set(w.priority, w.rule);
-    }
-    peakA = Math.max(peakA, attributes);
-    peakF = Math.max(peakF, fqdns);
-  }
+  // Only the rules the patch changes are counted again: a kept rule is the very object read.
+  const kept = new Set(after);
+  const read = new Set(snapshot.rules);
+  const gone = policyUsage(
+    snapshot.rules.filter((r) => !kept.has(r)),
+    settings,
+  );
+  const added = policyUsage(
+    after.filter((r) => !read.has(r as (typeof snapshot.rules)[number])),
+    settings,
+  );
+  const peakA = Math.max(used.attributes, used.attributes + added.attributes - gone.attributes);
+  const peakF = Math.max(used.fqdns, used.fqdns + added.fqdns - gone.fqdns);
   const a: Headroom = { used: used.attributes, peak: peakA, limit: settings.attributesPerPolicy };
   const f: Headroom = { used: used.fqdns, peak: peakF, limit: settings.fqdnsPerPolicy };
   const problems: string[] = [];

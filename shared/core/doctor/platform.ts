@@ -5,7 +5,7 @@
  */
 import { CAPACITY_FAIL_RATIO, CAPACITY_WARN_RATIO, usageAbove } from '../capacity/report';
 import { assignedSubnets } from '../firewall/workloads';
-import type { NetworkModel } from '../network/model';
+import { alternativeTargets, type NetworkModel, policiesOnNetwork } from '../network/model';
 import type { TargetMapping } from '../policy/types';
 import {
   type CapacityFact,
@@ -17,25 +17,13 @@ import {
   type Unread,
 } from './types';
 
-const last = (s: string) => s.replace(/\/+$/, '').split('/').at(-1) ?? s;
-
-/** The DNS server policies bound to the model's network (by the network URL's project and name). */
-export function policiesOnNetwork(model: NetworkModel, all: readonly DnsServerPolicy[]): DnsServerPolicy[] {
-  return all.filter((p) =>
-    (p.networks ?? []).some((n) => {
-      const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(n.networkUrl ?? '');
-      return m ? m[1] === model.hostProject && m[2] === model.network : last(n.networkUrl ?? '') === model.network;
-    }),
-  );
-}
-
 /** Cloud DNS query logging on the network: a server policy with `enableLogging` bound to it. */
 export function dnsLoggingCheck(model: NetworkModel, dns: DnsServerPolicy[] | Unread): Check {
   const fix =
     "set create_dns_server_policy = true in terraform (terraform/network.tf), or enable logging on the network's " +
     'server policy: gcloud dns policies update POLICY --enable-logging';
   if (isUnread(dns)) return check('dns-logging', 'WARN', `DNS server policies not read: ${dns.unread}`, fix);
-  const on = policiesOnNetwork(model, dns);
+  const on = policiesOnNetwork(dns, model.hostProject, model.network);
   const logging = on.filter((p) => p.enableLogging === true);
   if (logging.length)
     return check(
@@ -62,15 +50,10 @@ export function dnsAlternativeServersCheck(model: NetworkModel, dns: DnsServerPo
       `DNS server policies not read: ${dns.unread}`,
       'read access to Cloud DNS policies (roles/dns.reader)',
     );
-  const alt = policiesOnNetwork(model, dns).filter(
-    (p) => (p.alternativeNameServerConfig?.targetNameServers ?? []).length > 0,
-  );
+  const alt = policiesOnNetwork(dns, model.hostProject, model.network).filter((p) => alternativeTargets(p).length > 0);
   if (!alt.length)
     return check('dns-alternative-name-servers', 'PASS', `no alternative name servers on network ${model.network}`);
-  const named = alt.map(
-    (p) =>
-      `${p.name} (${(p.alternativeNameServerConfig?.targetNameServers ?? []).map((t) => t.ipv4Address || t.ipv6Address).join(', ')})`,
-  );
+  const named = alt.map((p) => `${p.name} (${alternativeTargets(p).join(', ')})`);
   return check(
     'dns-alternative-name-servers',
     'FAIL',

@@ -6,7 +6,7 @@
 
 import type { LimitSource } from '../capacity/limits';
 import type { PolicyCapacity } from '../capacity/report';
-import type { NetworkModel } from '../network/model';
+import type { DnsServerPolicyJson, NetworkModel } from '../network/model';
 import type { PolicyRef } from '../policy/placement';
 import type { TargetMapping } from '../policy/types';
 
@@ -25,12 +25,7 @@ export interface Check {
 }
 
 /** A Cloud DNS server policy (`dns/v1/projects/P/policies`), the fields doctor reads (REST names). */
-export interface DnsServerPolicy {
-  name: string;
-  enableLogging?: boolean;
-  networks?: { networkUrl?: string }[];
-  alternativeNameServerConfig?: { targetNameServers?: { ipv4Address?: string; ipv6Address?: string }[] };
-}
+export type DnsServerPolicy = DnsServerPolicyJson & { name: string };
 
 /** What a read could not get: the check then says so (WARN) instead of guessing. */
 export interface Unread {

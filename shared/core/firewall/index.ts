@@ -1,5 +1,6 @@
 /** The firewall core: rule compiler, ownership marker, plan, priorities, rendering. Pure; see docs/applier.md. */
 export * from './compiler';
+export * from './fleetPlan';
 export * from './marker';
 export * from './naming';
 export * from './placedWrites';
@@ -10,5 +11,4 @@ export * from './render';
 export * from './requestId';
 export * from './tombstone';
 export type * from './types';
-export * from './writeOrder';
 export * from './writePlan';

@@ -1,31 +1,39 @@
 /**
- * The write planner over the policies of a placement (core/policy/placement.ts): the project's rules are planned in
- * its TARGET policy with the one write planner (writePlan.ts), and every owned rule of the project found in ANOTHER
- * policy of the placement (placement switched, or `spec.region` changed) is removed after them: a move is "create in
- * the new policy, then remove from the old" (adds before removes), so the project never has less than before. Pure.
- *
- * With one policy (global placement) this is exactly `planWrites` over it: same writes, same request ids.
+ * The write planner over the policies of a placement (core/policy/placement.ts; global placement is the one-policy
+ * placement): the project's rules are planned in its TARGET policy with the one write planner (writePlan.ts), and
+ * every owned rule of the project found in ANOTHER policy (placement switched, or `spec.region` changed) is removed by
+ * a second patch of that policy, sent after the first: a move patches the new policy first, then the old, so the
+ * project never has less than before. At most one patch per policy. Pure.
  */
 import type { EgressChangeEvent } from '../events/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
-import { ownedRules, staleEventReason } from './plan';
+import { ownedRules } from './plan';
 import { deterministicRequestId, readKey } from './requestId';
 import type { ObservedRule } from './types';
-import { isRevocation, type PlannedWrite, planWrites, policyView, type WritePlan } from './writePlan';
+import {
+  EMPTY_PLAN,
+  isRevocation,
+  type PolicyPatch,
+  type PolicyView,
+  type ProjectChange,
+  patchFor,
+  planChange,
+  type planWrites,
+  policyView,
+  type RuleChange,
+  staleFor,
+  type WritePlan,
+} from './writePlan';
 
 /** One policy of the placement as one read saw it. */
 export interface PolicyState {
   ref: PolicyRef;
-  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string };
+  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined; ruleTupleCount?: number | undefined };
 }
 
-/** A write and the policy it goes to. */
-export type PlacedWrite = PlannedWrite & { policy: PolicyRef };
-
-/** What the applier does with an event over several policies. */
-export interface PlacedWritePlan extends Omit<WritePlan, 'writes'> {
-  writes: PlacedWrite[];
+/** What the applier does with an event over the policies of its placement. */
+export interface PlacedWritePlan extends WritePlan {
   /** The policy that holds the project's rules after the writes. */
   target: PolicyRef;
   /** The other policies the project's rules are removed from (a move), in placement order. */
@@ -60,7 +68,44 @@ export function targetPolicy(
   return states.find((s) => ownedRules(s.snapshot.rules, project.name).length > 0)?.ref ?? global;
 }
 
-/** The writes for `event` over every policy of the placement (`states[0]` is the global policy). */
+/** One policy of the placement as seen for one project: its ref and the project's view there (writePlan.ts). */
+export interface PlacedView {
+  ref: PolicyRef;
+  view: PolicyView;
+}
+
+/** What an event changes over the policies of its placement: the target's change and the rules moved out of others. */
+export interface PlacedChange extends ProjectChange {
+  target: PolicyRef;
+  /** The project's owned rules in each other policy (a move), removed after the target is written. */
+  moves: { ref: PolicyRef; owned: readonly ObservedRule[] }[];
+}
+
+/**
+ * The one decision of an event over the placement's policies (`views`, in placement order): the stale-event guard over
+ * the project's rules wherever they are (a half-done move leaves them in two policies), the change in the target
+ * policy (writePlan.ts `planChange`), and the rules to move out of the others. Pure.
+ */
+export function placeChange(
+  event: EgressChangeEvent,
+  desired: Parameters<typeof planWrites>[1],
+  views: readonly PlacedView[],
+  target: PolicyRef,
+  policy: Pick<PlatformPolicy, 'firewall'>,
+): PlacedChange {
+  const here = views.find((v) => sameRef(v.ref, target));
+  if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
+  const moves = views
+    .filter((v) => v !== here && v.view.owned.length > 0)
+    .map((v) => ({ ref: v.ref, owned: v.view.owned }));
+  const skip = moves.length === 0 ? null : staleFor([...moves.flatMap((o) => o.owned), ...here.view.owned], event);
+  const change = skip
+    ? { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: null }
+    : planChange(event, desired, here.view, policy);
+  return { ...change, target, moves: change.skip ? [] : moves };
+}
+
+/** The patches for `event` over every policy of the placement (`states[0]` is the global policy). */
 export function planPlacedWrites(
   event: EgressChangeEvent,
   desired: Parameters<typeof planWrites>[1],
@@ -69,50 +114,34 @@ export function planPlacedWrites(
   policy: Pick<PlatformPolicy, 'firewall'>,
 ): PlacedWritePlan {
   const project = event.data.project.name;
-  const targetState = states.find((s) => sameRef(s.ref, target));
-  if (!targetState) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
-  const others = states
-    .filter((s) => s !== targetState)
-    .map((s) => ({ ref: s.ref, view: policyView(s.snapshot, project) }))
-    .filter((o) => o.view.owned.length > 0);
-  // The stale-event guard reads the project's rules wherever they are (a half-done move leaves them in two policies).
-  const allOwned = [...others.flatMap((o) => o.view.owned), ...policyView(targetState.snapshot, project).owned];
-  const skip =
-    others.length === 0
-      ? null
-      : staleEventReason(allOwned, project, {
-          generation: event.data.source.generation,
-          reason: event.data.reason,
-          revocation: isRevocation(event),
-          supersedes: event.data.supersedes?.generation,
-        });
-  const planned = skip ? undefined : planWrites(event, desired, policyView(targetState.snapshot, project), policy);
-  if (!planned || planned.skip) {
-    const base = planned ?? {
-      skip,
-      plan: { create: [], update: [], delete: [], unchanged: 0 },
-      writes: [],
-      appliedGeneration: null,
-    };
-    return { ...base, writes: [], target, movedFrom: [] };
-  }
-  const removes: PlacedWrite[] = others.flatMap((o) => {
-    const key = readKey(o.view.fingerprint, o.view.owned);
-    return o.view.owned.map(
-      (r): PlacedWrite => ({
-        verb: 'remove',
-        priority: r.priority,
-        ruleName: r.ruleName,
-        requestId: deterministicRequestId(event.id, key, 'remove', r.ruleName, r.priority, policyRefKey(o.ref)),
-        policy: o.ref,
-      }),
+  const views = states.map((s) => ({ ref: s.ref, view: policyView(s.snapshot, project) }));
+  const c = placeChange(event, desired, views, target, policy);
+  if (c.skip)
+    return { skip: c.skip, plan: c.plan, writes: [], appliedGeneration: c.appliedGeneration, target, movedFrom: [] };
+  const patch = (ref: PolicyRef, change: RuleChange, owned: readonly ObservedRule[]) => {
+    const st = states.find((s) => sameRef(s.ref, ref))!;
+    // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md.
+    const requestId = deterministicRequestId(
+      event.id,
+      readKey(st.snapshot.fingerprint, owned),
+      'patch',
+      policyRefKey(ref),
     );
-  });
+    return patchFor(ref, st.snapshot, [change], requestId);
+  };
+  const here = views.find((v) => sameRef(v.ref, target))!;
+  const writes = [
+    patch(target, c, here.view.owned),
+    ...c.moves.map((m) =>
+      patch(m.ref, { plan: { create: [], update: [], delete: [...m.owned] }, priorities: [] }, m.owned),
+    ),
+  ].filter((w): w is PolicyPatch => w !== null);
   return {
-    ...planned,
-    plan: { ...planned.plan, delete: [...planned.plan.delete, ...others.flatMap((o) => o.view.owned)] },
-    writes: [...planned.writes.map((w): PlacedWrite => ({ ...w, policy: target })), ...removes],
+    skip: null,
+    plan: { ...c.plan, delete: [...c.plan.delete, ...c.moves.flatMap((m) => m.owned)] },
+    writes,
+    appliedGeneration: c.appliedGeneration,
     target,
-    movedFrom: others.map((o) => o.ref),
+    movedFrom: c.moves.map((m) => m.ref),
   };
 }

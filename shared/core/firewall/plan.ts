@@ -197,8 +197,8 @@ export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, Obs
   return out;
 }
 
-/** Plans several projects against one policy snapshot; projects absent from `desired` are not touched. */
-export function planMany(
+/** Plans several projects against one policy's rules; projects absent from `desired` are not touched. */
+function planPolicy(
   current: readonly ObservedRule[],
   desired: ReadonlyMap<string, readonly DesiredRule[]>,
   opts: Omit<PlanOptions, 'project'> = {},
@@ -246,16 +246,17 @@ export function supersededGeneration(
 }
 
 /**
- * {@link planMany} over the policies of a placement (core/policy/placement.ts): each project is planned in its target
- * policy (`targetOf`; null: it cannot be placed, so it is planned nowhere new), and its owned rules found in any other
- * policy are planned as deletes there: a move shows as the creates in the new policy and the deletes in the old one,
- * as the applier writes it (placedWrites.ts). With one policy this is `planMany` over it.
+ * Plans several projects over the policies of a placement (core/policy/placement.ts; global placement is the
+ * one-policy placement, every project then targets it): each project is planned in its target policy (`targetOf`;
+ * null: it cannot be placed, so it is planned nowhere new), and its owned rules found in any other policy are planned
+ * as deletes there: a move shows as the creates in the new policy and the deletes in the old one, as the applier
+ * writes it (placedWrites.ts). Projects absent from `desired` are not touched.
  */
-export function planManyPlaced<Ref>(
+export function planMany<Ref>(
   policies: readonly { ref: Ref; rules: readonly ObservedRule[] }[],
   desired: ReadonlyMap<string, readonly DesiredRule[]>,
-  targetOf: (project: string) => Ref | null,
-  same: (a: Ref, b: Ref) => boolean,
+  targetOf: (project: string) => Ref | null = () => policies[0]?.ref ?? null,
+  same: (a: Ref, b: Ref) => boolean = (a, b) => a === b,
 ): Plan {
   const out = emptyPlan();
   for (const { ref, rules } of policies) {
@@ -264,7 +265,7 @@ export function planManyPlaced<Ref>(
       const target = targetOf(project);
       here.set(project, target !== null && same(target, ref) ? want : []);
     }
-    const p = planMany(rules, here);
+    const p = planPolicy(rules, here);
     out.create.push(...p.create);
     out.update.push(...p.update);
     out.delete.push(...p.delete);

@@ -1,21 +1,21 @@
 /**
- * The write planner: one event, the project's desired rules and the policy as read → the exact list of firewall
- * writes the applier makes, in order, with their priorities and request ids; or the stale-event decision (no writes,
- * and why). Pure. The applier executes this list (waiting on operations, retrying); `replay` and `drift --repair`
+ * The write planner: one event, the project's desired rules and one policy as read → the policy's complete new rule
+ * list, written in ONE fingerprinted patch (Google's batch update: https://cloud.google.com/firewall/docs/batch-update-overview);
+ * or the stale-event decision (no writes, and why). Pure. The applier sends this patch; `replay` and `drift --repair`
  * predict with the same function, so a prediction is what the applier then does (docs/applier.md, "Writes").
  *
- * Order: creates (new allowances first), then updates (a value moving between chunks is added before it is removed,
- * writeOrder.ts), then deletes. A rule whose target kind changes (service accounts <-> secure tags <-> source ranges) cannot be patched:
- * a patch cannot clear a list field (empty lists are dropped on the wire), so it is replaced: the new rule is created
- * with the creates, the old one removed with the deletes (two writes, not one).
+ * The new list is the list as read with only the project's rules changed: every rule the project does not own (other
+ * projects', unmanaged ones, the default `goto_next` rules) is kept as the very object read; an updated rule keeps its
+ * priority; a new rule takes a free priority of the band. The patch replaces the whole list atomically, so the policy
+ * holds the old list or the new one, never a mix (a target-mode switch is an in-place replacement too).
  */
 import type { EgressChangeEvent } from '../events/types';
+import { type PolicyRef, policyRefKey } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 import { appliedGeneration, ownedRules, planProject, staleEventReason } from './plan';
 import { allocatePriorities } from './priorities';
 import { deterministicRequestId, readKey } from './requestId';
 import type { DesiredRule, ObservedRule, Plan } from './types';
-import { orderUpdates } from './writeOrder';
 
 /** The policy as one read saw it, for one project. */
 export interface PolicyView {
@@ -36,11 +36,23 @@ export function policyView(snapshot: { rules: readonly ObservedRule[]; fingerpri
   } satisfies PolicyView;
 }
 
-/** One write, as the firewall port takes it. */
-export type PlannedWrite =
-  | { verb: 'add'; priority: number; ruleName: string; rule: DesiredRule & { priority: number }; requestId: string }
-  | { verb: 'patch'; priority: number; ruleName: string; rule: DesiredRule; requestId: string }
-  | { verb: 'remove'; priority: number; ruleName: string; requestId: string };
+/** What one patch changes, as `ruleName@priority` (logs, predictions). */
+export interface PatchChanges {
+  add: string[];
+  update: string[];
+  remove: string[];
+}
+
+/** One write: the complete new rule list of one policy, guarded by the fingerprint of the read it was planned from. */
+export interface PolicyPatch {
+  policy: PolicyRef;
+  /** Every rule of the policy after the patch, by ascending priority; rules not changed are the objects read. */
+  rules: ObservedRule[];
+  /** The fingerprint of the read (Compute refuses the patch with 412 conditionNotMet if the policy moved since). */
+  fingerprint?: string | undefined;
+  requestId: string;
+  changes: PatchChanges;
+}
 
 /** What the applier does with an event. */
 export interface WritePlan {
@@ -48,15 +60,29 @@ export interface WritePlan {
   skip: string | null;
   /** The project's plan (empty when skipped); its summary is what status events report. */
   plan: Plan;
-  /** The writes in execution order (empty when skipped or nothing changed). */
-  writes: PlannedWrite[];
+  /** The patches in execution order, at most one per policy (empty when skipped or nothing changed). */
+  writes: PolicyPatch[];
   /** Newest generation the owned rules record, for logs. */
   appliedGeneration: string | null;
 }
 
-/** `add p-fqdn-1@1200`, for logs. */
-export function describeWrite(w: PlannedWrite): string {
-  return `${w.verb} ${w.ruleName}@${w.priority}`;
+/** Rule changes a patch's description names before counting the rest. */
+export const DESCRIBED_CHANGES = 12;
+
+/** `patch global: add p-fqdn-1@1200, remove p-cidr-1@1201`, for logs and predictions. */
+export function describeWrite(w: PolicyPatch): string {
+  const parts = [
+    ...w.changes.add.map((n) => `add ${n}`),
+    ...w.changes.update.map((n) => `update ${n}`),
+    ...w.changes.remove.map((n) => `remove ${n}`),
+  ];
+  const where = w.policy.region ? `${w.policy.name} (${w.policy.region})` : w.policy.name;
+  // A fleet patch can change thousands of rules: the first ones named, the rest counted (`changes` has them all).
+  const shown =
+    parts.length > DESCRIBED_CHANGES
+      ? [...parts.slice(0, DESCRIBED_CHANGES), `+${parts.length - DESCRIBED_CHANGES} more`]
+      : parts;
+  return `patch${where ? ` ${where}` : ''}: ${shown.join(', ') || 'no change'}`;
 }
 
 /** How a rule selects its workloads: target accounts, target tags, source ranges (subnets mode), or nothing. */
@@ -66,81 +92,109 @@ export function workloadKind(r: DesiredRule): 'accounts' | 'tags' | 'sources' | 
   return r.match.srcIpRanges?.length ? 'sources' : 'none';
 }
 
-/**
- * True when an update must be a replacement (create + remove): the way it selects workloads changes (a switch of
- * target mode), since a patch cannot clear the old mode's list field. From a rule selecting nothing, a patch adds.
- */
-export function isReplacement(u: { old: DesiredRule; new: DesiredRule }): boolean {
-  const before = workloadKind(u.old);
-  return before !== 'none' && before !== workloadKind(u.new);
-}
-
 /** A revocation desires only the tombstone: a delete, or a manifest listing no entries. */
 export function isRevocation(event: EgressChangeEvent): boolean {
   return event.data.reason === 'delete' || event.data.entries.length === 0;
 }
 
+/** The empty plan of an event that writes nothing. */
+export const EMPTY_PLAN: Plan = { create: [], update: [], delete: [], unchanged: 0 };
+
+/** One project's change in one policy: its plan and the priorities of its creates (in `plan.create` order). */
+export interface RuleChange {
+  plan: Pick<Plan, 'create' | 'update' | 'delete'>;
+  priorities: readonly number[];
+}
+
 /**
- * The writes the applier makes for `event` over `view`. `desired` is what the event compiles to (compiler.ts
- * `desiredRules`). Throws PriorityBandFullError when the band has too few free priorities for the creates.
- * `ownedElsewhere`: the project's rules held in other policies of the placement (placedWrites.ts).
+ * The patch that makes `snapshot`'s rules hold every change of `changes` (one per project, disjoint): deletes dropped,
+ * updates in place (priority kept), creates at their priorities; every other rule is the object read, byte-for-byte.
+ * Null when nothing changes. The applier sends it with one change, the fleet reconcile (fleetPlan.ts) with many.
  */
-export function planWrites(
-  event: EgressChangeEvent,
-  desired: readonly DesiredRule[],
-  view: PolicyView,
-  policy: Pick<PlatformPolicy, 'firewall'>,
-): WritePlan {
-  const project = event.data.project.name;
-  const generation = event.data.source.generation;
-  const applied = appliedGeneration(view.owned);
-  const skip = staleEventReason(view.owned, project, {
-    generation,
+export function patchFor(
+  ref: PolicyRef,
+  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined },
+  changes: readonly RuleChange[],
+  requestId: string,
+): PolicyPatch | null {
+  const plans = changes.map((c) => c.plan);
+  if (plans.every((p) => p.create.length + p.update.length + p.delete.length === 0)) return null;
+  const removed = new Set(plans.flatMap((p) => p.delete.map((r) => r.priority)));
+  const updated = new Map(
+    plans.flatMap((p) => p.update.map((u) => [u.old.priority, { ...u.new, priority: u.old.priority }] as const)),
+  );
+  const created = changes.flatMap((c) => c.plan.create.map((r, i) => ({ ...r, priority: c.priorities[i]! })));
+  const rules = [
+    ...snapshot.rules.filter((r) => !removed.has(r.priority)).map((r) => updated.get(r.priority) ?? r),
+    ...created,
+  ].sort((a, b) => a.priority - b.priority);
+  const at = (r: ObservedRule) => `${r.ruleName}@${r.priority}`;
+  return {
+    policy: ref,
+    rules,
+    fingerprint: snapshot.fingerprint,
+    requestId,
+    changes: {
+      add: created.map(at),
+      update: [...updated.values()].map(at),
+      remove: plans.flatMap((p) => p.delete.map(at)),
+    },
+  };
+}
+
+/** Why `event` is stale against the project's owned rules `owned` (plan.ts `staleEventReason`), or null. */
+export function staleFor(owned: readonly ObservedRule[], event: EgressChangeEvent): string | null {
+  return staleEventReason(owned, event.data.project.name, {
+    generation: event.data.source.generation,
     reason: event.data.reason,
     revocation: isRevocation(event),
     supersedes: event.data.supersedes?.generation,
   });
-  if (skip)
-    return { skip, plan: { create: [], update: [], delete: [], unchanged: 0 }, writes: [], appliedGeneration: applied };
-  const plan = planProject(view.owned, desired, { project, generation });
-  const replaced = plan.update.filter(isReplacement);
-  const creates = [...plan.create, ...replaced.map((u) => u.new)];
-  const patches = orderUpdates(plan.update.filter((u) => !replaced.includes(u)));
-  const removals = [...plan.delete, ...replaced.map((u) => u.old)];
-  const priorities = allocatePriorities(view.taken, creates.length, policy, project);
-  // Ids name (event, the policy state planned from, write): see requestId.ts and docs/applier.md, "Request ids".
-  const key = readKey(view.fingerprint, view.owned);
-  const id = (verb: PlannedWrite['verb'], name: string, priority: number) =>
-    deterministicRequestId(event.id, key, verb, name, priority);
-  const writes: PlannedWrite[] = [
-    ...creates.map((rule, i): PlannedWrite => {
-      const priority = priorities[i]!;
-      return {
-        verb: 'add',
-        priority,
-        ruleName: rule.ruleName,
-        rule: { ...rule, priority },
-        requestId: id('add', rule.ruleName, priority),
-      };
-    }),
-    ...patches.map((u): PlannedWrite => {
-      const priority = u.old.priority;
-      return {
-        verb: 'patch',
-        priority,
-        ruleName: u.new.ruleName,
-        rule: u.new,
-        requestId: id('patch', u.new.ruleName, priority),
-      };
-    }),
-    ...removals.map(
-      (r): PlannedWrite => ({
-        verb: 'remove',
-        priority: r.priority,
-        ruleName: r.ruleName,
-        requestId: id('remove', r.ruleName, r.priority),
-      }),
-    ),
-  ];
-  return { skip: null, plan, writes, appliedGeneration: applied };
+}
+
+/** The stale-event decision, else the project's plan and its creates' priorities, over one policy's view. */
+export interface ProjectChange extends RuleChange {
+  skip: string | null;
+  plan: Plan;
+  appliedGeneration: string | null;
+}
+
+/**
+ * What `event` changes in one policy (`view`: the project's owned rules there, every priority taken): the stale-event
+ * guard, the plan, free priorities for the creates. Throws PriorityBandFullError when the band is full. Pure.
+ */
+export function planChange(
+  event: EgressChangeEvent,
+  desired: readonly DesiredRule[],
+  view: PolicyView,
+  policy: Pick<PlatformPolicy, 'firewall'>,
+): ProjectChange {
+  const project = event.data.project.name;
+  const applied = appliedGeneration(view.owned);
+  const skip = staleFor(view.owned, event);
+  if (skip) return { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: applied };
+  const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
+  const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);
+  return { skip: null, plan, priorities, appliedGeneration: applied };
+}
+
+/**
+ * The patch the applier sends for `event` over one policy as read (`ref`, `snapshot`). `desired` is what the event
+ * compiles to (compiler.ts `desiredRules`). Throws PriorityBandFullError when the band has too few free priorities.
+ */
+export function planWrites(
+  event: EgressChangeEvent,
+  desired: readonly DesiredRule[],
+  ref: PolicyRef,
+  snapshot: { rules: readonly ObservedRule[]; fingerprint?: string | undefined },
+  policy: Pick<PlatformPolicy, 'firewall'>,
+): WritePlan {
+  const view = policyView(snapshot, event.data.project.name);
+  const change = planChange(event, desired, view, policy);
+  if (change.skip)
+    return { skip: change.skip, plan: change.plan, writes: [], appliedGeneration: change.appliedGeneration };
+  // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md, "Request ids".
+  const requestId = deterministicRequestId(event.id, readKey(view.fingerprint, view.owned), 'patch', policyRefKey(ref));
+  const patch = patchFor(ref, snapshot, [change], requestId);
+  return { skip: null, plan: change.plan, writes: patch ? [patch] : [], appliedGeneration: change.appliedGeneration };
 }

@@ -52,23 +52,47 @@ export interface NetRule {
  */
 export type DnsLogging = { enabled: boolean; alternativeNameServers: boolean; policyName: string | null } | 'unknown';
 
-/** A Cloud DNS server policy as the DNS API returns it (the fields dnsLoggingOf reads). */
+/** A Cloud DNS server policy as the DNS API returns it (the fields the product reads). */
 export interface DnsServerPolicyJson {
   name?: string;
   enableLogging?: boolean;
   networks?: { networkUrl?: string }[];
-  alternativeNameServerConfig?: { targetNameServers?: unknown[] };
+  alternativeNameServerConfig?: { targetNameServers?: { ipv4Address?: string; ipv6Address?: string }[] };
 }
 
-/** The DNS logging fact of `network` from the server policies read (a network is bound to at most one). */
-export function dnsLoggingOf(policies: readonly DnsServerPolicyJson[], network: string): DnsLogging {
-  const bound = policies.find((p) =>
-    (p.networks ?? []).some((n) => (n.networkUrl ?? '').replace(/\/+$/, '').split('/').at(-1) === network),
+/**
+ * The one rule for "which server policies are bound to the network": a `networkUrl` naming
+ * `projects/HOST/global/networks/NETWORK` (full or partial URL), or, when it is not such a path, its last segment.
+ */
+export function policiesOnNetwork<P extends DnsServerPolicyJson>(
+  policies: readonly P[],
+  hostProject: string,
+  network: string,
+): P[] {
+  return policies.filter((p) =>
+    (p.networks ?? []).some((n) => {
+      const url = (n.networkUrl ?? '').replace(/\/+$/, '');
+      const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(url);
+      return m ? m[1] === hostProject && m[2] === network : url.split('/').at(-1) === network;
+    }),
   );
+}
+
+/** The alternative name servers a policy sends queries to (addresses). */
+export const alternativeTargets = (p: DnsServerPolicyJson): string[] =>
+  (p.alternativeNameServerConfig?.targetNameServers ?? []).map((t) => t.ipv4Address || t.ipv6Address || '?');
+
+/** The DNS logging fact of `network` from the server policies read (a network is bound to at most one). */
+export function dnsLoggingOf(
+  policies: readonly DnsServerPolicyJson[],
+  hostProject: string,
+  network: string,
+): DnsLogging {
+  const bound = policiesOnNetwork(policies, hostProject, network)[0];
   if (!bound) return { enabled: false, alternativeNameServers: false, policyName: null };
   return {
     enabled: bound.enableLogging === true,
-    alternativeNameServers: (bound.alternativeNameServerConfig?.targetNameServers?.length ?? 0) > 0,
+    alternativeNameServers: alternativeTargets(bound).length > 0,
     policyName: bound.name ?? '',
   };
 }

@@ -6,7 +6,7 @@
  * - `regional`: a project's rules live in the regional network firewall policy of its manifest's `spec.region`
  *   (then required, and one of `firewall.regions`), named by `firewall.regionalPolicyName` (`{policy}-{region}`).
  *   Regional policies are evaluated after the global one, so terraform puts the deny-all baseline into each regional
- *   policy and ends the global one with `goto_next` for egress (terraform/firewall.tf, local/stack/baseline.ts).
+ *   policy and ends the global one with `goto_next` for egress (terraform/firewall.tf, local/program/stack/baseline.ts).
  *
  * The policies of a placement (`placementPolicies`) are what plan, drift, explain, capacity and replay iterate; the
  * global policy is always among them (it holds the baseline hand-off, and the rules of a project placed before a

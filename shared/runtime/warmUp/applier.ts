@@ -4,24 +4,17 @@ import { encodeEvent, makeEgressChange } from '../../core/events/codec';
 import type { ObservedRule } from '../../core/firewall/types';
 import type { SubnetRanges } from '../../core/firewall/workloads';
 import { validateManifest } from '../../core/manifest';
-import type { FirewallPolicyPort } from '../../ports/firewall';
+import { type FirewallPolicyPort, singlePolicy } from '../../ports/firewall';
 import { composeApplier } from '../applier';
 import { WARM_UP_BUCKET, WARM_UP_ENV, WARM_UP_MANIFEST, WARM_UP_OBJECT } from './example';
 
 /** A policy held in memory: the writes land, so the applier's own reads see them. */
 function memoryFirewall(): FirewallPolicyPort {
-  const rules: ObservedRule[] = [];
-  const at = (priority: number) => rules.findIndex((r) => r.priority === priority);
+  let rules: ObservedRule[] = [];
   return {
     getPolicy: async () => ({ rules: rules.map((r) => ({ ...r })) }),
-    addRule: async (rule) => {
-      rules.push({ ...rule });
-    },
-    patchRule: async (priority, rule) => {
-      rules.splice(at(priority), 1, { ...rule, priority });
-    },
-    removeRule: async (priority) => {
-      rules.splice(at(priority), 1);
+    patchPolicy: async (next) => {
+      rules = next.map((r) => ({ ...r }));
     },
   };
 }
@@ -52,7 +45,7 @@ export async function warmUpApplier(): Promise<void> {
   const outcome = await handleEgressMessage(
     {
       ...applier,
-      firewall: memoryFirewall(),
+      policies: singlePolicy(memoryFirewall()),
       publisher: memoryPublisher(),
       logger: memoryLogger(),
       workloads: { subnets: { listSubnets: async () => [SUBNET] } },

@@ -54,6 +54,6 @@ describe('the state file: written by the fake, read by the adapter', () => {
     expect(() => readStateFile(file)).toThrow(`${file} is not a fake-Compute state file`);
     const port = readOnlyPort({ rules: [] }, `state file ${file}`);
     await expect(port.getPolicy()).resolves.toEqual({ rules: [] });
-    await expect(port.removeRule()).rejects.toThrow('is read here only; nothing is written');
+    await expect(port.patchPolicy()).rejects.toThrow('is read here only; nothing is written');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirewallPolicyEngine } from '../../../local/fakes/compute/engine';
 import { NetworkFileError } from '../../../local/fakes/compute/subnets';
-import { manifestProject, stackNetwork } from '../../../local/stack/network';
+import { manifestProject, stackNetwork } from '../../../local/program/stack/network';
 import { manifestYaml } from '../../support/manifests';
 
 const HOST = 'host';

@@ -8,7 +8,7 @@ import {
   poolSlot,
   poolSubnetName,
   SubnetPoolError,
-} from '../../../local/stack/subnetPool';
+} from '../../../local/program/stack/subnetPool';
 
 const inside = (range: string, block: string) => {
   const [a, p] = ipaddr.parseCIDR(range);

@@ -17,7 +17,7 @@ import { makeEgressChange } from '../../../shared/core/events/codec';
 import type { ChangeReason } from '../../../shared/core/events/types';
 import { parseMarker } from '../../../shared/core/firewall';
 import type { EgressEntry, ProjectMeta } from '../../../shared/core/manifest/types';
-import type { FirewallPolicyPort } from '../../../shared/ports/firewall';
+import { type FirewallPolicyPort, singlePolicy } from '../../../shared/ports/firewall';
 import { type ApplyDeps, applyChange, RetryLaterError } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../../unit/firewall/testPolicy';
 import { fakeClock } from '../../unit/usecases/applyHarness';
@@ -113,7 +113,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     engine.setCapacity({ attributesPerPolicy: 20000 });
     engine.resetCounters();
     deps = {
-      firewall: t.port(FP),
+      policies: singlePolicy(t.port(FP), FP),
       policy: testPolicy(),
       logger: { log: () => undefined },
       clock: fakeClock(),
@@ -128,6 +128,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     });
 
   it('creates the project rules, exactly as compiled, next to foreign rules', async () => {
+    const others = engine.rules(HOST, FP);
     const out = await applyChange(deps, change(pg, '100', entries));
     expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3 } });
     const rules = owned('payment-gateway');
@@ -145,8 +146,10 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
       match: { destFqdns: ['api.stripe.com', 'hooks.slack.com'], layer4Configs: [{ ipProtocol: 'all' }] },
     });
     expect(engine.rules(HOST, FP).find((r) => r.priority === 1500)).toMatchObject(foreign);
+    // one batch update of the policy: the rules it does not own (the foreign one, the defaults) exactly as they were
+    expect(engine.rules(HOST, FP).filter((r) => !parseMarker(r.description ?? ''))).toEqual(others);
     const c = engine.counters();
-    expect([c.reads, c.writes, c.applied]).toEqual([1, 3, 3]);
+    expect([c.reads, c.writes, c.calls.patch, c.applied]).toEqual([1, 1, 1, 1]);
   });
 
   it('API economy: a no-op event costs one read and no writes', async () => {
@@ -167,7 +170,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     const out = await applyChange(deps, change(pg, '101', next));
     expect(out.plan).toEqual({ create: 0, update: 1, delete: 0, unchanged: 2 });
     const c = engine.counters();
-    expect([c.reads, c.writes, c.calls.patchRule]).toEqual([1, 1, 1]);
+    expect([c.reads, c.writes, c.calls.patch, c.calls.patchRule]).toEqual([1, 1, 1, 0]);
     expect(owned('ledger')).toEqual(ledgerBefore);
     expect(owned('payment-gateway').find((r) => r.ruleName?.endsWith('fqdn-1'))?.match?.destFqdns).toEqual([
       'api.stripe.com',
@@ -214,7 +217,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     engine.resetCounters();
     const out = await applyChange(deps, change(pg, '101', entries));
     expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3, update: 0, delete: 1 } });
-    expect(engine.counters()).toMatchObject({ reads: 1, writes: 4, deduplicated: 0 });
+    expect(engine.counters()).toMatchObject({ reads: 1, writes: 1, deduplicated: 0 });
     expect(
       owned('payment-gateway')
         .map((r) => r.ruleName)
@@ -237,11 +240,14 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     const ev = change(pg, '100', entries, 'replay');
     await applyChange(deps, ev);
     const before = owned('payment-gateway');
-    for (const r of before) await deps.firewall.removeRule(r.priority!, crypto.randomUUID());
+    for (const r of before) {
+      const req = { project: HOST, firewallPolicy: FP, priority: r.priority!, requestId: crypto.randomUUID() };
+      await engine.wait({ project: HOST, operation: (await engine.removeRule(req)).name ?? '' });
+    }
     engine.resetCounters();
     const out = await applyChange(deps, ev);
     expect(out).toMatchObject({ outcome: 'applied', plan: { create: 3 } });
-    expect(engine.counters()).toMatchObject({ applied: 3, deduplicated: 0 });
+    expect(engine.counters()).toMatchObject({ applied: 1, deduplicated: 0 });
     expect(owned('payment-gateway')).toEqual(before);
   });
 
@@ -256,8 +262,8 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
 
   it('retries transient errors (503, 429, 403 rateLimitExceeded) in-process', async () => {
     engine.failNext({ count: 1, status: 503, reason: 'backendError', methods: ['get'] });
-    engine.failNext({ count: 1, status: 429, reason: 'rateLimitExceeded', methods: ['addRule'] });
-    engine.failNext({ count: 1, status: 403, reason: 'rateLimitExceeded', methods: ['addRule'] });
+    engine.failNext({ count: 1, status: 429, reason: 'rateLimitExceeded', methods: ['patch'] });
+    engine.failNext({ count: 1, status: 403, reason: 'rateLimitExceeded', methods: ['patch'] });
     const out = await applyChange(deps, change(pg, '100', entries));
     expect(out.error).toBeUndefined();
     expect(out.outcome).toBe('applied');
@@ -273,7 +279,7 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
       status: 400,
       reason: 'resourceNotReady',
       message: `The resource 'projects/${HOST}/global/firewallPolicies/${FP}' is not ready`,
-      methods: ['addRule', 'patchRule', 'removeRule'],
+      methods: ['patch'],
     });
     const out = await applyChange(deps, change(pg, '100', entries));
     expect(out.outcome).toBe('applied');
@@ -289,13 +295,14 @@ describe.each(transports)('reconcile through %s', (_name, transport) => {
     expect(engine.counters().deduplicated).toBe(0);
   });
 
-  it('throws for redelivery in an outage, and the redelivery finishes the half-applied plan', async () => {
-    engine.crashAfterWrites(1);
+  it('throws for redelivery in an outage, the policy unchanged, and the redelivery applies the whole change', async () => {
+    const before = engine.rules(HOST, FP);
+    engine.crashAfterWrites(0);
     await expect(applyChange(deps, change(pg, '100', entries))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(owned('payment-gateway')).toHaveLength(1);
+    expect(engine.rules(HOST, FP)).toEqual(before);
     engine.clearFaults();
     const out = await applyChange(deps, change(pg, '100', entries));
-    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 2, unchanged: 1 } });
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 3, unchanged: 0 } });
     expect(owned('payment-gateway')).toHaveLength(3);
   });
 

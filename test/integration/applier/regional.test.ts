@@ -71,18 +71,14 @@ beforeEach(() => {
 function deps(policy: PlatformPolicy): ApplyDeps {
   const firewall = computeFirewall({ project: HOST, policy: fw, ...clients });
   return {
-    firewall,
-    ...(policy.firewall.placement === 'regional'
-      ? {
-          policies: computePolicies({
-            hostProject: HOST,
-            policy: fw,
-            placement: policy.firewall,
-            global: firewall,
-            regional: () => regionalClients,
-          }),
-        }
-      : {}),
+    // global placement is the one-policy placement
+    policies: computePolicies({
+      hostProject: HOST,
+      policy: fw,
+      placement: policy.firewall,
+      global: firewall,
+      regional: () => regionalClients,
+    }),
     policy,
     logger: nullLogger,
     clock: fakeClock(),
@@ -100,40 +96,38 @@ describe('regional placement through the applier (real clients, fake server)', (
   it("puts a project's rules in its region's policy; the global and the other regional policy stay untouched", async () => {
     engine.resetCounters();
     const out = await applyChange(deps(regional), change(pg('europe-west1'), '1'));
-    expect(out).toMatchObject({ outcome: 'applied', reads: 3, writes: 2, plan: { create: 2 } });
+    expect(out).toMatchObject({ outcome: 'applied', reads: 3, writes: 1, plan: { create: 2 } });
     expect(owned(`${fw}-europe-west1`, 'europe-west1')).toEqual([
       'egress-payment-gateway-fqdn-1',
       'egress-payment-gateway-v4-1',
     ]);
     expect(owned(fw)).toEqual([]);
     expect(owned(`${fw}-us-central1`, 'us-central1')).toEqual([]);
-    expect(engine.counters()).toMatchObject({ reads: 3, writes: 2, applied: 2 });
+    expect(engine.counters()).toMatchObject({ reads: 3, writes: 1, applied: 1 });
     // A redelivery is a no-op: one read per policy, nothing written.
     engine.resetCounters();
     expect(await applyChange(deps(regional), change(pg('europe-west1'), '1'))).toMatchObject({ writes: 0 });
     expect(engine.counters()).toMatchObject({ reads: 3, writes: 0 });
   });
 
-  it('switching placement global → regional re-plans as a move: adds in the region first, then removes', async () => {
+  it('switching placement global → regional re-plans as a move: the region patched first, then the global', async () => {
     expect(await applyChange(deps(global), change(pg('us-central1'), '1'))).toMatchObject({ outcome: 'applied' });
     expect(owned(fw)).toHaveLength(2);
     engine.resetCounters();
     const moved = await applyChange(deps(regional), change(pg('us-central1'), '1'));
-    expect(moved).toMatchObject({ outcome: 'applied', writes: 4, plan: { create: 2, delete: 2 } });
-    expect(engine.counters().calls).toMatchObject({ addRule: 2, removeRule: 2, patchRule: 0 });
-    // Adds before removes: the two region operations come before the two global ones.
-    const ops = engine.toJSON().operations.slice(-4);
+    expect(moved).toMatchObject({ outcome: 'applied', writes: 2, plan: { create: 2, delete: 2 } });
+    expect(engine.counters().calls).toMatchObject({ patch: 2, addRule: 0, removeRule: 0, patchRule: 0 });
+    // The new policy first: the region's batch update comes before the global one.
+    const ops = engine.toJSON().operations.slice(-2);
     expect(ops.map((o) => `${o.operationType} ${o.region ?? 'global'}`)).toEqual([
-      'addFirewallRuleToFirewallPolicy us-central1',
-      'addFirewallRuleToFirewallPolicy us-central1',
-      'removeFirewallRuleFromFirewallPolicy global',
-      'removeFirewallRuleFromFirewallPolicy global',
+      'compute.networkFirewallPolicy.patch us-central1',
+      'compute.networkFirewallPolicy.patch global',
     ]);
     expect(owned(fw)).toEqual([]);
     expect(owned(`${fw}-us-central1`, 'us-central1')).toHaveLength(2);
     // A region change moves again, regional → regional.
     const again = await applyChange(deps(regional), change(pg('europe-west1'), '2'));
-    expect(again).toMatchObject({ outcome: 'applied', writes: 4 });
+    expect(again).toMatchObject({ outcome: 'applied', writes: 2 });
     expect(owned(`${fw}-us-central1`, 'us-central1')).toEqual([]);
     expect(owned(`${fw}-europe-west1`, 'europe-west1')).toHaveLength(2);
   });

@@ -43,7 +43,7 @@ beforeAll(async () => {
   const opts = { apiEndpoint: '127.0.0.1', port: server.port, protocol: 'http', apiKey: 'fake', fallback: true };
   firewalls = new FirewallsClient(opts as ClientOptions);
   networks = new NetworksClient(opts as ClientOptions);
-  // As a running stack's cli.env gives it (local/stack/cliEnv.ts).
+  // As a running stack's cli.env gives it (local/program/stack/cliEnv.ts).
   env = {
     EGRESS_COMPUTE_ENDPOINT: server.url,
     EGRESS_HOST_PROJECT: HOST,

@@ -3,12 +3,14 @@
  * process: bucket (memory store) → drift / replay / release / validator → the applier's handleEgressMessage → compute
  * adapter → fake Compute engine. Each case failed on the main of 2026-12-01.
  */
-import { simManifest, simPipeline } from '../../../local/sim';
+
+import { simManifest, simPipeline } from '../../../local/harness/sim';
 import { memoryPublisher } from '../../../shared/adapters/memory';
 import { decodeStatus, encodeEvent, makeEgressChange } from '../../../shared/core/events/codec';
 import type { PubSubMessage } from '../../../shared/core/events/types';
 import { appliedGeneration, groupOwnedRules, isTombstone } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { singlePolicy } from '../../../shared/ports/firewall';
 import { nullLogger } from '../../../shared/ports/logger';
 import { type DriftDeps, runDrift } from '../../../shared/usecases/drift';
 import { findManifest } from '../../../shared/usecases/explain';
@@ -44,7 +46,7 @@ function opsDeps(sim: Sim, prefix = 'manifests/') {
     store: sim.store,
     bucket: BUCKET,
     prefix,
-    firewall: sim.firewall,
+    policies: singlePolicy(sim.firewall),
     policy: sim.policy,
     workloads: sim.workloads,
     clock: sim.clock,
@@ -289,10 +291,15 @@ describe('recovery from a wrong revocation', () => {
     const drift = await runDrift(deps);
     expect(drift.report.drifted[0]!.findings.map((f) => f.detail).join('\n')).toMatch(/egress replay --restore/);
 
-    // The runbook's one command.
-    const restored = await replay({ ...deps, publisher, changesTopic: 'egress-changes' }, { restore: true });
+    // The runbook's one command, over the live firewall: the fleet reconcile, one patch for the whole policy.
+    const outcomes = sim.publisher.outcomes.length;
+    const restored = await replay(
+      { ...deps, publisher, changesTopic: 'egress-changes' },
+      { restore: true, fleet: true },
+    );
     expect(restored.published).toBe(6);
-    expect(sim.publisher.outcomes.slice(-6).map((o) => o.outcome)).toEqual(Array(6).fill('applied'));
+    expect(restored.fleet).toMatchObject({ writes: 1, patches: [expect.anything()] });
+    expect(sim.publisher.outcomes.length).toBe(outcomes); // nothing published
     expect(names(sim.rules())).toEqual(names(before));
     for (const r of before) expect(allowed(sim, r.ruleName.split('-').slice(1, 3).join('-'))).not.toEqual([]);
     expect((await runDrift(deps)).report.clean).toBe(true);

@@ -5,7 +5,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FirewallPolicyEngine, startFakeComputeServer } from '../../../local/fakes/compute';
-import { baselineRules } from '../../../local/stack/firewall';
+import { baselineRules } from '../../../local/program/stack/firewall';
 import { toApiRule } from '../../../shared/adapters/compute';
 import { compileProject } from '../../../shared/core/firewall';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';

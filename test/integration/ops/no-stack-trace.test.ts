@@ -34,7 +34,7 @@ function egress(...args: string[]) {
     process.execPath,
     [
       '-r',
-      join(ROOT, 'local/registerTs.js'),
+      join(ROOT, 'local/harness/registerTs.js'),
       '-e',
       `require(${JSON.stringify(join(ROOT, 'shared/cli/main.ts'))}).main(['node', ...process.argv.slice(1)]).then((c) => { process.exitCode = c; })`,
       'egress',

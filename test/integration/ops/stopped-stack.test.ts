@@ -56,7 +56,7 @@ beforeAll(async () => {
   const warm = computeClients({ endpoint: `http://127.0.0.1:${ports.compute}` });
   await warm.policies.get({ project: 'p', firewallPolicy: 'f' }).catch(() => undefined);
   await warm.close();
-  // What a stale cli.env sets (local/stack/cliEnv.ts), every endpoint refusing.
+  // What a stale cli.env sets (local/program/stack/cliEnv.ts), every endpoint refusing.
   Object.assign(process.env, {
     STORAGE_EMULATOR_HOST: `http://127.0.0.1:${ports.gcs}`,
     PUBSUB_EMULATOR_HOST: `127.0.0.1:${ports.pubsub}`,

@@ -10,7 +10,6 @@ import { checkHeadroom, headroomMessage } from '../../../shared/core/capacity/he
 import { policyCapacity, renderCapacityText, usageAbove } from '../../../shared/core/capacity/report';
 import { compileProject } from '../../../shared/core/firewall/compiler';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
-import type { PlannedWrite } from '../../../shared/core/firewall/writePlan';
 import { DEFAULT_POLICY, parsePolicy } from '../../../shared/core/policy';
 import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { testPolicy } from '../firewall/testPolicy';
@@ -158,42 +157,27 @@ const rule = (priority: number, fqdns: string[]): ObservedRule => ({
   match: { destFqdns: fqdns, layer4Configs: l4 },
 });
 
-describe('checkHeadroom: the planned writes replayed over the policy as read', () => {
+describe("checkHeadroom: the policy's new rule list (one patch) against the quotas", () => {
   const snapshot = { rules: [rule(1, ['a.com', 'b.com'])] }; // 3 attributes, 2 FQDNs
-  const add = (p: number, fqdns: string[]): PlannedWrite => ({
-    verb: 'add',
-    priority: p,
-    ruleName: `r${p}`,
-    rule: rule(p, fqdns),
-    requestId: 'x',
+  test('fits within the quotas; an updated rule counts its new size in place of the old', () => {
+    const c = checkHeadroom(snapshot, [rule(1, ['a.com']), rule(2, ['c.com'])], { ...C, attributesPerPolicy: 5 });
+    expect(c).toMatchObject({ fits: true, attributes: { used: 3, peak: 4, limit: 5 }, problems: [] });
   });
-  test('fits within the quotas; a patch counts its new size in place of the old', () => {
-    const patch: PlannedWrite = {
-      verb: 'patch',
-      priority: 1,
-      ruleName: 'r1',
-      rule: rule(1, ['a.com']),
-      requestId: 'x',
-    };
-    const c = checkHeadroom(snapshot, [add(2, ['c.com']), patch], { ...C, attributesPerPolicy: 5 });
-    expect(c).toMatchObject({ fits: true, attributes: { used: 3, peak: 5, limit: 5 }, problems: [] });
-  });
-  test('the peak counts: adds land before removes, so a swap needs room for both', () => {
-    const remove: PlannedWrite = { verb: 'remove', priority: 1, ruleName: 'r1', requestId: 'x' };
-    const c = checkHeadroom(snapshot, [add(2, ['c.com', 'd.com']), remove], { ...C, attributesPerPolicy: 5 });
-    expect(c.fits).toBe(false);
-    expect(c.attributes).toEqual({ used: 3, peak: 6, limit: 5 });
-    expect(headroomMessage(c)).toContain('rule attributes: 3 used, 6 during this change, limit 5');
-    expect(headroomMessage(c)).toContain('nothing was written');
+  test('the patch is atomic: a swap needs room only for the new list', () => {
+    const c = checkHeadroom(snapshot, [rule(2, ['c.com', 'd.com'])], { ...C, attributesPerPolicy: 3 });
+    expect(c.fits).toBe(true);
+    const over = checkHeadroom(snapshot, [rule(2, ['c.com', 'd.com', 'e.com'])], { ...C, attributesPerPolicy: 3 });
+    expect(over.attributes).toEqual({ used: 3, peak: 4, limit: 3 });
+    expect(headroomMessage(over)).toContain('rule attributes: 3 used, 4 during this change, limit 3');
+    expect(headroomMessage(over)).toContain('nothing was written');
   });
   test('the FQDN quota is checked on its own', () => {
-    const c = checkHeadroom(snapshot, [add(2, ['c.com'])], { ...C, fqdnsPerPolicy: 2 });
+    const c = checkHeadroom(snapshot, [...snapshot.rules, rule(2, ['c.com'])], { ...C, fqdnsPerPolicy: 2 });
     expect(c.fits).toBe(false);
     expect(c.problems[0]).toMatch(/^FQDNs: 2 used, 3 during this change, limit 2/);
   });
   test('a change that does not grow usage fits a policy already over a lowered quota (revocations go through)', () => {
-    const remove: PlannedWrite = { verb: 'remove', priority: 1, ruleName: 'r1', requestId: 'x' };
-    expect(checkHeadroom(snapshot, [remove], { ...C, attributesPerPolicy: 1 }).fits).toBe(true);
+    expect(checkHeadroom(snapshot, [], { ...C, attributesPerPolicy: 1 }).fits).toBe(true);
   });
 });
 

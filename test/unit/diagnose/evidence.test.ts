@@ -35,21 +35,28 @@ const base = { project: 'p', hostProject: 'host', network: 'shared-vpc' };
 
 describe('dnsLoggingOf', () => {
   it('no policy bound is "not enabled"; the bound policy says logging and alternative name servers', () => {
-    expect(dnsLoggingOf([], 'shared-vpc')).toEqual({ enabled: false, alternativeNameServers: false, policyName: null });
+    expect(dnsLoggingOf([], 'host', 'shared-vpc')).toEqual({
+      enabled: false,
+      alternativeNameServers: false,
+      policyName: null,
+    });
     const other = { name: 'x', enableLogging: true, networks: [{ networkUrl: `${NET}-2` }] };
-    expect(dnsLoggingOf([other], 'shared-vpc')).toMatchObject({ enabled: false, policyName: null });
+    expect(dnsLoggingOf([other], 'host', 'shared-vpc')).toMatchObject({ enabled: false, policyName: null });
     const bound = { name: 'log', enableLogging: true, networks: [{ networkUrl: NET }] };
-    expect(dnsLoggingOf([other, bound], 'shared-vpc')).toEqual({
+    expect(dnsLoggingOf([other, bound], 'host', 'shared-vpc')).toEqual({
       enabled: true,
       alternativeNameServers: false,
       policyName: 'log',
     });
     const alt = { ...bound, enableLogging: undefined, alternativeNameServerConfig: { targetNameServers: [{}] } };
-    expect(dnsLoggingOf([alt], 'shared-vpc')).toEqual({
+    expect(dnsLoggingOf([alt], 'host', 'shared-vpc')).toEqual({
       enabled: false,
       alternativeNameServers: true,
       policyName: 'log',
     });
+    // The same network name in another project is another network.
+    const elsewhere = { ...bound, networks: [{ networkUrl: NET.replace('/host/', '/other/') }] };
+    expect(dnsLoggingOf([elsewhere], 'host', 'shared-vpc')).toMatchObject({ enabled: false, policyName: null });
   });
 });
 

@@ -139,7 +139,7 @@ describe('planMany', () => {
     const a = observe(compileProject(pg, base, { policy, generation: '1' }));
     const b = observe(compileProject(other, base, { policy, generation: '1' }), 1100);
     const desired = new Map([['ledger', compileProject(other, [base[0]!], { policy, generation: '2' })]]);
-    const plan = planMany([...a, ...b, foreign], desired);
+    const plan = planMany([{ ref: 'global', rules: [...a, ...b, foreign] }], desired);
     expect(plan.delete.map((r) => r.ruleName)).toEqual(['egress-ledger-v4-1']);
     expect(plan.create).toEqual([]);
     expect(plan.update).toEqual([]);

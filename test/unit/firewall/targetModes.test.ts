@@ -3,7 +3,7 @@
  * policy file re-planned through the write planner (replacements, since a patch cannot clear the old mode's field).
  */
 import { makeEgressChange } from '../../../shared/core/events/codec';
-import { CompileError, compileProject, planWrites, policyView, renderPlan } from '../../../shared/core/firewall';
+import { CompileError, compileProject, planWrites, renderPlan } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import { assignedSubnets, type SubnetRanges, type Workloads } from '../../../shared/core/firewall/workloads';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
@@ -139,34 +139,30 @@ describe('switching the target mode in the policy file re-plans cleanly (the wri
       source: { bucket: 'b', object: 'manifests/payment-gateway.yaml', generation },
     });
   const accounts = testPolicy();
+  const G = { name: 'global' };
   const placed = (rules: ReturnType<typeof compileProject>): ObservedRule[] =>
     rules.map(({ coverage: _, ...r }, i) => ({ ...r, priority: 1000 + i }));
 
-  it('serviceAccounts → subnets: new rules first at free priorities, then the old ones removed', () => {
+  it('serviceAccounts → subnets: the rules replaced in place and the new one added, in one patch', () => {
     const before = placed(compileProject(pg, entries, { policy: accounts, generation: '1' }));
     const workloads = subnets([subnet({ ipv6: ['fd20:a:b:1000::/64'] })]);
     const desired = compileProject(pg, entries, { policy: subnetsPolicy, generation: '2', workloads });
-    const w = planWrites(event('2'), desired, policyView({ rules: before }, pg.name), subnetsPolicy);
-    // 3 rules before (fqdn, v4, v6), 4 after (fqdn, fqdn6, v4, v6): fqdn6 is new, the other 3 are replaced.
-    expect(w.writes.map((x) => `${x.verb} ${x.ruleName}`)).toEqual([
-      'add egress-payment-gateway-fqdn6-1',
-      'add egress-payment-gateway-fqdn-1',
-      'add egress-payment-gateway-v4-1',
-      'add egress-payment-gateway-v6-1',
-      'remove egress-payment-gateway-fqdn-1',
-      'remove egress-payment-gateway-v4-1',
-      'remove egress-payment-gateway-v6-1',
+    const w = planWrites(event('2'), desired, G, { rules: before }, subnetsPolicy);
+    // 3 rules before (fqdn, v4, v6), 4 after (fqdn, fqdn6, v4, v6): fqdn6 is new, the other 3 are replaced in place.
+    expect(w.writes).toHaveLength(1);
+    const p = w.writes[0]!;
+    expect(p.changes.update).toEqual([
+      'egress-payment-gateway-fqdn-1@1000',
+      'egress-payment-gateway-v4-1@1001',
+      'egress-payment-gateway-v6-1@1002',
     ]);
-    const adds = w.writes.filter((x) => x.verb === 'add');
-    for (const a of adds) {
-      expect(before.map((r) => r.priority)).not.toContain(a.priority);
-      if (a.verb === 'add') expect(a.rule.targetServiceAccounts).toBeUndefined();
-    }
-    expect(w.writes.filter((x) => x.verb === 'remove').map((x) => x.priority)).toEqual([1000, 1001, 1002]);
+    expect(p.changes.add).toEqual([expect.stringMatching(/^egress-payment-gateway-fqdn6-1@/)]);
+    expect(p.rules).toHaveLength(4);
+    for (const r of p.rules) expect(r.targetServiceAccounts).toBeUndefined();
 
     // once applied, the same event plans nothing
     const after = placed(desired).map((r, i) => ({ ...r, priority: 3000 + i }));
-    expect(planWrites(event('2'), desired, policyView({ rules: after }, pg.name), subnetsPolicy).writes).toEqual([]);
+    expect(planWrites(event('2'), desired, G, { rules: after }, subnetsPolicy).writes).toEqual([]);
   });
 
   it('a subnet resized: the sources are patched in place (same mode), one write per rule', () => {
@@ -183,10 +179,13 @@ describe('switching the target mode in the policy file re-plans cleanly (the wri
       generation: '1',
       workloads: grown,
     });
-    const w = planWrites(event('1'), desired, policyView({ rules: before }, pg.name), subnetsPolicy);
-    expect(w.writes.map((x) => `${x.verb} ${x.ruleName}@${x.priority}`)).toEqual([
-      'patch egress-payment-gateway-fqdn-1@1000',
-      'patch egress-payment-gateway-v4-1@1001',
+    const w = planWrites(event('1'), desired, G, { rules: before }, subnetsPolicy);
+    expect(w.writes.map((x) => x.changes)).toEqual([
+      {
+        add: [],
+        update: ['egress-payment-gateway-fqdn-1@1000', 'egress-payment-gateway-v4-1@1001'],
+        remove: [],
+      },
     ]);
   });
 });

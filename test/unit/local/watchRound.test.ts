@@ -1,7 +1,7 @@
-/** What npm start's watcher prints for a round's changes (local/watchRound.ts; issue 19, items 3 and 10). */
+/** What npm start's watcher prints for a round's changes (local/program/watchRound.ts; issue 19, items 3 and 10). */
 
-import type { Outcome } from '../../../local/render';
-import { deletionNote, renderChanges } from '../../../local/watchRound';
+import type { Outcome } from '../../../local/program/render';
+import { deletionNote, renderChanges } from '../../../local/program/watchRound';
 import { makeStatus } from '../../../shared/core/events/codec';
 import type { StatusData } from '../../../shared/core/events/types';
 

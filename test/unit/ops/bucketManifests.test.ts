@@ -1,6 +1,6 @@
 import { memoryManifestStore } from '../../../shared/adapters/memory';
 import { DEFAULT_POLICY } from '../../../shared/core/policy';
-import { loadBucketManifests } from '../../../shared/usecases/replay';
+import { loadBucketManifests } from '../../../shared/usecases/bucketManifests';
 import { manifestYaml } from '../../support/manifests';
 
 const manifest = (name: string) => manifestYaml(name, ['api.stripe.com']);

@@ -31,9 +31,7 @@ const rules = (name: string): ObservedRule[] =>
 function fleet(byKey: Record<string, ObservedRule[]>): FirewallPolicies {
   const port = (rs: ObservedRule[]): FirewallPolicyPort => ({
     getPolicy: async () => ({ rules: rs }),
-    addRule: async () => undefined,
-    patchRule: async () => undefined,
-    removeRule: async () => undefined,
+    patchPolicy: async () => undefined,
   });
   return {
     list: () => placementPolicies(policy.firewall, 'fw'),
@@ -52,7 +50,6 @@ async function drift(byKey: Record<string, ObservedRule[]>, subnets: { name: str
     store,
     bucket: 'b',
     prefix: 'manifests/',
-    firewall: policies.forPolicy({ name: 'fw' }),
     policies,
     policy,
     clock: virtualClock(0),
@@ -92,8 +89,8 @@ describe('drift under regional placement', () => {
       'in global/fw, belongs in regions/us-central1/fw-us-central1 (firewall.placement regional)',
     );
     expect(renderDriftText(run.report)).toContain('2 missing, 0 changed, 0 extra, 0 foreign marker, 2 misplaced');
-    // The repair's forecast is the applier's move: 2 adds in the region, then 2 removes from the global policy.
-    expect(run.forecast).toMatchObject([{ project: 'payments', reason: 'replay', expectedWrites: 4 }]);
+    // The repair's forecast is the applier's move: one patch of the region's policy, then one of the global policy.
+    expect(run.forecast).toMatchObject([{ project: 'payments', reason: 'replay', expectedWrites: 2 }]);
   });
 
   it('reports a region with subnets but no regional policy (its egress falls to the implied allow)', async () => {
@@ -117,7 +114,6 @@ describe('release under regional placement', () => {
         store,
         bucket: 'b',
         prefix: 'manifests/',
-        firewall: policies.forPolicy({ name: 'fw' }),
         policies,
         publisher: { publish: async () => 'id' },
         changesTopic: 'changes',

@@ -107,15 +107,9 @@ describe('pacedFirewall', () => {
     let left = failures;
     const port: FirewallPolicyPort = {
       getPolicy: async () => ({ rules: [] }),
-      addRule: async (r) => {
-        calls.push(`add ${r.priority}`);
+      patchPolicy: async (rules) => {
+        calls.push(`patch ${rules.map((r) => r.priority).join(',')}`);
         if (left-- > 0) throw err;
-      },
-      patchRule: async (p) => {
-        calls.push(`patch ${p}`);
-      },
-      removeRule: async (p) => {
-        calls.push(`remove ${p}`);
       },
     };
     return { port, calls };
@@ -135,8 +129,8 @@ describe('pacedFirewall', () => {
     const pacer = new Pacer({ perMinute: 1500, clock });
     const { port, calls } = flakyPort(2, new FirewallApiError('quota', 403, 'rateLimitExceeded', true));
     const paced = pacedFirewall(port, pacer, { clock, random: () => 0 });
-    await paced.addRule(rule, 'req-1');
-    expect(calls).toEqual(['add 1000', 'add 1000', 'add 1000']);
+    await paced.patchPolicy([rule], 'f1', 'req-1');
+    expect(calls).toEqual(['patch 1000', 'patch 1000', 'patch 1000']);
     expect(paced.stats).toMatchObject({ writes: 1, rateLimited: 2 });
     expect(clock.now()).toBeGreaterThanOrEqual(500 + 1000);
   });
@@ -144,11 +138,13 @@ describe('pacedFirewall', () => {
   it('rethrows other errors at once and gives up after maxRetries', async () => {
     const clock = virtualClock(0);
     const bad = flakyPort(1, new FirewallApiError('bad', 400, 'invalid', false));
-    await expect(pacedFirewall(bad.port, new Pacer({ clock }), { clock }).addRule(rule, 'x')).rejects.toThrow('bad');
+    await expect(
+      pacedFirewall(bad.port, new Pacer({ clock }), { clock }).patchPolicy([rule], 'f1', 'x'),
+    ).rejects.toThrow('bad');
     expect(bad.calls).toHaveLength(1);
     const limited = flakyPort(99, new FirewallApiError('quota', 429, 'rateLimitExceeded', true));
     await expect(
-      pacedFirewall(limited.port, new Pacer({ clock }), { clock, maxRetries: 2 }).addRule(rule, 'x'),
+      pacedFirewall(limited.port, new Pacer({ clock }), { clock, maxRetries: 2 }).patchPolicy([rule], 'f1', 'x'),
     ).rejects.toThrow('quota');
     expect(limited.calls).toHaveLength(3);
   });

@@ -11,7 +11,6 @@ import {
   PlacementError,
   planPlacedWrites,
   planWrites,
-  policyView,
   targetPolicy,
 } from '../../../shared/core/firewall';
 import type { ObservedRule } from '../../../shared/core/firewall/types';
@@ -121,26 +120,38 @@ describe('the placed write planner', () => {
     const one = [{ ref: { name: 'fw' }, snapshot: { rules: before } }];
     const target = targetPolicy(global.firewall, one, ev);
     const got = planPlacedWrites(ev, desired, one, target, global);
-    const want = planWrites(ev, desired, policyView({ rules: before }, pg.name), global);
-    expect(got.writes.map(({ policy: _, ...w }) => w)).toEqual(want.writes);
+    const want = planWrites(ev, desired, { name: 'fw' }, { rules: before }, global);
+    expect(got.writes).toEqual(want.writes);
     expect(got.movedFrom).toEqual([]);
   });
 
-  it('global → regional: created in the region policy first, then removed from the global one', () => {
+  it('global → regional: one patch creating them in the region policy first, then one removing them from the global one', () => {
     const ev = event(pg, '2');
     const desired = desiredRules(pg, entries, { policy: regional, generation: '2' });
     const st = states(placed(rulesOf()));
     const target = targetPolicy(regional.firewall, st, ev);
     expect(target).toEqual({ name: 'fw-us-central1', region: 'us-central1' });
     const got = planPlacedWrites(ev, desired, st, target, regional);
-    expect(got.writes.map((w) => `${w.verb} ${w.ruleName} ${w.policy.name}`)).toEqual([
-      'add egress-payment-gateway-fqdn-1 fw-us-central1',
-      'add egress-payment-gateway-v4-1 fw-us-central1',
-      'remove egress-payment-gateway-fqdn-1 fw',
-      'remove egress-payment-gateway-v4-1 fw',
+    expect(got.writes.map((w) => [w.policy.name, w.changes])).toEqual([
+      [
+        'fw-us-central1',
+        {
+          add: [
+            expect.stringMatching(/^egress-payment-gateway-fqdn-1@/),
+            expect.stringMatching(/^egress-payment-gateway-v4-1@/),
+          ],
+          update: [],
+          remove: [],
+        },
+      ],
+      [
+        'fw',
+        { add: [], update: [], remove: ['egress-payment-gateway-fqdn-1@1000', 'egress-payment-gateway-v4-1@1001'] },
+      ],
     ]);
+    expect(got.writes[1]!.rules).toEqual([]);
     expect(got.movedFrom).toEqual([{ name: 'fw' }]);
-    expect(new Set(got.writes.map((w) => w.requestId)).size).toBe(4);
+    expect(new Set(got.writes.map((w) => w.requestId)).size).toBe(2);
   });
 
   it('a region change moves the rules between regional policies; a stale event moves nothing', () => {
@@ -154,12 +165,7 @@ describe('the placed write planner', () => {
       targetPolicy(regional.firewall, st, ev),
       regional,
     );
-    expect(got.writes.map((w) => `${w.verb} ${w.policy.name}`)).toEqual([
-      'add fw-europe-west1',
-      'add fw-europe-west1',
-      'remove fw-us-central1',
-      'remove fw-us-central1',
-    ]);
+    expect(got.writes.map((w) => `patch ${w.policy.name}`)).toEqual(['patch fw-europe-west1', 'patch fw-us-central1']);
     // The rules in us-central1 record generation 1 there; an older event (generation 0) is skipped.
     const old = event(euw1, '0');
     const stale = planPlacedWrites(old, [], st, targetPolicy(regional.firewall, st, old), regional);

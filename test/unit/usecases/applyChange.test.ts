@@ -28,7 +28,7 @@ describe('applyChange', () => {
   it('creates the rules of a new project, leaves foreign rules alone, and reports applied', async () => {
     const h = harness([foreign]);
     const out = await applyChange(h.deps, change('10', entries));
-    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 2, plan: { create: 2, update: 0, delete: 0 } });
+    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 1, plan: { create: 2, update: 0, delete: 0 } });
     const owned = ownedRules(h.firewall.list(), 'payment-gateway');
     expect(owned.map((r) => r.ruleName).sort()).toEqual([
       'egress-payment-gateway-fqdn-1',
@@ -51,12 +51,14 @@ describe('applyChange', () => {
 
   it('writes only the rule that differs for a one-entry change', async () => {
     const h = harness([...applied('10'), foreign]);
+    const before = new Map(h.firewall.list().map((r) => [r.priority, r]));
     const next = [...entries.slice(0, 2), { value: '34.117.60.0/24', type: 'cidr' as const }];
     const out = await applyChange(h.deps, change('11', next));
     expect(out).toMatchObject({ reads: 1, writes: 1, plan: { create: 0, update: 1, delete: 0, unchanged: 1 } });
-    expect(h.firewall.calls.filter((c) => c.method !== 'get')).toEqual([
-      expect.objectContaining({ method: 'patch', priority: 1001 }),
-    ]);
+    expect(h.firewall.calls.filter((c) => c.method !== 'get')).toEqual([expect.objectContaining({ method: 'patch' })]);
+    // the one patch changes only the rule at 1001: every other rule is sent as read
+    const changed = h.firewall.sent[0]!.filter((r) => JSON.stringify(r) !== JSON.stringify(before.get(r.priority)));
+    expect(changed.map((r) => r.priority)).toEqual([1001]);
   });
 
   it('stamps the newer generation on one rule when the content is unchanged', async () => {
@@ -90,18 +92,17 @@ describe('applyChange', () => {
     expect(h.firewall.list()).toHaveLength(other.length + 2);
   });
 
-  it('lets a redelivery finish a half-applied plan (equal generation is not stale)', async () => {
+  it('writes a change in one patch; a failed patch leaves the old rules and the redelivery writes it whole', async () => {
     const h = harness([foreign]);
-    let adds = 0;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && ++adds >= 2) throw unavailable();
+      if (c.method === 'patch') throw unavailable();
     };
     h.deps.retry = { attempts: 2, random: () => 0 };
     await expect(applyChange(h.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(1);
+    expect(h.firewall.list()).toEqual([foreign]);
     h.firewall.before = () => undefined;
     const out = await applyChange(h.deps, change('10', entries));
-    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 1, unchanged: 1 } });
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 2, unchanged: 0 } });
     expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(2);
   });
 
@@ -109,7 +110,7 @@ describe('applyChange', () => {
     const h = harness();
     let failures = 3;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && failures-- > 0) throw unavailable();
+      if (c.method === 'patch' && failures-- > 0) throw unavailable();
     };
     const out = await applyChange(h.deps, change('10', entries));
     expect(out.outcome).toBe('applied');
@@ -122,15 +123,15 @@ describe('applyChange', () => {
     const h = harness();
     let failed = false;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && !failed) {
+      if (c.method === 'patch' && !failed) {
         failed = true;
         throw unavailable();
       }
     };
     await applyChange(h.deps, change('10', entries));
-    const adds = h.firewall.calls.filter((c) => c.method === 'add');
-    expect(adds[0]!.requestId).toBe(adds[1]!.requestId);
-    expect(adds[1]!.requestId).not.toBe(adds[2]!.requestId);
+    const patches = h.firewall.calls.filter((c) => c.method === 'patch');
+    expect(patches).toHaveLength(2);
+    expect(patches[0]!.requestId).toBe(patches[1]!.requestId);
   });
 
   it('throws after the retries so Pub/Sub redelivers, without publishing a status', async () => {
@@ -148,7 +149,8 @@ describe('applyChange', () => {
     const h = harness();
     const { FirewallApiError } = await import('../../../shared/ports/firewall');
     h.firewall.before = (c) => {
-      if (c.method === 'add') throw new FirewallApiError("Invalid value for field 'destFqdns'", 400, 'invalid', false);
+      if (c.method === 'patch')
+        throw new FirewallApiError("Invalid value for field 'destFqdns'", 400, 'invalid', false);
     };
     const out = await applyChange(h.deps, change('10', entries));
     expect(out).toMatchObject({ outcome: 'apply-failed', reason: 'api-refused' });
@@ -157,18 +159,20 @@ describe('applyChange', () => {
     expect(h.statuses()[0]).toMatchObject({ outcome: 'apply-failed', error: expect.stringContaining('destFqdns') });
   });
 
-  it('re-plans when a concurrent writer takes the chosen priority', async () => {
+  it('re-plans when a concurrent writer takes the chosen priority, and keeps its rule', async () => {
     const h = harness();
     let stolen = false;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && !stolen) {
+      if (c.method === 'patch' && !stolen) {
         stolen = true;
-        h.firewall.rules.set(c.priority!, { ...foreign, priority: c.priority! });
+        h.firewall.rules.set(1234, { ...foreign, priority: 1234 });
+        h.firewall.version++;
       }
     };
     const out = await applyChange(h.deps, change('10', entries));
-    expect(out.outcome).toBe('applied');
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1 });
     expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(2);
+    expect(h.firewall.list()).toContainEqual({ ...foreign, priority: 1234 });
     expect(h.firewall.list()).toHaveLength(3);
   });
 
@@ -188,36 +192,20 @@ describe('applyChange', () => {
     expect(h.logs[0]!.severity).toBe('ERROR');
     expect(h.statuses()[0]).toMatchObject({ outcome: 'apply-failed', reason: 'undecodable-event' });
   });
-  it('replaces (create, then remove) a rule whose target kind changes, since a patch cannot clear a list', async () => {
+  it('replaces in place, in the one patch, a rule whose target kind changes', async () => {
     const h = harness(applied('10'));
     h.deps.policy = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
     h.deps.workloads = { tags: { lookup: async () => 'tagValues/payment-gateway' } };
     const out = await applyChange(h.deps, change('11', entries));
     expect(out.outcome).toBe('applied');
     const methods = h.firewall.calls.filter((c) => c.method !== 'get').map((c) => c.method);
-    expect(methods).toEqual(['add', 'add', 'remove', 'remove']);
+    expect(methods).toEqual(['patch']);
     const owned = ownedRules(h.firewall.list(), 'payment-gateway');
     expect(owned).toHaveLength(2);
     for (const r of owned) {
       expect(r.targetSecureTags).toEqual([{ name: 'tagValues/payment-gateway' }]);
       expect(r.targetServiceAccounts).toBeUndefined();
     }
-  });
-
-  it('finishes an interrupted replace on redelivery without duplicating rules', async () => {
-    const h = harness(applied('10'));
-    h.deps.policy = testPolicy({ target: { mode: 'secureTags', org: '42', templates: ['{org}/egress/{project}'] } });
-    h.deps.workloads = { tags: { lookup: async () => 'tagValues/payment-gateway' } };
-    h.deps.retry = { attempts: 1 };
-    h.firewall.before = (c) => {
-      if (c.method === 'remove') throw unavailable();
-    };
-    await expect(applyChange(h.deps, change('11', entries))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(4);
-    h.firewall.before = () => undefined;
-    const out = await applyChange(h.deps, change('11', entries));
-    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, update: 0, delete: 2, unchanged: 2 } });
-    expect(ownedRules(h.firewall.list(), 'payment-gateway').every((r) => r.targetSecureTags)).toBe(true);
   });
 });
 
@@ -232,9 +220,9 @@ describe('applyChange: deletion and the tombstone', () => {
   it('delete → exactly one owned rule: a disabled deny tombstone recording the generation, written first', async () => {
     const h = harness([...applied('10'), foreign]);
     const out = await applyChange(h.deps, change('10', [], 'delete'));
-    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 3, plan: { create: 1, delete: 2 } });
-    // the record exists before any allowance is removed: an interrupted delete is never forgotten
-    expect(writes(h)).toEqual(['add', 'remove', 'remove']);
+    expect(out).toMatchObject({ outcome: 'applied', reads: 1, writes: 1, plan: { create: 1, delete: 2 } });
+    // the tombstone and the removals land in one atomic patch: an interrupted delete is never half-done
+    expect(writes(h)).toEqual(['patch']);
     const owned = ownedRules(h.firewall.list(), 'payment-gateway');
     expect(owned).toHaveLength(1);
     const t = owned[0]!;
@@ -286,7 +274,7 @@ describe('applyChange: deletion and the tombstone', () => {
     h.firewall.calls = [];
     const out = await applyChange(h.deps, change('11', entries));
     expect(out).toMatchObject({ outcome: 'applied', plan: { create: 2, update: 0, delete: 1 } });
-    expect(writes(h)).toEqual(['add', 'add', 'remove']);
+    expect(writes(h)).toEqual(['patch']);
     expect(tombstones(h)).toEqual([]);
     expect(live(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['11', '11']);
     // and the old generation stays stale against the new rules
@@ -336,20 +324,20 @@ describe('applyChange: deletion and the tombstone', () => {
     expect(stamp()).toBe(first);
   });
 
-  it('an interrupted delete blocks late upserts, and its redelivery finishes the revocation', async () => {
+  it('an interrupted delete leaves the rules as they were, and its redelivery revokes them in one patch', async () => {
     const h = harness(applied('10'));
     h.deps.retry = { attempts: 1 };
     h.firewall.before = (c) => {
-      if (c.method === 'remove') throw unavailable();
+      if (c.method === 'patch') throw unavailable();
     };
     await expect(applyChange(h.deps, change('10', [], 'delete'))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(tombstones(h)).toHaveLength(1);
-    expect(live(h)).toHaveLength(2);
+    expect(tombstones(h)).toHaveLength(0);
+    expect(h.firewall.list()).toEqual(applied('10'));
     h.firewall.before = () => undefined;
-    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
     const out = await applyChange(h.deps, change('10', [], 'delete'));
-    expect(out).toMatchObject({ outcome: 'applied', plan: { create: 0, delete: 2, unchanged: 1 } });
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1, plan: { create: 1, delete: 2 } });
     expect(live(h)).toEqual([]);
+    expect((await applyChange(h.deps, change('10', entries))).outcome).toBe('skipped');
   });
 
   it('a manifest that lists no entries is a revocation too: tombstone, older upserts skipped', async () => {
@@ -378,7 +366,7 @@ describe('applyChange: request ids', () => {
     h.firewall.version++; // the wipe was a write too
     h.firewall.calls = [];
     const out = await applyChange(h.deps, ev);
-    expect(out).toMatchObject({ outcome: 'applied', writes: 2 });
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1 });
     expect(ids(h).some((id) => first.includes(id))).toBe(false);
     expect(h.firewall.list()).toEqual(before);
   });
@@ -395,20 +383,21 @@ describe('applyChange: request ids', () => {
     expect(ids(c).some((id) => ids(a).includes(id))).toBe(false);
   });
 
-  it('re-plans after a race with fresh ids: the write that landed is simply no longer in the plan', async () => {
+  it("re-plans after a race with a fresh id: the other writer's rule is kept", async () => {
     const h = harness([foreign]);
-    let stolen = false;
+    let raced = false;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && !stolen) {
-        stolen = true;
-        h.firewall.rules.set(c.priority!, { ...foreign, priority: c.priority! });
+      if (c.method === 'patch' && !raced) {
+        raced = true;
+        h.firewall.rules.set(1234, { ...foreign, priority: 1234 });
         h.firewall.version++;
       }
     };
     await applyChange(h.deps, change('10', entries));
-    const adds = h.firewall.calls.filter((c) => c.method === 'add');
-    expect(adds).toHaveLength(3);
-    expect(new Set(adds.map((c) => c.requestId)).size).toBe(3);
+    const patches = h.firewall.calls.filter((c) => c.method === 'patch');
+    expect(patches).toHaveLength(2);
+    expect(new Set(patches.map((c) => c.requestId)).size).toBe(2);
+    expect(h.firewall.list()).toContainEqual({ ...foreign, priority: 1234 });
   });
 
   it('treats 412 conditionNotMet as a race: re-reads, re-plans, finishes; redelivery when it persists', async () => {
@@ -417,61 +406,24 @@ describe('applyChange: request ids', () => {
     const h = harness([foreign]);
     let failures = 1;
     h.firewall.before = (c) => {
-      if (c.method === 'add' && failures-- > 0) throw precondition();
+      if (c.method === 'patch' && failures-- > 0) throw precondition();
     };
     const out = await applyChange(h.deps, change('10', entries));
-    expect(out).toMatchObject({ outcome: 'applied', writes: 2 });
+    expect(out).toMatchObject({ outcome: 'applied', writes: 1 });
     expect(ownedRules(h.firewall.list(), 'payment-gateway')).toHaveLength(2);
 
     const stuck = harness([foreign]);
     stuck.firewall.before = (c) => {
-      if (c.method === 'add') throw precondition();
+      if (c.method === 'patch') throw precondition();
     };
     await expect(applyChange(stuck.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
     expect(stuck.statuses().map((s) => s.outcome)).not.toContain('apply-failed');
   });
 
-  it('treats a slot refusal the read cannot see yet (an operation still in flight) as a race, not a refusal', async () => {
-    // Found by `npm run chaos`: another writer's accepted, not yet DONE operation holds the priority (409) or has
-    // removed the rule (400 "does not contain a rule"), while a read still shows the old state. The applier
-    // acknowledged apply-failed and the manifest was never applied; it now re-plans and, if it persists, redelivers.
-    const inFlight = (c: { method: string; priority?: number }) =>
-      c.method === 'add'
-        ? new FirewallApiError(`A rule with priority ${c.priority} already exists`, 409, 'alreadyExists', false)
-        : new FirewallApiError(
-            `Invalid value for field 'priority': '${c.priority}'. The firewall policy does not contain a rule at priority ${c.priority}.`,
-            400,
-            'invalid',
-            false,
-          );
-    // add: a new project (creates); remove: the v6 range is dropped (its rule is deleted).
-    const seed = (method: 'add' | 'remove') =>
-      method === 'add'
-        ? [foreign]
-        : [foreign, ...applied('9', [...entries, { value: '2606:4700::/32', type: 'cidr' }])];
-    for (const method of ['add', 'remove'] as const) {
-      const h = harness(seed(method));
-      let failures = 1;
-      h.firewall.before = (c) => {
-        if (c.method === method && failures-- > 0) throw inFlight(c);
-      };
-      expect(await applyChange(h.deps, change('10', entries))).toMatchObject({ outcome: 'applied' });
-      // one read, then the re-read after the refusal that the second round plans from
-      expect(h.firewall.calls.filter((c) => c.method === 'get')).toHaveLength(2);
-
-      const stuck = harness(seed(method));
-      stuck.firewall.before = (c) => {
-        if (c.method === method) throw inFlight(c);
-      };
-      await expect(applyChange(stuck.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
-      expect(stuck.statuses().map((s) => s.outcome)).not.toContain('apply-failed');
-    }
-  });
-
   it('still acknowledges a 400 that is not about the slot (a bad field) as apply-failed', async () => {
     const h = harness([foreign]);
     h.firewall.before = (c) => {
-      if (c.method === 'add')
+      if (c.method === 'patch')
         throw new FirewallApiError("Invalid value for field 'resource.match'", 400, 'invalid', false);
     };
     const out = await applyChange(h.deps, change('10', entries));

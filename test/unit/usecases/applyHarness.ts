@@ -1,15 +1,15 @@
 /** Test doubles for the apply-change unit tests: an in-memory firewall port with fault hooks, a recorder publisher. */
 import { makeEgressChange } from '../../../shared/core/events/codec';
 import type { ChangeReason, EgressChangeEvent, PubSubMessage } from '../../../shared/core/events/types';
-import type { DesiredRule, ObservedRule } from '../../../shared/core/firewall/types';
+import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { virtualClock } from '../../../shared/ports/clock';
-import type { FirewallPolicyPort, PolicySnapshot } from '../../../shared/ports/firewall';
+import { type FirewallPolicyPort, type PolicySnapshot, singlePolicy } from '../../../shared/ports/firewall';
 import type { LogSeverity } from '../../../shared/ports/logger';
 import type { ApplyDeps } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../firewall/testPolicy';
 
-type Call = { method: 'get' | 'add' | 'patch' | 'remove'; priority?: number; requestId?: string };
+type Call = { method: 'get' | 'patch'; requestId?: string };
 
 /**
  * A policy in memory; `before` may throw to inject a fault or mutate the state to simulate a concurrent writer.
@@ -19,6 +19,8 @@ type Call = { method: 'get' | 'add' | 'patch' | 'remove'; priority?: number; req
 export class MemoryFirewall implements FirewallPolicyPort {
   rules = new Map<number, ObservedRule>();
   calls: Call[] = [];
+  /** The rule list of every patch accepted, as sent. */
+  sent: ObservedRule[][] = [];
   before: (call: Call) => void = () => undefined;
   fingerprints = true;
   /** Bumped by every applied write. */
@@ -44,31 +46,15 @@ export class MemoryFirewall implements FirewallPolicyPort {
     const rules = this.list().map((r) => structuredClone(r));
     return this.fingerprints ? { rules, fingerprint: `v${this.version}` } : { rules };
   }
-  async addRule(rule: DesiredRule & { priority: number }, requestId: string): Promise<void> {
-    const c: Call = { method: 'add', priority: rule.priority, requestId };
+  /** The batch update: the whole list replaced at once, refused with 412 when `fingerprint` is not the current one. */
+  async patchPolicy(rules: readonly ObservedRule[], fingerprint: string | undefined, requestId: string): Promise<void> {
+    const c: Call = { method: 'patch', requestId };
     this.calls.push(c);
     this.before(c);
     if (this.seen(requestId)) return;
-    if (this.rules.has(rule.priority)) throw conflict(rule.priority);
-    this.rules.set(rule.priority, structuredClone(rule));
-    this.accepted(requestId);
-  }
-  async patchRule(priority: number, rule: DesiredRule, requestId: string): Promise<void> {
-    const c: Call = { method: 'patch', priority, requestId };
-    this.calls.push(c);
-    this.before(c);
-    if (this.seen(requestId)) return;
-    if (!this.rules.has(priority)) throw noRule(priority);
-    this.rules.set(priority, { ...structuredClone(rule), priority });
-    this.accepted(requestId);
-  }
-  async removeRule(priority: number, requestId: string): Promise<void> {
-    const c: Call = { method: 'remove', priority, requestId };
-    this.calls.push(c);
-    this.before(c);
-    if (this.seen(requestId)) return;
-    if (!this.rules.has(priority)) throw noRule(priority);
-    this.rules.delete(priority);
+    if (this.fingerprints && fingerprint !== `v${this.version}`) throw stale();
+    this.sent.push(rules.map((r) => structuredClone(r)));
+    this.rules = new Map(rules.map((r) => [r.priority, structuredClone(r)]));
     this.accepted(requestId);
   }
   /** True when `requestId` was accepted before: the write is then answered without a second effect. */
@@ -83,10 +69,13 @@ export class MemoryFirewall implements FirewallPolicyPort {
 
 import { FirewallApiError } from '../../../shared/ports/firewall';
 
-export const conflict = (p: number) =>
-  new FirewallApiError(`A rule with priority ${p} already exists`, 409, 'alreadyExists', false);
-export const noRule = (p: number) =>
-  new FirewallApiError(`The firewall policy does not contain a rule at priority ${p}.`, 400, 'invalid', false);
+export const stale = () =>
+  new FirewallApiError(
+    'Supplied fingerprint does not match current metadata fingerprint.',
+    412,
+    'conditionNotMet',
+    false,
+  );
 export const unavailable = () => new FirewallApiError('backend unavailable', 503, 'backendError', true);
 
 /** The virtual clock at 2026-01-01 (sleeps advance it and are recorded in `sleeps`). */
@@ -98,7 +87,7 @@ export function harness(seed: ObservedRule[] = []) {
   const logs: { severity: LogSeverity; message: string; fields: Record<string, unknown> }[] = [];
   const clock = fakeClock();
   const deps: ApplyDeps = {
-    firewall,
+    policies: singlePolicy(firewall),
     publisher: {
       publish: async (_topic, m) => {
         published.push(m);

@@ -2,8 +2,8 @@
  * Pub/Sub emulator helpers over its REST surface (plain fetch, no gRPC channel to set up or close): topics, pull and
  * push subscriptions, publish, and `waitFor*` that pull until an event matches, so tests wait on events, never sleep.
  */
-import { decodeEgressChange, decodeStatus, encodeEvent } from '../shared/core/events/codec';
-import type { CloudEventEnvelope, EgressChangeEvent, StatusEvent } from '../shared/core/events/types';
+import { decodeEgressChange, decodeStatus, encodeEvent } from '../../shared/core/events/codec';
+import type { CloudEventEnvelope, EgressChangeEvent, StatusEvent } from '../../shared/core/events/types';
 
 /** A message as the emulator returns it from a pull (`data` base64). */
 export interface PulledMessage {

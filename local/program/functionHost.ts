@@ -1,8 +1,8 @@
 /**
  * Serves one Cloud Function with the Functions Framework on 127.0.0.1, as a child process of the local stack
- * (local/stack) and of the cold-start bench:
+ * (local/program/stack) and of the cold-start bench:
  *
- *   node dist/local/functionHost.js --source dist/functions/index.js --target egressApplier [--port N] [--tap]
+ *   node dist/local/program/functionHost.js --source dist/functions/index.js --target egressApplier [--port N] [--tap]
  *
  * Why not the framework's own `functions-framework` binary: it listens on every interface and reports readiness only
  * as text on stdout, which here is the function's log file. This host loads the source the same way (a plain
@@ -73,7 +73,7 @@ export function registerTap(target: string, report: (d: Delivery) => void, infli
     const d = describeDelivery(target, event);
     const t0 = performance.now();
     const run = Promise.resolve().then(() => real(event));
-    // The in-process stack waits for these before it closes the functions' clients (local/stack/inProcess.ts).
+    // The in-process stack waits for these before it closes the functions' clients (local/program/stack/inProcess.ts).
     inflight?.add(run);
     try {
       await run;

@@ -4,10 +4,10 @@
  * allow, then wait for the outcomes and say what each change was: a deletion by its local file, a rename as a rename
  * (the new file name is another project key), a deleted manifest without rules as "nothing to revoke".
  */
-import { readManifestDir } from '../shared/adapters/manifestDir';
-import { projectKeyOf } from '../shared/core/bucket/layout';
-import { isTombstone } from '../shared/core/firewall';
-import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../shared/usecases/sync';
+import { readManifestDir } from '../../shared/adapters/manifestDir';
+import { projectKeyOf } from '../../shared/core/bucket/layout';
+import { isTombstone } from '../../shared/core/firewall';
+import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
 import { awaitOutcomes } from './converge';
 import { type Outcome, renderOutcome } from './render';
 import type { LocalStack } from './stack';

@@ -5,12 +5,12 @@
  * before the applier can act on it), and every manifest already in the bucket at start.
  */
 import { parse as parseYaml } from 'yaml';
-import { isValidProjectName } from '../../shared/core/manifest/names';
-import { REGION_PATTERN } from '../../shared/core/manifest/schema';
-import type { TargetMapping } from '../../shared/core/policy/types';
-import type { FakeSubnetwork } from '../fakes/compute/directory';
-import type { FirewallPolicyEngine } from '../fakes/compute/engine';
-import { networkUrl } from '../fakes/compute/firewalls';
+import { isValidProjectName } from '../../../shared/core/manifest/names';
+import { REGION_PATTERN } from '../../../shared/core/manifest/schema';
+import type { TargetMapping } from '../../../shared/core/policy/types';
+import type { FakeSubnetwork } from '../../fakes/compute/directory';
+import type { FirewallPolicyEngine } from '../../fakes/compute/engine';
+import { networkUrl } from '../../fakes/compute/firewalls';
 import {
   EXAMPLE_NETWORK_FILE,
   loadNetworkFile,
@@ -18,7 +18,7 @@ import {
   NetworkFileError,
   type SubnetSpec,
   seedSubnetworks,
-} from '../fakes/compute/subnets';
+} from '../../fakes/compute/subnets';
 import { allocatePoolSubnet, DEFAULT_REGION, hasAssignedSubnet, subnetTemplateOf } from './subnetPool';
 
 const REGION_RE = new RegExp(REGION_PATTERN);

@@ -2,11 +2,11 @@
  * Text output of the local pipeline (`npm start`): the rules table per project and the rejections. Pure functions
  * over rules and status events, so the output is the same whether it describes the first convergence or one edit.
  */
-import { formatDiagnostic } from '../shared/cli/format';
-import { AGREEING, type AgreementStatus } from '../shared/core/agreement';
-import type { StatusEvent } from '../shared/core/events/types';
-import { isTombstone, parseMarker } from '../shared/core/firewall';
-import type { ObservedRule } from '../shared/core/firewall/types';
+import { formatDiagnostic } from '../../shared/cli/format';
+import { AGREEING, type AgreementStatus } from '../../shared/core/agreement';
+import type { StatusEvent } from '../../shared/core/events/types';
+import { isTombstone, parseMarker } from '../../shared/core/firewall';
+import type { ObservedRule } from '../../shared/core/firewall/types';
 
 /** What the pipeline concluded about one manifest generation (or a deletion). */
 export interface Outcome {

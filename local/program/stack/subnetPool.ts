@@ -7,13 +7,13 @@
  * subnet reader gives the subnet to that project.
  */
 import * as ipaddr from 'ipaddr.js';
-import { toSubnetRanges } from '../../shared/adapters/subnets';
-import { crc32cValue } from '../../shared/core/checksums';
-import { assignedSubnets } from '../../shared/core/firewall/workloads';
-import { subnetNameMatcher } from '../../shared/core/policy/target';
-import type { TargetMapping } from '../../shared/core/policy/types';
-import type { FakeSubnetwork } from '../fakes/compute/directory';
-import { rangesOverlap, type SubnetSpec, subnetRanges } from '../fakes/compute/subnets';
+import { toSubnetRanges } from '../../../shared/adapters/subnets';
+import { crc32cValue } from '../../../shared/core/checksums';
+import { assignedSubnets } from '../../../shared/core/firewall/workloads';
+import { subnetNameMatcher } from '../../../shared/core/policy/target';
+import type { TargetMapping } from '../../../shared/core/policy/types';
+import type { FakeSubnetwork } from '../../fakes/compute/directory';
+import { rangesOverlap, type SubnetSpec, subnetRanges } from '../../fakes/compute/subnets';
 
 /** A pool: an IPv4 block cut in /`v4Prefix` slots, and an IPv6 block whose /64s pair with them. */
 export interface SubnetPool {

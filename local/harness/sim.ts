@@ -8,31 +8,33 @@
  * CPU-light. Reads are still counted.
  */
 import { createHash } from 'node:crypto';
-import { computeFirewall, fromApiRule } from '../shared/adapters/compute';
-import { type MemoryManifestStore, memoryManifestStore } from '../shared/adapters/memory';
-import { computeSubnetSource } from '../shared/adapters/subnets';
-import { encodeEvent, makeEgressChange } from '../shared/core/events/codec';
-import type { PubSubMessage } from '../shared/core/events/types';
-import { parseMarker } from '../shared/core/firewall/marker';
-import type { ObservedRule } from '../shared/core/firewall/types';
-import { DEFAULT_CAPACITY } from '../shared/core/policy/capacity';
-import { DEFAULT_POLICY } from '../shared/core/policy/defaults';
-import type { PlatformPolicy } from '../shared/core/policy/types';
-import type { Clock } from '../shared/ports/clock';
-import { virtualClock } from '../shared/ports/clock';
-import type { FirewallPolicyPort } from '../shared/ports/firewall';
-import { nullLogger } from '../shared/ports/logger';
-import type { EventPublisher } from '../shared/ports/publisher';
-import type { SubnetSource } from '../shared/ports/workloads';
-import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../shared/usecases/applyChange';
-import { isRateLimited, Pacer } from '../shared/usecases/pacer';
-import { loadBucketManifests, replay, sourceOf } from '../shared/usecases/replay';
+import { computeFirewall, fromApiRule, toApiRule } from '../../shared/adapters/compute';
+import { type MemoryManifestStore, memoryManifestStore } from '../../shared/adapters/memory';
+import { computeSubnetSource } from '../../shared/adapters/subnets';
+import { encodeEvent, makeEgressChange } from '../../shared/core/events/codec';
+import type { PubSubMessage } from '../../shared/core/events/types';
+import { parseMarker } from '../../shared/core/firewall/marker';
+import { deterministicRequestId } from '../../shared/core/firewall/requestId';
+import type { ObservedRule } from '../../shared/core/firewall/types';
+import { DEFAULT_CAPACITY } from '../../shared/core/policy/capacity';
+import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
+import type { PlatformPolicy } from '../../shared/core/policy/types';
+import type { Clock } from '../../shared/ports/clock';
+import { virtualClock } from '../../shared/ports/clock';
+import { FirewallApiError, type FirewallPolicyPort, singlePolicy } from '../../shared/ports/firewall';
+import { nullLogger } from '../../shared/ports/logger';
+import type { EventPublisher } from '../../shared/ports/publisher';
+import type { SubnetSource } from '../../shared/ports/workloads';
+import { type ApplyOutcome, handleEgressMessage, RetryLaterError } from '../../shared/usecases/applyChange';
+import { loadBucketManifests } from '../../shared/usecases/bucketManifests';
+import { isRateLimited, Pacer } from '../../shared/usecases/pacer';
+import { replay, sourceOf } from '../../shared/usecases/replay';
 import {
   FakeGlobalOperationsClient,
   FakeNetworkFirewallPoliciesClient,
   FirewallPolicyEngine,
   fakeSubnetworksClient,
-} from './fakes/compute';
+} from '../fakes/compute';
 
 /** One subnet per simulated project (`proj-00042-usc1`, 10.x.y.0/24), under the default naming template. */
 export function simSubnets(projects: number) {
@@ -83,8 +85,8 @@ export interface SimPipeline {
   rules(): ObservedRule[];
   /** Publishes an `upsert` per manifest, as the validator does after each upload (the normal way rules appear). */
   upsertAll(): Promise<void>;
-  /** Replays every manifest through the applier. */
-  replayAll(opts?: { quotaPerMinute?: number; dryRun?: boolean }): ReturnType<typeof replay>;
+  /** Replays every manifest through the applier (`fleet`: as the fleet reconcile, one patch per policy, nothing published). */
+  replayAll(opts?: { quotaPerMinute?: number; dryRun?: boolean; fleet?: boolean }): ReturnType<typeof replay>;
 }
 
 /** Builds the simulated pipeline with `projects` manifests uploaded. */
@@ -108,7 +110,18 @@ export async function simPipeline(opts: {
   // need far more than one default policy holds (docs/capacity.md); the bench measures pacing, not those quotas.
   const engine = new FirewallPolicyEngine({ clock, completion: 'immediate', capacity: UNLIMITED_CAPACITY });
   engine.createPolicy(SIM_HOST, SIM_POLICY);
-  if (opts.writeQuota) engine.setWriteQuota(opts.writeQuota, 403);
+  // With the mirror, a patch reaches the engine as several rule writes (applyDiff below): the write quota (one request
+  // per patch) is then the sim's own, counted per patch; otherwise the engine's.
+  if (opts.writeQuota && !opts.mirror) engine.setWriteQuota(opts.writeQuota, 403);
+  const quota = { times: [] as number[] };
+  const spendQuota = () => {
+    if (!opts.writeQuota || !opts.mirror) return;
+    const now = clock.now();
+    quota.times = quota.times.filter((t) => t > now - 60_000);
+    if (quota.times.length >= opts.writeQuota)
+      throw new FirewallApiError('Rate Limit Exceeded', 403, 'rateLimitExceeded', true);
+    quota.times.push(now);
+  };
   const store = memoryManifestStore(BUCKET);
   for (let i = 0; i < opts.projects; i++) {
     const m = simManifest(i);
@@ -137,6 +150,51 @@ export async function simPipeline(opts: {
     mirror ??= new Map(engine.rules(SIM_HOST, SIM_POLICY).map((r) => [r.priority!, entry(fromApiRule(r))]));
     return mirror;
   };
+  // The mirror's fingerprint: a patch planned from an older read is refused with 412, as Google does.
+  // The mirror's fingerprint: a patch planned from an older read is refused with 412, and a patch while another one
+  // is being applied with 400 resourceNotReady (transient), as Google does. The mirror changes at once at the end.
+  const version = { n: 1, busy: false };
+  const applyDiff = async (rules: readonly ObservedRule[], fingerprint: string | undefined, id: string) => {
+    if (version.busy)
+      throw new FirewallApiError(`The resource '${SIM_POLICY}' is not ready`, 400, 'resourceNotReady', true);
+    if (fingerprint !== `mirror-${version.n}`)
+      throw new FirewallApiError(
+        'Supplied fingerprint does not match current metadata fingerprint.',
+        412,
+        'conditionNotMet',
+        false,
+      );
+    version.busy = true;
+    try {
+      const mirrored = current();
+      const next = new Map(rules.map((r) => [r.priority, r]));
+      const at = { project: SIM_HOST, firewallPolicy: SIM_POLICY };
+      const done = async (op: Promise<{ name?: string | null }>) =>
+        engine.wait({ project: SIM_HOST, operation: (await op).name ?? '' });
+      let n = 0;
+      const rid = () => deterministicRequestId(id, n++);
+      const changed: [number, ObservedRule | undefined][] = [];
+      for (const [priority, e] of mirrored) {
+        const r = next.get(priority);
+        if (r === e.rule || r === e.stub) continue;
+        const req = { ...at, priority, requestId: rid() };
+        if (!r) await done(engine.removeRule(req));
+        else await done(engine.patchRule({ ...req, firewallPolicyRuleResource: toApiRule(r, priority) }));
+        changed.push([priority, r]);
+      }
+      for (const [priority, r] of next) {
+        if (mirrored.has(priority)) continue;
+        await done(engine.addRule({ ...at, requestId: rid(), firewallPolicyRuleResource: toApiRule(r, priority) }));
+        changed.push([priority, r]);
+      }
+      for (const [priority, r] of changed)
+        if (r) mirrored.set(priority, entry({ ...r }));
+        else mirrored.delete(priority);
+      version.n++;
+    } finally {
+      version.busy = false;
+    }
+  };
   const counts = { rateLimited: 0 };
   let busyUntil = 0;
   const counted = async (op: () => Promise<void>) => {
@@ -163,18 +221,16 @@ export async function simPipeline(opts: {
             rules: [...current().values()].map((e) =>
               ctx.project === undefined || e.owner === ctx.project ? e.rule : e.stub,
             ),
+            fingerprint: `mirror-${version.n}`,
           }),
-          addRule: async (r, id) => {
-            await counted(() => adapter.addRule(r, id));
-            current().set(r.priority, entry({ ...r }));
-          },
-          patchRule: async (p, r, id) => {
-            await counted(() => adapter.patchRule(p, r, id));
-            current().set(p, entry({ ...r, priority: p }));
-          },
-          removeRule: async (p, id) => {
-            await counted(() => adapter.removeRule(p, id));
-            current().delete(p);
+          // One patch, counted as one write; its effect reaches the engine as the rule-level difference between the
+          // mirror and the new list (rules kept are the mirror's own objects or stubs), so a 10,000-rule list is not
+          // converted and validated whole at every event.
+          patchPolicy: async (rules, fingerprint, id) => {
+            await counted(async () => {
+              spendQuota();
+              await applyDiff(rules, fingerprint, id);
+            });
           },
         }
       : adapter;
@@ -210,7 +266,7 @@ export async function simPipeline(opts: {
       outcomes.push(
         await handleEgressMessage(
           {
-            firewall: port,
+            policies: singlePolicy(port, SIM_POLICY),
             policy,
             workloads,
             logger: nullLogger,
@@ -290,12 +346,12 @@ export async function simPipeline(opts: {
           changesTopic: 'egress-changes',
           policy,
           clock,
-          firewall,
+          policies: singlePolicy(firewall, SIM_POLICY),
           workloads,
           pacer: new Pacer({ perMinute: o.quotaPerMinute ?? 1500, clock }),
           concurrency: 1,
         },
-        { dryRun: !!o.dryRun },
+        { dryRun: !!o.dryRun, ...(o.fleet ? { fleet: true } : {}) },
       ),
   };
 }

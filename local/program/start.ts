@@ -8,18 +8,18 @@ import { existsSync, type FSWatcher, rmSync, statSync, watch, writeFileSync } fr
 import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ManifestDirError, manifestFolders, readManifestDir } from '../shared/adapters/manifestDir';
-import { describeFailure, failureDetail } from '../shared/cli/errors';
-import { projectKeyOf } from '../shared/core/bucket/layout';
-import { parseMarker } from '../shared/core/firewall';
-import { policyRefPath } from '../shared/core/policy/placement';
-import { parseAllowRevocations } from '../shared/core/safety/revocations';
-import { loadPolicyFile } from '../shared/runtime/policy';
-import type { DriftRun } from '../shared/usecases/drift';
-import { SyncInputError } from '../shared/usecases/sync';
+import { ManifestDirError, manifestFolders, readManifestDir } from '../../shared/adapters/manifestDir';
+import { describeFailure, failureDetail } from '../../shared/cli/errors';
+import { projectKeyOf } from '../../shared/core/bucket/layout';
+import { parseMarker } from '../../shared/core/firewall';
+import { policyRefPath } from '../../shared/core/policy/placement';
+import { parseAllowRevocations } from '../../shared/core/safety/revocations';
+import { loadPolicyFile } from '../../shared/runtime/policy';
+import type { DriftRun } from '../../shared/usecases/drift';
+import { SyncInputError } from '../../shared/usecases/sync';
+import { stateFileIn } from '../fakes/compute/state';
 import { agreeAndRepair, disagreements, fleetAgreement, type Round, syncAndWait } from './converge';
 import { EmulatorSetupError } from './emulator';
-import { stateFileIn } from './fakes/compute/state';
 import { agreementNotes, converged, type Outcome, renderRejections, renderRulesTable } from './render';
 import {
   CLI_ENV_FILE,
@@ -33,7 +33,7 @@ import {
 import { acquireStateLock, StateDirLockedError, type StateLock } from './stateLock';
 import { deletionNote, knownFiles, type Rename, renderChanges, watchRound } from './watchRound';
 
-const USAGE = `usage: npm start -- [options]      (or: node dist/local/start.js [options])
+const USAGE = `usage: npm start -- [options]      (or: node dist/local/program/start.js [options])
 
 Runs the egress pipeline locally: Pub/Sub emulator, fake GCS, fake Compute, egressValidator and egressApplier.
 Uploads the manifests, prints the resulting firewall rules and rejections, then watches the folder for edits.
@@ -225,7 +225,7 @@ export async function runLocalPipeline(args: LocalPipelineArgs): Promise<number>
   }
   if (lock.tookOverFrom !== undefined && args.verbose)
     out(`  took over the lock of pid ${lock.tookOverFrom}, which is gone (${rel(lock.file)})`);
-  // --fresh forgets the firewall; the stack then forgets the bucket too (local/stack: prepareStateDir).
+  // --fresh forgets the firewall; the stack then forgets the bucket too (local/program/stack: prepareStateDir).
   if (args.fresh) rmSync(stateFileIn(args.stateDir), { force: true });
   // Removed when the stack stops: its ports are gone with it.
   const envFile = join(args.stateDir, CLI_ENV_FILE);

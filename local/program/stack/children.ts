@@ -6,15 +6,15 @@ import type { Delivery, HostMessage } from '../functionHost';
 
 /** Whether this module runs from TypeScript sources (jest, `-r registerTs`) or from compiled `dist/`. */
 const FROM_SOURCES = __filename.endsWith('.ts');
-/** The repository root (this file is `local/stack/index.ts` or `dist/local/stack/index.js`). */
-export const REPO_ROOT = resolve(__dirname, FROM_SOURCES ? '../..' : '../../..');
+/** The repository root (this file is `local/program/stack/index.ts` or `dist/local/program/stack/index.js`). */
+export const REPO_ROOT = resolve(__dirname, FROM_SOURCES ? '../../..' : '../../../..');
 
 /** How to run a script of this repo in a child process: compiled JS, or TS sources through the swc require hook. */
 export function childScript(relativeTs: string): { file: string; execArgv: string[] } {
   if (FROM_SOURCES)
     return {
       file: join(REPO_ROOT, relativeTs),
-      execArgv: ['-r', join(REPO_ROOT, 'local/registerTs.js')],
+      execArgv: ['-r', join(REPO_ROOT, 'local/harness/registerTs.js')],
     };
   return { file: join(REPO_ROOT, 'dist', relativeTs.replace(/\.ts$/, '.js')), execArgv: [] };
 }
@@ -48,7 +48,7 @@ export async function startFunctionChild(args: {
   onDelivery?: (d: Delivery) => void;
   readyTimeoutMs?: number;
 }): Promise<FunctionChild> {
-  const host = childScript('local/functionHost.ts');
+  const host = childScript('local/program/functionHost.ts');
   const out = args.logFile ? openSync(args.logFile, 'w') : 'ignore';
   const t0 = performance.now();
   let child: ChildProcess;

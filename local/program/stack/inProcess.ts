@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
-import { gcsManifestStore } from '../../shared/adapters/storage';
-import type { Logger } from '../../shared/ports/logger';
+import { gcsManifestStore } from '../../../shared/adapters/storage';
+import type { Logger } from '../../../shared/ports/logger';
 import type { LocalStack, LocalStackOptions, LogEntry } from './types';
 
 function listen(server: Server): Promise<string> {
@@ -61,11 +61,11 @@ export async function startInProcess(
     if (saved.PUBSUB_EMULATOR_HOST === undefined) delete process.env.PUBSUB_EMULATOR_HOST;
     else process.env.PUBSUB_EMULATOR_HOST = saved.PUBSUB_EMULATOR_HOST;
   });
-  await import('../../functions/index');
+  await import('../../../functions/index');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   const { registerTap } = await import('../functionHost');
-  const { composeValidator, setValidatorDeps } = await import('../../shared/runtime/validator');
-  const { composeApplier, setApplierDeps } = await import('../../shared/runtime/applier');
+  const { composeValidator, setValidatorDeps } = await import('../../../shared/runtime/validator');
+  const { composeApplier, setApplierDeps } = await import('../../../shared/runtime/applier');
   const fileOf = (name: string) => (opts.logDir ? join(opts.logDir, `${name}.log`) : undefined);
 
   const storage = new Storage({ apiEndpoint: env.STORAGE_EMULATOR_HOST!, projectId: env.EGRESS_PUBSUB_PROJECT! });
@@ -84,7 +84,7 @@ export async function startInProcess(
   });
   // Warm the compute client (gax loads its REST protos on the first call: seconds under jest) so the first event's
   // latency is the pipeline's, not the client's; costs one policy read.
-  await adeps.firewall.getPolicy();
+  await adeps.policies.forPolicy(adeps.policies.list()[0]!).getPolicy();
   cleanups.push(async () => {
     setValidatorDeps(undefined);
     setApplierDeps(undefined);

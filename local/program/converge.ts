@@ -6,20 +6,20 @@
  * through `runDrift` as `egress drift` runs it), and the projects that disagree are repaired through the pipeline
  * (their change events re-published, as `egress drift --repair` does) before anything is called converged.
  */
-import { fromApiRule } from '../shared/adapters/compute';
-import { readManifestDir } from '../shared/adapters/manifestDir';
-import { computeSubnetSource } from '../shared/adapters/subnets';
-import { AGREEING } from '../shared/core/agreement';
-import { projectKeyOf } from '../shared/core/bucket/layout';
-import { changeEventId } from '../shared/core/events/codec';
-import { policyRefPath } from '../shared/core/policy/placement';
-import { systemClock } from '../shared/ports/clock';
-import type { FirewallPolicies, FirewallPolicyPort } from '../shared/ports/firewall';
-import type { EventPublisher } from '../shared/ports/publisher';
-import { loadPolicyFile } from '../shared/runtime/policy';
-import { type DriftRepairEvent, type DriftRun, runDrift } from '../shared/usecases/drift';
-import { type SyncReport, syncManifests, toLocalManifests } from '../shared/usecases/sync';
-import { fakeSubnetworksClient } from './fakes/compute/directory';
+import { fromApiRule } from '../../shared/adapters/compute';
+import { readManifestDir } from '../../shared/adapters/manifestDir';
+import { computeSubnetSource } from '../../shared/adapters/subnets';
+import { AGREEING } from '../../shared/core/agreement';
+import { projectKeyOf } from '../../shared/core/bucket/layout';
+import { changeEventId } from '../../shared/core/events/codec';
+import { policyRefPath } from '../../shared/core/policy/placement';
+import { systemClock } from '../../shared/ports/clock';
+import type { FirewallPolicies, FirewallPolicyPort } from '../../shared/ports/firewall';
+import type { EventPublisher } from '../../shared/ports/publisher';
+import { loadPolicyFile } from '../../shared/runtime/policy';
+import { type DriftRepairEvent, type DriftRun, runDrift } from '../../shared/usecases/drift';
+import { type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
+import { fakeSubnetworksClient } from '../fakes/compute/directory';
 import type { Outcome } from './render';
 import type { LocalStack } from './stack';
 
@@ -94,9 +94,7 @@ export async function fleetAgreement(stack: LocalStack, repair = false): Promise
     };
     return {
       getPolicy: async () => ({ rules: stack.engine.rules(stack.hostProject, ref.name, ref.region).map(fromApiRule) }),
-      addRule: refuse,
-      patchRule: refuse,
-      removeRule: refuse,
+      patchPolicy: refuse,
     };
   };
   const policies: FirewallPolicies = { list: () => stack.policies, forPolicy: port };
@@ -113,8 +111,7 @@ export async function fleetAgreement(stack: LocalStack, repair = false): Promise
       store: stack.store,
       bucket: stack.bucket,
       prefix: stack.prefix,
-      firewall: port(stack.policies[0]!),
-      ...(stack.policies.length > 1 ? { policies } : {}),
+      policies,
       policy: loadPolicyFile(stack.env.EGRESS_POLICY_FILE ?? ''),
       clock: systemClock,
       hostProject: stack.hostProject,

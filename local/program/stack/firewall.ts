@@ -1,9 +1,9 @@
 /** The fake firewall of the local stack: the policy terraform would create, persisted in the state dir if given. */
 import { existsSync, mkdirSync } from 'node:fs';
-import { DEFAULT_POLICY } from '../../shared/core/policy/defaults';
-import { type PlacementSettings, placementPolicies } from '../../shared/core/policy/placement';
-import { FirewallPolicyEngine } from '../fakes/compute/engine';
-import { type EngineState, readStateFile, stateFileIn } from '../fakes/compute/state';
+import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
+import { type PlacementSettings, placementPolicies } from '../../../shared/core/policy/placement';
+import { FirewallPolicyEngine } from '../../fakes/compute/engine';
+import { type EngineState, readStateFile, stateFileIn } from '../../fakes/compute/state';
 import { BASELINE_PRIORITY, baselineRules, globalBaseline } from './baseline';
 
 export { baselineRules } from './baseline';
@@ -39,7 +39,7 @@ function withTerraformBaseline(
 
 /**
  * The engine of the stack: loaded from `<stateDir>/compute.json` when it exists, the policies seeded when absent
- * (its subnets are the network's: local/stack/network.ts).
+ * (its subnets are the network's: local/program/stack/network.ts).
  * Under regional placement (the platform policy's firewall.placement, `npm start -- --policy FILE`), as terraform:
  * the global policy ends in goto_next for egress, and each listed region's policy holds the deny-all baseline.
  */

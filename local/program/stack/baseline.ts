@@ -5,7 +5,7 @@
  * test/deploy/baseline.test.ts reads terraform with @cdktf/hcl2json and compares it with this table, so `explain`,
  * `probe` and `denials` answer locally as they do in production.
  */
-import type { FirewallPolicyRule } from '../fakes/compute/engine';
+import type { FirewallPolicyRule } from '../../fakes/compute/engine';
 
 /** terraform's `var.baseline_priority` default. */
 export const BASELINE_PRIORITY = 2147483000;

@@ -1,18 +1,18 @@
 /** The local stack's options and the running stack's handle. */
 import type { Storage } from '@google-cloud/storage';
-import type { StatusEvent } from '../../shared/core/events/types';
-import type { ObservedRule } from '../../shared/core/firewall/types';
-import type { PolicyRef } from '../../shared/core/policy/placement';
-import type { LogSeverity } from '../../shared/ports/logger';
-import type { ManifestStore } from '../../shared/ports/storage';
-import type { RetryOptions } from '../../shared/usecases/retry';
+import type { StatusEvent } from '../../../shared/core/events/types';
+import type { ObservedRule } from '../../../shared/core/firewall/types';
+import type { PolicyRef } from '../../../shared/core/policy/placement';
+import type { LogSeverity } from '../../../shared/ports/logger';
+import type { ManifestStore } from '../../../shared/ports/storage';
+import type { RetryOptions } from '../../../shared/usecases/retry';
+import type { FirewallPolicyEngine } from '../../fakes/compute/engine';
+import type { FakeComputeServer } from '../../fakes/compute/server';
+import type { FakeGcs } from '../../fakes/gcs';
+import type { FakeLoggingServer } from '../../fakes/logging';
+import type { EmulatorPubsub } from '../../harness/pubsub';
 import type { PubsubEmulator } from '../emulator';
-import type { FirewallPolicyEngine } from '../fakes/compute/engine';
-import type { FakeComputeServer } from '../fakes/compute/server';
-import type { FakeGcs } from '../fakes/gcs';
-import type { FakeLoggingServer } from '../fakes/logging';
 import type { Delivery } from '../functionHost';
-import type { EmulatorPubsub } from '../pubsub';
 import type { StackNetwork } from './network';
 
 /** Where the functions run (see the file comment). */
