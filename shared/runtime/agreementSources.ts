@@ -40,10 +40,10 @@ export async function statusFor(project: string, ctx: CommandContext): Promise<P
   const { cfg } = ctx;
   // The firewall is required: the live policies unless a state file is named.
   const fw = flags.state || flags.live ? ctx.firewall() : firewallSource({ ...flags, live: true }, policy, cfg);
-  const read = await fw.read!();
   const subscription = ctx.setting('statusSubscription');
   const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;
   try {
+    const read = await fw.read!();
     return await projectStatus({
       project,
       policy,
