@@ -86,10 +86,9 @@ export async function driftFor(
   if (!flags.state && !flags.live)
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
   const live = flags.live ? liveFleet(flags, policy, cfg) : undefined;
-  const fw = live ?? stateFilePort(flags, policy, cfg);
+  const fw = live ?? stateFilePort(ctx); // no live: the context's state file
   const policies =
-    live?.policies ??
-    (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(flags, policy, cfg) : undefined);
+    live?.policies ?? (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(ctx) : undefined);
   const policyName = flags.state
     ? stateFileRules(flags.state, flags, policy, cfg).policy
     : resolveFirewallTarget(flags, policy, cfg).firewallPolicy;

@@ -126,7 +126,8 @@ export function firewallSource(flags: SourceFlags, policy: PlatformPolicy, cfg: 
 }
 
 /** A read-only FirewallPolicyPort over a state file's rules (drift from `--state`; every write refuses). */
-export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
+export function stateFilePort(ctx: CommandContext) {
+  const { flags, policy, cfg } = ctx;
   const s = stateFileRules(flags.state!, flags, policy, cfg);
   const port: FirewallPolicyPort = readOnlyPort(s, s.source);
   return { port, hostProject: s.hostProject };
@@ -136,7 +137,8 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
  * The policies of the placement in a state file, read-only (regional placement: the global one and each listed
  * region's that the file holds; drift reads them one by one to find misplaced rules).
  */
-export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
+export function stateFilePolicySet(ctx: CommandContext) {
+  const { flags, policy, cfg } = ctx;
   const { matching } = stateFilePolicies(flags.state!, flags, policy, cfg);
   const source = `state file ${flags.state}`;
   const ports = new Map(
