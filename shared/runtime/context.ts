@@ -5,10 +5,12 @@
  */
 import type { PlatformPolicy } from '../core/policy/types';
 import { type Clock, systemClock } from '../ports/clock';
+import type { LogsPort } from '../ports/logs';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { bucketStore, publisherFor, resolveBucket, resolvePolicy, storageEndpointOf } from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
+import { logsFor } from './diagnose';
 import { OPTION_TABLE, type OptionKey, type OptionSpec, setting } from './options';
 import { type FirewallSource, firewallSource, type SourceFlags, withCliDefaults } from './sources';
 
@@ -29,6 +31,8 @@ export interface CommandContext<F extends SourceFlags = SourceFlags> {
   firewall(): FirewallSource;
   /** A publisher to the Pub/Sub project (`--pubsub-project`, EGRESS_PUBSUB_PROJECT, GOOGLE_CLOUD_PROJECT). */
   publisher(): EventPublisher & { project: string };
+  /** The Cloud Logging reader of a host project (`--logging-endpoint`, EGRESS_LOGGING_ENDPOINT, else Google). */
+  logs(hostProject: string): LogsPort;
   readonly clock: Clock;
   /** Closes every client this context built. */
   close(): Promise<void>;
@@ -59,6 +63,7 @@ export function commandContext<F extends SourceFlags>(
   };
   const policy = once(() => resolvePolicy(flags, cfg));
   const bucket = once(() => resolveBucket(flags, cfg));
+  const logs = new Map<string, LogsPort>();
   return {
     flags,
     cfg,
@@ -79,8 +84,19 @@ export function commandContext<F extends SourceFlags>(
       closers.push(() => p.close());
       return p;
     }),
+    logs: (hostProject) => {
+      let port = logs.get(hostProject);
+      if (!port) {
+        const made = logsFor(hostProject, flags.loggingEndpoint, cfg);
+        closers.push(() => made.close());
+        logs.set(hostProject, made);
+        port = made;
+      }
+      return port;
+    },
     clock: systemClock,
     close: async () => {
+      logs.clear();
       await Promise.all(closers.splice(0).map((c) => c()));
     },
   };

@@ -32,7 +32,7 @@ import {
 } from './cliClients';
 import type { RuntimeConfig } from './config';
 import type { CommandContext } from './context';
-import { logsFor, networkName, readNetworkModel, resolveDnsTable } from './diagnose';
+import { networkName, readNetworkModel, resolveDnsTable } from './diagnose';
 import { setting } from './options';
 
 /** The source flags the diagnosis commands and the MCP server share. */
@@ -241,35 +241,31 @@ export async function denialsFor(
   const dns = fw || flags.dns ? resolveDnsTable(flags.dns, flags.state) : undefined;
   const owned = fw?.rules.filter((r) => parseMarker(r.description)?.project === project);
   const model = await readNetworkModel(flags, policy, project, dns?.table, cfg);
-  const logs = logsFor(hostProject, flags.loggingEndpoint, cfg);
-  try {
-    return await listDenials({
-      project,
-      hostProject,
-      since: new Date(Date.now() - query.sinceMs),
-      ...(query.destination ? { destination: query.destination } : {}),
-      logs,
-      ctx: {
-        product: {
-          reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
-          priorityMax: policy.firewall.priorityMax,
-          ...(fw ? { rules: fw.rules } : {}),
-        },
-        manifest: {
-          file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
-          entries: found?.manifest?.entries ?? [],
-          ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
-        },
-        ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
-        ...(dns ? { firewallDns: dns.table } : {}),
-        internalRanges: DEFAULT_INTERNAL_RANGES,
-        policy,
-        ...(owned ? { appliedFqdns: owned.flatMap((o) => o.match.destFqdns ?? []) } : {}),
+  const logs = ctx.logs(hostProject); // built once per invocation, closed with the context
+  return listDenials({
+    project,
+    hostProject,
+    since: new Date(Date.now() - query.sinceMs),
+    ...(query.destination ? { destination: query.destination } : {}),
+    logs,
+    ctx: {
+      product: {
+        reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
+        priorityMax: policy.firewall.priorityMax,
+        ...(fw ? { rules: fw.rules } : {}),
       },
-    });
-  } finally {
-    await logs.close();
-  }
+      manifest: {
+        file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
+        entries: found?.manifest?.entries ?? [],
+        ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
+      },
+      ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
+      ...(dns ? { firewallDns: dns.table } : {}),
+      internalRanges: DEFAULT_INTERNAL_RANGES,
+      policy,
+      ...(owned ? { appliedFqdns: owned.flatMap((o) => o.match.destFqdns ?? []) } : {}),
+    },
+  });
 }
 
 /** `get_project_egress` over the flags' sources (the manifest, and the owned rules when a firewall is named). */

@@ -60,6 +60,16 @@ describe('commandContext', () => {
     expect(flagProperty(OPTION_TABLE.statusSubscription.flag)).toBe('statusSubscription');
   });
 
+  test('one Logging reader per host project, closed with the context', async () => {
+    const ctx = commandContext({ loggingEndpoint: 'http://127.0.0.1:9' }, {});
+    const logs = ctx.logs('host-a');
+    expect(ctx.logs('host-a')).toBe(logs);
+    expect(ctx.logs('host-b')).not.toBe(logs);
+    const close = jest.spyOn(logs, 'close');
+    await ctx.close();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
   test('close closes what was built, once', async () => {
     const ctx = commandContext({ pubsubProject: 'p' }, {});
     const p = ctx.publisher();
