@@ -16,4 +16,5 @@ export const lazy = {
   networkState: () => require('../adapters/networkState') as typeof import('../adapters/networkState'),
   networkLive: () => require('../adapters/networkLive') as typeof import('../adapters/networkLive'),
   doctorReads: () => require('../adapters/doctorReads') as typeof import('../adapters/doctorReads'),
+  quotas: () => require('../adapters/quotas') as typeof import('../adapters/quotas'),
 };

@@ -25,6 +25,7 @@ import {
 } from '../../runtime/cliClients';
 import { type CommandContext, commandContext } from '../../runtime/context';
 import { readNetworkModel } from '../../runtime/diagnose';
+import { lazy } from '../../runtime/lazy';
 import { manifestSource, type SourceFlags } from '../../runtime/sources';
 import { type DoctorDeps, runDoctor } from '../../usecases/doctor';
 import { asUsageError } from '../errors';
@@ -51,11 +52,10 @@ function doctorDeps(ctx: CommandContext<DoctorFlags>, closers: Closers): DoctorD
   const endpoint = ctx.setting('computeEndpoint');
   const opts = { ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) };
   const google = !!flags.live || !!endpoint;
-  const reads = require('../../adapters/doctorReads') as typeof import('../../adapters/doctorReads');
-  const quotas = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
-  const limitsClient = google ? quotas.cloudQuotasClient(opts) : undefined;
+  const reads = lazy.doctorReads();
+  // The context's Cloud Quotas client (closed with it), the one capacity reads too.
+  const limitsClient = google ? ctx.quotas() : undefined;
   const tester = google ? reads.permissionTester(opts) : undefined;
-  if (limitsClient) closers.push(limitsClient.close);
   if (tester) closers.push(tester.close);
   const source = manifestSource(ctx);
   return {
@@ -89,7 +89,7 @@ function doctorDeps(ctx: CommandContext<DoctorFlags>, closers: Closers): DoctorD
           }
         },
     dns: google ? reads.dnsPolicyReader(opts) : reads.stateFileDnsPolicies(flags.state!),
-    ...(limitsClient ? { limits: quotas.cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
+    ...(limitsClient ? { limits: lazy.quotas().cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
     ...(tester ? { permissions: tester } : {}),
     ...(cfg.statusTopic ? { statusTopic: cfg.statusTopic } : {}),
   };
