@@ -84,6 +84,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
     clock,
     hostProject: HOST,
     retry: { random: () => 0.5 },
+    storeFor: liveBucket(s),
   };
   const events = s.versions.map((v) => message(v));
   const queue = s.deliveries.map((i) => ({ i, msg: events[i]! }));
@@ -248,6 +249,20 @@ function message(v: Version): PubSubMessage {
   );
 }
 
+/**
+ * The bucket as the applier reads it: every upload of the schedule has happened (deliveries are what is late), so each
+ * object's live generation is its project's newest version, none when that is a delete.
+ */
+function liveBucket(s: Schedule): NonNullable<ApplyDeps['storeFor']> {
+  const live = new Map([...newest(s).values()].map((v) => [`manifests/${v.project}.yaml`, v]));
+  return () => ({
+    stat: async (name: string) => {
+      const v = live.get(name);
+      return v && v.reason !== 'delete' ? { name, generation: v.generation, size: 1 } : null;
+    },
+  });
+}
+
 /** The newest version of each project: the highest generation, a delete beating an upsert of the same one. */
 function newest(s: Schedule): Map<string, Version> {
   const out = new Map<string, Version>();
@@ -309,6 +324,8 @@ function convergenceProblems(
         `${project}: ${owned.length} rule(s) [${owned.map((r) => r.ruleName).join(',')}], want ${desired.length} of ${v.reason} ${v.generation}` +
           (failed.length ? ` (apply-failed: ${failed[0]})` : ''),
       );
+    // A deleted manifest whose delete found no rule writes no tombstone: no rule at all is that project converged.
+    if (v.reason === 'delete' && owned.length === 0) continue;
     const revoked = v.reason === 'delete' || v.entries.length === 0;
     const recorded = revoked ? deletedGeneration(owned) : appliedGeneration(owned);
     if (recorded !== v.generation) out.push(`${project}: records generation ${recorded}, newest is ${v.generation}`);

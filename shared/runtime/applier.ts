@@ -10,6 +10,7 @@ import { systemClock } from '../ports/clock';
 import type { FirewallPolicyPort } from '../ports/firewall';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
+import { lazy } from './lazy';
 import { withQuotaLimits } from './limits';
 import { jsonLogger } from './logger';
 
@@ -86,6 +87,23 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     clock: systemClock,
     hostProject: cfg.hostProject,
     manifestPrefix: cfg.manifestPrefix,
+    storeFor: manifestStores(),
+  };
+}
+
+/**
+ * The manifest buckets' stores, one per bucket, the storage client required on the first project's first apply only
+ * (applyChange `storeFor`), so the applier's cold start does not load it.
+ */
+function manifestStores(): NonNullable<ApplyDeps['storeFor']> {
+  const stores = new Map<string, ReturnType<NonNullable<ApplyDeps['storeFor']>>>();
+  return (bucket) => {
+    let s = stores.get(bucket);
+    if (!s) {
+      s = lazy.storage().gcsManifestStore(bucket);
+      stores.set(bucket, s);
+    }
+    return s;
   };
 }
 

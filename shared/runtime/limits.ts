@@ -6,6 +6,7 @@
 import type { PlatformPolicy } from '../core/policy/types';
 import { type Logger, nullLogger } from '../ports/logger';
 import { limitsFor } from '../usecases/capacity';
+import { lazy } from './lazy';
 
 /** `policy` with the limits in effect for the global policy; the log says where they came from. */
 export async function withQuotaLimits(
@@ -15,7 +16,7 @@ export async function withQuotaLimits(
   opts: { endpoint?: string },
   logger: Logger = nullLogger,
 ): Promise<PlatformPolicy> {
-  const { cloudQuotasClient, cloudQuotasLimits } = require('../adapters/quotas') as typeof import('../adapters/quotas');
+  const { cloudQuotasClient, cloudQuotasLimits } = lazy.quotas();
   const client = cloudQuotasClient({ ...opts, deadlineMs: 10_000 });
   try {
     const { limits, settings, note } = await limitsFor(cloudQuotasLimits(hostProject, client.api), policy.capacity, {

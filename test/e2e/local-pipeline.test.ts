@@ -132,7 +132,7 @@ function functionHosts(stateDir: string): string[] {
   return ps
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l.includes('local/functionHost'))
+    .filter((l) => l.includes('local/program/functionHost'))
     .filter((l) => {
       try {
         return readlinkSync(`/proc/${l.split(' ')[0]}/fd/1`).startsWith(stateDir);
