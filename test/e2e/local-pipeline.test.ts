@@ -276,9 +276,9 @@ it('the watcher: a rename to another key is one change, a rule-less deletion rev
   expect(renamed[2]).toMatch(/checkout \(\S+\): deleted, rules revoked/);
   expect(r.output()).not.toMatch(/\n {2}\S*checkout-v2\.yaml: REJECTED/);
 
-  // A manifest that never had rules: "nothing to revoke", under its file path (only its tombstone is written).
+  // A manifest that never had rules: no tombstone, "nothing to revoke", under its file path.
   rmSync(join(dir, 'broken-feed.yaml'));
-  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed had no allow rule/);
+  await r.waitFor(/\n {2}\S*manifests\/broken-feed\.yaml: deleted, nothing to revoke \(broken-feed never had rules/);
 
   // Deleting every file: refused by the blast-radius guard, saying how to allow; nothing deleted in the bucket.
   rmSync(join(dir, 'payment-gateway.yaml'));
