@@ -310,6 +310,8 @@ function convergenceProblems(
   for (const p of observed.keys()) if (!want.has(p)) out.push(`rules of unknown project ${p}`);
   for (const [project, v] of want) {
     const owned = observed.get(project) ?? [];
+    // A deleted manifest whose delete found no rule writes no tombstone: no rule at all is that project converged.
+    if (v.reason === 'delete' && owned.length === 0) continue;
     const desired = desiredRules({ name: project, environment: 'production' }, v.entries, {
       policy,
       generation: v.generation,
@@ -324,8 +326,6 @@ function convergenceProblems(
         `${project}: ${owned.length} rule(s) [${owned.map((r) => r.ruleName).join(',')}], want ${desired.length} of ${v.reason} ${v.generation}` +
           (failed.length ? ` (apply-failed: ${failed[0]})` : ''),
       );
-    // A deleted manifest whose delete found no rule writes no tombstone: no rule at all is that project converged.
-    if (v.reason === 'delete' && owned.length === 0) continue;
     const revoked = v.reason === 'delete' || v.entries.length === 0;
     const recorded = revoked ? deletedGeneration(owned) : appliedGeneration(owned);
     if (recorded !== v.generation) out.push(`${project}: records generation ${recorded}, newest is ${v.generation}`);
