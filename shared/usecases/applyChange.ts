@@ -188,7 +188,7 @@ async function eventWorkloads(deps: ApplyDeps, event: EgressChangeEvent, run: Ru
 
 /**
  * Why the first apply of a project must not happen (the event's generation is not the bucket's live one), or null:
- * only when the project has no rule in any policy and the event is not a revocation. Transient reads retried.
+ * only when the project has no rule in any policy and the event is not a delete. Transient reads retried.
  */
 async function firstApplyNotLive(
   deps: ApplyDeps,
@@ -197,7 +197,9 @@ async function firstApplyNotLive(
   run: Run,
 ): Promise<string | null> {
   const project = event.data.project.name;
-  if (!deps.storeFor || isRevocation(event)) return null;
+  // Every first write of a project (rules, or the tombstone of a manifest listing nothing) needs the live generation;
+  // a delete of a project without rules writes nothing anyway (nothingToRevoke).
+  if (!deps.storeFor || event.data.reason === 'delete') return null;
   if (states.some((st) => ownedRules(st.snapshot.rules, project).length > 0)) return null;
   const { bucket, object } = event.data.source;
   const stat = () => {

@@ -347,6 +347,16 @@ describe('applyChange: deletion and the tombstone', () => {
       expect(await applyChange(h.deps, change('12', entries))).toMatchObject({ outcome: 'applied', writes: 1 });
     });
 
+    it('an older manifest listing nothing, delivered after the delete, writes no tombstone either', async () => {
+      // Else its tombstone would record an older generation than the delete and let a newer stale upsert through.
+      const h = harness([foreign]);
+      h.deps.storeFor = bucket({}).storeFor;
+      expect((await applyChange(h.deps, change('12', [], 'delete'))).outcome).toBe('skipped');
+      expect(await applyChange(h.deps, change('11', []))).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(await applyChange(h.deps, change('12', entries))).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(ownedRules(h.firewall.list(), 'payment-gateway')).toEqual([]);
+    });
+
     it('a project that has rules is decided by its rules: the bucket is not read', async () => {
       const h = harness([...applied('10'), foreign]);
       const b = bucket({});
