@@ -89,9 +89,9 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   // once read. The read starts after the instance's first event, so the cold start neither loads the quotas client
   // nor waits for it; until it answers (or if it fails: logged), the policy file's limits apply (docs/capacity.md).
   readLimits = (inUse) =>
-    withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, logger).then(
+    withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, inUse.logger).then(
       (p) => void (inUse.policy = p),
-      (err) => logger.log('WARNING', `quota read failed; the policy file's limits apply: ${String(err)}`),
+      (err) => inUse.logger.log('WARNING', `quota read failed; the policy file's limits apply: ${String(err)}`),
     );
   return composed;
 }
