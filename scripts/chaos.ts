@@ -84,6 +84,7 @@ export async function runSchedule(s: Schedule, policy: PlatformPolicy): Promise<
     clock,
     hostProject: HOST,
     retry: { random: () => 0.5 },
+    storeFor: liveBucket(s),
   };
   const events = s.versions.map((v) => message(v));
   const queue = s.deliveries.map((i) => ({ i, msg: events[i]! }));
@@ -248,6 +249,20 @@ function message(v: Version): PubSubMessage {
   );
 }
 
+/**
+ * The bucket as the applier reads it: every upload of the schedule has happened (deliveries are what is late), so each
+ * object's live generation is its project's newest version, none when that is a delete.
+ */
+function liveBucket(s: Schedule): NonNullable<ApplyDeps['storeFor']> {
+  const live = new Map([...newest(s).values()].map((v) => [`manifests/${v.project}.yaml`, v]));
+  return () => ({
+    stat: async (name: string) => {
+      const v = live.get(name);
+      return v && v.reason !== 'delete' ? { name, generation: v.generation, size: 1 } : null;
+    },
+  });
+}
+
 /** The newest version of each project: the highest generation, a delete beating an upsert of the same one. */
 function newest(s: Schedule): Map<string, Version> {
   const out = new Map<string, Version>();
@@ -295,6 +310,8 @@ function convergenceProblems(
   for (const p of observed.keys()) if (!want.has(p)) out.push(`rules of unknown project ${p}`);
   for (const [project, v] of want) {
     const owned = observed.get(project) ?? [];
+    // A deleted manifest whose delete found no rule writes no tombstone: no rule at all is that project converged.
+    if (v.reason === 'delete' && owned.length === 0) continue;
     const desired = desiredRules({ name: project, environment: 'production' }, v.entries, {
       policy,
       generation: v.generation,

@@ -11,7 +11,7 @@
 # - the Cloud DNS server policies (roles/dns.reader, https://cloud.google.com/dns/docs/access-control);
 # - the project's quotas through the Cloud Quotas API (roles/cloudquotas.viewer; quotaInfos.list needs
 #   cloudquotas.quotas.get, https://cloud.google.com/docs/quotas/reference/rest/v1/projects.locations.services.quotaInfos/list);
-# - the manifests' names (objectViewer on the bucket), to check every project has sources.
+# - the manifests' names (objectViewer on the bucket, granted in iam.tf: the applier reads the bucket too).
 
 resource "google_project_iam_custom_role" "network_reader" {
   project     = var.host_project_id
@@ -43,12 +43,6 @@ resource "google_project_iam_member" "doctor_reads_quotas" {
   project = var.host_project_id
   role    = "roles/cloudquotas.viewer"
   member  = google_service_account.applier.member
-}
-
-resource "google_storage_bucket_iam_member" "doctor_lists_manifests" {
-  bucket = google_storage_bucket.manifests.name
-  role   = "roles/storage.objectViewer"
-  member = google_service_account.applier.member
 }
 
 resource "google_cloud_run_v2_job" "doctor" {

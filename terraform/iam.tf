@@ -114,6 +114,15 @@ resource "google_tags_tag_key_iam_member" "applier_reads_tag_values" {
   member  = google_service_account.applier.member
 }
 
+# The applier reads the manifest bucket's object metadata (objects.get): the first apply of a project with no rule
+# anywhere happens only for the object's live generation (docs/applier.md, "Revocation"); doctor, which runs as the
+# applier's account, lists the manifests' names with the same role.
+resource "google_storage_bucket_iam_member" "applier_reads_manifests" {
+  bucket = google_storage_bucket.manifests.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.applier.member
+}
+
 # --- Validator -----------------------------------------------------------------------------------------------------
 
 resource "google_storage_bucket_iam_member" "validator_reads_manifests" {

@@ -6,7 +6,7 @@
  */
 import { readManifestDir } from '../../shared/adapters/manifestDir';
 import { projectKeyOf } from '../../shared/core/bucket/layout';
-import { isTombstone } from '../../shared/core/firewall';
+import { isTombstone, NOTHING_TO_REVOKE } from '../../shared/core/firewall';
 import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
 import { awaitOutcomes } from './converge';
 import { type Outcome, renderOutcome } from './render';
@@ -128,6 +128,8 @@ function nothingRevoked(o: Outcome): string | undefined {
   const s = o.status?.data;
   if (o.change !== 'delete' || !s) return undefined;
   if (s.outcome === 'applied' && (s.plan?.delete ?? 0) === 0) return `${o.project} had no allow rule`;
+  if (s.outcome === 'skipped' && s.reason?.startsWith(NOTHING_TO_REVOKE))
+    return `${o.project} never had rules; no tombstone written`;
   return undefined;
 }
 

@@ -10,6 +10,7 @@
 import type { DnsServerPolicy } from '../core/doctor/types';
 import type { DnsPolicyReader, PermissionTester } from '../ports/doctor';
 import { type ComputeClientOptions, restClientOptions } from './compute';
+import { readStateFile } from './firewallState';
 
 type Page = { policies?: DnsServerPolicy[]; nextPageToken?: string };
 
@@ -77,9 +78,7 @@ export function permissionTester(opts: ComputeClientOptions = {}): PermissionTes
 export function stateFileDnsPolicies(file: string): DnsPolicyReader {
   return {
     async list(project) {
-      // The file's format is defined once, with the fake that writes it (local/fakes/compute/state.ts).
-      const { readStateFile } =
-        require('../../local/fakes/compute/state') as typeof import('../../local/fakes/compute/state');
+      // The file's format: the one reader of it (firewallState.ts), which the fake's writer is checked against.
       return (readStateFile(file).dnsPolicies ?? [])
         .filter((p) => p.project === project)
         .map(({ project: _p, ...rest }) => rest as DnsServerPolicy);

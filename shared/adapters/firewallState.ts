@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ObservedRule } from '../core/firewall/types';
+import type { DnsServerPolicyJson } from '../core/network/model';
 import type { FirewallPolicyPort } from '../ports/firewall';
 import type { SubnetSource, TagValueResolver } from '../ports/workloads';
 import { fromApiRule } from './compute';
@@ -17,6 +18,8 @@ export interface StateFileJson {
   policies: { project: string; name: string; region?: string; rules?: Parameters<typeof fromApiRule>[0][] }[];
   subnetworks?: ({ project: string } & Parameters<typeof toSubnetRanges>[0])[];
   tagValues?: { name: string; namespacedName: string }[];
+  /** Cloud DNS server policies of the fake (the DNS API's `Policy` JSON with the owning project). */
+  dnsPolicies?: ({ project: string } & DnsServerPolicyJson)[];
 }
 
 /** A state file that cannot be read or is not in this format; the message names the file. */

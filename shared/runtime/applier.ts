@@ -10,6 +10,7 @@ import { systemClock } from '../ports/clock';
 import type { FirewallPolicyPort } from '../ports/firewall';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
+import { lazy } from './lazy';
 import { withQuotaLimits } from './limits';
 import { jsonLogger } from './logger';
 
@@ -70,22 +71,47 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   const policy = loadPolicyFile(cfg.policyFile);
   const endpoint = cfg.computeEndpoint ? { endpoint: cfg.computeEndpoint } : {};
   const logger = jsonLogger({ component: 'applier' });
-  // The headroom check's limits: the project's quotas (Cloud Quotas API), else the policy file (runtime/limits.ts),
-  // read while the other clients are built.
-  const limited = withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, logger);
-  limited.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
   const clients = computeClients(endpoint);
   const firewall = computeFirewall({ project: cfg.hostProject, policy: cfg.firewallPolicy, ...clients });
-  return {
+  const composed: ApplyDeps = {
     workloads: await workloadReaders(policy, cfg.hostProject, endpoint),
     policies: await placementPolicies(policy, cfg.hostProject, cfg.firewallPolicy, firewall, endpoint),
     publisher: pubsubPublisher(cfg.pubsubProject),
     statusTopic: cfg.statusTopic,
-    policy: await limited,
+    policy,
     logger,
     clock: systemClock,
     hostProject: cfg.hostProject,
     manifestPrefix: cfg.manifestPrefix,
+    storeFor: manifestStores(),
+  };
+  // The headroom check's limits: the project's quotas (Cloud Quotas API, runtime/limits.ts) replace the policy file's
+  // once read. The read starts after the instance's first event, so the cold start neither loads the quotas client
+  // nor waits for it; until it answers (or if it fails: logged), the policy file's limits apply (docs/capacity.md).
+  readLimits = (inUse) =>
+    withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, inUse.logger).then(
+      (p) => void (inUse.policy = p),
+      (err) => inUse.logger.log('WARNING', `quota read failed; the policy file's limits apply: ${String(err)}`),
+    );
+  return composed;
+}
+
+/** The deferred quota read of the composed instance (composeApplier): once, after its first event, into `inUse`. */
+let readLimits: ((inUse: ApplyDeps) => Promise<void>) | undefined;
+
+/**
+ * The manifest buckets' stores, one per bucket, the storage client required on the first project's first apply only
+ * (applyChange `storeFor`), so the applier's cold start does not load it.
+ */
+function manifestStores(): NonNullable<ApplyDeps['storeFor']> {
+  const stores = new Map<string, ReturnType<NonNullable<ApplyDeps['storeFor']>>>();
+  return (bucket) => {
+    let s = stores.get(bucket);
+    if (!s) {
+      s = lazy.storage().gcsManifestStore(bucket);
+      stores.set(bucket, s);
+    }
+    return s;
   };
 }
 
@@ -121,5 +147,11 @@ export async function runApplier(cloudEvent: unknown): Promise<ApplyOutcome> {
   const d = await applierDeps();
   const { handleEgressMessage } = await import('../usecases/applyChange');
   // A CloudEvent without a message decodes as a poison message: reported and acknowledged like any other.
-  return handleEgressMessage(d, pubsubMessageOf(cloudEvent) ?? {});
+  try {
+    return await handleEgressMessage(d, pubsubMessageOf(cloudEvent) ?? {});
+  } finally {
+    const read = readLimits;
+    readLimits = undefined;
+    if (read) setImmediate(() => void read(d));
+  }
 }

@@ -15,6 +15,7 @@ export const lazy = {
   logging: () => require('../adapters/logging') as typeof import('../adapters/logging'),
   networkState: () => require('../adapters/networkState') as typeof import('../adapters/networkState'),
   networkLive: () => require('../adapters/networkLive') as typeof import('../adapters/networkLive'),
+  quotas: () => require('../adapters/quotas') as typeof import('../adapters/quotas'),
   doctorReads: () => require('../adapters/doctorReads') as typeof import('../adapters/doctorReads'),
   quotas: () => require('../adapters/quotas') as typeof import('../adapters/quotas'),
 };

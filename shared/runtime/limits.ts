@@ -1,7 +1,7 @@
 /**
  * The applier's limits (docs/capacity.md, "Where the limits come from"): the platform policy with its `capacity`
- * limits replaced by the host project's values from the Cloud Quotas API (adapters/quotas.ts, required here, on the
- * first event, never on the cold start), else left as the policy file says. One read per instance.
+ * limits replaced by the host project's values from the Cloud Quotas API (adapters/quotas.ts, required here, after the
+ * instance's first event, never on the cold start), else left as the policy file says. One read per instance.
  */
 import type { PlatformPolicy } from '../core/policy/types';
 import { type Logger, nullLogger } from '../ports/logger';

@@ -22,6 +22,7 @@ import {
   describeWrite,
   isRevocation,
   isTombstone,
+  notLiveReason,
   ownedRules,
   type PolicyState,
   planPlacedWrites,
@@ -38,6 +39,7 @@ import { isTransient, RetryLaterError } from '../ports/errors';
 import type { FirewallPolicies, PolicySnapshot } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
+import type { ManifestStore } from '../ports/storage';
 import { checkPatchesFit, type LogFn, MAX_CONFLICT_ROUNDS, readPlacement, sendPatches } from './patches';
 import { desiredForEvent, failureOf, PermanentError, revocationStamp } from './planEvent';
 import type { RetryOptions } from './retry';
@@ -78,6 +80,12 @@ export interface ApplyDeps {
    * (e.g. `drift --repair` run against a wrong prefix, whose delete names the generation of a still-live manifest).
    */
   manifestPrefix?: string;
+  /**
+   * The manifest bucket (the validator's `storeFor`): before the first apply of a project with no rule anywhere, the
+   * applier checks that the event's generation is the live one (core/firewall/writePlan.ts `notLiveReason`), which is
+   * what turns away an older upsert delivered after a delete that wrote no tombstone. Absent: not checked.
+   */
+  storeFor?: (bucket: string) => Pick<ManifestStore, 'stat'>;
   /** The reads of the target modes `subnets` (host project's subnets) and `secureTags` (tag value ids). */
   workloads?: Omit<WorkloadDeps, 'hostProject'>;
 }
@@ -141,7 +149,13 @@ export async function applyChange(deps: ApplyDeps, event: EgressChangeEvent): Pr
     const workloads = await eventWorkloads(deps, event, run);
     // Entries re-checked first: bad entries fail before the policy is read.
     desiredForEvent(event, deps.policy, deps.hostProject, workloads ? { workloads } : {});
-    return await applyRounds(deps, event, run, workloads, await readPlacement(deps, run.counters, run.log));
+    const states = await readPlacement(deps, run.counters, run.log);
+    const notLive = await firstApplyNotLive(deps, event, states, run);
+    if (notLive) {
+      run.log('INFO', notLive);
+      return await run.finish('skipped', { reason: notLive });
+    }
+    return await applyRounds(deps, event, run, workloads, states);
   } catch (err) {
     return await failed(run, err);
   }
@@ -169,6 +183,38 @@ async function eventWorkloads(deps: ApplyDeps, event: EgressChangeEvent, run: Ru
     if (err instanceof WorkloadConfigError) throw new PermanentError(err.message, 'workloads-unread');
     if (isTransient(err)) throw new RetryLaterError(`reading the project's workloads: ${(err as Error).message}`, err);
     throw err;
+  }
+}
+
+/**
+ * Why the first apply of a project must not happen (the event's generation is not the bucket's live one), or null:
+ * only when the project has no rule in any policy and the event is not a delete. Transient reads retried.
+ */
+async function firstApplyNotLive(
+  deps: ApplyDeps,
+  event: EgressChangeEvent,
+  states: readonly PolicyState[],
+  run: Run,
+): Promise<string | null> {
+  const project = event.data.project.name;
+  // Every first write of a project (rules, or the tombstone of a manifest listing nothing) needs the live generation;
+  // a delete of a project without rules writes nothing anyway (nothingToRevoke).
+  if (!deps.storeFor || event.data.reason === 'delete') return null;
+  if (states.some((st) => ownedRules(st.snapshot.rules, project).length > 0)) return null;
+  const { bucket, object } = event.data.source;
+  const stat = () => {
+    run.counters.reads++;
+    return deps.storeFor!(bucket).stat(object);
+  };
+  try {
+    const live = await withRetry(stat, { ...deps.retry, clock: deps.clock });
+    return notLiveReason(event, live?.generation ?? null);
+  } catch (err) {
+    if (isTransient(err)) throw new RetryLaterError(`reading gs://${bucket}/${object}: ${(err as Error).message}`, err);
+    throw new PermanentError(
+      `cannot read gs://${bucket}/${object} to confirm it is live: ${(err as Error).message}`,
+      'manifest-unread',
+    );
   }
 }
 

@@ -42,6 +42,10 @@ test("doctor's extra grants to the applier are read-only: network reads, DNS rea
     '${google_project_iam_custom_role.network_reader.id}',
     'roles/cloudquotas.viewer',
     'roles/dns.reader',
-    'roles/storage.objectViewer',
   ]);
+  // The bucket viewer doctor lists the manifests with is the applier's own grant (it reads live generations).
+  expect(resource(tf, 'google_storage_bucket_iam_member', 'applier_reads_manifests')).toMatchObject({
+    role: 'roles/storage.objectViewer',
+    member: '${google_service_account.applier.member}',
+  });
 });

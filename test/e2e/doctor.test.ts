@@ -56,6 +56,10 @@ test('a clean stack: no check fails (exit 0), one line per check, the quotas rea
   expect(lines[0]).toMatch(/^WARN enforcement-order: network shared-vpc: AFTER_CLASSIC_FIREWALL/);
   expect(r.out).toMatch(/^PASS egress-before-policy: /m);
   expect(r.out).toMatch(/^PASS baseline: /m);
+  // The stack mirrors terraform's default DNS server policy with query logging (create_dns_server_policy).
+  expect(r.out).toMatch(
+    /^PASS dns-logging: DNS server policy egress-dns-logging logs the queries of network shared-vpc/m,
+  );
   expect(r.out).toMatch(/^PASS project-sources: each of 5 projects has its own subnets/m);
   expect(r.out).toMatch(/^PASS capacity: .*attributes \d+\/2000 \(quotas API\), fqdns \d+\/1000 \(quotas API\)/m);
   expect(r.out).toMatch(

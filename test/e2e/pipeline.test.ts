@@ -123,12 +123,15 @@ describe('a poison event', () => {
     const refused = await stack.waitForStatus((s) => s.data.changeId === bad.id);
     expect(refused.data).toMatchObject({ outcome: 'apply-failed', reason: 'invalid-entries' });
 
-    // Same ordering key, published after: once it is applied, the poison messages before it were acknowledged.
+    // Same ordering key, published after: once it is applied, the poison messages before it were acknowledged. Its
+    // generation is the object's live one (the applier applies a project's first rules only for that generation).
+    const live = await upload(project, manifest(project, ['api.stripe.com']));
+    expect((await outcomeOf(project, live)).data.outcome).toBe('applied');
     const sentinel = makeEgressChange({
       project: { name: project, environment: 'production' },
       reason: 'upsert',
       entries: [{ value: 'api.stripe.com', type: 'hostname' }],
-      source: { bucket: stack.bucket, object: objectOf(project), generation: '2' },
+      source: { bucket: stack.bucket, object: objectOf(project), generation: live },
     });
     await stack.pubsub.publishEvent(stack.topics.changes, sentinel);
     expect((await stack.waitForStatus((s) => s.data.changeId === sentinel.id)).data.outcome).toBe('applied');

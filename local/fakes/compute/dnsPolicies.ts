@@ -88,6 +88,13 @@ export class DnsPolicyStore {
     return view(this.find(project, name));
   }
 
+  /** A server policy `name` with query logging on `networkUrl`, when `project` has none yet; true if created. */
+  ensureLogging(project: string, networkUrl: string, name: string): boolean {
+    if (this.list(project).policies.length) return false;
+    this.create(project, { name, enableLogging: true, networks: [{ networkUrl }] });
+    return true;
+  }
+
   /** `policies.create`: 409 when the name is taken. */
   create(project: string, body: DnsPolicy | undefined): DnsPolicy {
     const p = this.checked(body);

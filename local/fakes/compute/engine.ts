@@ -14,7 +14,7 @@ import { Directory } from './directory';
 import { DnsPolicyStore } from './dnsPolicies';
 import { ComputeApiError, notFound, requiredField } from './errors';
 import { Faults } from './faults';
-import { FirewallStore } from './firewalls';
+import { FirewallStore, networkUrl } from './firewalls';
 import { NetworkStore } from './networks';
 import { checkReady, listQuotaError, quotaError } from './quotas';
 import {
@@ -116,8 +116,11 @@ export class FirewallPolicyEngine {
   }
 
   /** Makes sure `project`'s VPC network `name` exists (new: `AFTER_CLASSIC_FIREWALL`); the local stack calls it. */
-  ensureNetwork(project: string, name: string): void {
-    if (this.networks.ensure(project, name)) this.persist();
+  ensureNetwork(project: string, name: string, dnsPolicy?: string): void {
+    const created = this.networks.ensure(project, name);
+    // terraform's default DNS evidence (network.tf): a logging server policy, if the project has none
+    const dns = !!dnsPolicy && this.dns.ensureLogging(project, networkUrl(project, name), dnsPolicy);
+    if (created || dns) this.persist();
   }
 
   /** The committed rules of a policy (regional with `region`), by ascending priority (a copy; no call is counted). */

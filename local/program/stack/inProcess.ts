@@ -79,6 +79,7 @@ export async function startInProcess(
   const adeps = await composeApplier(env);
   setApplierDeps({
     ...adeps,
+    storeFor: (bucket) => gcsManifestStore(bucket, storage),
     logger: recordingLogger('applier', logs, fileOf('applier')),
     ...(opts.applierRetry ? { retry: opts.applierRetry } : {}),
   });

@@ -127,8 +127,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     const network = stackNetwork(engine, hostProject, platform.firewall.target, opts.networkFile);
     // The network the subnets name exists in the fake, with its enforcement order (AFTER_CLASSIC_FIREWALL unless
-    // a state dir or a developer's patch says otherwise).
-    engine.ensureNetwork(hostProject, network.name);
+    // a state dir or a developer's patch says otherwise), and terraform's default DNS server policy with query logging.
+    engine.ensureNetwork(hostProject, network.name, 'egress-dns-logging');
 
     const emulator = await startPubsubEmulator();
     cleanups.push(() => emulator.stop());

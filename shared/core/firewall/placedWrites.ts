@@ -14,6 +14,7 @@ import type { ObservedRule } from './types';
 import {
   EMPTY_PLAN,
   isRevocation,
+  nothingToRevoke,
   type PolicyPatch,
   type PolicyView,
   type ProjectChange,
@@ -98,7 +99,10 @@ export function placeChange(
   const moves = views
     .filter((v) => v !== here && v.view.owned.length > 0)
     .map((v) => ({ ref: v.ref, owned: v.view.owned }));
-  const skip = moves.length === 0 ? null : staleFor([...moves.flatMap((o) => o.owned), ...here.view.owned], event);
+  const ownedAnywhere = views.reduce((n, v) => n + v.view.owned.length, 0);
+  const skip =
+    nothingToRevoke(event, ownedAnywhere) ??
+    (moves.length === 0 ? null : staleFor([...moves.flatMap((o) => o.owned), ...here.view.owned], event));
   const change = skip
     ? { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: null }
     : planChange(event, desired, here.view, policy);

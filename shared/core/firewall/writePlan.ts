@@ -142,6 +142,31 @@ export function patchFor(
   };
 }
 
+/** The skip reason of a deleted manifest whose project has no rule at all in the firewall: no tombstone is written. */
+export const NOTHING_TO_REVOKE = 'nothing to revoke';
+
+/**
+ * Why a `delete` writes nothing: its project has no owned rule in any policy (its manifest never had rules, e.g. it
+ * was only ever rejected), so there is nothing to revoke and no tombstone is written; null otherwise. An older upsert
+ * of that project delivered after the delete is then turned away by `notLiveReason` (the bucket's live generation),
+ * not by a tombstone. docs/applier.md, "Revocation".
+ */
+export function nothingToRevoke(event: EgressChangeEvent, ownedAnywhere: number): string | null {
+  if (event.data.reason !== 'delete' || ownedAnywhere > 0) return null;
+  return `${NOTHING_TO_REVOKE}: ${event.data.project.name} has no rules in the firewall (its manifest never had rules); no tombstone written`;
+}
+
+/**
+ * The first apply of a project (no owned rule anywhere, so no tombstone or generation to compare with) happens only
+ * for the generation that is live in the bucket: `live` is the object's live generation (null: no live object).
+ * Returns why the event is stale, or null. Pure.
+ */
+export function notLiveReason(event: EgressChangeEvent, live: string | null): string | null {
+  const { bucket, object, generation } = event.data.source;
+  if (live === generation) return null;
+  return `stale: generation ${generation} of gs://${bucket}/${object} is not the live one (${live === null ? 'the object is deleted' : `live: ${live}`}) and ${event.data.project.name} has no rules yet: nothing applied`;
+}
+
 /** Why `event` is stale against the project's owned rules `owned` (plan.ts `staleEventReason`), or null. */
 export function staleFor(owned: readonly ObservedRule[], event: EgressChangeEvent): string | null {
   return staleEventReason(owned, event.data.project.name, {

@@ -5,7 +5,7 @@
  * probe must pass (the rules are not so broad that they forbid what the layer may do). The probes are removed after.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -75,5 +75,27 @@ describe('import rules, checked by Biome in npm test', () => {
       "import type { ObservedRule } from '../core/firewall/types';\nexport type R = ObservedRule;\n",
     );
     for (const f of [core, ports]) expect(lint(f)).toEqual({ status: 0, rules: [] });
+  });
+
+  // Biome's noRestrictedImports sees import declarations, not `require(…)` or `import(…)` calls: those are held to
+  // the same rules by reading the sources (a doctor adapter once required the fake's state module this way).
+  test('require() and import() calls keep the same directions', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const calls = (file: string) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]/g)].map(
+        (m) => `${file}: ${m[1]}`,
+      );
+    const product = [...files('shared'), ...files('functions')].flatMap(calls);
+    expect(product.filter((c) => /(^|\/)local\//.test(c.split(': ')[1]!))).toEqual([]);
+    const core = files('shared/core').flatMap(calls);
+    expect(core.filter((c) => !/: \.\.?\//.test(c) || /: \.\.\/(adapters|runtime|usecases|cli)\//.test(c))).toEqual([]);
+    expect(
+      files('shared/runtime')
+        .flatMap(calls)
+        .filter((c) => /: \.\.\/cli\//.test(c)),
+    ).toEqual([]);
   });
 });

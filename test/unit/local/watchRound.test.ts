@@ -20,12 +20,16 @@ const deleted = (project: string, data: Partial<StatusData>): Outcome => ({
 describe('renderChanges', () => {
   it('names a deletion by its file and says "rules revoked" only when an allow was removed', () => {
     const revoked = deleted('pay', { plan: plan(2) });
-    // A manifest that never had rules: its delete writes only the tombstone (plan: one create, no delete).
-    const never = deleted('broken-feed', { plan: { create: 1, update: 0, delete: 0, unchanged: 0 } });
+    // A manifest that never had rules: its delete writes nothing, no tombstone either (skipped, nothing to revoke).
+    const never = deleted('broken-feed', {
+      outcome: 'skipped',
+      reason:
+        'nothing to revoke: broken-feed has no rules in the firewall (its manifest never had rules); no tombstone written',
+    });
     const empty = deleted('quiet', { plan: plan(0) });
     expect(renderChanges([revoked, never, empty])).toEqual([
       '  examples/manifests/pay.yaml: deleted, rules revoked (+0 ~0 -2 =0)',
-      '  examples/manifests/broken-feed.yaml: deleted, nothing to revoke (broken-feed had no allow rule)',
+      '  examples/manifests/broken-feed.yaml: deleted, nothing to revoke (broken-feed never had rules; no tombstone written)',
       '  examples/manifests/quiet.yaml: deleted, nothing to revoke (quiet had no allow rule)',
     ]);
     expect([revoked, never, empty].map(deletionNote)).toEqual([

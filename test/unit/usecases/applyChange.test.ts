@@ -3,6 +3,7 @@ import { compileProject, isTombstone, ownedRules, parseMarker } from '../../../s
 import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { FirewallApiError } from '../../../shared/ports/firewall';
+import { StorageApiError } from '../../../shared/ports/storage';
 import { applyChange, handleEgressMessage, RetryLaterError } from '../../../shared/usecases/applyChange';
 import { testPolicy } from '../firewall/testPolicy';
 import { change, harness, pg, unavailable } from './applyHarness';
@@ -301,14 +302,79 @@ describe('applyChange: deletion and the tombstone', () => {
     expect((await applyChange(h.deps, change('13', entries))).outcome).toBe('skipped');
   });
 
-  it('a delete of a project that has no rules removes no allow, and its tombstone turns away a late older upsert', async () => {
+  it('a delete of a project that has no rules writes no tombstone: nothing to revoke (issue 19, item 3)', async () => {
     const h = harness([foreign]);
     const out = await applyChange(h.deps, change('10', [], 'delete'));
-    expect(out).toMatchObject({ outcome: 'applied', plan: { delete: 0 } });
-    expect(tombstones(h).map((r) => parseMarker(r.description)?.generation)).toEqual(['10']);
-    // Pub/Sub and Eventarc do not promise order: an upsert of an older generation delivered after the delete.
-    expect((await applyChange(h.deps, change('9', entries))).outcome).toBe('skipped');
-    expect(tombstones(h)).toHaveLength(1);
+    expect(out).toMatchObject({ outcome: 'skipped', writes: 0, reason: expect.stringMatching(/^nothing to revoke: /) });
+    expect(tombstones(h)).toEqual([]);
+    expect(h.firewall.calls.filter((c) => c.method !== 'get')).toEqual([]);
+  });
+
+  describe('without a tombstone, the first apply of a project happens only for the live generation', () => {
+    /** The bucket as the applier reads it: the live generation of each object (absent: deleted). */
+    const bucket = (live: Record<string, string>) => {
+      const stats: string[] = [];
+      const storeFor = (b: string) => ({
+        stat: async (name: string) => {
+          stats.push(`${b}/${name}`);
+          const generation = live[name];
+          return generation ? { name, generation, size: 1 } : null;
+        },
+      });
+      return { storeFor, stats };
+    };
+
+    it('an older upsert delivered after the delete finds the object deleted: skipped, nothing written', async () => {
+      const h = harness([foreign]);
+      const b = bucket({});
+      h.deps.storeFor = b.storeFor;
+      expect((await applyChange(h.deps, change('10', [], 'delete'))).outcome).toBe('skipped');
+      const out = await applyChange(h.deps, change('9', entries));
+      expect(out).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(out.reason).toBe(
+        'stale: generation 9 of gs://manifests/manifests/payment-gateway.yaml is not the live one (the object is deleted) and payment-gateway has no rules yet: nothing applied',
+      );
+      expect(b.stats).toEqual(['manifests/manifests/payment-gateway.yaml']);
+      expect(ownedRules(h.firewall.list(), 'payment-gateway')).toEqual([]);
+    });
+
+    it('an upsert older than the live generation is skipped; the live one applies', async () => {
+      const h = harness([foreign]);
+      h.deps.storeFor = bucket({ 'manifests/payment-gateway.yaml': '12' }).storeFor;
+      const older = await applyChange(h.deps, change('11', entries));
+      expect(older).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(older.reason).toMatch(/is not the live one \(live: 12\)/);
+      expect(await applyChange(h.deps, change('12', entries))).toMatchObject({ outcome: 'applied', writes: 1 });
+    });
+
+    it('an older manifest listing nothing, delivered after the delete, writes no tombstone either', async () => {
+      // Else its tombstone would record an older generation than the delete and let a newer stale upsert through.
+      const h = harness([foreign]);
+      h.deps.storeFor = bucket({}).storeFor;
+      expect((await applyChange(h.deps, change('12', [], 'delete'))).outcome).toBe('skipped');
+      expect(await applyChange(h.deps, change('11', []))).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(await applyChange(h.deps, change('12', entries))).toMatchObject({ outcome: 'skipped', writes: 0 });
+      expect(ownedRules(h.firewall.list(), 'payment-gateway')).toEqual([]);
+    });
+
+    it('a project that has rules is decided by its rules: the bucket is not read', async () => {
+      const h = harness([...applied('10'), foreign]);
+      const b = bucket({});
+      h.deps.storeFor = b.storeFor;
+      expect(await applyChange(h.deps, change('11', entries))).toMatchObject({ outcome: 'applied' });
+      expect(b.stats).toEqual([]);
+    });
+
+    it('a bucket read that keeps failing transiently asks for a redelivery; nothing is written', async () => {
+      const h = harness([foreign]);
+      h.deps.storeFor = () => ({
+        stat: async () => {
+          throw new StorageApiError('stat failed: 503 backendError', 503, 'backendError', true);
+        },
+      });
+      await expect(applyChange(h.deps, change('10', entries))).rejects.toBeInstanceOf(RetryLaterError);
+      expect(h.firewall.writes).toBe(0);
+    });
   });
 
   it('the revocation brake counts only revocations that removed an allow (issue 19, item 3)', async () => {
