@@ -17,5 +17,4 @@ export const lazy = {
   networkLive: () => require('../adapters/networkLive') as typeof import('../adapters/networkLive'),
   quotas: () => require('../adapters/quotas') as typeof import('../adapters/quotas'),
   doctorReads: () => require('../adapters/doctorReads') as typeof import('../adapters/doctorReads'),
-  quotas: () => require('../adapters/quotas') as typeof import('../adapters/quotas'),
 };
