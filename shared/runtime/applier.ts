@@ -90,7 +90,9 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
   // nor waits for it; until it answers (or if it fails: logged), the policy file's limits apply (docs/capacity.md).
   readLimits = (inUse) =>
     withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, inUse.logger).then(
-      (p) => void (inUse.policy = p),
+      (p) => {
+        inUse.policy = p;
+      },
       (err) => inUse.logger.log('WARNING', `quota read failed; the policy file's limits apply: ${String(err)}`),
     );
   return composed;

@@ -49,6 +49,8 @@ export async function warmUpApplier(): Promise<void> {
       publisher: memoryPublisher(),
       logger: memoryLogger(),
       workloads: { subnets: { listSubnets: async () => [SUBNET] } },
+      // The example's object is live at the event's generation (the first apply of a project checks it).
+      storeFor: () => ({ stat: async (name) => ({ name, generation: '1', size: WARM_UP_MANIFEST.length }) }),
     },
     message,
   );
