@@ -119,8 +119,8 @@ function decisionOf(v: NetVerdict, network: string): ProbeDecision {
   };
 }
 
-/** Runs the probe and writes the entries Google would write. */
-export async function probe(args: {
+/** What `probe` takes. */
+export interface ProbeArgs {
   project: string;
   destination: string;
   model: NetworkModel;
@@ -131,17 +131,66 @@ export async function probe(args: {
   identity: Omit<Workload, 'ip'>;
   logs: LogsPort;
   clock: Clock;
-}): Promise<ProbeResult> {
+}
+
+/**
+ * Runs the probe and writes the entries Google would write. The recipe: resolve the destination (the name first,
+ * whatever the source: the answer decides the address family) → the project's source address of that family → the
+ * DNS query's log entry → no address: UNRESOLVED; else the one evaluator decides, and the firewall entry is logged when
+ * the deciding rule logs.
+ */
+export async function probe(args: ProbeArgs): Promise<ProbeResult> {
+  const target = resolveTarget(args);
+  const from = probeSource(args, target.ip);
+  const now = new Date(args.clock.now());
+  const entries = dnsEntries(args, target, from.workload, now);
+  const base = {
+    schemaVersion: 1 as const,
+    project: args.project,
+    source: from.source,
+    enforcementOrder: args.model.enforcementOrder,
+    destination: {
+      ...(target.d.host ? { host: target.d.host } : {}),
+      ip: target.ip,
+      port: target.d.port,
+      protocol: 'tcp' as const,
+    },
+    resolved: target.ans
+      ? { a: target.ans.a ?? [], aaaa: target.ans.aaaa ?? [], nxdomain: !!target.ans.nxdomain }
+      : null,
+  };
+  if (!target.ip) {
+    await args.logs.write(entries);
+    return {
+      ...base,
+      disposition: 'UNRESOLVED',
+      decidedBy: null,
+      passed: [],
+      logged: { dns: entries.length > 0, firewall: false },
+      summary: `${target.d.host} does not resolve for ${args.project} (NXDOMAIN): no connection is made, so the firewall is not involved`,
+    };
+  }
+  return { ...base, ...(await connect(args, { ...target, ip: target.ip }, from, entries, now)) };
+}
+
+/** The destination as the workload's resolver answers it, and the address connected to (null: NXDOMAIN). */
+function resolveTarget(args: ProbeArgs) {
   const d = parseProbeDestination(args.destination);
   const m = args.model;
-  // The name is resolved before the connection, whatever the source: the answer decides the address family, and the
-  // default source is an address of the project of that family (an IPv6 destination leaves from its IPv6 range).
   const ans = d.host ? resolveForApp(m.dns ?? {}, d.host) : undefined;
+  // The default source is an address of the project of the answer's family (an IPv6 destination leaves from its
+  // IPv6 range): a dual-stack answer is taken as IPv4 when the project has IPv4 sources.
   const hasV6 = projectSubnets(m, args.project).some((s) => s.ipv6.length > 0);
   const hasV4 = projectSubnets(m, args.project).some((s) => !!s.primary);
   const type: 'A' | 'AAAA' =
     ans?.a?.length && (hasV4 || !hasV6 || !ans.aaaa?.length) ? 'A' : ans?.aaaa?.length ? 'AAAA' : 'A';
   const ip = d.ip ?? (ans ? ((type === 'A' ? ans.a?.[0] : ans.aaaa?.[0]) ?? null) : null);
+  return { d, ans, type, ip };
+}
+
+/** The project's source address (of the destination's family), the workload the logs name, and its words. */
+function probeSource(args: ProbeArgs, ip: string | null) {
+  const m = args.model;
   const family = ip ? (ip.includes(':') ? 6 : 4) : undefined;
   const src = sourceIpFor(m, args.project, args.subnetsMode, args.sourceIp, FALLBACK_SOURCE_IP, family);
   const workload: Workload = {
@@ -149,50 +198,42 @@ export async function probe(args: {
     ip: src.ip,
     ...(src.subnet ? { subnetwork: src.subnet.name, region: src.subnet.region, zone: `${src.subnet.region}-a` } : {}),
   };
-  const net = { hostProject: m.hostProject, network: m.network };
   const source = {
     ip: src.ip,
     ...(src.subnet ? { subnet: src.subnet.name, region: src.subnet.region } : {}),
     where: placeOf(m, src.ip).words,
   };
-  const now = new Date(args.clock.now());
-  const entries: LogEntryJson[] = [];
-  let resolved: ProbeResult['resolved'] = null;
-  if (d.host && ans) {
-    resolved = { a: ans.a ?? [], aaaa: ans.aaaa ?? [], nxdomain: !!ans.nxdomain };
-    // The query comes first: 50 ms before the connection.
-    entries.push(
-      dnsQueryLogEntry({
-        net,
-        workload,
-        queryName: d.host,
-        queryType: type,
-        answer: ans,
-        timestamp: new Date(now.getTime() - 50).toISOString(),
-      }),
-    );
-  }
-  const base = { schemaVersion: 1 as const, project: args.project, source, enforcementOrder: m.enforcementOrder };
-  const destination = { ...(d.host ? { host: d.host } : {}), ip, port: d.port, protocol: 'tcp' as const };
-  if (!ip) {
-    await args.logs.write(entries);
-    return {
-      ...base,
-      destination,
-      resolved,
-      disposition: 'UNRESOLVED',
-      decidedBy: null,
-      passed: [],
-      logged: { dns: entries.length > 0, firewall: false },
-      summary: `${d.host} does not resolve for ${args.project} (NXDOMAIN): no connection is made, so the firewall is not involved`,
-    };
-  }
-  const conn: Connection = { destIp: ip, destPort: d.port, protocol: 'tcp' };
+  return { src, workload, source };
+}
+
+/** The DNS query's log entry (50 ms before the connection), when a name was resolved. */
+function dnsEntries(
+  args: ProbeArgs,
+  t: ReturnType<typeof resolveTarget>,
+  workload: Workload,
+  now: Date,
+): LogEntryJson[] {
+  if (!t.d.host || !t.ans) return [];
+  const net = { hostProject: args.model.hostProject, network: args.model.network };
+  const timestamp = new Date(now.getTime() - 50).toISOString();
+  return [dnsQueryLogEntry({ net, workload, queryName: t.d.host, queryType: t.type, answer: t.ans, timestamp })];
+}
+
+/** The connection: the one evaluator's verdict, the firewall entry when the deciding rule logs, and the words. */
+async function connect(
+  args: ProbeArgs,
+  t: ReturnType<typeof resolveTarget> & { ip: string },
+  from: ReturnType<typeof probeSource>,
+  entries: LogEntryJson[],
+  now: Date,
+) {
+  const m = args.model;
+  const { d, ip } = t;
   const v = evaluate(
     m,
     {
       project: args.project,
-      ip: src.ip,
+      ip: from.src.ip,
       ...(args.identity.serviceAccount ? { serviceAccounts: [args.identity.serviceAccount] } : {}),
       ownerOf: (r) => parseMarker(r.description)?.project,
     },
@@ -201,30 +242,29 @@ export async function probe(args: {
   );
   const dec = decisionOf(v, m.network);
   const logs = v.decidedBy.tier.kind !== 'implied' && !!v.decidedBy.rule.enableLogging;
-  if (logs)
+  if (logs) {
+    const connection: Connection = { destIp: ip, destPort: d.port, protocol: 'tcp' };
     entries.push(
       firewallLogEntry({
-        net,
-        workload,
-        connection: conn,
+        net: { hostProject: m.hostProject, network: m.network },
+        workload: from.workload,
+        connection,
         decided: { reference: dec.reference, priority: dec.priority, action: dec.action, rule: v.decidedBy.rule },
         disposition: v.disposition,
         timestamp: now.toISOString(),
       }),
     );
+  }
   if (entries.length) await args.logs.write(entries);
   const target = `${d.host ? `${d.host} (${ip})` : ip}:${d.port}`;
   const notOwn =
-    args.subnetsMode && !src.subnet?.project ? ` (${source.where}: not an address of ${args.project})` : '';
+    args.subnetsMode && !from.src.subnet?.project ? ` (${from.source.where}: not an address of ${args.project})` : '';
   return {
-    ...base,
-    destination,
-    resolved,
     disposition: v.disposition,
     decidedBy: dec,
     passed: v.passed.map((p) => ({ policy: p.tier.name, priority: p.rule.priority, ruleName: p.rule.ruleName ?? '' })),
     logged: { dns: !!d.host, firewall: logs },
-    summary: `${v.disposition} ${args.project} (${src.ip}) → ${target} by ${dec.place}${dec.tier !== 'implied' && !logs ? ' (the rule does not log: no firewall log entry)' : ''}${notOwn}`,
+    summary: `${v.disposition} ${args.project} (${from.src.ip}) → ${target} by ${dec.place}${dec.tier !== 'implied' && !logs ? ' (the rule does not log: no firewall log entry)' : ''}${notOwn}`,
   };
 }
 
