@@ -6,7 +6,6 @@
 import { readManifestDir } from '../adapters/manifestDir';
 import { noSuchProject } from '../core/agreement';
 import { isManifestObject, projectKeyOf } from '../core/bucket/layout';
-import { systemClock } from '../ports/clock';
 import { singlePolicy } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import { policyPath } from '../usecases/capacity';
@@ -17,23 +16,14 @@ import { type ProjectStatus, projectStatus } from '../usecases/status';
 import {
   CliConfigError,
   liveFleet,
-  publisherFor,
   pullerFor,
   resolveFirewallTarget,
   resolveWriteQuota,
   stateFileRules,
   workloadDeps,
 } from './cliClients';
-import type { RuntimeConfig } from './config';
-import { setting } from './options';
-import {
-  firewallSource,
-  folderAsStore,
-  projectSources,
-  type SourceFlags,
-  stateFilePolicySet,
-  stateFilePort,
-} from './sources';
+import type { CommandContext } from './context';
+import { firewallSource, folderAsStore, projectSources, stateFilePolicySet, stateFilePort } from './sources';
 
 /** Every project key the manifest source knows (the did-you-mean of an unknown project). */
 async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
@@ -45,14 +35,12 @@ async function knownKeys(source: ManifestSourceSpec): Promise<string[]> {
 }
 
 /** `egress status` composed: the same sources and the same agreement as explain (the firewall is required). */
-export async function statusFor(
-  project: string,
-  given: SourceFlags & { statusSubscription?: string },
-  cfg: RuntimeConfig,
-): Promise<ProjectStatus> {
-  const { flags, policy, source } = projectSources(project, given, cfg);
-  const fw = firewallSource({ ...flags, ...(flags.state ? {} : { live: true }) }, policy, cfg);
-  const subscription = setting('statusSubscription', given, cfg);
+export async function statusFor(project: string, ctx: CommandContext): Promise<ProjectStatus> {
+  const { flags, policy, source } = projectSources(project, ctx);
+  const { cfg } = ctx;
+  // The firewall is required: the live policies unless a state file is named.
+  const fw = flags.state || flags.live ? ctx.firewall() : firewallSource({ ...flags, live: true }, policy, cfg);
+  const subscription = ctx.setting('statusSubscription');
   const puller = subscription ? pullerFor(subscription, flags, cfg) : undefined;
   try {
     const read = await fw.read!();
@@ -88,24 +76,24 @@ export interface DriftRequest {
  * NoSuchProjectError).
  */
 export async function driftFor(
-  given: SourceFlags,
-  cfg: RuntimeConfig,
+  ctx: CommandContext,
   project?: string,
   req: DriftRequest = {},
 ): Promise<DriftRun & { project?: string }> {
-  const { flags: read, policy, source } = projectSources(project, given, cfg);
+  const { flags: read, policy, source } = projectSources(project, ctx);
+  const { cfg, clock } = ctx;
   const flags = !read.state && !read.live && req.defaultLive ? { ...read, live: true } : read;
   if (!flags.state && !flags.live)
     throw new CliConfigError('drift needs the firewall: --state FILE (the fake Compute) or --live (the live policy)');
   const live = flags.live ? liveFleet(flags, policy, cfg) : undefined;
-  const fw = live ?? stateFilePort(flags, policy, cfg);
+  const fw = live ?? stateFilePort(ctx); // no live: the context's state file
   const policies =
-    live?.policies ??
-    (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(flags, policy, cfg) : undefined);
+    live?.policies ?? (!live && policy.firewall.placement === 'regional' ? stateFilePolicySet(ctx) : undefined);
   const policyName = flags.state
     ? stateFileRules(flags.state, flags, policy, cfg).policy
     : resolveFirewallTarget(flags, policy, cfg).firewallPolicy;
-  const publisher = req.repair || req.reportStatus ? publisherFor(flags, cfg) : undefined;
+  // The context's publisher: built on first use, closed with the context.
+  const publisher = req.repair || req.reportStatus ? ctx.publisher() : undefined;
   try {
     const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
     const run = await runDrift(
@@ -118,10 +106,10 @@ export async function driftFor(
         policyName: policyPath(fw.hostProject, policyName),
         workloads: workloadDeps(flags, policy, cfg, flags.state),
         policy,
-        clock: systemClock,
+        clock,
         ...(cfg.changesTopic ? { changesTopic: cfg.changesTopic } : {}),
         ...(cfg.statusTopic ? { statusTopic: cfg.statusTopic } : {}),
-        pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock: systemClock }),
+        pacer: new Pacer({ perMinute: resolveWriteQuota(flags, cfg), clock }),
         ...(req.logger ? { logger: req.logger } : {}),
         ...(source.kind === 'bucket' ? { watchedPrefix: cfg.manifestPrefix } : {}),
         ...(publisher ? { publisher } : {}),
@@ -138,7 +126,7 @@ export async function driftFor(
     const where = source.kind === 'dir' ? source.dir : `gs://${source.bucket}/${source.prefix}`;
     return { project, ...driftOfProject(run, project, where) };
   } finally {
-    await Promise.all([live?.close(), publisher?.close()]);
+    await live?.close();
   }
 }
 

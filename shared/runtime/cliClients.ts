@@ -11,7 +11,6 @@ import type { PlatformPolicy } from '../core/policy/types';
 import type { FirewallPolicies, FirewallPolicyPort } from '../ports/firewall';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
-import { DEFAULT_WRITE_QUOTA_PER_MINUTE } from '../usecases/pacer';
 import type { WorkloadDeps } from '../usecases/workloads';
 import type { RuntimeConfig } from './config';
 import { GsUrlError, parseGsUrl } from './gsUrl';
@@ -93,7 +92,7 @@ export function resolveFirewallTarget(
 
 /** The write quota per minute: `--write-quota N`, else EGRESS_WRITE_QUOTA, else 1,500. */
 export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig): number {
-  const raw = setting('writeQuota', flags, cfg) || String(DEFAULT_WRITE_QUOTA_PER_MINUTE);
+  const raw = setting('writeQuota', flags, cfg); // the table's default: 1,500 (usecases/pacer.ts)
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new CliConfigError(`write quota "${raw}" is not a positive number of writes per minute (hint: 1500)`);
@@ -105,7 +104,7 @@ export function resolveWriteQuota(flags: OpsFlags, cfg: RuntimeConfig): number {
  * own budget is up to 600 s of retries. A local endpoint that refuses is not retried at all (adapters/clientErrors.ts).
  */
 export function callDeadlineMs(cfg: RuntimeConfig): number {
-  const raw = cfg.callTimeout || '60';
+  const raw = setting('callTimeout', {}, cfg); // no flag: the environment, else the table's default
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new CliConfigError(`EGRESS_CALL_TIMEOUT "${raw}" is not a positive number of seconds (hint: 60)`);

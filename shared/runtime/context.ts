@@ -3,12 +3,24 @@
  * environment (read once, here), through the one option table (runtime/options.ts). Every client is built on first
  * use and closed by `close()`; nothing is read from `process.env` deeper down.
  */
+
+import type { QuotasApi } from '../adapters/quotas';
 import type { PlatformPolicy } from '../core/policy/types';
 import { type Clock, systemClock } from '../ports/clock';
+import type { LogsPort } from '../ports/logs';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
-import { bucketStore, publisherFor, resolveBucket, resolvePolicy, storageEndpointOf } from './cliClients';
+import {
+  bucketStore,
+  callDeadlineMs,
+  publisherFor,
+  resolveBucket,
+  resolvePolicy,
+  storageEndpointOf,
+} from './cliClients';
 import { type RuntimeConfig, readConfig } from './config';
+import { logsFor } from './diagnose';
+import { lazy } from './lazy';
 import { OPTION_TABLE, type OptionKey, type OptionSpec, setting } from './options';
 import { type FirewallSource, firewallSource, type SourceFlags, withCliDefaults } from './sources';
 
@@ -29,6 +41,10 @@ export interface CommandContext<F extends SourceFlags = SourceFlags> {
   firewall(): FirewallSource;
   /** A publisher to the Pub/Sub project (`--pubsub-project`, EGRESS_PUBSUB_PROJECT, GOOGLE_CLOUD_PROJECT). */
   publisher(): EventPublisher & { project: string };
+  /** The Cloud Logging reader of a host project (`--logging-endpoint`, EGRESS_LOGGING_ENDPOINT, else Google). */
+  logs(hostProject: string): LogsPort;
+  /** The Cloud Quotas client (REST): at the Compute endpoint when one is set (npm start's fake serves it), else Google. */
+  quotas(): { api: QuotasApi };
   readonly clock: Clock;
   /** Closes every client this context built. */
   close(): Promise<void>;
@@ -42,6 +58,23 @@ export function firewallOf(flags: SourceFlags, cfg: RuntimeConfig, policy: Platf
   return firewallSource(flags, policy, cfg);
 }
 
+/** `make`, called on first use only; later calls return the same value. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+type Closable = { close(): Promise<void> };
+
+/** The Cloud Quotas client of `flags` / `cfg`: the Compute endpoint when one is set, the call deadline of the CLI. */
+function quotasClient(flags: SourceFlags, cfg: RuntimeConfig) {
+  const endpoint = setting('computeEndpoint', flags, cfg);
+  return lazy.quotas().cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
+}
+
 /** Builds the context of one invocation; `env` is read here once (tests pass their own). */
 export function commandContext<F extends SourceFlags>(
   given: F,
@@ -50,15 +83,16 @@ export function commandContext<F extends SourceFlags>(
   const cfg = readConfig(env);
   const flags = withCliDefaults(given, cfg);
   const closers: (() => Promise<void>)[] = [];
-  const once = <T>(make: () => T): (() => T) => {
-    let made: { value: T } | undefined;
-    return () => {
-      made ??= { value: make() };
-      return made.value;
-    };
-  };
+  /** A client built on first use and closed by `close()`. */
+  const client = <T extends Closable>(make: () => T): (() => T) =>
+    once(() => {
+      const made = make();
+      closers.push(() => made.close());
+      return made;
+    });
   const policy = once(() => resolvePolicy(flags, cfg));
   const bucket = once(() => resolveBucket(flags, cfg));
+  const logs = new Map<string, () => LogsPort>();
   return {
     flags,
     cfg,
@@ -69,18 +103,20 @@ export function commandContext<F extends SourceFlags>(
     },
     bucket,
     store: once(() => bucketStore(bucket().bucket, storageEndpointOf(flags))),
-    firewall: once(() => {
-      const fw = firewallOf(flags, cfg, policy());
-      closers.push(() => fw.close());
-      return fw;
-    }),
-    publisher: once(() => {
-      const p = publisherFor(flags, cfg);
-      closers.push(() => p.close());
-      return p;
-    }),
+    firewall: client(() => firewallOf(flags, cfg, policy())),
+    publisher: client(() => publisherFor(flags, cfg)),
+    logs: (hostProject) => {
+      if (!logs.has(hostProject))
+        logs.set(
+          hostProject,
+          client(() => logsFor(hostProject, flags.loggingEndpoint, cfg)),
+        );
+      return logs.get(hostProject)!();
+    },
+    quotas: client(() => quotasClient(flags, cfg)),
     clock: systemClock,
     close: async () => {
+      logs.clear();
       await Promise.all(closers.splice(0).map((c) => c()));
     },
   };

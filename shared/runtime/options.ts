@@ -21,6 +21,11 @@ export interface OptionSpec {
   help?: string;
   /** False for a variable the deployment does not set (config.ts's OPTIONS, which terraform must agree with, omit it). */
   deployed?: false;
+  /**
+   * Another setting's key whose flag, when given, leaves this one to its own flag only: `--live` means "not npm
+   * start's state file", so EGRESS_STATE_FILE is no default then.
+   */
+  unless?: string;
 }
 
 /** Every setting, by the key it has in RuntimeConfig (config.ts) and in a command's parsed flags. */
@@ -79,6 +84,7 @@ export const OPTION_TABLE = {
     flag: '--state <file>',
     env: 'EGRESS_STATE_FILE',
     help: 'read the firewall from a fake-Compute state file (default EGRESS_STATE_FILE unless --live)',
+    unless: 'live',
   },
   dnsTable: {
     flag: '--dns <file>',
@@ -112,9 +118,15 @@ export function flagProperty(flag: string): string {
   return long.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The value of a setting's flag in `flags` (commander's parsed options), if the setting has a flag. */
+function flagValue(spec: OptionSpec, flags: object): unknown {
+  return spec.flag ? (flags as Record<string, unknown>)[flagProperty(spec.flag)] : undefined;
+}
+
 /**
  * The one precedence rule: the flag (in `flags`, commander's parsed options), then the environment (`cfg`, read by
- * readConfig from the `env` column), then the platform policy file's `firewall.*` key; '' when none is set.
+ * readConfig from the `env` column), then the platform policy file's `firewall.*` key, then the table's default; ''
+ * when none is set. A setting with `unless` takes only its own flag when that other setting's flag is given.
  */
 export function setting(
   key: OptionKey,
@@ -123,9 +135,10 @@ export function setting(
   policy?: PlatformPolicy,
 ): string {
   const spec: OptionSpec = OPTION_TABLE[key];
-  const fromFlag = spec.flag ? (flags as Record<string, unknown>)[flagProperty(spec.flag)] : undefined;
+  const fromFlag = flagValue(spec, flags);
   if (typeof fromFlag === 'string' && fromFlag) return fromFlag;
+  if (spec.unless && flagValue(OPTION_TABLE[spec.unless as OptionKey], flags)) return '';
   const fromEnv = cfg[key];
   if (fromEnv) return fromEnv;
-  return (spec.policyKey && policy?.firewall[spec.policyKey]) || '';
+  return (spec.policyKey && policy?.firewall[spec.policyKey]) || spec.default || '';
 }

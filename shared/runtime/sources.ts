@@ -22,20 +22,17 @@ import { type ExplainAnswer, explainProject, findManifest, type ManifestSourceSp
 import { type ProjectEgressResult, projectEgress } from '../usecases/projectEgress';
 import { readAgreement } from '../usecases/status';
 import {
-  bucketStore,
   CliConfigError,
   liveRules,
   type OpsFlags,
-  resolveBucket,
   resolveFirewallTarget,
-  resolvePolicy,
   stateFilePolicies,
   stateFileRules,
-  storageEndpointOf,
   workloadDeps,
 } from './cliClients';
 import type { RuntimeConfig } from './config';
-import { logsFor, networkName, readNetworkModel, resolveDnsTable } from './diagnose';
+import type { CommandContext } from './context';
+import { networkName, readNetworkModel, resolveDnsTable } from './diagnose';
 import { setting } from './options';
 
 /** The source flags the diagnosis commands and the MCP server share. */
@@ -68,8 +65,9 @@ export function checkSourceFlags(flags: SourceFlags): void {
  * EGRESS_STATE_FILE is the firewall unless `--live` is asked for, EGRESS_DNS_TABLE the DNS table. Flags win.
  */
 export function withCliDefaults<F extends SourceFlags>(flags: F, cfg: RuntimeConfig): F {
-  const state = flags.state ?? (flags.live ? undefined : cfg.stateFile || undefined);
-  const dns = flags.dns ?? (cfg.dnsTable || undefined);
+  // The option table's precedence; `--live` leaves the state file to its flag (OPTION_TABLE.stateFile.unless).
+  const state = setting('stateFile', flags, cfg);
+  const dns = setting('dnsTable', flags, cfg);
   return { ...flags, ...(state ? { state } : {}), ...(dns ? { dns } : {}) };
 }
 
@@ -83,28 +81,27 @@ function dirSource(dir: string): ManifestSourceSpec {
  * The manifest source: `--manifests DIR`, else ./manifests when it exists and no bucket is named, else the bucket
  * (`--bucket`, EGRESS_MANIFEST_BUCKET). With `optional`, no source at all is undefined instead of an error.
  */
-export function manifestSource(
-  flags: SourceFlags,
-  cfg: RuntimeConfig,
-  optional = false,
-): ManifestSourceSpec | undefined {
+export function manifestSource(ctx: CommandContext, optional = false): ManifestSourceSpec | undefined {
+  const { flags, cfg } = ctx;
   checkSourceFlags(flags);
-  const dir =
-    flags.manifests ?? (!flags.bucket && !cfg.manifestBucket && existsSync('manifests') ? 'manifests' : undefined);
+  const bucketNamed = !!ctx.setting('manifestBucket'); // --bucket, else EGRESS_MANIFEST_BUCKET
+  const dir = flags.manifests ?? (!bucketNamed && existsSync('manifests') ? 'manifests' : undefined);
   if (dir) return dirSource(dir);
-  if (optional && !flags.bucket && !cfg.manifestBucket) return undefined;
-  const { bucket, prefix } = resolveBucket(flags, cfg);
+  if (optional && !bucketNamed) return undefined;
+  const { bucket, prefix } = ctx.bucket();
   // Read elsewhere than the pipeline watches: say so (stderr; stdout is the answer, or MCP's protocol stream).
   const elsewhere = prefixWarning(prefix, cfg.manifestPrefix);
   if (elsewhere) process.stderr.write(`${elsewhere}\n`);
-  return { kind: 'bucket', store: bucketStore(bucket, storageEndpointOf(flags)), bucket, prefix };
+  return { kind: 'bucket', store: ctx.store(), bucket, prefix };
 }
 
-/** The firewall explain reads: the state file, the live policy, or none (a manifest-only answer). */
+/**
+ * The firewall explain reads: the state file, the live policy, or none (a manifest-only answer). Each `read` reads
+ * the source as it is then (a long-running `egress mcp` answers from the current file or policy).
+ */
 export interface FirewallSource {
   read?: () => Promise<ExplainFirewall>;
   hostProject?: string;
-  policyName?: string;
   close(): Promise<void>;
 }
 
@@ -113,10 +110,8 @@ export function firewallSource(flags: SourceFlags, policy: PlatformPolicy, cfg: 
   checkSourceFlags(flags);
   const hostProject = setting('hostProject', flags, cfg, policy) || undefined;
   const named = { ...(hostProject ? { hostProject } : {}), close: async () => undefined };
-  if (flags.state) {
-    const s = stateFileRules(flags.state, flags, policy, cfg);
-    return { ...named, read: async () => s, policyName: s.policy };
-  }
+  const file = flags.state;
+  if (file) return { ...named, read: async () => stateFileRules(file, flags, policy, cfg) };
   if (!flags.live) return named;
   // Every policy of the placement (regional placement: the global one and each region's), read when asked.
   const target = resolveFirewallTarget(flags, policy, cfg);
@@ -126,13 +121,13 @@ export function firewallSource(flags: SourceFlags, policy: PlatformPolicy, cfg: 
       return { source: live.source, rules: live.rules, byPolicy: live.byPolicy };
     },
     hostProject: target.hostProject,
-    policyName: setting('firewallPolicy', flags, cfg, policy),
     close: async () => undefined,
   };
 }
 
 /** A read-only FirewallPolicyPort over a state file's rules (drift from `--state`; every write refuses). */
-export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
+export function stateFilePort(ctx: CommandContext) {
+  const { flags, policy, cfg } = ctx;
   const s = stateFileRules(flags.state!, flags, policy, cfg);
   const port: FirewallPolicyPort = readOnlyPort(s, s.source);
   return { port, hostProject: s.hostProject };
@@ -142,7 +137,8 @@ export function stateFilePort(flags: SourceFlags, policy: PlatformPolicy, cfg: R
  * The policies of the placement in a state file, read-only (regional placement: the global one and each listed
  * region's that the file holds; drift reads them one by one to find misplaced rules).
  */
-export function stateFilePolicySet(flags: SourceFlags, policy: PlatformPolicy, cfg: RuntimeConfig) {
+export function stateFilePolicySet(ctx: CommandContext) {
+  const { flags, policy, cfg } = ctx;
   const { matching } = stateFilePolicies(flags.state!, flags, policy, cfg);
   const source = `state file ${flags.state}`;
   const ports = new Map(
@@ -173,14 +169,13 @@ export async function folderAsStore(dir: string): Promise<{ store: import('../po
 }
 
 /**
- * Where every project-scoped answer starts: the CLI defaults applied, the project key checked before any read (a path
- * or an invalid key must not become a file or object name), the policy and the manifest source.
+ * Where every project-scoped answer starts: the project key checked before any read (a path or an invalid key must
+ * not become a file or object name), then the context's flags (npm start's defaults applied), policy and manifest source.
  */
-export function projectSources(project: string | undefined, given: SourceFlags, cfg: RuntimeConfig) {
-  const flags = withCliDefaults(given, cfg);
+export function projectSources(project: string | undefined, ctx: CommandContext) {
   if (project !== undefined) checkProjectKey(project);
-  const policy = resolvePolicy(flags, cfg);
-  return { flags, policy, source: manifestSource(flags, cfg)! };
+  const policy = ctx.policy;
+  return { flags: ctx.flags, policy, source: manifestSource(ctx)! };
 }
 
 /** `egress explain` composed; with `evidenceSinceMs`, the matching denials are attached (`--evidence`). */
@@ -188,129 +183,103 @@ export async function explainFor(
   project: string,
   destination: string,
   opts: { why?: string; evidenceSinceMs?: number },
-  given: SourceFlags,
-  cfg: RuntimeConfig,
+  ctx: CommandContext,
 ): Promise<ExplainAnswer> {
-  const { flags, policy, source } = projectSources(project, given, cfg);
-  const fw = firewallSource(flags, policy, cfg);
-  try {
-    // The firewall read once; the agreement section is the one agreement, as `egress status` computes it.
-    const read = fw.read ? await fw.read() : undefined;
-    const agreement = read
-      ? (
-          await readAgreement({
-            project,
-            policy,
-            source,
-            firewall: read,
-            workloads: workloadDeps(flags, policy, cfg, flags.state),
-            ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
-          })
-        ).agreement
-      : undefined;
-    // The firewall as the network model sees it: every tier in Google's order (docs/diagnose.md, "The network model").
-    const model = read ? await readNetworkModel(flags, policy, project, undefined, cfg) : undefined;
-    const r = await explainProject({
-      project,
-      destination,
-      policy,
-      source,
-      ...(read
-        ? { firewall: async () => ({ ...read, ...(model ? { model } : {}) }), agreement: agreement ?? null }
-        : {}),
-      ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
-      ...(opts.why ? { why: opts.why } : {}),
-    });
-    if (opts.evidenceSinceMs === undefined) return r;
-    if (r.destination.kind === 'range')
-      throw new CliConfigError(
-        `--evidence needs a hostname or an address, not the range ${r.destination.value} (hint: explain one address of it)`,
-      );
-    const evidence = await denialsFor(
-      project,
-      { sinceMs: opts.evidenceSinceMs, destination: r.destination.value },
-      flags,
-      cfg,
+  const { flags, policy, source } = projectSources(project, ctx);
+  const { cfg } = ctx;
+  const fw = ctx.firewall();
+  // The firewall read once; the agreement section is the one agreement, as `egress status` computes it.
+  const read = fw.read ? await fw.read() : undefined;
+  const agreement = read
+    ? (
+        await readAgreement({
+          project,
+          policy,
+          source,
+          firewall: read,
+          workloads: workloadDeps(flags, policy, cfg, flags.state),
+          ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
+        })
+      ).agreement
+    : undefined;
+  // The firewall as the network model sees it: every tier in Google's order (docs/diagnose.md, "The network model").
+  const model = read ? await readNetworkModel(flags, policy, project, undefined, cfg) : undefined;
+  const r = await explainProject({
+    project,
+    destination,
+    policy,
+    source,
+    ...(read ? { firewall: async () => ({ ...read, ...(model ? { model } : {}) }), agreement: agreement ?? null } : {}),
+    ...(fw.hostProject ? { hostProject: fw.hostProject } : {}),
+    ...(opts.why ? { why: opts.why } : {}),
+  });
+  if (opts.evidenceSinceMs === undefined) return r;
+  if (r.destination.kind === 'range')
+    throw new CliConfigError(
+      `--evidence needs a hostname or an address, not the range ${r.destination.value} (hint: explain one address of it)`,
     );
-    return { ...r, evidence };
-  } finally {
-    await fw.close();
-  }
+  const evidence = await denialsFor(project, { sinceMs: opts.evidenceSinceMs, destination: r.destination.value }, ctx);
+  return { ...r, evidence };
 }
 
 /** `egress denials` composed: the flags' sources, the Logging client, the classification context. */
 export async function denialsFor(
   project: string,
   query: { sinceMs: number; destination?: string },
-  given: SourceFlags,
-  cfg: RuntimeConfig,
+  ctx: CommandContext,
 ): Promise<DenialsResult> {
-  const flags = withCliDefaults(given, cfg);
-  const policy = resolvePolicy(flags, cfg);
+  const { flags, cfg, policy } = ctx;
   const fw = flags.state ? stateFileRules(flags.state, flags, policy, cfg) : undefined;
-  const hostProject = fw?.hostProject || setting('hostProject', flags, cfg, policy);
-  const policyName = fw?.policy || setting('firewallPolicy', flags, cfg, policy);
+  const hostProject = fw?.hostProject || ctx.setting('hostProject');
+  const policyName = fw?.policy || ctx.setting('firewallPolicy');
   if (!hostProject || !policyName)
     throw new CliConfigError(
       'denials needs the host project and the firewall policy: --state FILE, or --host-project and --firewall-policy (EGRESS_HOST_PROJECT, EGRESS_FIREWALL_POLICY)',
     );
-  const source = manifestSource(flags, cfg, true);
+  const source = manifestSource(ctx, true);
   const found = source ? await findManifest(project, source, policy) : undefined;
   const dns = fw || flags.dns ? resolveDnsTable(flags.dns, flags.state) : undefined;
   const owned = fw?.rules.filter((r) => parseMarker(r.description)?.project === project);
   const model = await readNetworkModel(flags, policy, project, dns?.table, cfg);
-  const logs = logsFor(hostProject, flags.loggingEndpoint, cfg);
-  try {
-    return await listDenials({
-      project,
-      hostProject,
-      since: new Date(Date.now() - query.sinceMs),
-      ...(query.destination ? { destination: query.destination } : {}),
-      logs,
-      ctx: {
-        product: {
-          reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
-          priorityMax: policy.firewall.priorityMax,
-          ...(fw ? { rules: fw.rules } : {}),
-        },
-        manifest: {
-          file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
-          entries: found?.manifest?.entries ?? [],
-          ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
-        },
-        ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
-        ...(dns ? { firewallDns: dns.table } : {}),
-        internalRanges: DEFAULT_INTERNAL_RANGES,
-        policy,
-        ...(owned ? { appliedFqdns: owned.flatMap((o) => o.match.destFqdns ?? []) } : {}),
+  const logs = ctx.logs(hostProject); // built once per invocation, closed with the context
+  return listDenials({
+    project,
+    hostProject,
+    since: new Date(Date.now() - query.sinceMs),
+    ...(query.destination ? { destination: query.destination } : {}),
+    logs,
+    ctx: {
+      product: {
+        reference: `network:${networkName(flags.network, policy, cfg)}/firewallPolicy:${policyName}`,
+        priorityMax: policy.firewall.priorityMax,
+        ...(fw ? { rules: fw.rules } : {}),
       },
-    });
-  } finally {
-    await logs.close();
-  }
+      manifest: {
+        file: found?.manifest?.path ?? found?.suggestedPath ?? `manifests/${project}.yaml`,
+        entries: found?.manifest?.entries ?? [],
+        ...(found?.manifest?.layout ? { layout: found.manifest.layout } : {}),
+      },
+      ...(model ? { model, subnetsMode: policy.firewall.target.mode === 'subnets' } : {}),
+      ...(dns ? { firewallDns: dns.table } : {}),
+      internalRanges: DEFAULT_INTERNAL_RANGES,
+      policy,
+      ...(owned ? { appliedFqdns: owned.flatMap((o) => o.match.destFqdns ?? []) } : {}),
+    },
+  });
 }
 
 /** `get_project_egress` over the flags' sources (the manifest, and the owned rules when a firewall is named). */
-export async function projectEgressFor(
-  project: string,
-  given: SourceFlags,
-  cfg: RuntimeConfig,
-): Promise<ProjectEgressResult> {
-  const { flags, policy, source } = projectSources(project, given, cfg);
-  const fw = firewallSource(flags, policy, cfg);
-  try {
-    return await projectEgress({ project, policy, source, ...(fw.read ? { firewall: fw.read } : {}) });
-  } finally {
-    await fw.close();
-  }
+export async function projectEgressFor(project: string, ctx: CommandContext): Promise<ProjectEgressResult> {
+  const { policy, source } = projectSources(project, ctx);
+  const fw = ctx.firewall();
+  return projectEgress({ project, policy, source, ...(fw.read ? { firewall: fw.read } : {}) });
 }
 
 /** `draft_egress_change` over the flags' manifest source (the firewall is not needed: it writes nothing). */
 export async function draftFor(
   args: { project: string; destination: string; reason: string },
-  given: SourceFlags,
-  cfg: RuntimeConfig,
+  ctx: CommandContext,
 ): Promise<DraftResult> {
-  const { policy, source } = projectSources(args.project, given, cfg);
+  const { policy, source } = projectSources(args.project, ctx);
   return draftEgressChange({ ...args, policy, source });
 }

@@ -9,30 +9,16 @@
 
 import type { Command } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
-import {
-  CliConfigError,
-  callDeadlineMs,
-  livePolicies,
-  type OpsFlags,
-  resolvePolicy,
-  stateFilePolicies,
-  workloadDeps,
-} from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
-import { withCliDefaults } from '../../runtime/sources';
+import { CliConfigError, livePolicies, type OpsFlags, stateFilePolicies, workloadDeps } from '../../runtime/cliClients';
+import { type CommandContext, commandContext } from '../../runtime/context';
+import { lazy } from '../../runtime/lazy';
 import { capacityReport, limitsFor, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatOption, tableOption } from '../options';
 
-/** The Cloud Quotas client (REST): at the compute endpoint when one is set (npm start's fake serves it), else Google. */
-function quotasClient(flags: OpsFlags, cfg: ReturnType<typeof readConfig>) {
-  const { cloudQuotasClient } = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint;
-  return cloudQuotasClient({ ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) });
-}
-
-const cloudQuotasLimitsOf = (hostProject: string, api: import('../../adapters/quotas').QuotasApi) =>
-  (require('../../adapters/quotas') as typeof import('../../adapters/quotas')).cloudQuotasLimits(hostProject, api);
+/** The limits of `hostProject` from the context's Cloud Quotas client (Google, or the fake at the compute endpoint). */
+const quotaLimits = (ctx: CommandContext, hostProject: string) =>
+  lazy.quotas().cloudQuotasLimits(hostProject, ctx.quotas().api);
 
 interface CapacityFlags extends OpsFlags {
   state?: string;
@@ -65,18 +51,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 ok, 1 a policy uses over 90% of a quota or a region has no regional policy (or an error), 2 usage.',
     )
     .action(async (given: CapacityFlags) => {
-      const cfg = readConfig();
-      // npm start's cli.env default, decided where explain, status and probe decide it (runtime/sources.ts).
-      const flags = withCliDefaults(given, cfg);
+      // The invocation's context: the environment read once, npm start's state-file default applied (as for explain,
+      // status and probe), the Cloud Quotas client.
+      const ctx = commandContext(given);
+      const { flags, cfg } = ctx;
       if (!!flags.state === !!flags.live)
         throw new UsageError(
           'choose where the policy comes from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
         );
       let reads: PolicyRead[];
-      let settings: ReturnType<typeof resolvePolicy>['capacity'];
+      let settings: (typeof ctx.policy)['capacity'];
       let placement: Parameters<typeof capacityReport>[2];
       try {
-        const policy = resolvePolicy(flags, cfg);
+        const policy = ctx.policy;
         settings = policy.capacity;
         // Regional placement: the regions with subnets but no regional policy are reported too (exit 1).
         const subnetsOf = async (stateFile?: string) => {
@@ -90,28 +77,22 @@ export function register(program: Command, setExit: (code: number) => void): voi
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
           reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
           // With the compute endpoint set (npm start's fake), its Cloud Quotas values, as doctor reads them.
-          if (flags.computeEndpoint || cfg.computeEndpoint) {
-            const quotas = quotasClient(flags, cfg);
-            try {
-              const limits = cloudQuotasLimitsOf(matching[0]!.hostProject, quotas.api);
-              for (const [i, p] of matching.entries()) {
-                const ref = p.region ? { name: p.policy, region: p.region } : { name: p.policy };
-                const got = await limitsFor(limits, settings, ref);
-                if (got.note) process.stderr.write(`${got.note}\n`);
-                reads[i] = { ...reads[i]!, limits: got.limits };
-              }
-            } finally {
-              await quotas.close();
+          if (ctx.setting('computeEndpoint')) {
+            const limits = quotaLimits(ctx, matching[0]!.hostProject);
+            for (const [i, p] of matching.entries()) {
+              const ref = p.region ? { name: p.policy, region: p.region } : { name: p.policy };
+              const got = await limitsFor(limits, settings, ref);
+              if (got.note) process.stderr.write(`${got.note}\n`);
+              reads[i] = { ...reads[i]!, limits: got.limits };
             }
           }
           placement = await subnetsOf(flags.state);
         } else {
           const live = livePolicies(flags, policy, cfg);
           // The limits from the Cloud Quotas API (Google, or the fake at the compute endpoint), else the policy file.
-          const quotas = quotasClient(flags, cfg);
           try {
             reads = [];
-            const limits = cloudQuotasLimitsOf(live.hostProject, quotas.api);
+            const limits = quotaLimits(ctx, live.hostProject);
             for (const ref of live.policies.list()) {
               const snap = await live.policies.forPolicy(ref).getPolicy();
               const { limits: inEffect, note } = await limitsFor(limits, settings, ref);
@@ -125,12 +106,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
             }
             placement = await subnetsOf();
           } finally {
-            await Promise.all([live.close(), quotas.close()]);
+            await live.close();
           }
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
         throw e;
+      } finally {
+        await ctx.close(); // the Cloud Quotas client, when one was built
       }
       const report = capacityReport(reads, settings, placement);
       process.stdout.write(

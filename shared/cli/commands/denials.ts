@@ -7,7 +7,7 @@
  * answered (whatever was found, a refused log read included), 1 error, 2 usage. JSON shape: docs/diagnose.md.
  */
 import type { Command } from 'commander';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import { denialsFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderDenialsText } from '../../usecases/denials';
 import { asUsageError } from '../errors';
@@ -51,18 +51,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 answered (a refused log read included: it is said), 1 error, 2 usage error.',
     )
     .action(async (project: string, flags: DenialsFlags) => {
-      const cfg = readConfig();
+      const ctx = commandContext(flags);
       try {
         const r = await denialsFor(
           project,
           { sinceMs: parseSince(flags.since), ...(flags.destination ? { destination: flags.destination } : {}) },
-          flags,
-          cfg,
+          ctx,
         );
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderDenialsText(r));
         setExit(EXIT_OK);
       } catch (e) {
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

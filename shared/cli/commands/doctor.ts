@@ -19,19 +19,18 @@ import {
   CliConfigError,
   callDeadlineMs,
   livePolicies,
-  publisherFor,
   resolveFirewallTarget,
-  resolvePolicy,
   stateFilePolicies,
   stateFileRules,
 } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { type CommandContext, commandContext } from '../../runtime/context';
 import { readNetworkModel } from '../../runtime/diagnose';
-import { manifestSource, type SourceFlags, withCliDefaults } from '../../runtime/sources';
+import { lazy } from '../../runtime/lazy';
+import { manifestSource, type SourceFlags } from '../../runtime/sources';
 import { type DoctorDeps, runDoctor } from '../../usecases/doctor';
 import { asUsageError } from '../errors';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
-import { addBucketOption, addOpsOptions } from '../options';
+import { addBucketOption, addOpsOptions, tableOption } from '../options';
 
 interface DoctorFlags extends SourceFlags {
   format: 'text' | 'json';
@@ -40,10 +39,9 @@ interface DoctorFlags extends SourceFlags {
 
 type Closers = (() => Promise<void>)[];
 
-/** The doctor's dependencies from the flags and the environment (closers collect the clients to close). */
-function doctorDeps(flags: DoctorFlags, closers: Closers): DoctorDeps {
-  const cfg = readConfig();
-  const policy = resolvePolicy(flags, cfg);
+/** The doctor's dependencies from the command context (closers collect the clients built here, to close). */
+function doctorDeps(ctx: CommandContext<DoctorFlags>, closers: Closers): DoctorDeps {
+  const { flags, cfg, policy } = ctx;
   const { hostProject, policyName } = flags.state
     ? (({ hostProject: h, policy: p }) => ({ hostProject: h, policyName: p }))(
         stateFileRules(flags.state, flags, policy, cfg),
@@ -51,16 +49,15 @@ function doctorDeps(flags: DoctorFlags, closers: Closers): DoctorDeps {
     : (({ hostProject: h, firewallPolicy: p }) => ({ hostProject: h, policyName: p }))(
         resolveFirewallTarget(flags, policy, cfg),
       );
-  const endpoint = flags.computeEndpoint || cfg.computeEndpoint || '';
+  const endpoint = ctx.setting('computeEndpoint');
   const opts = { ...(endpoint ? { endpoint } : {}), deadlineMs: callDeadlineMs(cfg) };
   const google = !!flags.live || !!endpoint;
-  const reads = require('../../adapters/doctorReads') as typeof import('../../adapters/doctorReads');
-  const quotas = require('../../adapters/quotas') as typeof import('../../adapters/quotas');
-  const limitsClient = google ? quotas.cloudQuotasClient(opts) : undefined;
+  const reads = lazy.doctorReads();
+  // The context's Cloud Quotas client (closed with it), the one capacity reads too.
+  const limitsClient = google ? ctx.quotas() : undefined;
   const tester = google ? reads.permissionTester(opts) : undefined;
-  if (limitsClient) closers.push(limitsClient.close);
   if (tester) closers.push(tester.close);
-  const source = manifestSource(flags, cfg);
+  const source = manifestSource(ctx);
   return {
     hostProject,
     expected: placementPolicies(policy.firewall, policyName),
@@ -92,7 +89,7 @@ function doctorDeps(flags: DoctorFlags, closers: Closers): DoctorDeps {
           }
         },
     dns: google ? reads.dnsPolicyReader(opts) : reads.stateFileDnsPolicies(flags.state!),
-    ...(limitsClient ? { limits: quotas.cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
+    ...(limitsClient ? { limits: lazy.quotas().cloudQuotasLimits(hostProject, limitsClient.api) } : {}),
     ...(tester ? { permissions: tester } : {}),
     ...(cfg.statusTopic ? { statusTopic: cfg.statusTopic } : {}),
   };
@@ -105,19 +102,22 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description(
       "Check the platform's preconditions on the network: enforcement order, rules before the policy, DNS logging, quotas, permissions",
     )
-    .option(
-      '--state <file>',
-      'read the network from a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+    .addOption(
+      tableOption(
+        'stateFile',
+        'read the network from a fake-Compute state file (default EGRESS_STATE_FILE unless --live; npm start keeps .local/compute.json)',
+      ),
     )
-    .option(
-      '--live',
-      'read the live network, policies, DNS policies, quotas and permissions (Application Default Credentials)',
+    .addOption(
+      tableOption(
+        'live',
+        'read the live network, policies, DNS policies, quotas and permissions (Application Default Credentials)',
+      ),
     )
-    .option(
-      '--network <name>',
-      'the Shared VPC network (default EGRESS_NETWORK / firewall.target.network / shared-vpc)',
+    .addOption(
+      tableOption('network', 'the Shared VPC network (default EGRESS_NETWORK / firewall.target.network / shared-vpc)'),
     )
-    .option('--manifests <dir>', 'the projects with a manifest from this folder instead of the bucket')
+    .addOption(tableOption('manifests', 'the projects with a manifest from this folder instead of the bucket'))
     .option('--report-status', 'publish each FAIL as a `precondition-failed` status event (the scheduled job)');
   addBucketOption(cmd);
   addOpsOptions(cmd)
@@ -128,19 +128,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 no check failed (warnings allowed), 1 a check failed (or an error), 2 usage.',
     )
     .action(async (given: DoctorFlags) => {
-      const flags = withCliDefaults(given, readConfig());
+      // The invocation's context: the environment read once, npm start's state-file default applied.
+      const ctx = commandContext(given);
+      const { flags } = ctx;
       if (!!flags.state === !!flags.live)
         throw new UsageError(
           'choose where the network comes from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
         );
       const closers: Closers = [];
       try {
-        const deps = doctorDeps(flags, closers);
-        if (flags.reportStatus) {
-          const publisher = publisherFor(flags, readConfig());
-          closers.push(() => publisher.close());
-          deps.publisher = publisher;
-        }
+        const deps = doctorDeps(ctx, closers);
+        if (flags.reportStatus) deps.publisher = ctx.publisher(); // closed with the context
         const { checks } = await runDoctor(deps, { reportStatus: !!flags.reportStatus });
         process.stdout.write(
           flags.format === 'json' ? `${JSON.stringify(doctorJson(checks), null, 2)}\n` : renderDoctorText(checks),
@@ -150,6 +148,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         throw asUsageError(e) ?? e;
       } finally {
         for (const close of closers) await close();
+        await ctx.close();
       }
     });
 }

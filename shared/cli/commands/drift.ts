@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { CAPACITY_WARN_RATIO, uncoveredLine } from '../../core/capacity/report';
 import { renderDriftText } from '../../core/drift';
 import { driftFor } from '../../runtime/agreementSources';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import type { SourceFlags } from '../../runtime/sources';
 import type { DriftRepairEvent, DriftRun } from '../../usecases/drift';
 import { asUsageError } from '../errors';
@@ -82,10 +82,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'with --detailed-exitcode 2 also means drift found.\nProduction: Cloud Scheduler -> Cloud Run job `egress drift --repair --report-status`.',
     )
     .action(async (flags: DriftFlags) => {
-      const cfg = readConfig();
+      const ctx = commandContext(flags);
+      const { cfg } = ctx;
       try {
         // The one composition of drift and MCP check_drift (runtime/agreementSources.ts): the same answer.
-        const run = await driftFor(flags, cfg, flags.project, {
+        const run = await driftFor(ctx, flags.project, {
           repair: !!flags.repair,
           reportStatus: !!flags.reportStatus,
           ...(flags.allowRevocations !== undefined ? { allowRevocations: flags.allowRevocations } : {}),
@@ -128,6 +129,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         setExit(driftExitCode(run, !!flags.detailedExitcode, !!flags.repair));
       } catch (e) {
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

@@ -7,7 +7,7 @@
  * The JSON shape is a documented contract for programs and assistants (docs/operations.md).
  */
 import type { Command } from 'commander';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import { explainFor, parseSince, type SourceFlags } from '../../runtime/sources';
 import { renderExplainAnswer } from '../../usecases/explain';
 import { asUsageError } from '../errors';
@@ -60,7 +60,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 answered (allowed or not), 1 error, 2 usage error.',
     )
     .action(async (project: string, destination: string, flags: ExplainFlags) => {
-      const cfg = readConfig();
+      const ctx = commandContext(flags);
       try {
         const r = await explainFor(
           project,
@@ -69,13 +69,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
             ...(flags.why ? { why: flags.why } : {}),
             ...(flags.evidence ? { evidenceSinceMs: parseSince(flags.since) } : {}),
           },
-          flags,
-          cfg,
+          ctx,
         );
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderExplainAnswer(r));
         setExit(EXIT_OK);
       } catch (e) {
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

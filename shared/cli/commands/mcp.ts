@@ -37,12 +37,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
       // The invocation's context: the environment read once; every tool reads through it.
       const ctx = commandContext(flags);
       try {
-        checkSourceFlags(flags);
+        checkSourceFlags(ctx.flags);
         // Required here: the SDK is loaded only by this command.
         const { StdioServerTransport } =
           require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
         const { createEgressMcpServer, serveMcp } = require('../mcp/server') as typeof import('../mcp/server');
-        const server = createEgressMcpServer({ flags, cfg: ctx.cfg, version: packageVersion() });
+        const server = createEgressMcpServer({ ctx, version: packageVersion() });
         const closed = new Promise<void>((resolve) => {
           server.server.onclose = resolve;
         });
@@ -52,6 +52,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         setExit(EXIT_OK);
       } catch (e) {
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

@@ -11,15 +11,8 @@ import type { Command } from 'commander';
 import { type PlanFormat, renderPlan } from '../../core/firewall';
 import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
-import {
-  CliConfigError,
-  liveRules,
-  type OpsFlags,
-  resolvePolicy,
-  stateFileRules,
-  workloadDeps,
-} from '../../runtime/cliClients';
-import { type RuntimeConfig, readConfig } from '../../runtime/config';
+import { CliConfigError, liveRules, stateFileRules, workloadDeps } from '../../runtime/cliClients';
+import { type CommandContext, commandContext } from '../../runtime/context';
 import { type CurrentRules, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
@@ -53,14 +46,10 @@ export interface PlanCommandResult {
   plan?: Plan;
 }
 
-/** Reads the current rules from the chosen source. */
-async function currentRules(
-  opts: PlanCommandOptions,
-  flags: OpsFlags,
-  policy: PlatformPolicy,
-  cfg: RuntimeConfig,
-): Promise<CurrentRules> {
-  if (opts.state) return stateFileRules(opts.state, flags, policy, cfg);
+/** Reads the current rules from the context's source: its state file, else the live policies. */
+async function currentRules(ctx: CommandContext<PlanCommandOptions>): Promise<CurrentRules> {
+  const { flags, policy, cfg } = ctx;
+  if (flags.state) return stateFileRules(flags.state, flags, policy, cfg);
   // Every policy of the placement (regional placement: the global one and each region's).
   const live = await liveRules(flags, policy, cfg);
   return { rules: live.rules, source: live.source, byPolicy: live.byPolicy };
@@ -71,22 +60,17 @@ export async function runPlan(
   opts: PlanCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlanCommandResult> {
-  const cfg = readConfig(env);
-  // npm start's cli.env names its state file (EGRESS_STATE_FILE): the default source unless --live is asked for.
-  if (!opts.live && !opts.state && cfg.stateFile) opts = { ...opts, state: cfg.stateFile };
-  if (!!opts.state === !!opts.live)
+  // The invocation's context (it builds none of its clients here: nothing to close). npm start's cli.env names its
+  // state file (EGRESS_STATE_FILE): the context's default source unless --live is asked for.
+  const ctx = commandContext(opts, env);
+  const { flags } = ctx;
+  if (!!flags.state === !!flags.live)
     throw new UsageError(
       'choose where the current rules come from: --state FILE (a fake-Compute state file, default EGRESS_STATE_FILE) or --live',
     );
-  const flags: OpsFlags = {
-    ...(opts.policy ? { policy: opts.policy } : {}),
-    ...(opts.hostProject ? { hostProject: opts.hostProject } : {}),
-    ...(opts.firewallPolicy ? { firewallPolicy: opts.firewallPolicy } : {}),
-    ...(opts.computeEndpoint ? { computeEndpoint: opts.computeEndpoint } : {}),
-  };
   let policy: PlatformPolicy;
   try {
-    policy = resolvePolicy(flags, cfg);
+    policy = ctx.policy;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -95,10 +79,10 @@ export async function runPlan(
   const r = await planManifests({
     manifests: validateFiles(files, policy),
     policy,
-    hostProject: opts.hostProject || cfg.hostProject || policy.firewall.hostProject,
-    currentRules: () => currentRules(opts, flags, policy, cfg),
+    hostProject: ctx.setting('hostProject'), // --host-project, EGRESS_HOST_PROJECT, the policy file
+    currentRules: () => currentRules(ctx),
     ...(opts.allLive ? { allLive: true } : {}),
-    workloads: () => workloadDeps(flags, policy, cfg, opts.state),
+    workloads: () => workloadDeps(flags, policy, ctx.cfg, flags.state),
   });
   if (r.kind === 'invalid') {
     const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));

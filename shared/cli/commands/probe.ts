@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { SourceIpError } from '../../core/network/source';
 import { CliConfigError, type OpsFlags } from '../../runtime/cliClients';
 import { commandContext } from '../../runtime/context';
-import { logsFor, probeIdentity, readNetworkModel, resolveDnsTable } from '../../runtime/diagnose';
+import { probeIdentity, readNetworkModel, resolveDnsTable } from '../../runtime/diagnose';
 import { probe, renderProbeText } from '../../usecases/probe';
 import { asUsageError } from '../errors';
 import { EXIT_OK } from '../exit';
@@ -71,26 +71,24 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const policy = ctx.policy;
         const dns = resolveDnsTable(flags.dns, flags.state);
         const model = (await readNetworkModel(flags, policy, project, dns.table, cfg))!;
-        const logs = logsFor(model.hostProject, flags.loggingEndpoint, cfg);
-        try {
-          const r = await probe({
-            project,
-            destination,
-            model,
-            subnetsMode: policy.firewall.target.mode === 'subnets',
-            ...(flags.sourceIp !== undefined ? { sourceIp: flags.sourceIp } : {}),
-            identity: probeIdentity(project, policy, model.hostProject),
-            logs,
-            clock: ctx.clock,
-          });
-          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderProbeText(r));
-          setExit(EXIT_OK);
-        } finally {
-          await logs.close();
-        }
+        const logs = ctx.logs(model.hostProject); // closed with the context
+        const r = await probe({
+          project,
+          destination,
+          model,
+          subnetsMode: policy.firewall.target.mode === 'subnets',
+          ...(flags.sourceIp !== undefined ? { sourceIp: flags.sourceIp } : {}),
+          identity: probeIdentity(project, policy, model.hostProject),
+          logs,
+          clock: ctx.clock,
+        });
+        process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderProbeText(r));
+        setExit(EXIT_OK);
       } catch (e) {
         if (e instanceof SourceIpError) throw asUsageError(new CliConfigError(e.message));
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

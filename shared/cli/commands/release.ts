@@ -4,21 +4,12 @@
  * revocations". Exit codes: 0 ok, 1 a publish failed, a project was not held, or the run was refused; 2 usage.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../ports/clock';
-import {
-  bucketStore,
-  CliConfigError,
-  livePolicies,
-  type OpsFlags,
-  publisherFor,
-  resolveBucket,
-  resolvePolicy,
-} from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { CliConfigError, livePolicies, type OpsFlags } from '../../runtime/cliClients';
+import { commandContext } from '../../runtime/context';
 import { jsonLogger } from '../../runtime/logger';
 import { type ReleaseReport, releaseRevocations } from '../../usecases/release';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
-import { addBucketOption, addOpsOptions, storageEndpointOf } from '../options';
+import { addBucketOption, addOpsOptions } from '../options';
 
 interface ReleaseFlags extends OpsFlags {
   all?: boolean;
@@ -57,25 +48,27 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'Exit codes: 0 ok, 1 a publish failed, a named project was not held, or the run was refused, 2 usage error.',
     )
     .action(async (projects: string[], flags: ReleaseFlags) => {
-      const cfg = readConfig();
+      // The invocation's context: the environment read once; its publisher is closed with it.
+      const ctx = commandContext(flags);
+      const { cfg } = ctx;
       try {
         if (!flags.all && projects.length === 0) throw new CliConfigError('say what to release: PROJECT… or --all');
         if (flags.all && projects.length) throw new CliConfigError('--all and project names exclude each other');
-        const { bucket, prefix } = resolveBucket(flags, cfg);
-        const policy = resolvePolicy(flags, cfg);
+        const { bucket, prefix } = ctx.bucket();
+        const policy = ctx.policy;
         const fw = livePolicies(flags, policy, cfg);
-        const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
+        const publisher = flags.dryRun ? undefined : ctx.publisher();
         try {
           const r = await releaseRevocations(
             {
-              store: bucketStore(bucket, storageEndpointOf(flags)),
+              store: ctx.store(),
               bucket,
               prefix,
               policies: fw.policies,
               publisher: publisher ?? { publish: async () => 'dry-run' },
               changesTopic: cfg.changesTopic,
               policy,
-              clock: systemClock,
+              clock: ctx.clock,
               watchedPrefix: cfg.manifestPrefix,
               logger: jsonLogger({ component: 'egress-release' }, (l) => process.stderr.write(`${l}\n`)),
             },
@@ -86,11 +79,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
           const notHeld = r.items.some((i) => i.status === 'not-held');
           setExit(r.refused || r.failed || notHeld ? EXIT_INVALID : EXIT_OK);
         } finally {
-          await Promise.all([fw.close(), publisher?.close()]);
+          await fw.close();
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
         throw e;
+      } finally {
+        await ctx.close();
       }
     });
 }

@@ -4,27 +4,22 @@
  * `egress replay --dead-letter SUBSCRIPTION` re-drives dead-lettered messages. See docs/operations.md.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../ports/clock';
 import {
-  bucketStore,
   CliConfigError,
   livePolicies,
   type OpsFlags,
   parseRate,
-  publisherFor,
   pullerFor,
-  resolveBucket,
-  resolvePolicy,
   resolveWriteQuota,
   workloadDeps,
 } from '../../runtime/cliClients';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import { Pacer } from '../../usecases/pacer';
 import { REDRIVE_LIMIT, type RedriveReport, redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { plural } from '../format';
-import { addAllowRevocationsOption, addBucketOption, addOpsOptions, storageEndpointOf, tableOption } from '../options';
+import { addAllowRevocationsOption, addBucketOption, addOpsOptions, tableOption } from '../options';
 import { cliLogger, progressStream } from '../output';
 import { progressBar } from '../progress';
 
@@ -161,24 +156,26 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'deterministic and the applier writes only differences.\nExit codes: 0 ok, 1 invalid manifests or failed publishes, 2 usage error.',
     )
     .action(async (flags: ReplayFlags) => {
-      const cfg = readConfig();
+      // The invocation's context: the environment read once; its publisher is closed with it.
+      const ctx = commandContext(flags);
+      const { cfg, clock } = ctx;
       const logger = cliLogger('egress-replay');
       try {
         const rate = flags.rate ? parseRate(flags.rate) : undefined;
-        const eventPacer = rate ? new Pacer({ perMinute: rate, headroom: 0, clock: systemClock }) : undefined;
+        const eventPacer = rate ? new Pacer({ perMinute: rate, headroom: 0, clock }) : undefined;
         if (flags.deadLetter) {
           if (flags.project || flags.all)
             throw new CliConfigError('--dead-letter cannot be combined with --project/--all');
           const limit = flags.max !== undefined ? parseMax(flags.max) : undefined;
           const puller = pullerFor(flags.deadLetter, flags, cfg);
-          const publisher = publisherFor(flags, cfg);
+          const publisher = ctx.publisher();
           try {
             const r = await redriveDeadLetters(
               {
                 puller,
                 publisher,
                 changesTopic: cfg.changesTopic,
-                clock: systemClock,
+                clock,
                 logger,
                 ...(eventPacer ? { eventPacer } : {}),
               },
@@ -192,31 +189,31 @@ export function register(program: Command, setExit: (code: number) => void): voi
             else process.stdout.write(redriveText(r, !!flags.dryRun, flags.deadLetter, cfg.changesTopic));
             setExit(r.failed || r.refused ? EXIT_INVALID : EXIT_OK);
           } finally {
-            await Promise.all([puller.close(), publisher.close()]);
+            await puller.close();
           }
           return;
         }
         if (!flags.all && !flags.project?.length)
           throw new CliConfigError('say what to replay: --all, or --project NAME (repeatable)');
         if (flags.all && flags.project?.length) throw new CliConfigError('--all and --project exclude each other');
-        const { bucket, prefix } = resolveBucket(flags, cfg);
-        const policy = resolvePolicy(flags, cfg);
+        const { bucket, prefix } = ctx.bucket();
+        const policy = ctx.policy;
         const quota = resolveWriteQuota(flags, cfg);
         // Every policy of the placement, read for the predictions (moves included); `--all` writes them (fleet).
         const fw = flags.live ? livePolicies(flags, policy, cfg) : undefined;
-        const publisher = flags.dryRun ? undefined : publisherFor(flags, cfg);
+        const publisher = flags.dryRun ? undefined : ctx.publisher();
         const progress = progressReporter('replay');
         try {
           const r = await replay(
             {
-              store: bucketStore(bucket, storageEndpointOf(flags)),
+              store: ctx.store(),
               bucket,
               prefix,
               publisher: publisher ?? { publish: async () => 'dry-run' },
               changesTopic: cfg.changesTopic,
               policy,
-              clock: systemClock,
-              pacer: new Pacer({ perMinute: quota, clock: systemClock }),
+              clock,
+              pacer: new Pacer({ perMinute: quota, clock }),
               ...(eventPacer ? { eventPacer } : {}),
               ...(fw
                 ? {
@@ -244,11 +241,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
           setExit(r.invalid || r.failed || r.fleet?.failed || (r.refused && !flags.dryRun) ? EXIT_INVALID : EXIT_OK);
         } finally {
           progress.done();
-          await Promise.all([fw?.close(), publisher?.close()]);
+          await fw?.close();
         }
       } catch (e) {
         if (e instanceof CliConfigError) throw new UsageError(e.message);
         throw e;
+      } finally {
+        await ctx.close();
       }
     });
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { checkProjectKey } from '../../core/explain';
 import { statusFor } from '../../runtime/agreementSources';
-import { readConfig } from '../../runtime/config';
+import { commandContext } from '../../runtime/context';
 import type { SourceFlags } from '../../runtime/sources';
 import { renderStatusText } from '../../usecases/status';
 import { asUsageError } from '../errors';
@@ -40,15 +40,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
         'no-sources, invalid-manifest. An unknown project is a usage error naming the nearest key.\nExit codes: 0 answered, 1 error, 2 usage.',
     )
     .action(async (project: string, given: StatusFlags) => {
-      const cfg = readConfig();
+      const ctx = commandContext(given);
       try {
         checkProjectKey(project);
         // The same sources and the same agreement as explain and drift (runtime/agreementSources.ts).
-        const r = await statusFor(project, given, cfg);
+        const r = await statusFor(project, ctx);
         process.stdout.write(given.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderStatusText(r));
         setExit(EXIT_OK);
       } catch (e) {
         throw asUsageError(e) ?? e;
+      } finally {
+        await ctx.close();
       }
     });
 }

@@ -10,11 +10,8 @@ import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import type { ManifestStore } from '../../ports/storage';
 import { liveRules, stateFileRules } from '../../runtime/cliClients';
-import { type RuntimeConfig, readConfig } from '../../runtime/config';
+import { type CommandContext, commandContext } from '../../runtime/context';
 import { GsUrlError, parseGsUrl } from '../../runtime/gsUrl';
-import { setting } from '../../runtime/options';
-import { loadPolicyFile } from '../../runtime/policy';
-import { withCliDefaults } from '../../runtime/sources';
 import {
   type LocalManifest,
   SyncInputError,
@@ -164,11 +161,10 @@ function renderText(r: SyncReport, bucket: string, io: SyncIo): void {
  * every deleted project counts (the bucket alone cannot tell).
  */
 export function revokingFor(
-  flags: SyncFlags,
-  policy: PlatformPolicy,
-  cfg: RuntimeConfig,
+  ctx: CommandContext<SyncFlags>,
 ): ((keys: readonly string[]) => Promise<string[]>) | undefined {
-  const { state } = withCliDefaults(flags, cfg); // npm start's cli.env default, decided in runtime/sources.ts
+  const { flags, cfg, policy } = ctx;
+  const { state } = flags; // npm start's cli.env default applied by the context (the option table's stateFile)
   if (!flags.delete || (!state && !flags.live)) return undefined;
   const read = async (): Promise<ObservedRule[]> =>
     state ? stateFileRules(state, flags, policy, cfg).rules : (await liveRules(flags, policy, cfg)).rules;
@@ -190,9 +186,10 @@ export async function runSync(
   let bucket: string;
   let prefix: string;
   let files: LocalManifest[];
-  let policy: ReturnType<typeof loadPolicyFile>;
+  let policy: PlatformPolicy;
   let store: ManifestStore;
-  const cfg = readConfig(); // the environment, read once for this run
+  const ctx = commandContext(flags); // the environment, read once for this run
+  const { cfg } = ctx;
   try {
     // The same parser and meaning as replay/drift/explain: gs://B = EGRESS_MANIFEST_PREFIX (the folder the validator
     // watches), gs://B/ = the bucket root.
@@ -200,7 +197,7 @@ export async function runSync(
     files = toLocalManifests(readManifestDir(dir), prefix);
     // Same policy as the validator function and the other commands (EGRESS_POLICY_FILE): validating against the
     // defaults instead would let through, or refuse, manifests the pipeline judges otherwise.
-    policy = loadPolicyFile(setting('policyFile', flags, cfg));
+    policy = ctx.policy;
     store = makeStore(bucket);
   } catch (err) {
     io.err(`error: ${(err as Error).message}\n`);
@@ -216,7 +213,7 @@ export async function runSync(
   const watched = prefixWarning(prefix, cfg.manifestPrefix);
   if (watched) io.err(`${watched}\n`);
   const bar = progressBar({ title: flags.dryRun ? 'sync (dry run)' : 'sync', stream: progressStream(io.stderr) });
-  const revoking = revokingFor(flags, policy, cfg);
+  const revoking = revokingFor(ctx);
   let report: SyncReport;
   try {
     report = await syncManifests({

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { listManifestFiles, ManifestDirError, readManifestFiles } from '../../adapters/manifestDir';
 import type { ManifestResult } from '../../core/manifest/types';
 import type { PlatformPolicy } from '../../core/policy/types';
-import { loadPolicyFile } from '../../runtime/policy';
+import { commandContext } from '../../runtime/context';
 import { validateManifestFiles } from '../../usecases/validateFiles';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
@@ -79,9 +79,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
       '\nExit codes: 0 all manifests valid (warnings allowed), 1 invalid manifest(s), 2 usage error.\nDiagnostic codes: docs/manifest.md',
     )
     .action((paths: string[], opts: { format: 'text' | 'json'; policy?: string }) => {
+      // validate reads no environment: its policy is `--policy` alone, else the defaults (EGRESS_POLICY_FILE is not
+      // its default, as the help says), so its context is built over an empty environment.
+      const ctx = commandContext(opts, {});
       let policy: PlatformPolicy;
       try {
-        policy = loadPolicyFile(opts.policy ?? '');
+        policy = ctx.policy;
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -10,24 +10,19 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, JSONRPCMessage, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { renderDriftText } from '../../core/drift';
 import { driftFor } from '../../runtime/agreementSources';
-import type { RuntimeConfig } from '../../runtime/config';
-import {
-  denialsFor,
-  draftFor,
-  explainFor,
-  parseSince,
-  projectEgressFor,
-  type SourceFlags,
-} from '../../runtime/sources';
+import type { CommandContext } from '../../runtime/context';
+import { denialsFor, draftFor, explainFor, parseSince, projectEgressFor } from '../../runtime/sources';
 import { renderDenialsText } from '../../usecases/denials';
 import { renderExplainAnswer } from '../../usecases/explain';
 import { errorText } from '../errors';
 import * as S from './schemas';
 
-/** What the server reads: the `egress mcp` flags (the same source flags as explain and denials) and the environment. */
+/**
+ * What the server reads: the command context of `egress mcp` (its source flags, the same as explain's and denials',
+ * the environment read once, the policy, the clients); every tool reads through it. The caller closes it.
+ */
 export interface EgressMcpOptions {
-  flags: SourceFlags;
-  cfg: RuntimeConfig;
+  ctx: CommandContext;
   version: string;
 }
 
@@ -54,7 +49,7 @@ async function guarded(fn: () => Promise<CallToolResult>): Promise<CallToolResul
 
 /** Builds the server with its five tools (connect it to a transport: stdio for `egress mcp`, in-memory in tests). */
 export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
-  const { flags, cfg } = opts;
+  const { ctx } = opts;
   const server = new McpServer(
     { name: 'infrastream-egress', version: opts.version },
     {
@@ -77,7 +72,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     },
     ({ project }) =>
       guarded(async () => {
-        const r = await projectEgressFor(project, flags, cfg);
+        const r = await projectEgressFor(project, ctx);
         const entries = r.manifest.entries.map((e) => `  - ${e.value}${e.description ? `  # ${e.description}` : ''}`);
         const rules = r.firewall.rules.map(
           (x) => `  ${x.priority} ${x.ruleName} ${x.action} ${x.destinations.join(', ')}`,
@@ -111,8 +106,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
           project,
           destination,
           evidence ? { evidenceSinceMs: parseSince(since ?? '1h') } : {},
-          flags,
-          cfg,
+          ctx,
         );
         return answer(r, renderExplainAnswer(r));
       }),
@@ -138,8 +132,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
         const r = await denialsFor(
           project,
           { sinceMs: parseSince(since), ...(destination ? { destination } : {}) },
-          flags,
-          cfg,
+          ctx,
         );
         return answer(r, renderDenialsText(r));
       }),
@@ -158,7 +151,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     },
     ({ project }) =>
       guarded(async () => {
-        const run = await driftFor(flags, cfg, project);
+        const run = await driftFor(ctx, project);
         return answer(run, renderDriftText(run.report));
       }),
   );
@@ -176,7 +169,7 @@ export function createEgressMcpServer(opts: EgressMcpOptions): McpServer {
     },
     ({ project, destination, reason }) =>
       guarded(async () => {
-        const r = await draftFor({ project, destination, reason }, flags, cfg);
+        const r = await draftFor({ project, destination, reason }, ctx);
         const text =
           r.status === 'drafted'
             ? `${r.pullRequest!.title}\n\n${r.diff}`

@@ -12,7 +12,7 @@ import { FirewallPolicyEngine } from '../../../local/fakes/compute';
 import { type FakeComputeServer, startFakeComputeServer } from '../../../local/fakes/compute/server';
 import { type FakeGcs, startFakeGcs } from '../../../local/fakes/gcs';
 import { createEgressMcpServer } from '../../../shared/cli/mcp/server';
-import { readConfig } from '../../../shared/runtime/config';
+import { commandContext } from '../../../shared/runtime/context';
 import type { SourceFlags } from '../../../shared/runtime/sources';
 import type { DriftRun } from '../../../shared/usecases/drift';
 import { runCli } from '../../support/cli';
@@ -26,7 +26,7 @@ let compute: FakeComputeServer | undefined;
 const saved = { ...process.env };
 
 async function checkDrift(flags: SourceFlags, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-  const server = createEgressMcpServer({ flags, cfg: readConfig({}), version: '0.0.0-test' });
+  const server = createEgressMcpServer({ ctx: commandContext(flags, {}), version: '0.0.0-test' });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const c = new Client({ name: 'egress-test', version: '1.0.0' });

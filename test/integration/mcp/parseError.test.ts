@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createEgressMcpServer, serveMcp } from '../../../shared/cli/mcp/server';
-import { readConfig } from '../../../shared/runtime/config';
+import { commandContext } from '../../../shared/runtime/context';
 import { diagnoseFixture } from '../../support/diagnoseFixture';
 import { eventually } from '../../support/eventually';
 
@@ -20,8 +20,7 @@ test('a line that is not JSON gets -32700 with id null; invalid JSON-RPC gets -3
     out += b.toString();
   });
   const server = createEgressMcpServer({
-    flags: { manifests: dir, state },
-    cfg: readConfig({}),
+    ctx: commandContext({ manifests: dir, state }, {}),
     version: '0.0.0-test',
   });
   await serveMcp(server, new StdioServerTransport(stdin, stdout));

@@ -13,7 +13,7 @@ import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/l
 import { createEgressMcpServer } from '../../../shared/cli/mcp/server';
 import { validateManifest } from '../../../shared/core/manifest/validate';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
-import { readConfig } from '../../../shared/runtime/config';
+import { commandContext } from '../../../shared/runtime/context';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { DraftResult } from '../../../shared/usecases/draftChange';
 import type { ExplainAnswer } from '../../../shared/usecases/explain';
@@ -28,7 +28,7 @@ let fake: FakeLoggingServer;
 let client: Client;
 
 async function connect(flags: Record<string, unknown>): Promise<Client> {
-  const server = createEgressMcpServer({ flags, cfg: readConfig({}), version: '0.0.0-test' });
+  const server = createEgressMcpServer({ ctx: commandContext(flags, {}), version: '0.0.0-test' });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const c = new Client({ name: 'egress-test', version: '1.0.0' });

@@ -10,7 +10,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
 import { createEgressMcpServer } from '../../../shared/cli/mcp/server';
-import { readConfig } from '../../../shared/runtime/config';
+import { commandContext } from '../../../shared/runtime/context';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { ExplainAnswer } from '../../../shared/usecases/explain';
 import { runCli } from '../../support/cli';
@@ -44,8 +44,7 @@ async function answers(w: { dir: string; state: string }, destination: string) {
   const explainText = await runCli('explain', 'payment-gateway', destination, ...src, '--evidence');
   for (const r of [denials, denialsText, explain, explainText]) expect(r).toMatchObject({ code: 0, err: '' });
   const server = createEgressMcpServer({
-    flags: { manifests: w.dir, state: w.state, loggingEndpoint: fake.url },
-    cfg: readConfig({}),
+    ctx: commandContext({ manifests: w.dir, state: w.state, loggingEndpoint: fake.url }, {}),
     version: '0.0.0-test',
   });
   const [a, b] = InMemoryTransport.createLinkedPair();

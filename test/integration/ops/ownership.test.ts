@@ -11,7 +11,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type FakeLoggingServer, startFakeLogging } from '../../../local/fakes/logging';
 import { createEgressMcpServer } from '../../../shared/cli/mcp/server';
-import { readConfig } from '../../../shared/runtime/config';
+import { commandContext } from '../../../shared/runtime/context';
 import type { DenialsResult } from '../../../shared/usecases/denials';
 import type { ProjectEgressResult } from '../../../shared/usecases/projectEgress';
 import type { ProjectStatus } from '../../../shared/usecases/status';
@@ -57,8 +57,7 @@ it('egress status: the other tool’s rule is not data-pipeline’s (no rule, it
 
 it('MCP get_project_egress: no owned rule for data-pipeline', async () => {
   const server = createEgressMcpServer({
-    flags: { manifests: dir, state },
-    cfg: readConfig({}),
+    ctx: commandContext({ manifests: dir, state }, {}),
     version: '0.0.0-test',
   });
   const [a, b] = InMemoryTransport.createLinkedPair();

@@ -1,8 +1,9 @@
 /** The command context: the option table's precedence, the environment read once, clients built once and closed. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readConfig } from '../../../shared/runtime/config';
 import { commandContext } from '../../../shared/runtime/context';
-import { flagProperty, OPTION_TABLE } from '../../../shared/runtime/options';
+import { flagProperty, OPTION_TABLE, setting } from '../../../shared/runtime/options';
 import type { SourceFlags } from '../../../shared/runtime/sources';
 import { tempDir } from '../../support/tempDir';
 
@@ -40,11 +41,33 @@ describe('commandContext', () => {
     expect(ctx.policy.firewall.hostProject).toBe('from-policy');
   });
 
+  test("the table's default is the last fallback; --live leaves the state file to its own flag", () => {
+    expect(setting('writeQuota', {}, {})).toBe('1500');
+    expect(setting('writeQuota', { writeQuota: '30' }, readConfig({ EGRESS_WRITE_QUOTA: '60' }))).toBe('30');
+    expect(setting('callTimeout', {}, readConfig({ EGRESS_CALL_TIMEOUT: '' }))).toBe('60');
+    expect(setting('callTimeout', {}, readConfig({ EGRESS_CALL_TIMEOUT: '5' }))).toBe('5');
+    expect(setting('stateFile', {}, { stateFile: '/s/compute.json' })).toBe('/s/compute.json');
+    expect(setting('stateFile', { live: true }, { stateFile: '/s/compute.json' })).toBe('');
+    expect(setting('stateFile', { state: 'mine.json', live: true }, { stateFile: '/s/compute.json' })).toBe(
+      'mine.json',
+    );
+  });
+
   test('every flag of the table maps to the property commander gives it', () => {
     expect(flagProperty(OPTION_TABLE.hostProject.flag)).toBe('hostProject');
     expect(flagProperty(OPTION_TABLE.policyFile.flag)).toBe('policy');
     expect(flagProperty(OPTION_TABLE.manifestBucket.flag)).toBe('bucket');
     expect(flagProperty(OPTION_TABLE.statusSubscription.flag)).toBe('statusSubscription');
+  });
+
+  test('one Logging reader per host project, closed with the context', async () => {
+    const ctx = commandContext({ loggingEndpoint: 'http://127.0.0.1:9' }, {});
+    const logs = ctx.logs('host-a');
+    expect(ctx.logs('host-a')).toBe(logs);
+    expect(ctx.logs('host-b')).not.toBe(logs);
+    const close = jest.spyOn(logs, 'close');
+    await ctx.close();
+    expect(close).toHaveBeenCalledTimes(1);
   });
 
   test('close closes what was built, once', async () => {
