@@ -58,6 +58,24 @@ export async function awaitOutcomes(stack: LocalStack, outcomes: Outcome[], time
 }
 
 /**
+ * The outcomes to wait for after a sync: each upload (its new generation) and each deletion (the generation it
+ * removed), named by object, project and, when `fileOf` knows it, the local file. Shared by npm start's first round
+ * and the watcher (watchRound.ts).
+ */
+export function outcomesOf(report: SyncReport, fileOf: (object: string) => string | undefined): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (const item of report.items) {
+    const file = fileOf(item.object);
+    const base = { object: item.object, project: projectKeyOf(item.object), ...(file ? { file } : {}) };
+    if ((item.action === 'create' || item.action === 'update') && item.generation)
+      outcomes.push({ ...base, change: 'upload', generation: item.generation });
+    else if (item.action === 'delete' && item.previousGeneration)
+      outcomes.push({ ...base, change: 'delete', generation: item.previousGeneration });
+  }
+  return outcomes;
+}
+
+/**
  * Syncs `dir` to the stack's bucket (invalid manifests uploaded on purpose, so the validator shows its rejection;
  * removed files deleted) and waits for the outcomes. Throws ManifestDirError or SyncInputError for an unusable folder, and an Error
  * naming the object when the fake bucket refused a write.
@@ -73,15 +91,7 @@ export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: num
     deleteRemoved: true,
   });
   if (report.error) throw new Error(`uploading ${report.error.object} failed: ${report.error.message}`);
-  const outcomes: Outcome[] = [];
-  for (const item of report.items) {
-    const file = fileOf.get(item.object);
-    const base = { object: item.object, project: projectKeyOf(item.object), ...(file ? { file } : {}) };
-    if ((item.action === 'create' || item.action === 'update') && item.generation)
-      outcomes.push({ ...base, change: 'upload', generation: item.generation });
-    else if (item.action === 'delete' && item.previousGeneration)
-      outcomes.push({ ...base, change: 'delete', generation: item.previousGeneration });
-  }
+  const outcomes = outcomesOf(report, (object) => fileOf.get(object));
   await awaitOutcomes(stack, outcomes, timeoutMs);
   return { report, outcomes };
 }

@@ -5,10 +5,9 @@
  * (the new file name is another project key), a deleted manifest without rules as "nothing to revoke".
  */
 import { readManifestDir } from '../../shared/adapters/manifestDir';
-import { projectKeyOf } from '../../shared/core/bucket/layout';
 import { isTombstone, NOTHING_TO_REVOKE } from '../../shared/core/firewall';
 import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
-import { awaitOutcomes } from './converge';
+import { awaitOutcomes, outcomesOf } from './converge';
 import { type Outcome, renderOutcome } from './render';
 import type { LocalStack } from './stack';
 
@@ -88,15 +87,7 @@ export async function watchRound(
   if (report.refused) return { refused: report.refused.message };
   if (report.error) throw new Error(`uploading ${report.error.object} failed: ${report.error.message}`);
   const byObject = new Map(files.map((f) => [f.objectName, f]));
-  const outcomes: Outcome[] = [];
-  for (const item of report.items) {
-    const file = byObject.get(item.object)?.path ?? known.get(item.object)?.path;
-    const base = { object: item.object, project: projectKeyOf(item.object), ...(file ? { file } : {}) };
-    if ((item.action === 'create' || item.action === 'update') && item.generation)
-      outcomes.push({ ...base, change: 'upload', generation: item.generation });
-    else if (item.action === 'delete' && item.previousGeneration)
-      outcomes.push({ ...base, change: 'delete', generation: item.previousGeneration });
-  }
+  const outcomes = outcomesOf(report, (object) => byObject.get(object)?.path ?? known.get(object)?.path);
   // A rename: a file created in the round whose content is a deleted file's, or that declares the deleted key.
   const renames: Rename[] = [];
   for (const from of outcomes.filter((o) => o.change === 'delete')) {
@@ -121,8 +112,8 @@ export async function watchRound(
 }
 
 /**
- * A deletion that revoked nothing: the project had no allow rule (it allowed no egress, or its manifest never had
- * rules). Its tombstone is still written: it is what turns away an older upsert delivered after the delete.
+ * A deletion that revoked nothing: the project had no allow rule (it allowed no egress), or no rule at all (its
+ * manifest never had rules: no tombstone is written, applyChange's live-generation check stands in for it).
  */
 function nothingRevoked(o: Outcome): string | undefined {
   const s = o.status?.data;
