@@ -64,13 +64,16 @@ export function firewallEngine(opts: {
     }
     return e;
   };
-  if (!opts.stateDir) return seed(new FirewallPolicyEngine());
+  // Google completes a write's operation on its own; so does this stack's fake, at once, so that a change made by
+  // hand (curl, another tool that does not poll) lands like it would on Google (docs/fake-compute.md).
+  const completion = 'immediate' as const;
+  if (!opts.stateDir) return seed(new FirewallPolicyEngine({ completion }));
   mkdirSync(opts.stateDir, { recursive: true });
   const stateFile = stateFileIn(opts.stateDir);
-  if (!existsSync(stateFile)) return seed(new FirewallPolicyEngine({ stateFile }));
+  if (!existsSync(stateFile)) return seed(new FirewallPolicyEngine({ stateFile, completion }));
   const before = JSON.stringify(readStateFile(stateFile));
   const state = withTerraformBaseline(JSON.parse(before), opts.hostProject, opts.firewallPolicy, placement.placement);
-  const engine = seed(FirewallPolicyEngine.fromJSON(state, { stateFile }));
+  const engine = seed(FirewallPolicyEngine.fromJSON(state, { stateFile, completion }));
   // An upgraded baseline is written back at once, so `--state` readers (plan, explain, probe) see it too.
   if (JSON.stringify(state) !== before) engine.save(stateFile);
   return engine;
