@@ -4,12 +4,26 @@
  * foreign rules are never part of a plan. `egress plan` is its shell (shared/cli/commands/plan.ts).
  */
 import { unappliable } from '../core/agreement/unappliable';
-import { CompileError, desiredRules, groupOwnedRules, isTombstone, planMany } from '../core/firewall';
+import {
+  CompileError,
+  desiredRules,
+  groupOwnedRules,
+  isTombstone,
+  type PolicyPatch,
+  type PolicyState,
+  type ProjectWrites,
+  previewPlan,
+  tombstoneRule,
+} from '../core/firewall';
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
-import { type PolicyRef, placeProject, sameRef } from '../core/policy/placement';
+import { type PolicyRef, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
+import type { LimitsReader } from '../ports/limits';
+import { limitsFor } from './capacity';
+import { checkPatchesFit } from './patches';
+import { PermanentError } from './planEvent';
 import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The current rules and where they were read (shown in the plan's footer). */
@@ -18,6 +32,8 @@ export interface CurrentRules {
   source: string;
   /** The same rules by policy of the placement, the global one first (regional placement: several). */
   byPolicy?: { ref: PolicyRef; rules: ObservedRule[] }[];
+  /** The host project the rules were read from (the limits are its quotas). */
+  hostProject?: string;
 }
 
 /** What {@link planManifests} needs. */
@@ -31,11 +47,16 @@ export interface PlanInput {
   /**
    * `plan --all-live`: the manifests are the whole fleet. Every project with owned rules in the current rules but no
    * manifest here is planned as a revocation (its manifest is deleted in this change); a project already revoked
-   * (only its tombstone left) plans nothing.
+   * (only its tombstone left) plans nothing. A revoked project desires its tombstone, as its delete event does.
    */
   allLive?: boolean;
   /** The reads of the target mode (subnets, tag values), from the same source as the rules; built when needed. */
   workloads?: () => WorkloadDeps;
+  /**
+   * The host project's limits (Cloud Quotas), for the headroom check of each patch as the applier makes it
+   * (capacity.ts `limitsFor`); absent: the policy file's limits.
+   */
+  limits?: (hostProject: string) => LimitsReader;
 }
 
 /** The outcome: refused (invalid or not compilable), the rules unreadable, or the plan. */
@@ -46,6 +67,8 @@ export type PlanOutcome =
   | {
       kind: 'planned';
       plan: Plan;
+      /** The patches the applier would send, project by project (only projects that change or would be refused). */
+      writes: ProjectWrites[];
       source: string;
       projects: string[];
       changed: boolean;
@@ -86,23 +109,69 @@ export function desiredByProject(
 }
 
 /**
- * The plan over the placement's policies: each project in the policy of its `spec.region` (regional placement), its
- * owned rules in any other policy deleted, so a move shows as the creates in one policy and the deletes in the other.
+ * The plan over the placement's policies with the applier's own preview of each project (core/firewall/previewPlan.ts):
+ * its rules in the policy of its `spec.region` (regional placement), its owned rules in any other policy deleted (a
+ * move: creates in one policy, deletes in the other), the patches it would send, each checked against its policy's
+ * quotas as the applier checks it before writing.
  */
-function placedPlan(input: PlanInput, current: CurrentRules, desired: ReadonlyMap<string, DesiredRule[]>): Plan {
+async function placedPlan(
+  input: PlanInput,
+  current: CurrentRules,
+  desired: ReadonlyMap<string, DesiredRule[]>,
+): Promise<{ plan: Plan; writes: ProjectWrites[]; notes: string[] }> {
   // Global placement is the one-policy placement: the rules read, as the global policy.
-  const policies = current.byPolicy ?? [{ ref: { name: current.source }, rules: current.rules }];
-  const base = policies[0]!.ref.name;
-  const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
-  return planMany(
-    policies,
-    desired,
-    (project) => {
-      const placed = placeProject(input.policy.firewall, base, { name: project, region: region.get(project) });
-      return 'ref' in placed ? placed.ref : null;
-    },
-    sameRef,
+  const states: PolicyState[] = (current.byPolicy ?? [{ ref: { name: current.source }, rules: current.rules }]).map(
+    (p) => ({ ref: p.ref, snapshot: { rules: p.rules } }),
   );
+  const region = new Map(input.manifests.flatMap((m) => (m.project ? [[m.project.name, m.project.region]] : [])));
+  const { plan, previews } = previewPlan(
+    states,
+    desired,
+    (project) =>
+      placeProject(input.policy.firewall, states[0]!.ref.name, { name: project, region: region.get(project) }),
+    input.policy,
+  );
+  const fits = headroomCheck(input, current.hostProject);
+  const writes: ProjectWrites[] = [];
+  for (const p of previews) {
+    const refused = p.failed ? `${p.failed.reason}: ${p.failed.message}` : await fits.refusal(states, p.writes);
+    if (refused) writes.push({ project: p.project, writes: [], refused });
+    else if (p.writes.length) writes.push({ project: p.project, writes: p.writes });
+  }
+  return { plan, writes, notes: fits.notes };
+}
+
+/**
+ * The applier's headroom check (patches.ts `checkPatchesFit`) with the limits in effect for each policy, read once per
+ * policy: `refusal` says why patches would be refused (`capacity: …`), undefined when they fit; `notes` say when the
+ * quotas could not be read and the policy file's limits were used.
+ */
+function headroomCheck(input: PlanInput, hostProject: string | undefined) {
+  const reader = hostProject ? input.limits?.(hostProject) : undefined;
+  const settings = new Map<string, Promise<PlatformPolicy['capacity']>>();
+  const notes: string[] = [];
+  const limitsOf = (ref: PolicyRef) => {
+    const key = policyRefKey(ref);
+    if (!settings.has(key))
+      settings.set(
+        key,
+        limitsFor(reader, input.policy.capacity, ref).then((l) => {
+          if (l.note) notes.push(l.note);
+          return l.settings;
+        }),
+      );
+    return settings.get(key)!;
+  };
+  const refusal = async (states: readonly PolicyState[], writes: readonly PolicyPatch[]) => {
+    try {
+      for (const w of writes) checkPatchesFit(states, [w], { capacity: await limitsOf(w.policy) });
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      return `${err.reason}: ${err.message}`;
+    }
+  };
+  return { refusal, notes };
 }
 
 /** True when the plan creates, updates or deletes anything. */
@@ -148,22 +217,27 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
   if (input.allLive)
     for (const [project, rules] of groupOwnedRules(current.rules))
       if (!desired.has(project) && rules.some((r) => !isTombstone(r))) {
-        desired.set(project, []);
+        // Its manifest's delete event: the applier replaces its rules with the project's tombstone (compiler.ts).
+        desired.set(project, [tombstoneRule(project, '0')]);
         revoked.push(project);
       }
-  const plan = placedPlan(input, current, desired);
+  const { plan, writes, notes } = await placedPlan(input, current, desired);
   return {
     kind: 'planned',
     plan,
+    writes,
     source: current.source,
     projects: [...desired.keys()].sort(),
     changed: planHasChanges(plan),
     revoked: revoked.sort(),
-    warnings: input.manifests.flatMap((m) => {
-      const w = m.project && workloads?.get(m.project.name);
-      return m.project && w
-        ? unappliable({ project: m.project, entries: m.egress }, w, input.policy).map((x) => `${m.path}: ${x}`)
-        : [];
-    }),
+    warnings: [
+      ...input.manifests.flatMap((m) => {
+        const w = m.project && workloads?.get(m.project.name);
+        return m.project && w
+          ? unappliable({ project: m.project, entries: m.egress }, w, input.policy).map((x) => `${m.path}: ${x}`)
+          : [];
+      }),
+      ...notes,
+    ],
   };
 }

@@ -8,12 +8,13 @@
  * 2 changes (argument-parsing errors still exit 2, as for every command).
  */
 import type { Command } from 'commander';
-import { type PlanFormat, renderPlan } from '../../core/firewall';
+import { type PlanFormat, renderPlan, renderWrites, writesJson } from '../../core/firewall';
 import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveRules, stateFileRules, workloadDeps } from '../../runtime/cliClients';
 import { type CommandContext, commandContext } from '../../runtime/context';
-import { type CurrentRules, planManifests } from '../../usecases/plan';
+import { lazy } from '../../runtime/lazy';
+import { type CurrentRules, type PlanOutcome, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
 import { formatDiagnostic, plural } from '../format';
@@ -52,7 +53,16 @@ async function currentRules(ctx: CommandContext<PlanCommandOptions>): Promise<Cu
   if (flags.state) return stateFileRules(flags.state, flags, policy, cfg);
   // Every policy of the placement (regional placement: the global one and each region's).
   const live = await liveRules(flags, policy, cfg);
-  return { rules: live.rules, source: live.source, byPolicy: live.byPolicy };
+  return { rules: live.rules, source: live.source, byPolicy: live.byPolicy, hostProject: live.hostProject };
+}
+
+/**
+ * The host project's limits for the patches' headroom check: the Cloud Quotas API (Google, or npm start's fake at the
+ * compute endpoint) when planning live or against the local stack; else none, and the policy file's limits apply.
+ */
+function limitsReader(ctx: CommandContext<PlanCommandOptions>) {
+  if (!ctx.flags.live && !ctx.setting('computeEndpoint')) return undefined;
+  return (hostProject: string) => lazy.quotas().cloudQuotasLimits(hostProject, ctx.quotas().api);
 }
 
 /** Runs `egress plan`; usage problems throw UsageError (exit 2), everything else is in the result. */
@@ -60,8 +70,8 @@ export async function runPlan(
   opts: PlanCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlanCommandResult> {
-  // The invocation's context (it builds none of its clients here: nothing to close). npm start's cli.env names its
-  // state file (EGRESS_STATE_FILE): the context's default source unless --live is asked for.
+  // The invocation's context. npm start's cli.env names its state file (EGRESS_STATE_FILE): the context's default
+  // source unless --live is asked for.
   const ctx = commandContext(opts, env);
   const { flags } = ctx;
   if (!!flags.state === !!flags.live)
@@ -76,6 +86,7 @@ export async function runPlan(
   }
   const files = collectManifestFiles(opts.paths);
   if (files.length === 0) throw new UsageError(`no *.yaml/*.yml manifests under ${opts.paths.join(', ')}`);
+  const limits = limitsReader(ctx);
   const r = await planManifests({
     manifests: validateFiles(files, policy),
     policy,
@@ -83,7 +94,8 @@ export async function runPlan(
     currentRules: () => currentRules(ctx),
     ...(opts.allLive ? { allLive: true } : {}),
     workloads: () => workloadDeps(flags, policy, ctx.cfg, flags.state),
-  });
+    ...(limits ? { limits } : {}),
+  }).finally(() => ctx.close()); // the Cloud Quotas client, when one was built
   if (r.kind === 'invalid') {
     const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));
     lines.push(
@@ -97,7 +109,7 @@ export async function runPlan(
     return { stdout: '', stderr: `error: ${describeFailure(r.error)}\n`, code: EXIT_INVALID };
   }
   return {
-    stdout: render(r.plan, r.source, r.projects, opts.format, opts.allLive ? r.revoked : undefined, r.warnings),
+    stdout: render(r, opts.format, opts.allLive ? r.revoked : undefined),
     // The JSON carries them in `warnings`; text and markdown say them on stderr, one line each.
     stderr: opts.format === 'json' ? '' : r.warnings.map((w) => `warning: ${w}\n`).join(''),
     code: opts.detailedExitcode && r.changed ? EXIT_CHANGES : EXIT_OK,
@@ -106,34 +118,32 @@ export async function runPlan(
 }
 
 /**
- * The plan in `format`, with the scope it was planned in (the current-rules source and the projects). `revoked` is
- * given with `--all-live`: the scope is the whole fleet, and those projects are planned as deleted manifests.
+ * The plan in `format`: the rule changes, the patches the applier would send, and the scope it was planned in (the
+ * current-rules source and the projects). `revoked` is given with `--all-live`: the scope is the whole fleet, and those
+ * projects are planned as deleted manifests.
  */
-function render(
-  plan: Plan,
-  source: string,
-  projects: string[],
-  format: PlanFormat,
-  revoked?: string[],
-  warnings: string[] = [],
-): string {
+function render(r: Extract<PlanOutcome, { kind: 'planned' }>, format: PlanFormat, revoked?: string[]): string {
+  const { plan, source, projects, warnings, writes } = r;
   const which = revoked
     ? `the folder is the whole fleet (--all-live): every project owned in the firewall is planned, ${plural(revoked.length, 'project')} without a manifest here planned as deleted${revoked.length ? ` (${revoked.join(', ')})` : ''}`
     : 'only projects named by the given manifests are planned';
   const scope = `against ${source}; ${which} (${plural(projects.length, 'project')}: ${projects.join(', ')})`;
   if (format === 'json') {
     const doc = JSON.parse(renderPlan(plan, 'json')) as Record<string, unknown>;
-    return `${JSON.stringify({ source, plannedProjects: projects, ...(revoked ? { revokedProjects: revoked } : {}), ...(warnings.length ? { warnings } : {}), ...doc }, null, 2)}\n`;
+    return `${JSON.stringify({ source, plannedProjects: projects, ...(revoked ? { revokedProjects: revoked } : {}), ...(warnings.length ? { warnings } : {}), ...doc, writes: writesJson(writes) }, null, 2)}\n`;
   }
-  if (format === 'markdown') return `${renderPlan(plan, 'markdown')}\n_Planned ${scope}._\n`;
-  return `${renderPlan(plan, 'text')}\nPlanned ${scope}.\n`;
+  if (format === 'markdown')
+    return `${renderPlan(plan, 'markdown')}${renderWrites(writes, 'markdown')}\n_Planned ${scope}._\n`;
+  return `${renderPlan(plan, 'text')}${renderWrites(writes, 'text')}\nPlanned ${scope}.\n`;
 }
 
 /** Registers `plan` on the program. */
 export function register(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('plan')
-    .description('Show what the applier would change in the firewall for these manifests (creates, updates, deletes)')
+    .description(
+      'Show what the applier would change in the firewall for these manifests (creates, updates, deletes) and the patches it would send',
+    )
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
     .addOption(
       tableOption(

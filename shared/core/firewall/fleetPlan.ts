@@ -10,12 +10,19 @@
 import type { EgressChangeEvent } from '../events/types';
 import { type PolicyRef, policyRefKey } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
-import { type PlacedView, PlacementError, type PolicyState, placeChange, targetPolicy } from './placedWrites';
-import { groupOwnedRules } from './plan';
-import { PriorityBandFullError } from './priorities';
+import {
+  type IndexedPolicy,
+  indexPlacement,
+  type PolicyState,
+  placeChange,
+  planningFailure,
+  targetPolicy,
+  viewsOf,
+  withMoves,
+} from './placedWrites';
 import { deterministicRequestId, readKey } from './requestId';
 import { isTombstone } from './tombstone';
-import type { DesiredRule, ObservedRule, Plan } from './types';
+import type { DesiredRule, Plan } from './types';
 import { isRevocation, type PolicyPatch, patchFor, type RuleChange } from './writePlan';
 
 /** One project of the run: its event and the rules it desires (planEvent.ts `desiredForEvent`). */
@@ -45,17 +52,7 @@ export interface FleetPlan {
   writes: PolicyPatch[];
 }
 
-/** The apply-failed reason of a core planning error (a full priority band, no placement), or null for other errors. */
-export function planningFailure(err: unknown): { reason: string; message: string } | null {
-  if (err instanceof PriorityBandFullError) return { reason: 'priority-band-full', message: err.message };
-  if (err instanceof PlacementError) return { reason: 'placement', message: err.message };
-  return null;
-}
-
-interface PolicyIndex {
-  state: PolicyState;
-  owned: Map<string, readonly ObservedRule[]>;
-  taken: Set<number>;
+interface PolicyIndex extends IndexedPolicy {
   changes: RuleChange[];
 }
 
@@ -67,11 +64,7 @@ function planOne(index: PolicyIndex[], item: FleetItem, policy: Pick<PlatformPol
   try {
     const states = index.map((i) => i.state);
     const target = targetPolicy(policy.firewall, states, event);
-    const views: PlacedView[] = index.map((i) => ({
-      ref: i.state.ref,
-      view: { owned: i.owned.get(project) ?? [], fingerprint: i.state.snapshot.fingerprint, taken: i.taken },
-    }));
-    const c = placeChange(event, desired, views, target, policy);
+    const c = placeChange(event, desired, viewsOf(index, project), target, policy);
     if (c.skip) return { ...base, skip: c.skip, target, revokes: false };
     const at = index.find((i) => policyRefKey(i.state.ref) === policyRefKey(target))!;
     at.changes.push(c);
@@ -80,7 +73,7 @@ function planOne(index: PolicyIndex[], item: FleetItem, policy: Pick<PlatformPol
       index
         .find((i) => policyRefKey(i.state.ref) === policyRefKey(m.ref))!
         .changes.push({ plan: { create: [], update: [], delete: [...m.owned] }, priorities: [] });
-    const plan = { ...c.plan, delete: [...c.plan.delete, ...c.moves.flatMap((m) => m.owned)] };
+    const plan = withMoves(c.plan, c.moves);
     const revokes = isRevocation(event) && plan.delete.some((r) => !isTombstone(r));
     return { ...base, skip: null, plan, target, revokes };
   } catch (err) {
@@ -101,12 +94,7 @@ export function planFleet(
   policy: Pick<PlatformPolicy, 'firewall'>,
   runKey: string,
 ): FleetPlan {
-  const index: PolicyIndex[] = states.map((state) => ({
-    state,
-    owned: groupOwnedRules(state.snapshot.rules),
-    taken: new Set(state.snapshot.rules.map((r) => r.priority)),
-    changes: [],
-  }));
+  const index: PolicyIndex[] = indexPlacement(states).map((i) => ({ ...i, changes: [] }));
   const projects = items.map((item) => planOne(index, item, policy));
   const writes = index.flatMap((i) => {
     const key = readKey(i.state.snapshot.fingerprint, i.state.snapshot.fingerprint ? [] : i.state.snapshot.rules);

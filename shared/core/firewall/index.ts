@@ -5,6 +5,7 @@ export * from './marker';
 export * from './naming';
 export * from './placedWrites';
 export * from './plan';
+export * from './previewPlan';
 export * from './priorities';
 export * from './ranges';
 export * from './render';

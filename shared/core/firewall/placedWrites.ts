@@ -8,9 +8,10 @@
 import type { EgressChangeEvent } from '../events/types';
 import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sameRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
-import { ownedRules } from './plan';
+import { groupOwnedRules, ownedRules } from './plan';
+import { PriorityBandFullError } from './priorities';
 import { deterministicRequestId, readKey } from './requestId';
-import type { ObservedRule } from './types';
+import type { ObservedRule, Plan } from './types';
 import {
   EMPTY_PLAN,
   isRevocation,
@@ -49,6 +50,13 @@ export class PlacementError extends Error {
   }
 }
 
+/** The apply-failed reason of a core planning error (a full priority band, no placement), or null for other errors. */
+export function planningFailure(err: unknown): { reason: string; message: string } | null {
+  if (err instanceof PriorityBandFullError) return { reason: 'priority-band-full', message: err.message };
+  if (err instanceof PlacementError) return { reason: 'placement', message: err.message };
+  return null;
+}
+
 /**
  * The policy an event's project belongs in. A revocation whose project cannot be placed (a delete carries no manifest,
  * so no region) goes where its rules are: the first policy of the placement holding owned rules of the project, else
@@ -82,6 +90,35 @@ export interface PlacedChange extends ProjectChange {
   moves: { ref: PolicyRef; owned: readonly ObservedRule[] }[];
 }
 
+/** One policy of the placement indexed once for many projects: its owned rules by project, every priority taken. */
+export interface IndexedPolicy {
+  state: PolicyState;
+  owned: Map<string, readonly ObservedRule[]>;
+  taken: Set<number>;
+}
+
+/** Indexes the placement's policies (one marker parse per rule, not one per project and rule). */
+export function indexPlacement(states: readonly PolicyState[]): IndexedPolicy[] {
+  return states.map((state) => ({
+    state,
+    owned: groupOwnedRules(state.snapshot.rules),
+    taken: new Set(state.snapshot.rules.map((r) => r.priority)),
+  }));
+}
+
+/** Each indexed policy as one project sees it (writePlan.ts `PolicyView`). */
+export function viewsOf(index: readonly IndexedPolicy[], project: string): PlacedView[] {
+  return index.map((i) => ({
+    ref: i.state.ref,
+    view: { owned: i.owned.get(project) ?? [], fingerprint: i.state.snapshot.fingerprint, taken: i.taken },
+  }));
+}
+
+/** The project's owned rules in every policy but the target (`here`): what a move removes. */
+export function movesOf(views: readonly PlacedView[], here: PlacedView): PlacedChange['moves'] {
+  return views.filter((v) => v !== here && v.view.owned.length > 0).map((v) => ({ ref: v.ref, owned: v.view.owned }));
+}
+
 /**
  * The one decision of an event over the placement's policies (`views`, in placement order): the stale-event guard over
  * the project's rules wherever they are (a half-done move leaves them in two policies), the change in the target
@@ -96,9 +133,7 @@ export function placeChange(
 ): PlacedChange {
   const here = views.find((v) => sameRef(v.ref, target));
   if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
-  const moves = views
-    .filter((v) => v !== here && v.view.owned.length > 0)
-    .map((v) => ({ ref: v.ref, owned: v.view.owned }));
+  const moves = movesOf(views, here);
   const ownedAnywhere = views.reduce((n, v) => n + v.view.owned.length, 0);
   const skip =
     nothingToRevoke(event, ownedAnywhere) ??
@@ -107,6 +142,36 @@ export function placeChange(
     ? { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: null }
     : planChange(event, desired, here.view, policy);
   return { ...change, target, moves: change.skip ? [] : moves };
+}
+
+/** The project's plan over the placement: the target's change plus the deletes of its rules moved out of the others. */
+export function withMoves(plan: Plan, moves: PlacedChange['moves']): Plan {
+  return moves.length ? { ...plan, delete: [...plan.delete, ...moves.flatMap((m) => m.owned)] } : plan;
+}
+
+/**
+ * The patches of one project's change (`change` in `target`, its rules in `moves` removed): the target policy's patch
+ * first, then one per policy moved out of (a move never leaves the project allowed nowhere). `idFor` names each
+ * request from the policy and the project's rules read there.
+ */
+export function projectPatches(
+  states: readonly PolicyState[],
+  target: PolicyRef,
+  change: RuleChange,
+  moves: PlacedChange['moves'],
+  idFor: (ref: PolicyRef, snapshot: PolicyState['snapshot'], owned: readonly ObservedRule[]) => string,
+  owned: readonly ObservedRule[],
+): PolicyPatch[] {
+  const patch = (ref: PolicyRef, c: RuleChange, rules: readonly ObservedRule[]) => {
+    const st = states.find((s) => sameRef(s.ref, ref))!;
+    return patchFor(ref, st.snapshot, [c], idFor(ref, st.snapshot, rules));
+  };
+  return [
+    patch(target, change, owned),
+    ...moves.map((m) =>
+      patch(m.ref, { plan: { create: [], update: [], delete: [...m.owned] }, priorities: [] }, m.owned),
+    ),
+  ].filter((w): w is PolicyPatch => w !== null);
 }
 
 /** The patches for `event` over every policy of the placement (`states[0]` is the global policy). */
@@ -122,27 +187,20 @@ export function planPlacedWrites(
   const c = placeChange(event, desired, views, target, policy);
   if (c.skip)
     return { skip: c.skip, plan: c.plan, writes: [], appliedGeneration: c.appliedGeneration, target, movedFrom: [] };
-  const patch = (ref: PolicyRef, change: RuleChange, owned: readonly ObservedRule[]) => {
-    const st = states.find((s) => sameRef(s.ref, ref))!;
-    // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md.
-    const requestId = deterministicRequestId(
-      event.id,
-      readKey(st.snapshot.fingerprint, owned),
-      'patch',
-      policyRefKey(ref),
-    );
-    return patchFor(ref, st.snapshot, [change], requestId);
-  };
   const here = views.find((v) => sameRef(v.ref, target))!;
-  const writes = [
-    patch(target, c, here.view.owned),
-    ...c.moves.map((m) =>
-      patch(m.ref, { plan: { create: [], update: [], delete: [...m.owned] }, priorities: [] }, m.owned),
-    ),
-  ].filter((w): w is PolicyPatch => w !== null);
+  // The id names (event, the policy state planned from, policy): see requestId.ts and docs/applier.md.
+  const writes = projectPatches(
+    states,
+    target,
+    c,
+    c.moves,
+    (ref, snapshot, owned) =>
+      deterministicRequestId(event.id, readKey(snapshot.fingerprint, owned), 'patch', policyRefKey(ref)),
+    here.view.owned,
+  );
   return {
     skip: null,
-    plan: { ...c.plan, delete: [...c.plan.delete, ...c.moves.flatMap((m) => m.owned)] },
+    plan: withMoves(c.plan, c.moves),
     writes,
     appliedGeneration: c.appliedGeneration,
     target,

@@ -197,25 +197,6 @@ export function groupOwnedRules(rules: readonly ObservedRule[]): Map<string, Obs
   return out;
 }
 
-/** Plans several projects against one policy's rules; projects absent from `desired` are not touched. */
-function planPolicy(
-  current: readonly ObservedRule[],
-  desired: ReadonlyMap<string, readonly DesiredRule[]>,
-  opts: Omit<PlanOptions, 'project'> = {},
-): Plan {
-  const out = emptyPlan();
-  // Index owned rules by project once: parsing every marker per project would be O(projects × rules).
-  const byProject = groupOwnedRules(current);
-  for (const [project, rules] of [...desired.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const p = planProject(byProject.get(project) ?? [], rules, { ...opts, project });
-    out.create.push(...p.create);
-    out.update.push(...p.update);
-    out.delete.push(...p.delete);
-    out.unchanged = (out.unchanged ?? 0) + (p.unchanged ?? 0);
-  }
-  return out;
-}
-
 /** Counts for logs and status events; `unchanged` defaults to the plan's own count. */
 export function summarizePlan(plan: Plan, unchanged: number = plan.unchanged ?? 0): PlanSummary {
   return { create: plan.create.length, update: plan.update.length, delete: plan.delete.length, unchanged };
@@ -243,33 +224,4 @@ export function supersededGeneration(
   const applied = appliedGeneration(owned);
   if (applied === null || compareGenerations(applied, manifest.generation) <= 0) return undefined;
   return live.some((o) => o.generation === applied) ? undefined : applied;
-}
-
-/**
- * Plans several projects over the policies of a placement (core/policy/placement.ts; global placement is the
- * one-policy placement, every project then targets it): each project is planned in its target policy (`targetOf`;
- * null: it cannot be placed, so it is planned nowhere new), and its owned rules found in any other policy are planned
- * as deletes there: a move shows as the creates in the new policy and the deletes in the old one, as the applier
- * writes it (placedWrites.ts). Projects absent from `desired` are not touched.
- */
-export function planMany<Ref>(
-  policies: readonly { ref: Ref; rules: readonly ObservedRule[] }[],
-  desired: ReadonlyMap<string, readonly DesiredRule[]>,
-  targetOf: (project: string) => Ref | null = () => policies[0]?.ref ?? null,
-  same: (a: Ref, b: Ref) => boolean = (a, b) => a === b,
-): Plan {
-  const out = emptyPlan();
-  for (const { ref, rules } of policies) {
-    const here = new Map<string, readonly DesiredRule[]>();
-    for (const [project, want] of desired) {
-      const target = targetOf(project);
-      here.set(project, target !== null && same(target, ref) ? want : []);
-    }
-    const p = planPolicy(rules, here);
-    out.create.push(...p.create);
-    out.update.push(...p.update);
-    out.delete.push(...p.delete);
-    out.unchanged = (out.unchanged ?? 0) + (p.unchanged ?? 0);
-  }
-  return out;
 }

@@ -8,6 +8,7 @@ import { humanPart, parseMarker } from './marker';
 import { summarizePlan } from './plan';
 import { isTombstone } from './tombstone';
 import type { DesiredRule, ObservedRule, Plan } from './types';
+import { describeWrite, type PolicyPatch } from './writePlan';
 
 /** Output formats of `renderPlan`. */
 export type PlanFormat = 'text' | 'markdown' | 'json';
@@ -201,4 +202,39 @@ export function renderPlan(plan: Plan, format: PlanFormat): string {
     lines.push(...projectLines(g, { create: '  +', update: '  ~', delete: '  -' }));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What the applier would send for one project's event (`egress plan`): its patches, or why it would refuse. */
+export interface ProjectWrites {
+  project: string;
+  /** One patch per policy the event changes, in the order the applier sends them (placedWrites.ts). */
+  writes: PolicyPatch[];
+  /** Why the applier would refuse the change (`reason: message`, its apply-failed reason): nothing of it is written. */
+  refused?: string;
+}
+
+/** One project's writes as lines (`project: patch …`), the same text in every format. */
+function writeLines(w: ProjectWrites): string[] {
+  if (w.refused) return [`${w.project}: the applier would refuse it, no patch (${w.refused})`];
+  return w.writes.map((p) => `${w.project}: ${describeWrite(p)}`);
+}
+
+const WRITES_HEADING =
+  "Writes the applier would send (one patch per policy for each changed manifest's event; new rules at the priorities free now)";
+
+/** The writes of `egress plan --format json`: every change named, one entry per project (the text's lines, as data). */
+export function writesJson(writes: readonly ProjectWrites[]) {
+  return writes.map((w) => ({
+    project: w.project,
+    ...(w.refused ? { refused: w.refused } : {}),
+    patches: w.writes.map((p) => ({ policy: p.policy, ...p.changes })),
+  }));
+}
+
+/** The writes section of `egress plan` in text or markdown (after the plan, before the footer); empty when none. */
+export function renderWrites(writes: readonly ProjectWrites[], format: Exclude<PlanFormat, 'json'>): string {
+  if (writes.length === 0) return '';
+  const lines = writes.flatMap(writeLines);
+  if (format === 'markdown') return `\n**${WRITES_HEADING}:**\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+  return `\n${WRITES_HEADING}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }

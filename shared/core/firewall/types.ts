@@ -60,7 +60,7 @@ export interface Plan {
   create: DesiredRule[];
   update: { old: ObservedRule; new: DesiredRule }[];
   delete: ObservedRule[];
-  /** How many owned rules already match (set by planProject/planMany; for summaries). */
+  /** How many owned rules already match (set by planProject; for summaries). */
   unchanged?: number;
 }
 

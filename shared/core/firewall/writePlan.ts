@@ -194,13 +194,27 @@ export function planChange(
   view: PolicyView,
   policy: Pick<PlatformPolicy, 'firewall'>,
 ): ProjectChange {
-  const project = event.data.project.name;
   const applied = appliedGeneration(view.owned);
   const skip = staleFor(view.owned, event);
   if (skip) return { skip, plan: EMPTY_PLAN, priorities: [], appliedGeneration: applied };
-  const plan = planProject(view.owned, desired, { project, generation: event.data.source.generation });
-  const priorities = allocatePriorities(view.taken, plan.create.length, policy, project);
-  return { skip: null, plan, priorities, appliedGeneration: applied };
+  const change = changeIn(desired, view, policy, event.data.project.name, event.data.source.generation);
+  return { skip: null, ...change, appliedGeneration: applied };
+}
+
+/**
+ * The project's change in one policy (`view`) and free priorities for its creates, by content; with `generation`, a
+ * newer generation with the same content refreshes one rule's marker (plan.ts `planProject`). No stale-event guard:
+ * `planChange` adds it for an event; `egress plan` previews by content alone. Throws PriorityBandFullError. Pure.
+ */
+export function changeIn(
+  desired: readonly DesiredRule[],
+  view: PolicyView,
+  policy: Pick<PlatformPolicy, 'firewall'>,
+  project: string,
+  generation?: string,
+): RuleChange & { plan: Plan } {
+  const plan = planProject(view.owned, desired, generation === undefined ? { project } : { project, generation });
+  return { plan, priorities: allocatePriorities(view.taken, plan.create.length, policy, project) };
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   ownedRules,
   PriorityBandFullError,
   parseMarker,
-  planMany,
   planProject,
   summarizePlan,
 } from '../../../shared/core/firewall';
@@ -131,19 +130,6 @@ describe('planProject', () => {
 
   it('refuses to guess the project of a revocation', () => {
     expect(() => planProject(observe(desired), [])).toThrow(/opts.project/);
-  });
-});
-
-describe('planMany', () => {
-  it('plans only the named projects', () => {
-    const a = observe(compileProject(pg, base, { policy, generation: '1' }));
-    const b = observe(compileProject(other, base, { policy, generation: '1' }), 1100);
-    const desired = new Map([['ledger', compileProject(other, [base[0]!], { policy, generation: '2' })]]);
-    const plan = planMany([{ ref: 'global', rules: [...a, ...b, foreign] }], desired);
-    expect(plan.delete.map((r) => r.ruleName)).toEqual(['egress-ledger-v4-1']);
-    expect(plan.create).toEqual([]);
-    expect(plan.update).toEqual([]);
-    expect(plan.unchanged).toBe(1);
   });
 });
 

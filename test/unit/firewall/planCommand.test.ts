@@ -43,4 +43,28 @@ describe('egress plan', () => {
       runPlan({ paths: [join(GOLDEN, 'no-op', 'manifests')], state: join(dir, 'state.json'), format: 'text' }, {}),
     ).rejects.toThrow(/not a fake-Compute state file/);
   });
+
+  it("says when the applier would refuse a change for the policy's quota, in text and JSON alike", async () => {
+    const dir = tempDir('plan');
+    const policy = join(dir, 'policy.yaml');
+    // The create case's policy holds no FQDN; the manifest's new rules hold 6 (3 hostnames, in an IPv4 and an IPv6 rule).
+    writeFileSync(policy, 'capacity:\n  fqdnsPerPolicy: 4\n');
+    const opts = { paths: [join(GOLDEN, 'create', 'manifests')], state: join(GOLDEN, 'create', 'state.json'), policy };
+    const text = await runPlan({ ...opts, format: 'text' }, {});
+    expect(text.stdout).toMatch(/^ {2}payment-gateway: the applier would refuse it, no patch \(capacity: .*FQDN/m);
+    expect(text.stdout).not.toMatch(/payment-gateway: patch/);
+    const json = JSON.parse((await runPlan({ ...opts, format: 'json' }, {})).stdout);
+    expect(json.writes).toEqual([
+      { project: 'payment-gateway', refused: expect.stringMatching(/^capacity: .*FQDN/), patches: [] },
+    ]);
+    expect(text.stdout).toContain(json.writes[0].refused);
+    // The same plan under the default limits: one patch.
+    const fits = JSON.parse((await runPlan({ ...opts, policy: undefined, format: 'json' }, {})).stdout);
+    expect(fits.writes).toEqual([
+      expect.objectContaining({
+        project: 'payment-gateway',
+        patches: [expect.objectContaining({ policy: { name: 'egress-policy' } })],
+      }),
+    ]);
+  });
 });
