@@ -12,11 +12,33 @@ export function verdictOf(r: ExplainResult): string {
   if (r.dependsOnDns)
     return `${word} by name; ${r.allowed ? 'denied' : 'allowed'} only if ${r.destination.value} resolves into ${r.dnsRanges.join(', ')}`;
   if (r.status === 'revoke-pending') return `${word} (revoke pending)`;
-  if (r.status === 'allowed-pending') return `${word} (apply pending)`;
+  if (r.status === 'allowed-pending') return `${word} (${listedNotEnforced(r).short})`;
   if (r.status === 'cannot-apply') return `${word} (listed, cannot apply)`;
   if (r.status === 'internal') return `${word} (not an external destination)`;
   if (r.cannotList) return `${word} (cannot be listed)`;
   return word;
+}
+
+/**
+ * Why a listed destination is not allowed, in the words of the project's agreement (core/agreement: the one answer
+ * `status` and `drift` give too): an apply on its way (`pending`), the owned rules changed outside the pipeline or a
+ * failed apply (`drifted`), or the project's rules in place and another rule deciding first (`in-sync`).
+ */
+function listedNotEnforced(r: Omit<ExplainResult, 'summary'>): { short: string; why: string } {
+  switch (r.agreement.status) {
+    case 'drifted':
+      return {
+        short: 'listed; rules drifted',
+        why: 'the firewall does not allow it: its rules differ from the manifest',
+      };
+    case 'in-sync':
+      return {
+        short: 'listed; another rule decides',
+        why: "the project's rules are in place and another rule decides first",
+      };
+    default:
+      return { short: 'apply pending', why: 'the firewall does not allow it yet' };
+  }
 }
 
 /** The summary sentence of a result (every status but `internal`, whose reason is the destination's). */
@@ -36,7 +58,7 @@ export function summarize(r: Omit<ExplainResult, 'summary'>): string {
       return s;
     }
     case 'allowed-pending':
-      return `${r.project} lists ${what} (${byEntry}) but the firewall does not allow it yet${byRule ? ` (${byRule} decides)` : ''}: ${r.agreement.detail}`;
+      return `${r.project} lists ${what} (${byEntry}) but ${listedNotEnforced(r).why}${byRule ? ` (${byRule} decides)` : ''}: ${r.agreement.detail}`;
     case 'cannot-apply':
       return `${r.project} lists ${what} (${byEntry}) but it cannot apply: the project has no IPv${r.destination.family} source range${byRule ? ` (${byRule} decides)` : ''}`;
     case 'revoke-pending':

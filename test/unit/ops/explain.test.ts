@@ -174,6 +174,38 @@ describe('explain', () => {
     expect(r.fix).toBeNull();
   });
 
+  it('a listed destination whose rule was removed by hand is drifted, as status says, not "apply pending"', () => {
+    const live = rulesFor(entries, '5').filter((r) => !r.match.destIpRanges?.includes('34.117.59.0/24'));
+    const r = explain(input({ destination: '34.117.59.10', firewall: { source: 's', rules: [...live, DENY_ALL] } }));
+    expect(r.status).toBe('allowed-pending');
+    expect(r.agreement.status).toBe('drifted');
+    const text = renderExplainText(r);
+    expect(text.split('\n')[0]).toMatch(/^NOT ALLOWED \(listed; rules drifted\)/);
+    expect(text).not.toMatch(/apply pending|not allow it yet/);
+    expect(r.summary).toMatch(
+      /but the firewall does not allow it: its rules differ from the manifest .*: the owned rules differ/,
+    );
+  });
+
+  it('a listed destination denied by another rule first, with the project in sync, is no pending apply', () => {
+    const block: ObservedRule = {
+      ...DENY_ALL,
+      priority: 10,
+      ruleName: 'netops-block-partner',
+      match: { destIpRanges: ['34.117.59.0/24'], layer4Configs: [{ ipProtocol: 'all' }] },
+    };
+    const r = explain(
+      input({
+        destination: '34.117.59.10',
+        firewall: { source: 's', rules: [block, ...rulesFor(entries, '5'), DENY_ALL] },
+      }),
+    );
+    expect(r.agreement.status).toBe('in-sync');
+    expect(r.allowed).toBe(false);
+    expect(renderExplainText(r).split('\n')[0]).toMatch(/^NOT ALLOWED \(listed; another rule decides\)/);
+    expect(r.summary).toMatch(/rules are in place and another rule decides first \(rule netops-block-partner/);
+  });
+
   it('reports a pending revoke: removed from the manifest, still allowed by an owned rule', () => {
     const fewer = entries.filter((e) => e.value !== 'hooks.slack.com');
     const r = explain(
