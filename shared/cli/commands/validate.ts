@@ -73,15 +73,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .argument('<paths...>', 'manifest files or directories (walked for *.yaml / *.yml)')
     .addOption(formatOption())
-    .addOption(tableOption('policyFile', 'platform policy file (YAML/JSON) merged over the defaults'))
+    .addOption(tableOption('policyFile'))
     .addHelpText(
       'after',
       '\nExit codes: 0 all manifests valid (warnings allowed), 1 invalid manifest(s), 2 usage error.\nDiagnostic codes: docs/manifest.md',
     )
     .action((paths: string[], opts: { format: 'text' | 'json'; policy?: string }) => {
-      // validate reads no environment: its policy is `--policy` alone, else the defaults (EGRESS_POLICY_FILE is not
-      // its default, as the help says), so its context is built over an empty environment.
-      const ctx = commandContext(opts, {});
+      // The policy the validator function uses: --policy, else EGRESS_POLICY_FILE (npm start's cli.env sets it when
+      // the stack runs with a policy file), else the defaults; as sync and every other command resolve it.
+      const ctx = commandContext(opts);
       let policy: PlatformPolicy;
       try {
         policy = ctx.policy;

@@ -144,6 +144,22 @@ describe('egress validate', () => {
     expect(r.out).toContain('WILDCARD_SHARED_SUFFIX');
   });
 
+  it('validates with EGRESS_POLICY_FILE when --policy is not given, as the validator function and sync do', async () => {
+    const policy = join(dir, 'env-policy.yaml');
+    writeFileSync(policy, 'wildcards:\n  "*.googleapis.com": null\n');
+    const before = process.env.EGRESS_POLICY_FILE;
+    process.env.EGRESS_POLICY_FILE = policy;
+    try {
+      const r = await runCli('validate', join(okDir, 'payment-gateway.yaml'));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('WILDCARD_SHARED_SUFFIX');
+    } finally {
+      if (before === undefined) delete process.env.EGRESS_POLICY_FILE;
+      else process.env.EGRESS_POLICY_FILE = before;
+    }
+    expect((await runCli('validate', join(okDir, 'payment-gateway.yaml'))).code).toBe(0);
+  });
+
   it('exits 2 for an invalid policy file, naming the position', async () => {
     const policy = join(dir, 'bad-policy.yaml');
     writeFileSync(policy, 'manifest:\n  maxEntries: -1\n');
