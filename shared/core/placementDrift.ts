@@ -17,7 +17,10 @@ import { type PlacementSettings, type PolicyRef, placeProject, policyRefKey, sam
  */
 export function subnetsOutsideRegion(
   settings: PlacementSettings,
-  projects: readonly { project: ProjectMeta; subnets: readonly { name: string; region: string }[] }[],
+  projects: readonly {
+    project: Pick<ProjectMeta, 'name' | 'region'>;
+    subnets: readonly { name: string; region: string }[];
+  }[],
 ): string[] {
   if (settings.placement !== 'regional') return [];
   return projects.flatMap(({ project, subnets }) => {

@@ -101,7 +101,7 @@ export async function driftFor(
         store: store.store,
         bucket: store.bucket,
         prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
-        policies: policies ?? singlePolicy(fw.port),
+        policies: policies ?? singlePolicy(fw.port, policyName), // named as plan and the applier name it
         hostProject: fw.hostProject,
         policyName: policyPath(fw.hostProject, policyName),
         workloads: workloadDeps(flags, policy, cfg, flags.state),

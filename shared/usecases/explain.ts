@@ -24,6 +24,7 @@ import {
   tiersInOrder,
 } from '../core/network/model';
 import { sourceIpFor } from '../core/network/source';
+import { subnetsOutsideRegion } from '../core/placementDrift';
 import { evaluationOrder, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { ManifestStore } from '../ports/storage';
@@ -176,7 +177,19 @@ export function withNetworkTiers(
     ...(range ? { sourceIp: firstUsable(range) } : {}),
     ...(v6.includes(':') ? { sourceIp6: v6 } : {}),
     ...(subnetsMode && model.subnets.length ? { sourceFamilies: familiesOf(own) } : {}),
+    ...placementNotesOf(policy, meta, own),
   };
+}
+
+/** Drift's warning for a project whose subnets lie outside its spec.region (core/placementDrift.ts), as a note. */
+function placementNotesOf(
+  policy: PlatformPolicy,
+  meta: { name: string; region?: string | undefined } | undefined,
+  own: readonly NetSubnet[],
+): { placementNotes?: string[] } {
+  if (!meta || policy.firewall.target.mode !== 'subnets') return {};
+  const notes = subnetsOutsideRegion(policy.firewall, [{ project: meta, subnets: own }]);
+  return notes.length ? { placementNotes: notes } : {};
 }
 
 /** The address families of the subnets' ranges. */

@@ -18,6 +18,7 @@ import {
 import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
+import { subnetsOutsideRegion } from '../core/placementDrift';
 import { type PolicyRef, placeProject, policyRefKey } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { LimitsReader } from '../ports/limits';
@@ -233,9 +234,13 @@ export async function planManifests(input: PlanInput): Promise<PlanOutcome> {
     warnings: [
       ...input.manifests.flatMap((m) => {
         const w = m.project && workloads?.get(m.project.name);
-        return m.project && w
-          ? unappliable({ project: m.project, entries: m.egress }, w, input.policy).map((x) => `${m.path}: ${x}`)
-          : [];
+        if (!m.project || !w) return [];
+        // The subnets outside spec.region: drift's words (core/placementDrift.ts), said before the merge.
+        const outside = w.mode === 'subnets' ? [{ project: m.project, subnets: w.subnets }] : [];
+        return [
+          ...unappliable({ project: m.project, entries: m.egress }, w, input.policy),
+          ...subnetsOutsideRegion(input.policy.firewall, outside),
+        ].map((x) => `${m.path}: ${x}`);
       }),
       ...notes,
     ],

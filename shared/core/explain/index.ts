@@ -51,6 +51,7 @@ export function explain(input: ExplainInput): ExplainResult {
   const manifestAllowed = mm.matches.length > 0;
 
   const consulted = !!input.firewall;
+  notes.push(...(input.firewall?.placementNotes ?? []));
   const fw = input.firewall
     ? evaluateFirewall(
         input.firewall.rules,

@@ -79,6 +79,8 @@ export interface ExplainFirewall {
   sourceFamilies?: (4 | 6)[];
   /** The network model the tiers are built from (the use case builds `tiers` and `sourceIp` from it). */
   model?: NetworkModel;
+  /** What the network model says of the project's placement (subnets outside its spec.region, as drift says it). */
+  placementNotes?: string[];
 }
 
 /** Input of `explain`. */

@@ -60,7 +60,7 @@ export function previewPlan(
   return { plan, previews };
 }
 
-/** One project's preview; a full priority band is `failed` (its plan still shown, no patch). */
+/** One project's preview; a full priority band or an unread target policy is `failed` (no patch). */
 function previewOne(
   index: ReturnType<typeof indexPlacement>,
   project: string,
@@ -70,16 +70,18 @@ function previewOne(
 ): PatchPreview {
   const views = viewsOf(index, project);
   const here = views.find((v) => sameRef(v.ref, target));
-  if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
-  const moves = movesOf(views, here);
-  const states = index.map((i) => i.state);
+  const moves = here ? movesOf(views, here) : [];
   try {
+    // The applier refuses a project whose policy was not read (placeChange: `placement`); so does the preview.
+    if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
     const change = changeIn(desired, here.view, policy, project);
+    const states = index.map((i) => i.state);
     const writes = projectPatches(states, target, change, moves, () => 'preview', here.view.owned);
     return { project, plan: withMoves(change.plan, moves), writes };
   } catch (err) {
     const failed = planningFailure(err);
     if (!failed) throw err;
-    return { project, plan: withMoves(planProject(here.view.owned, desired, { project }), moves), writes: [], failed };
+    const plan = here ? withMoves(planProject(here.view.owned, desired, { project }), moves) : emptyPlan();
+    return { project, plan, writes: [], failed };
   }
 }

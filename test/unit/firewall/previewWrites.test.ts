@@ -139,4 +139,11 @@ describe('previewPlan', () => {
     expect(got.writes).toEqual([]);
     expect(got.plan.create.map((r) => r.ruleName)).toEqual(desired.map((r) => r.ruleName));
   });
+
+  it('a project placed in a policy that was not read is the applier refusal `placement`, no patch', () => {
+    const desired = desiredRules(pg, after, { policy: regional, generation: '0' });
+    const got = preview(states, 'payment-gateway', desired, { name: 'fw-asia-east1', region: 'asia-east1' }, regional);
+    expect(got.failed).toEqual({ reason: 'placement', message: expect.stringContaining('fw-asia-east1') });
+    expect(got.writes).toEqual([]);
+  });
 });

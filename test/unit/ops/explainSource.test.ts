@@ -55,3 +55,40 @@ test('an IPv6 destination is evaluated from the project IPv6 range; an IPv4 one 
   expect(ask('34.117.59.9')).toMatchObject({ allowed: true, firewall: { allowed: true } });
   expect(ask('2606:4700:4700::1112')).toMatchObject({ allowed: false, firewall: { allowed: false } });
 });
+
+test("a project whose subnets lie outside its spec.region: explain notes it in drift's words", () => {
+  const policy = {
+    ...DEFAULT_POLICY,
+    firewall: { ...DEFAULT_POLICY.firewall, placement: 'regional' as const, regions: ['us-central1', 'europe-west1'] },
+  };
+  const text = TEXT.replace('spec:\n', 'spec:\n  region: europe-west1\n');
+  const m = validateManifest(text, { path: 'ledger-7.yaml', policy });
+  const subnet: SubnetRanges = {
+    name: 'ledger-7-usc1',
+    region: 'us-central1',
+    network: 'vpc',
+    primary: '10.40.0.0/24',
+    secondary: [],
+    ipv6: [],
+  };
+  const model = testModel([{ ...subnet, project: 'ledger-7' }], [DENY_ALL]);
+  const firewall = withNetworkTiers({ source: 's', rules: [DENY_ALL] }, model, policy, 'ledger-7', m.project!);
+  const r = explain({
+    project: 'ledger-7',
+    destination: '34.117.59.9',
+    policy,
+    manifest: { path: 'ledger-7.yaml', valid: true, project: m.project, entries: m.egress, generation: '5' },
+    firewall,
+  });
+  expect(r.notes).toContainEqual(
+    expect.stringMatching(
+      /^ledger-7: subnets ledger-7-usc1 \(us-central1\) are outside its spec.region europe-west1: /,
+    ),
+  );
+  // In its region, no such note.
+  const home = withNetworkTiers({ source: 's', rules: [DENY_ALL] }, model, policy, 'ledger-7', {
+    ...m.project!,
+    region: 'us-central1',
+  });
+  expect(home.placementNotes).toBeUndefined();
+});

@@ -170,4 +170,39 @@ describe('entries that cannot apply to the project sources', () => {
     const r = await plan(['"34.117.59.0/24"', '"api.stripe.com"']);
     expect(r.kind === 'planned' && r.warnings).toEqual([]);
   });
+
+  it("warns, as drift does, when a project's subnets lie outside its spec.region under regional placement", async () => {
+    const regional: PlatformPolicy = {
+      ...DEFAULT_POLICY,
+      firewall: { ...DEFAULT_POLICY.firewall, placement: 'regional', regions: ['us-central1', 'europe-west1'] },
+    };
+    const m = validateManifest(manifest(['"api.stripe.com"'], 'shop').replace('us-central1', 'europe-west1'), {
+      path: 'm/shop.yaml',
+      policy: regional,
+    });
+    expect(m.project?.region).toBe('europe-west1');
+    const subnets = [
+      { name: 'shop-usc1', region: 'us-central1', network: 'vpc', primary: '10.9.0.0/24', secondary: [], ipv6: [] },
+    ];
+    const r = await planManifests({
+      manifests: [m],
+      policy: regional,
+      hostProject,
+      currentRules: async () => ({
+        rules: [],
+        source: 'state file x',
+        byPolicy: [
+          { ref: { name: 'fw' }, rules: [] },
+          { ref: { name: 'fw-us-central1', region: 'us-central1' }, rules: [] },
+          { ref: { name: 'fw-europe-west1', region: 'europe-west1' }, rules: [] },
+        ],
+      }),
+      workloads: () => ({ subnets: { listSubnets: async () => subnets } }),
+    });
+    expect(r.kind === 'planned' && r.warnings).toEqual([
+      expect.stringMatching(
+        /^m\/shop\.yaml: shop: subnets shop-usc1 \(us-central1\) are outside its spec.region europe-west1: /,
+      ),
+    ]);
+  });
 });
