@@ -23,6 +23,7 @@ import {
   workloadDeps,
 } from './cliClients';
 import type { CommandContext } from './context';
+import { fleetCapacities } from './limits';
 import { firewallSource, folderAsStore, projectSources, stateFilePolicySet, stateFilePort } from './sources';
 
 /** Every project key the manifest source knows (the did-you-mean of an unknown project). */
@@ -94,6 +95,8 @@ export async function driftFor(
     : resolveFirewallTarget(flags, policy, cfg).firewallPolicy;
   // The context's publisher: built on first use, closed with the context.
   const publisher = req.repair || req.reportStatus ? ctx.publisher() : undefined;
+  // Every policy of the placement (global: the one policy, named as plan and the applier name it).
+  const fleetPolicies = policies ?? singlePolicy(fw.port, policyName);
   try {
     const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
     const run = await runDrift(
@@ -101,7 +104,8 @@ export async function driftFor(
         store: store.store,
         bucket: store.bucket,
         prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
-        policies: policies ?? singlePolicy(fw.port, policyName), // named as plan and the applier name it
+        policies: fleetPolicies,
+        ...(await fleetCapacities(ctx, fw.hostProject, fleetPolicies, req.logger)),
         hostProject: fw.hostProject,
         policyName: policyPath(fw.hostProject, policyName),
         workloads: workloadDeps(flags, policy, cfg, flags.state),

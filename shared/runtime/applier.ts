@@ -11,7 +11,7 @@ import type { FirewallPolicyPort } from '../ports/firewall';
 import type { ApplyDeps, ApplyOutcome } from '../usecases/applyChange';
 import { readConfig, requireConfig } from './config';
 import { lazy } from './lazy';
-import { withQuotaLimits } from './limits';
+import { quotaCapacities } from './limits';
 import { jsonLogger } from './logger';
 
 let deps: Promise<ApplyDeps> | undefined;
@@ -85,13 +85,13 @@ export async function composeApplier(env: NodeJS.ProcessEnv = process.env): Prom
     manifestPrefix: cfg.manifestPrefix,
     storeFor: manifestStores(),
   };
-  // The headroom check's limits: the project's quotas (Cloud Quotas API, runtime/limits.ts) replace the policy file's
+  // The headroom check's limits: each policy's quotas (Cloud Quotas API, runtime/limits.ts) replace the policy file's
   // once read. The read starts after the instance's first event, so the cold start neither loads the quotas client
   // nor waits for it; until it answers (or if it fails: logged), the policy file's limits apply (docs/capacity.md).
   readLimits = (inUse) =>
-    withQuotaLimits(policy, cfg.hostProject, cfg.firewallPolicy, endpoint, inUse.logger).then(
-      (p) => {
-        inUse.policy = p;
+    quotaCapacities(policy, cfg.hostProject, inUse.policies.list(), endpoint, inUse.logger).then(
+      (capacities) => {
+        inUse.capacities = capacities;
       },
       (err) => inUse.logger.log('WARNING', `quota read failed; the policy file's limits apply: ${String(err)}`),
     );

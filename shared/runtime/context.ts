@@ -7,6 +7,7 @@
 import type { QuotasApi } from '../adapters/quotas';
 import type { PlatformPolicy } from '../core/policy/types';
 import { type Clock, systemClock } from '../ports/clock';
+import type { LimitsReader } from '../ports/limits';
 import type { LogsPort } from '../ports/logs';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
@@ -45,6 +46,12 @@ export interface CommandContext<F extends SourceFlags = SourceFlags> {
   logs(hostProject: string): LogsPort;
   /** The Cloud Quotas client (REST): at the Compute endpoint when one is set (npm start's fake serves it), else Google. */
   quotas(): { api: QuotasApi };
+  /**
+   * The host project's per-policy limits for a headroom check, as the applier reads them: the Cloud Quotas API when
+   * the firewall is read live (`--live`) or from npm start's fake (a compute endpoint set); undefined otherwise (the
+   * policy file's limits then apply).
+   */
+  limits(hostProject: string): LimitsReader | undefined;
   readonly clock: Clock;
   /** Closes every client this context built. */
   close(): Promise<void>;
@@ -114,6 +121,10 @@ export function commandContext<F extends SourceFlags>(
       return logs.get(hostProject)!();
     },
     quotas: client(() => quotasClient(flags, cfg)),
+    limits(hostProject) {
+      if (!flags.live && !setting('computeEndpoint', flags, cfg)) return undefined;
+      return lazy.quotas().cloudQuotasLimits(hostProject, this.quotas().api);
+    },
     clock: systemClock,
     close: async () => {
       logs.clear();

@@ -40,6 +40,7 @@ import type { FirewallPolicies, PolicySnapshot } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
+import type { PolicyCapacities } from './capacity';
 import { checkPatchesFit, type LogFn, MAX_CONFLICT_ROUNDS, readPlacement, sendPatches } from './patches';
 import { desiredForEvent, failureOf, PermanentError, revocationStamp } from './planEvent';
 import type { RetryOptions } from './retry';
@@ -67,6 +68,11 @@ export interface ApplyDeps {
   publisher?: EventPublisher;
   statusTopic?: string;
   policy: PlatformPolicy;
+  /**
+   * Each policy's limits from the Cloud Quotas API (runtime/applier.ts reads them after the instance's first event);
+   * until then, or for a policy absent here, the policy file's limits apply.
+   */
+  capacities?: PolicyCapacities;
   logger: Logger;
   clock: Clock;
   /** Fills `{hostProject}` of the target template (falls back to the policy's firewall.hostProject). */
@@ -257,7 +263,7 @@ async function applyRounds(
       run.log('WARNING', held, { plan: summarizePlan(planned.plan) });
       return await run.finish('held', { reason: held });
     }
-    checkPatchesFit(states, planned.writes, deps.policy);
+    checkPatchesFit(states, planned.writes, deps.policy, deps.capacities);
     run.log('INFO', 'applying plan', {
       plan: summarizePlan(planned.plan),
       rules: planNames(planned.plan),

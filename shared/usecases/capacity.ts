@@ -14,7 +14,13 @@ import {
 } from '../core/capacity/report';
 import type { ObservedRule } from '../core/firewall/types';
 import type { CapacitySettings } from '../core/policy/capacity';
-import { type PlacementSettings, type PolicyRef, policyRefPath, regionsWithoutPolicy } from '../core/policy/placement';
+import {
+  type PlacementSettings,
+  type PolicyRef,
+  policyRefKey,
+  policyRefPath,
+  regionsWithoutPolicy,
+} from '../core/policy/placement';
 import type { LimitsReader } from '../ports/limits';
 
 /** One policy as read: its resource path, rules and (when the API reported it) `ruleTupleCount`. */
@@ -101,4 +107,31 @@ export async function limitsFor(
     }
   const limits = effectiveLimits(reported, settings);
   return { limits, settings: withLimits(settings, limits), ...(note ? { note } : {}) };
+}
+
+/** The capacity settings in effect for each policy, by `policyRefKey` (patches.ts `checkPatchesFit`). */
+export type PolicyCapacities = ReadonlyMap<string, CapacitySettings>;
+
+/**
+ * The limits in effect for each policy of `refs` ({@link limitsFor} each, one quota read per policy scope): what the
+ * applier, the fleet reconcile and `egress plan` check patches against. `notes` say when the policy file's limits were
+ * used because the quotas could not be read.
+ */
+export async function capacitiesFor(
+  reader: LimitsReader | undefined,
+  settings: CapacitySettings,
+  refs: readonly PolicyRef[],
+): Promise<{ capacities: Map<string, CapacitySettings>; limits: Map<string, EffectiveLimits>; notes: string[] }> {
+  const capacities = new Map<string, CapacitySettings>();
+  const limits = new Map<string, EffectiveLimits>();
+  const notes = new Set<string>();
+  for (const ref of refs) {
+    const key = policyRefKey(ref);
+    if (capacities.has(key)) continue;
+    const l = await limitsFor(reader, settings, ref);
+    capacities.set(key, l.settings);
+    limits.set(key, l.limits);
+    if (l.note) notes.add(l.note);
+  }
+  return { capacities, limits, notes: [...notes] };
 }

@@ -24,14 +24,7 @@ import type { Workloads } from '../core/firewall/workloads';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { RevocationVerdict } from '../core/safety/revocations';
 import { type Logger, nullLogger } from '../ports/logger';
-import {
-  checkPatchesFit,
-  type LogFn,
-  MAX_CONFLICT_ROUNDS,
-  type PatchDeps,
-  readPlacement,
-  sendPatches,
-} from './patches';
+import { type LogFn, MAX_CONFLICT_ROUNDS, type PatchDeps, patchesRefusal, readPlacement, sendPatches } from './patches';
 import { desiredForEvent, failureOf, revocationStamp } from './planEvent';
 
 /** What the fleet reconcile needs: the placement's policies (written) and the applier's settings. */
@@ -162,7 +155,7 @@ export async function reconcileFleet(
     };
     const verdict = opts.guard?.(plan.projects.filter((p) => p.revokes).map((p) => p.project));
     if (verdict && !verdict.ok) return { ...report, refused: verdict };
-    const unfit = fits(states, plan, deps.policy);
+    const unfit = patchesRefusal(states, plan.writes, deps.policy, deps.capacities);
     if (unfit) return { ...report, failed: unfit };
     if (opts.dryRun || plan.writes.length === 0) return report;
     log('INFO', 'fleet reconcile: patching', { patches: report.patches.map((p) => p.summary), round });
@@ -177,17 +170,5 @@ export async function reconcileFleet(
       return { ...report, ...counters, failed: `the policy kept changing during ${round} rounds; run again` };
     log('NOTICE', 'fleet reconcile: the policy changed under us; re-planning', { round });
     states = conflict;
-  }
-}
-
-/** `capacity: message` when a patch does not fit its policy's quotas (nothing is then written), else undefined. */
-function fits(states: readonly PolicyState[], plan: FleetPlan, policy: PlatformPolicy): string | undefined {
-  try {
-    checkPatchesFit(states, plan.writes, policy);
-    return undefined;
-  } catch (err) {
-    const f = failureOf(err);
-    if (!f) throw err;
-    return `${f.reason}: ${f.message}`;
   }
 }

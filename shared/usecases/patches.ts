@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock';
 import { isTransient, RetryLaterError } from '../ports/errors';
 import { FirewallApiError, type FirewallPolicies, OperationFailedError, type PolicySnapshot } from '../ports/firewall';
 import type { Logger } from '../ports/logger';
+import type { PolicyCapacities } from './capacity';
 import { PermanentError } from './planEvent';
 import { type RetryOptions, withRetry } from './retry';
 
@@ -27,6 +28,11 @@ export interface PatchDeps {
   policies: FirewallPolicies;
   clock: Clock;
   retry?: RetryOptions;
+  /**
+   * Each policy's limits as read from the Cloud Quotas API (capacity.ts `capacitiesFor`), for the headroom check;
+   * a policy absent here is checked against the policy file's limits.
+   */
+  capacities?: PolicyCapacities;
 }
 
 /** Reads one policy, retrying transient failures; throws RetryLaterError when they outlast the retries. */
@@ -66,18 +72,38 @@ export async function readPlacement(
 
 /**
  * Throws PermanentError `capacity` when a patch's new rule list does not fit its policy's quotas
- * (core/capacity/headroom.ts): checked before the first write, so a change that does not fit writes nothing.
+ * (core/capacity/headroom.ts): checked before the first write, so a change that does not fit writes nothing. Each
+ * policy's limits are `capacities`' (the Cloud Quotas values read for it, capacity.ts `capacitiesFor`), else the policy
+ * file's.
  */
 export function checkPatchesFit(
   states: readonly PolicyState[],
   writes: readonly PolicyPatch[],
   policy: Pick<PlatformPolicy, 'capacity'>,
+  capacities?: PolicyCapacities,
 ): void {
   for (const w of writes) {
     const st = states.find((s) => sameRef(s.ref, w.policy))!;
-    const room = checkHeadroom(st.snapshot, w.rules, policy.capacity, st.ref.region ? 'regional' : 'global');
+    const settings = capacities?.get(policyRefKey(st.ref)) ?? policy.capacity;
+    const room = checkHeadroom(st.snapshot, w.rules, settings, st.ref.region ? 'regional' : 'global');
     if (!room.fits)
       throw new PermanentError(headroomMessage(room, states.length > 1 ? policyRefKey(st.ref) : undefined), 'capacity');
+  }
+}
+
+/** `capacity: message` when a patch does not fit its policy's quotas (nothing is then written), else undefined. */
+export function patchesRefusal(
+  states: readonly PolicyState[],
+  writes: readonly PolicyPatch[],
+  policy: Pick<PlatformPolicy, 'capacity'>,
+  capacities?: PolicyCapacities,
+): string | undefined {
+  try {
+    checkPatchesFit(states, writes, policy, capacities);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    return `${err.reason}: ${err.message}`;
   }
 }
 

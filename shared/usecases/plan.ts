@@ -9,7 +9,6 @@ import {
   desiredRules,
   groupOwnedRules,
   isTombstone,
-  type PolicyPatch,
   type PolicyState,
   type ProjectWrites,
   previewPlan,
@@ -19,12 +18,11 @@ import type { DesiredRule, ObservedRule, Plan } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { ManifestResult } from '../core/manifest/types';
 import { subnetsOutsideRegion } from '../core/placementDrift';
-import { type PolicyRef, placeProject, policyRefKey } from '../core/policy/placement';
+import { type PolicyRef, placeProject } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { LimitsReader } from '../ports/limits';
-import { limitsFor } from './capacity';
-import { checkPatchesFit } from './patches';
-import { PermanentError } from './planEvent';
+import { capacitiesFor } from './capacity';
+import { patchesRefusal } from './patches';
 import { needsWorkloadRead, resolveWorkloads, type WorkloadDeps } from './workloads';
 
 /** The current rules and where they were read (shown in the plan's footer). */
@@ -57,7 +55,7 @@ export interface PlanInput {
    * The host project's limits (Cloud Quotas), for the headroom check of each patch as the applier makes it
    * (capacity.ts `limitsFor`); absent: the policy file's limits.
    */
-  limits?: (hostProject: string) => LimitsReader;
+  limits?: (hostProject: string) => LimitsReader | undefined;
 }
 
 /** The outcome: refused (invalid or not compilable), the rules unreadable, or the plan. */
@@ -132,47 +130,19 @@ async function placedPlan(
       placeProject(input.policy.firewall, states[0]!.ref.name, { name: project, region: region.get(project) }),
     input.policy,
   );
-  const fits = headroomCheck(input, current.hostProject);
+  // The limits of the policies written (Cloud Quotas when a reader is given), for the applier's headroom check.
+  const reader = current.hostProject ? input.limits?.(current.hostProject) : undefined;
+  const written = previews.flatMap((p) => p.writes.map((w) => w.policy));
+  const { capacities, notes } = await capacitiesFor(reader, input.policy.capacity, written);
   const writes: ProjectWrites[] = [];
   for (const p of previews) {
-    const refused = p.failed ? `${p.failed.reason}: ${p.failed.message}` : await fits.refusal(states, p.writes);
+    const refused = p.failed
+      ? `${p.failed.reason}: ${p.failed.message}`
+      : patchesRefusal(states, p.writes, input.policy, capacities);
     if (refused) writes.push({ project: p.project, writes: [], refused });
     else if (p.writes.length) writes.push({ project: p.project, writes: p.writes });
   }
-  return { plan, writes, notes: fits.notes };
-}
-
-/**
- * The applier's headroom check (patches.ts `checkPatchesFit`) with the limits in effect for each policy, read once per
- * policy: `refusal` says why patches would be refused (`capacity: …`), undefined when they fit; `notes` say when the
- * quotas could not be read and the policy file's limits were used.
- */
-function headroomCheck(input: PlanInput, hostProject: string | undefined) {
-  const reader = hostProject ? input.limits?.(hostProject) : undefined;
-  const settings = new Map<string, Promise<PlatformPolicy['capacity']>>();
-  const notes: string[] = [];
-  const limitsOf = (ref: PolicyRef) => {
-    const key = policyRefKey(ref);
-    if (!settings.has(key))
-      settings.set(
-        key,
-        limitsFor(reader, input.policy.capacity, ref).then((l) => {
-          if (l.note) notes.push(l.note);
-          return l.settings;
-        }),
-      );
-    return settings.get(key)!;
-  };
-  const refusal = async (states: readonly PolicyState[], writes: readonly PolicyPatch[]) => {
-    try {
-      for (const w of writes) checkPatchesFit(states, [w], { capacity: await limitsOf(w.policy) });
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof PermanentError)) throw err;
-      return `${err.reason}: ${err.message}`;
-    }
-  };
-  return { refusal, notes };
+  return { plan, writes, notes };
 }
 
 /** True when the plan creates, updates or deletes anything. */

@@ -13,7 +13,6 @@ import type { Plan } from '../../core/firewall/types';
 import type { PlatformPolicy } from '../../core/policy/types';
 import { CliConfigError, liveRules, stateFileRules, workloadDeps } from '../../runtime/cliClients';
 import { type CommandContext, commandContext } from '../../runtime/context';
-import { lazy } from '../../runtime/lazy';
 import { type CurrentRules, type PlanOutcome, planManifests } from '../../usecases/plan';
 import { describeFailure } from '../errors';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError } from '../exit';
@@ -56,15 +55,6 @@ async function currentRules(ctx: CommandContext<PlanCommandOptions>): Promise<Cu
   return { rules: live.rules, source: live.source, byPolicy: live.byPolicy, hostProject: live.hostProject };
 }
 
-/**
- * The host project's limits for the patches' headroom check: the Cloud Quotas API (Google, or npm start's fake at the
- * compute endpoint) when planning live or against the local stack; else none, and the policy file's limits apply.
- */
-function limitsReader(ctx: CommandContext<PlanCommandOptions>) {
-  if (!ctx.flags.live && !ctx.setting('computeEndpoint')) return undefined;
-  return (hostProject: string) => lazy.quotas().cloudQuotasLimits(hostProject, ctx.quotas().api);
-}
-
 /** Runs `egress plan`; usage problems throw UsageError (exit 2), everything else is in the result. */
 export async function runPlan(
   opts: PlanCommandOptions,
@@ -86,7 +76,6 @@ export async function runPlan(
   }
   const files = collectManifestFiles(opts.paths);
   if (files.length === 0) throw new UsageError(`no *.yaml/*.yml manifests under ${opts.paths.join(', ')}`);
-  const limits = limitsReader(ctx);
   const r = await planManifests({
     manifests: validateFiles(files, policy),
     policy,
@@ -94,7 +83,7 @@ export async function runPlan(
     currentRules: () => currentRules(ctx),
     ...(opts.allLive ? { allLive: true } : {}),
     workloads: () => workloadDeps(flags, policy, ctx.cfg, flags.state),
-    ...(limits ? { limits } : {}),
+    limits: (hostProject) => ctx.limits(hostProject),
   }).finally(() => ctx.close()); // the Cloud Quotas client, when one was built
   if (r.kind === 'invalid') {
     const lines = r.invalid.flatMap((m) => m.diagnostics.map((d) => formatDiagnostic(m.path, d)));

@@ -14,6 +14,7 @@ import {
   workloadDeps,
 } from '../../runtime/cliClients';
 import { commandContext } from '../../runtime/context';
+import { fleetCapacities } from '../../runtime/limits';
 import { Pacer } from '../../usecases/pacer';
 import { REDRIVE_LIMIT, type RedriveReport, redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
@@ -220,6 +221,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
                     policies: fw.policies,
                     hostProject: fw.hostProject,
                     workloads: workloadDeps(flags, policy, cfg),
+                    ...(await fleetCapacities(ctx, fw.hostProject, fw.policies, logger)),
                   }
                 : {}),
               logger,

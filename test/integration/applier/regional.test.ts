@@ -150,6 +150,32 @@ describe('regional placement through the applier (real clients, fake server)', (
     expect(engine.counters()).toMatchObject({ writes: 0 });
   });
 
+  it("the headroom check takes each policy's own limits as read from the quotas (deps.capacities), not the file's", async () => {
+    const many: EgressEntry[] = [
+      { value: 'api.stripe.com', type: 'hostname' },
+      { value: 'hooks.slack.com', type: 'hostname' },
+    ];
+    const file = regional.capacity;
+    // The us-central1 policy's quota is 1 FQDN; the file (and the global policy) allow the default.
+    const tightThere = new Map([
+      [`global/${fw}`, file],
+      [`regions/us-central1/${fw}-us-central1`, { ...file, fqdnsPerPolicy: 1 }],
+    ]);
+    engine.resetCounters();
+    const refused = await applyChange(
+      { ...deps(regional), capacities: tightThere },
+      change(pg('us-central1'), '1', many),
+    );
+    expect(refused).toMatchObject({ outcome: 'apply-failed', reason: 'capacity', writes: 0 });
+    expect(refused.error).toContain(`regions/us-central1/${fw}-us-central1`);
+    expect(engine.counters()).toMatchObject({ writes: 0 });
+    // The reverse: a file limit of 1, but the quota read for the policy holds it.
+    const tightFile = { ...regional, capacity: { ...file, fqdnsPerPolicy: 1 } };
+    const roomy = new Map([[`regions/us-central1/${fw}-us-central1`, file]]);
+    const applied = await applyChange({ ...deps(tightFile), capacities: roomy }, change(pg('us-central1'), '1', many));
+    expect(applied).toMatchObject({ outcome: 'applied', writes: 1 });
+  });
+
   it('an upsert without a region under regional placement is apply-failed/placement, nothing written', async () => {
     engine.resetCounters();
     const out = await applyChange(deps(regional), change(pg(), '1'));

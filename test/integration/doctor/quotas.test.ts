@@ -11,7 +11,7 @@ import { cloudQuotasClient, cloudQuotasLimits, type QuotaInfoLike, quotaValue } 
 import { effectiveLimits } from '../../../shared/core/capacity/limits';
 import { DEFAULT_CAPACITY } from '../../../shared/core/policy/capacity';
 import { DEFAULT_POLICY } from '../../../shared/core/policy/defaults';
-import { withQuotaLimits } from '../../../shared/runtime/limits';
+import { quotaCapacities } from '../../../shared/runtime/limits';
 
 let server: FakeComputeServer;
 let client: ReturnType<typeof cloudQuotasClient>;
@@ -67,16 +67,20 @@ test("the applier's limits: the fake's quotas replace the policy file's; an endp
   const logger = {
     log: (_s: string, m: string, f?: Record<string, unknown>) => void logged.push(`${m} ${JSON.stringify(f)}`),
   };
-  const p = await withQuotaLimits(DEFAULT_POLICY, 'host', 'egress', { endpoint: server.url }, logger);
-  expect(p.capacity).toEqual({ ...DEFAULT_POLICY.capacity, attributesPerPolicy: 4321, fqdnsPerPolicy: 77 });
+  const refs = [{ name: 'egress' }, { name: 'egress-us-central1', region: 'us-central1' }];
+  const p = await quotaCapacities(DEFAULT_POLICY, 'host', refs, { endpoint: server.url }, logger);
+  const raised = { ...DEFAULT_POLICY.capacity, attributesPerPolicy: 4321, fqdnsPerPolicy: 77 };
+  // Each policy of the placement has its limits, the regional one read for its region.
+  expect([...p.keys()]).toEqual(['global/egress', 'regions/us-central1/egress-us-central1']);
+  for (const c of p.values()) expect(c).toEqual(raised);
   expect(logged[0]).toContain('"attributes":"quotas API"');
   // A Compute endpoint without the Cloud Quotas paths (404): the policy file's limits, and the log says why.
   const bare = createServer((_q, r) => r.writeHead(404, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((ok) => bare.listen(0, '127.0.0.1', ok));
   try {
     const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
-    const none = await withQuotaLimits(DEFAULT_POLICY, 'host', 'egress', { endpoint: url }, logger);
-    expect(none.capacity).toEqual(DEFAULT_POLICY.capacity);
+    const none = await quotaCapacities(DEFAULT_POLICY, 'host', [{ name: 'egress' }], { endpoint: url }, logger);
+    expect(none.get('global/egress')).toEqual(DEFAULT_POLICY.capacity);
   } finally {
     await new Promise((ok) => bare.close(ok));
   }

@@ -71,6 +71,17 @@ describe('reconcileFleet', () => {
     for (const i of [1, 2, 3, 4, 5]) expect((await applyChange(h.deps, event(i))).writes).toBe(0);
   });
 
+  it("checks the fleet patch against the policy's limits as read from the quotas (capacities), writing nothing over them", async () => {
+    const fw = new MemoryFirewall([FOREIGN, ...DEFAULTS]);
+    const inputs = [1, 2, 3].map((i) => ({ event: event(i) }));
+    const tight = new Map([['global/global', { ...policy.capacity, fqdnsPerPolicy: 2 }]]);
+    const r = await reconcileFleet({ ...deps(fw), capacities: tight }, inputs, { runKey: 'q' });
+    expect(r.failed).toMatch(/^capacity: .*FQDNs/);
+    expect(fw.calls.filter((c) => c.method === 'patch')).toHaveLength(0);
+    // Without the quota read the policy file's limits hold the same fleet.
+    expect(await reconcileFleet(deps(fw), inputs, { runKey: 'f' })).toMatchObject({ writes: 1 });
+  });
+
   it('an unchanged fleet plans no patch and writes nothing', async () => {
     const fw = new MemoryFirewall([FOREIGN, ...DEFAULTS]);
     const inputs = [1, 2, 3].map((i) => ({ event: event(i) }));
