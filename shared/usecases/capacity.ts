@@ -87,6 +87,14 @@ export interface PolicyLimits {
   note?: string;
 }
 
+/** The first line of a failed quota read's message; an HTTP error without one (a proxy's bare 404) by its status. */
+function whyNotRead(e: unknown): string {
+  const line = ((e as Error)?.message ?? '').split('\n')[0];
+  if (line) return line;
+  const status = (e as { status?: number; code?: number | string })?.status ?? (e as { code?: number | string })?.code;
+  return status !== undefined ? `HTTP ${status}, no message` : String(e);
+}
+
 /**
  * The limits of `ref` (docs/capacity.md, "Where the limits come from"): the Cloud Quotas API's values through
  * `reader` (none: not asked), else the policy file's. A failed read falls back too, and `note` says why. `egress
@@ -103,7 +111,7 @@ export async function limitsFor(
     try {
       reported = await reader.read(ref.region ? 'regional' : 'global', ref.region);
     } catch (e) {
-      note = `quotas API not read (${(e as Error).message.split('\n')[0]}): limits from the policy file`;
+      note = `quotas API not read (${whyNotRead(e)}): limits from the policy file`;
     }
   const limits = effectiveLimits(reported, settings);
   return { limits, settings: withLimits(settings, limits), ...(note ? { note } : {}) };

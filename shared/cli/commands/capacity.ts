@@ -9,16 +9,26 @@
 
 import type { Command } from 'commander';
 import { renderCapacityText } from '../../core/capacity/report';
+import { type PolicyRef, policyRefKey } from '../../core/policy/placement';
 import { CliConfigError, livePolicies, type OpsFlags, stateFilePolicies, workloadDeps } from '../../runtime/cliClients';
 import { type CommandContext, commandContext } from '../../runtime/context';
-import { lazy } from '../../runtime/lazy';
-import { capacityReport, limitsFor, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
+import { capacitiesFor, capacityReport, overCapacity, type PolicyRead, policyPath } from '../../usecases/capacity';
 import { EXIT_INVALID, EXIT_OK, UsageError } from '../exit';
 import { formatOption, tableOption } from '../options';
 
-/** The limits of `hostProject` from the context's Cloud Quotas client (Google, or the fake at the compute endpoint). */
-const quotaLimits = (ctx: CommandContext, hostProject: string) =>
-  lazy.quotas().cloudQuotasLimits(hostProject, ctx.quotas().api);
+/**
+ * The limits in effect for each policy (capacitiesFor: the Cloud Quotas values the context reads, else the policy
+ * file's); a failed quota read is said once on stderr.
+ */
+async function quotasOf(
+  reader: ReturnType<CommandContext['limits']>,
+  settings: Parameters<typeof capacitiesFor>[1],
+  refs: readonly PolicyRef[],
+) {
+  const got = await capacitiesFor(reader, settings, refs);
+  for (const note of got.notes) process.stderr.write(`${note}\n`);
+  return got.limits;
+}
 
 interface CapacityFlags extends OpsFlags {
   state?: string;
@@ -77,14 +87,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
             throw new CliConfigError(`--state ${flags.state}: no matching policy (${all.join(', ') || 'none'})`);
           reads = matching.map((p) => ({ ...p, policy: policyPath(p.hostProject, p.policy, p.region) }));
           // With the compute endpoint set (npm start's fake), its Cloud Quotas values, as doctor reads them.
-          if (ctx.setting('computeEndpoint')) {
-            const limits = quotaLimits(ctx, matching[0]!.hostProject);
-            for (const [i, p] of matching.entries()) {
-              const ref = p.region ? { name: p.policy, region: p.region } : { name: p.policy };
-              const got = await limitsFor(limits, settings, ref);
-              if (got.note) process.stderr.write(`${got.note}\n`);
-              reads[i] = { ...reads[i]!, limits: got.limits };
-            }
+          const reader = ctx.limits(matching[0]!.hostProject);
+          if (reader) {
+            const refs = matching.map((p) => (p.region ? { name: p.policy, region: p.region } : { name: p.policy }));
+            const got = await quotasOf(reader, settings, refs);
+            reads = reads.map((r, i) => ({ ...r, limits: got.get(policyRefKey(refs[i]!))! }));
           }
           placement = await subnetsOf(flags.state);
         } else {
@@ -92,16 +99,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
           // The limits from the Cloud Quotas API (Google, or the fake at the compute endpoint), else the policy file.
           try {
             reads = [];
-            const limits = quotaLimits(ctx, live.hostProject);
-            for (const ref of live.policies.list()) {
+            const refs = live.policies.list();
+            const inEffect = await quotasOf(ctx.limits(live.hostProject), settings, refs);
+            for (const ref of refs) {
               const snap = await live.policies.forPolicy(ref).getPolicy();
-              const { limits: inEffect, note } = await limitsFor(limits, settings, ref);
-              if (note) process.stderr.write(`${note}\n`);
               reads.push({
                 policy: policyPath(live.hostProject, ref.name, ref.region),
                 rules: snap.rules,
                 ruleTupleCount: snap.ruleTupleCount,
-                limits: inEffect,
+                limits: inEffect.get(policyRefKey(ref))!,
               });
             }
             placement = await subnetsOf();
