@@ -147,7 +147,7 @@ function statusOf(f: {
     return {
       status: 'pending',
       detail: f.live
-        ? `the rules reflect generation ${f.live}, the manifest is generation ${m.generation}: the apply is pending or failed (check the status topic)`
+        ? `the rules reflect generation ${f.live}, the manifest is generation ${m.generation}: the apply is pending or failed, or a rule it wrote was changed outside the pipeline since (the firewall cannot tell these apart: check the status topic; \`egress drift --repair\` re-applies)`
         : `revoked (manifest deleted at generation ${f.revoked}); this manifest is not applied yet: the apply is pending or failed (check the status topic)`,
     };
   const where = m.generation ? '' : ` (the manifest read is ${m.object}: a local copy may not be merged yet)`;

@@ -10,7 +10,9 @@ import type { EgressEntry, ProjectMeta } from '../manifest/types';
  * - `in-sync`: the live owned rules are what the manifest compiles to (a revoked project: its tombstone alone);
  * - `drifted`: they differ (findings: missing, changed, extra, foreign-marker, misplaced) and nothing says an apply is
  *   on its way: changed outside the pipeline, or an apply failed;
- * - `pending`: they differ and record an older generation than the manifest: the apply is pending or failed;
+ * - `pending`: they differ and record an older generation than the manifest: the apply is pending or failed, or a rule
+ *   the last apply wrote was changed by hand since (the other rules keep their older markers, so the rules alone cannot
+ *   tell these apart);
  * - `revoke-pending`: no manifest, but owned rules other than the tombstone remain;
  * - `revoked`: the project's only owned rule is its tombstone (no manifest, or one not newer than the revocation);
  * - `no-sources`: the manifest cannot be compiled for want of the project's sources (no subnet, a missing tag value):

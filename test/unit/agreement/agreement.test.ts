@@ -83,7 +83,7 @@ test('rules of an older generation that differ: pending (the apply is on its way
   const a = agree(applied('5', ENTRIES.slice(0, 1)), { manifest: manifest('7') });
   expect(a.status).toBe('pending');
   expect(a.detail).toBe(
-    'the rules reflect generation 5, the manifest is generation 7: the apply is pending or failed (check the status topic)',
+    'the rules reflect generation 5, the manifest is generation 7: the apply is pending or failed, or a rule it wrote was changed outside the pipeline since (the firewall cannot tell these apart: check the status topic; `egress drift --repair` re-applies)',
   );
 });
 
