@@ -18,7 +18,12 @@ import type { FirewallPolicies, FirewallPolicyPort } from '../../shared/ports/fi
 import type { EventPublisher } from '../../shared/ports/publisher';
 import { loadPolicyFile } from '../../shared/runtime/policy';
 import { type DriftRepairEvent, type DriftRun, runDrift } from '../../shared/usecases/drift';
-import { type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
+import {
+  type SyncManifestsOptions,
+  type SyncReport,
+  syncManifests,
+  toLocalManifests,
+} from '../../shared/usecases/sync';
 import { fakeSubnetworksClient } from '../fakes/compute/directory';
 import type { Outcome } from './render';
 import type { LocalStack } from './stack';
@@ -76,21 +81,32 @@ export function outcomesOf(report: SyncReport, fileOf: (object: string) => strin
 }
 
 /**
- * Syncs `dir` to the stack's bucket (invalid manifests uploaded on purpose, so the validator shows its rejection;
- * removed files deleted) and waits for the outcomes. Throws ManifestDirError or SyncInputError for an unusable folder, and an Error
- * naming the object when the fake bucket refused a write.
+ * Uploads `dir` to the stack's bucket as `egress sync --delete` would, without validation (invalid manifests on
+ * purpose, so the validator shows its rejection), under the revocation guard `safety` when given (the watcher's).
+ * Throws an Error naming the object when the fake bucket refused a write.
  */
-export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: number): Promise<Round> {
+export async function uploadFolder(stack: LocalStack, dir: string, safety?: SyncManifestsOptions['safety']) {
   const files = toLocalManifests(readManifestDir(dir), stack.prefix);
-  const fileOf = new Map(files.map((f) => [f.objectName, f.path]));
   const report = await syncManifests({
     store: stack.store,
     prefix: stack.prefix,
     files,
     validation: 'skip',
     deleteRemoved: true,
+    ...(safety ? { safety } : {}),
   });
   if (report.error) throw new Error(`uploading ${report.error.object} failed: ${report.error.message}`);
+  return { files, report };
+}
+
+/**
+ * Syncs `dir` to the stack's bucket (invalid manifests uploaded on purpose, so the validator shows its rejection;
+ * removed files deleted) and waits for the outcomes. Throws ManifestDirError or SyncInputError for an unusable folder, and an Error
+ * naming the object when the fake bucket refused a write.
+ */
+export async function syncAndWait(stack: LocalStack, dir: string, timeoutMs: number): Promise<Round> {
+  const { files, report } = await uploadFolder(stack, dir);
+  const fileOf = new Map(files.map((f) => [f.objectName, f.path]));
   const outcomes = outcomesOf(report, (object) => fileOf.get(object));
   await awaitOutcomes(stack, outcomes, timeoutMs);
   return { report, outcomes };

@@ -6,8 +6,8 @@
  */
 import { readManifestDir } from '../../shared/adapters/manifestDir';
 import { isTombstone, NOTHING_TO_REVOKE } from '../../shared/core/firewall';
-import { objectChecksums, type SyncReport, syncManifests, toLocalManifests } from '../../shared/usecases/sync';
-import { awaitOutcomes, outcomesOf } from './converge';
+import { objectChecksums, type SyncReport, toLocalManifests } from '../../shared/usecases/sync';
+import { awaitOutcomes, outcomesOf, uploadFolder } from './converge';
 import { type Outcome, renderOutcome } from './render';
 import type { LocalStack } from './stack';
 
@@ -64,28 +64,19 @@ export async function watchRound(
   guard: WatchGuard,
   timeoutMs: number,
 ): Promise<WatchRound> {
-  const files = toLocalManifests(readManifestDir(dir), stack.prefix);
-  const report = await syncManifests({
-    store: stack.store,
-    prefix: stack.prefix,
-    files,
-    validation: 'skip',
-    deleteRemoved: true,
-    safety: {
-      max: guard.max,
-      allow: guard.allow,
-      revoking: (keys) => keys.filter((k) => holdsAllow(stack, k)),
-      local: {
-        command: 'npm start (watching the folder)',
-        where: guard.where,
-        howToAllow: (n) =>
-          `stop npm start and start it again with \`npm start -- --allow-revocations ${n}\`` +
-          ` (or delete at most ${guard.max} at a time)`,
-      },
+  const { files, report } = await uploadFolder(stack, dir, {
+    max: guard.max,
+    allow: guard.allow,
+    revoking: (keys) => keys.filter((k) => holdsAllow(stack, k)),
+    local: {
+      command: 'npm start (watching the folder)',
+      where: guard.where,
+      howToAllow: (n) =>
+        `stop npm start and start it again with \`npm start -- --allow-revocations ${n}\`` +
+        ` (or delete at most ${guard.max} at a time)`,
     },
   });
   if (report.refused) return { refused: report.refused.message };
-  if (report.error) throw new Error(`uploading ${report.error.object} failed: ${report.error.message}`);
   const byObject = new Map(files.map((f) => [f.objectName, f]));
   const outcomes = outcomesOf(report, (object) => byObject.get(object)?.path ?? known.get(object)?.path);
   // A rename: a file created in the round whose content is a deleted file's, or that declares the deleted key.

@@ -23,7 +23,6 @@ import {
   workloadDeps,
 } from './cliClients';
 import type { CommandContext } from './context';
-import { fleetCapacities } from './limits';
 import { firewallSource, folderAsStore, projectSources, stateFilePolicySet, stateFilePort } from './sources';
 
 /** Every project key the manifest source knows (the did-you-mean of an unknown project). */
@@ -97,6 +96,8 @@ export async function driftFor(
   const publisher = req.repair || req.reportStatus ? ctx.publisher() : undefined;
   // Every policy of the placement (global: the one policy, named as plan and the applier name it).
   const fleetPolicies = policies ?? singlePolicy(fw.port, policyName);
+  // The quotas (live, or npm start's fake) for a fleet patch's headroom check; read only if there is a patch.
+  const limits = ctx.limits(fw.hostProject);
   try {
     const store = source.kind === 'bucket' ? source : { ...(await folderAsStore(source.dir)), bucket: source.dir };
     const run = await runDrift(
@@ -105,7 +106,7 @@ export async function driftFor(
         bucket: store.bucket,
         prefix: source.kind === 'bucket' ? source.prefix : 'manifests/',
         policies: fleetPolicies,
-        ...(await fleetCapacities(ctx, fw.hostProject, fleetPolicies, req.logger)),
+        ...(limits ? { limits } : {}),
         hostProject: fw.hostProject,
         policyName: policyPath(fw.hostProject, policyName),
         workloads: workloadDeps(flags, policy, cfg, flags.state),

@@ -100,6 +100,7 @@ export function commandContext<F extends SourceFlags>(
   const policy = once(() => resolvePolicy(flags, cfg));
   const bucket = once(() => resolveBucket(flags, cfg));
   const logs = new Map<string, () => LogsPort>();
+  const quotas = client(() => quotasClient(flags, cfg));
   return {
     flags,
     cfg,
@@ -120,11 +121,11 @@ export function commandContext<F extends SourceFlags>(
         );
       return logs.get(hostProject)!();
     },
-    quotas: client(() => quotasClient(flags, cfg)),
-    limits(hostProject) {
-      if (!flags.live && !setting('computeEndpoint', flags, cfg)) return undefined;
-      return lazy.quotas().cloudQuotasLimits(hostProject, this.quotas().api);
-    },
+    quotas,
+    limits: (hostProject) =>
+      flags.live || setting('computeEndpoint', flags, cfg)
+        ? lazy.quotas().cloudQuotasLimits(hostProject, quotas().api)
+        : undefined,
     clock: systemClock,
     close: async () => {
       logs.clear();

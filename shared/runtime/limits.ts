@@ -5,10 +5,8 @@
  */
 import type { PolicyRef } from '../core/policy/placement';
 import type { PlatformPolicy } from '../core/policy/types';
-import type { FirewallPolicies } from '../ports/firewall';
 import { type Logger, nullLogger } from '../ports/logger';
-import { capacitiesFor, type PolicyCapacities } from '../usecases/capacity';
-import type { CommandContext } from './context';
+import { capacitiesFor } from '../usecases/capacity';
 import { lazy } from './lazy';
 
 /** The limits in effect for each of `refs` (by policyRefKey); the log says where they came from. */
@@ -34,22 +32,4 @@ export async function quotaCapacities(
   } finally {
     await client.close();
   }
-}
-
-/**
- * A command's per-policy limits for a fleet reconcile (`replay --all`, `drift --repair` and their predictions): the
- * Cloud Quotas values the context reads (ctx.limits: live, or npm start's fake), as the applier checks its patches
- * against; `{}` when the context reads none (the policy file's limits apply). A failed read is logged and falls back.
- */
-export async function fleetCapacities(
-  ctx: Pick<CommandContext, 'limits' | 'policy'>,
-  hostProject: string,
-  policies: FirewallPolicies,
-  logger: Logger = nullLogger,
-): Promise<{ capacities?: PolicyCapacities }> {
-  const reader = ctx.limits(hostProject);
-  if (!reader) return {};
-  const read = await capacitiesFor(reader, ctx.policy.capacity, policies.list());
-  for (const note of read.notes) logger.log('WARNING', note);
-  return { capacities: read.capacities };
 }

@@ -22,11 +22,11 @@ import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicies } from '../ports/firewall';
+import type { LimitsReader } from '../ports/limits';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore } from '../ports/storage';
 import { type BucketManifest, elsewhere, loadBucketManifests, readWarnings, workloadsFor } from './bucketManifests';
-import type { PolicyCapacities } from './capacity';
 import { policyPath, uncoveredRegions } from './capacity';
 import { type FleetReport, reconcileFleet } from './fleet';
 import type { Pacer } from './pacer';
@@ -46,8 +46,8 @@ export interface DriftDeps {
   prefix: string;
   /** Every policy of the placement (global placement: the one policy), each read once; written by a fleet repair. */
   policies: FirewallPolicies;
-  /** Each policy's limits from the Cloud Quotas API for the fleet repair's headroom check (else the policy file's). */
-  capacities?: PolicyCapacities;
+  /** The host project's limits (Cloud Quotas) for the fleet repair's headroom check (fleet.ts); else the file's. */
+  limits?: LimitsReader;
   policy: PlatformPolicy;
   clock: Clock;
   hostProject?: string;

@@ -23,13 +23,20 @@ import type { ObservedRule, PlanSummary } from '../core/firewall/types';
 import type { Workloads } from '../core/firewall/workloads';
 import type { PlatformPolicy } from '../core/policy/types';
 import type { RevocationVerdict } from '../core/safety/revocations';
+import type { LimitsReader } from '../ports/limits';
 import { type Logger, nullLogger } from '../ports/logger';
+import { capacitiesFor, type PolicyCapacities } from './capacity';
 import { type LogFn, MAX_CONFLICT_ROUNDS, type PatchDeps, patchesRefusal, readPlacement, sendPatches } from './patches';
 import { desiredForEvent, failureOf, revocationStamp } from './planEvent';
 
 /** What the fleet reconcile needs: the placement's policies (written) and the applier's settings. */
 export interface FleetDeps extends PatchDeps {
   policy: PlatformPolicy;
+  /**
+   * The host project's limits (Cloud Quotas), read only when the plan has a patch to check (capacity.ts
+   * `capacitiesFor`, as `egress plan` reads them); absent: the policy file's limits.
+   */
+  limits?: LimitsReader;
   hostProject?: string;
   logger?: Logger;
 }
@@ -131,6 +138,18 @@ function patchReport(plan: FleetPlan): FleetPatch[] {
   }));
 }
 
+/** Each policy's limits for the headroom check, read once per run (a failed read falls back to the file, logged). */
+async function fleetLimits(deps: FleetDeps, states: readonly PolicyState[], log: LogFn) {
+  if (!deps.limits) return undefined;
+  const read = await capacitiesFor(
+    deps.limits,
+    deps.policy.capacity,
+    states.map((s) => s.ref),
+  );
+  for (const note of read.notes) log('WARNING', note);
+  return read.capacities;
+}
+
 /**
  * Reconciles `inputs` in one patch per policy. Each round reads (or takes) the policies, plans every project, asks the
  * guard, checks headroom, sends the patches; a 412 re-reads and re-plans the same events, at most MAX_CONFLICT_ROUNDS.
@@ -144,6 +163,7 @@ export async function reconcileFleet(
   const log: LogFn = (sev, msg, fields = {}) => logger.log(sev, msg, { run: opts.runKey, ...fields });
   const counters = { reads: 0, writes: 0 };
   let states = opts.read ?? (await readPlacement(deps, counters, log));
+  let capacities: PolicyCapacities | undefined;
   for (let round = 1; ; round++) {
     const { items, failed } = fleetItems(deps, states, inputs);
     const plan = planFleet(states, items, deps.policy, opts.runKey);
@@ -155,9 +175,11 @@ export async function reconcileFleet(
     };
     const verdict = opts.guard?.(plan.projects.filter((p) => p.revokes).map((p) => p.project));
     if (verdict && !verdict.ok) return { ...report, refused: verdict };
-    const unfit = patchesRefusal(states, plan.writes, deps.policy, deps.capacities);
+    if (plan.writes.length === 0) return report;
+    capacities ??= await fleetLimits(deps, states, log);
+    const unfit = patchesRefusal(states, plan.writes, deps.policy, capacities);
     if (unfit) return { ...report, failed: unfit };
-    if (opts.dryRun || plan.writes.length === 0) return report;
+    if (opts.dryRun) return report;
     log('INFO', 'fleet reconcile: patching', { patches: report.patches.map((p) => p.summary), round });
     const conflict = await sendPatches(deps, plan.writes, counters, log).catch((err: unknown) => {
       const f = failureOf(err);

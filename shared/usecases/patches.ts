@@ -28,11 +28,6 @@ export interface PatchDeps {
   policies: FirewallPolicies;
   clock: Clock;
   retry?: RetryOptions;
-  /**
-   * Each policy's limits as read from the Cloud Quotas API (capacity.ts `capacitiesFor`), for the headroom check;
-   * a policy absent here is checked against the policy file's limits.
-   */
-  capacities?: PolicyCapacities;
 }
 
 /** Reads one policy, retrying transient failures; throws RetryLaterError when they outlast the retries. */

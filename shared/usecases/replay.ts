@@ -8,11 +8,11 @@ import type { PlatformPolicy } from '../core/policy/types';
 import { checkRevocations, type RevocationVerdict } from '../core/safety/revocations';
 import type { Clock } from '../ports/clock';
 import type { FirewallPolicies } from '../ports/firewall';
+import type { LimitsReader } from '../ports/limits';
 import { type Logger, nullLogger } from '../ports/logger';
 import type { EventPublisher } from '../ports/publisher';
 import type { ManifestStore, StoredObject } from '../ports/storage';
 import { type BucketManifest, elsewhere, loadBucketManifests, readWarnings, workloadsFor } from './bucketManifests';
-import type { PolicyCapacities } from './capacity';
 import { type FleetReport, reconcileFleet } from './fleet';
 import type { Pacer } from './pacer';
 import { readPlacement } from './patches';
@@ -98,8 +98,8 @@ export interface ReplayDeps {
    * writes (moves included) and, with `fleet`, written; without it every compiled rule counts as a write.
    */
   policies?: FirewallPolicies;
-  /** Each policy's limits from the Cloud Quotas API for the fleet reconcile's headroom check (else the policy file's). */
-  capacities?: PolicyCapacities;
+  /** The host project's limits (Cloud Quotas) for the fleet reconcile's headroom check (fleet.ts); else the file's. */
+  limits?: LimitsReader;
   hostProject?: string;
   /** The reads of the target mode (subnets, tag values) for the predictions; without them a subnets-mode
    * prediction says `workloads-unread` and counts nothing (the applier still reads them at each event). */

@@ -14,7 +14,6 @@ import {
   workloadDeps,
 } from '../../runtime/cliClients';
 import { commandContext } from '../../runtime/context';
-import { fleetCapacities } from '../../runtime/limits';
 import { Pacer } from '../../usecases/pacer';
 import { REDRIVE_LIMIT, type RedriveReport, redriveDeadLetters } from '../../usecases/redrive';
 import { type Progress, type ReplayReport, replay } from '../../usecases/replay';
@@ -203,6 +202,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         // Every policy of the placement, read for the predictions (moves included); `--all` writes them (fleet).
         const fw = flags.live ? livePolicies(flags, policy, cfg) : undefined;
         const publisher = flags.dryRun ? undefined : ctx.publisher();
+        // The quotas (live) for the fleet patch's headroom check; read only if there is a patch.
+        const limits = fw ? ctx.limits(fw.hostProject) : undefined;
         const progress = progressReporter('replay');
         try {
           const r = await replay(
@@ -221,7 +222,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
                     policies: fw.policies,
                     hostProject: fw.hostProject,
                     workloads: workloadDeps(flags, policy, cfg),
-                    ...(await fleetCapacities(ctx, fw.hostProject, fw.policies, logger)),
+                    ...(limits ? { limits } : {}),
                   }
                 : {}),
               logger,

@@ -9,6 +9,7 @@
 import { type PolicyRef, policyRefKey, sameRef } from '../policy/placement';
 import type { PlatformPolicy } from '../policy/types';
 import {
+  type IndexedPolicy,
   indexPlacement,
   movesOf,
   PlacementError,
@@ -49,8 +50,8 @@ export function previewPlan(
     const placed = targetOf(project);
     const p =
       'ref' in placed
-        ? previewOne(index, project, desired.get(project)!, placed.ref, policy)
-        : { project, plan: emptyPlan(), writes: [], failed: { reason: 'placement', message: placed.problem.message } };
+        ? previewOne(index, states, project, desired.get(project)!, placed.ref, policy)
+        : unplaced(project, placed.problem.message);
     plan.create.push(...p.plan.create);
     plan.update.push(...p.plan.update);
     plan.delete.push(...p.plan.delete);
@@ -60,9 +61,15 @@ export function previewPlan(
   return { plan, previews };
 }
 
+/** The preview of a project the applier cannot place: its apply-failed `placement`, no plan, no patch. */
+function unplaced(project: string, message: string): PatchPreview {
+  return { project, plan: emptyPlan(), writes: [], failed: planningFailure(new PlacementError(message))! };
+}
+
 /** One project's preview; a full priority band or an unread target policy is `failed` (no patch). */
 function previewOne(
-  index: ReturnType<typeof indexPlacement>,
+  index: readonly IndexedPolicy[],
+  states: readonly PolicyState[],
   project: string,
   desired: readonly DesiredRule[],
   target: PolicyRef,
@@ -70,18 +77,16 @@ function previewOne(
 ): PatchPreview {
   const views = viewsOf(index, project);
   const here = views.find((v) => sameRef(v.ref, target));
-  const moves = here ? movesOf(views, here) : [];
+  // The applier refuses a project whose policy was not read (placeChange: `placement`); so does the preview.
+  if (!here) return unplaced(project, `policy ${policyRefKey(target)} is not one of the placement's policies`);
+  const moves = movesOf(views, here);
   try {
-    // The applier refuses a project whose policy was not read (placeChange: `placement`); so does the preview.
-    if (!here) throw new PlacementError(`policy ${policyRefKey(target)} is not one of the placement's policies`);
     const change = changeIn(desired, here.view, policy, project);
-    const states = index.map((i) => i.state);
     const writes = projectPatches(states, target, change, moves, () => 'preview', here.view.owned);
     return { project, plan: withMoves(change.plan, moves), writes };
   } catch (err) {
     const failed = planningFailure(err);
     if (!failed) throw err;
-    const plan = here ? withMoves(planProject(here.view.owned, desired, { project }), moves) : emptyPlan();
-    return { project, plan, writes: [], failed };
+    return { project, plan: withMoves(planProject(here.view.owned, desired, { project }), moves), writes: [], failed };
   }
 }

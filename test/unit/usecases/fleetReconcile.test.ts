@@ -10,6 +10,7 @@ import type { ObservedRule } from '../../../shared/core/firewall/types';
 import type { EgressEntry } from '../../../shared/core/manifest/types';
 import { checkRevocations } from '../../../shared/core/safety/revocations';
 import { FirewallApiError, singlePolicy } from '../../../shared/ports/firewall';
+import type { LimitsReader } from '../../../shared/ports/limits';
 import { applyChange } from '../../../shared/usecases/applyChange';
 import { runDrift } from '../../../shared/usecases/drift';
 import { reconcileFleet } from '../../../shared/usecases/fleet';
@@ -71,15 +72,26 @@ describe('reconcileFleet', () => {
     for (const i of [1, 2, 3, 4, 5]) expect((await applyChange(h.deps, event(i))).writes).toBe(0);
   });
 
-  it("checks the fleet patch against the policy's limits as read from the quotas (capacities), writing nothing over them", async () => {
+  it("checks the fleet patch against the policy's limits as read from the quotas, read only when there is a patch", async () => {
     const fw = new MemoryFirewall([FOREIGN, ...DEFAULTS]);
     const inputs = [1, 2, 3].map((i) => ({ event: event(i) }));
-    const tight = new Map([['global/global', { ...policy.capacity, fqdnsPerPolicy: 2 }]]);
-    const r = await reconcileFleet({ ...deps(fw), capacities: tight }, inputs, { runKey: 'q' });
+    const scopes: string[] = [];
+    const tight: LimitsReader = {
+      read: async (scope) => {
+        scopes.push(scope);
+        return { fqdnsPerPolicy: 2 };
+      },
+    };
+    const r = await reconcileFleet({ ...deps(fw), limits: tight }, inputs, { runKey: 'q' });
     expect(r.failed).toMatch(/^capacity: .*FQDNs/);
+    expect(scopes).toEqual(['global']);
     expect(fw.calls.filter((c) => c.method === 'patch')).toHaveLength(0);
     // Without the quota read the policy file's limits hold the same fleet.
     expect(await reconcileFleet(deps(fw), inputs, { runKey: 'f' })).toMatchObject({ writes: 1 });
+    // Nothing left to patch: the quotas are not read at all.
+    scopes.length = 0;
+    expect(await reconcileFleet({ ...deps(fw), limits: tight }, inputs, { runKey: 'g' })).toMatchObject({ writes: 0 });
+    expect(scopes).toEqual([]);
   });
 
   it('an unchanged fleet plans no patch and writes nothing', async () => {
